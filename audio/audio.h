@@ -1,0 +1,117 @@
+/* audio.h — recordings in (decode, check, trim, normalise to EBU R128, encode Ogg Vorbis),
+ * the station library (scan by Ogg headers only), and Ogg page tools for day files (a
+ * chain writer that copies pages with new serials or re-encodes only where it must).
+ * Guarantees: audio flows in fixed-size blocks, memory never grows with a recording's
+ * length; outputs are written to temporary names and renamed; the same input and
+ * settings give byte-identical Ogg files (serial numbers derived from content). */
+#ifndef CW_AUDIO_H
+#define CW_AUDIO_H
+
+#include "common.h"
+#include "station.h"
+
+/* ---- the library ------------------------------------------------------------------- */
+
+/* One stored recording: library/<kind>/<series>/<episode>-<slug>.ogg (episode "000" and
+ * the file stem for items without one). Metadata lives in its Vorbis comments. */
+typedef struct cw_recording {
+    char *path;         /* relative to the station dir, e.g. "library/lesson/maths-5/003-fractions.ogg" */
+    cw_kind kind;
+    char *series;       /* series key ("" none) */
+    int episode;        /* 0 none */
+    char *title, *teacher, *language, *description;
+    char *date;         /* DATE comment (ingest day, YYYY-MM-DD) */
+    char *valid_from, *valid_until; /* YYYY-MM-DD or "" */
+    char *source_sha256; /* of the teacher's original file */
+    int rate, channels;
+    int64_t length_samples; /* exact, from the final granule position */
+    double lufs_in, lufs_out, lra_out, true_peak_out; /* as measured at ingest */
+} cw_recording;
+
+typedef struct cw_library {
+    cw_recording *v;
+    size_t n;
+    cw_strlist warnings; /* unreadable files found while scanning (skipped) */
+} cw_library;
+
+/* Scan STATION/library: reads only the Ogg header pages and the last page of each file.
+ * Sorted by path. Files that are not valid Ogg Vorbis are skipped with a warning. */
+int cw_library_scan(cw_library **out, const char *station_dir, cw_error *err) CW_WARN_UNUSED;
+void cw_library_free(cw_library *lib);
+/* Borrowed pointers into lib; NULL when absent. */
+const cw_recording *cw_library_find_episode(const cw_library *lib, const char *series,
+                                            int episode);
+const cw_recording *cw_library_find_path(const cw_library *lib, const char *relpath);
+const cw_recording *cw_library_find_source(const cw_library *lib, const char *sha256);
+/* Read one file's header metadata (used by the scan, tests and fuzzing). */
+int cw_recording_read(cw_recording *out, const char *path, cw_error *err);
+void cw_recording_clear(cw_recording *r);
+
+/* ---- ingest ------------------------------------------------------------------------ */
+
+typedef struct cw_ingest_meta {
+    const char *series, *title, *teacher, *language, *description;
+    const char *valid_from, *valid_until; /* YYYY-MM-DD or NULL */
+    int episode;  /* 0 none */
+    cw_kind kind; /* NONE -> lesson if series given, else filler? (see README) */
+    const char *date; /* DATE comment; NULL = today in the station's zone */
+} cw_ingest_meta;
+
+typedef struct cw_ingest_result {
+    char library_path[1024]; /* relative to the station */
+    double seconds;          /* stored duration */
+    double lufs_in, lufs_out, true_peak_in, true_peak_out, lra_out;
+    double trimmed_lead, trimmed_tail; /* seconds */
+    double clipped_percent;
+    cw_strlist warnings; /* one line each */
+} cw_ingest_result;
+void cw_ingest_result_free(cw_ingest_result *r);
+
+typedef void (*cw_progress_fn)(void *user, double fraction /* 0..1 */);
+
+/* Decode, validate, process and store one file. On refusal (CW_EINVAL, CW_EUNSUPPORTED,
+ * CW_EEXIST, CW_ELIMIT) err->text is a sentence a teacher can act on and the library is
+ * unchanged. `replace` allows overwriting an existing series/episode. */
+int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_meta *meta,
+                   int replace, cw_progress_fn progress, void *progress_user,
+                   cw_ingest_result *res, cw_error *err);
+
+/* ---- Ogg Vorbis chain writer (day files and per-item files) ------------------------ */
+
+/* A stream of links written to one file. Each link gets a serial number derived from
+ * `seed` and the link index, unique within the file. */
+typedef struct cw_chain cw_chain;
+
+typedef struct cw_chain_format {
+    int rate, channels;
+    double quality; /* oggenc scale, for links that must be encoded */
+} cw_chain_format;
+
+/* Comments for a link; NULL fields are left out. Extra "KEY=value" strings in `extra`. */
+typedef struct cw_link_meta {
+    const char *title, *artist, *album, *genre, *language, *description;
+    int tracknumber; /* 0 none */
+    const cw_strlist *extra;
+} cw_link_meta;
+
+int cw_chain_open(cw_chain **out, FILE *fp, const cw_chain_format *fmt, uint32_t seed,
+                  cw_error *err) CW_WARN_UNUSED;
+/* Append a library file as a link of exactly `samples` samples (<= its length): whole
+ * files with the chain's format are page-copied (new serial, recomputed CRCs, comments
+ * replaced by `meta`); a shorter `samples` ends the link sample-accurately with a fade of
+ * `fade_seconds` (re-encoding only what must change); another format is re-encoded and
+ * *reencoded is set to 1. */
+int cw_chain_add_file(cw_chain *c, const char *ogg_path, int64_t samples, double fade_seconds,
+                      const cw_link_meta *meta, int *reencoded, cw_error *err);
+/* Append a link of `samples` samples of digital silence (encoded). */
+int cw_chain_add_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta, cw_error *err);
+/* Flush and free; the FILE* stays open (caller commits it). */
+int cw_chain_close(cw_chain *c, cw_error *err);
+/* Total samples written so far across links. */
+int64_t cw_chain_samples(const cw_chain *c);
+
+/* Check an Ogg Vorbis file's structure and headers (verify): every page's CRC, BOS/EOS,
+ * unique serials, three Vorbis headers per link. Fills *links and *samples. */
+int cw_ogg_check(const char *path, int *links, int64_t *samples, cw_error *err);
+
+#endif

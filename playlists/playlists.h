@@ -1,0 +1,31 @@
+/* playlists.h — a day plan -> a self-contained bundle: day.ogg (one chained Ogg Vorbis
+ * stream), items/, M3U8/XSPF/PLS/CUE and Liquidsoap playlists, plan.json, schedule.ics,
+ * guide.html/guide.txt, SHA256SUMS; and `verify` for a bundle on a USB stick.
+ * Guarantees: the bundle is built beside the target and swapped in atomically
+ * (renameat2 RENAME_EXCHANGE); a failed or killed build leaves any previous bundle
+ * untouched; the same inputs give byte-identical bundles. */
+#ifndef CW_PLAYLISTS_H
+#define CW_PLAYLISTS_H
+
+#include "common.h"
+#include "scheduler.h"
+#include "station.h"
+
+typedef struct cw_bundle_report {
+    char dir[1024];         /* the finished bundle */
+    size_t items;
+    size_t reencoded;       /* items re-encoded (cut or other format) */
+    int64_t day_samples;
+    cw_strlist notes;       /* "item 3 re-encoded: library file is 48000 Hz" ... */
+} cw_bundle_report;
+void cw_bundle_report_free(cw_bundle_report *r);
+
+/* Write the bundle for `plan` to out_dir (usually STATION/out/YYYY-MM-DD). */
+int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_dir,
+                    cw_bundle_report *report, cw_error *err) CW_WARN_UNUSED;
+
+/* Check SHA256SUMS and decode the headers of every Ogg file. `bad` receives one line per
+ * problem ("items/003-0900-x.ogg: checksum mismatch"). CW_EINVAL when anything is bad. */
+int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err);
+
+#endif

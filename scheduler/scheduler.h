@@ -1,0 +1,63 @@
+/* scheduler.h — the day plan: calendar occurrences + the library + station settings ->
+ * an ordered, gapless list of items over the on-air window, exact to the sample.
+ * Guarantees: the plan is computed, never stored: the same inputs give the same plan
+ * (byte-identical JSON); every decision that costs airtime is reported as a warning. */
+#ifndef CW_SCHEDULER_H
+#define CW_SCHEDULER_H
+
+#include "audio.h"
+#include "calendars.h"
+#include "common.h"
+#include "station.h"
+
+typedef struct cw_plan_item {
+    int64_t offset_samples; /* from the window start, at the station rate */
+    int64_t length_samples;
+    int64_t start_utc_ms;   /* derived: window start + offset / rate, in ms */
+    cw_kind kind;           /* LESSON, NEWSLETTER, FILLER or SILENCE */
+    int hard_start;         /* begins exactly at a scheduled time */
+    int repeat;             /* a repeat broadcast of a lesson */
+    int cut;                /* shorter than its recording: cut at a hard start */
+    double fade_out;        /* seconds of fade at the cut (0 when not cut) */
+    char *title, *teacher, *language, *series; /* "" when none */
+    int episode;            /* 0 when none */
+    char *recording;        /* path relative to the station; NULL for silence */
+    int64_t recording_samples; /* full length of the recording (0 for silence) */
+    char *event_file, *event_uid, *event_recurrence_id; /* NULL for fill */
+    cw_strlist warnings;
+} cw_plan_item;
+
+typedef struct cw_plan {
+    cw_date date;
+    char *timezone;
+    int rate, channels;
+    int64_t window_start_utc, window_end_utc; /* seconds */
+    int start_offset, end_offset;             /* UTC offsets (s) at the window's ends */
+    cw_plan_item *items;
+    size_t n_items;
+    cw_strlist warnings;
+    cw_strlist missing; /* "series\tepisode\tYYYY-MM-DD HH:MM" of missing recordings */
+} cw_plan;
+
+/* Plan one station-local day. `cals` holds the station's partner calendars (with their
+ * priorities); `lib` the scanned library. */
+int cw_plan_day(cw_plan **out, const cw_station *st, const cw_calset *cals,
+                const cw_library *lib, cw_date date, cw_error *err) CW_WARN_UNUSED;
+void cw_plan_free(cw_plan *p);
+
+/* The public JSON (README "Plan JSON"); deterministic, UTF-8, ends with "\n". */
+int cw_plan_to_json(const cw_plan *p, cw_buf *out);
+/* A readable rundown for the station. */
+int cw_plan_to_text(const cw_plan *p, cw_buf *out);
+/* Read plan JSON back (verify, tests, fuzzing). */
+int cw_plan_from_json(cw_plan **out, const char *json, size_t len, cw_error *err);
+
+/* Load every partner calendar of the station (calendars/ *.ics with their priorities)
+ * into a new set. Files with errors are refused with err naming the file. */
+int cw_station_calendars(cw_calset **out, const cw_station *st, cw_diags *diags,
+                         cw_error *err) CW_WARN_UNUSED;
+
+/* Local time of a sample offset in the plan, for printing. */
+void cw_plan_local_time(const cw_plan *p, int64_t offset_samples, char out[32]); /* ISO 8601 with offset */
+
+#endif
