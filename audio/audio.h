@@ -76,6 +76,20 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
                    int replace, cw_progress_fn progress, void *progress_user,
                    cw_ingest_result *res, cw_error *err);
 
+/* ---- Vorbis encoder (used by ingest and by the chain writer) ----------------------- */
+
+/* Streaming libvorbis encoder writing Ogg pages to fp. Comments from meta. Deterministic:
+ * the same samples, format, meta and serial give the same bytes. */
+typedef struct cw_vorbis_enc cw_vorbis_enc;
+typedef struct cw_link_meta cw_link_meta;
+int cw_vorbis_enc_new(cw_vorbis_enc **out, FILE *fp, int rate, int channels, double quality,
+                      uint32_t serial, const cw_link_meta *meta, cw_error *err) CW_WARN_UNUSED;
+/* Interleaved float frames in [-1, 1]. */
+int cw_vorbis_enc_write(cw_vorbis_enc *e, const float *frames, size_t n, cw_error *err);
+/* Write the last pages (EOS, final granule = samples written) and free e. */
+int cw_vorbis_enc_finish(cw_vorbis_enc *e, cw_error *err);
+void cw_vorbis_enc_abort(cw_vorbis_enc *e); /* free without finishing; NULL is fine */
+
 /* ---- Ogg Vorbis chain writer (day files and per-item files) ------------------------ */
 
 /* A stream of links written to one file. Each link gets a serial number derived from
@@ -88,11 +102,11 @@ typedef struct cw_chain_format {
 } cw_chain_format;
 
 /* Comments for a link; NULL fields are left out. Extra "KEY=value" strings in `extra`. */
-typedef struct cw_link_meta {
+struct cw_link_meta {
     const char *title, *artist, *album, *genre, *language, *description;
     int tracknumber; /* 0 none */
     const cw_strlist *extra;
-} cw_link_meta;
+};
 
 int cw_chain_open(cw_chain **out, FILE *fp, const cw_chain_format *fmt, uint32_t seed,
                   cw_error *err) CW_WARN_UNUSED;

@@ -28,4 +28,10 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
  * problem ("items/003-0900-x.ogg: checksum mismatch"). CW_EINVAL when anything is bad. */
 int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err);
 
+/* The broadcast schedule of one or more plans as RFC 5545 text (export command and the
+ * bundle's schedule.ics): stable UIDs derived from station, date, start and recording;
+ * DTSTAMP derived from the plans. *out malloc'd. */
+int cw_plans_to_ics(const cw_station *st, cw_plan *const *plans, size_t n, char **out,
+                    size_t *out_len, cw_error *err);
+
 #endif

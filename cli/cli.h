@@ -1,0 +1,76 @@
+/* cli.h — what every `chalkwave` command shares: the option table that drives both parsing
+ * and --help, the command context, and the one-line reporting helpers.
+ * Guarantees: every problem is printed as one line `chalkwave: CMD: what (what to do)` on
+ * stderr and every command returns one of the documented exit codes. */
+#ifndef CW_CLI_H
+#define CW_CLI_H
+
+#include "common.h"
+#include "station.h"
+
+/* ---- options ----------------------------------------------------------------------- */
+
+typedef enum { CW_OPT_FLAG, CW_OPT_STRING, CW_OPT_INT, CW_OPT_DATE, CW_OPT_DOUBLE } cw_opt_type;
+
+typedef struct cw_opt {
+    const char *name;   /* long name without "--", e.g. "from" */
+    char short_name;    /* 0 for none */
+    cw_opt_type type;
+    void *value;        /* int* (FLAG: set to 1; INT), const char ** (STRING), cw_date* (DATE), double* */
+    const char *arg;    /* placeholder shown in help, e.g. "DATE" */
+    const char *help;   /* one line */
+} cw_opt;
+
+/* Parse argv (argv[0] is the command name). Options may appear anywhere; "--" ends them;
+ * "--name=value" and "--name value" both work; a lone "-" is a positional. Positionals are
+ * collected into *pos (borrowed argv pointers). "--help"/"-h" sets *help. Every command
+ * implicitly accepts --station DIR (stored in ctx). On a usage error prints one line with a
+ * suggestion ("did you mean --from?") and returns CW_EXIT_USAGE; 0 otherwise. */
+struct cw_cli;
+int cw_opt_parse(struct cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, char **argv,
+                 const char ***pos, int *npos);
+void cw_opt_help(FILE *fp, const char *usage, const char *about, const cw_opt *opts);
+
+/* ---- context ----------------------------------------------------------------------- */
+
+typedef struct cw_cli {
+    const char *station_opt; /* --station DIR as given (NULL: env or cwd) */
+    cw_station *station;     /* loaded by cw_cli_station() */
+    int lock_fd;             /* -1 when not locked */
+    int is_tty;              /* stdout is a terminal */
+    int help;                /* --help was given */
+} cw_cli;
+
+/* Load the station (once). Prints the error and returns its exit code on failure. */
+int cw_cli_station(cw_cli *cli, const char *cmd);
+/* Take the station lock (exclusive for writers). Prints and returns exit code on failure. */
+int cw_cli_lock(cw_cli *cli, const char *cmd, int exclusive);
+
+/* Print `chalkwave: CMD: [SOURCE:LINE: ]TEXT` for err and return cw_exit_code(code). */
+int cw_cli_report(const char *cmd, int code, const cw_error *err);
+/* Print `chalkwave: CMD: ...` (printf-style) to stderr. */
+void cw_cli_errorf(const char *cmd, const char *fmt, ...) CW_PRINTF(2, 3);
+/* Print `chalkwave: CMD: warning: ...` to stderr. */
+void cw_cli_warnf(const char *cmd, const char *fmt, ...) CW_PRINTF(2, 3);
+/* Write buffer to stdout; returns exit code (3 on a write error such as a closed pipe). */
+int cw_cli_write_stdout(const char *cmd, const cw_buf *b);
+
+/* ---- commands ---------------------------------------------------------------------- */
+
+/* Each command is `int cmd_NAME(cw_cli *cli, int argc, char **argv)`, returns an exit code,
+ * and handles its own --help (print usage+options+exit codes to stdout, return 0). */
+typedef int (*cw_cmd_fn)(cw_cli *cli, int argc, char **argv);
+
+int cmd_init(cw_cli *cli, int argc, char **argv);
+int cmd_calendar(cw_cli *cli, int argc, char **argv); /* check | expand | import */
+int cmd_ingest(cw_cli *cli, int argc, char **argv);
+int cmd_library(cw_cli *cli, int argc, char **argv);
+int cmd_plan(cw_cli *cli, int argc, char **argv);
+int cmd_build(cw_cli *cli, int argc, char **argv);
+int cmd_verify(cw_cli *cli, int argc, char **argv);
+int cmd_export(cw_cli *cli, int argc, char **argv);
+
+/* The exit-code paragraph every --help ends with. */
+extern const char cw_cli_exit_codes_help[];
+
+#endif
