@@ -1,0 +1,252 @@
+/* main.c — the `chalkwave` command: a git-style command table, shared setup (station,
+ * lock) and one-line error reporting. Only cli/ prints; only cli/ joins the modules.
+ * Guarantees: every run ends with a documented exit code (0, 1, 2 or 3). */
+#include "calendars.h"
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct cw_cmd {
+    const char *name;
+    cw_cmd_fn fn;
+    const char *summary;
+} cw_cmd;
+
+static const cw_cmd commands[] = {
+    {"init", cmd_init, "create a station folder with commented default settings"},
+    {"calendar", cmd_calendar, "check, expand or import partner calendars (.ics)"},
+    {"ingest", cmd_ingest, "check, clean up and store teachers' recordings in the library"},
+    {"library", cmd_library, "list the recordings in the library"},
+    {"plan", cmd_plan, "show what airs when on a day (or a range of days)"},
+    {"build", cmd_build, "write a day's playout bundle (day.ogg, items, playlists, guide)"},
+    {"verify", cmd_verify, "check a bundle's checksums and Ogg files"},
+    {"export", cmd_export, "write the station's broadcast schedule as iCalendar (.ics)"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: chalkwave [--station DIR] COMMAND [OPTIONS] [ARGS]\n"
+            "       chalkwave help COMMAND | --help | --version\n\n"
+            "chalkwave puts school lessons on community radio: partner calendars and\n"
+            "teachers' recordings in, a day of radio out.\n\nCommands:\n");
+    for (const cw_cmd *c = commands; c->name; c++) fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+    fprintf(fp,
+            "\nThe calendar command has subcommands: check FILE..., expand --from DATE --to DATE FILE...,\n"
+            "import FILE... [--priority N].\n"
+            "Every command takes --station DIR (default: $CHALKWAVE_STATION, else the current folder)\n"
+            "and --help. DATE is YYYY-MM-DD in the station's time zone. '--' ends the options.\n\n%s"
+            "\nSee chalkwave(1) and README.md for the station folder and its settings.\n",
+            cw_cli_exit_codes_help);
+}
+
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32) return 99;
+    size_t d[33][33];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t x = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < x) x = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < x) x = d[i][j - 1] + 1;
+            d[i][j] = x;
+        }
+    return d[la][lb];
+}
+
+static const cw_cmd *find_cmd(const char *name)
+{
+    for (const cw_cmd *c = commands; c->name; c++)
+        if (!strcmp(c->name, name)) return c;
+    return NULL;
+}
+
+static int unknown_cmd(const char *name)
+{
+    const cw_cmd *best = NULL;
+    size_t bd = 3;
+    for (const cw_cmd *c = commands; c->name; c++) {
+        size_t d = distance(name, c->name);
+        if (d < bd) {
+            bd = d;
+            best = c;
+        }
+    }
+    if (best)
+        fprintf(stderr, "chalkwave: '%s' is not a command (did you mean '%s'? see 'chalkwave --help')\n", name,
+                best->name);
+    else
+        fprintf(stderr, "chalkwave: '%s' is not a command (see 'chalkwave --help')\n", name);
+    return CW_EXIT_USAGE;
+}
+
+/* ---- shared helpers for commands ---------------------------------------------------- */
+
+void cw_cli_errorf(const char *cmd, const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "chalkwave: %s: %s\n", cmd, text);
+}
+
+void cw_cli_warnf(const char *cmd, const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "chalkwave: %s: warning: %s\n", cmd, text);
+}
+
+int cw_cli_report(const char *cmd, int code, const cw_error *err)
+{
+    if (err && err->text[0]) {
+        if (err->source[0] && err->line > 0)
+            fprintf(stderr, "chalkwave: %s: %s:%d: %s\n", cmd, err->source, err->line, err->text);
+        else if (err->source[0] && !strstr(err->text, err->source))
+            fprintf(stderr, "chalkwave: %s: %s: %s\n", cmd, err->source, err->text);
+        else
+            fprintf(stderr, "chalkwave: %s: %s\n", cmd, err->text);
+    } else {
+        fprintf(stderr, "chalkwave: %s: %s\n", cmd, cw_strerror(code));
+    }
+    return cw_exit_code(code);
+}
+
+int cw_cli_write_stdout(const char *cmd, const cw_buf *b)
+{
+    if (b->oom) {
+        cw_cli_errorf(cmd, "out of memory");
+        return CW_EXIT_ENV;
+    }
+    if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len) {
+        cw_cli_errorf(cmd, "cannot write the output");
+        return CW_EXIT_ENV;
+    }
+    if (fflush(stdout) != 0) {
+        cw_cli_errorf(cmd, "cannot write the output");
+        return CW_EXIT_ENV;
+    }
+    return CW_EXIT_OK;
+}
+
+int cw_cli_station(cw_cli *cli, const char *cmd)
+{
+    if (cli->station) return 0;
+    cw_error err = {0};
+    int rc = cw_station_load(&cli->station, cw_station_dir_default(cli->station_opt), &err);
+    if (rc) return cw_cli_report(cmd, rc, &err);
+    return 0;
+}
+
+int cw_cli_lock(cw_cli *cli, const char *cmd, int exclusive)
+{
+    if (cli->lock_fd >= 0) return 0;
+    int rc = cw_cli_station(cli, cmd);
+    if (rc) return rc;
+    cw_error err = {0};
+    /* Waits up to 10 minutes: a long ingest holds the lock; a second run queues behind it. */
+    rc = cw_station_lock(cli->station->dir, exclusive, 600, &cli->lock_fd, &err);
+    if (rc) return cw_cli_report(cmd, rc, &err);
+    return 0;
+}
+
+/* ---- init -------------------------------------------------------------------------- */
+
+int cmd_init(cw_cli *cli, int argc, char **argv)
+{
+    static const cw_opt opts[] = {{0}};
+    const char **pos;
+    int npos;
+    int rc = cw_opt_parse(cli, "init", opts, argc, argv, &pos, &npos);
+    if (rc) return rc;
+    if (cli->help) {
+        cw_opt_help(stdout, "chalkwave init DIR",
+                    "Create a station folder: station.conf with commented defaults, and the folders\n"
+                    "calendars/, library/, inbox/ (accepted/, rejected/) and out/.",
+                    opts);
+        return 0;
+    }
+    if (npos != 1) {
+        cw_cli_errorf("init", "give exactly one folder (e.g. 'chalkwave init /srv/radio')");
+        return CW_EXIT_USAGE;
+    }
+    cw_error err = {0};
+    rc = cw_station_init(pos[0], &err);
+    if (rc) return cw_cli_report("init", rc, &err);
+    printf("created station in '%s'\nnext: edit %s/station.conf, then 'chalkwave --station %s calendar import FILE.ics'\n",
+           pos[0], pos[0], pos[0]);
+    return 0;
+}
+
+/* ---- main -------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    cw_cli cli = {.lock_fd = -1, .is_tty = isatty(STDOUT_FILENO)};
+    int i = 1;
+    /* global options before the command */
+    while (i < argc && argv[i][0] == '-') {
+        const char *a = argv[i];
+        if (!strcmp(a, "--version")) {
+            printf("chalkwave %s\n", CW_VERSION);
+            return 0;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--station") && i + 1 < argc) {
+            cli.station_opt = argv[i + 1];
+            i += 2;
+            continue;
+        }
+        if (!strncmp(a, "--station=", 10)) {
+            cli.station_opt = a + 10;
+            i++;
+            continue;
+        }
+        fprintf(stderr, "chalkwave: unknown option '%s' (see 'chalkwave --help')\n", a);
+        return CW_EXIT_USAGE;
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return CW_EXIT_USAGE;
+    }
+    const char *name = argv[i];
+    char *help_argv[3];
+    if (!strcmp(name, "help")) {
+        if (i + 1 >= argc) {
+            usage(stdout);
+            return 0;
+        }
+        const cw_cmd *c = find_cmd(argv[i + 1]);
+        if (!c) return unknown_cmd(argv[i + 1]);
+        help_argv[0] = argv[i + 1];
+        help_argv[1] = (char *)"--help";
+        help_argv[2] = NULL;
+        return c->fn(&cli, 2, help_argv);
+    }
+    const cw_cmd *c = find_cmd(name);
+    if (!c) return unknown_cmd(name);
+    int rc = c->fn(&cli, argc - i, argv + i);
+    if (fflush(stdout) != 0 && rc == 0) {
+        fprintf(stderr, "chalkwave: %s: cannot write the output\n", name);
+        rc = CW_EXIT_ENV;
+    }
+    cw_station_unlock(cli.lock_fd);
+    cw_station_free(cli.station);
+    cw_cal_cleanup();
+    return rc;
+}

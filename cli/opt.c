@@ -1,0 +1,214 @@
+/* opt.c — one option table drives parsing and --help for every command (after libgit2's
+ * cli/opt.c). Guarantees: unknown or malformed options are usage errors (exit 2) printed as
+ * one line with a suggestion; "--" ends options so files like "-lesson.wav" work. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cw_cli_exit_codes_help[] =
+    "Exit codes: 0 success, 1 the input was refused (validation), 2 usage error,\n"
+    "            3 environment or I/O failure.\n";
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 99;
+    size_t prev[65], cur[65];
+    for (size_t j = 0; j <= lb; j++) prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(size_t) * (lb + 1));
+    }
+    return prev[lb];
+}
+
+static const char *suggest(const cw_opt *opts, const char *name)
+{
+    const char *best = NULL;
+    size_t bestd = 3;
+    if (edit_distance(name, "station") < bestd) {
+        best = "station";
+        bestd = edit_distance(name, "station");
+    }
+    for (const cw_opt *o = opts; o && o->name; o++) {
+        size_t d = edit_distance(name, o->name);
+        if (d < bestd || (strlen(name) >= 3 && !strncmp(o->name, name, strlen(name)) && bestd > 1)) {
+            best = o->name;
+            bestd = d < bestd ? d : 1;
+        }
+    }
+    return best;
+}
+
+static int set_value(const char *cmd, const cw_opt *o, const char *v)
+{
+    char *end;
+    switch (o->type) {
+    case CW_OPT_FLAG:
+        *(int *)o->value = 1;
+        return 0;
+    case CW_OPT_STRING:
+        *(const char **)o->value = v;
+        return 0;
+    case CW_OPT_INT: {
+        errno = 0;
+        long x = strtol(v, &end, 10);
+        if (errno || end == v || *end || x < -1000000000L || x > 1000000000L) {
+            cw_cli_errorf(cmd, "--%s needs a whole number, not '%s' (see 'chalkwave %s --help')", o->name, v, cmd);
+            return CW_EXIT_USAGE;
+        }
+        *(int *)o->value = (int)x;
+        return 0;
+    }
+    case CW_OPT_DOUBLE: {
+        errno = 0;
+        double x = strtod(v, &end);
+        if (errno || end == v || *end) {
+            cw_cli_errorf(cmd, "--%s needs a number, not '%s' (see 'chalkwave %s --help')", o->name, v, cmd);
+            return CW_EXIT_USAGE;
+        }
+        *(double *)o->value = x;
+        return 0;
+    }
+    case CW_OPT_DATE:
+        if (cw_date_parse(v, (cw_date *)o->value)) {
+            cw_cli_errorf(cmd, "--%s needs a date as YYYY-MM-DD, not '%s'", o->name, v);
+            return CW_EXIT_USAGE;
+        }
+        return 0;
+    }
+    return CW_EXIT_USAGE;
+}
+
+static const char **kept[16];
+static int n_kept;
+
+static void free_kept(void)
+{
+    for (int i = 0; i < n_kept; i++) free(kept[i]);
+    n_kept = 0;
+}
+
+static int remember(const char **p)
+{
+    if (n_kept == (int)(sizeof kept / sizeof kept[0])) return 0;
+    if (n_kept == 0) atexit(free_kept);
+    kept[n_kept++] = p;
+    return 1;
+}
+
+int cw_opt_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, char **argv, const char ***pos,
+                 int *npos)
+{
+    static const char *empty[1];
+    *npos = 0;
+    *pos = empty;
+    const char **p = calloc((size_t)argc + 1, sizeof *p);
+    if (!p) {
+        cw_cli_errorf(cmd, "out of memory");
+        return CW_EXIT_ENV;
+    }
+    /* The positional array lives until exit (freed by an atexit hook), so commands never
+     * have to free it, even when they parse twice (subcommands). */
+    if (!remember(p)) {
+        free(p);
+        cw_cli_errorf(cmd, "out of memory");
+        return CW_EXIT_ENV;
+    }
+    int only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || a[0] != '-' || a[1] == 0) {
+            p[(*npos)++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = 1;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            cli->help = 1;
+            continue;
+        }
+        const cw_opt *o = NULL;
+        const char *val = NULL;
+        char name[64];
+        if (a[1] == '-') {
+            const char *eq = strchr(a + 2, '=');
+            size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+            if (n >= sizeof name) n = sizeof name - 1;
+            memcpy(name, a + 2, n);
+            name[n] = 0;
+            if (eq) val = eq + 1;
+            if (!strcmp(name, "station")) {
+                if (!val) {
+                    if (i + 1 >= argc) {
+                        cw_cli_errorf(cmd, "--station needs a folder (e.g. --station /srv/radio)");
+                        return CW_EXIT_USAGE;
+                    }
+                    val = argv[++i];
+                }
+                cli->station_opt = val;
+                continue;
+            }
+            for (const cw_opt *q = opts; q && q->name; q++)
+                if (!strcmp(q->name, name)) o = q;
+        } else {
+            snprintf(name, sizeof name, "%c", a[1]);
+            for (const cw_opt *q = opts; q && q->name; q++)
+                if (q->short_name && q->short_name == a[1]) o = q;
+            if (o && a[2]) {
+                if (o->type == CW_OPT_FLAG) o = NULL; /* no bundling of flags */
+                else val = a + 2;
+            }
+        }
+        if (!o) {
+            const char *s = suggest(opts, name);
+            if (s)
+                cw_cli_errorf(cmd, "unknown option '%s' (did you mean --%s? see 'chalkwave %s --help')", a, s, cmd);
+            else
+                cw_cli_errorf(cmd, "unknown option '%s' (see 'chalkwave %s --help'; put '--' before file names that start with '-')",
+                              a, cmd);
+            return CW_EXIT_USAGE;
+        }
+        if (o->type == CW_OPT_FLAG) {
+            if (val) {
+                cw_cli_errorf(cmd, "--%s takes no value", o->name);
+                return CW_EXIT_USAGE;
+            }
+        } else if (!val) {
+            if (i + 1 >= argc) {
+                cw_cli_errorf(cmd, "--%s needs a value (%s)", o->name, o->arg ? o->arg : "see --help");
+                return CW_EXIT_USAGE;
+            }
+            val = argv[++i];
+        }
+        int rc = set_value(cmd, o, val);
+        if (rc) return rc;
+    }
+    *pos = p;
+    return 0;
+}
+
+void cw_opt_help(FILE *fp, const char *usage, const char *about, const cw_opt *opts)
+{
+    fprintf(fp, "usage: %s\n\n%s\n\nOptions:\n", usage, about);
+    for (const cw_opt *o = opts; o && o->name; o++) {
+        char left[64];
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(fp, "  %-28s %s\n", left, o->help);
+    }
+    fprintf(fp, "  %-28s %s\n", "    --station DIR", "station folder (default: $CHALKWAVE_STATION, else the current folder)");
+    fprintf(fp, "  %-28s %s\n", "-h, --help", "show this help");
+    fprintf(fp, "\n%s", cw_cli_exit_codes_help);
+}

@@ -1,0 +1,619 @@
+/* station.c — station.conf: parsing (inih, with our own line counting so every error names
+ * file, line and key), defaults, `chalkwave init`, and the [calendars] priority editor.
+ * Guarantees: unknown keys, missing required keys and out-of-range values are errors; the
+ * file is only ever rewritten atomically and its comments are kept. */
+#include "station.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONF_MAX_BYTES (256 * 1024)
+#define CONF_MAX_LINE 190
+#define CONF_MAX_CALENDARS 1000
+
+const char *cw_station_dir_default(const char *option)
+{
+    if (option && *option) return option;
+    const char *env = getenv("CHALKWAVE_STATION");
+    if (env && *env) return env;
+    return ".";
+}
+
+/* ---- parsing ----------------------------------------------------------------------- */
+
+enum {
+    SEEN_NAME = 1 << 0,
+    SEEN_TZ = 1 << 1,
+    SEEN_ONAIR = 1 << 2,
+    SEEN_RATE = 1 << 3,
+    SEEN_CHANNELS = 1 << 4,
+    SEEN_QUALITY = 1 << 5,
+    SEEN_LOUDNESS = 1 << 6,
+    SEEN_TRUEPEAK = 1 << 7,
+};
+
+typedef struct parse_ctx {
+    cw_station *st;
+    const char *source;
+    const char *text, *end, *pos;
+    int line;        /* line most recently handed to inih */
+    int seen;
+    int failed;
+    cw_error *err;
+    int rc;
+} parse_ctx;
+
+static char *mem_reader(char *str, int num, void *stream)
+{
+    parse_ctx *c = stream;
+    if (c->pos >= c->end || num <= 1) return NULL;
+    int n = 0;
+    while (c->pos < c->end && n < num - 1) {
+        char ch = *c->pos++;
+        str[n++] = ch;
+        if (ch == '\n') break;
+    }
+    str[n] = 0;
+    c->line++;
+    return str;
+}
+
+static int perr(parse_ctx *c, const char *fmt, ...) CW_PRINTF(2, 3);
+static int perr(parse_ctx *c, const char *fmt, ...)
+{
+    if (!c->failed) {
+        c->failed = 1;
+        char text[900];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
+        c->rc = cw_fail(c->err, CW_EINVAL, c->source, c->line, "%s", text);
+    }
+    return 0;
+}
+
+static int parse_int(const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi) return -1;
+    *out = x;
+    return 0;
+}
+
+static int parse_double(const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !isfinite(x) || x < lo || x > hi) return -1;
+    *out = x;
+    return 0;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "on")) {
+        *out = 1;
+        return 0;
+    }
+    if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "off")) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+static int parse_hhmm(const char *s, int *out)
+{
+    if (strlen(s) != 5 || s[2] != ':' || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
+        !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+        return -1;
+    int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 24 || m > 59 || (h == 24 && m != 0)) return -1;
+    *out = h * 60 + m;
+    return 0;
+}
+
+static int timezone_known(const char *tz)
+{
+    if (!strcmp(tz, "UTC")) return 1;
+    if (!cw_path_is_safe_relative(tz)) return 0;
+    for (const char *p = tz; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("/_-+", *p)) return 0;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int set_str(parse_ctx *c, char **dst, const char *v)
+{
+    char *d = cw_strdup(v);
+    if (!d) {
+        c->rc = cw_fail(c->err, CW_ENOMEM, c->source, c->line, "out of memory");
+        c->failed = 1;
+        return 0;
+    }
+    free(*dst);
+    *dst = d;
+    return 1;
+}
+
+static int handle_station(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    if (!strcmp(name, "name")) {
+        if (!*value || strlen(value) > 120 || !cw_utf8_valid(value, strlen(value)))
+            return perr(c, "key 'name' in [station]: give the station's name (1-120 characters of UTF-8 text)");
+        c->seen |= SEEN_NAME;
+        return set_str(c, &st->name, value);
+    }
+    if (!strcmp(name, "timezone")) {
+        if (!timezone_known(value))
+            return perr(c, "key 'timezone' in [station]: '%s' is not an IANA time zone (use a name like Africa/Lagos; see /usr/share/zoneinfo)",
+                        value);
+        c->seen |= SEEN_TZ;
+        return set_str(c, &st->timezone, value);
+    }
+    if (!strcmp(name, "on_air")) {
+        char a[16] = "", b[16] = "";
+        const char *dash = strchr(value, '-');
+        if (!dash || (size_t)(dash - value) >= sizeof a || strlen(dash + 1) >= sizeof b)
+            return perr(c, "key 'on_air' in [station]: '%s' is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00)", value);
+        memcpy(a, value, (size_t)(dash - value));
+        snprintf(b, sizeof b, "%s", dash + 1);
+        int s, e;
+        if (parse_hhmm(a, &s) || parse_hhmm(b, &e) || s == 24 * 60)
+            return perr(c, "key 'on_air' in [station]: '%s' is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00)", value);
+        if (e == s)
+            return perr(c, "key 'on_air' in [station]: the window '%s' is empty (end must differ from start)", value);
+        st->on_air_start = s;
+        st->on_air_end = e == 24 * 60 ? 0 : e;
+        if (st->on_air_end == st->on_air_start)
+            return perr(c, "key 'on_air' in [station]: the window '%s' is empty (end must differ from start)", value);
+        c->seen |= SEEN_ONAIR;
+        return 1;
+    }
+    if (!strcmp(name, "language")) {
+        if (!*value || strlen(value) > 35)
+            return perr(c, "key 'language' in [station]: give a language code such as 'en' or 'ha'");
+        return set_str(c, &st->language, value);
+    }
+    return perr(c, "unknown key '%s' in [station] (known keys: name, timezone, on_air, language)", name);
+}
+
+static int handle_audio(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    long l;
+    double d;
+    if (!strcmp(name, "rate")) {
+        if (parse_int(value, 8000, 192000, &l))
+            return perr(c, "key 'rate' in [audio]: '%s' is not a sample rate (use a whole number of Hz from 8000 to 192000, e.g. 44100)", value);
+        st->rate = (int)l;
+        c->seen |= SEEN_RATE;
+        return 1;
+    }
+    if (!strcmp(name, "channels")) {
+        if (parse_int(value, 1, 8, &l))
+            return perr(c, "key 'channels' in [audio]: '%s' is not a channel count (use 1 for mono or 2 for stereo)", value);
+        st->channels = (int)l;
+        c->seen |= SEEN_CHANNELS;
+        return 1;
+    }
+    struct {
+        const char *key;
+        double *dst;
+        double lo, hi;
+        int seen;
+        const char *hint;
+    } nums[] = {
+        {"quality", &st->quality, -1, 10, SEEN_QUALITY, "a Vorbis quality from -1 to 10, e.g. 3"},
+        {"loudness", &st->loudness, -40, -5, SEEN_LOUDNESS, "a target in LUFS from -40 to -5, e.g. -23"},
+        {"true_peak", &st->true_peak, -12, 0, SEEN_TRUEPEAK, "a ceiling in dBTP from -12 to 0, e.g. -1"},
+        {"min_length", &st->min_length, 0, 3600, 0, "seconds from 0 to 3600, e.g. 3"},
+        {"max_length", &st->max_length, 1, 86400, 0, "seconds from 1 to 86400, e.g. 14400"},
+        {"silence_threshold", &st->silence_threshold, -90, -20, 0, "dBFS from -90 to -20, e.g. -50"},
+        {"silence_margin", &st->silence_margin, 0, 5, 0, "seconds from 0 to 5, e.g. 0.25"},
+        {"fade", &st->fade, 0, 10, 0, "seconds from 0 to 10, e.g. 0.5"},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        if (strcmp(name, nums[i].key)) continue;
+        if (parse_double(value, nums[i].lo, nums[i].hi, &d))
+            return perr(c, "key '%s' in [audio]: '%s' is out of range (use %s)", name, value, nums[i].hint);
+        *nums[i].dst = d;
+        c->seen |= nums[i].seen;
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [audio] (known keys: rate, channels, quality, loudness, true_peak, min_length, max_length, silence_threshold, silence_margin, fade)",
+                name);
+}
+
+static int handle_schedule(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    if (!strcmp(name, "missing")) {
+        if (!strcasecmp(value, "filler")) st->missing = CW_MISSING_FILLER;
+        else if (!strcasecmp(value, "announcement")) st->missing = CW_MISSING_ANNOUNCEMENT;
+        else if (!strcasecmp(value, "silence")) st->missing = CW_MISSING_SILENCE;
+        else return perr(c, "key 'missing' in [schedule]: '%s' is not a policy (use filler, announcement or silence)", value);
+        return 1;
+    }
+    if (!strcmp(name, "unavailable")) {
+        if (strlen(value) > 100) return perr(c, "key 'unavailable' in [schedule]: give a series key of at most 100 characters");
+        return set_str(c, &st->unavailable, value);
+    }
+    if (!strcmp(name, "overrun")) {
+        if (!strcasecmp(value, "cut")) st->overrun = CW_OVERRUN_CUT;
+        else if (!strcasecmp(value, "push")) st->overrun = CW_OVERRUN_PUSH;
+        else return perr(c, "key 'overrun' in [schedule]: '%s' is not a policy (use cut or push)", value);
+        return 1;
+    }
+    if (!strcmp(name, "newsletters_fill_gaps")) {
+        if (parse_bool(value, &st->newsletters_fill_gaps))
+            return perr(c, "key 'newsletters_fill_gaps' in [schedule]: '%s' is not yes or no", value);
+        return 1;
+    }
+    if (!strcmp(name, "fillers")) {
+        cw_strlist_free(&st->fillers);
+        char *copy = cw_strdup(value), *save = NULL;
+        if (!copy) return perr(c, "out of memory");
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            while (isspace((unsigned char)*tok)) tok++;
+            size_t n = strlen(tok);
+            while (n && isspace((unsigned char)tok[n - 1])) tok[--n] = 0;
+            if (n && cw_strlist_push(&st->fillers, tok)) {
+                free(copy);
+                return perr(c, "out of memory");
+            }
+        }
+        free(copy);
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [schedule] (known keys: missing, unavailable, overrun, newsletters_fill_gaps, fillers)",
+                name);
+}
+
+static int handle_calendars(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    long prio;
+    if (!cw_path_is_safe_relative(name) || strchr(name, '/'))
+        return perr(c, "[calendars]: '%s' is not a file name inside calendars/ (write just the file name, e.g. ministry.ics = 10)", name);
+    if (parse_int(value, -1000000, 1000000, &prio))
+        return perr(c, "[calendars]: priority of '%s' is '%s' (use a whole number; higher wins a conflict)", name, value);
+    for (size_t i = 0; i < st->n_calendars; i++)
+        if (!strcmp(st->calendars[i].file, name))
+            return perr(c, "[calendars]: '%s' is listed twice (keep one line per calendar)", name);
+    if (st->n_calendars >= CONF_MAX_CALENDARS)
+        return perr(c, "[calendars]: more than %d calendars (merge some partner calendars)", CONF_MAX_CALENDARS);
+    cw_partner_calendar *v = realloc(st->calendars, (st->n_calendars + 1) * sizeof *v);
+    if (!v) return perr(c, "out of memory");
+    st->calendars = v;
+    v[st->n_calendars].file = cw_strdup(name);
+    v[st->n_calendars].priority = (int)prio;
+    v[st->n_calendars].line = c->line;
+    if (!v[st->n_calendars].file) return perr(c, "out of memory");
+    st->n_calendars++;
+    return 1;
+}
+
+static int conf_handler(void *user, const char *section, const char *name, const char *value)
+{
+    parse_ctx *c = user;
+    if (c->failed) return 0;
+    if (!strcmp(section, "station")) return handle_station(c, name, value);
+    if (!strcmp(section, "audio")) return handle_audio(c, name, value);
+    if (!strcmp(section, "schedule")) return handle_schedule(c, name, value);
+    if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule] or [calendars])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule] or [calendars])", section);
+}
+
+static void station_defaults(cw_station *st)
+{
+    st->on_air_start = 6 * 60;
+    st->on_air_end = 22 * 60;
+    st->rate = 44100;
+    st->channels = 1;
+    st->quality = 3;
+    st->loudness = -23;
+    st->true_peak = -1;
+    st->min_length = 3;
+    st->max_length = 4 * 3600;
+    st->silence_threshold = -50;
+    st->silence_margin = 0.25;
+    st->fade = 0.5;
+    st->missing = CW_MISSING_FILLER;
+    st->overrun = CW_OVERRUN_CUT;
+}
+
+int cw_station_parse(cw_station **out, const char *dir, const char *source, const char *text, size_t len,
+                     cw_error *err)
+{
+    *out = NULL;
+    if (len > CONF_MAX_BYTES)
+        return cw_fail(err, CW_ELIMIT, source, 0, "station settings are larger than %d bytes (this is not a station.conf)",
+                       CONF_MAX_BYTES);
+    /* Checks inih cannot do: NUL bytes, long lines, non-UTF-8. */
+    int line = 1;
+    size_t col = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == 0)
+            return cw_fail(err, CW_EINVAL, source, line, "line %d contains a NUL byte (save the file as plain UTF-8 text)", line);
+        if (text[i] == '\n') {
+            line++;
+            col = 0;
+        } else if (++col > CONF_MAX_LINE) {
+            return cw_fail(err, CW_EINVAL, source, line, "line %d is longer than %d characters (shorten it)", line,
+                           CONF_MAX_LINE);
+        }
+    }
+    if (!cw_utf8_valid(text, len))
+        return cw_fail(err, CW_EINVAL, source, 0, "the file is not valid UTF-8 (save it as UTF-8 text)");
+
+    cw_station *st = calloc(1, sizeof *st);
+    if (!st) return cw_fail(err, CW_ENOMEM, source, 0, "out of memory");
+    station_defaults(st);
+    st->dir = cw_strdup(dir ? dir : ".");
+    st->conf_path = cw_path_join(st->dir, "station.conf");
+    st->language = cw_strdup("en");
+    if (!st->dir || !st->conf_path || !st->language) {
+        cw_station_free(st);
+        return cw_fail(err, CW_ENOMEM, source, 0, "out of memory");
+    }
+    parse_ctx c = {.st = st, .source = source, .text = text, .end = text + len, .pos = text, .err = err};
+    int r = ini_parse_stream(mem_reader, &c, conf_handler, &c);
+    if (c.failed) {
+        cw_station_free(st);
+        return c.rc;
+    }
+    if (r != 0) {
+        cw_station_free(st);
+        return cw_fail(err, CW_EINVAL, source, r > 0 ? r : 0,
+                       "line %d is not 'key = value' or a [section] (fix or comment it out with ';')", r);
+    }
+    static const struct {
+        int bit;
+        const char *section, *key, *example;
+    } req[] = {
+        {SEEN_NAME, "station", "name", "name = Radio Example"},
+        {SEEN_TZ, "station", "timezone", "timezone = Africa/Lagos"},
+        {SEEN_ONAIR, "station", "on_air", "on_air = 06:00-22:00"},
+        {SEEN_RATE, "audio", "rate", "rate = 44100"},
+        {SEEN_CHANNELS, "audio", "channels", "channels = 1"},
+        {SEEN_QUALITY, "audio", "quality", "quality = 3"},
+        {SEEN_LOUDNESS, "audio", "loudness", "loudness = -23"},
+        {SEEN_TRUEPEAK, "audio", "true_peak", "true_peak = -1"},
+    };
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
+        if (c.seen & req[i].bit) continue;
+        cw_station_free(st);
+        return cw_fail(err, CW_EINVAL, source, c.line, "missing key '%s' in [%s] (add a line such as '%s')",
+                       req[i].key, req[i].section, req[i].example);
+    }
+    if (st->min_length >= st->max_length) {
+        cw_station_free(st);
+        return cw_fail(err, CW_EINVAL, source, 0, "key 'min_length' in [audio] must be below max_length");
+    }
+    *out = st;
+    return CW_OK;
+}
+
+int cw_station_load(cw_station **out, const char *dir, cw_error *err)
+{
+    *out = NULL;
+    char abs[PATH_MAX];
+    if (!realpath(dir, abs))
+        return cw_fail(err, CW_ENOTFOUND, dir, 0,
+                       "station folder '%s' does not exist (create one with 'chalkwave init DIR' or pass --station DIR)", dir);
+    char *path = cw_path_join(abs, "station.conf");
+    if (!path) return cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
+    char *text;
+    size_t len;
+    int rc = cw_read_file(path, CONF_MAX_BYTES, &text, &len, err);
+    if (rc == CW_ENOTFOUND) {
+        rc = cw_fail(err, CW_ENOTFOUND, path, 0,
+                     "no station.conf in '%s' (create a station with 'chalkwave init DIR', or pass --station DIR or set CHALKWAVE_STATION)",
+                     abs);
+    }
+    if (rc) {
+        free(path);
+        return rc;
+    }
+    rc = cw_station_parse(out, abs, path, text, len, err);
+    free(text);
+    free(path);
+    return rc;
+}
+
+void cw_station_free(cw_station *st)
+{
+    if (!st) return;
+    free(st->dir);
+    free(st->conf_path);
+    free(st->name);
+    free(st->timezone);
+    free(st->language);
+    free(st->unavailable);
+    cw_strlist_free(&st->fillers);
+    for (size_t i = 0; i < st->n_calendars; i++) free(st->calendars[i].file);
+    free(st->calendars);
+    free(st);
+}
+
+int cw_station_calendar_priority(const cw_station *st, const char *file)
+{
+    for (size_t i = 0; i < st->n_calendars; i++)
+        if (!strcmp(st->calendars[i].file, file)) return st->calendars[i].priority;
+    return 0;
+}
+
+/* ---- init -------------------------------------------------------------------------- */
+
+static const char default_conf[] =
+    "; chalkwave station settings. Lines starting with ';' are comments.\n"
+    "; Every key is documented in 'man chalkwave' and the README.\n"
+    "\n"
+    "[station]\n"
+    "name = Radio Example\n"
+    "timezone = Africa/Lagos        ; IANA zone (see /usr/share/zoneinfo)\n"
+    "on_air = 06:00-22:00           ; local time; may cross midnight (20:00-02:00)\n"
+    "language = en                  ; default language of items without one\n"
+    "\n"
+    "[audio]\n"
+    "rate = 44100                   ; Hz, every library file and day file uses it\n"
+    "channels = 1                   ; 1 mono (speech), 2 stereo\n"
+    "quality = 3                    ; Vorbis VBR quality, -1 (small) .. 10 (large)\n"
+    "loudness = -23                 ; target LUFS (EBU R128)\n"
+    "true_peak = -1                 ; ceiling dBTP\n"
+    "min_length = 3                 ; seconds; shorter recordings are refused\n"
+    "max_length = 14400             ; seconds; longer recordings are refused\n"
+    "silence_threshold = -50        ; dBFS; quieter lead-in and tail are trimmed\n"
+    "silence_margin = 0.25          ; seconds of silence kept before and after speech\n"
+    "fade = 0.5                     ; seconds of fade where an item is cut\n"
+    "\n"
+    "[schedule]\n"
+    "missing = filler               ; a lesson not in the library: filler, announcement or silence\n"
+    "unavailable = unavailable      ; series key of the 'lesson unavailable' announcement\n"
+    "overrun = cut                  ; a lesson longer than its slot: cut (with a fade) or push\n"
+    "newsletters_fill_gaps = no     ; may newsletter items fill gaps between lessons?\n"
+    "fillers =                      ; filler series in rotation, comma-separated (empty: all fillers)\n"
+    "\n"
+    "[calendars]\n"
+    "; partner calendar file in calendars/ = priority (a higher number wins a conflict)\n"
+    "; 'chalkwave calendar import FILE --priority N' adds lines here.\n";
+
+int cw_station_init(const char *dir, cw_error *err)
+{
+    int rc = cw_mkdir_p(dir, err);
+    if (rc) return rc;
+    char *conf = cw_path_join(dir, "station.conf");
+    if (!conf) return cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
+    if (cw_path_exists(conf)) {
+        rc = cw_fail(err, CW_EEXIST, conf, 0, "'%s' already holds a station (choose an empty folder)", dir);
+        free(conf);
+        return rc;
+    }
+    static const char *subdirs[] = {"calendars", "library", "inbox", "inbox/accepted", "inbox/rejected", "out"};
+    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0] && rc == CW_OK; i++) {
+        char *p = cw_path_join(dir, subdirs[i]);
+        rc = p ? cw_mkdir_p(p, err) : cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
+        free(p);
+    }
+    if (rc == CW_OK) rc = cw_write_file_atomic(conf, default_conf, sizeof default_conf - 1, err);
+    free(conf);
+    return rc;
+}
+
+/* ---- [calendars] editor ------------------------------------------------------------ */
+
+/* Key of a "key = value" line, trimmed, or NULL for comments, blanks and sections. */
+static int line_key(const char *line, size_t n, char *key, size_t keysz)
+{
+    size_t i = 0;
+    while (i < n && isspace((unsigned char)line[i])) i++;
+    if (i == n || line[i] == ';' || line[i] == '#' || line[i] == '[') return 0;
+    size_t start = i;
+    while (i < n && line[i] != '=' && line[i] != ':') i++;
+    if (i == n) return 0;
+    size_t end = i;
+    while (end > start && isspace((unsigned char)line[end - 1])) end--;
+    if (end - start >= keysz) return 0;
+    memcpy(key, line + start, end - start);
+    key[end - start] = 0;
+    return 1;
+}
+
+static int line_section(const char *line, size_t n, char *sec, size_t secsz)
+{
+    size_t i = 0;
+    while (i < n && isspace((unsigned char)line[i])) i++;
+    if (i == n || line[i] != '[') return 0;
+    const char *close = memchr(line + i, ']', n - i);
+    if (!close) return 0;
+    size_t len = (size_t)(close - line - i - 1);
+    if (len >= secsz) len = secsz - 1;
+    memcpy(sec, line + i + 1, len);
+    sec[len] = 0;
+    return 1;
+}
+
+int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_error *err)
+{
+    if (!cw_path_is_safe_relative(file) || strchr(file, '/') || strchr(file, '=') || strchr(file, ';') ||
+        strchr(file, '[') || strlen(file) > 120)
+        return cw_fail(err, CW_EINVAL, file, 0,
+                       "'%s' cannot be a calendar name (rename the file to letters, digits, '-', '_' and '.ics')", file);
+    char *text;
+    size_t len;
+    int rc = cw_read_file(st->conf_path, CONF_MAX_BYTES, &text, &len, err);
+    if (rc) return rc;
+    cw_buf out;
+    cw_buf_init(&out);
+    char section[64] = "";
+    int in_cal = 0, done = 0, have_section = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        char key[256];
+        if (line_section(p, n, section, sizeof section)) {
+            if (in_cal && !done) {
+                cw_buf_printf(&out, "%s = %d\n", file, priority);
+                done = 1;
+            }
+            in_cal = !strcmp(section, "calendars");
+            have_section |= in_cal;
+            cw_buf_append(&out, p, n);
+            cw_buf_puts(&out, "\n");
+        } else if (in_cal && line_key(p, n, key, sizeof key) && !strcmp(key, file)) {
+            if (!done) cw_buf_printf(&out, "%s = %d\n", file, priority);
+            done = 1;
+        } else {
+            cw_buf_append(&out, p, n);
+            if (nl) cw_buf_puts(&out, "\n");
+        }
+        p = nl ? nl + 1 : end;
+    }
+    if (!done) {
+        /* Either we are still inside [calendars] at the end of the file, or there is none:
+         * leaving [calendars] for another section already inserted the line above. */
+        if (out.len && out.data[out.len - 1] != '\n') cw_buf_puts(&out, "\n");
+        if (!have_section) cw_buf_puts(&out, "\n[calendars]\n");
+        cw_buf_printf(&out, "%s = %d\n", file, priority);
+    }
+    free(text);
+    if (out.oom) {
+        cw_buf_free(&out);
+        return cw_fail(err, CW_ENOMEM, st->conf_path, 0, "out of memory");
+    }
+    /* Re-parse before writing, so a bad edit can never reach the disk. */
+    cw_station *check;
+    rc = cw_station_parse(&check, st->dir, st->conf_path, out.data ? out.data : "", out.len, err);
+    if (rc == CW_OK) {
+        rc = cw_write_file_atomic(st->conf_path, out.data, out.len, err);
+        if (rc == CW_OK) {
+            /* adopt the new calendar list */
+            for (size_t i = 0; i < st->n_calendars; i++) free(st->calendars[i].file);
+            free(st->calendars);
+            st->calendars = check->calendars;
+            st->n_calendars = check->n_calendars;
+            check->calendars = NULL;
+            check->n_calendars = 0;
+        }
+        cw_station_free(check);
+    }
+    cw_buf_free(&out);
+    return rc;
+}
