@@ -1,0 +1,873 @@
+/* ogg_chain.c — the chain writer: one chained Ogg Vorbis stream (day files, per-item files).
+ * Whole library files in the chain's format are page-copied (new serial, renumbered pages,
+ * recomputed CRCs, comment header replaced), everything else is decoded and re-encoded.
+ * Guarantees: every link has exactly the requested number of samples (final granule),
+ * serials are derived from seed+index and unique in the file, memory never grows with a
+ * link's length (one page and fixed PCM blocks), the same inputs give the same bytes. */
+#include "audio.h"
+
+#include <errno.h>
+#include <math.h>
+#include <ogg/ogg.h>
+#include <soxr.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vorbis/codec.h>
+#include <vorbis/vorbisfile.h>
+
+#define CHAIN_BLOCK 4096          /* frames per PCM block */
+#define CHAIN_READ 65536          /* bytes per read from a source file */
+#define OGG_MAX_PAGE (27 + 255 + 255 * 255)
+
+struct cw_chain {
+    FILE *fp;
+    cw_chain_format fmt;
+    uint32_t seed;
+    uint32_t *serials; /* one per link: the only state that grows, and with links, not length */
+    size_t n_links, cap_links;
+    int64_t samples;
+    int failed; /* a link was left half-written: the file is unusable */
+};
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)((v >> 8) & 0xff);
+    p[2] = (unsigned char)((v >> 16) & 0xff);
+    p[3] = (unsigned char)((v >> 24) & 0xff);
+}
+
+static uint32_t next_serial(cw_chain *c)
+{
+    /* seed (4 bytes LE) + link index (8 bytes LE) + attempt (4 bytes LE) */
+    unsigned char key[16];
+    uint64_t idx = (uint64_t)c->n_links;
+    put_le32(key, c->seed);
+    put_le32(key + 4, (uint32_t)(idx & 0xffffffffu));
+    put_le32(key + 8, (uint32_t)(idx >> 32));
+    for (uint32_t attempt = 0;; attempt++) {
+        put_le32(key + 12, attempt);
+        uint32_t s = cw_hash32(key, sizeof key);
+        int used = 0;
+        for (size_t i = 0; i < c->n_links && !used; i++)
+            used = c->serials[i] == s;
+        if (!used)
+            return s;
+    }
+}
+
+static int push_serial(cw_chain *c, uint32_t s, cw_error *err)
+{
+    if (c->n_links == c->cap_links) {
+        size_t cap = c->cap_links ? c->cap_links * 2 : 64;
+        uint32_t *v = realloc(c->serials, cap * sizeof *v);
+        if (!v)
+            return cw_fail(err, CW_ENOMEM, "", 0, "out of memory for the chain's serial numbers");
+        c->serials = v;
+        c->cap_links = cap;
+    }
+    c->serials[c->n_links++] = s;
+    return 0;
+}
+
+static int write_bytes(cw_chain *c, const void *p, size_t n, cw_error *err)
+{
+    if (n && fwrite(p, 1, n, c->fp) != n) {
+        c->failed = 1;
+        return cw_fail(err, CW_EIO, "", 0, "cannot write the chained ogg stream: %s (check free space)",
+                       strerror(errno));
+    }
+    return 0;
+}
+
+static int write_page(cw_chain *c, const ogg_page *og, cw_error *err)
+{
+    int rc = write_bytes(c, og->header, (size_t)og->header_len, err);
+    if (!rc)
+        rc = write_bytes(c, og->body, (size_t)og->body_len, err);
+    return rc;
+}
+
+/* Comment text for Vorbis comments: valid UTF-8, no control characters. */
+static char *clean_comment(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    if (!cw_utf8_valid(s, n)) {
+        /* keep ASCII, replace every other byte: a title must never break a reader */
+        for (size_t i = 0; i < n; i++)
+            out[i] = ((unsigned char)s[i] < 0x80) ? s[i] : '?';
+    } else {
+        memcpy(out, s, n);
+    }
+    out[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+            out[i] = ' ';
+    return out;
+}
+
+static int add_tag(vorbis_comment *vc, const char *key, const char *value)
+{
+    if (!value || !*value)
+        return 0;
+    char *v = clean_comment(value);
+    if (!v)
+        return -1;
+    vorbis_comment_add_tag(vc, key, v);
+    free(v);
+    return 0;
+}
+
+/* A copy of meta with every string cleaned as comments need (for cw_vorbis_enc). */
+typedef struct clean_meta {
+    cw_link_meta m;
+    cw_strlist extra;
+    char *s[6];
+} clean_meta;
+
+static void clean_meta_free(clean_meta *cm)
+{
+    for (int i = 0; i < 6; i++)
+        free(cm->s[i]);
+    cw_strlist_free(&cm->extra);
+}
+
+static int clean_meta_init(clean_meta *cm, const cw_link_meta *meta, cw_error *err)
+{
+    memset(cm, 0, sizeof *cm);
+    if (!meta)
+        return 0;
+    const char *in[6] = {meta->title, meta->artist, meta->album,
+                         meta->genre, meta->language, meta->description};
+    int bad = 0;
+    for (int i = 0; i < 6; i++)
+        if (in[i] && !(cm->s[i] = clean_comment(in[i])))
+            bad = 1;
+    if (meta->extra)
+        for (size_t i = 0; i < meta->extra->n && !bad; i++) {
+            char *v = clean_comment(meta->extra->v[i]);
+            bad = !v || cw_strlist_push(&cm->extra, v) != 0;
+            free(v);
+        }
+    if (bad) {
+        clean_meta_free(cm);
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    }
+    cm->m.title = cm->s[0];
+    cm->m.artist = cm->s[1];
+    cm->m.album = cm->s[2];
+    cm->m.genre = cm->s[3];
+    cm->m.language = cm->s[4];
+    cm->m.description = cm->s[5];
+    cm->m.tracknumber = meta->tracknumber;
+    cm->m.extra = meta->extra ? &cm->extra : NULL;
+    return 0;
+}
+
+/* Build the comment header packet for meta. *op must be cleared with ogg_packet_clear. */
+static int comment_packet(const cw_link_meta *meta, ogg_packet *op, cw_error *err)
+{
+    vorbis_comment vc;
+    vorbis_comment_init(&vc);
+    int bad = 0;
+    if (meta) {
+        bad |= add_tag(&vc, "TITLE", meta->title);
+        bad |= add_tag(&vc, "ARTIST", meta->artist);
+        bad |= add_tag(&vc, "ALBUM", meta->album);
+        bad |= add_tag(&vc, "GENRE", meta->genre);
+        bad |= add_tag(&vc, "LANGUAGE", meta->language);
+        bad |= add_tag(&vc, "DESCRIPTION", meta->description);
+        if (meta->tracknumber > 0) {
+            char num[16];
+            snprintf(num, sizeof num, "%d", meta->tracknumber);
+            vorbis_comment_add_tag(&vc, "TRACKNUMBER", num);
+        }
+        if (meta->extra)
+            for (size_t i = 0; i < meta->extra->n; i++) {
+                const char *kv = meta->extra->v[i];
+                const char *eq = strchr(kv, '=');
+                if (!eq || eq == kv)
+                    continue; /* not KEY=value: skip rather than write a broken comment */
+                char *key = cw_strndup(kv, (size_t)(eq - kv));
+                if (!key) {
+                    bad = -1;
+                    break;
+                }
+                bad |= add_tag(&vc, key, eq + 1);
+                free(key);
+            }
+    }
+    memset(op, 0, sizeof *op);
+    int rc = bad ? -1 : vorbis_commentheader_out(&vc, op);
+    vorbis_comment_clear(&vc);
+    if (rc)
+        return cw_fail(err, CW_ENOMEM, "", 0, "cannot build the vorbis comment header");
+    return 0;
+}
+
+/* ---- reading pages from a file ------------------------------------------------------ */
+
+typedef struct page_reader {
+    FILE *fp;
+    ogg_sync_state oy;
+    int64_t offset; /* file offset of the next page */
+} page_reader;
+
+/* 1: a page; 0: end of file; CW_EINVAL: garbage or a bad CRC; CW_EIO: read error. */
+static int read_page(page_reader *r, ogg_page *og)
+{
+    for (;;) {
+        long n = ogg_sync_pageseek(&r->oy, og);
+        if (n > 0) {
+            r->offset += n;
+            return 1;
+        }
+        if (n < 0)
+            return CW_EINVAL;
+        char *buf = ogg_sync_buffer(&r->oy, CHAIN_READ);
+        if (!buf)
+            return CW_ENOMEM;
+        size_t got = fread(buf, 1, CHAIN_READ, r->fp);
+        if (got == 0) {
+            if (ferror(r->fp))
+                return CW_EIO;
+            /* bytes left in the sync buffer that are not a page: a truncated file */
+            return (r->oy.fill - r->oy.returned) > 0 ? CW_EINVAL : 0;
+        }
+        ogg_sync_wrote(&r->oy, (long)got);
+    }
+}
+
+/* Final granule and EOS flag of the last page of the stream with `serial`, found by
+ * scanning backward from the end in 64 KiB steps. Returns 0, or <0 when none found. */
+static int last_granule(FILE *fp, long serial, int64_t *granule)
+{
+    if (fseeko(fp, 0, SEEK_END) != 0)
+        return CW_EIO;
+    off_t end = ftello(fp);
+    if (end < 0)
+        return CW_EIO;
+    for (off_t chunk = CHAIN_READ;; chunk *= 2) {
+        off_t from = end > chunk ? end - chunk : 0;
+        /* pages wholly inside [from, end); one straddling `from` is skipped as garbage */
+        if (fseeko(fp, from, SEEK_SET) != 0)
+            return CW_EIO;
+        ogg_sync_state oy;
+        ogg_sync_init(&oy);
+        int found = 0;
+        off_t pos = from;
+        for (;;) {
+            ogg_page og;
+            long n = ogg_sync_pageseek(&oy, &og);
+            if (n > 0) {
+                if (ogg_page_serialno(&og) == serial && ogg_page_granulepos(&og) >= 0) {
+                    *granule = ogg_page_granulepos(&og);
+                    found = 1;
+                }
+                continue;
+            }
+            if (n < 0)
+                continue;
+            if (pos >= end)
+                break;
+            char *buf = ogg_sync_buffer(&oy, CHAIN_READ);
+            size_t want = (size_t)((end - pos) < CHAIN_READ ? (end - pos) : CHAIN_READ);
+            size_t got = buf ? fread(buf, 1, want, fp) : 0;
+            if (got == 0)
+                break;
+            ogg_sync_wrote(&oy, (long)got);
+            pos += (off_t)got;
+        }
+        ogg_sync_clear(&oy);
+        if (found)
+            return 0;
+        if (from == 0)
+            return CW_EINVAL;
+    }
+}
+
+/* ---- page copy ---------------------------------------------------------------------- */
+
+/* What the header pages of a library file told us. */
+typedef struct src_info {
+    int rate, channels;
+    long serial;
+    int64_t length; /* last granule - begin */
+    int copyable;   /* headers framed on their own pages, audio starts at granule 0 */
+} src_info;
+
+/* Read the three headers of path. On success the packets are returned in hdr[] (owned by
+ * the caller, free with free(hdr[i].packet)) and rd is positioned at the first audio page,
+ * which is returned in *first (copied into firstbuf). */
+typedef struct header_state {
+    ogg_packet hdr[3];
+    unsigned char *firstbuf; /* the first audio page, copied; NULL when none */
+    ogg_page first;
+    int has_first;
+} header_state;
+
+static void header_state_clear(header_state *h)
+{
+    for (int i = 0; i < 3; i++)
+        free(h->hdr[i].packet);
+    free(h->firstbuf);
+    memset(h, 0, sizeof *h);
+}
+
+static int copy_packet(ogg_packet *dst, const ogg_packet *src)
+{
+    *dst = *src;
+    dst->packet = malloc((size_t)src->bytes ? (size_t)src->bytes : 1);
+    if (!dst->packet)
+        return -1;
+    memcpy(dst->packet, src->packet, (size_t)src->bytes);
+    return 0;
+}
+
+static int read_headers(page_reader *rd, const char *path, src_info *si, header_state *hs,
+                        cw_error *err)
+{
+    ogg_stream_state os;
+    vorbis_info vi;
+    vorbis_comment vc;
+    int have_os = 0, npk = 0, rc = 0;
+    vorbis_info_init(&vi);
+    vorbis_comment_init(&vc);
+    memset(si, 0, sizeof *si);
+    si->copyable = 1;
+    while (npk < 3) {
+        ogg_page og;
+        int r = read_page(rd, &og);
+        if (r <= 0) {
+            rc = cw_fail(err, r == CW_EIO ? CW_EIO : CW_EINVAL, path, 0,
+                         "not a complete ogg vorbis file: the headers are %s (re-ingest the recording)",
+                         r == 0 ? "missing" : "damaged");
+            goto done;
+        }
+        if (!have_os) {
+            if (!ogg_page_bos(&og)) {
+                rc = cw_fail(err, CW_EINVAL, path, 0,
+                             "not an ogg vorbis file: no beginning-of-stream page (re-ingest the recording)");
+                goto done;
+            }
+            si->serial = ogg_page_serialno(&og);
+            ogg_stream_init(&os, (int)si->serial);
+            have_os = 1;
+        } else if (ogg_page_serialno(&og) != si->serial) {
+            rc = cw_fail(err, CW_EINVAL, path, 0,
+                         "holds more than one ogg stream (re-ingest the recording as one file)");
+            goto done;
+        }
+        ogg_stream_pagein(&os, &og);
+        ogg_packet op;
+        int pr;
+        while (npk < 3 && (pr = ogg_stream_packetout(&os, &op)) != 0) {
+            if (pr < 0 || vorbis_synthesis_headerin(&vi, &vc, &op) != 0) {
+                rc = cw_fail(err, CW_EINVAL, path, 0,
+                             "not an ogg vorbis file: header %d is invalid (re-ingest the recording)",
+                             npk + 1);
+                goto done;
+            }
+            if (copy_packet(&hs->hdr[npk], &op) != 0) {
+                rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory reading headers");
+                goto done;
+            }
+            npk++;
+        }
+    }
+    /* the third header must end its page: no further packet on it */
+    if (ogg_stream_packetpeek(&os, NULL) != 0)
+        si->copyable = 0;
+    si->rate = (int)vi.rate;
+    si->channels = vi.channels;
+
+    /* first audio page: must start a packet, and its granule must equal the samples of the
+     * packets completed on it (the stream begins at sample 0) */
+    {
+        ogg_page og;
+        int r = read_page(rd, &og);
+        if (r < 0) {
+            rc = cw_fail(err, r == CW_EIO ? CW_EIO : CW_EINVAL, path, 0,
+                         "damaged ogg data after the headers (re-ingest the recording)");
+            goto done;
+        }
+        if (r == 1) {
+            if (ogg_page_serialno(&og) != si->serial) {
+                rc = cw_fail(err, CW_EINVAL, path, 0,
+                             "holds more than one ogg stream (re-ingest the recording as one file)");
+                goto done;
+            }
+            if (ogg_page_continued(&og))
+                si->copyable = 0;
+            hs->firstbuf = malloc((size_t)(og.header_len + og.body_len));
+            if (!hs->firstbuf) {
+                rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
+                goto done;
+            }
+            memcpy(hs->firstbuf, og.header, (size_t)og.header_len);
+            memcpy(hs->firstbuf + og.header_len, og.body, (size_t)og.body_len);
+            hs->first.header = hs->firstbuf;
+            hs->first.header_len = og.header_len;
+            hs->first.body = hs->firstbuf + og.header_len;
+            hs->first.body_len = og.body_len;
+            hs->has_first = 1;
+            /* count samples completed on this page */
+            ogg_stream_pagein(&os, &og);
+            ogg_packet op;
+            long prev = -1;
+            int64_t acc = 0;
+            while (ogg_stream_packetout(&os, &op) == 1) {
+                long bs = vorbis_packet_blocksize(&vi, &op);
+                if (bs <= 0)
+                    continue;
+                if (prev > 0)
+                    acc += (prev + bs) / 4;
+                prev = bs;
+            }
+            /* a stream that ends on its first audio page may end short of `acc` */
+            int64_t g = ogg_page_granulepos(&og);
+            if (g < 0 || (ogg_page_eos(&og) ? g > acc : g != acc))
+                si->copyable = 0;
+        }
+    }
+done:
+    if (have_os)
+        ogg_stream_clear(&os);
+    vorbis_comment_clear(&vc);
+    vorbis_info_clear(&vi);
+    return rc;
+}
+
+/* Copy the file's pages behind our own header pages. rd is positioned after hs->first. */
+static int page_copy(cw_chain *c, page_reader *rd, const char *path, const src_info *si,
+                     header_state *hs, const cw_link_meta *meta, int64_t samples, cw_error *err)
+{
+    uint32_t serial = next_serial(c);
+    ogg_stream_state os;
+    ogg_packet comment;
+    int rc = comment_packet(meta, &comment, err);
+    if (rc)
+        return rc;
+    ogg_stream_init(&os, (int)serial);
+    ogg_page og;
+    /* identification header alone on the first page, comment + setup on their own pages */
+    hs->hdr[0].b_o_s = 1;
+    hs->hdr[0].e_o_s = 0;
+    hs->hdr[0].granulepos = 0;
+    ogg_stream_packetin(&os, &hs->hdr[0]);
+    while (!rc && ogg_stream_flush(&os, &og))
+        rc = write_page(c, &og, err);
+    comment.b_o_s = 0;
+    comment.granulepos = 0;
+    comment.packetno = 1;
+    ogg_stream_packetin(&os, &comment);
+    hs->hdr[2].b_o_s = 0;
+    hs->hdr[2].e_o_s = 0;
+    hs->hdr[2].granulepos = 0;
+    hs->hdr[2].packetno = 2;
+    ogg_stream_packetin(&os, &hs->hdr[2]);
+    while (!rc && ogg_stream_flush(&os, &og))
+        rc = write_page(c, &og, err);
+    long seq = os.pageno;
+    ogg_stream_clear(&os);
+    ogg_packet_clear(&comment);
+    if (rc)
+        return rc;
+
+    /* audio pages: hold one page back so the last one can carry EOS */
+    static const size_t cap = OGG_MAX_PAGE;
+    unsigned char *held = malloc(cap);
+    if (!held)
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    size_t held_len = 0, held_hlen = 0;
+    int64_t last_g = -1;
+    int have_held = 0;
+    int r = 1;
+    ogg_page cur = hs->first;
+    int have_cur = hs->has_first;
+    for (;;) {
+        if (have_cur) {
+            if (ogg_page_serialno(&cur) != si->serial) {
+                rc = cw_fail(err, CW_EINVAL, path, 0,
+                             "holds more than one ogg stream (re-ingest the recording as one file)");
+                break;
+            }
+            if (have_held) {
+                ogg_page hp = {held, (long)held_hlen, held + held_hlen, (long)(held_len - held_hlen)};
+                ogg_page_checksum_set(&hp);
+                if ((rc = write_bytes(c, held, held_len, err)) != 0)
+                    break;
+            }
+            held_hlen = (size_t)cur.header_len;
+            held_len = held_hlen + (size_t)cur.body_len;
+            memcpy(held, cur.header, held_hlen);
+            memcpy(held + held_hlen, cur.body, (size_t)cur.body_len);
+            held[5] &= (unsigned char)~0x04; /* EOS only on the last page we write */
+            held[5] &= (unsigned char)~0x02; /* never BOS after the headers */
+            put_le32(held + 14, serial);
+            put_le32(held + 18, (uint32_t)seq++);
+            if (ogg_page_granulepos(&cur) >= 0)
+                last_g = ogg_page_granulepos(&cur);
+            have_held = 1;
+        }
+        r = read_page(rd, &cur);
+        if (r <= 0)
+            break;
+        have_cur = 1;
+    }
+    if (!rc && r < 0)
+        rc = cw_fail(err, r == CW_EIO ? CW_EIO : CW_EINVAL, path, 0,
+                     "damaged ogg data at byte %lld (re-ingest the recording)", (long long)rd->offset);
+    if (!rc && (!have_held || last_g != samples))
+        rc = cw_fail(err, CW_EINVAL, path, 0,
+                     "ends at sample %lld, expected %lld (rescan the library)", (long long)last_g,
+                     (long long)samples);
+    if (!rc) {
+        held[5] |= 0x04;
+        ogg_page hp = {held, (long)held_hlen, held + held_hlen, (long)(held_len - held_hlen)};
+        ogg_page_checksum_set(&hp);
+        rc = write_bytes(c, held, held_len, err);
+    }
+    free(held);
+    if (!rc)
+        rc = push_serial(c, serial, err);
+    if (rc)
+        c->failed = 1;
+    return rc;
+}
+
+/* ---- decode, convert, re-encode ----------------------------------------------------- */
+
+/* Mix `in` (n frames of ich channels) into `out` (och channels). */
+static void mix_channels(const float *in, int ich, float *out, int och, size_t n)
+{
+    for (size_t f = 0; f < n; f++) {
+        const float *s = in + f * (size_t)ich;
+        float *d = out + f * (size_t)och;
+        if (och == 1) {
+            float sum = 0;
+            for (int i = 0; i < ich; i++)
+                sum += s[i];
+            d[0] = sum / (float)ich;
+        } else if (ich == 1) {
+            for (int o = 0; o < och; o++)
+                d[o] = s[0];
+        } else {
+            for (int o = 0; o < och; o++)
+                d[o] = o < ich ? s[o] : 0.0f;
+        }
+    }
+}
+
+/* Encoder side of a re-encoded link: counts frames, applies the fade, stops at `samples`. */
+typedef struct enc_sink {
+    cw_vorbis_enc *enc;
+    int channels;
+    int64_t done, samples, fade_from; /* fade over [fade_from, samples) */
+} enc_sink;
+
+static int sink_write(enc_sink *s, float *frames, size_t n, cw_error *err)
+{
+    if (s->done >= s->samples)
+        return 0;
+    if ((int64_t)n > s->samples - s->done)
+        n = (size_t)(s->samples - s->done);
+    int64_t fade_len = s->samples - s->fade_from;
+    for (size_t f = 0; f < n; f++) {
+        int64_t pos = s->done + (int64_t)f;
+        if (pos < s->fade_from)
+            continue;
+        /* raised cosine from 1 down to 0 at the link's last sample */
+        double x = (double)(pos - s->fade_from + 1) / (double)fade_len;
+        float g = (float)(0.5 * (1.0 + cos(M_PI * x)));
+        for (int ch = 0; ch < s->channels; ch++)
+            frames[f * (size_t)s->channels + (size_t)ch] *= g;
+    }
+    s->done += (int64_t)n;
+    return cw_vorbis_enc_write(s->enc, frames, n, err);
+}
+
+static int reencode(cw_chain *c, const char *path, int64_t samples, double fade_seconds,
+                    const cw_link_meta *meta, cw_error *err)
+{
+    OggVorbis_File vf;
+    int orc = ov_fopen(path, &vf);
+    if (orc != 0)
+        return cw_fail(err, CW_EINVAL, path, 0, "cannot decode the recording (re-ingest it)");
+    int rc = 0;
+    cw_vorbis_enc *enc = NULL;
+    soxr_t sx = NULL;
+    float *inter = NULL, *mixed = NULL, *resampled = NULL;
+    vorbis_info *vi = ov_info(&vf, -1);
+    int srate = vi ? (int)vi->rate : 0, sch = vi ? vi->channels : 0;
+    if (ov_streams(&vf) != 1 || srate <= 0 || sch <= 0) {
+        rc = cw_fail(err, CW_EINVAL, path, 0,
+                     "holds more than one ogg stream (re-ingest the recording as one file)");
+        goto done;
+    }
+    int och = c->fmt.channels, orate = c->fmt.rate;
+    uint32_t serial = next_serial(c);
+    clean_meta cm;
+    if ((rc = clean_meta_init(&cm, meta, err)) != 0)
+        goto done;
+    rc = cw_vorbis_enc_new(&enc, c->fp, orate, och, c->fmt.quality, serial, meta ? &cm.m : NULL, err);
+    clean_meta_free(&cm);
+    if (rc)
+        goto done;
+    c->failed = 1; /* until the link is finished */
+    int64_t full = ov_pcm_total(&vf, -1);
+    int64_t full_out = srate == orate ? full : (int64_t)llround((double)full * orate / srate);
+    enc_sink sink = {enc, och, 0, samples, samples};
+    if (samples < full_out && fade_seconds > 0) {
+        int64_t fl = (int64_t)llround(fade_seconds * orate);
+        if (fl > samples)
+            fl = samples;
+        sink.fade_from = samples - fl;
+    }
+    inter = malloc(sizeof(float) * CHAIN_BLOCK * (size_t)(sch > och ? sch : och));
+    mixed = malloc(sizeof(float) * CHAIN_BLOCK * (size_t)och);
+    size_t rs_cap = 0;
+    if (srate != orate) {
+        soxr_error_t se = NULL;
+        soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+        sx = soxr_create((double)srate, (double)orate, (unsigned)och, &se, NULL, &q, NULL);
+        if (!sx || se) {
+            rc = cw_fail(err, CW_EINTERNAL, path, 0, "cannot set up the resampler: %s", se ? se : "?");
+            goto done;
+        }
+        rs_cap = (size_t)((double)CHAIN_BLOCK * orate / srate) + 64;
+        resampled = malloc(sizeof(float) * rs_cap * (size_t)och);
+    }
+    if (!inter || !mixed || (sx && !resampled)) {
+        rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        goto done;
+    }
+    int eof = 0;
+    while (!rc && sink.done < samples) {
+        size_t n = 0;
+        if (!eof) {
+            float **pcm;
+            int bs;
+            long got = ov_read_float(&vf, &pcm, CHAIN_BLOCK, &bs);
+            if (got < 0) {
+                rc = cw_fail(err, CW_EINVAL, path, 0, "damaged audio data (re-ingest the recording)");
+                break;
+            }
+            if (got == 0) {
+                eof = 1;
+            } else {
+                n = (size_t)got;
+                for (size_t f = 0; f < n; f++)
+                    for (int ch = 0; ch < sch; ch++)
+                        inter[f * (size_t)sch + (size_t)ch] = pcm[ch][f];
+                mix_channels(inter, sch, mixed, och, n);
+            }
+        }
+        if (!sx) {
+            if (eof)
+                break;
+            rc = sink_write(&sink, mixed, n, err);
+            continue;
+        }
+        /* resample: on eof, drain with NULL input until nothing more comes out */
+        for (;;) {
+            size_t idone = 0, odone = 0;
+            soxr_error_t se = soxr_process(sx, eof ? NULL : mixed, eof ? 0 : n, &idone, resampled,
+                                           rs_cap, &odone);
+            if (se) {
+                rc = cw_fail(err, CW_EINTERNAL, path, 0, "resampling failed: %s", se);
+                break;
+            }
+            if (odone)
+                rc = sink_write(&sink, resampled, odone, err);
+            if (rc || (!eof && idone >= n) || odone == 0 || sink.done >= samples)
+                break;
+            if (!eof) {
+                /* the resampler did not take everything: offer the rest */
+                memmove(mixed, mixed + idone * (size_t)och, (n - idone) * (size_t)och * sizeof(float));
+                n -= idone;
+            }
+        }
+        if (eof)
+            break;
+    }
+    if (!rc && sink.done < samples) {
+        /* resampling rounds; anything more than a few samples short is a wrong request */
+        int64_t missing = samples - sink.done;
+        if (srate == orate || missing > 64) {
+            rc = cw_fail(err, CW_EINVAL, path, 0,
+                         "the recording has %lld samples, %lld were asked for (rescan the library)",
+                         (long long)(sink.done), (long long)samples);
+        } else {
+            memset(mixed, 0, sizeof(float) * CHAIN_BLOCK * (size_t)och);
+            rc = sink_write(&sink, mixed, (size_t)missing, err);
+        }
+    }
+    if (!rc) {
+        rc = cw_vorbis_enc_finish(enc, err);
+        enc = NULL;
+    }
+    if (!rc)
+        rc = push_serial(c, serial, err);
+    if (!rc)
+        c->failed = 0;
+done:
+    cw_vorbis_enc_abort(enc);
+    if (sx)
+        soxr_delete(sx);
+    free(inter);
+    free(mixed);
+    free(resampled);
+    ov_clear(&vf);
+    return rc;
+}
+
+/* ---- public ------------------------------------------------------------------------- */
+
+int cw_chain_open(cw_chain **out, FILE *fp, const cw_chain_format *fmt, uint32_t seed,
+                  cw_error *err)
+{
+    *out = NULL;
+    if (!fp || !fmt || fmt->rate < 1000 || fmt->rate > 768000 || fmt->channels < 1 ||
+        fmt->channels > 255)
+        return cw_fail(err, CW_EINVAL, "", 0, "invalid chain format (check rate and channels)");
+    cw_chain *c = calloc(1, sizeof *c);
+    if (!c)
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    c->fp = fp;
+    c->fmt = *fmt;
+    c->seed = seed;
+    *out = c;
+    return 0;
+}
+
+int64_t cw_chain_samples(const cw_chain *c)
+{
+    return c ? c->samples : 0;
+}
+
+int cw_chain_add_file(cw_chain *c, const char *ogg_path, int64_t samples, double fade_seconds,
+                      const cw_link_meta *meta, int *reencoded, cw_error *err)
+{
+    if (reencoded)
+        *reencoded = 0;
+    if (c->failed)
+        return cw_fail(err, CW_EINTERNAL, "", 0, "the chain failed earlier and cannot be extended");
+    if (samples <= 0)
+        return cw_fail(err, CW_EINVAL, ogg_path, 0, "a link needs at least one sample");
+    FILE *fp = fopen(ogg_path, "rb");
+    if (!fp)
+        return cw_fail(err, errno == ENOENT ? CW_ENOTFOUND : CW_EIO, ogg_path, 0,
+                       "cannot open the recording: %s (rescan the library)", strerror(errno));
+    page_reader rd = {fp, {0}, 0};
+    ogg_sync_init(&rd.oy);
+    header_state hs;
+    memset(&hs, 0, sizeof hs);
+    src_info si;
+    int rc = read_headers(&rd, ogg_path, &si, &hs, err);
+    if (rc)
+        goto done;
+    int64_t last = -1;
+    if (last_granule(fp, si.serial, &last) != 0 || last < 0) {
+        rc = cw_fail(err, CW_EINVAL, ogg_path, 0, "has no audio pages (re-ingest the recording)");
+        goto done;
+    }
+    si.length = last;
+    int same_format = si.rate == c->fmt.rate && si.channels == c->fmt.channels;
+    int64_t have = same_format ? si.length
+                               : (int64_t)llround((double)si.length * c->fmt.rate / si.rate);
+    if (samples > have + (same_format ? 0 : 64)) {
+        rc = cw_fail(err, CW_EINVAL, ogg_path, 0,
+                     "the recording has %lld samples, %lld were asked for (rescan the library)",
+                     (long long)have, (long long)samples);
+        goto done;
+    }
+    if (same_format && si.copyable && samples == si.length) {
+        /* reposition after the first audio page (last_granule moved the file) */
+        ogg_sync_clear(&rd.oy);
+        ogg_sync_init(&rd.oy);
+        rd.offset = 0;
+        if (fseeko(fp, 0, SEEK_SET) != 0) {
+            rc = cw_fail(err, CW_EIO, ogg_path, 0, "cannot seek: %s", strerror(errno));
+            goto done;
+        }
+        header_state_clear(&hs);
+        if ((rc = read_headers(&rd, ogg_path, &si, &hs, err)) != 0)
+            goto done;
+        si.length = last;
+        rc = page_copy(c, &rd, ogg_path, &si, &hs, meta, samples, err);
+    } else {
+        rc = reencode(c, ogg_path, samples, fade_seconds, meta, err);
+        if (!rc && reencoded)
+            *reencoded = 1;
+    }
+done:
+    header_state_clear(&hs);
+    ogg_sync_clear(&rd.oy);
+    fclose(fp);
+    if (!rc)
+        c->samples += samples;
+    return rc;
+}
+
+int cw_chain_add_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta, cw_error *err)
+{
+    if (c->failed)
+        return cw_fail(err, CW_EINTERNAL, "", 0, "the chain failed earlier and cannot be extended");
+    if (samples <= 0)
+        return cw_fail(err, CW_EINVAL, "", 0, "a silence link needs at least one sample");
+    uint32_t serial = next_serial(c);
+    cw_vorbis_enc *enc = NULL;
+    clean_meta cm;
+    int rc = clean_meta_init(&cm, meta, err);
+    if (rc)
+        return rc;
+    rc = cw_vorbis_enc_new(&enc, c->fp, c->fmt.rate, c->fmt.channels, c->fmt.quality, serial,
+                           meta ? &cm.m : NULL, err);
+    clean_meta_free(&cm);
+    if (rc)
+        return rc;
+    c->failed = 1;
+    float *zero = calloc((size_t)CHAIN_BLOCK * (size_t)c->fmt.channels, sizeof(float));
+    if (!zero) {
+        cw_vorbis_enc_abort(enc);
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    }
+    for (int64_t left = samples; !rc && left > 0;) {
+        size_t n = left > CHAIN_BLOCK ? CHAIN_BLOCK : (size_t)left;
+        rc = cw_vorbis_enc_write(enc, zero, n, err);
+        left -= (int64_t)n;
+    }
+    free(zero);
+    if (rc) {
+        cw_vorbis_enc_abort(enc);
+        return rc;
+    }
+    if ((rc = cw_vorbis_enc_finish(enc, err)) != 0)
+        return rc;
+    if ((rc = push_serial(c, serial, err)) != 0)
+        return rc;
+    c->failed = 0;
+    c->samples += samples;
+    return 0;
+}
+
+int cw_chain_close(cw_chain *c, cw_error *err)
+{
+    if (!c)
+        return 0;
+    int rc = 0;
+    if (fflush(c->fp) != 0)
+        rc = cw_fail(err, CW_EIO, "", 0, "cannot write the chained ogg stream: %s (check free space)",
+                     strerror(errno));
+    else if (c->failed)
+        rc = cw_fail(err, CW_EINTERNAL, "", 0, "the chain is incomplete: a link failed");
+    free(c->serials);
+    free(c);
+    return rc;
+}
