@@ -27,6 +27,13 @@ typedef struct cw_plan_item {
     cw_strlist warnings;
 } cw_plan_item;
 
+/* A change of the station zone's UTC offset inside the window (a DST change): from UTC
+ * second `utc` on, local time is UTC + `offset` seconds. */
+typedef struct cw_plan_tzchange {
+    int64_t utc;
+    int offset;
+} cw_plan_tzchange;
+
 typedef struct cw_plan {
     cw_date date;
     char *timezone;
@@ -37,6 +44,8 @@ typedef struct cw_plan {
     size_t n_items;
     cw_strlist warnings;
     cw_strlist missing; /* "series\tepisode\tYYYY-MM-DD HH:MM" of missing recordings */
+    cw_plan_tzchange *tz_changes; /* offset changes inside the window, by time; the offset */
+    size_t n_tz_changes;          /* before the first one is start_offset */
 } cw_plan;
 
 /* Plan one station-local day. `cals` holds the station's partner calendars (with their
