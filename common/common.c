@@ -263,7 +263,10 @@ void cw_slugify(const char *s, char *out, size_t maxlen)
     for (; s && *s && o + 1 < maxlen; s++) {
         unsigned char c = (unsigned char)*s;
         if (isalnum(c) && c < 0x80) {
-            if (dash && o > 0 && o + 2 < maxlen) out[o++] = '-';
+            if (dash && o > 0) {
+                if (o + 2 >= maxlen) break; /* no room for "-x": never run two words together */
+                out[o++] = '-';
+            }
             dash = 0;
             out[o++] = (char)tolower(c);
         } else {
