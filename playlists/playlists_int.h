@@ -1,0 +1,58 @@
+/* playlists_int.h — internals of the playlists module shared by its files and its unit
+ * tests: the per-item view of a plan that every writer uses, and the text writers.
+ * Not a public interface. Guarantees: writers are pure (plan view in, text out), escape
+ * every outside string for their format, and never pass control characters through. */
+#ifndef CW_PLAYLISTS_INT_H
+#define CW_PLAYLISTS_INT_H
+
+#include "playlists.h"
+
+/* One plan item as the writers see it. */
+typedef struct cw_pl_item {
+    const cw_plan_item *pi;
+    size_t index;          /* 1-based */
+    char file[160];        /* "items/001-0900-slug.ogg" */
+    char hhmm[6];          /* local start "09:00" */
+    char local_iso[32];    /* "2026-03-16T09:00:00+01:00" */
+    char *title;           /* display title (never empty), UTF-8 cleaned, one line */
+    char *teacher;         /* cleaned, "" when none */
+    char *language, *series; /* cleaned */
+    double seconds;        /* length */
+} cw_pl_item;
+
+typedef struct cw_pl_view {
+    const cw_station *st;
+    const cw_plan *plan;
+    char *station_name;    /* cleaned */
+    char date[11];
+    char weekday[10];      /* "Monday" */
+    char start_hhmm[6], end_hhmm[6];
+    char utc_offset[8];    /* "+01:00" at the window start */
+    char *abs_dir;         /* the bundle's final absolute path (liquidsoap.m3u) */
+    cw_pl_item *items;
+    size_t n;
+} cw_pl_view;
+
+/* Build the view; abs_dir may be NULL (then liquidsoap paths are relative). */
+int cw_pl_view_new(cw_pl_view **out, const cw_station *st, const cw_plan *plan,
+                   const char *abs_dir, cw_error *err);
+void cw_pl_view_free(cw_pl_view *v);
+
+/* Valid UTF-8 (invalid bytes -> U+FFFD), control characters -> space. malloc'd. */
+char *cw_pl_clean(const char *s);
+/* "teacher - title" or "title". */
+void cw_pl_put_display(cw_buf *b, const cw_pl_item *it);
+
+/* The writers (append to out). */
+void cw_pl_write_m3u8(const cw_pl_view *v, cw_buf *out);
+void cw_pl_write_xspf(const cw_pl_view *v, cw_buf *out);
+void cw_pl_write_pls(const cw_pl_view *v, cw_buf *out);
+void cw_pl_write_cue(const cw_pl_view *v, cw_buf *out);
+void cw_pl_write_liquidsoap(const cw_pl_view *v, cw_buf *out);
+void cw_pl_write_guide_html(const cw_pl_view *v, cw_buf *out);
+void cw_pl_write_guide_txt(const cw_pl_view *v, cw_buf *out);
+
+/* Remove a directory tree (no symlink following). 0 or -1. */
+int cw_pl_rmtree(const char *path);
+
+#endif

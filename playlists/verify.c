@@ -1,0 +1,171 @@
+/* verify.c — check a bundle (e.g. on a USB stick): every line of SHA256SUMS, files that
+ * are not listed, and the structure and headers of every Ogg file; day.ogg against
+ * plan.json (one link per item, the window's length in samples).
+ * Guarantees: never follows a listed path outside the bundle; reports every problem, one
+ * line each, "path: what". */
+#include "playlists_int.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SUMS_MAX (16 * 1024 * 1024)
+
+static int is_hex64(const char *s)
+{
+    for (int i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+            return 0;
+    return 1;
+}
+
+static int listed(const cw_strlist *names, const char *rel)
+{
+    for (size_t i = 0; i < names->n; i++)
+        if (!strcmp(names->v[i], rel))
+            return 1;
+    return 0;
+}
+
+/* Files under dir/sub not in `names` (hidden files are ignored: USB sticks collect them). */
+static void unlisted(const char *dir, const char *sub, const cw_strlist *names, cw_strlist *bad, int depth)
+{
+    char *path = sub[0] ? cw_path_join(dir, sub) : cw_strdup(dir);
+    DIR *d = path ? opendir(path) : NULL;
+    if (!d) {
+        free(path);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *rel = sub[0] ? cw_asprintf("%s/%s", sub, e->d_name) : cw_strdup(e->d_name);
+        char *full = rel ? cw_path_join(dir, rel) : NULL;
+        struct stat sb;
+        if (rel && full && lstat(full, &sb) == 0) {
+            if (S_ISDIR(sb.st_mode)) {
+                if (depth < 4)
+                    unlisted(dir, rel, names, bad, depth + 1);
+            } else if (strcmp(rel, "SHA256SUMS") != 0 && !listed(names, rel)) {
+                cw_strlist_pushf(bad, "%s: not listed in SHA256SUMS", rel);
+            }
+        }
+        free(rel);
+        free(full);
+    }
+    closedir(d);
+    free(path);
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err)
+{
+    size_t bad_before = bad->n;
+    if (!cw_is_dir(dir))
+        return cw_fail(err, CW_ENOTFOUND, dir, 0, "not a folder (give the bundle folder, e.g. out/2026-03-16)");
+    char *sums_path = cw_path_join(dir, "SHA256SUMS");
+    char *text = NULL;
+    size_t len = 0;
+    cw_error rerr;
+    if (!sums_path)
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    int rc = cw_read_file(sums_path, SUMS_MAX, &text, &len, &rerr);
+    free(sums_path);
+    if (rc) {
+        cw_strlist_push(bad, "SHA256SUMS: missing or unreadable");
+        return cw_fail(err, CW_EINVAL, dir, 0, "the bundle has no readable SHA256SUMS (rebuild it)");
+    }
+    cw_strlist names = {0};
+    char *save = NULL;
+    int lineno = 0;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        size_t ll = strlen(line);
+        if (ll && line[ll - 1] == '\r')
+            line[--ll] = 0;
+        if (ll == 0)
+            continue;
+        /* "HEX  path" (text) or "HEX *path" (binary) */
+        if (ll < 67 || !is_hex64(line) || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) {
+            cw_strlist_pushf(bad, "SHA256SUMS: line %d is not 'sha256  path'", lineno);
+            continue;
+        }
+        const char *rel = line + 66;
+        if (!cw_path_is_safe_relative(rel) || !strcmp(rel, "SHA256SUMS")) {
+            cw_strlist_pushf(bad, "SHA256SUMS: line %d names an unsafe path", lineno);
+            continue;
+        }
+        cw_strlist_push(&names, rel);
+        char *full = cw_path_join(dir, rel);
+        if (!full) {
+            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+            break;
+        }
+        if (!cw_path_exists(full)) {
+            cw_strlist_pushf(bad, "%s: missing", rel);
+            free(full);
+            continue;
+        }
+        if (!cw_path_resolves_inside(dir, rel)) {
+            cw_strlist_pushf(bad, "%s: not a regular file inside the bundle", rel);
+            free(full);
+            continue;
+        }
+        char hex[65];
+        cw_error herr;
+        if (cw_sha256_file(full, hex, &herr) != 0) {
+            cw_strlist_pushf(bad, "%s: unreadable (%s)", rel, herr.text);
+        } else if (strncasecmp(hex, line, 64) != 0) {
+            cw_strlist_pushf(bad, "%s: checksum mismatch", rel);
+        } else if (ends_with(rel, ".ogg")) {
+            int links = 0;
+            int64_t samples = 0;
+            cw_error oerr;
+            if (cw_ogg_check(full, &links, &samples, &oerr) != 0)
+                cw_strlist_pushf(bad, "%s: %s", rel, oerr.text);
+            else if (!strcmp(rel, "day.ogg")) {
+                /* one link per planned item, the planned length in samples */
+                char *pj = cw_path_join(dir, "plan.json");
+                char *json = NULL;
+                size_t jl = 0;
+                cw_plan *plan = NULL;
+                cw_error perr;
+                if (pj && cw_read_file(pj, SUMS_MAX, &json, &jl, &perr) == 0 &&
+                    cw_plan_from_json(&plan, json, jl, &perr) == 0) {
+                    int64_t want = 0;
+                    for (size_t i = 0; i < plan->n_items; i++)
+                        want += plan->items[i].length_samples;
+                    if ((size_t)links != plan->n_items || samples != want)
+                        cw_strlist_pushf(bad, "day.ogg: %d links and %lld samples, plan.json has %zu items and %lld samples",
+                                         links, (long long)samples, plan->n_items, (long long)want);
+                }
+                cw_plan_free(plan);
+                free(json);
+                free(pj);
+            }
+        }
+        free(full);
+    }
+    free(text);
+    if (!rc) {
+        static const char *const required[] = {"day.ogg", "plan.json", "playlist.m3u8"};
+        for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+            if (!listed(&names, required[i]))
+                cw_strlist_pushf(bad, "%s: not listed in SHA256SUMS", required[i]);
+        unlisted(dir, "", &names, bad, 0);
+    }
+    cw_strlist_free(&names);
+    if (rc)
+        return rc;
+    if (bad->n > bad_before)
+        return cw_fail(err, CW_EINVAL, dir, 0, "%zu problem%s found (rebuild the bundle or copy it again)",
+                       bad->n - bad_before, bad->n - bad_before == 1 ? "" : "s");
+    return 0;
+}
