@@ -486,17 +486,21 @@ static int page_copy(cw_chain *c, page_reader *rd, const char *path, const src_i
         return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     size_t held_len = 0, held_hlen = 0;
     int64_t last_g = -1;
-    int have_held = 0;
+    int have_held = 0, seen_eos = 0;
     int r = 1;
     ogg_page cur = hs->first;
     int have_cur = hs->has_first;
     for (;;) {
         if (have_cur) {
-            if (ogg_page_serialno(&cur) != si->serial) {
+            /* a second BOS or anything after EOS is another stream, even with the same
+             * serial (a file concatenated with itself): copying it would put a second
+             * set of headers inside this link's audio */
+            if (ogg_page_serialno(&cur) != si->serial || ogg_page_bos(&cur) || seen_eos) {
                 rc = cw_fail(err, CW_EINVAL, path, 0,
                              "holds more than one ogg stream (re-ingest the recording as one file)");
                 break;
             }
+            seen_eos = ogg_page_eos(&cur);
             if (have_held) {
                 ogg_page hp = {held, (long)held_hlen, held + held_hlen, (long)(held_len - held_hlen)};
                 ogg_page_checksum_set(&hp);
