@@ -87,6 +87,28 @@ static int unknown_cmd(const char *name)
     return CW_EXIT_USAGE;
 }
 
+static int unknown_global_option(const char *a)
+{
+    static const char *const globals[] = {"--help", "--version", "--station"};
+    const char *best = NULL;
+    size_t bd = 3;
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+    for (size_t k = 0; k < sizeof globals / sizeof globals[0]; k++) {
+        size_t d = distance(name, globals[k]);
+        if (d < bd) {
+            bd = d;
+            best = globals[k];
+        }
+    }
+    if (best)
+        fprintf(stderr, "chalkwave: unknown option '%s' (did you mean %s? see 'chalkwave --help')\n", a, best);
+    else
+        fprintf(stderr, "chalkwave: unknown option '%s' (options of a command go after it, e.g. 'chalkwave plan --date DATE'; see 'chalkwave --help')\n",
+                a);
+    return CW_EXIT_USAGE;
+}
+
 /* ---- shared helpers for commands ---------------------------------------------------- */
 
 void cw_cli_errorf(const char *cmd, const char *fmt, ...)
@@ -207,7 +229,15 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        if (!strcmp(a, "--station") && i + 1 < argc) {
+        if (!strcmp(a, "--")) { /* ends the global options: the command follows */
+            i++;
+            break;
+        }
+        if (!strcmp(a, "--station")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "chalkwave: --station needs a folder (e.g. --station /srv/radio)\n");
+                return CW_EXIT_USAGE;
+            }
             cli.station_opt = argv[i + 1];
             i += 2;
             continue;
@@ -217,8 +247,7 @@ int main(int argc, char **argv)
             i++;
             continue;
         }
-        fprintf(stderr, "chalkwave: unknown option '%s' (see 'chalkwave --help')\n", a);
-        return CW_EXIT_USAGE;
+        return unknown_global_option(a);
     }
     if (i >= argc) {
         usage(stderr);
