@@ -1,0 +1,109 @@
+/* cmd_export.c — `chalkwave export --from DATE --to DATE [--out FILE]`: plan every day of
+ * the range and write the station's broadcast schedule as iCalendar.
+ * Guarantees: stdout, or FILE written atomically; the same inputs give the same bytes. */
+#include "calendars.h"
+#include "cli.h"
+#include "playlists.h"
+#include "scheduler.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EXPORT_MAX_DAYS 400
+
+int cmd_export(cw_cli *cli, int argc, char **argv)
+{
+    const char *cmd = "export";
+    cw_date from = {0, 0, 0}, to = {0, 0, 0};
+    const char *out = NULL;
+    const cw_opt opts[] = {
+        {"from", 'f', CW_OPT_DATE, &from, "DATE", "first day (YYYY-MM-DD, station time)"},
+        {"to", 't', CW_OPT_DATE, &to, "DATE", "last day, included"},
+        {"out", 'o', CW_OPT_STRING, &out, "FILE", "write here (atomically) instead of stdout"},
+        {0},
+    };
+    const char **pos;
+    int npos;
+    int rc = cw_opt_parse(cli, cmd, opts, argc, argv, &pos, &npos);
+    if (rc)
+        return rc;
+    if (cli->help) {
+        cw_opt_help(stdout, "chalkwave export --from DATE --to DATE [--out FILE]",
+                    "Plan every day from --from to --to and write what airs (lessons and\n"
+                    "newsletters) as an iCalendar file for schools and parents. Event UIDs stay\n"
+                    "the same across re-exports.",
+                    opts);
+        return 0;
+    }
+    if (npos > 0) {
+        cw_cli_errorf(cmd, "unexpected argument '%s'", pos[0]);
+        return CW_EXIT_USAGE;
+    }
+    if (from.year == 0 || to.year == 0) {
+        cw_cli_errorf(cmd, "--from and --to are required (e.g. --from 2026-03-16 --to 2026-03-20)");
+        return CW_EXIT_USAGE;
+    }
+    if (cw_date_cmp(from, to) > 0) {
+        cw_cli_errorf(cmd, "--from is after --to (swap them)");
+        return CW_EXIT_USAGE;
+    }
+    int64_t ndays = cw_days_from_civil(to.year, to.month, to.day) -
+                    cw_days_from_civil(from.year, from.month, from.day) + 1;
+    if (ndays > EXPORT_MAX_DAYS) {
+        cw_cli_errorf(cmd, "the range has %lld days, at most %d are exported at once (split it)",
+                      (long long)ndays, EXPORT_MAX_DAYS);
+        return CW_EXIT_REFUSED;
+    }
+    if ((rc = cw_cli_lock(cli, cmd, 0)) != 0)
+        return rc;
+    const cw_station *st = cli->station;
+    cw_error err = {0};
+    cw_library *lib = NULL;
+    cw_calset *cals = NULL;
+    cw_diags diags = {0};
+    cw_plan **plans = calloc((size_t)ndays, sizeof *plans);
+    size_t n = 0;
+    char *ics = NULL;
+    size_t ics_len = 0;
+    int code = 0;
+    if (!plans) {
+        code = cw_fail(&err, CW_ENOMEM, "", 0, "out of memory");
+        goto fail;
+    }
+    if ((code = cw_library_scan(&lib, st->dir, &err)) != 0)
+        goto fail;
+    code = cw_station_calendars(&cals, st, &diags, &err);
+    for (size_t i = 0; i < diags.n; i++)
+        if (diags.v[i].severity == CW_DIAG_ERROR || code)
+            cw_cli_warnf(cmd, "%s:%d: %s", diags.v[i].file ? diags.v[i].file : "", diags.v[i].line,
+                         diags.v[i].text);
+    if (code)
+        goto fail;
+    for (cw_date d = from; cw_date_cmp(d, to) <= 0; d = cw_date_add_days(d, 1)) {
+        if ((code = cw_plan_day(&plans[n], st, cals, lib, d, &err)) != 0)
+            goto fail;
+        n++;
+    }
+    if ((code = cw_plans_to_ics(st, plans, n, &ics, &ics_len, &err)) != 0)
+        goto fail;
+    if (out && strcmp(out, "-") != 0) {
+        if ((code = cw_write_file_atomic(out, ics, ics_len, &err)) != 0)
+            goto fail;
+        fprintf(stderr, "chalkwave: export: wrote %s (%lld day%s)\n", out, (long long)ndays, ndays == 1 ? "" : "s");
+    } else {
+        cw_buf b = {ics, ics_len, ics_len, 0};
+        rc = cw_cli_write_stdout(cmd, &b);
+    }
+    goto done;
+fail:
+    rc = cw_cli_report(cmd, code, &err);
+done:
+    free(ics);
+    for (size_t i = 0; i < n; i++)
+        cw_plan_free(plans[i]);
+    free(plans);
+    cw_calset_free(cals);
+    cw_diags_free(&diags);
+    cw_library_free(lib);
+    return rc;
+}

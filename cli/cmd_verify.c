@@ -1,0 +1,44 @@
+/* cmd_verify.c — `chalkwave verify BUNDLE_DIR`: check a bundle's SHA256SUMS, its unlisted
+ * files and every Ogg file's structure and headers (e.g. after copying to a USB stick).
+ * Guarantees: exit 0 when everything checks out, 1 with one line per bad file otherwise. */
+#include "cli.h"
+#include "playlists.h"
+
+int cmd_verify(cw_cli *cli, int argc, char **argv)
+{
+    const char *cmd = "verify";
+    int quiet = 0;
+    const cw_opt opts[] = {
+        {"quiet", 'q', CW_OPT_FLAG, &quiet, NULL, "print nothing when the bundle is good"},
+        {0},
+    };
+    const char **pos;
+    int npos;
+    int rc = cw_opt_parse(cli, cmd, opts, argc, argv, &pos, &npos);
+    if (rc)
+        return rc;
+    if (cli->help) {
+        cw_opt_help(stdout, "chalkwave verify BUNDLE_DIR",
+                    "Check a day bundle: every checksum in SHA256SUMS, files not listed there, the\n"
+                    "pages, serial numbers and Vorbis headers of every Ogg file, and day.ogg against\n"
+                    "plan.json (one link per item, the planned length). Prints each bad file.\n"
+                    "Needs no station.",
+                    opts);
+        return 0;
+    }
+    if (npos != 1) {
+        cw_cli_errorf(cmd, "give exactly one bundle folder (e.g. 'chalkwave verify out/2026-03-16')");
+        return CW_EXIT_USAGE;
+    }
+    cw_strlist bad = {0};
+    cw_error err = {0};
+    int code = cw_bundle_verify(pos[0], &bad, &err);
+    for (size_t i = 0; i < bad.n; i++)
+        printf("%s\n", bad.v[i]);
+    cw_strlist_free(&bad);
+    if (code)
+        return cw_cli_report(cmd, code, &err);
+    if (!quiet)
+        printf("%s: ok\n", pos[0]);
+    return 0;
+}
