@@ -45,6 +45,52 @@ float cw_truepeak_at(const float *x, size_t stride);
 /* Upper bound of |interpolated| / max|input| over the filter's support. */
 double cw_truepeak_gain_bound(void);
 
+/* ---- decoding (decode.c) ---------------------------------------------------------- */
+
+/* "WAV, FLAC, MP3, Ogg Vorbis or Opus": for refusals. */
+extern const char cw_accepted_formats[];
+/* "12.3 s", "4:56" or "1:02:03". */
+void cw_fmt_duration(double seconds, char out[32]);
+
+/* A teacher's file opened for reading: libsndfile, or libmpg123 for MP3. Refuses empty
+ * files, formats libsndfile cannot read (naming M4A/AAC, AMR, WMA), rates outside
+ * 8..192 kHz, more than 8 channels, and MP3s whose Xing header promises more than is
+ * there. */
+typedef struct cw_src cw_src;
+int cw_src_open(cw_src **out, const char *path, cw_error *err) CW_WARN_UNUSED;
+int cw_src_rate(const cw_src *s);
+int cw_src_channels(const cw_src *s);
+int64_t cw_src_frames(const cw_src *s); /* as the header claims; -1 unknown */
+const char *cw_src_format(const cw_src *s); /* "WAV", "FLAC", "MP3", ... */
+/* Up to `frames` interleaved frames; *got == 0 at the end. */
+int cw_src_read(cw_src *s, float *buf, size_t frames, size_t *got, cw_error *err);
+/* After reading to the end: refuse what libsndfile reported as success but is damage
+ * (fewer frames than the header, error lines in SFC_GET_LOG_INFO). */
+int cw_src_check_end(cw_src *s, cw_error *err);
+/* The source's own date tag (YYYY-MM-DD) or "" when it has none. */
+void cw_src_date(cw_src *s, char out[11]);
+void cw_src_close(cw_src *s);
+
+/* ---- processing stages (process.c) ------------------------------------------------- */
+
+/* Channel mix of n frames from inch to outch (downmix folds centre/surrounds, drops LFE;
+ * upmix copies mono to the first two channels). */
+void cw_mix(const float *in, int inch, float *out, int outch, size_t n);
+
+/* True-peak-aware look-ahead limiter: out = in * gain * g(t) where g keeps the 4x
+ * interpolated peak at or under `ceiling` (linear) with a smooth attack over `lookahead`
+ * seconds and an exponential release. Output lags input by cw_limiter_delay frames;
+ * cw_limiter_drain flushes them. */
+typedef struct cw_limiter cw_limiter;
+int cw_limiter_new(cw_limiter **out, int channels, int rate, double gain, double ceiling,
+                   double lookahead, double release);
+void cw_limiter_free(cw_limiter *l);
+size_t cw_limiter_delay(const cw_limiter *l);
+/* n <= CW_BLOCK_FRAMES; out has room for n + delay frames; *nout frames written. */
+void cw_limiter_process(cw_limiter *l, const float *in, size_t n, float *out, size_t *nout);
+void cw_limiter_drain(cw_limiter *l, float *out, size_t *nout);
+double cw_limiter_min_gain(const cw_limiter *l); /* lowest g applied (1 = never limited) */
+
 /* ---- loudness (measure.c) ---------------------------------------------------------- */
 
 double cw_db_to_lin(double db);

@@ -1,0 +1,882 @@
+/* ingest.c — one teacher's file -> one broadcast-ready Ogg Vorbis file in the library, or
+ * a reason. Two streaming passes over the source: pass 1 decodes and measures (loudness
+ * with libebur128, true peak, clipping, NaN, silence at the ends, damage); pass 2 decodes
+ * again and runs mix -> fades at the trim points -> resample (libsoxr) -> gain -> look-ahead
+ * true-peak limiter -> Vorbis encoder. The result is decoded (libvorbisfile) and its true
+ * peak and loudness checked; when over the ceiling, pass 2 runs again with more margin.
+ * Guarantees: memory does not grow with the recording; the library is touched only at the
+ * end, under a lock, by renaming a complete file into place (a refusal leaves it as it
+ * was); the same source and settings give the same bytes (serial from the source's SHA-256
+ * and the settings; DATE from meta or the source's own date tag, never the clock). */
+#include "audio_int.h"
+
+#include <ebur128.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <soxr.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <vorbis/vorbisfile.h>
+
+#define B CW_BLOCK_FRAMES
+#define CLIP_LEVEL 0.9999f
+#define SILENCE_WINDOW 0.010  /* s: silence detection window */
+#define LONG_PAUSE 20.0       /* s: inner pauses this long are reported */
+#define LOOKAHEAD 0.005       /* s: limiter attack */
+#define RELEASE 0.080         /* s: limiter release time constant */
+#define FIRST_MARGIN 0.5      /* dB under the ceiling the limiter aims at first */
+#define MAX_ATTEMPTS 4
+#define LUFS_TOLERANCE 0.3    /* LU: re-run pass 2 with corrected gain beyond this */
+
+void cw_ingest_result_free(cw_ingest_result *r)
+{
+    if (!r)
+        return;
+    cw_strlist_free(&r->warnings);
+}
+
+double cw_db_to_lin(double db)
+{
+    return pow(10.0, db / 20.0);
+}
+
+double cw_lin_to_db(double lin)
+{
+    return lin > 0 ? 20.0 * log10(lin) : -HUGE_VAL;
+}
+
+/* ---- pass 1: measure --------------------------------------------------------------- */
+
+typedef struct analysis {
+    int rate, channels;
+    int64_t frames;
+    double lufs, lra, tp_db, clipped_pct;
+    int64_t first_sound, sound_end; /* source frames; first_sound -1 when none */
+    double longest_pause, longest_pause_at; /* seconds */
+    char date[11];
+    char format[16];
+} analysis;
+
+typedef struct progress {
+    cw_progress_fn fn;
+    void *user;
+    double base, span;
+    int64_t total;
+} progress;
+
+static void report(progress *p, int64_t done)
+{
+    if (p->fn && p->total > 0) {
+        double f = (double)done / (double)p->total;
+        p->fn(p->user, p->base + p->span * (f > 1 ? 1 : f));
+    }
+}
+
+static int analyse(const char *path, int outch, double silence_db, analysis *a, progress *pg,
+                   cw_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->first_sound = -1;
+    cw_src *s = NULL;
+    int rc = cw_src_open(&s, path, err);
+    if (rc)
+        return rc;
+    a->rate = cw_src_rate(s);
+    a->channels = cw_src_channels(s);
+    snprintf(a->format, sizeof a->format, "%s", cw_src_format(s));
+    cw_src_date(s, a->date);
+    pg->total = cw_src_frames(s);
+    const size_t ic = (size_t)a->channels, oc = (size_t)outch;
+    float *in = malloc(B * ic * sizeof(float));
+    float *mix = malloc(B * oc * sizeof(float));
+    ebur128_state *eb = ebur128_init((unsigned)outch, (unsigned long)a->rate,
+                                     EBUR128_MODE_I | EBUR128_MODE_LRA);
+    cw_truepeak *tp = NULL;
+    if (!in || !mix || !eb || cw_truepeak_new(&tp, a->channels)) {
+        rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
+        goto done;
+    }
+    if (outch == 1)
+        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
+
+    const int64_t win = (int64_t)(SILENCE_WINDOW * a->rate + 0.5) > 0
+                            ? (int64_t)(SILENCE_WINDOW * a->rate + 0.5) : 1;
+    const double thr = cw_db_to_lin(silence_db);
+    const double thr2 = thr * thr * (double)win * (double)oc;
+    double wsum = 0.0;
+    int64_t wfill = 0, wstart = 0, silent_since = -1;
+    int64_t clipped = 0;
+    int prev_clip[8] = {0};
+    for (;;) {
+        size_t got = 0;
+        rc = cw_src_read(s, in, B, &got, err);
+        if (rc)
+            goto done;
+        if (got == 0)
+            break;
+        for (size_t i = 0; i < got * ic; i++) {
+            float v = in[i];
+            if (!isfinite(v)) {
+                char at[32];
+                cw_fmt_duration((double)(a->frames + (int64_t)(i / ic)) / a->rate, at);
+                rc = cw_fail(err, CW_EINVAL, path, 0, "the recording contains invalid samples "
+                             "(not-a-number or infinite) at %s: the file is corrupt (export it "
+                             "again from the editing program)", at);
+                goto done;
+            }
+            size_t c = i % ic;
+            int cl = fabsf(v) >= CLIP_LEVEL;
+            if (cl && prev_clip[c])
+                clipped++;
+            prev_clip[c] = cl;
+        }
+        cw_truepeak_add(tp, in, got);
+        cw_mix(in, a->channels, mix, outch, got);
+        ebur128_add_frames_float(eb, mix, got);
+        /* silence: mean square over SILENCE_WINDOW windows of the mixed signal */
+        for (size_t i = 0; i < got; i++) {
+            for (size_t c = 0; c < oc; c++)
+                wsum += (double)mix[i * oc + c] * mix[i * oc + c];
+            if (++wfill == win) {
+                if (wsum > thr2) {
+                    if (a->first_sound < 0)
+                        a->first_sound = wstart;
+                    else if (silent_since >= 0) {
+                        double pause = (double)(wstart - silent_since) / a->rate;
+                        if (pause > a->longest_pause) {
+                            a->longest_pause = pause;
+                            a->longest_pause_at = (double)silent_since / a->rate;
+                        }
+                    }
+                    silent_since = -1;
+                    a->sound_end = wstart + win;
+                } else if (silent_since < 0 && a->first_sound >= 0) {
+                    silent_since = wstart;
+                }
+                wstart += win;
+                wsum = 0.0;
+                wfill = 0;
+            }
+        }
+        a->frames += (int64_t)got;
+        report(pg, a->frames);
+        if (a->frames > (int64_t)24 * 3600 * 192000) {
+            rc = cw_fail(err, CW_ELIMIT, path, 0, "the recording is longer than a day "
+                         "(split it into lessons)");
+            goto done;
+        }
+    }
+    if (wfill > 0 && wsum > thr * thr * (double)wfill * (double)oc) {
+        if (a->first_sound < 0)
+            a->first_sound = wstart;
+        a->sound_end = wstart + wfill;
+    }
+    rc = cw_src_check_end(s, err);
+    if (rc)
+        goto done;
+    a->lufs = -HUGE_VAL;
+    a->lra = 0.0;
+    ebur128_loudness_global(eb, &a->lufs);
+    ebur128_loudness_range(eb, &a->lra);
+    a->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
+    a->clipped_pct = a->frames > 0 ? 100.0 * (double)clipped / ((double)a->frames * ic) : 0.0;
+done:
+    cw_truepeak_free(tp);
+    if (eb)
+        ebur128_destroy(&eb);
+    free(in);
+    free(mix);
+    cw_src_close(s);
+    return rc;
+}
+
+/* ---- pass 2: process and encode ---------------------------------------------------- */
+
+typedef struct plan2 {
+    int64_t lead, tail;        /* source frames kept: [lead, tail) */
+    int64_t fade_in, fade_out; /* source frames */
+    double gain;               /* linear */
+    double ceiling;            /* linear, margin included */
+    int rate, channels;
+    double quality;
+    uint32_t serial;
+    const cw_link_meta *meta;
+} plan2;
+
+typedef struct out2 {
+    int64_t frames;
+    double min_gain;
+    long header_bytes;
+} out2;
+
+static float fade_gain(int64_t t, int64_t len)
+{
+    if (t >= len)
+        return 1.0f;
+    if (t <= 0)
+        return 0.0f;
+    return (float)(0.5 - 0.5 * cos(M_PI * (double)t / (double)len));
+}
+
+/* Limiter + encoder for n frames (any n). */
+static int lim_enc(cw_limiter *lim, cw_vorbis_enc *enc, const float *x, size_t n, float *lo,
+                   int ch, int64_t *frames, cw_error *err)
+{
+    while (n > 0) {
+        size_t m = n < B ? n : B, got = 0;
+        cw_limiter_process(lim, x, m, lo, &got);
+        if (got) {
+            int rc = cw_vorbis_enc_write(enc, lo, got, err);
+            if (rc)
+                return rc;
+            *frames += (int64_t)got;
+        }
+        x += m * (size_t)ch;
+        n -= m;
+    }
+    return 0;
+}
+
+static int process(const char *path, const plan2 *p, FILE *fp, out2 *o, progress *pg,
+                   cw_error *err)
+{
+    memset(o, 0, sizeof *o);
+    cw_src *s = NULL;
+    int rc = cw_src_open(&s, path, err);
+    if (rc)
+        return rc;
+    const int inch = cw_src_channels(s), in_rate = cw_src_rate(s);
+    const size_t ic = (size_t)inch, oc = (size_t)p->channels;
+    const double ratio = (double)p->rate / in_rate;
+    const size_t rs_cap = (size_t)ceil(B * ratio) + 256;
+    cw_limiter *lim = NULL;
+    cw_vorbis_enc *enc = NULL;
+    soxr_t sx = NULL;
+    float *in = malloc(B * ic * sizeof(float));
+    float *mix = malloc(B * oc * sizeof(float));
+    float *rs = malloc(rs_cap * oc * sizeof(float));
+    float *lo = NULL;
+    if (!in || !mix || !rs ||
+        cw_limiter_new(&lim, p->channels, p->rate, p->gain, p->ceiling, LOOKAHEAD, RELEASE)) {
+        rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
+        goto done;
+    }
+    lo = malloc((B + cw_limiter_delay(lim) + 1) * oc * sizeof(float));
+    if (!lo) {
+        rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
+        goto done;
+    }
+    if (in_rate != p->rate) {
+        soxr_error_t se = NULL;
+        sx = soxr_create(in_rate, p->rate, (unsigned)p->channels, &se, NULL, NULL, NULL);
+        if (!sx || se) {
+            rc = cw_fail(err, CW_EINTERNAL, path, 0, "cannot resample %d -> %d Hz: %s",
+                         in_rate, p->rate, se ? se : "?");
+            goto done;
+        }
+    }
+    rc = cw_vorbis_enc_new(&enc, fp, p->rate, p->channels, p->quality, p->serial, p->meta, err);
+    if (rc)
+        goto done;
+    o->header_bytes = cw_vorbis_enc_header_bytes(enc);
+
+    int64_t pos = 0;
+    pg->total = p->tail;
+    while (pos < p->tail) {
+        size_t want = B;
+        if (pos < p->lead && (int64_t)want > p->lead - pos)
+            want = (size_t)(p->lead - pos); /* discard up to the lead exactly */
+        else if (pos >= p->lead && (int64_t)want > p->tail - pos)
+            want = (size_t)(p->tail - pos);
+        size_t got = 0;
+        rc = cw_src_read(s, in, want, &got, err);
+        if (rc)
+            goto done;
+        if (got == 0)
+            break; /* pass 1 read this far: cannot happen unless the file changed */
+        if (pos < p->lead) {
+            pos += (int64_t)got;
+            continue;
+        }
+        cw_mix(in, inch, mix, p->channels, got);
+        /* fades at the cut points, in the source domain */
+        int64_t t0 = pos - p->lead, seg = p->tail - p->lead;
+        if (t0 < p->fade_in || t0 + (int64_t)got > seg - p->fade_out) {
+            for (size_t i = 0; i < got; i++) {
+                int64_t t = t0 + (int64_t)i;
+                float g = fade_gain(t, p->fade_in) * fade_gain(seg - 1 - t, p->fade_out);
+                for (size_t c = 0; c < oc; c++)
+                    mix[i * oc + c] *= g;
+            }
+        }
+        pos += (int64_t)got;
+        if (sx) {
+            size_t off = 0;
+            while (off < got) {
+                size_t idone = 0, odone = 0;
+                soxr_error_t se = soxr_process(sx, mix + off * oc, got - off, &idone, rs,
+                                               rs_cap, &odone);
+                if (se) {
+                    rc = cw_fail(err, CW_EINTERNAL, path, 0, "resampler failed: %s", se);
+                    goto done;
+                }
+                off += idone;
+                rc = lim_enc(lim, enc, rs, odone, lo, p->channels, &o->frames, err);
+                if (rc)
+                    goto done;
+            }
+        } else {
+            rc = lim_enc(lim, enc, mix, got, lo, p->channels, &o->frames, err);
+            if (rc)
+                goto done;
+        }
+        report(pg, pos);
+    }
+    if (sx) {
+        for (;;) {
+            size_t odone = 0;
+            soxr_error_t se = soxr_process(sx, NULL, 0, NULL, rs, rs_cap, &odone);
+            if (se) {
+                rc = cw_fail(err, CW_EINTERNAL, path, 0, "resampler failed: %s", se);
+                goto done;
+            }
+            if (odone == 0)
+                break;
+            rc = lim_enc(lim, enc, rs, odone, lo, p->channels, &o->frames, err);
+            if (rc)
+                goto done;
+        }
+    }
+    size_t got = 0;
+    cw_limiter_drain(lim, lo, &got);
+    if (got) {
+        rc = cw_vorbis_enc_write(enc, lo, got, err);
+        if (rc)
+            goto done;
+        o->frames += (int64_t)got;
+    }
+    o->min_gain = cw_limiter_min_gain(lim);
+    rc = cw_vorbis_enc_finish(enc, err);
+    enc = NULL;
+done:
+    cw_vorbis_enc_abort(enc);
+    if (sx)
+        soxr_delete(sx);
+    cw_limiter_free(lim);
+    free(in);
+    free(mix);
+    free(rs);
+    free(lo);
+    cw_src_close(s);
+    return rc;
+}
+
+/* ---- check: decode what was written ------------------------------------------------ */
+
+typedef struct check {
+    int64_t frames;
+    double lufs, lra, tp_db;
+} check;
+
+static int verify(const char *path, int channels, check *k, progress *pg, cw_error *err)
+{
+    memset(k, 0, sizeof *k);
+    OggVorbis_File vf;
+    if (ov_fopen(path, &vf) != 0)
+        return cw_fail(err, CW_EINTERNAL, path, 0, "cannot decode the file just encoded");
+    int rc = 0;
+    ebur128_state *eb = ebur128_init((unsigned)channels, (unsigned long)ov_info(&vf, -1)->rate,
+                                     EBUR128_MODE_I | EBUR128_MODE_LRA);
+    cw_truepeak *tp = NULL;
+    float *il = malloc(B * (size_t)channels * sizeof(float));
+    if (!eb || !il || cw_truepeak_new(&tp, channels)) {
+        rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
+        goto done;
+    }
+    if (channels == 1)
+        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
+    int bs = 0;
+    for (;;) {
+        float **pcm;
+        long n = ov_read_float(&vf, &pcm, B, &bs);
+        if (n == OV_HOLE)
+            continue;
+        if (n < 0) {
+            rc = cw_fail(err, CW_EINTERNAL, path, 0, "the file just encoded does not decode");
+            goto done;
+        }
+        if (n == 0)
+            break;
+        for (long i = 0; i < n; i++)
+            for (int c = 0; c < channels; c++)
+                il[(size_t)i * (size_t)channels + (size_t)c] = pcm[c][i];
+        cw_truepeak_add(tp, il, (size_t)n);
+        ebur128_add_frames_float(eb, il, (size_t)n);
+        k->frames += n;
+        report(pg, k->frames);
+    }
+    k->lufs = -HUGE_VAL;
+    ebur128_loudness_global(eb, &k->lufs);
+    ebur128_loudness_range(eb, &k->lra);
+    k->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
+done:
+    cw_truepeak_free(tp);
+    if (eb)
+        ebur128_destroy(&eb);
+    free(il);
+    ov_clear(&vf);
+    return rc;
+}
+
+/* ---- metadata and paths ------------------------------------------------------------ */
+
+static int key_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+            c != '-' && c != '_' && c != '.')
+            return 0;
+    }
+    return 1;
+}
+
+static int text_ok(const char *what, const char *s, size_t max, cw_error *err)
+{
+    if (!s)
+        return 0;
+    size_t n = strlen(s);
+    if (n > max)
+        return cw_fail(err, CW_EINVAL, "", 0, "the %s is longer than %zu bytes (shorten it)",
+                       what, max);
+    if (!cw_utf8_valid(s, n))
+        return cw_fail(err, CW_EINVAL, "", 0, "the %s is not valid UTF-8 text (retype it)",
+                       what);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 && !(s[i] == '\n' && max > 1000))
+            return cw_fail(err, CW_EINVAL, "", 0, "the %s contains control characters "
+                           "(retype it)", what);
+    return 0;
+}
+
+/* Stem of a path's base name, '_' shown as a space, for a default title. */
+static void default_title(const char *path, char *out, size_t cap)
+{
+    const char *b = cw_path_base(path);
+    const char *dot = strrchr(b, '.');
+    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    if (n >= cap)
+        n = cap - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = b[i] == '_' ? ' ' : b[i];
+    out[n] = 0;
+}
+
+/* ---- the library lock -------------------------------------------------------------- */
+
+/* Serialises the final check-and-rename of every ingest (threads and processes): flock on
+ * STATION/library/.ingest.lock, taken for milliseconds. */
+static int lib_lock(const char *station_dir, int *fd, cw_error *err)
+{
+    char *lib = cw_path_join(station_dir, "library");
+    char *p = lib ? cw_path_join(lib, ".ingest.lock") : NULL;
+    int rc = 0;
+    if (!p) {
+        rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    } else if ((rc = cw_mkdir_p(lib, err)) == 0) {
+        *fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (*fd < 0)
+            rc = cw_fail(err, CW_EIO, p, 0, "cannot open the library lock: %s (check the "
+                         "station folder is writable)", strerror(errno));
+        else
+            while (flock(*fd, LOCK_EX) != 0 && errno == EINTR) {
+            }
+    }
+    free(lib);
+    free(p);
+    return rc;
+}
+
+static void lib_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the flock */
+}
+
+/* Refusals that depend on the library: the same source, or the same series/episode. */
+static int library_conflicts(const char *station_dir, const char *sha, const char *series,
+                             int episode, int replace, const char **replace_path_out,
+                             char *replace_buf, size_t replace_cap, const char *src,
+                             cw_error *err)
+{
+    cw_library *lib = NULL;
+    int rc = cw_library_scan(&lib, station_dir, err);
+    if (rc)
+        return rc;
+    *replace_path_out = NULL;
+    const cw_recording *same = series[0] && episode > 0
+                                   ? cw_library_find_episode(lib, series, episode) : NULL;
+    const cw_recording *dup = cw_library_find_source(lib, sha);
+    if (dup && !(replace && dup == same)) {
+        char len[32];
+        cw_fmt_duration(dup->rate > 0 ? (double)dup->length_samples / dup->rate : 0, len);
+        rc = cw_fail(err, CW_EEXIST, src, 0, "this recording is already in the library as "
+                     "'%s' (%s%s%s, episode %d, %s); nothing to do (to store it again under "
+                     "the same episode, use --replace)", dup->path,
+                     dup->title[0] ? dup->title : "untitled", dup->series[0] ? ", series " : "",
+                     dup->series, dup->episode, len);
+    } else if (same && !replace) {
+        rc = cw_fail(err, CW_EEXIST, src, 0, "series '%s' already has episode %d ('%s', %s); "
+                     "refused (give another --episode, or --replace to overwrite it)", series,
+                     episode, same->title, same->path);
+    } else if (same) {
+        snprintf(replace_buf, replace_cap, "%s", same->path);
+        *replace_path_out = replace_buf;
+    }
+    cw_library_free(lib);
+    return rc;
+}
+
+/* Copy the file at src_path from offset to the end into dst. */
+static int copy_tail(const char *src_path, long offset, FILE *dst, cw_error *err)
+{
+    FILE *src = fopen(src_path, "rb");
+    if (!src)
+        return cw_fail(err, CW_EIO, src_path, 0, "cannot read the work file: %s", strerror(errno));
+    int rc = 0;
+    if (fseek(src, offset, SEEK_SET) != 0) {
+        rc = cw_fail(err, CW_EIO, src_path, 0, "cannot seek the work file: %s", strerror(errno));
+    } else {
+        static __thread char buf[1 << 16];
+        size_t n;
+        while (rc == 0 && (n = fread(buf, 1, sizeof buf, src)) > 0)
+            if (fwrite(buf, 1, n, dst) != n)
+                rc = cw_fail(err, CW_EIO, "", 0, "cannot write the library file (disk full?)");
+        if (rc == 0 && ferror(src))
+            rc = cw_fail(err, CW_EIO, src_path, 0, "cannot read the work file");
+    }
+    fclose(src);
+    return rc;
+}
+
+/* ---- the whole thing --------------------------------------------------------------- */
+
+static void fmt2(cw_strlist *l, const char *key, double v)
+{
+    if (isfinite(v))
+        cw_strlist_pushf(l, "%s=%.2f", key, v);
+}
+
+int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_meta *meta,
+                   int replace, cw_progress_fn progress_fn, void *progress_user,
+                   cw_ingest_result *res, cw_error *err)
+{
+    memset(res, 0, sizeof *res);
+    cw_ingest_meta m = *meta;
+    char title_buf[256];
+    int rc = 0;
+    cw_atomic *work = NULL, *final = NULL;
+    FILE *wfp = NULL;
+    cw_strlist extra = {0};
+    char *final_abs = NULL, *final_dir = NULL;
+    int lockfd = -1;
+
+    /* --- metadata checks (cheap, first) --- */
+    if (m.kind == CW_KIND_NONE)
+        m.kind = m.series && m.series[0] ? CW_KIND_LESSON : CW_KIND_FILLER;
+    if (m.kind != CW_KIND_LESSON && m.kind != CW_KIND_NEWSLETTER && m.kind != CW_KIND_FILLER)
+        return cw_fail(err, CW_EINVAL, src_path, 0, "kind must be lesson, newsletter or filler");
+    if (!m.series)
+        m.series = "";
+    if (m.series[0] && !key_ok(m.series))
+        return cw_fail(err, CW_EINVAL, src_path, 0, "series key '%.80s' may use only letters, "
+                       "digits, '-', '_' and '.', up to 64 (e.g. maths-5)", m.series);
+    if (m.kind == CW_KIND_LESSON && (!m.series[0] || m.episode <= 0))
+        return cw_fail(err, CW_EINVAL, src_path, 0, "a lesson needs a series and an episode "
+                       "number (give --series KEY --episode N, or a NAME.txt sidecar)");
+    if (m.episode < 0 || m.episode > 999)
+        return cw_fail(err, CW_EINVAL, src_path, 0, "episode %d is out of range (1 to 999)",
+                       m.episode);
+    if (!m.title || !m.title[0]) {
+        default_title(src_path, title_buf, sizeof title_buf);
+        m.title = title_buf;
+    }
+    if ((rc = text_ok("title", m.title, 200, err)) || (rc = text_ok("teacher", m.teacher, 200, err)) ||
+        (rc = text_ok("language", m.language, 35, err)) ||
+        (rc = text_ok("description", m.description, 4000, err)))
+        return rc;
+    cw_date d1, d2;
+    if (m.valid_from && m.valid_from[0] && cw_date_parse(m.valid_from, &d1))
+        return cw_fail(err, CW_EINVAL, src_path, 0, "valid-from '%.40s' is not a date "
+                       "(use YYYY-MM-DD)", m.valid_from);
+    if (m.valid_until && m.valid_until[0] && cw_date_parse(m.valid_until, &d2))
+        return cw_fail(err, CW_EINVAL, src_path, 0, "valid-until '%.40s' is not a date "
+                       "(use YYYY-MM-DD)", m.valid_until);
+    if (m.valid_from && m.valid_from[0] && m.valid_until && m.valid_until[0] &&
+        cw_date_cmp(d1, d2) > 0)
+        return cw_fail(err, CW_EINVAL, src_path, 0, "valid-from %s is after valid-until %s "
+                       "(swap them)", m.valid_from, m.valid_until);
+    if (m.date && m.date[0] && cw_date_parse(m.date, &d1))
+        return cw_fail(err, CW_EINVAL, src_path, 0, "date '%.40s' is not a date (use "
+                       "YYYY-MM-DD)", m.date);
+    if (!m.language || !m.language[0])
+        m.language = st->language;
+
+    /* --- the source checksum, and the library as it is now --- */
+    char sha[65];
+    rc = cw_sha256_file(src_path, sha, err);
+    if (rc)
+        return rc;
+    const char *replace_path = NULL;
+    char replace_buf[1100];
+    rc = library_conflicts(st->dir, sha, m.series, m.episode, replace, &replace_path,
+                           replace_buf, sizeof replace_buf, src_path, err);
+    if (rc)
+        return rc;
+
+    /* --- pass 1 --- */
+    progress pg = {progress_fn, progress_user, 0.0, 0.25, 0};
+    analysis a;
+    rc = analyse(src_path, st->channels, st->silence_threshold, &a, &pg, err);
+    if (rc)
+        return rc;
+    double total_s = (double)a.frames / a.rate;
+    char dur[32], lim[32];
+    if (a.first_sound < 0 || !(a.lufs > -70.0)) {
+        cw_fmt_duration(total_s, dur);
+        if (total_s < st->min_length) {
+            cw_fmt_duration(st->min_length, lim);
+            return cw_fail(err, CW_EINVAL, src_path, 0, "the recording is too short: %s (at "
+                           "least %s of speech are needed)", dur, lim);
+        }
+        return cw_fail(err, CW_EINVAL, src_path, 0, "the recording is silent (nothing louder "
+                       "than %.0f dBFS in %s): check the microphone was on and record again",
+                       st->silence_threshold, dur);
+    }
+    int64_t margin = (int64_t)(st->silence_margin * a.rate + 0.5);
+    int64_t lead = a.first_sound > margin ? a.first_sound - margin : 0;
+    int64_t tail = a.sound_end + margin < a.frames ? a.sound_end + margin : a.frames;
+    double kept = (double)(tail - lead) / a.rate;
+    if (kept < st->min_length) {
+        cw_fmt_duration(kept, dur);
+        cw_fmt_duration(st->min_length, lim);
+        return cw_fail(err, CW_EINVAL, src_path, 0, "the recording is too short: %s of sound "
+                       "after removing silence at the ends (at least %s are needed)", dur, lim);
+    }
+    if (kept > st->max_length) {
+        cw_fmt_duration(kept, dur);
+        cw_fmt_duration(st->max_length, lim);
+        return cw_fail(err, CW_ELIMIT, src_path, 0, "the recording is too long: %s (the "
+                       "station takes at most %s; split it into parts)", dur, lim);
+    }
+    res->lufs_in = a.lufs;
+    res->true_peak_in = a.tp_db;
+    res->clipped_percent = a.clipped_pct;
+    res->trimmed_lead = (double)lead / a.rate;
+    res->trimmed_tail = (double)(a.frames - tail) / a.rate;
+    if (a.clipped_pct >= 0.1)
+        cw_strlist_pushf(&res->warnings, "the recording is clipped (distorted by being too "
+                         "loud) in %.1f%% of its samples: it will sound rough; next time record "
+                         "a little further from the microphone", a.clipped_pct);
+    if (a.longest_pause >= LONG_PAUSE) {
+        cw_fmt_duration(a.longest_pause_at, lim);
+        cw_strlist_pushf(&res->warnings, "there is a pause of %.0f s at %s (kept; check "
+                         "nothing is missing)", a.longest_pause, lim);
+    }
+
+    /* --- names --- */
+    char slug[64], series_dir[80];
+    cw_slugify(m.title, slug, 48);
+    if (m.series[0]) {
+        snprintf(series_dir, sizeof series_dir, "%s", m.series);
+    } else {
+        char stem[256];
+        default_title(src_path, stem, sizeof stem);
+        cw_slugify(stem, series_dir, 48);
+    }
+    snprintf(res->library_path, sizeof res->library_path, "library/%s/%s/%03d-%s.ogg",
+             cw_kind_name(m.kind), series_dir, m.episode, slug);
+    final_abs = cw_path_join(st->dir, res->library_path);
+    if (!final_abs)
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    final_dir = cw_strndup(final_abs, (size_t)(cw_path_base(final_abs) - final_abs));
+    if (!final_dir) {
+        rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        goto done;
+    }
+    if ((rc = cw_mkdir_p(final_dir, err)))
+        goto done;
+
+    /* --- settings, serial, comments --- */
+    char settings[512];
+    snprintf(settings, sizeof settings, "%s|%d|%d|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f", sha,
+             st->rate, st->channels, st->quality, st->loudness, st->true_peak,
+             st->silence_threshold, st->silence_margin, st->fade, st->min_length,
+             st->max_length);
+    uint32_t serial = cw_hash32(settings, strlen(settings));
+    const char *date = m.date && m.date[0] ? m.date : a.date;
+
+    /* --- pass 2 until the decoded file is within the ceiling and the target --- */
+    plan2 p = {.lead = lead, .tail = tail, .rate = st->rate, .channels = st->channels,
+               .quality = st->quality, .serial = serial};
+    double fade_s = st->fade < st->silence_margin ? st->fade : st->silence_margin;
+    int64_t fade_max = (int64_t)(fade_s * a.rate + 0.5);
+    int64_t short_fade = (int64_t)(0.005 * a.rate + 0.5); /* de-click even when not trimmed */
+    p.fade_in = lead > 0 ? (fade_max < a.first_sound - lead ? fade_max : a.first_sound - lead)
+                         : short_fade;
+    p.fade_out = tail < a.frames ? (fade_max < tail - a.sound_end ? fade_max : tail - a.sound_end)
+                                 : short_fade;
+    if (p.fade_in < short_fade)
+        p.fade_in = short_fade;
+    if (p.fade_out < short_fade)
+        p.fade_out = short_fade;
+    double gain_db = st->loudness - a.lufs, margin_db = FIRST_MARGIN;
+    cw_link_meta lm = {.title = m.title, .artist = m.teacher, .album = m.series[0] ? m.series : NULL,
+                       .genre = cw_kind_name(m.kind), .language = m.language,
+                       .description = m.description, .tracknumber = m.episode, .extra = NULL};
+    out2 o;
+    check k;
+    memset(&k, 0, sizeof k);
+    int ok = 0;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS && !ok; attempt++) {
+        if (wfp)
+            rewind(wfp);
+        if (!work) {
+            char *wp = cw_asprintf("%s.work", final_abs);
+            rc = wp ? cw_atomic_open(&work, wp, err) : cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+            free(wp);
+            if (rc)
+                goto done;
+            wfp = cw_atomic_fp(work);
+        } else if (ftruncate(fileno(wfp), 0) != 0) {
+            rc = cw_fail(err, CW_EIO, "", 0, "cannot reuse the work file: %s", strerror(errno));
+            goto done;
+        }
+        p.gain = cw_db_to_lin(gain_db);
+        p.ceiling = cw_db_to_lin(st->true_peak - margin_db);
+        p.meta = &lm;
+        pg.base = 0.25 + 0.6 * attempt / MAX_ATTEMPTS;
+        pg.span = attempt == 0 ? 0.6 : 0.6 / MAX_ATTEMPTS;
+        rc = process(src_path, &p, wfp, &o, &pg, err);
+        if (rc)
+            goto done;
+        if (fflush(wfp) != 0) {
+            rc = cw_fail(err, CW_EIO, "", 0, "cannot write the work file (disk full?)");
+            goto done;
+        }
+        pg.base = 0.85;
+        pg.span = 0.15;
+        pg.total = o.frames;
+        rc = verify(cw_atomic_tmp_path(work), st->channels, &k, &pg, err);
+        if (rc)
+            goto done;
+        if (k.frames != o.frames) {
+            rc = cw_fail(err, CW_EINTERNAL, src_path, 0, "encoded %lld frames but decoded %lld",
+                         (long long)o.frames, (long long)k.frames);
+            goto done;
+        }
+        int peak_ok = k.tp_db <= st->true_peak;
+        int loud_ok = fabs(k.lufs - st->loudness) <= LUFS_TOLERANCE;
+        ok = peak_ok && loud_ok;
+        if (!peak_ok)
+            margin_db += k.tp_db - st->true_peak + 0.2;
+        if (!loud_ok && isfinite(k.lufs))
+            gain_db += st->loudness - k.lufs;
+        if (!ok && attempt == MAX_ATTEMPTS - 1 && peak_ok &&
+            fabs(k.lufs - st->loudness) <= 0.5)
+            ok = 1; /* within EBU R128's +-0.5 LU: good enough after the last try */
+    }
+    if (!ok) {
+        rc = cw_fail(err, CW_EINVAL, src_path, 0, "cannot bring this recording to %.1f LUFS "
+                     "under %.1f dBTP (it reaches %.1f LUFS at %.1f dBTP): it is probably "
+                     "heavily distorted; record it again", st->loudness, st->true_peak,
+                     k.lufs, k.tp_db);
+        goto done;
+    }
+    res->seconds = (double)o.frames / st->rate;
+    res->lufs_out = k.lufs;
+    res->lra_out = k.lra;
+    res->true_peak_out = k.tp_db;
+    if (o.min_gain < cw_db_to_lin(-6.0))
+        cw_strlist_pushf(&res->warnings, "loud peaks were reduced by up to %.0f dB to stay "
+                         "under the ceiling", -cw_lin_to_db(o.min_gain));
+
+    /* --- final comments: the measured values --- */
+    if (date[0])
+        cw_strlist_pushf(&extra, "DATE=%s", date);
+    if (m.series[0])
+        cw_strlist_pushf(&extra, "CHALKWAVE_SERIES=%s", m.series);
+    cw_strlist_pushf(&extra, "CHALKWAVE_KIND=%s", cw_kind_name(m.kind));
+    if (m.episode > 0)
+        cw_strlist_pushf(&extra, "CHALKWAVE_EPISODE=%d", m.episode);
+    if (m.valid_from && m.valid_from[0])
+        cw_strlist_pushf(&extra, "CHALKWAVE_VALID_FROM=%s", m.valid_from);
+    if (m.valid_until && m.valid_until[0])
+        cw_strlist_pushf(&extra, "CHALKWAVE_VALID_UNTIL=%s", m.valid_until);
+    cw_strlist_pushf(&extra, "CHALKWAVE_SOURCE_SHA256=%s", sha);
+    fmt2(&extra, "CHALKWAVE_LUFS_IN", a.lufs);
+    fmt2(&extra, "CHALKWAVE_LUFS_OUT", k.lufs);
+    fmt2(&extra, "CHALKWAVE_LRA", k.lra);
+    fmt2(&extra, "CHALKWAVE_TRUE_PEAK_IN", a.tp_db);
+    fmt2(&extra, "CHALKWAVE_TRUE_PEAK_OUT", k.tp_db);
+    lm.extra = &extra;
+    cw_buf hdr;
+    cw_buf_init(&hdr);
+    rc = cw_vorbis_headers_build(&hdr, st->rate, st->channels, st->quality, serial, &lm, err);
+    if (rc == 0 && hdr.len > 60000)
+        rc = cw_fail(err, CW_EINVAL, src_path, 0, "the description is too long for the file "
+                     "header (shorten it)");
+    if (rc) {
+        cw_buf_free(&hdr);
+        goto done;
+    }
+
+    /* --- commit under the library lock --- */
+    rc = lib_lock(st->dir, &lockfd, err);
+    if (rc == 0)
+        rc = library_conflicts(st->dir, sha, m.series, m.episode, replace, &replace_path,
+                               replace_buf, sizeof replace_buf, src_path, err);
+    if (rc == 0 && !replace && cw_path_exists(final_abs))
+        rc = cw_fail(err, CW_EEXIST, src_path, 0, "'%s' is already in the library (give "
+                     "another title, or --replace to overwrite it)", res->library_path);
+    if (rc == 0)
+        rc = cw_atomic_open(&final, final_abs, err);
+    if (rc == 0) {
+        FILE *ffp = cw_atomic_fp(final);
+        if (fwrite(hdr.data, 1, hdr.len, ffp) != hdr.len)
+            rc = cw_fail(err, CW_EIO, final_abs, 0, "cannot write (disk full?)");
+        else
+            rc = copy_tail(cw_atomic_tmp_path(work), o.header_bytes, ffp, err);
+        if (rc == 0) {
+            rc = cw_atomic_commit(final, err);
+            final = NULL;
+        }
+    }
+    cw_buf_free(&hdr);
+    if (rc == 0 && replace_path && strcmp(replace_path, res->library_path) != 0) {
+        char *old = cw_path_join(st->dir, replace_path);
+        if (old && unlink(old) != 0)
+            cw_strlist_pushf(&res->warnings, "could not remove the replaced '%s': %s",
+                             replace_path, strerror(errno));
+        free(old);
+    }
+    if (rc == 0 && progress_fn)
+        progress_fn(progress_user, 1.0);
+done:
+    lib_unlock(lockfd);
+    cw_atomic_abort(final);
+    cw_atomic_abort(work);
+    cw_strlist_free(&extra);
+    free(final_abs);
+    free(final_dir);
+    if (rc)
+        res->library_path[0] = 0;
+    return rc;
+}
