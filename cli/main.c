@@ -87,6 +87,17 @@ static int unknown_cmd(const char *name)
     return CW_EXIT_USAGE;
 }
 
+/* Output that cannot be written (a full disk, /dev/full, a closed pipe) is a failure (exit 3),
+ * never a silent success. */
+static int flushed(int rc, const char *what)
+{
+    if (fflush(stdout) != 0 && rc == 0) {
+        fprintf(stderr, "chalkwave: %s: cannot write the output\n", what);
+        rc = CW_EXIT_ENV;
+    }
+    return rc;
+}
+
 static int unknown_global_option(const char *a)
 {
     static const char *const globals[] = {"--help", "--version", "--station"};
@@ -223,11 +234,11 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--version")) {
             printf("chalkwave %s\n", CW_VERSION);
-            return 0;
+            return flushed(0, "--version");
         }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            return 0;
+            return flushed(0, "--help");
         }
         if (!strcmp(a, "--")) { /* ends the global options: the command follows */
             i++;
@@ -258,14 +269,14 @@ int main(int argc, char **argv)
     if (!strcmp(name, "help")) {
         if (i + 1 >= argc) {
             usage(stdout);
-            return 0;
+            return flushed(0, "help");
         }
         const cw_cmd *c = find_cmd(argv[i + 1]);
         if (!c) return unknown_cmd(argv[i + 1]);
         help_argv[0] = argv[i + 1];
         help_argv[1] = (char *)"--help";
         help_argv[2] = NULL;
-        return c->fn(&cli, 2, help_argv);
+        return flushed(c->fn(&cli, 2, help_argv), "help");
     }
     const cw_cmd *c = find_cmd(name);
     if (!c) return unknown_cmd(name);
