@@ -1,0 +1,234 @@
+# lib.sh — shared helpers for the integration scripts (tests/integration/test_*.sh).
+# Source it first:   . "$(dirname "$0")/lib.sh"
+# It gives every script: a private scratch folder ($CW_TMP, removed at exit), `cw` to run the
+# real binary ($CW_BINARY) capturing exit code, stdout and stderr, assertion helpers that
+# print one line per check ("ok - ..." or "FAIL - ..." with what was seen), station makers,
+# and `cw_finish`, which prints "NAME: N passed, N failed" and sets the exit status.
+# Guarantees: a failed check never stops the script (all checks run and are counted); the
+# examples/ folder is never written (stations are copies).
+
+set -uo pipefail
+
+CW_TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
+CW_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${CW_SOURCE_DIR:=$(cd "$CW_LIB_DIR/../.." && pwd)}"
+: "${CW_BUILD_DIR:=$CW_SOURCE_DIR/build}"
+: "${CW_BINARY:=$CW_BUILD_DIR/cli/chalkwave}"
+export CW_SOURCE_DIR CW_BUILD_DIR CW_BINARY
+# Commands must not pick up a station from the caller's environment.
+unset CHALKWAVE_STATION
+
+if [ ! -x "$CW_BINARY" ]; then
+    echo "$CW_TEST_NAME: the chalkwave binary '$CW_BINARY' is missing (build it first)" >&2
+    exit 1
+fi
+
+CW_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cw-$CW_TEST_NAME-XXXXXX")
+cw_cleanup() { [ -n "${CW_KEEP_TMP:-}" ] || rm -rf "$CW_TMP"; }
+trap cw_cleanup EXIT
+
+CW_PASSED=0
+CW_FAILED=0
+CW_RC=0
+CW_OUT=$CW_TMP/.out
+CW_ERR=$CW_TMP/.err
+: >"$CW_OUT"
+: >"$CW_ERR"
+
+# ---- running --------------------------------------------------------------------------
+
+# cw ARGS...: run chalkwave; exit code in $CW_RC, stdout in file $CW_OUT, stderr in $CW_ERR.
+# Never fails the script. Standard input is /dev/null (as in CI).
+cw() {
+    CW_LAST="chalkwave $*"
+    "$CW_BINARY" "$@" >"$CW_OUT" 2>"$CW_ERR" </dev/null
+    CW_RC=$?
+    return 0
+}
+
+# cw_in DIR ARGS...: like cw, run with DIR as the working directory.
+cw_in() {
+    local dir=$1
+    shift
+    CW_LAST="(cd $dir) chalkwave $*"
+    (cd "$dir" && "$CW_BINARY" "$@" >"$CW_OUT" 2>"$CW_ERR" </dev/null)
+    CW_RC=$?
+    return 0
+}
+
+# ---- assertions -----------------------------------------------------------------------
+
+ok() {
+    CW_PASSED=$((CW_PASSED + 1))
+    echo "ok - $*"
+}
+
+not_ok() {
+    CW_FAILED=$((CW_FAILED + 1))
+    echo "FAIL - $*"
+}
+
+# Show what the last command printed (indented), after a failed check.
+cw_show_last() {
+    echo "    command: ${CW_LAST:-?} (exit $CW_RC)"
+    if [ -s "$CW_OUT" ]; then
+        echo "    stdout:"
+        head -n 20 "$CW_OUT" | sed 's/^/      /'
+    fi
+    if [ -s "$CW_ERR" ]; then
+        echo "    stderr:"
+        head -n 20 "$CW_ERR" | sed 's/^/      /'
+    fi
+}
+
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+check() {
+    local desc=$1
+    shift
+    if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc (failed: $*)"; fi
+}
+
+# expect_rc N DESCRIPTION: the last `cw` exited with N.
+expect_rc() {
+    if [ "$CW_RC" = "$1" ]; then
+        ok "$2 (exit $1)"
+    else
+        not_ok "$2: expected exit $1, got $CW_RC"
+        cw_show_last
+    fi
+}
+
+# expect_out TEXT [DESCRIPTION]: stdout of the last `cw` contains TEXT (fixed string).
+expect_out() {
+    if grep -qF -- "$1" "$CW_OUT"; then
+        ok "${2:-stdout has '$1'}"
+    else
+        not_ok "${2:-stdout has '$1'}: not found"
+        cw_show_last
+    fi
+}
+
+# expect_err TEXT [DESCRIPTION]: stderr of the last `cw` contains TEXT (fixed string).
+expect_err() {
+    if grep -qF -- "$1" "$CW_ERR"; then
+        ok "${2:-stderr has '$1'}"
+    else
+        not_ok "${2:-stderr has '$1'}: not found"
+        cw_show_last
+    fi
+}
+
+# expect_err_re REGEX [DESCRIPTION]: stderr matches the extended regular expression.
+expect_err_re() {
+    if grep -qE -- "$1" "$CW_ERR"; then
+        ok "${2:-stderr matches /$1/}"
+    else
+        not_ok "${2:-stderr matches /$1/}: no match"
+        cw_show_last
+    fi
+}
+
+# expect_out_re REGEX [DESCRIPTION]: stdout matches the extended regular expression.
+expect_out_re() {
+    if grep -qE -- "$1" "$CW_OUT"; then
+        ok "${2:-stdout matches /$1/}"
+    else
+        not_ok "${2:-stdout matches /$1/}: no match"
+        cw_show_last
+    fi
+}
+
+# expect_no_out TEXT [DESCRIPTION]: stdout does not contain TEXT.
+expect_no_out() {
+    if grep -qF -- "$1" "$CW_OUT"; then
+        not_ok "${2:-stdout has no '$1'}: found"
+        cw_show_last
+    else
+        ok "${2:-stdout has no '$1'}"
+    fi
+}
+
+# expect_one_line_err [DESCRIPTION]: stderr is exactly one line starting "chalkwave: ".
+expect_one_line_err() {
+    local n
+    n=$(wc -l <"$CW_ERR")
+    if [ "$n" = 1 ] && grep -q '^chalkwave: ' "$CW_ERR"; then
+        ok "${1:-one error line}: $(cat "$CW_ERR")"
+    else
+        not_ok "${1:-one error line}: stderr has $n lines"
+        cw_show_last
+    fi
+}
+
+# expect_empty_err [DESCRIPTION]: nothing on stderr.
+expect_empty_err() {
+    if [ ! -s "$CW_ERR" ]; then ok "${1:-nothing on stderr}"; else
+        not_ok "${1:-nothing on stderr}"
+        cw_show_last
+    fi
+}
+
+# expect_eq ACTUAL EXPECTED DESCRIPTION
+expect_eq() {
+    if [ "$1" = "$2" ]; then ok "$3 ($1)"; else not_ok "$3: expected '$2', got '$1'"; fi
+}
+
+# expect_file PATH [DESCRIPTION] / expect_dir PATH / expect_no_path PATH
+expect_file() { if [ -f "$1" ]; then ok "${2:-file $1 exists}"; else not_ok "${2:-file $1 exists}: missing"; fi; }
+expect_dir() { if [ -d "$1" ]; then ok "${2:-folder $1 exists}"; else not_ok "${2:-folder $1 exists}: missing"; fi; }
+expect_no_path() { if [ ! -e "$1" ] && [ ! -L "$1" ]; then ok "${2:-$1 does not exist}"; else not_ok "${2:-$1 does not exist}: it does"; fi; }
+
+# tree_sum DIR: one checksum over the names and contents of every file under DIR, to show
+# that a refused command changed nothing.
+tree_sum() {
+    (cd "$1" && find . -type f ! -name '.chalkwave.lock' -print0 | LC_ALL=C sort -z |
+        xargs -0 -r sha256sum | sha256sum | cut -c1-64)
+}
+
+# ---- stations -------------------------------------------------------------------------
+
+# example_station NAME: a private copy of examples/station at $CW_TMP/NAME, with the
+# folders a station has (library/, inbox/, out/); prints its path.
+example_station() {
+    local dst=$CW_TMP/$1
+    rm -rf "$dst"
+    cp -R "$CW_SOURCE_DIR/examples/station" "$dst"
+    mkdir -p "$dst/library" "$dst/inbox/accepted" "$dst/inbox/rejected" "$dst/out"
+    echo "$dst"
+}
+
+# minimal_station NAME [EXTRA_CONF_LINES]: a station with only the required keys (plus any
+# extra lines appended verbatim) and the standard folders; prints its path.
+minimal_station() {
+    local dst=$CW_TMP/$1
+    rm -rf "$dst"
+    mkdir -p "$dst/calendars" "$dst/library" "$dst/inbox/accepted" "$dst/inbox/rejected" "$dst/out"
+    cat >"$dst/station.conf" <<'EOF'
+[station]
+name = Test Radio
+timezone = Africa/Lagos
+on_air = 07:00-09:00
+
+[audio]
+rate = 44100
+channels = 1
+quality = 3
+loudness = -23
+true_peak = -1
+EOF
+    if [ $# -ge 2 ]; then printf '%s\n' "$2" >>"$dst/station.conf"; fi
+    echo "$dst"
+}
+
+# ---- the end --------------------------------------------------------------------------
+
+# cw_finish: print the count line and exit non-zero when any check failed.
+cw_finish() {
+    echo "$CW_TEST_NAME: $CW_PASSED passed, $CW_FAILED failed"
+    if [ "$CW_PASSED" = 0 ] && [ "$CW_FAILED" = 0 ]; then
+        echo "$CW_TEST_NAME: no check ran" >&2
+        exit 1
+    fi
+    [ "$CW_FAILED" = 0 ]
+    exit $?
+}
