@@ -71,7 +71,7 @@ void cw_buf_free(cw_buf *b);
 void cw_buf_append(cw_buf *b, const void *data, size_t n);
 void cw_buf_puts(cw_buf *b, const char *s);
 void cw_buf_printf(cw_buf *b, const char *fmt, ...) CW_PRINTF(2, 3);
-void cw_buf_vprintf(cw_buf *b, const char *fmt, va_list ap);
+void cw_buf_vprintf(cw_buf *b, const char *fmt, va_list ap) CW_PRINTF(2, 0);
 /* Escapers for the writers (playlists, guide, export): they never pass raw control chars. */
 void cw_buf_put_xml(cw_buf *b, const char *s);   /* & < > " ' and control chars */
 void cw_buf_put_oneline(cw_buf *b, const char *s); /* control chars -> space */
