@@ -123,52 +123,6 @@ static int add_tag(vorbis_comment *vc, const char *key, const char *value)
     return 0;
 }
 
-/* A copy of meta with every string cleaned as comments need (for cw_vorbis_enc). */
-typedef struct clean_meta {
-    cw_link_meta m;
-    cw_strlist extra;
-    char *s[6];
-} clean_meta;
-
-static void clean_meta_free(clean_meta *cm)
-{
-    for (int i = 0; i < 6; i++)
-        free(cm->s[i]);
-    cw_strlist_free(&cm->extra);
-}
-
-static int clean_meta_init(clean_meta *cm, const cw_link_meta *meta, cw_error *err)
-{
-    memset(cm, 0, sizeof *cm);
-    if (!meta)
-        return 0;
-    const char *in[6] = {meta->title, meta->artist, meta->album,
-                         meta->genre, meta->language, meta->description};
-    int bad = 0;
-    for (int i = 0; i < 6; i++)
-        if (in[i] && !(cm->s[i] = clean_comment(in[i])))
-            bad = 1;
-    if (meta->extra)
-        for (size_t i = 0; i < meta->extra->n && !bad; i++) {
-            char *v = clean_comment(meta->extra->v[i]);
-            bad = !v || cw_strlist_push(&cm->extra, v) != 0;
-            free(v);
-        }
-    if (bad) {
-        clean_meta_free(cm);
-        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    }
-    cm->m.title = cm->s[0];
-    cm->m.artist = cm->s[1];
-    cm->m.album = cm->s[2];
-    cm->m.genre = cm->s[3];
-    cm->m.language = cm->s[4];
-    cm->m.description = cm->s[5];
-    cm->m.tracknumber = meta->tracknumber;
-    cm->m.extra = meta->extra ? &cm->extra : NULL;
-    return 0;
-}
-
 /* Build the comment header packet for meta. *op must be cleared with ogg_packet_clear. */
 static int comment_packet(const cw_link_meta *meta, ogg_packet *op, cw_error *err)
 {
@@ -443,6 +397,44 @@ done:
     return rc;
 }
 
+/* Write a link's only audio page (already with our serial, sequence, EOS and CRC) as two
+ * pages: the first audio packet alone (granule 0), then the rest. libvorbisfile 1.3.7
+ * skips a link whose first audio page is also its last when it opens a chain (its
+ * initial raw seek takes the EOS page for the end of the link): ov_streams comes out one
+ * short and the link is never decoded. Splitting costs one page header. */
+static int write_split(cw_chain *c, ogg_page *pg, uint32_t serial, cw_error *err)
+{
+    ogg_stream_state in, out;
+    ogg_stream_init(&in, (int)serial);
+    ogg_stream_init(&out, (int)serial);
+    in.pageno = ogg_page_pageno(pg);
+    out.pageno = ogg_page_pageno(pg);
+    out.b_o_s = 1; /* not a beginning-of-stream page */
+    int64_t g = ogg_page_granulepos(pg);
+    int rc = 0;
+    if (ogg_stream_pagein(&in, pg) != 0)
+        rc = cw_fail(err, CW_EINTERNAL, "", 0, "cannot re-read a page of the link (please report)");
+    ogg_packet op, next;
+    int have = !rc && ogg_stream_packetout(&in, &op) == 1;
+    long n = 0;
+    ogg_page o;
+    while (!rc && have) {
+        int more = ogg_stream_packetout(&in, &next) == 1;
+        op.e_o_s = !more;
+        op.granulepos = !more ? g : (n == 0 ? 0 : -1);
+        ogg_stream_packetin(&out, &op);
+        if (n == 0 || !more)
+            while (!rc && ogg_stream_flush(&out, &o))
+                rc = write_page(c, &o, err);
+        n++;
+        op = next;
+        have = more;
+    }
+    ogg_stream_clear(&in);
+    ogg_stream_clear(&out);
+    return rc;
+}
+
 /* Copy the file's pages behind our own header pages. rd is positioned after hs->first. */
 static int page_copy(cw_chain *c, page_reader *rd, const char *path, const src_info *si,
                      header_state *hs, const cw_link_meta *meta, int64_t samples, cw_error *err)
@@ -487,6 +479,7 @@ static int page_copy(cw_chain *c, page_reader *rd, const char *path, const src_i
     size_t held_len = 0, held_hlen = 0;
     int64_t last_g = -1;
     int have_held = 0, seen_eos = 0;
+    long audio_pages = 0; /* audio pages written so far */
     int r = 1;
     ogg_page cur = hs->first;
     int have_cur = hs->has_first;
@@ -506,6 +499,7 @@ static int page_copy(cw_chain *c, page_reader *rd, const char *path, const src_i
                 ogg_page_checksum_set(&hp);
                 if ((rc = write_bytes(c, held, held_len, err)) != 0)
                     break;
+                audio_pages++;
             }
             held_hlen = (size_t)cur.header_len;
             held_len = held_hlen + (size_t)cur.body_len;
@@ -535,7 +529,10 @@ static int page_copy(cw_chain *c, page_reader *rd, const char *path, const src_i
         held[5] |= 0x04;
         ogg_page hp = {held, (long)held_hlen, held + held_hlen, (long)(held_len - held_hlen)};
         ogg_page_checksum_set(&hp);
-        rc = write_bytes(c, held, held_len, err);
+        if (audio_pages == 0)
+            rc = write_split(c, &hp, serial, err);
+        else
+            rc = write_bytes(c, held, held_len, err);
     }
     free(held);
     if (!rc)
@@ -596,6 +593,29 @@ static int sink_write(enc_sink *s, float *frames, size_t n, cw_error *err)
     return cw_vorbis_enc_write(s->enc, frames, n, err);
 }
 
+/* Append a link our encoder wrote to tmp, through the page copy (so every link gets the
+ * chain's serial, comment header and page layout). */
+static int append_encoded(cw_chain *c, FILE *tmp, int64_t samples, const cw_link_meta *meta,
+                          cw_error *err)
+{
+    if (fflush(tmp) != 0 || fseeko(tmp, 0, SEEK_SET) != 0)
+        return cw_fail(err, CW_EIO, "", 0, "cannot read back the encoded link: %s (check TMPDIR)",
+                       strerror(errno));
+    page_reader rd = {tmp, {0}, 0};
+    ogg_sync_init(&rd.oy);
+    header_state hs;
+    memset(&hs, 0, sizeof hs);
+    src_info si;
+    int rc = read_headers(&rd, "(encoded link)", &si, &hs, err);
+    if (!rc && !si.copyable)
+        rc = cw_fail(err, CW_EINTERNAL, "", 0, "the encoder wrote an unexpected page layout (please report)");
+    if (!rc)
+        rc = page_copy(c, &rd, "(encoded link)", &si, &hs, meta, samples, err);
+    header_state_clear(&hs);
+    ogg_sync_clear(&rd.oy);
+    return rc;
+}
+
 static int reencode(cw_chain *c, const char *path, int64_t samples, double fade_seconds,
                     const cw_link_meta *meta, cw_error *err)
 {
@@ -605,6 +625,7 @@ static int reencode(cw_chain *c, const char *path, int64_t samples, double fade_
         return cw_fail(err, CW_EINVAL, path, 0, "cannot decode the recording (re-ingest it)");
     int rc = 0;
     cw_vorbis_enc *enc = NULL;
+    FILE *tmp = NULL;
     soxr_t sx = NULL;
     float *inter = NULL, *mixed = NULL, *resampled = NULL;
     vorbis_info *vi = ov_info(&vf, -1);
@@ -615,15 +636,12 @@ static int reencode(cw_chain *c, const char *path, int64_t samples, double fade_
         goto done;
     }
     int och = c->fmt.channels, orate = c->fmt.rate;
-    uint32_t serial = next_serial(c);
-    clean_meta cm;
-    if ((rc = clean_meta_init(&cm, meta, err)) != 0)
+    if (!(tmp = tmpfile())) {
+        rc = cw_fail(err, CW_EIO, "", 0, "cannot create a temporary file: %s (check TMPDIR)", strerror(errno));
         goto done;
-    rc = cw_vorbis_enc_new(&enc, c->fp, orate, och, c->fmt.quality, serial, meta ? &cm.m : NULL, err);
-    clean_meta_free(&cm);
-    if (rc)
+    }
+    if ((rc = cw_vorbis_enc_new(&enc, tmp, orate, och, c->fmt.quality, 1, NULL, err)) != 0)
         goto done;
-    c->failed = 1; /* until the link is finished */
     int64_t full = ov_pcm_total(&vf, -1);
     int64_t full_out = srate == orate ? full : (int64_t)llround((double)full * orate / srate);
     enc_sink sink = {enc, och, 0, samples, samples};
@@ -717,10 +735,10 @@ static int reencode(cw_chain *c, const char *path, int64_t samples, double fade_
         enc = NULL;
     }
     if (!rc)
-        rc = push_serial(c, serial, err);
-    if (!rc)
-        c->failed = 0;
+        rc = append_encoded(c, tmp, samples, meta, err);
 done:
+    if (tmp)
+        fclose(tmp);
     cw_vorbis_enc_abort(enc);
     if (sx)
         soxr_delete(sx);
@@ -825,40 +843,31 @@ int cw_chain_add_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta,
         return cw_fail(err, CW_EINTERNAL, "", 0, "the chain failed earlier and cannot be extended");
     if (samples <= 0)
         return cw_fail(err, CW_EINVAL, "", 0, "a silence link needs at least one sample");
-    uint32_t serial = next_serial(c);
+    FILE *tmp = tmpfile();
+    if (!tmp)
+        return cw_fail(err, CW_EIO, "", 0, "cannot create a temporary file: %s (check TMPDIR)", strerror(errno));
     cw_vorbis_enc *enc = NULL;
-    clean_meta cm;
-    int rc = clean_meta_init(&cm, meta, err);
-    if (rc)
-        return rc;
-    rc = cw_vorbis_enc_new(&enc, c->fp, c->fmt.rate, c->fmt.channels, c->fmt.quality, serial,
-                           meta ? &cm.m : NULL, err);
-    clean_meta_free(&cm);
-    if (rc)
-        return rc;
-    c->failed = 1;
-    float *zero = calloc((size_t)CHAIN_BLOCK * (size_t)c->fmt.channels, sizeof(float));
-    if (!zero) {
-        cw_vorbis_enc_abort(enc);
-        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    }
+    int rc = cw_vorbis_enc_new(&enc, tmp, c->fmt.rate, c->fmt.channels, c->fmt.quality, 1, NULL, err);
+    float *zero = rc ? NULL : calloc((size_t)CHAIN_BLOCK * (size_t)c->fmt.channels, sizeof(float));
+    if (!rc && !zero)
+        rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     for (int64_t left = samples; !rc && left > 0;) {
         size_t n = left > CHAIN_BLOCK ? CHAIN_BLOCK : (size_t)left;
         rc = cw_vorbis_enc_write(enc, zero, n, err);
         left -= (int64_t)n;
     }
     free(zero);
-    if (rc) {
-        cw_vorbis_enc_abort(enc);
-        return rc;
+    if (!rc) {
+        rc = cw_vorbis_enc_finish(enc, err);
+        enc = NULL;
     }
-    if ((rc = cw_vorbis_enc_finish(enc, err)) != 0)
-        return rc;
-    if ((rc = push_serial(c, serial, err)) != 0)
-        return rc;
-    c->failed = 0;
-    c->samples += samples;
-    return 0;
+    cw_vorbis_enc_abort(enc);
+    if (!rc)
+        rc = append_encoded(c, tmp, samples, meta, err);
+    fclose(tmp);
+    if (!rc)
+        c->samples += samples;
+    return rc;
 }
 
 int cw_chain_close(cw_chain *c, cw_error *err)
