@@ -1,0 +1,849 @@
+/* cmd_ingest.c — `chalkwave ingest FILE...` and `chalkwave ingest --inbox`: teachers'
+ * recordings into the library with -j N workers, progress bars on a terminal, one line per
+ * refusal and a summary (or JSON for scripts).
+ * Guarantees: each inbox file is processed by exactly one run, even when several
+ * `ingest --inbox` run at once (a file is claimed by renaming it into
+ * inbox/.processing-PID/, which only one rename can win); an original moves to accepted/ or
+ * rejected/ only after its result is committed to the library (or its refusal written);
+ * claims left by a killed run go back to the inbox on the next run. */
+#include "audio.h"
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const CMD = "ingest";
+
+/* ---- one job per file ---------------------------------------------------------------- */
+
+typedef struct job {
+    const char *arg;      /* as given (FILE mode) or inbox name */
+    char *path;           /* where it is read from (inbox: the claimed path) */
+    char *name;           /* base name, for messages */
+    /* metadata (owned strings) */
+    char *series, *title, *teacher, *language, *description, *valid_from, *valid_until, *date;
+    int episode;
+    cw_kind kind;
+    cw_strlist notes;     /* sidecar warnings */
+    char *meta_error;     /* sidecar/pattern problem: refuse with this */
+    /* outcome */
+    int state;            /* 0 waiting, 1 running, 2 done, 3 skipped (claimed elsewhere) */
+    int code;
+    cw_error err;
+    cw_ingest_result res;
+    int permille;         /* progress, written by the worker */
+    int reported;
+} job;
+
+/* The command-line metadata: strongest for FILE..., defaults for --inbox. */
+typedef struct meta_opts {
+    const char *series, *title, *teacher, *language, *description;
+    char valid_from[11], valid_until[11], date[11];
+    int episode;
+    cw_kind kind;
+} meta_opts;
+
+typedef struct ctx {
+    cw_cli *cli;
+    meta_opts mo;
+    const cw_station *st;
+    job *jobs;
+    size_t n;
+    size_t next;          /* next job index to take */
+    int replace, inbox;
+    char *inbox_dir, *claim_dir;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t done;
+} ctx;
+
+static void job_clear(job *j)
+{
+    free(j->path);
+    free(j->name);
+    free(j->series);
+    free(j->title);
+    free(j->teacher);
+    free(j->language);
+    free(j->description);
+    free(j->valid_from);
+    free(j->valid_until);
+    free(j->date);
+    free(j->meta_error);
+    cw_strlist_free(&j->notes);
+    cw_ingest_result_free(&j->res);
+}
+
+/* Fill a field only when nothing stronger set it. */
+static void fill_str(char **dst, const char *v)
+{
+    if (!*dst && v && v[0])
+        *dst = cw_strdup(v);
+}
+
+/* ---- metadata: sidecar NAME.txt, then the file name pattern ------------------------- */
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = 0;
+    return s;
+}
+
+static int parse_episode(const char *v, int *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < 1 || n > 999)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+/* Path of the sidecar for `path` ("lesson.wav" -> "lesson.txt", else "lesson.wav.txt"). */
+static char *sidecar_path(const char *path)
+{
+    const char *base = cw_path_base(path);
+    const char *dot = strrchr(base, '.');
+    char *a = dot && dot != base ? cw_asprintf("%.*s.txt", (int)(dot - path), path) : NULL;
+    if (a && cw_path_exists(a))
+        return a;
+    free(a);
+    a = cw_asprintf("%s.txt", path);
+    if (a && cw_path_exists(a))
+        return a;
+    free(a);
+    return NULL;
+}
+
+static int read_sidecar(job *j, const char *sc)
+{
+    char *text = NULL;
+    size_t len = 0;
+    cw_error err = {0};
+    if (cw_read_file(sc, 64 * 1024, &text, &len, &err)) {
+        j->meta_error = cw_asprintf("cannot read the note '%s': %s", cw_path_base(sc), err.text);
+        return -1;
+    }
+    char *p = text;
+    if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+        p += 3; /* Windows Notepad's byte order mark */
+    int line = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(p, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        line++;
+        char *s = trim(l);
+        if (!*s || *s == '#')
+            continue;
+        char *colon = strchr(s, ':');
+        if (!colon) {
+            cw_strlist_pushf(&j->notes, "%s line %d: no 'Key: value' here, ignored",
+                             cw_path_base(sc), line);
+            continue;
+        }
+        *colon = 0;
+        char *k = trim(s), *v = trim(colon + 1);
+        for (char *q = k; *q; q++)
+            if (*q == ' ' || *q == '_')
+                *q = '-';
+        if (!strcasecmp(k, "series")) {
+            fill_str(&j->series, v);
+        } else if (!strcasecmp(k, "episode")) {
+            int e = 0;
+            if (parse_episode(v, &e)) {
+                j->meta_error = cw_asprintf("%s line %d: episode '%s' is not a number from 1 to "
+                                            "999 (write e.g. 'Episode: 3')", cw_path_base(sc),
+                                            line, v);
+                break;
+            }
+            if (!j->episode)
+                j->episode = e;
+        } else if (!strcasecmp(k, "title")) {
+            fill_str(&j->title, v);
+        } else if (!strcasecmp(k, "teacher") || !strcasecmp(k, "artist")) {
+            fill_str(&j->teacher, v);
+        } else if (!strcasecmp(k, "language")) {
+            fill_str(&j->language, v);
+        } else if (!strcasecmp(k, "description")) {
+            fill_str(&j->description, v);
+        } else if (!strcasecmp(k, "date")) {
+            fill_str(&j->date, v);
+        } else if (!strcasecmp(k, "valid-from")) {
+            fill_str(&j->valid_from, v);
+        } else if (!strcasecmp(k, "valid-until")) {
+            fill_str(&j->valid_until, v);
+        } else if (!strcasecmp(k, "kind")) {
+            cw_kind kk = cw_kind_parse(v);
+            if (kk != CW_KIND_LESSON && kk != CW_KIND_NEWSLETTER && kk != CW_KIND_FILLER) {
+                j->meta_error = cw_asprintf("%s line %d: kind '%s' is not lesson, newsletter or "
+                                            "filler", cw_path_base(sc), line, v);
+                break;
+            }
+            if (j->kind == CW_KIND_NONE)
+                j->kind = kk;
+        } else {
+            cw_strlist_pushf(&j->notes, "%s line %d: unknown key '%s' ignored (known: Series, "
+                             "Episode, Title, Teacher, Language, Kind, Description, Date, "
+                             "Valid-From, Valid-Until)", cw_path_base(sc), line, k);
+        }
+    }
+    free(text);
+    return j->meta_error ? -1 : 0;
+}
+
+/* SERIES_EPISODE[_TITLE].ext, e.g. maths-5_003_fractions.wav. */
+static void parse_name(job *j, const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    size_t n = dot && dot != name ? (size_t)(dot - name) : strlen(name);
+    char stem[512];
+    if (n >= sizeof stem)
+        return;
+    memcpy(stem, name, n);
+    stem[n] = 0;
+    char *u1 = strchr(stem, '_');
+    if (!u1 || u1 == stem)
+        return;
+    char *u2 = strchr(u1 + 1, '_');
+    char ep[8];
+    size_t el = u2 ? (size_t)(u2 - u1 - 1) : strlen(u1 + 1);
+    if (el == 0 || el >= sizeof ep)
+        return;
+    memcpy(ep, u1 + 1, el);
+    ep[el] = 0;
+    int e;
+    if (parse_episode(ep, &e))
+        return;
+    *u1 = 0;
+    for (char *q = stem; *q; q++)
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+              *q == '-' || *q == '.'))
+            return;
+    fill_str(&j->series, stem);
+    if (!j->episode)
+        j->episode = e;
+    if (u2 && u2[1] && !j->title) {
+        for (char *q = u2 + 1; *q; q++)
+            if (*q == '_')
+                *q = ' ';
+        fill_str(&j->title, u2 + 1);
+    }
+}
+
+/* Fill unset fields of j from the options; the i-th of several files gets episode N+i. */
+static void apply_options(job *j, const meta_opts *o, int i)
+{
+    fill_str(&j->series, o->series);
+    if (!j->episode && o->episode)
+        j->episode = o->episode + i;
+    fill_str(&j->title, o->title);
+    fill_str(&j->teacher, o->teacher);
+    fill_str(&j->language, o->language);
+    fill_str(&j->description, o->description);
+    fill_str(&j->valid_from, o->valid_from);
+    fill_str(&j->valid_until, o->valid_until);
+    fill_str(&j->date, o->date);
+    if (j->kind == CW_KIND_NONE)
+        j->kind = o->kind;
+}
+
+/* ---- the worker ------------------------------------------------------------------------ */
+
+static void on_progress(void *user, double f)
+{
+    job *j = user;
+    __atomic_store_n(&j->permille, (int)(f * 1000), __ATOMIC_RELAXED);
+}
+
+/* A free name in dir for `name`: name, then "stem (2).ext", ... */
+static char *free_name(const char *dir, const char *name)
+{
+    for (int i = 1; i < 1000; i++) {
+        char *p;
+        if (i == 1) {
+            p = cw_asprintf("%s/%s", dir, name);
+        } else {
+            const char *dot = strrchr(name, '.');
+            int sl = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
+            p = cw_asprintf("%s/%.*s (%d)%s", dir, sl, name, i, dot && dot != name ? dot : "");
+        }
+        if (!p || !cw_path_exists(p))
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+/* Inbox: move the original (and its sidecar) to accepted/ or rejected/ (+ reason). */
+static void settle(ctx *c, job *j)
+{
+    int accepted = j->code == 0;
+    int retry = j->code == CW_EIO || j->code == CW_ENOMEM || j->code == CW_EINTERNAL ||
+                j->code == CW_ELOCKED;
+    char *orig_sc = NULL;
+    {
+        char *in = cw_path_join(c->inbox_dir, j->name);
+        orig_sc = in ? sidecar_path(in) : NULL;
+        free(in);
+    }
+    const char *sub = retry ? NULL : accepted ? "accepted" : "rejected";
+    char *dir = sub ? cw_path_join(c->inbox_dir, sub) : cw_strdup(c->inbox_dir);
+    cw_error err = {0};
+    if (!dir || cw_mkdir_p(dir, &err)) {
+        free(dir);
+        free(orig_sc);
+        return; /* the file stays claimed; the next run puts it back */
+    }
+    char *dst = free_name(dir, j->name);
+    if (dst && !accepted && !retry) {
+        /* the reason first, so a rejected file never sits without one */
+        char *rp = cw_asprintf("%s.reason.txt", dst);
+        char *txt = cw_asprintf("%s was not added to the library.\n\nWhy: %s\n\nWhat to do: fix "
+                                "the recording or its note and put it into the inbox again.\n",
+                                j->name, j->err.text[0] ? j->err.text : cw_strerror(j->code));
+        if (rp && txt)
+            (void)cw_write_file_atomic(rp, txt, strlen(txt), &err);
+        free(rp);
+        free(txt);
+    }
+    if (dst && rename(j->path, dst) != 0)
+        cw_strlist_pushf(&j->notes, "could not move the original to %s: %s", dir, strerror(errno));
+    if (dst && orig_sc) {
+        char *sdst = free_name(dir, cw_path_base(orig_sc));
+        if (sdst)
+            (void)rename(orig_sc, sdst);
+        free(sdst);
+    }
+    free(dst);
+    free(dir);
+    free(orig_sc);
+}
+
+static void run_job(ctx *c, job *j)
+{
+    if (c->inbox) {
+        /* claim: only one rename of inbox/NAME can succeed */
+        char *from = cw_path_join(c->inbox_dir, j->name);
+        char *to = cw_path_join(c->claim_dir, j->name);
+        int ok = from && to && rename(from, to) == 0;
+        free(from);
+        if (!ok) {
+            free(to);
+            j->state = 3;
+            return;
+        }
+        j->path = to;
+        char *in = cw_path_join(c->inbox_dir, j->name);
+        char *sc = in ? sidecar_path(in) : NULL;
+        if (sc)
+            read_sidecar(j, sc);
+        free(sc);
+        free(in);
+        parse_name(j, j->name);
+        apply_options(j, &c->mo, 0);
+    }
+    if (j->meta_error) {
+        j->code = CW_EINVAL;
+        cw_fail(&j->err, CW_EINVAL, "", 0, "%s", j->meta_error);
+    } else {
+        cw_ingest_meta m = {.series = j->series, .title = j->title, .teacher = j->teacher,
+                            .language = j->language, .description = j->description,
+                            .valid_from = j->valid_from, .valid_until = j->valid_until,
+                            .episode = j->episode, .kind = j->kind, .date = j->date};
+        if (m.kind == CW_KIND_LESSON && (!m.series || !m.series[0] || m.episode <= 0)) {
+            j->code = cw_fail(&j->err, CW_EINVAL, "", 0, "no series and episode for this "
+                              "lesson: add a note %s.txt with 'Series: maths-5' and 'Episode: 3' "
+                              "lines, or name the file like maths-5_003_fractions.wav", j->name);
+        } else {
+            j->code = cw_ingest_file(c->st, j->path, &m, c->replace, on_progress, j, &j->res,
+                                     &j->err);
+        }
+    }
+    if (c->inbox)
+        settle(c, j);
+}
+
+static void *worker(void *arg)
+{
+    ctx *c = arg;
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        if (c->next >= c->n) {
+            pthread_mutex_unlock(&c->mu);
+            return NULL;
+        }
+        job *j = &c->jobs[c->next++];
+        j->state = 1;
+        pthread_mutex_unlock(&c->mu);
+        run_job(c, j);
+        pthread_mutex_lock(&c->mu);
+        if (j->state == 1)
+            j->state = 2;
+        c->done++;
+        pthread_cond_broadcast(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+    }
+}
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+static void fmt_time(double s, char out[32])
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, 32, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(out, 32, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* Print a finished job (text mode). Caller holds no lock; output is single-threaded. */
+static void print_job(const job *j)
+{
+    for (size_t i = 0; i < j->notes.n; i++)
+        cw_cli_warnf(CMD, "%s: %s", j->name, j->notes.v[i]);
+    if (j->state == 3)
+        return;
+    if (j->code == 0) {
+        char t[32];
+        fmt_time(j->res.seconds, t);
+        printf("accepted %s -> %s (%s, %.1f LUFS, %.1f dBTP; was %.1f LUFS", j->name,
+               j->res.library_path, t, j->res.lufs_out, j->res.true_peak_out, j->res.lufs_in);
+        if (j->res.trimmed_lead >= 0.05 || j->res.trimmed_tail >= 0.05)
+            printf(", trimmed %.1f s + %.1f s of silence", j->res.trimmed_lead,
+                   j->res.trimmed_tail);
+        printf(")\n");
+        for (size_t i = 0; i < j->res.warnings.n; i++)
+            cw_cli_warnf(CMD, "%s: %s", j->name, j->res.warnings.v[i]);
+    } else {
+        cw_cli_errorf(CMD, "%s: refused: %s", j->name,
+                      j->err.text[0] ? j->err.text : cw_strerror(j->code));
+    }
+    fflush(stdout);
+}
+
+static void bar(char *out, size_t cap, int permille, int width)
+{
+    int full = permille * width / 1000;
+    size_t o = 0;
+    out[o++] = '[';
+    for (int i = 0; i < width && o + 2 < cap; i++)
+        out[o++] = i < full ? '#' : '.';
+    out[o++] = ']';
+    out[o] = 0;
+}
+
+static const char *code_name(int code)
+{
+    switch (code) {
+    case 0: return "accepted";
+    case CW_EINVAL: return "invalid";
+    case CW_ELIMIT: return "too-long";
+    case CW_EEXIST: return "exists";
+    case CW_EUNSUPPORTED: return "unsupported";
+    case CW_ENOTFOUND: return "not-found";
+    default: return "error";
+    }
+}
+
+static json_t *jnum(double v)
+{
+    return isfinite(v) ? json_real(round(v * 100.0) / 100.0) : json_null();
+}
+
+static int print_json(ctx *c, size_t acc, size_t ref)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "accepted", json_integer((json_int_t)acc));
+    json_object_set_new(root, "refused", json_integer((json_int_t)ref));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < c->n; i++) {
+        job *j = &c->jobs[i];
+        if (j->state == 3)
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "file", json_string(c->inbox ? j->name : j->arg));
+        json_object_set_new(o, "status", json_string(j->code == 0 ? "accepted" : "refused"));
+        json_object_set_new(o, "reason", json_string(code_name(j->code)));
+        if (j->code == 0) {
+            json_object_set_new(o, "library_path", json_string(j->res.library_path));
+            json_object_set_new(o, "seconds", jnum(j->res.seconds));
+            json_object_set_new(o, "lufs_in", jnum(j->res.lufs_in));
+            json_object_set_new(o, "lufs_out", jnum(j->res.lufs_out));
+            json_object_set_new(o, "true_peak_in", jnum(j->res.true_peak_in));
+            json_object_set_new(o, "true_peak_out", jnum(j->res.true_peak_out));
+            json_object_set_new(o, "lra_out", jnum(j->res.lra_out));
+            json_object_set_new(o, "trimmed_lead", jnum(j->res.trimmed_lead));
+            json_object_set_new(o, "trimmed_tail", jnum(j->res.trimmed_tail));
+            json_object_set_new(o, "clipped_percent", jnum(j->res.clipped_percent));
+        } else {
+            json_object_set_new(o, "error", json_string(j->err.text));
+        }
+        json_t *w = json_array();
+        for (size_t k = 0; k < j->notes.n; k++)
+            json_array_append_new(w, json_string(j->notes.v[k]));
+        for (size_t k = 0; k < j->res.warnings.n; k++)
+            json_array_append_new(w, json_string(j->res.warnings.v[k]));
+        json_object_set_new(o, "warnings", w);
+        json_array_append_new(arr, o);
+    }
+    json_object_set_new(root, "files", arr);
+    char *s = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(8));
+    json_decref(root);
+    if (!s) {
+        cw_cli_errorf(CMD, "out of memory");
+        return CW_EXIT_ENV;
+    }
+    cw_buf b;
+    cw_buf_init(&b);
+    cw_buf_puts(&b, s);
+    cw_buf_puts(&b, "\n");
+    free(s);
+    int rc = cw_cli_write_stdout(CMD, &b);
+    cw_buf_free(&b);
+    return rc;
+}
+
+/* ---- inbox ----------------------------------------------------------------------------- */
+
+static int is_sidecar_or_reason(const char *name)
+{
+    size_t n = strlen(name);
+    return n >= 4 && !strcasecmp(name + n - 4, ".txt");
+}
+
+/* Claims of runs that died: put their files back into the inbox. */
+static void recover_claims(const char *inbox)
+{
+    DIR *d = opendir(inbox);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, ".processing-", 12) != 0)
+            continue;
+        long pid = strtol(de->d_name + 12, NULL, 10);
+        if (pid <= 0 || pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+            char *cd = cw_path_join(inbox, de->d_name);
+            DIR *e = cd ? opendir(cd) : NULL;
+            struct dirent *f;
+            while (e && (f = readdir(e)) != NULL) {
+                if (f->d_name[0] == '.')
+                    continue;
+                char *from = cw_path_join(cd, f->d_name), *to = cw_path_join(inbox, f->d_name);
+                if (from && to && !cw_path_exists(to))
+                    (void)rename(from, to);
+                free(from);
+                free(to);
+            }
+            if (e)
+                closedir(e);
+            if (cd)
+                (void)rmdir(cd);
+            free(cd);
+        }
+    }
+    closedir(d);
+}
+
+static int list_inbox(const char *inbox, cw_strlist *names)
+{
+    DIR *d = opendir(inbox);
+    if (!d)
+        return -1;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || is_sidecar_or_reason(de->d_name))
+            continue;
+        char *p = cw_path_join(inbox, de->d_name);
+        struct stat sb;
+        if (p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+            cw_strlist_push(names, de->d_name);
+        free(p);
+    }
+    closedir(d);
+    cw_strlist_sort(names);
+    return 0;
+}
+
+/* ---- the command ----------------------------------------------------------------------- */
+
+static int nproc(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+int cmd_ingest(cw_cli *cli, int argc, char **argv)
+{
+    const char *series = NULL, *title = NULL, *teacher = NULL, *language = NULL, *kind = NULL,
+               *format = "text", *description = NULL;
+    cw_date vfrom = {0}, vuntil = {0}, date = {0};
+    int episode = 0, replace = 0, jobs = 0, inbox = 0;
+    const cw_opt opts[] = {
+        {"series", 0, CW_OPT_STRING, &series, "KEY", "series key, e.g. maths-5 (letters, digits, - _ .)"},
+        {"episode", 0, CW_OPT_INT, &episode, "N", "episode number 1..999 (several files: N, N+1, ...)"},
+        {"title", 0, CW_OPT_STRING, &title, "T", "title (default: from the file name)"},
+        {"teacher", 0, CW_OPT_STRING, &teacher, "NAME", "who speaks (stored as ARTIST)"},
+        {"language", 0, CW_OPT_STRING, &language, "CODE", "language code (default: the station's)"},
+        {"kind", 0, CW_OPT_STRING, &kind, "KIND", "lesson, newsletter or filler (default: lesson with a series, else filler)"},
+        {"description", 0, CW_OPT_STRING, &description, "TEXT", "a longer description"},
+        {"date", 0, CW_OPT_DATE, &date, "DATE", "DATE comment (default: the recording's own date tag, else none)"},
+        {"valid-from", 0, CW_OPT_DATE, &vfrom, "DATE", "not to be aired before DATE"},
+        {"valid-until", 0, CW_OPT_DATE, &vuntil, "DATE", "not to be aired after DATE"},
+        {"replace", 0, CW_OPT_FLAG, &replace, NULL, "overwrite an existing series/episode"},
+        {"inbox", 0, CW_OPT_FLAG, &inbox, NULL, "process every file in the station's inbox/"},
+        {"jobs", 'j', CW_OPT_INT, &jobs, "N", "files processed at once (default: number of cores)"},
+        {"format", 0, CW_OPT_STRING, &format, "FMT", "text or json (results on stdout)"},
+        {0},
+    };
+    const char **pos;
+    int npos;
+    int rc = cw_opt_parse(cli, CMD, opts, argc, argv, &pos, &npos);
+    if (rc)
+        return rc;
+    if (cli->help) {
+        cw_opt_help(stdout, "chalkwave ingest [OPTIONS] FILE...\n       chalkwave ingest --inbox [OPTIONS]",
+                    "Check teachers' recordings, clean them up and store them in the library as Ogg\n"
+                    "Vorbis: mix to the station's channels, resample, trim silence at the ends (with\n"
+                    "short fades), bring them to the station's loudness (EBU R128) under its true-peak\n"
+                    "ceiling, and encode. Accepted: WAV, FLAC, MP3, Ogg Vorbis, Opus (8-192 kHz, 1-8\n"
+                    "channels). Refused, with the reason: M4A/AAC, AMR, WMA (convert with e.g.\n"
+                    "'ffmpeg -i voice.m4a voice.flac'), damaged or cut-short files, silence, recordings\n"
+                    "shorter or longer than the station allows, invalid samples, an episode that\n"
+                    "exists (unless --replace) and a file already in the library.\n"
+                    "Stored as library/KIND/SERIES/NNN-title.ogg; the same file and settings always\n"
+                    "give the same bytes.\n\n"
+                    "Metadata for each file, strongest first: the options; a note NAME.txt next to\n"
+                    "the file (or NAME.ext.txt) with lines like 'Series: maths-5', 'Episode: 3',\n"
+                    "'Title: Fractions', 'Teacher: Ms Ada', 'Language: en', 'Kind: lesson',\n"
+                    "'Description: ...', 'Date: 2025-01-06', 'Valid-From: DATE', 'Valid-Until: DATE';\n"
+                    "then the file name SERIES_EPISODE_TITLE.ext (maths-5_003_fractions.wav ->\n"
+                    "series maths-5, episode 3, title 'fractions'). With --inbox the note and the name\n"
+                    "come first and the options are defaults.\n\n"
+                    "--inbox: accepted originals move to inbox/accepted/, refused ones to\n"
+                    "inbox/rejected/ with NAME.reason.txt saying why. Several runs may work on one\n"
+                    "inbox at once: each file is taken by exactly one of them.\n"
+                    "Exit 1 when any file was refused.",
+                    opts);
+        return 0;
+    }
+    int json = 0;
+    if (!strcmp(format, "json"))
+        json = 1;
+    else if (strcmp(format, "text") != 0) {
+        cw_cli_errorf(CMD, "--format must be text or json, not '%s'", format);
+        return CW_EXIT_USAGE;
+    }
+    if (inbox && npos > 0) {
+        cw_cli_errorf(CMD, "give either --inbox or files, not both");
+        return CW_EXIT_USAGE;
+    }
+    if (!inbox && npos == 0) {
+        cw_cli_errorf(CMD, "give the recordings to ingest (e.g. 'chalkwave ingest --series "
+                      "maths-5 --episode 3 lesson.wav') or --inbox");
+        return CW_EXIT_USAGE;
+    }
+    if (npos > 1 && title) {
+        cw_cli_errorf(CMD, "--title names one recording; give one file with it");
+        return CW_EXIT_USAGE;
+    }
+    if (episode < 0 || episode > 999 || (npos > 1 && episode && episode + npos - 1 > 999)) {
+        cw_cli_errorf(CMD, "--episode must be 1 to 999");
+        return CW_EXIT_USAGE;
+    }
+    cw_kind k = CW_KIND_NONE;
+    if (kind) {
+        k = cw_kind_parse(kind);
+        if (k != CW_KIND_LESSON && k != CW_KIND_NEWSLETTER && k != CW_KIND_FILLER) {
+            cw_cli_errorf(CMD, "--kind must be lesson, newsletter or filler, not '%s'", kind);
+            return CW_EXIT_USAGE;
+        }
+    }
+    if (jobs < 0) {
+        cw_cli_errorf(CMD, "-j must be at least 1");
+        return CW_EXIT_USAGE;
+    }
+    /* Shared station lock: ingests run side by side (each commit takes the library lock);
+     * commands that rewrite the station wait for them. */
+    rc = cw_cli_lock(cli, CMD, 0);
+    if (rc)
+        return rc;
+    const cw_station *st = cli->station;
+    char vf[11] = "", vu[11] = "", dt[11] = "";
+    if (vfrom.year)
+        cw_date_format(vfrom, vf);
+    if (vuntil.year)
+        cw_date_format(vuntil, vu);
+    if (date.year)
+        cw_date_format(date, dt);
+
+    ctx c = {.cli = cli, .st = st, .replace = replace, .inbox = inbox};
+    pthread_mutex_init(&c.mu, NULL);
+    pthread_cond_init(&c.cv, NULL);
+    cw_strlist names = {0};
+    int code = CW_EXIT_OK;
+    if (inbox) {
+        c.inbox_dir = cw_path_join(st->dir, "inbox");
+        c.claim_dir = c.inbox_dir ? cw_asprintf("%s/.processing-%ld", c.inbox_dir, (long)getpid())
+                                  : NULL;
+        cw_error err = {0};
+        if (!c.claim_dir || cw_mkdir_p(c.claim_dir, &err)) {
+            code = cw_cli_report(CMD, CW_EIO, &err);
+            goto out;
+        }
+        recover_claims(c.inbox_dir);
+        if (list_inbox(c.inbox_dir, &names)) {
+            cw_cli_errorf(CMD, "cannot read '%s': %s", c.inbox_dir, strerror(errno));
+            code = CW_EXIT_ENV;
+            goto out;
+        }
+        c.n = names.n;
+    } else {
+        c.n = (size_t)npos;
+    }
+    c.jobs = calloc(c.n ? c.n : 1, sizeof *c.jobs);
+    int *states = calloc(c.n ? c.n : 1, sizeof *states);
+    if (!c.jobs || !states) {
+        free(states);
+        cw_cli_errorf(CMD, "out of memory");
+        code = CW_EXIT_ENV;
+        goto out;
+    }
+    c.mo = (meta_opts){.series = series, .title = title, .teacher = teacher,
+                       .language = language, .description = description,
+                       .episode = episode, .kind = k};
+    snprintf(c.mo.valid_from, sizeof c.mo.valid_from, "%s", vf);
+    snprintf(c.mo.valid_until, sizeof c.mo.valid_until, "%s", vu);
+    snprintf(c.mo.date, sizeof c.mo.date, "%s", dt);
+    for (size_t i = 0; i < c.n; i++) {
+        job *j = &c.jobs[i];
+        j->arg = inbox ? names.v[i] : pos[i];
+        j->name = cw_strdup(cw_path_base(j->arg));
+        if (inbox)
+            continue; /* the note and the name are read once the file is claimed */
+        j->path = cw_strdup(j->arg);
+        apply_options(j, &c.mo, (int)i);
+        char *sc = sidecar_path(j->arg);
+        if (sc)
+            read_sidecar(j, sc);
+        free(sc);
+        parse_name(j, j->name);
+    }
+
+    int nthreads = jobs > 0 ? jobs : nproc();
+    if ((size_t)nthreads > c.n)
+        nthreads = (int)(c.n ? c.n : 1);
+    pthread_t *th = calloc((size_t)nthreads, sizeof *th);
+    int started = 0;
+    for (int i = 0; th && i < nthreads; i++)
+        if (pthread_create(&th[started], NULL, worker, &c) == 0)
+            started++;
+    if (started == 0) {
+        worker(&c); /* no threads available: do the work here */
+    }
+    /* report as files finish; progress bars on a terminal */
+    int bars = cli->is_tty && !json && isatty(STDERR_FILENO);
+
+    int drawn = 0;
+    size_t reported = 0;
+    for (;;) {
+        pthread_mutex_lock(&c.mu);
+        size_t done = c.done;
+        if (done < c.n && started > 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&c.cv, &c.mu, &ts);
+            done = c.done;
+        }
+        size_t ns = c.n;
+        for (size_t i = 0; i < ns; i++)
+            states[i] = c.jobs[i].state;
+        pthread_mutex_unlock(&c.mu);
+        if (bars && drawn) {
+            fprintf(stderr, "\033[%dA\033[J", drawn);
+            drawn = 0;
+        }
+        if (!json)
+            for (size_t i = 0; i < ns; i++)
+                if ((states[i] == 2 || states[i] == 3) && !c.jobs[i].reported) {
+                    c.jobs[i].reported = 1;
+                    print_job(&c.jobs[i]);
+                    reported++;
+                }
+        if (done >= c.n)
+            break;
+        if (bars) {
+            char b[64];
+            for (size_t i = 0; i < ns; i++) {
+                if (states[i] != 1)
+                    continue;
+                int pm = __atomic_load_n(&c.jobs[i].permille, __ATOMIC_RELAXED);
+                bar(b, sizeof b, pm, 30);
+                fprintf(stderr, "  %-40.40s %s %3d%%\n", c.jobs[i].name, b, pm / 10);
+                drawn++;
+            }
+            bar(b, sizeof b, (int)(done * 1000 / (c.n ? c.n : 1)), 30);
+            fprintf(stderr, "  %-40s %s %zu/%zu\n", "all files", b, done, c.n);
+            drawn++;
+            fflush(stderr);
+        }
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    free(states);
+    size_t acc = 0, ref = 0;
+    int worst = CW_EXIT_OK;
+    for (size_t i = 0; i < c.n; i++) {
+        job *j = &c.jobs[i];
+        if (j->state == 3)
+            continue;
+        if (j->code == 0) {
+            acc++;
+        } else {
+            ref++;
+            int e = cw_exit_code(j->code);
+            if (e > worst)
+                worst = e;
+        }
+    }
+    if (json) {
+        int w = print_json(&c, acc, ref);
+        if (w)
+            worst = w;
+    } else if (c.n > 1 || inbox) {
+        printf("%zu accepted, %zu refused\n", acc, ref);
+        fflush(stdout);
+    }
+    code = worst;
+out:
+    for (size_t i = 0; c.jobs && i < c.n; i++)
+        job_clear(&c.jobs[i]);
+    free(c.jobs);
+    if (c.claim_dir)
+        (void)rmdir(c.claim_dir); /* empty unless a move failed: then the next run recovers */
+    free(c.claim_dir);
+    free(c.inbox_dir);
+    cw_strlist_free(&names);
+    pthread_mutex_destroy(&c.mu);
+    pthread_cond_destroy(&c.cv);
+    return code;
+}
