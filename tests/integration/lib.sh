@@ -220,6 +220,82 @@ EOF
     echo "$dst"
 }
 
+# ---- peers ----------------------------------------------------------------------------
+
+# Debian's python3 (the one with the Debian python3-* packages), else whatever is on PATH.
+if [ -x /usr/bin/python3 ]; then CW_PYTHON=/usr/bin/python3; else CW_PYTHON=python3; fi
+
+# vorbis_links FILE [--decode]: what libvorbisfile (the reference decoder, through ctypes)
+# sees in an Ogg Vorbis file, one line each:
+#   links N
+#   link I SAMPLES RATE CHANNELS      (I from 0; SAMPLES from ov_pcm_total)
+#   total SAMPLES
+#   decoded I SAMPLES                 (with --decode: samples actually decoded per link)
+# Exits 1 when libvorbisfile refuses the file. Never use ffprobe or libsndfile for chained
+# files: both report wrong lengths (shared/notes/audio-libs.md).
+vorbis_links() {
+    "$CW_PYTHON" - "$@" <<'PYEOF'
+import ctypes, sys
+path = sys.argv[1].encode()
+decode = "--decode" in sys.argv[2:]
+lib = ctypes.CDLL("libvorbisfile.so.3")
+class VorbisInfo(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_int), ("channels", ctypes.c_int), ("rate", ctypes.c_long)]
+lib.ov_fopen.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+lib.ov_streams.argtypes = [ctypes.c_void_p]
+lib.ov_streams.restype = ctypes.c_long
+lib.ov_pcm_total.argtypes = [ctypes.c_void_p, ctypes.c_int]
+lib.ov_pcm_total.restype = ctypes.c_int64
+lib.ov_info.argtypes = [ctypes.c_void_p, ctypes.c_int]
+lib.ov_info.restype = ctypes.POINTER(VorbisInfo)
+lib.ov_read_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+lib.ov_read_float.restype = ctypes.c_long
+lib.ov_clear.argtypes = [ctypes.c_void_p]
+vf = ctypes.create_string_buffer(16384)  # larger than OggVorbis_File
+rc = lib.ov_fopen(path, vf)
+if rc != 0:
+    print("error ov_fopen %d" % rc)
+    sys.exit(1)
+n = lib.ov_streams(vf)
+print("links %d" % n)
+for i in range(n):
+    info = lib.ov_info(vf, i).contents
+    print("link %d %d %d %d" % (i, lib.ov_pcm_total(vf, i), info.rate, info.channels))
+print("total %d" % lib.ov_pcm_total(vf, -1))
+if decode:
+    pcm = ctypes.POINTER(ctypes.POINTER(ctypes.c_float))()
+    bs = ctypes.c_int(-1)
+    counts = {}
+    holes = 0
+    while True:
+        r = lib.ov_read_float(vf, ctypes.byref(pcm), 65536, ctypes.byref(bs))
+        if r == 0:
+            break
+        if r < 0:
+            holes += 1
+            if holes > 100:
+                break
+            continue
+        counts[bs.value] = counts.get(bs.value, 0) + r
+    for i in range(n):
+        print("decoded %d %d" % (i, counts.get(i, 0)))
+    if holes:
+        print("holes %d" % holes)
+lib.ov_clear(vf)
+PYEOF
+}
+
+# json_get FILE EXPRESSION: evaluate a Python expression over the JSON document `d` in FILE
+# and print the result (lists and dicts as JSON), e.g. json_get plan.json 'len(d["items"])'.
+json_get() {
+    "$CW_PYTHON" - "$1" "$2" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+v = eval(sys.argv[2], {"d": d, "len": len, "sum": sum, "all": all, "any": any, "sorted": sorted})
+print(json.dumps(v) if isinstance(v, (list, dict)) else v)
+PYEOF
+}
+
 # ---- the end --------------------------------------------------------------------------
 
 # cw_finish: print the count line and exit non-zero when any check failed.

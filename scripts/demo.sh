@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# demo.sh [--binary PATH] [--date YYYY-MM-DD] [--dir DIR] — a first day on air with the
+# example station: copy examples/station to a scratch folder (default ./demo/station,
+# git-ignored, recreated on every run), drop the teachers' recordings and their sidecar notes
+# into its inbox, then run chalkwave ingest --inbox, plan, build and verify, and say where
+# the day is and how to listen to it.
+# Guarantees: never writes into examples/; stops at the first failing step, names it, and
+# exits with that step's exit code.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+binary=${CW_BINARY:-$root/build/cli/chalkwave}
+date=2027-01-13 # a Wednesday early in the example term: both lesson series and the news air
+scratch=$root/demo
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --binary) binary=$2; shift 2 ;;
+        --binary=*) binary=${1#*=}; shift ;;
+        --date) date=$2; shift 2 ;;
+        --date=*) date=${1#*=}; shift ;;
+        --dir) scratch=$2; shift 2 ;;
+        --dir=*) scratch=${1#*=}; shift ;;
+        -h|--help)
+            sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0 ;;
+        *) echo "demo: unknown option '$1' (see 'scripts/demo.sh --help')" >&2; exit 2 ;;
+    esac
+done
+
+if [ ! -x "$binary" ]; then
+    echo "demo: no chalkwave binary at '$binary' (build first: bash scripts/setup.sh)" >&2
+    exit 3
+fi
+
+station=$scratch/station
+step_no=0
+
+# step TITLE COMMAND...: run one step, show its output indented, stop the demo if it fails.
+step() {
+    local title=$1
+    shift
+    step_no=$((step_no + 1))
+    echo
+    echo "== $step_no. $title"
+    echo "   \$ chalkwave ${*}"
+    "$binary" --station "$station" "$@" 2>&1 | sed 's/^/   /'
+    local rc=${PIPESTATUS[0]}
+    if [ "$rc" != 0 ]; then
+        echo
+        echo "demo: step $step_no ($title) failed with exit code $rc: 'chalkwave $*'" >&2
+        exit "$rc"
+    fi
+}
+
+echo "chalkwave demo: the example station, $date"
+echo "   binary:  $binary ($("$binary" --version))"
+echo "   station: $station (a fresh copy of examples/station)"
+
+# A fresh copy every run: the demo never writes into examples/.
+case $station in
+    "$root/examples"*) echo "demo: refusing to work inside examples/" >&2; exit 2 ;;
+esac
+rm -rf "$station"
+mkdir -p "$scratch" || exit 3
+cp -R "$root/examples/station" "$station" || exit 3
+rm -rf "$station/recordings"
+mkdir -p "$station/library" "$station/inbox/accepted" "$station/inbox/rejected" "$station/out" || exit 3
+# Teachers drop their files and notes into the inbox.
+cp "$root"/examples/station/recordings/* "$station/inbox/" || exit 3
+echo "   inbox:   $(cd "$station/inbox" && ls -p | grep -v / | grep -vc '\.txt$') recordings with their notes"
+
+step "check the partner calendar" calendar check "$station"/calendars/*.ics
+step "ingest the teachers' recordings from the inbox" ingest --inbox
+step "list the library" library
+step "plan the day" plan --date "$date"
+step "build the day bundle" build --date "$date"
+bundle=$station/out/$date
+step "verify the bundle" verify "$bundle"
+
+echo
+echo "== done: the day bundle is $bundle"
+if [ -f "$bundle/day.ogg" ]; then
+    size=$(du -h "$bundle/day.ogg" | cut -f1)
+    echo "   day file:  $bundle/day.ogg ($size)"
+fi
+echo "   guide:     $bundle/guide.html (open it in a browser) and $bundle/guide.txt"
+echo "   playlists: $bundle/playlist.m3u8, $bundle/liquidsoap.m3u"
+echo
+echo "Listen to the day:"
+echo "   ffplay -nodisp -autoexit '$bundle/day.ogg'"
+echo "   vlc '$bundle/day.ogg'"

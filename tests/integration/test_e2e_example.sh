@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# test_e2e_example.sh — the first day on air (issue #2 point 5) with the real binary on a copy
+# of the example station: calendar check -> ingest --inbox (WAV, FLAC, MP3, Opus, Vorbis with
+# sidecars) -> library -> plan -> build -> verify. Checked with real peers: ogginfo finds no
+# errors, libvorbisfile (ctypes) sees one link per plan item, each link exactly its planned
+# length and the whole file exactly the on-air window in samples, decoding them all; ffmpeg's
+# ebur128 re-measures the library; sha256sum -c passes in the bundle; a flipped byte fails
+# verify; a second build is byte-identical; episodes count from the series' first day.
+. "$(dirname "$0")/lib.sh"
+
+date=2027-01-13 # Wednesday of the first week: Maths P5 and English P4 episode 2, school news
+rate=44100
+window=$((2 * 3600 * rate)) # on_air = 07:00-09:00
+
+st=$(example_station e2e)
+rm -rf "$st/recordings"
+cp "$CW_SOURCE_DIR"/examples/station/recordings/* "$st/inbox/"
+examples_sum=$(tree_sum "$CW_SOURCE_DIR/examples")
+
+# ---- calendar ---------------------------------------------------------------------------
+cw --station "$st" calendar check "$st/calendars/lagos-primary-term2.ics"
+expect_rc 0 "calendar check on the example partner calendar"
+cw --station "$st" calendar expand --from 2027-01-11 --to 2027-01-18 --format tsv "$st/calendars/lagos-primary-term2.ics"
+expect_rc 0 "calendar expand of the first week"
+# Mon: maths+english, Tue: -, Wed: maths+english+news, Thu: -, Fri: maths = 6 occurrences
+expect_eq "$(grep -c . "$CW_OUT")" 6 "the first week has 6 occurrences"
+expect_out "2027-01-13T06:30:00Z" "Maths P5 at 07:30 Lagos is 06:30 UTC"
+expect_out "2027-01-13T07:30:00Z" "School news at 08:30 Lagos is 07:30 UTC"
+
+# ---- ingest ---------------------------------------------------------------------------
+cw --station "$st" ingest --inbox
+expect_rc 0 "ingest --inbox of the six example recordings"
+n_lib=$(find "$st/library" -name '*.ogg' | wc -l)
+expect_eq "$n_lib" 6 "six recordings in the library"
+n_left=$(find "$st/inbox" -maxdepth 1 -type f ! -name '*.txt' | wc -l)
+expect_eq "$n_left" 0 "no recording is left in the inbox"
+n_acc=$(find "$st/inbox/accepted" -type f ! -name '*.txt' | wc -l)
+expect_eq "$n_acc" 6 "the six originals moved to inbox/accepted"
+n_rej=$(find "$st/inbox/rejected" -type f | wc -l)
+expect_eq "$n_rej" 0 "nothing was rejected"
+for f in "$st"/library/*/*/*.ogg; do
+    [ -f "$f" ] || continue
+    rel=${f#"$st"/}
+    if ogginfo "$f" >"$CW_TMP/ogginfo.txt" 2>&1 && ! grep -qE 'WARNING|ERROR' "$CW_TMP/ogginfo.txt"; then
+        ok "ogginfo: no errors in $rel"
+    else
+        not_ok "ogginfo complains about $rel: $(grep -E 'WARNING|ERROR' "$CW_TMP/ogginfo.txt" | head -2)"
+    fi
+    # Loudness of the decoded library file, measured by ffmpeg (an independent peer).
+    lufs=$(ffmpeg -nostdin -hide_banner -i "$f" -af ebur128=peak=true -f null - 2>&1 |
+        sed -n 's/^ *I: *\(-\{0,1\}[0-9.]*\) LUFS.*/\1/p' | tail -1)
+    if [ -n "$lufs" ] && awk -v l="$lufs" 'BEGIN { exit !(l >= -24.0 && l <= -22.0) }'; then
+        ok "$rel measures $lufs LUFS with ffmpeg (target -23 +/- 1)"
+    else
+        not_ok "$rel measures '$lufs' LUFS with ffmpeg (target -23 +/- 1)"
+    fi
+done
+for k in lesson/maths-p5 lesson/english-p4 filler/station-id newsletter/school-news; do
+    expect_dir "$st/library/$k" "library/$k/ exists"
+done
+
+cw --station "$st" library --format json
+expect_rc 0 "library --format json"
+cp "$CW_OUT" "$CW_TMP/library.json"
+cw --station "$st" library
+expect_rc 0 "library (text)"
+expect_out "Adding fractions" "the library lists 'Adding fractions'"
+expect_out "Mr Okafor" "the library lists the teacher Mr Okafor"
+
+# A second ingest of the same files is refused as a duplicate and changes nothing.
+lib_sum=$(tree_sum "$st/library")
+cp "$CW_SOURCE_DIR/examples/station/recordings/maths-p5-01.wav" "$CW_SOURCE_DIR/examples/station/recordings/maths-p5-01.txt" "$st/inbox/"
+cw --station "$st" ingest --inbox
+expect_rc 1 "ingesting the same recording again is refused"
+expect_eq "$(tree_sum "$st/library")" "$lib_sum" "the library is unchanged by the refused duplicate"
+expect_file "$st/inbox/rejected/maths-p5-01.reason.txt" "the refused file has a reason note"
+
+# ---- plan -------------------------------------------------------------------------------
+cw --station "$st" plan --date "$date" --format json
+expect_rc 0 "plan --date $date --format json"
+plan=$CW_TMP/plan.json
+cp "$CW_OUT" "$plan"
+expect_eq "$(json_get "$plan" 'd["date"]')" "$date" "plan date"
+expect_eq "$(json_get "$plan" 'd["timezone"]')" "Africa/Lagos" "plan time zone"
+expect_eq "$(json_get "$plan" 'd["rate"]')" "$rate" "plan rate"
+expect_eq "$(json_get "$plan" 'd["window"]["start"]')" "2027-01-13T07:00:00+01:00" "window start"
+expect_eq "$(json_get "$plan" 'd["window"]["end"]')" "2027-01-13T09:00:00+01:00" "window end"
+expect_eq "$(json_get "$plan" 'd["items"][0]["offset_samples"]')" 0 "the first item starts the window"
+expect_eq "$(json_get "$plan" 'all(a["offset_samples"] + a["length_samples"] == b["offset_samples"] for a, b in zip(d["items"], d["items"][1:]))')" True "items are contiguous: no gaps, no overlaps"
+expect_eq "$(json_get "$plan" 'sum(i["length_samples"] for i in d["items"])')" "$window" "items cover exactly the 2-hour window in samples"
+expect_eq "$(json_get "$plan" 'all(i["length_samples"] > 0 for i in d["items"])')" True "every item has a length"
+# The lessons: hard starts, to the sample, with episode 2 (episode 1 aired on Monday).
+lesson() { # SERIES -> "offset episode kind start"
+    json_get "$plan" "[(i['offset_samples'], i['episode'], i['kind'], i['start']) for i in d['items'] if i['series'] == '$1' and i['kind'] in ('lesson', 'newsletter')]"
+}
+expect_eq "$(lesson maths-p5)" "[[$((30 * 60 * rate)), 2, \"lesson\", \"2027-01-13T07:30:00+01:00\"]]" "Maths P5 episode 2 starts at 07:30, sample $((30 * 60 * rate))"
+expect_eq "$(lesson english-p4)" "[[$((60 * 60 * rate)), 2, \"lesson\", \"2027-01-13T08:00:00+01:00\"]]" "English P4 episode 2 starts at 08:00, sample $((60 * 60 * rate))"
+expect_eq "$(json_get "$plan" "[i['offset_samples'] for i in d['items'] if i['kind'] == 'newsletter']")" "[$((90 * 60 * rate))]" "the school news starts at 08:30, sample $((90 * 60 * rate))"
+expect_eq "$(json_get "$plan" "len([i for i in d['items'] if i['kind'] == 'filler']) > 0 and all('station-id' in (i['recording'] or '') for i in d['items'] if i['kind'] == 'filler')")" True "gaps are filled with the station ID (fillers = station-id)"
+expect_eq "$(json_get "$plan" "all(i['recording'] is None for i in d['items'] if i['kind'] == 'silence')")" True "silence items have no recording"
+expect_eq "$(json_get "$plan" "all(i['event_uid'] for i in d['items'] if i['kind'] == 'lesson')")" True "each lesson names its calendar event"
+n_items=$(json_get "$plan" 'len(d["items"])')
+
+cw --station "$st" plan --date "$date"
+expect_rc 0 "plan --date $date (text rundown)"
+expect_out "07:30" "the rundown shows 07:30"
+expect_out "Adding fractions" "the rundown shows the maths lesson's title"
+expect_out "Yesterday I walked" "the rundown shows the English lesson's title"
+
+# Monday: episode 1 of both series.
+cw --station "$st" plan --date 2027-01-11 --format json
+expect_rc 0 "plan for Monday 2027-01-11"
+cp "$CW_OUT" "$CW_TMP/monday.json"
+expect_eq "$(json_get "$CW_TMP/monday.json" "sorted((i['series'], i['episode']) for i in d['items'] if i['kind'] == 'lesson')")" '[["english-p4", 1], ["maths-p5", 1]]' "Monday plays episode 1 of each series"
+# Friday: Maths P5 episode 3 is not in the library: the slot is filled and the plan says so.
+cw --station "$st" plan --date 2027-01-15 --format json
+expect_rc 0 "plan for Friday 2027-01-15 (episode 3 missing)"
+if grep -q 'maths-p5' "$CW_OUT" && grep -qE '"[^"]*(missing|not in the library)[^"]*3[^"]*"|"[^"]*3[^"]*(missing|not in the library)[^"]*"' "$CW_OUT"; then
+    ok "the plan warns that maths-p5 episode 3 is missing"
+else
+    not_ok "the plan does not warn about the missing maths-p5 episode 3"
+fi
+# Good Friday: a holiday; no lessons.
+cw --station "$st" plan --date 2027-03-26 --format json
+expect_rc 0 "plan for Good Friday 2027-03-26"
+cp "$CW_OUT" "$CW_TMP/holiday.json"
+expect_eq "$(json_get "$CW_TMP/holiday.json" "len([i for i in d['items'] if i['kind'] == 'lesson'])")" 0 "no lesson airs on the holiday"
+expect_out "Good Friday" "the holiday plan names the holiday"
+
+# ---- build --------------------------------------------------------------------------------
+cw --station "$st" build --date "$date"
+expect_rc 0 "build --date $date"
+bundle=$st/out/$date
+expect_file "$bundle/day.ogg" "the bundle has day.ogg"
+for f in plan.json SHA256SUMS playlist.m3u8 guide.html; do expect_file "$bundle/$f" "the bundle has $f"; done
+if [ -f "$bundle/day.ogg" ]; then
+    size=$(stat -c %s "$bundle/day.ogg")
+    if [ "$size" -lt $((8 * 1024 * 1024)) ]; then ok "day.ogg is small ($size bytes for two hours)"; else not_ok "day.ogg is $size bytes"; fi
+    if ogginfo "$bundle/day.ogg" >"$CW_TMP/ogginfo.txt" 2>&1 && ! grep -qE 'WARNING|ERROR' "$CW_TMP/ogginfo.txt"; then
+        ok "ogginfo: no errors or warnings in day.ogg ($(grep -c 'New logical stream' "$CW_TMP/ogginfo.txt") logical streams)"
+    else
+        not_ok "ogginfo complains about day.ogg: $(grep -E 'WARNING|ERROR' "$CW_TMP/ogginfo.txt" | head -3)"
+    fi
+    vorbis_links "$bundle/day.ogg" --decode >"$CW_TMP/links.txt"
+    expect_eq "$?" 0 "libvorbisfile opens day.ogg"
+    expect_eq "$(sed -n 's/^links //p' "$CW_TMP/links.txt")" "$n_items" "libvorbisfile: one link per plan item"
+    expect_eq "$(sed -n 's/^total //p' "$CW_TMP/links.txt")" "$window" "libvorbisfile: day.ogg is exactly the window, $window samples"
+    planned=$(json_get "$plan" "' '.join(str(i['length_samples']) for i in d['items'])")
+    actual=$(awk '$1 == "link" { printf "%s%s", sep, $3; sep = " " }' "$CW_TMP/links.txt")
+    expect_eq "$actual" "$planned" "libvorbisfile: each link has exactly its planned length"
+    decoded=$(awk '$1 == "decoded" { printf "%s%s", sep, $3; sep = " " }' "$CW_TMP/links.txt")
+    expect_eq "$decoded" "$planned" "decoding every link gives exactly the planned samples"
+    expect_eq "$(awk '$1 == "link" && ($4 != 44100 || $5 != 1)' "$CW_TMP/links.txt" | wc -l)" 0 "every link is 44100 Hz mono"
+    if (cd "$bundle" && sha256sum --quiet -c SHA256SUMS) >"$CW_TMP/sums.txt" 2>&1; then
+        ok "sha256sum -c SHA256SUMS passes inside the bundle"
+    else
+        not_ok "sha256sum -c SHA256SUMS: $(head -3 "$CW_TMP/sums.txt")"
+    fi
+    cmp -s "$bundle/plan.json" "$plan" && ok "the bundle's plan.json is the plan" || not_ok "the bundle's plan.json differs from 'plan --format json'"
+fi
+expect_eq "$(find "$st/out" -name '*.tmp*' | wc -l)" 0 "no temporary files are left in out/"
+
+cw --station "$st" verify "$bundle"
+expect_rc 0 "verify the bundle"
+
+# Deterministic: a second build gives the same bytes.
+first=$(tree_sum "$bundle")
+cw --station "$st" build --date "$date"
+expect_rc 0 "a second build of the same day"
+expect_eq "$(tree_sum "$bundle")" "$first" "the rebuilt bundle is byte-identical"
+
+# A flipped byte is found.
+cp -R "$bundle" "$CW_TMP/tampered"
+printf '\xff' | dd of="$CW_TMP/tampered/day.ogg" bs=1 seek=100000 conv=notrunc status=none
+cw --station "$st" verify "$CW_TMP/tampered"
+expect_rc 1 "verify finds a flipped byte in day.ogg"
+expect_err "day.ogg" "verify names day.ogg"
+
+# ---- the example was only read ---------------------------------------------------------------
+expect_eq "$(tree_sum "$CW_SOURCE_DIR/examples")" "$examples_sum" "examples/ is unchanged"
+
+cw_finish
