@@ -37,11 +37,16 @@ CW_ERR=$CW_TMP/.err
 
 # ---- running --------------------------------------------------------------------------
 
+# CW_WRAPPER, when set, is put in front of every chalkwave run (word-split), e.g.
+# CW_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+# (scripts/valgrind-tests.sh sets it for the whole integration suite).
+CW_WRAPPER=${CW_WRAPPER:-}
+
 # cw ARGS...: run chalkwave; exit code in $CW_RC, stdout in file $CW_OUT, stderr in $CW_ERR.
 # Never fails the script. Standard input is /dev/null (as in CI).
 cw() {
     CW_LAST="chalkwave $*"
-    "$CW_BINARY" "$@" >"$CW_OUT" 2>"$CW_ERR" </dev/null
+    $CW_WRAPPER "$CW_BINARY" "$@" >"$CW_OUT" 2>"$CW_ERR" </dev/null
     CW_RC=$?
     return 0
 }
@@ -51,7 +56,7 @@ cw_in() {
     local dir=$1
     shift
     CW_LAST="(cd $dir) chalkwave $*"
-    (cd "$dir" && "$CW_BINARY" "$@" >"$CW_OUT" 2>"$CW_ERR" </dev/null)
+    (cd "$dir" && $CW_WRAPPER "$CW_BINARY" "$@" >"$CW_OUT" 2>"$CW_ERR" </dev/null)
     CW_RC=$?
     return 0
 }
