@@ -178,9 +178,9 @@ static int handle_station(parse_ctx *c, const char *name, const char *value)
         if (e == s)
             return perr(c, "key 'on_air' in [station]: the window '%s' is empty (end must differ from start)", value);
         st->on_air_start = s;
+        /* "00:00-24:00" is a whole day: end == start, which (like any end <= start) the
+         * scheduler reads as "ends on the next day". */
         st->on_air_end = e == 24 * 60 ? 0 : e;
-        if (st->on_air_end == st->on_air_start)
-            return perr(c, "key 'on_air' in [station]: the window '%s' is empty (end must differ from start)", value);
         c->seen |= SEEN_ONAIR;
         return 1;
     }
