@@ -267,6 +267,12 @@ static void test_on_air_midnight(void **state)
     assert_int_equal(st->on_air_end, 0); /* midnight at the end of the day */
     cw_station_free(st);
     free(text);
+    text = with_line(5, "on_air = 00:00-24:00"); /* round the clock */
+    assert_int_equal(parse(text, &st, &err), CW_OK);
+    assert_int_equal(st->on_air_start, 0);
+    assert_int_equal(st->on_air_end, 0); /* end <= start: ends at midnight of the next day */
+    cw_station_free(st);
+    free(text);
     text = with_line(5, "on_air = 23:30-00:15");
     assert_int_equal(parse(text, &st, &err), CW_OK);
     assert_int_equal(st->on_air_start, 23 * 60 + 30);
