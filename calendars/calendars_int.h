@@ -1,0 +1,152 @@
+/* calendars_int.h — internals shared by the calendars module's files (not public).
+ * Data model: a cw_calset holds files; a file holds events grouped by UID (one master and
+ * its RECURRENCE-ID overrides); every time value is kept as a wall-clock time plus the frame
+ * it is read in (date, floating, UTC, or a zone), and converted by chalkwave's own tz code. */
+#ifndef CW_CALENDARS_INT_H
+#define CW_CALENDARS_INT_H
+
+#include <libical/ical.h>
+
+#include "calendars.h"
+
+/* ---- time zones (tz.c) ------------------------------------------------------------- */
+
+struct cw_tz {
+    char *name;     /* IANA name or the TZID of an embedded VTIMEZONE */
+    int64_t *utc;   /* sorted transition instants */
+    int *off;       /* offset (s east of UTC) from utc[i] on */
+    size_t n;
+    int off0;       /* offset before the first transition */
+};
+
+/* Build a zone from a VTIMEZONE component (embedded or libical's system copy). */
+int cw_tz_from_vtimezone(cw_tz **out, const char *name, icalcomponent *vtz, cw_error *err);
+/* Local wall seconds (days since 1970 * 86400 + seconds of day) -> UTC, RFC 5545 §3.3.5. */
+int64_t cw_tz_wall_to_utc(const cw_tz *tz, int64_t wall);
+int64_t cw_tz_utc_to_wall(const cw_tz *tz, int64_t utc);
+/* Map a Windows zone name ("W. Europe Standard Time") to IANA via CLDR; NULL if unknown. */
+const char *cw_tz_windows_to_iana(const char *windows_name);
+/* Initialise libical's error handling once (non-fatal errors). */
+void cw_cal_lib_init(void);
+
+/* Wall seconds helpers. */
+int64_t cw_wall_from_civil(const cw_civil *c);
+void cw_civil_from_wall(int64_t wall, cw_civil *out);
+int64_t cw_floor_div(int64_t a, int64_t b);
+
+/* ---- time values ------------------------------------------------------------------- */
+
+typedef enum { CT_NONE = 0, CT_DATE, CT_FLOAT, CT_UTC, CT_ZONED } cal_time_kind;
+
+typedef struct cal_time {
+    cal_time_kind kind;
+    int64_t wall;   /* wall seconds in its frame (DATE: midnight) */
+    const cw_tz *tz; /* CT_ZONED only; borrowed from the set's zone cache */
+} cal_time;
+
+/* ---- recurrence rules (expand.c) --------------------------------------------------- */
+
+typedef struct cal_rrule {
+    struct icalrecurrencetype r; /* as parsed; until cleared, handled by chalkwave */
+    int has_until;
+    cal_time until;
+    /* lazily filled cache of every generated wall time from DTSTART on, in order */
+    int64_t *cache;
+    size_t n_cache, cap_cache;
+    void *iter;      /* generator positioned after the last cached value */
+    int exhausted;   /* the rule has no more instances */
+    int limited;     /* the cache hit its bound */
+    long steps;
+} cal_rrule;
+
+typedef struct cal_rdate {
+    cal_time t;
+    int is_period;
+    cal_time end;         /* period with explicit end */
+    int has_dur;
+    int dur_days;         /* period with a duration */
+    int64_t dur_secs;
+} cal_rdate;
+
+typedef struct cal_exdate {
+    int is_date;
+    int64_t key;          /* UTC instant, or days since 1970 for dates */
+} cal_exdate;
+
+/* One VEVENT: a master or a RECURRENCE-ID override. */
+typedef struct cal_comp {
+    int line;
+    char *uid, *summary, *description, *categories, *location, *attach;
+    char *series, *teacher, *language;
+    cw_kind kind;
+    int episode, repeat;
+    int cancelled;
+    int sequence;
+    cal_time dtstart;
+    int has_dtend;
+    cal_time dtend;
+    int has_duration;
+    int dur_days;         /* nominal part (weeks*7 + days) */
+    int64_t dur_secs;     /* exact part */
+    /* master only */
+    cal_rrule *rrules;
+    size_t n_rrules;
+    cal_rdate *rdates;
+    size_t n_rdates;
+    cal_exdate *exdates;
+    size_t n_exdates;
+    int until_before_start; /* repaired: RRULE ignored, DTSTART only */
+    /* override only */
+    int is_override;
+    int64_t rid_key;      /* UTC instant or days (DATE masters) */
+    char rid_text[32];
+} cal_comp;
+
+struct cal_file;
+
+typedef struct cal_event {
+    struct cal_file *file;
+    cal_comp *master;     /* NULL for orphan overrides */
+    cal_comp **ovr;       /* sorted by rid_key */
+    size_t n_ovr;
+} cal_event;
+
+typedef struct cal_file {
+    char *label;
+    int priority;
+    cal_event *events;
+    size_t n_events;
+} cal_file;
+
+typedef struct cal_cache cal_cache; /* expand.c: interned ids and series positions */
+
+struct cw_calset {
+    cw_tz *deftz;          /* floating times and all-day midnights */
+    cw_tz **zones;         /* owned zones (system by name, embedded per file) */
+    size_t n_zones;
+    cal_file **files;
+    size_t n_files;
+    cal_cache *cache;      /* mutable caches, also used through a const set */
+};
+
+/* Instant of a time value (floating and dates in the set's default zone). */
+int64_t cal_time_utc(const cw_calset *set, const cal_time *t);
+/* Frame helpers for a master's DTSTART frame. */
+int64_t cal_frame_wall_to_utc(const cw_calset *set, const cal_time *frame, int64_t wall);
+int64_t cal_frame_utc_to_wall(const cw_calset *set, const cal_time *frame, int64_t utc);
+/* Find or open a system zone by name; borrowed from the set. NULL when unknown. */
+const cw_tz *cal_set_system_zone(cw_calset *set, const char *name);
+int cal_set_adopt_zone(cw_calset *set, cw_tz *tz);
+
+/* The first wall time the rule yields (for the "DTSTART not on its rule" check):
+ * returns 1 and *first when there is one, 0 when none (within bounds). */
+int cal_rrule_first(const cal_comp *master, cal_rrule *rr, int64_t *first);
+void cal_rrule_release(cal_rrule *rr);
+int cal_cache_new(cw_calset *set);
+void cal_cache_free(cw_calset *set);
+
+#define CAL_STEP_BUDGET 400000L   /* generator steps per event per expansion */
+#define CAL_CACHE_MAX 200000      /* cached instances per rule */
+#define CAL_MAX_YEAR 2582         /* libical's iterator stops here too */
+
+#endif

@@ -1,0 +1,1316 @@
+/* expand.c — exact occurrences of loaded calendars in a window, and series positions.
+ * RRULE wall times come from libical's iterator (DAILY and coarser) or from chalkwave's own
+ * generator (HOURLY and finer, which libical scans second by second); everything else —
+ * UNTIL, RDATE (incl. PERIOD and TZID), EXDATE, overrides, cancellations, durations, zones —
+ * is chalkwave's. Guarantees: work is bounded by skip-ahead to the window, a step budget per
+ * event and an occurrence cap; hitting a bound is CW_ELIMIT naming the event. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars_int.h"
+
+/* ---- frames ------------------------------------------------------------------------ */
+
+int64_t cal_frame_wall_to_utc(const cw_calset *set, const cal_time *frame, int64_t wall)
+{
+    switch (frame->kind) {
+    case CT_UTC:
+        return wall;
+    case CT_ZONED:
+        return cw_tz_wall_to_utc(frame->tz, wall);
+    default:
+        return cw_tz_wall_to_utc(set->deftz, wall);
+    }
+}
+
+int64_t cal_frame_utc_to_wall(const cw_calset *set, const cal_time *frame, int64_t utc)
+{
+    switch (frame->kind) {
+    case CT_UTC:
+        return utc;
+    case CT_ZONED:
+        return cw_tz_utc_to_wall(frame->tz, utc);
+    default:
+        return cw_tz_utc_to_wall(set->deftz, utc);
+    }
+}
+
+int64_t cal_time_utc(const cw_calset *set, const cal_time *t)
+{
+    return cal_frame_wall_to_utc(set, t, t->wall);
+}
+
+/* ---- generators -------------------------------------------------------------------- */
+
+static struct icaltimetype ical_of_wall(int64_t wall, int is_date)
+{
+    cw_civil c;
+    cw_civil_from_wall(wall, &c);
+    struct icaltimetype t = icaltime_null_time();
+    t.year = c.year;
+    t.month = c.month;
+    t.day = c.day;
+    t.is_date = is_date;
+    if (!is_date) {
+        t.hour = c.hour;
+        t.minute = c.minute;
+        t.second = c.second;
+    }
+    t.zone = NULL;
+    return t;
+}
+
+static int64_t wall_of_ical(struct icaltimetype t)
+{
+    cw_civil c = {t.year, t.month, t.day, t.is_date ? 0 : t.hour, t.is_date ? 0 : t.minute,
+                  t.is_date ? 0 : t.second};
+    return cw_wall_from_civil(&c);
+}
+
+static int arr_len(const short *a, int max)
+{
+    int n = 0;
+    while (n < max && a[n] != ICAL_RECURRENCE_ARRAY_MAX)
+        n++;
+    return n;
+}
+
+static int in_arr(const short *a, int max, int v)
+{
+    for (int i = 0; i < max && a[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+        if (a[i] == v)
+            return 1;
+    return 0;
+}
+
+/* Own generator for HOURLY, MINUTELY, SECONDLY. */
+typedef struct subdaily {
+    struct icalrecurrencetype r;
+    int64_t dtstart;  /* wall */
+    int64_t base;     /* first period start */
+    int64_t step;     /* seconds per period */
+    int64_t k;        /* next period index */
+    int64_t cand[3600];
+    int n_cand, i_cand;
+    long emitted;
+    int has_day_filter, has_hour_filter, has_min_filter, has_sec_filter;
+    int mins[60], n_mins, secs[61], n_secs;
+} subdaily;
+
+static int day_ok(const subdaily *g, int64_t wall)
+{
+    if (!g->has_day_filter)
+        return 1;
+    int64_t days = cw_floor_div(wall, 86400);
+    int y, m, d;
+    cw_civil_from_days(days, &y, &m, &d);
+    const struct icalrecurrencetype *r = &g->r;
+    if (arr_len(r->by_month, ICAL_BY_MONTH_SIZE) && !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m))
+        return 0;
+    if (arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE)) {
+        static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        int dim = mdays[m - 1] + (m == 2 && leap);
+        if (!in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d) &&
+            !in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d - dim - 1))
+            return 0;
+    }
+    if (arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE)) {
+        int yd = (int)(days - cw_days_from_civil(y, 1, 1)) + 1;
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        int diy = 365 + leap;
+        if (!in_arr(r->by_year_day, ICAL_BY_YEARDAY_SIZE, yd) &&
+            !in_arr(r->by_year_day, ICAL_BY_YEARDAY_SIZE, yd - diy - 1))
+            return 0;
+    }
+    int nd = arr_len(r->by_day, ICAL_BY_DAY_SIZE);
+    if (nd) {
+        /* 1970-01-01 was a Thursday; libical weekday: 1 = Sunday */
+        int wd = (int)((days % 7 + 7 + 4) % 7) + 1;
+        int ok = 0;
+        for (int i = 0; i < nd; i++)
+            if ((int)icalrecurrencetype_day_day_of_week(r->by_day[i]) == wd)
+                ok = 1;
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void sub_init(subdaily *g, const struct icalrecurrencetype *r, int64_t dtstart)
+{
+    memset(g, 0, sizeof *g);
+    g->r = *r;
+    g->dtstart = dtstart;
+    int64_t unit = r->freq == ICAL_HOURLY_RECURRENCE ? 3600
+                   : r->freq == ICAL_MINUTELY_RECURRENCE ? 60 : 1;
+    g->step = unit * (r->interval > 0 ? r->interval : 1);
+    g->base = cw_floor_div(dtstart, unit) * unit;
+    g->has_day_filter = arr_len(r->by_month, ICAL_BY_MONTH_SIZE) ||
+                        arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE) ||
+                        arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE) ||
+                        arr_len(r->by_day, ICAL_BY_DAY_SIZE);
+    g->has_hour_filter = arr_len(r->by_hour, ICAL_BY_HOUR_SIZE) > 0;
+    int nm = arr_len(r->by_minute, ICAL_BY_MINUTE_SIZE);
+    int ns = arr_len(r->by_second, ICAL_BY_SECOND_SIZE);
+    g->has_min_filter = nm > 0 && r->freq != ICAL_HOURLY_RECURRENCE;
+    g->has_sec_filter = ns > 0 && r->freq == ICAL_SECONDLY_RECURRENCE;
+    int64_t sod = dtstart - cw_floor_div(dtstart, 86400) * 86400;
+    if (nm) {
+        for (int i = 0; i < nm; i++)
+            if (r->by_minute[i] >= 0 && r->by_minute[i] < 60)
+                g->mins[g->n_mins++] = r->by_minute[i];
+    } else
+        g->mins[g->n_mins++] = (int)(sod / 60 % 60);
+    if (ns) {
+        for (int i = 0; i < ns; i++)
+            if (r->by_second[i] >= 0 && r->by_second[i] <= 60)
+                g->secs[g->n_secs++] = r->by_second[i] > 59 ? 59 : r->by_second[i];
+    } else
+        g->secs[g->n_secs++] = (int)(sod % 60);
+}
+
+static int sub_simple(const subdaily *g)
+{
+    return !g->has_day_filter && !g->has_hour_filter && !g->has_min_filter &&
+           !g->has_sec_filter && arr_len(g->r.by_set_pos, ICAL_BY_SETPOS_SIZE) == 0;
+}
+
+static int sub_per_period(const subdaily *g)
+{
+    if (g->r.freq == ICAL_HOURLY_RECURRENCE)
+        return g->n_mins * g->n_secs;
+    if (g->r.freq == ICAL_MINUTELY_RECURRENCE)
+        return g->n_secs;
+    return 1;
+}
+
+/* Build the candidates of period k; returns 0 when the period is filtered out, with *jump
+ * set to the next period index worth looking at. */
+static int sub_period(subdaily *g, int64_t k, int64_t *jump)
+{
+    int64_t p = g->base + k * g->step;
+    *jump = k + 1;
+    if (!day_ok(g, p)) {
+        int64_t next = (cw_floor_div(p, 86400) + 1) * 86400;
+        int64_t kk = cw_floor_div(next - g->base + g->step - 1, g->step);
+        *jump = kk > k ? kk : k + 1;
+        return 0;
+    }
+    int64_t sod = p - cw_floor_div(p, 86400) * 86400;
+    int h = (int)(sod / 3600), mi = (int)(sod / 60 % 60), s = (int)(sod % 60);
+    if (g->has_hour_filter && !in_arr(g->r.by_hour, ICAL_BY_HOUR_SIZE, h)) {
+        if (g->r.freq != ICAL_HOURLY_RECURRENCE) {
+            int64_t next = (cw_floor_div(p, 3600) + 1) * 3600;
+            int64_t kk = cw_floor_div(next - g->base + g->step - 1, g->step);
+            *jump = kk > k ? kk : k + 1;
+        }
+        return 0;
+    }
+    if (g->has_min_filter && !in_arr(g->r.by_minute, ICAL_BY_MINUTE_SIZE, mi)) {
+        if (g->r.freq == ICAL_SECONDLY_RECURRENCE) {
+            int64_t next = (cw_floor_div(p, 60) + 1) * 60;
+            int64_t kk = cw_floor_div(next - g->base + g->step - 1, g->step);
+            *jump = kk > k ? kk : k + 1;
+        }
+        return 0;
+    }
+    if (g->has_sec_filter && !in_arr(g->r.by_second, ICAL_BY_SECOND_SIZE, s))
+        return 0;
+    g->n_cand = 0;
+    if (g->r.freq == ICAL_HOURLY_RECURRENCE) {
+        for (int a = 0; a < g->n_mins; a++)
+            for (int b = 0; b < g->n_secs; b++)
+                g->cand[g->n_cand++] = p + g->mins[a] * 60 + g->secs[b];
+    } else if (g->r.freq == ICAL_MINUTELY_RECURRENCE) {
+        for (int b = 0; b < g->n_secs; b++)
+            g->cand[g->n_cand++] = p + g->secs[b];
+    } else
+        g->cand[g->n_cand++] = p;
+    qsort(g->cand, (size_t)g->n_cand, sizeof g->cand[0], cmp64);
+    int n = 0;
+    for (int i = 0; i < g->n_cand; i++)
+        if (n == 0 || g->cand[n - 1] != g->cand[i])
+            g->cand[n++] = g->cand[i];
+    g->n_cand = n;
+    int nsp = arr_len(g->r.by_set_pos, ICAL_BY_SETPOS_SIZE);
+    if (nsp) {
+        int64_t keep[3600];
+        int nk = 0;
+        for (int i = 0; i < g->n_cand; i++) {
+            int ok = 0;
+            for (int j = 0; j < nsp; j++) {
+                int sp = g->r.by_set_pos[j];
+                if ((sp > 0 && sp - 1 == i) || (sp < 0 && g->n_cand + sp == i))
+                    ok = 1;
+            }
+            if (ok)
+                keep[nk++] = g->cand[i];
+        }
+        memcpy(g->cand, keep, (size_t)nk * sizeof keep[0]);
+        g->n_cand = nk;
+    }
+    /* drop candidates before DTSTART (first period) */
+    n = 0;
+    for (int i = 0; i < g->n_cand; i++)
+        if (g->cand[i] >= g->dtstart)
+            g->cand[n++] = g->cand[i];
+    g->n_cand = n;
+    g->i_cand = 0;
+    return n > 0;
+}
+
+typedef struct gen {
+    int own;
+    subdaily sub;
+    icalrecur_iterator *it;
+    int is_date;
+    int done;
+    long steps;
+} gen;
+
+/* Skip-ahead shift of a DAILY..YEARLY rule's DTSTART to just before `target` (wall),
+ * keeping the rule's set unchanged; returns the new DTSTART wall. */
+static int64_t shifted_start(const struct icalrecurrencetype *r, int64_t dt, int64_t target)
+{
+    int64_t iv = r->interval > 0 ? r->interval : 1;
+    if (target <= dt)
+        return dt;
+    int64_t dd = cw_floor_div(dt, 86400), td = cw_floor_div(target, 86400);
+    int64_t tod = dt - dd * 86400;
+    switch (r->freq) {
+    case ICAL_DAILY_RECURRENCE:
+    case ICAL_WEEKLY_RECURRENCE: {
+        int64_t per = r->freq == ICAL_DAILY_RECURRENCE ? iv : 7 * iv;
+        int64_t k = cw_floor_div(td - dd, per) - 1;
+        if (k <= 0)
+            return dt;
+        return (dd + k * per) * 86400 + tod;
+    }
+    case ICAL_MONTHLY_RECURRENCE:
+    case ICAL_YEARLY_RECURRENCE: {
+        int y, m, d, ty, tm, t_d;
+        cw_civil_from_days(dd, &y, &m, &d);
+        cw_civil_from_days(td, &ty, &tm, &t_d);
+        if (r->freq == ICAL_MONTHLY_RECURRENCE) {
+            if (d > 28)
+                return dt;
+            int64_t months = (int64_t)(ty * 12 + tm) - (y * 12 + m);
+            int64_t k = cw_floor_div(months, iv) - 1;
+            if (k <= 0)
+                return dt;
+            int64_t mm = (int64_t)y * 12 + (m - 1) + k * iv;
+            return cw_days_from_civil((int)cw_floor_div(mm, 12), (int)(mm - cw_floor_div(mm, 12) * 12) + 1, d) * 86400 + tod;
+        }
+        if (m == 2 && d == 29)
+            return dt;
+        int64_t k = cw_floor_div(ty - y, iv) - 1;
+        if (k <= 0)
+            return dt;
+        return cw_days_from_civil((int)(y + k * iv), m, d) * 86400 + tod;
+    }
+    default:
+        return dt;
+    }
+}
+
+/* A generator of the rule's wall times from DTSTART, or skipped ahead to `target` when the
+ * rule allows (no COUNT; or a sub-daily rule whose count before target is arithmetic). */
+static gen *gen_new(const cal_comp *m, const cal_rrule *rr, int64_t target)
+{
+    gen *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    const struct icalrecurrencetype *r = &rr->r;
+    int64_t dt = m->dtstart.wall;
+    g->is_date = m->dtstart.kind == CT_DATE;
+    if (r->freq == ICAL_HOURLY_RECURRENCE || r->freq == ICAL_MINUTELY_RECURRENCE ||
+        r->freq == ICAL_SECONDLY_RECURRENCE) {
+        g->own = 1;
+        sub_init(&g->sub, r, g->is_date ? dt : dt);
+        if (target > dt) {
+            int64_t k = cw_floor_div(target - g->sub.base, g->sub.step) - 1;
+            if (k > 0) {
+                if (r->count == 0) {
+                    g->sub.k = k;
+                } else if (sub_simple(&g->sub)) {
+                    /* count before period k: the first period may be partial */
+                    int64_t dummy;
+                    int first = sub_period(&g->sub, 0, &dummy) ? g->sub.n_cand : 0;
+                    long long before = first + (long long)(k - 1) * sub_per_period(&g->sub);
+                    if (before >= r->count) {
+                        g->done = 1;
+                    } else {
+                        g->sub.k = k;
+                        g->sub.emitted = (long)before;
+                    }
+                    g->sub.n_cand = 0;
+                }
+            }
+        }
+        return g;
+    }
+    int64_t start = dt;
+    if (r->count == 0 && target > dt)
+        start = shifted_start(r, dt, target);
+    struct icalrecurrencetype rc = *r;
+    if (start != dt && rc.freq == ICAL_WEEKLY_RECURRENCE &&
+        arr_len(rc.by_day, ICAL_BY_DAY_SIZE) == 0) {
+        /* default BYDAY is DTSTART's weekday: unchanged by whole weeks, nothing to do */
+    }
+    g->it = icalrecur_iterator_new(rc, ical_of_wall(start, g->is_date));
+    if (!g->it)
+        g->done = 1;
+    return g;
+}
+
+static void gen_free(gen *g)
+{
+    if (!g)
+        return;
+    if (g->it)
+        icalrecur_iterator_free(g->it);
+    free(g);
+}
+
+/* Next wall time: 1, or 0 when the rule is exhausted. Counts steps. */
+static int gen_next(gen *g, int64_t *out)
+{
+    if (g->done)
+        return 0;
+    if (g->own) {
+        subdaily *s = &g->sub;
+        for (;;) {
+            if (s->i_cand < s->n_cand) {
+                if (s->r.count && s->emitted >= s->r.count) {
+                    g->done = 1;
+                    return 0;
+                }
+                *out = s->cand[s->i_cand++];
+                s->emitted++;
+                g->steps++;
+                if (cw_floor_div(*out, 86400) > cw_days_from_civil(CAL_MAX_YEAR, 12, 31)) {
+                    g->done = 1;
+                    return 0;
+                }
+                return 1;
+            }
+            g->steps++;
+            if (g->steps > CAL_STEP_BUDGET * 4L)
+                return 0;
+            int64_t jump;
+            int64_t k = s->k;
+            if (s->base + k * s->step > cw_days_from_civil(CAL_MAX_YEAR, 12, 31) * 86400) {
+                g->done = 1;
+                return 0;
+            }
+            int ok = sub_period(s, k, &jump);
+            s->k = ok ? k + 1 : jump;
+        }
+    }
+    struct icaltimetype t = icalrecur_iterator_next(g->it);
+    g->steps++;
+    if (icaltime_is_null_time(t) || t.year > CAL_MAX_YEAR) {
+        g->done = 1;
+        return 0;
+    }
+    *out = wall_of_ical(t);
+    return 1;
+}
+
+/* Is wall time `w` (in the master's frame) within the rule's UNTIL? */
+static int until_ok(const cw_calset *set, const cal_comp *m, const cal_rrule *rr, int64_t w)
+{
+    if (!rr->has_until)
+        return 1;
+    switch (rr->until.kind) {
+    case CT_UTC:
+        return cal_frame_wall_to_utc(set, &m->dtstart, w) <= rr->until.wall;
+    case CT_DATE:
+        return cw_floor_div(w, 86400) <= cw_floor_div(rr->until.wall, 86400);
+    default:
+        return w <= rr->until.wall;
+    }
+}
+
+void cal_rrule_release(cal_rrule *rr)
+{
+    gen_free(rr->iter);
+    rr->iter = NULL;
+    free(rr->cache);
+    rr->cache = NULL;
+    rr->n_cache = rr->cap_cache = 0;
+}
+
+int cal_rrule_first(const cal_comp *master, cal_rrule *rr, int64_t *first)
+{
+    gen *g = gen_new(master, rr, INT64_MIN);
+    if (!g)
+        return 0;
+    int64_t w;
+    int r = 0;
+    while (g->steps < 10000 && gen_next(g, &w)) {
+        r = 1;
+        *first = w;
+        break;
+    }
+    gen_free(g);
+    return r;
+}
+
+/* ---- caches of the set: interned recurrence ids, series positions ------------------ */
+
+typedef struct rid_entry {
+    int64_t key;
+    int is_date;
+    char *text;
+} rid_entry;
+
+typedef struct series_cache {
+    const cal_file *file;
+    char *key;             /* series key, or UID when the event has none */
+    int64_t horizon;       /* instances with original start < horizon are listed */
+    int64_t *t;            /* original starts of counted instances, sorted */
+    char **uid;            /* parallel: uid (borrowed) */
+    size_t n;
+} series_cache;
+
+struct cal_cache {
+    rid_entry *rid;        /* open addressing */
+    size_t rid_cap, rid_n;
+    series_cache *series;
+    size_t n_series;
+};
+
+int cal_cache_new(cw_calset *set)
+{
+    set->cache = calloc(1, sizeof *set->cache);
+    return set->cache ? 0 : -1;
+}
+
+void cal_cache_free(cw_calset *set)
+{
+    cal_cache *c = set->cache;
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->rid_cap; i++)
+        free(c->rid[i].text);
+    free(c->rid);
+    for (size_t i = 0; i < c->n_series; i++) {
+        free(c->series[i].key);
+        free(c->series[i].t);
+        free(c->series[i].uid);
+    }
+    free(c->series);
+    free(c);
+    set->cache = NULL;
+}
+
+static size_t rid_hash(int64_t key, int is_date, size_t cap)
+{
+    uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull ^ (uint64_t)is_date;
+    h ^= h >> 29;
+    return (size_t)(h & (cap - 1));
+}
+
+static const char *rid_intern(const cw_calset *set, int64_t key, int is_date)
+{
+    cal_cache *c = set->cache;
+    if (c->rid_n * 2 >= c->rid_cap) {
+        size_t nc = c->rid_cap ? c->rid_cap * 2 : 1024;
+        rid_entry *nv = calloc(nc, sizeof *nv);
+        if (!nv)
+            return NULL;
+        for (size_t i = 0; i < c->rid_cap; i++) {
+            if (!c->rid[i].text)
+                continue;
+            size_t h = rid_hash(c->rid[i].key, c->rid[i].is_date, nc);
+            while (nv[h].text)
+                h = (h + 1) & (nc - 1);
+            nv[h] = c->rid[i];
+        }
+        free(c->rid);
+        c->rid = nv;
+        c->rid_cap = nc;
+    }
+    size_t h = rid_hash(key, is_date, c->rid_cap);
+    while (c->rid[h].text) {
+        if (c->rid[h].key == key && c->rid[h].is_date == is_date)
+            return c->rid[h].text;
+        h = (h + 1) & (c->rid_cap - 1);
+    }
+    cw_civil cv;
+    char buf[32];
+    if (is_date) {
+        cw_civil_from_wall(key * 86400, &cv);
+        snprintf(buf, sizeof buf, "%04d%02d%02d", cv.year, cv.month, cv.day);
+    } else {
+        cw_civil_from_wall(key, &cv);
+        snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", cv.year, cv.month, cv.day,
+                 cv.hour, cv.minute, cv.second);
+    }
+    char *t = cw_strdup(buf);
+    if (!t)
+        return NULL;
+    c->rid[h].key = key;
+    c->rid[h].is_date = is_date;
+    c->rid[h].text = t;
+    c->rid_n++;
+    return t;
+}
+
+/* ---- one event's instances --------------------------------------------------------- */
+
+typedef struct inst {
+    int64_t key;         /* instance id: UTC instant, or days for DATE masters */
+    int64_t start, end;  /* UTC */
+    int64_t wall;        /* start in the master's frame */
+    int period;          /* from an RDATE PERIOD (explicit end) */
+} inst;
+
+typedef struct inst_list {
+    inst *v;
+    size_t n, cap;
+} inst_list;
+
+static int inst_push(inst_list *l, const inst *x)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        inst *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n++] = *x;
+    return 0;
+}
+
+static int inst_cmp(const void *a, const void *b)
+{
+    const inst *x = a, *y = b;
+    if (x->key != y->key)
+        return (x->key > y->key) - (x->key < y->key);
+    return (y->period > x->period) - (y->period < x->period); /* periods first */
+}
+
+/* End of an instance starting at wall `w` (frame of k) / UTC `s`, from k's DTEND/DURATION. */
+static int64_t comp_end(const cw_calset *set, const cal_comp *k, int64_t w, int64_t s)
+{
+    if (k->dtstart.kind == CT_DATE) {
+        int64_t days = 1;
+        if (k->has_dtend)
+            days = cw_floor_div(k->dtend.wall, 86400) - cw_floor_div(k->dtstart.wall, 86400);
+        else if (k->has_duration)
+            days = k->dur_days + k->dur_secs / 86400;
+        int64_t d = cw_floor_div(w, 86400) + days;
+        return cw_tz_wall_to_utc(set->deftz, d * 86400);
+    }
+    if (k->has_dtend) {
+        /* DTEND: the same exact duration for every instance (RFC 5545 §3.8.5.3) */
+        int64_t ds = cal_time_utc(set, &k->dtstart), de = cal_time_utc(set, &k->dtend);
+        if (k->dtstart.kind == CT_FLOAT && k->dtend.kind == CT_FLOAT)
+            ds = k->dtstart.wall, de = k->dtend.wall;
+        return s + (de - ds);
+    }
+    if (k->has_duration) {
+        /* DURATION: days are nominal (wall clock), hours exact */
+        int64_t e = s;
+        if (k->dur_days)
+            e = cal_frame_wall_to_utc(set, &k->dtstart, w + (int64_t)k->dur_days * 86400);
+        return e + k->dur_secs;
+    }
+    return s;
+}
+
+static int64_t max_span(const cal_comp *k)
+{
+    if (k->dtstart.kind == CT_DATE) {
+        int64_t days = 1;
+        if (k->has_dtend)
+            days = cw_floor_div(k->dtend.wall, 86400) - cw_floor_div(k->dtstart.wall, 86400);
+        else if (k->has_duration)
+            days = k->dur_days + k->dur_secs / 86400;
+        return days * 86400 + 2 * 86400;
+    }
+    if (k->has_dtend)
+        return (k->dtend.wall - k->dtstart.wall) + 2 * 86400; /* zones differ by < 2 days */
+    if (k->has_duration)
+        return (int64_t)k->dur_days * 86400 + k->dur_secs + 2 * 86400;
+    return 2 * 86400;
+}
+
+static int make_master_inst(const cw_calset *set, const cal_comp *m, int64_t w, inst *x)
+{
+    memset(x, 0, sizeof *x);
+    x->wall = w;
+    if (m->dtstart.kind == CT_DATE) {
+        x->key = cw_floor_div(w, 86400);
+        x->start = cw_tz_wall_to_utc(set->deftz, x->key * 86400);
+    } else {
+        x->start = cal_frame_wall_to_utc(set, &m->dtstart, w);
+        x->key = x->start;
+    }
+    x->end = comp_end(set, m, w, x->start);
+    return 0;
+}
+
+typedef struct budget {
+    long steps;
+    const cal_comp *comp;
+} budget;
+
+/* Wall times of one rule in [wlo, whi], appended to `out` as instances. */
+static int rule_window(const cw_calset *set, const cal_comp *m, cal_rrule *rr, int64_t wlo,
+                       int64_t whi, inst_list *out, budget *b)
+{
+    int use_cache = rr->r.count > 0 &&
+                    !(rr->r.freq <= ICAL_HOURLY_RECURRENCE && rr->n_cache == 0 &&
+                      rr->r.count > CAL_CACHE_MAX);
+    if (rr->exhausted || (rr->n_cache && rr->cache[rr->n_cache - 1] >= whi))
+        use_cache = 1;
+    if (use_cache && !rr->limited) {
+        /* extend the cache up to whi */
+        if (!rr->iter && !rr->exhausted) {
+            rr->iter = gen_new(m, rr, INT64_MIN);
+            if (!rr->iter)
+                return CW_ENOMEM;
+        }
+        gen *g = rr->iter;
+        while (!rr->exhausted && (rr->n_cache == 0 || rr->cache[rr->n_cache - 1] < whi)) {
+            int64_t w;
+            long before = g->steps;
+            int got = gen_next(g, &w);
+            b->steps += g->steps - before;
+            if (!got || !until_ok(set, m, rr, w)) {
+                if (g->done || got) {
+                    rr->exhausted = 1;
+                    gen_free(g);
+                    rr->iter = NULL;
+                }
+                if (!got && !g->done)
+                    return CW_ELIMIT;
+                break;
+            }
+            if (rr->n_cache >= CAL_CACHE_MAX) {
+                rr->limited = 1;
+                break;
+            }
+            if (rr->n_cache == rr->cap_cache) {
+                size_t nc = rr->cap_cache ? rr->cap_cache * 2 : 256;
+                int64_t *nv = realloc(rr->cache, nc * sizeof *nv);
+                if (!nv)
+                    return CW_ENOMEM;
+                rr->cache = nv;
+                rr->cap_cache = nc;
+            }
+            rr->cache[rr->n_cache++] = w;
+            if (b->steps > CAL_STEP_BUDGET)
+                return CW_ELIMIT;
+        }
+        if (!rr->limited) {
+            size_t lo = 0, hi = rr->n_cache;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (rr->cache[mid] < wlo)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (size_t i = lo; i < rr->n_cache && rr->cache[i] <= whi; i++) {
+                inst x;
+                make_master_inst(set, m, rr->cache[i], &x);
+                if (inst_push(out, &x))
+                    return CW_ENOMEM;
+                if (out->n > CW_CAL_MAX_OCCURRENCES * 2)
+                    return CW_ELIMIT;
+            }
+            return 0;
+        }
+        if (rr->r.count > 0 && !(rr->r.freq <= ICAL_HOURLY_RECURRENCE))
+            return CW_ELIMIT; /* a COUNT we cannot skip over and cannot cache */
+    }
+    gen *g = gen_new(m, rr, wlo);
+    if (!g)
+        return CW_ENOMEM;
+    int rc = 0;
+    int64_t w;
+    for (;;) {
+        long before = g->steps;
+        int got = gen_next(g, &w);
+        b->steps += g->steps - before;
+        if (!got) {
+            if (!g->done)
+                rc = CW_ELIMIT;
+            break;
+        }
+        if (w > whi || !until_ok(set, m, rr, w))
+            break;
+        if (b->steps > CAL_STEP_BUDGET) {
+            rc = CW_ELIMIT;
+            break;
+        }
+        if (w < wlo)
+            continue;
+        inst x;
+        make_master_inst(set, m, w, &x);
+        if (inst_push(out, &x)) {
+            rc = CW_ENOMEM;
+            break;
+        }
+        if (out->n > CW_CAL_MAX_OCCURRENCES * 2) {
+            rc = CW_ELIMIT;
+            break;
+        }
+    }
+    gen_free(g);
+    return rc;
+}
+
+static int is_excluded(const cal_comp *m, const inst *x)
+{
+    int64_t day = cw_floor_div(x->wall, 86400);
+    for (size_t i = 0; i < m->n_exdates; i++) {
+        const cal_exdate *e = &m->exdates[i];
+        if (e->is_date ? e->key == day : e->key == x->key)
+            return 1;
+    }
+    return 0;
+}
+
+static const cal_comp *find_override(const cal_event *e, int64_t key)
+{
+    size_t lo = 0, hi = e->n_ovr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->ovr[mid]->rid_key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < e->n_ovr && e->ovr[lo]->rid_key == key ? e->ovr[lo] : NULL;
+}
+
+/* The master's instances (before overrides) whose start lies in [ulo, uhi) UTC, sorted by
+ * key, deduplicated, EXDATEs removed. */
+static int master_instances(const cw_calset *set, const cal_comp *m, int64_t ulo, int64_t uhi,
+                            inst_list *out, budget *b)
+{
+    int rc = 0;
+    int64_t wlo = cal_frame_utc_to_wall(set, &m->dtstart, ulo) - 2 * 86400;
+    int64_t whi = cal_frame_utc_to_wall(set, &m->dtstart, uhi) + 2 * 86400;
+    int rules = m->n_rrules > 0 && !m->until_before_start;
+    inst x;
+    if (!rules) {
+        make_master_inst(set, m, m->dtstart.wall, &x);
+        if (inst_push(out, &x))
+            return CW_ENOMEM;
+    } else {
+        for (size_t i = 0; i < m->n_rrules && rc == 0; i++)
+            rc = rule_window(set, m, &m->rrules[i], wlo, whi, out, b);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < m->n_rdates; i++) {
+        const cal_rdate *rd = &m->rdates[i];
+        memset(&x, 0, sizeof x);
+        if (m->dtstart.kind == CT_DATE) {
+            x.wall = cw_floor_div(rd->t.wall, 86400) * 86400;
+            x.key = cw_floor_div(rd->t.wall, 86400);
+            x.start = cw_tz_wall_to_utc(set->deftz, x.wall);
+        } else {
+            x.start = rd->t.kind == CT_FLOAT ? cal_frame_wall_to_utc(set, &m->dtstart, rd->t.wall)
+                      : rd->t.kind == CT_DATE
+                          ? cal_frame_wall_to_utc(set, &m->dtstart,
+                                                  rd->t.wall + (m->dtstart.wall -
+                                                                cw_floor_div(m->dtstart.wall, 86400) * 86400))
+                          : cal_time_utc(set, &rd->t);
+            x.key = x.start;
+            x.wall = cal_frame_utc_to_wall(set, &m->dtstart, x.start);
+        }
+        if (rd->is_period) {
+            x.period = 1;
+            if (rd->has_dur) {
+                x.end = x.start;
+                if (rd->dur_days)
+                    x.end = cal_frame_wall_to_utc(set, rd->t.kind == CT_ZONED ? &rd->t : &m->dtstart,
+                                                  (rd->t.kind == CT_ZONED ? rd->t.wall : x.wall) +
+                                                      (int64_t)rd->dur_days * 86400);
+                x.end += rd->dur_secs;
+            } else {
+                x.end = rd->end.kind == CT_FLOAT ? cal_frame_wall_to_utc(set, &m->dtstart, rd->end.wall)
+                                                 : cal_time_utc(set, &rd->end);
+            }
+        } else {
+            x.end = comp_end(set, m, x.wall, x.start);
+        }
+        if (inst_push(out, &x))
+            return CW_ENOMEM;
+    }
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, inst_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < out->n; i++) {
+        if (n > 0 && out->v[n - 1].key == out->v[i].key)
+            continue;
+        if (is_excluded(m, &out->v[i]))
+            continue;
+        out->v[n++] = out->v[i];
+    }
+    out->n = n;
+    return 0;
+}
+
+/* ---- expansion --------------------------------------------------------------------- */
+
+static int occ_push(cw_occurrences *o, const cw_occurrence *x)
+{
+    if (o->n == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 64;
+        cw_occurrence *nv = realloc(o->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        o->v = nv;
+        o->cap = nc;
+    }
+    o->v[o->n++] = *x;
+    return 0;
+}
+
+void cw_occurrences_free(cw_occurrences *o)
+{
+    if (!o)
+        return;
+    free(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+static void fill_occ(const cw_calset *set, const cal_file *f, const cal_comp *k,
+                     cw_occurrence *o)
+{
+    memset(o, 0, sizeof *o);
+    o->file = f->label;
+    o->priority = f->priority;
+    o->line = k->line;
+    o->uid = k->uid;
+    o->summary = k->summary;
+    o->description = k->description;
+    o->categories = k->categories;
+    o->location = k->location;
+    o->cancelled = k->cancelled;
+    o->kind = k->kind;
+    o->series = k->series;
+    o->episode = k->episode;
+    o->repeat = k->repeat;
+    o->attach = k->attach;
+    o->teacher = k->teacher;
+    o->language = k->language;
+    o->recurrence_id = "";
+    (void)set;
+}
+
+static void set_dates(const cw_calset *set, cw_occurrence *o, int64_t start_day, int64_t end_day)
+{
+    o->all_day = 1;
+    cw_civil_from_days(start_day, &o->start_date.year, &o->start_date.month,
+                       &o->start_date.day);
+    cw_civil_from_days(end_day, &o->end_date.year, &o->end_date.month, &o->end_date.day);
+    o->start = cw_tz_wall_to_utc(set->deftz, start_day * 86400);
+    o->end = cw_tz_wall_to_utc(set->deftz, end_day * 86400);
+}
+
+static int overlaps(int64_t s, int64_t e, int64_t from, int64_t to)
+{
+    if (s >= to)
+        return 0;
+    return e > from || (s == e && s >= from);
+}
+
+static int limit_error(cw_error *err, const cal_file *f, const cal_comp *k, int rc)
+{
+    if (rc == CW_ENOMEM)
+        return cw_fail(err, CW_ENOMEM, f->label, k ? k->line : 0, "out of memory expanding "
+                       "the calendar");
+    return cw_fail(err, CW_ELIMIT, f->label, k ? k->line : 0,
+                   "event '%s' needs more than the expansion bounds allow (%ld steps, %d "
+                   "occurrences per window; simplify its RRULE or ask for a shorter range)",
+                   k ? k->uid : "?", CAL_STEP_BUDGET, CW_CAL_MAX_OCCURRENCES);
+}
+
+/* Override instance times. */
+static void override_times(const cw_calset *set, const cal_comp *o, int64_t *s, int64_t *e,
+                           int64_t *sday, int64_t *eday)
+{
+    if (o->dtstart.kind == CT_DATE) {
+        *sday = cw_floor_div(o->dtstart.wall, 86400);
+        int64_t days = 1;
+        if (o->has_dtend)
+            days = cw_floor_div(o->dtend.wall, 86400) - *sday;
+        else if (o->has_duration)
+            days = o->dur_days + o->dur_secs / 86400;
+        *eday = *sday + days;
+        *s = cw_tz_wall_to_utc(set->deftz, *sday * 86400);
+        *e = cw_tz_wall_to_utc(set->deftz, *eday * 86400);
+        return;
+    }
+    *s = cal_time_utc(set, &o->dtstart);
+    *e = comp_end(set, o, o->dtstart.wall, *s);
+}
+
+static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from, int64_t to,
+                        int include_cancelled, cw_occurrences *out, budget *b)
+{
+    const cal_file *f = ev->file;
+    const cal_comp *m = ev->master;
+    int rc = 0;
+    cw_occurrence o;
+    if (m) {
+        int single = m->n_rrules == 0 && m->n_rdates == 0;
+        int64_t span = max_span(m);
+        for (size_t i = 0; i < m->n_rdates; i++)
+            if (m->rdates[i].is_period) {
+                int64_t ps = m->rdates[i].has_dur
+                                 ? (int64_t)m->rdates[i].dur_days * 86400 + m->rdates[i].dur_secs
+                                 : m->rdates[i].end.wall - m->rdates[i].t.wall;
+                if (ps + 2 * 86400 > span)
+                    span = ps + 2 * 86400;
+            }
+        inst_list l = {0};
+        b->comp = m;
+        rc = master_instances(set, m, from - span, to, &l, b);
+        if (rc) {
+            free(l.v);
+            return rc;
+        }
+        for (size_t i = 0; i < l.n; i++) {
+            const inst *x = &l.v[i];
+            if (ev->n_ovr && find_override(ev, x->key))
+                continue;
+            if (!overlaps(x->start, x->end, from, to))
+                continue;
+            if (m->cancelled && !include_cancelled)
+                continue;
+            fill_occ(set, f, m, &o);
+            if (m->dtstart.kind == CT_DATE) {
+                int64_t days = cw_floor_div(x->end - x->start + 7200, 86400);
+                if (days < 0)
+                    days = 0;
+                /* exact day count from the component (DST-safe) */
+                int64_t ed = x->period ? cw_floor_div(cw_tz_utc_to_wall(set->deftz, x->end), 86400)
+                                       : x->key + (days);
+                if (!x->period) {
+                    int64_t nd = 1;
+                    if (m->has_dtend)
+                        nd = cw_floor_div(m->dtend.wall, 86400) - cw_floor_div(m->dtstart.wall, 86400);
+                    else if (m->has_duration)
+                        nd = m->dur_days + m->dur_secs / 86400;
+                    ed = x->key + nd;
+                }
+                set_dates(set, &o, x->key, ed);
+            } else {
+                o.start = x->start;
+                o.end = x->end;
+            }
+            o.recurrence_utc = x->start;
+            if (!single) {
+                o.recurrence_id = rid_intern(set, x->key, m->dtstart.kind == CT_DATE);
+                if (!o.recurrence_id) {
+                    free(l.v);
+                    return CW_ENOMEM;
+                }
+            }
+            if (occ_push(out, &o)) {
+                free(l.v);
+                return CW_ENOMEM;
+            }
+            if (out->n > CW_CAL_MAX_OCCURRENCES) {
+                free(l.v);
+                return CW_ELIMIT;
+            }
+        }
+        free(l.v);
+    }
+    for (size_t j = 0; j < ev->n_ovr; j++) {
+        const cal_comp *ov = ev->ovr[j];
+        b->comp = ov;
+        int64_t s, e, sday = 0, eday = 0;
+        override_times(set, ov, &s, &e, &sday, &eday);
+        if (!overlaps(s, e, from, to))
+            continue;
+        if (ov->cancelled && !include_cancelled)
+            continue;
+        int is_date_master = m ? m->dtstart.kind == CT_DATE : ov->dtstart.kind == CT_DATE;
+        int64_t orig;
+        if (m) {
+            inst probe;
+            memset(&probe, 0, sizeof probe);
+            probe.key = ov->rid_key;
+            probe.wall = is_date_master ? ov->rid_key * 86400
+                                        : cal_frame_utc_to_wall(set, &m->dtstart, ov->rid_key);
+            if (is_excluded(m, &probe))
+                continue; /* EXDATE wins over an override of the same instance */
+            orig = is_date_master ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400)
+                                  : ov->rid_key;
+        } else {
+            orig = is_date_master ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400)
+                                  : ov->rid_key;
+        }
+        fill_occ(set, f, ov, &o);
+        if (ov->dtstart.kind == CT_DATE)
+            set_dates(set, &o, sday, eday);
+        else {
+            o.start = s;
+            o.end = e;
+        }
+        o.recurrence_utc = orig;
+        o.recurrence_id = rid_intern(set, ov->rid_key, is_date_master);
+        if (!o.recurrence_id)
+            return CW_ENOMEM;
+        o.moved = s != orig;
+        if (occ_push(out, &o))
+            return CW_ENOMEM;
+        if (out->n > CW_CAL_MAX_OCCURRENCES)
+            return CW_ELIMIT;
+    }
+    return 0;
+}
+
+static int occ_cmp(const void *a, const void *b)
+{
+    const cw_occurrence *x = a, *y = b;
+    if (x->start != y->start)
+        return (x->start > y->start) - (x->start < y->start);
+    int r = strcmp(x->uid, y->uid);
+    if (r)
+        return r;
+    r = strcmp(x->file, y->file);
+    if (r)
+        return r;
+    return (x->recurrence_utc > y->recurrence_utc) - (x->recurrence_utc < y->recurrence_utc);
+}
+
+int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
+                     cw_occurrences *out, cw_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (to <= from)
+        return 0;
+    for (size_t i = 0; i < set->n_files; i++) {
+        const cal_file *f = set->files[i];
+        for (size_t j = 0; j < f->n_events; j++) {
+            budget b = {0, NULL};
+            int rc = expand_event(set, &f->events[j], from, to, include_cancelled, out, &b);
+            if (rc) {
+                cw_occurrences_free(out);
+                return limit_error(err, f, b.comp, rc);
+            }
+        }
+    }
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, occ_cmp);
+    return 0;
+}
+
+/* ---- series positions -------------------------------------------------------------- */
+
+static const char *event_series_key(const cal_comp *k)
+{
+    return k->series && *k->series ? k->series : NULL;
+}
+
+typedef struct pos_item {
+    int64_t t;
+    const char *uid;
+} pos_item;
+
+static int pos_cmp(const void *a, const void *b)
+{
+    const pos_item *x = a, *y = b;
+    if (x->t != y->t)
+        return (x->t > y->t) - (x->t < y->t);
+    return strcmp(x->uid, y->uid);
+}
+
+/* Counted instances of one event (by original start) with original start < horizon. */
+static int series_collect(const cw_calset *set, const cal_event *ev, const char *key,
+                          int by_uid, int64_t horizon, pos_item **v, size_t *n, size_t *cap,
+                          budget *b)
+{
+    const cal_comp *m = ev->master;
+    inst_list l = {0};
+    if (m) {
+        int64_t first = cal_time_utc(set, &m->dtstart) - 2 * 86400;
+        for (size_t i = 0; i < m->n_rdates; i++) {
+            int64_t t = cal_time_utc(set, &m->rdates[i].t) - 2 * 86400;
+            if (t < first)
+                first = t;
+        }
+        b->comp = m;
+        int rc = master_instances(set, m, first, horizon, &l, b);
+        if (rc) {
+            free(l.v);
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        const inst *x = &l.v[i];
+        int64_t orig = x->start;
+        if (orig >= horizon)
+            continue;
+        const cal_comp *k = m;
+        const cal_comp *ov = ev->n_ovr ? find_override(ev, x->key) : NULL;
+        if (ov)
+            k = ov;
+        const char *sk = by_uid ? k->uid : event_series_key(k);
+        if (!sk || strcmp(sk, key) != 0)
+            continue;
+        if (k->cancelled || k->repeat)
+            continue;
+        if (*n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 256;
+            pos_item *nv = realloc(*v, nc * sizeof *nv);
+            if (!nv) {
+                free(l.v);
+                return CW_ENOMEM;
+            }
+            *v = nv;
+            *cap = nc;
+        }
+        (*v)[*n].t = orig;
+        (*v)[*n].uid = k->uid;
+        (*n)++;
+    }
+    free(l.v);
+    /* orphan overrides (no master) count as single events */
+    if (!m) {
+        for (size_t j = 0; j < ev->n_ovr; j++) {
+            const cal_comp *ov = ev->ovr[j];
+            const char *sk = by_uid ? ov->uid : event_series_key(ov);
+            int64_t orig = ov->dtstart.kind == CT_DATE
+                               ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400)
+                               : ov->rid_key;
+            if (!sk || strcmp(sk, key) != 0 || ov->cancelled || ov->repeat || orig >= horizon)
+                continue;
+            if (*n == *cap) {
+                size_t nc = *cap ? *cap * 2 : 256;
+                pos_item *nv = realloc(*v, nc * sizeof *nv);
+                if (!nv)
+                    return CW_ENOMEM;
+                *v = nv;
+                *cap = nc;
+            }
+            (*v)[*n].t = orig;
+            (*v)[*n].uid = ov->uid;
+            (*n)++;
+        }
+    }
+    return 0;
+}
+
+int cw_calset_series_position(const cw_calset *set, const cw_occurrence *occ, long *out,
+                              cw_error *err)
+{
+    *out = 0;
+    const cal_file *f = NULL;
+    for (size_t i = 0; i < set->n_files && !f; i++)
+        if (set->files[i]->label == occ->file || strcmp(set->files[i]->label, occ->file) == 0)
+            f = set->files[i];
+    if (!f)
+        return cw_fail(err, CW_ENOTFOUND, occ->file ? occ->file : "", occ->line,
+                       "the occurrence is not from this calendar set");
+    int by_uid = !(occ->series && *occ->series);
+    const char *key = by_uid ? occ->uid : occ->series;
+    int64_t need = occ->recurrence_utc;
+    cal_cache *c = set->cache;
+    series_cache *sc = NULL;
+    for (size_t i = 0; i < c->n_series; i++)
+        if (c->series[i].file == f && strcmp(c->series[i].key, key) == 0 &&
+            (c->series[i].key[0] != '\x01') == 1) {
+            sc = &c->series[i];
+            break;
+        }
+    if (!sc || sc->horizon <= need) {
+        /* (re)build up to a year past the instance asked for */
+        int64_t horizon = need + 366 * 86400;
+        pos_item *v = NULL;
+        size_t n = 0, cap = 0;
+        for (size_t j = 0; j < f->n_events; j++) {
+            const cal_event *ev = &f->events[j];
+            /* quick filter: the event's master or an override must carry the key */
+            int relevant = 0;
+            if (ev->master) {
+                const char *sk = by_uid ? ev->master->uid : event_series_key(ev->master);
+                relevant = sk && strcmp(sk, key) == 0;
+            }
+            for (size_t x = 0; x < ev->n_ovr && !relevant; x++) {
+                const char *sk = by_uid ? ev->ovr[x]->uid : event_series_key(ev->ovr[x]);
+                relevant = sk && strcmp(sk, key) == 0;
+            }
+            if (!relevant)
+                continue;
+            budget b = {0, NULL};
+            int rc = series_collect(set, ev, key, by_uid, horizon, &v, &n, &cap, &b);
+            if (rc) {
+                free(v);
+                return limit_error(err, f, b.comp, rc);
+            }
+        }
+        if (n > 1)
+            qsort(v, n, sizeof *v, pos_cmp);
+        if (!sc) {
+            series_cache *nv = realloc(c->series, (c->n_series + 1) * sizeof *nv);
+            if (!nv) {
+                free(v);
+                return cw_fail(err, CW_ENOMEM, f->label, 0, "out of memory");
+            }
+            c->series = nv;
+            sc = &c->series[c->n_series];
+            memset(sc, 0, sizeof *sc);
+            sc->key = cw_strdup(key);
+            if (!sc->key) {
+                free(v);
+                return cw_fail(err, CW_ENOMEM, f->label, 0, "out of memory");
+            }
+            sc->file = f;
+            c->n_series++;
+        }
+        free(sc->t);
+        free(sc->uid);
+        sc->t = malloc((n ? n : 1) * sizeof *sc->t);
+        sc->uid = malloc((n ? n : 1) * sizeof *sc->uid);
+        if (!sc->t || !sc->uid) {
+            free(v);
+            sc->n = 0;
+            sc->horizon = INT64_MIN;
+            return cw_fail(err, CW_ENOMEM, f->label, 0, "out of memory");
+        }
+        for (size_t i = 0; i < n; i++) {
+            sc->t[i] = v[i].t;
+            sc->uid[i] = (char *)v[i].uid;
+        }
+        sc->n = n;
+        sc->horizon = horizon;
+        free(v);
+    }
+    /* position = number of counted instances ordered before occ, plus one */
+    size_t lo = 0, hi = sc->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int before = sc->t[mid] < need ||
+                     (sc->t[mid] == need && strcmp(sc->uid[mid], occ->uid) < 0);
+        if (before)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *out = (long)lo + 1;
+    return 0;
+}

@@ -1,0 +1,208 @@
+/* export.c — the station's broadcast schedule as RFC 5545 text, built with libical.
+ * Guarantees: one VTIMEZONE for the station zone with its bare IANA TZID (truncated to the
+ * exported range), VEVENTs in local time, DTSTAMP given by the caller (deterministic output),
+ * CRLF lines folded at 75 octets, valid UTF-8 (invalid input text is refused). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars_int.h"
+
+static struct icaltimetype local_time(const cw_tz *tz, int64_t utc, icaltimezone *zone)
+{
+    cw_civil c;
+    cw_tz_to_local(tz, utc, &c, NULL);
+    struct icaltimetype t = icaltime_null_time();
+    t.year = c.year;
+    t.month = c.month;
+    t.day = c.day;
+    t.hour = c.hour;
+    t.minute = c.minute;
+    t.second = c.second;
+    t.zone = zone;
+    return t;
+}
+
+static struct icaltimetype utc_time(int64_t utc)
+{
+    cw_civil c;
+    cw_civil_from_wall(utc, &c);
+    struct icaltimetype t = icaltime_null_time();
+    t.year = c.year;
+    t.month = c.month;
+    t.day = c.day;
+    t.hour = c.hour;
+    t.minute = c.minute;
+    t.second = c.second;
+    t.zone = icaltimezone_get_utc_timezone();
+    return t;
+}
+
+static int text_ok(const char *s)
+{
+    return !s || cw_utf8_valid(s, strlen(s));
+}
+
+static icalproperty *tzid_prop(icalproperty *p, const char *tzid)
+{
+    icalproperty_add_parameter(p, icalparameter_new_tzid(tzid));
+    return p;
+}
+
+int cw_cal_export(const cw_export_event *events, size_t n, const char *tzname,
+                  const char *calname, int64_t dtstamp, char **out, size_t *out_len,
+                  cw_error *err)
+{
+    *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    cw_cal_lib_init();
+    const char *zname = tzname && *tzname ? tzname : "UTC";
+    cw_tz *tz = NULL;
+    int rc = cw_tz_open(&tz, zname, err);
+    if (rc)
+        return rc;
+    int is_utc = tz->n == 0 && tz->off0 == 0;
+    if (!text_ok(calname))
+        goto bad_text;
+    for (size_t i = 0; i < n; i++) {
+        const cw_export_event *e = &events[i];
+        if (!text_ok(e->uid) || !text_ok(e->summary) || !text_ok(e->description) ||
+            !text_ok(e->categories) || !text_ok(e->series) || !text_ok(e->teacher) ||
+            !text_ok(e->language))
+            goto bad_text;
+        if (!e->uid || !*e->uid) {
+            cw_tz_free(tz);
+            return cw_fail(err, CW_EINVAL, "", 0, "an exported event has no UID (this is a "
+                           "bug: please report it)");
+        }
+    }
+
+    icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+    icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+    icalcomponent_add_property(cal, icalproperty_new_prodid("-//chalkwave//chalkwave " CW_VERSION "//EN"));
+    icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+    icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
+    if (calname && *calname) {
+        icalproperty *xp = icalproperty_new_x(calname);
+        icalproperty_set_x_name(xp, "X-WR-CALNAME");
+        icalcomponent_add_property(cal, xp);
+    }
+    if (!is_utc) {
+        icalproperty *xp = icalproperty_new_x(zname);
+        icalproperty_set_x_name(xp, "X-WR-TIMEZONE");
+        icalcomponent_add_property(cal, xp);
+    }
+
+    icaltimezone *zone = NULL;
+    if (!is_utc) {
+        icaltimezone *sys = icaltimezone_get_builtin_timezone(zname);
+        icalcomponent *vtz = sys ? icaltimezone_get_component(sys) : NULL;
+        if (!vtz) {
+            icalcomponent_free(cal);
+            cw_tz_free(tz);
+            return cw_fail(err, CW_ENOTFOUND, "", 0, "unknown time zone '%s' (use an IANA "
+                           "name such as Europe/Paris)", zname);
+        }
+        vtz = icalcomponent_new_clone(vtz);
+        /* Keep the observances that matter for the exported range (and a year before). */
+        int64_t lo = n ? events[0].start : dtstamp;
+        for (size_t i = 0; i < n; i++)
+            if (events[i].start < lo)
+                lo = events[i].start;
+        struct icaltimetype start = utc_time(lo - 366 * 86400);
+        start.zone = NULL;
+        icaltimezone_truncate_vtimezone(vtz, start, icaltime_null_time(), 0);
+        /* bare IANA TZID, no libical prefix; drop libical's location extras */
+        icalproperty *tp = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+        if (tp)
+            icalproperty_set_tzid(tp, zname);
+        else
+            icalcomponent_add_property(vtz, icalproperty_new_tzid(zname));
+        icalproperty *xl;
+        while ((xl = icalcomponent_get_first_property(vtz, ICAL_X_PROPERTY)) != NULL) {
+            icalcomponent_remove_property(vtz, xl);
+            icalproperty_free(xl);
+        }
+        while ((xl = icalcomponent_get_first_property(vtz, ICAL_TZURL_PROPERTY)) != NULL) {
+            icalcomponent_remove_property(vtz, xl);
+            icalproperty_free(xl);
+        }
+        icalcomponent_add_component(cal, vtz);
+        zone = NULL; /* TZID parameters are written by hand: no libical zone lookups */
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        const cw_export_event *e = &events[i];
+        icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
+        icalcomponent_add_property(ev, icalproperty_new_uid(e->uid));
+        icalcomponent_add_property(ev, icalproperty_new_dtstamp(utc_time(dtstamp)));
+        if (is_utc) {
+            icalcomponent_add_property(ev, icalproperty_new_dtstart(utc_time(e->start)));
+            icalcomponent_add_property(ev, icalproperty_new_dtend(utc_time(e->end)));
+        } else {
+            icalcomponent_add_property(
+                ev, tzid_prop(icalproperty_new_dtstart(local_time(tz, e->start, zone)), zname));
+            icalcomponent_add_property(
+                ev, tzid_prop(icalproperty_new_dtend(local_time(tz, e->end, zone)), zname));
+        }
+        icalcomponent_add_property(ev, icalproperty_new_summary(e->summary ? e->summary : ""));
+        cw_buf d;
+        cw_buf_init(&d);
+        if (e->description && *e->description)
+            cw_buf_puts(&d, e->description);
+        if (e->series && *e->series)
+            cw_buf_printf(&d, "%sSeries: %s", d.len ? "\n" : "", e->series);
+        if (e->episode > 0)
+            cw_buf_printf(&d, "%sEpisode: %d", d.len ? "\n" : "", e->episode);
+        if (e->teacher && *e->teacher)
+            cw_buf_printf(&d, "%sTeacher: %s", d.len ? "\n" : "", e->teacher);
+        if (e->language && *e->language)
+            cw_buf_printf(&d, "%sLanguage: %s", d.len ? "\n" : "", e->language);
+        if (d.len)
+            icalcomponent_add_property(ev, icalproperty_new_description(d.data));
+        cw_buf_free(&d);
+        if (e->categories && *e->categories)
+            icalcomponent_add_property(ev, icalproperty_new_categories(e->categories));
+        struct {
+            const char *name, *value;
+        } xs[] = {{"X-CHALKWAVE-SERIES", e->series},
+                  {"X-CHALKWAVE-TEACHER", e->teacher},
+                  {"X-CHALKWAVE-LANGUAGE", e->language}};
+        for (size_t k = 0; k < sizeof xs / sizeof xs[0]; k++) {
+            if (!xs[k].value || !*xs[k].value)
+                continue;
+            icalproperty *xp = icalproperty_new_x(xs[k].value);
+            icalproperty_set_x_name(xp, xs[k].name);
+            icalcomponent_add_property(ev, xp);
+        }
+        if (e->episode > 0) {
+            char num[24];
+            snprintf(num, sizeof num, "%d", e->episode);
+            icalproperty *xp = icalproperty_new_x(num);
+            icalproperty_set_x_name(xp, "X-CHALKWAVE-EPISODE");
+            icalcomponent_add_property(ev, xp);
+        }
+        icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
+        icalcomponent_add_component(cal, ev);
+    }
+    char *s = icalcomponent_as_ical_string_r(cal);
+    icalcomponent_free(cal);
+    cw_tz_free(tz);
+    if (!s)
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory writing the calendar");
+    size_t len = strlen(s);
+    if (!cw_utf8_valid(s, len)) {
+        free(s);
+        return cw_fail(err, CW_EINTERNAL, "", 0, "the exported calendar is not UTF-8 (this "
+                       "is a bug: please report it)");
+    }
+    *out = s;
+    if (out_len)
+        *out_len = len;
+    return 0;
+
+bad_text:
+    cw_tz_free(tz);
+    return cw_fail(err, CW_EINVAL, "", 0, "text for the exported calendar is not UTF-8 (fix "
+                   "the title or metadata of the recording)");
+}

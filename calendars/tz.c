@@ -1,0 +1,354 @@
+/* tz.c — time zones as sorted transition tables built from VTIMEZONE components (a file's
+ * own, or libical's copy of the system zoneinfo), and exact conversions both ways.
+ * Guarantees: UTC -> local is a binary search; local -> UTC follows RFC 5545 §3.3.5 (a time
+ * in a gap uses the offset before the gap; an ambiguous time is the first occurrence). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "calendars_int.h"
+
+#define TZ_HORIZON_YEAR 2200 /* observance rules are expanded up to here */
+
+int64_t cw_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0)))
+        q--;
+    return q;
+}
+
+int64_t cw_wall_from_civil(const cw_civil *c)
+{
+    return cw_days_from_civil(c->year, c->month, c->day) * 86400 + c->hour * 3600 +
+           c->minute * 60 + c->second;
+}
+
+void cw_civil_from_wall(int64_t wall, cw_civil *out)
+{
+    int64_t days = cw_floor_div(wall, 86400);
+    int64_t sod = wall - days * 86400;
+    cw_civil_from_days(days, &out->year, &out->month, &out->day);
+    out->hour = (int)(sod / 3600);
+    out->minute = (int)(sod / 60 % 60);
+    out->second = (int)(sod % 60);
+}
+
+void cw_cal_lib_init(void)
+{
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    icalerror_set_errors_are_fatal(0);
+    /* libical reports through X-LIC-ERROR properties and icalerrno; chalkwave turns
+     * those into diagnostics, so none of its error states may abort or print. */
+    icalerror_set_error_state(ICAL_NEWFAILED_ERROR, ICAL_ERROR_NONFATAL);
+    icalerror_set_error_state(ICAL_MALFORMEDDATA_ERROR, ICAL_ERROR_NONFATAL);
+    icalerror_set_error_state(ICAL_BADARG_ERROR, ICAL_ERROR_NONFATAL);
+    icalerror_set_error_state(ICAL_PARSE_ERROR, ICAL_ERROR_NONFATAL);
+    icalerror_set_error_state(ICAL_INTERNAL_ERROR, ICAL_ERROR_NONFATAL);
+    icalerror_set_error_state(ICAL_FILE_ERROR, ICAL_ERROR_NONFATAL);
+    icalerror_set_error_state(ICAL_USAGE_ERROR, ICAL_ERROR_NONFATAL);
+    icalerror_set_error_state(ICAL_UNIMPLEMENTED_ERROR, ICAL_ERROR_NONFATAL);
+    icalerror_set_error_state(ICAL_UNKNOWN_ERROR, ICAL_ERROR_NONFATAL);
+}
+
+/* ---- building a table -------------------------------------------------------------- */
+
+typedef struct tz_tr {
+    int64_t utc;
+    int off;
+    int from;
+} tz_tr;
+
+typedef struct tr_list {
+    tz_tr *v;
+    size_t n, cap;
+} tr_list;
+
+static int tr_push(tr_list *l, int64_t utc, int off, int from)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        tz_tr *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n].utc = utc;
+    l->v[l->n].off = off;
+    l->v[l->n].from = from;
+    l->n++;
+    return 0;
+}
+
+static int tr_cmp(const void *a, const void *b)
+{
+    const tz_tr *x = a, *y = b;
+    return (x->utc > y->utc) - (x->utc < y->utc);
+}
+
+static int64_t wall_of_icaltime(struct icaltimetype t)
+{
+    cw_civil c = {t.year, t.month, t.day, t.is_date ? 0 : t.hour, t.is_date ? 0 : t.minute,
+                  t.is_date ? 0 : t.second};
+    return cw_wall_from_civil(&c);
+}
+
+/* Onsets of one STANDARD/DAYLIGHT observance. */
+static int expand_observance(icalcomponent *obs, tr_list *l)
+{
+    icalproperty *p = icalcomponent_get_first_property(obs, ICAL_DTSTART_PROPERTY);
+    icalproperty *pf = icalcomponent_get_first_property(obs, ICAL_TZOFFSETFROM_PROPERTY);
+    icalproperty *pt = icalcomponent_get_first_property(obs, ICAL_TZOFFSETTO_PROPERTY);
+    if (!p || !pt)
+        return 0; /* unusable observance: ignored */
+    struct icaltimetype ds = icalproperty_get_dtstart(p);
+    if (icaltime_is_null_time(ds))
+        return 0;
+    int to = icalproperty_get_tzoffsetto(pt);
+    int from = pf ? icalproperty_get_tzoffsetfrom(pf) : to;
+    int64_t w0 = wall_of_icaltime(ds);
+    if (tr_push(l, w0 - from, to, from))
+        return -1;
+    for (icalproperty *rp = icalcomponent_get_first_property(obs, ICAL_RDATE_PROPERTY); rp;
+         rp = icalcomponent_get_next_property(obs, ICAL_RDATE_PROPERTY)) {
+        struct icaldatetimeperiodtype dp = icalproperty_get_rdate(rp);
+        struct icaltimetype t = icaltime_is_null_time(dp.time) ? dp.period.start : dp.time;
+        if (icaltime_is_null_time(t))
+            continue;
+        int64_t w = wall_of_icaltime(t);
+        if (tr_push(l, icaltime_is_utc(t) ? w : w - from, to, from))
+            return -1;
+    }
+    for (icalproperty *rp = icalcomponent_get_first_property(obs, ICAL_RRULE_PROPERTY); rp;
+         rp = icalcomponent_get_next_property(obs, ICAL_RRULE_PROPERTY)) {
+        struct icalrecurrencetype r = icalproperty_get_rrule(rp);
+        if (r.freq == ICAL_NO_RECURRENCE)
+            continue;
+        int has_until = !icaltime_is_null_time(r.until);
+        int64_t until = 0;
+        if (has_until) {
+            until = wall_of_icaltime(r.until);
+            if (!icaltime_is_utc(r.until))
+                until -= from; /* local until: read in the offset before the onset */
+            if (r.until.is_date)
+                until += 86399;
+        }
+        r.until = icaltime_null_time();
+        struct icaltimetype st = ds;
+        st.zone = NULL;
+        st.is_date = 0;
+        icalrecur_iterator *it = icalrecur_iterator_new(r, st);
+        if (!it)
+            continue;
+        int steps = 0;
+        for (;;) {
+            struct icaltimetype t = icalrecur_iterator_next(it);
+            if (icaltime_is_null_time(t) || t.year > TZ_HORIZON_YEAR || ++steps > 20000)
+                break;
+            int64_t u = wall_of_icaltime(t) - from;
+            if (has_until && u > until)
+                break;
+            if (tr_push(l, u, to, from)) {
+                icalrecur_iterator_free(it);
+                return -1;
+            }
+        }
+        icalrecur_iterator_free(it);
+    }
+    return 0;
+}
+
+int cw_tz_from_vtimezone(cw_tz **out, const char *name, icalcomponent *vtz, cw_error *err)
+{
+    *out = NULL;
+    cw_cal_lib_init();
+    tr_list l = {0};
+    icalcompiter ci = icalcomponent_begin_component(vtz, ICAL_ANY_COMPONENT);
+    for (icalcomponent *c; (c = icalcompiter_deref(&ci)) != NULL; icalcompiter_next(&ci)) {
+        icalcomponent_kind k = icalcomponent_isa(c);
+        if (k != ICAL_XSTANDARD_COMPONENT && k != ICAL_XDAYLIGHT_COMPONENT)
+            continue;
+        if (expand_observance(c, &l)) {
+            free(l.v);
+            return cw_fail(err, CW_ENOMEM, "", 0, "out of memory reading time zone '%s'", name);
+        }
+    }
+    if (l.n == 0) {
+        free(l.v);
+        return cw_fail(err, CW_EINVAL, "", 0,
+                       "time zone '%s' has no usable STANDARD or DAYLIGHT part "
+                       "(include a complete VTIMEZONE or use an IANA zone name)", name);
+    }
+    qsort(l.v, l.n, sizeof *l.v, tr_cmp);
+    cw_tz *tz = calloc(1, sizeof *tz);
+    if (!tz) {
+        free(l.v);
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    }
+    tz->name = cw_strdup(name);
+    tz->utc = malloc(l.n * sizeof *tz->utc);
+    tz->off = malloc(l.n * sizeof *tz->off);
+    if (!tz->name || !tz->utc || !tz->off) {
+        free(l.v);
+        cw_tz_free(tz);
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    }
+    tz->off0 = l.v[0].from;
+    size_t n = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        /* Same instant twice (overlapping observances): the later-listed wins. */
+        if (n > 0 && tz->utc[n - 1] == l.v[i].utc) {
+            tz->off[n - 1] = l.v[i].off;
+            continue;
+        }
+        int prev = n ? tz->off[n - 1] : tz->off0;
+        if (l.v[i].off == prev)
+            continue; /* not a change */
+        tz->utc[n] = l.v[i].utc;
+        tz->off[n] = l.v[i].off;
+        n++;
+    }
+    tz->n = n;
+    free(l.v);
+    *out = tz;
+    return 0;
+}
+
+static int is_utc_name(const char *name)
+{
+    static const char *const names[] = {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z", "Zulu",
+                                        "Etc/Universal", "Universal", "Etc/Zulu", "UCT",
+                                        "Etc/UCT", "GMT0", "Etc/GMT0", "Etc/GMT+0",
+                                        "Etc/GMT-0", "Greenwich", "Etc/Greenwich"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int cw_tz_open(cw_tz **out, const char *name, cw_error *err)
+{
+    *out = NULL;
+    cw_cal_lib_init();
+    if (!name || !*name || strlen(name) > 200 || strstr(name, "..") || name[0] == '/')
+        return cw_fail(err, CW_ENOTFOUND, "", 0,
+                       "unknown time zone '%s' (use an IANA name such as Europe/Paris)",
+                       name ? name : "");
+    if (is_utc_name(name)) {
+        cw_tz *tz = calloc(1, sizeof *tz);
+        if (!tz || !(tz->name = cw_strdup(name))) {
+            free(tz);
+            return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        }
+        *out = tz;
+        return 0;
+    }
+    icaltimezone *z = icaltimezone_get_builtin_timezone(name);
+    icalcomponent *c = z ? icaltimezone_get_component(z) : NULL;
+    if (!c)
+        return cw_fail(err, CW_ENOTFOUND, "", 0,
+                       "unknown time zone '%s' (use an IANA name such as Europe/Paris; "
+                       "see /usr/share/zoneinfo)", name);
+    return cw_tz_from_vtimezone(out, name, c, err);
+}
+
+void cw_tz_free(cw_tz *tz)
+{
+    if (!tz)
+        return;
+    free(tz->name);
+    free(tz->utc);
+    free(tz->off);
+    free(tz);
+}
+
+const char *cw_tz_name(const cw_tz *tz)
+{
+    return tz ? tz->name : "UTC";
+}
+
+int cw_tz_offset_at(const cw_tz *tz, int64_t utc)
+{
+    if (!tz || tz->n == 0)
+        return tz ? tz->off0 : 0;
+    if (utc < tz->utc[0])
+        return tz->off0;
+    size_t lo = 0, hi = tz->n; /* last i with utc[i] <= utc */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tz->utc[mid] <= utc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return tz->off[lo];
+}
+
+int64_t cw_tz_utc_to_wall(const cw_tz *tz, int64_t utc)
+{
+    return utc + cw_tz_offset_at(tz, utc);
+}
+
+void cw_tz_to_local(const cw_tz *tz, int64_t utc, cw_civil *out, int *offset_out)
+{
+    int off = cw_tz_offset_at(tz, utc);
+    cw_civil_from_wall(utc + off, out);
+    if (offset_out)
+        *offset_out = off;
+}
+
+int64_t cw_tz_wall_to_utc(const cw_tz *tz, int64_t wall)
+{
+    if (!tz || tz->n == 0)
+        return wall - (tz ? tz->off0 : 0);
+    /* Offsets a day before and after: with at most one change in between, the valid
+     * readings of `wall` are among wall - before and wall - after. */
+    int before = cw_tz_offset_at(tz, wall - 86400 - 14 * 3600);
+    int after = cw_tz_offset_at(tz, wall + 86400 + 14 * 3600);
+    int64_t ua = wall - before, ub = wall - after;
+    int va = cw_tz_offset_at(tz, ua) == before;
+    int vb = cw_tz_offset_at(tz, ub) == after;
+    if (va && vb)
+        return ua < ub ? ua : ub; /* overlap: the first occurrence */
+    if (va)
+        return ua;
+    if (vb)
+        return ub;
+    /* Gap: read with the offset before the gap, which lands after it by its length. */
+    return ua;
+}
+
+int64_t cw_tz_to_utc(const cw_tz *tz, const cw_civil *local)
+{
+    return cw_tz_wall_to_utc(tz, cw_wall_from_civil(local));
+}
+
+/* ---- Windows zone names ------------------------------------------------------------ */
+
+typedef struct win_zone {
+    const char *windows, *iana;
+} win_zone;
+
+static const win_zone win_zones[] = {
+#include "windows_zones.inc"
+};
+
+const char *cw_tz_windows_to_iana(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof win_zones / sizeof win_zones[0]; i++)
+        if (strcasecmp(win_zones[i].windows, name) == 0)
+            return win_zones[i].iana;
+    return NULL;
+}
+
+void cw_cal_cleanup(void)
+{
+    icaltimezone_free_builtin_timezones();
+    icalmemory_free_ring();
+}
