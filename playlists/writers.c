@@ -303,12 +303,16 @@ void cw_pl_write_guide_html(const cw_pl_view *v, cw_buf *out)
     if (total > 0) {
         int64_t start_ms = (int64_t)p->window_start_utc * 1000;
         int64_t total_ms = total * 1000 / p->rate;
-        /* the local offset at the start gives the first full hour; DST days keep marks at
-         * real elapsed time, labelled from the items' local clock where one starts */
+        /* marks at real elapsed hours from the first full local hour, labelled with the
+         * local hour (on a DST day a label repeats or is skipped, as the clock does) */
         int64_t first = ((start_ms / 1000 + p->start_offset + 3599) / 3600) * 3600 - p->start_offset;
         for (int64_t t = first * 1000; t <= start_ms + total_ms; t += 3600000) {
             double pos = 100.0 * (double)(t - start_ms) / (double)total_ms;
-            int64_t local = t / 1000 + (t - start_ms < total_ms / 2 ? p->start_offset : p->end_offset);
+            int off = p->start_offset;
+            for (size_t c = 0; c < p->n_tz_changes; c++)
+                if (p->tz_changes[c].utc * 1000 <= t)
+                    off = p->tz_changes[c].offset;
+            int64_t local = t / 1000 + off;
             int hour = (int)(((local % 86400) + 86400) % 86400 / 3600);
             cw_buf_printf(out, "<span style=\"left:%.3f%%\">%02d</span>\n", pos, hour);
         }
