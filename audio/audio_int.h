@@ -91,7 +91,25 @@ void cw_limiter_process(cw_limiter *l, const float *in, size_t n, float *out, si
 void cw_limiter_drain(cw_limiter *l, float *out, size_t *nout);
 double cw_limiter_min_gain(const cw_limiter *l); /* lowest g applied (1 = never limited) */
 
-/* ---- loudness (measure.c) ---------------------------------------------------------- */
+/* ---- pass 1 of ingest (ingest.c) --------------------------------------------------- */
+
+/* What one decode of a source tells: integrated loudness of the source mixed to `outch`
+ * channels (libebur128, mono as dual mono), true peak of the source channels, clipping,
+ * the first and last sound above `silence_db` (10 ms windows), the longest inner pause.
+ * Refuses damaged files and NaN/Inf samples (see cw_src_*). */
+typedef struct cw_analysis {
+    int rate, channels;
+    int64_t frames;
+    double lufs, tp_db, clipped_pct;
+    int64_t first_sound, sound_end; /* source frames; first_sound -1 when none */
+    double longest_pause, longest_pause_at; /* seconds */
+    char date[11];
+    char format[16];
+} cw_analysis;
+int cw_analyse(const char *path, int outch, double silence_db, cw_analysis *out,
+               cw_error *err);
+
+/* ---- loudness (ingest.c) ---------------------------------------------------------- */
 
 double cw_db_to_lin(double db);
 double cw_lin_to_db(double lin); /* -inf for 0 */

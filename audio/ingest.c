@@ -51,16 +51,6 @@ double cw_lin_to_db(double lin)
 
 /* ---- pass 1: measure --------------------------------------------------------------- */
 
-typedef struct analysis {
-    int rate, channels;
-    int64_t frames;
-    double lufs, lra, tp_db, clipped_pct;
-    int64_t first_sound, sound_end; /* source frames; first_sound -1 when none */
-    double longest_pause, longest_pause_at; /* seconds */
-    char date[11];
-    char format[16];
-} analysis;
-
 typedef struct progress {
     cw_progress_fn fn;
     void *user;
@@ -76,7 +66,7 @@ static void report(progress *p, int64_t done)
     }
 }
 
-static int analyse(const char *path, int outch, double silence_db, analysis *a, progress *pg,
+static int analyse(const char *path, int outch, double silence_db, cw_analysis *a, progress *pg,
                    cw_error *err)
 {
     memset(a, 0, sizeof *a);
@@ -93,8 +83,8 @@ static int analyse(const char *path, int outch, double silence_db, analysis *a, 
     const size_t ic = (size_t)a->channels, oc = (size_t)outch;
     float *in = malloc(B * ic * sizeof(float));
     float *mix = malloc(B * oc * sizeof(float));
-    ebur128_state *eb = ebur128_init((unsigned)outch, (unsigned long)a->rate,
-                                     EBUR128_MODE_I | EBUR128_MODE_LRA);
+    /* integrated loudness only: the range is measured on the result */
+    ebur128_state *eb = ebur128_init((unsigned)outch, (unsigned long)a->rate, EBUR128_MODE_I);
     cw_truepeak *tp = NULL;
     if (!in || !mix || !eb || cw_truepeak_new(&tp, a->channels)) {
         rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
@@ -118,30 +108,51 @@ static int analyse(const char *path, int outch, double silence_db, analysis *a, 
             goto done;
         if (got == 0)
             break;
+        /* one cheap pass: the block's largest magnitude (NaN/Inf make the sum non-finite) */
+        float bmax = 0.0f, bsum = 0.0f;
         for (size_t i = 0; i < got * ic; i++) {
-            float v = in[i];
-            if (!isfinite(v)) {
-                char at[32];
-                cw_fmt_duration((double)(a->frames + (int64_t)(i / ic)) / a->rate, at);
-                rc = cw_fail(err, CW_EINVAL, path, 0, "the recording contains invalid samples "
-                             "(not-a-number or infinite) at %s: the file is corrupt (export it "
-                             "again from the editing program)", at);
-                goto done;
-            }
-            size_t c = i % ic;
-            int cl = fabsf(v) >= CLIP_LEVEL;
-            if (cl && prev_clip[c])
-                clipped++;
-            prev_clip[c] = cl;
+            float v = fabsf(in[i]);
+            bsum += v;
+            bmax = v > bmax ? v : bmax;
+        }
+        if (!isfinite(bsum)) {
+            size_t i = 0;
+            while (i < got * ic && isfinite(in[i]))
+                i++;
+            char at[32];
+            cw_fmt_duration((double)(a->frames + (int64_t)(i / ic)) / a->rate, at);
+            rc = cw_fail(err, CW_EINVAL, path, 0, "the recording contains invalid samples "
+                         "(not-a-number or infinite) at %s: the file is corrupt (export it "
+                         "again from the editing program)", at);
+            goto done;
+        }
+        if (bmax >= CLIP_LEVEL) {
+            for (size_t i = 0; i < got; i++)
+                for (size_t c = 0; c < ic; c++) {
+                    int cl = fabsf(in[i * ic + c]) >= CLIP_LEVEL;
+                    if (cl && prev_clip[c])
+                        clipped++;
+                    prev_clip[c] = cl;
+                }
+        } else {
+            memset(prev_clip, 0, sizeof prev_clip);
         }
         cw_truepeak_add(tp, in, got);
         cw_mix(in, a->channels, mix, outch, got);
         ebur128_add_frames_float(eb, mix, got);
         /* silence: mean square over SILENCE_WINDOW windows of the mixed signal */
-        for (size_t i = 0; i < got; i++) {
-            for (size_t c = 0; c < oc; c++)
-                wsum += (double)mix[i * oc + c] * mix[i * oc + c];
-            if (++wfill == win) {
+        for (size_t i = 0; i < got;) {
+            /* sum up to the end of the current window in one tight loop */
+            size_t take = (size_t)(win - wfill);
+            if (take > got - i)
+                take = got - i;
+            float part = 0.0f;
+            for (size_t q = i * oc; q < (i + take) * oc; q++)
+                part += mix[q] * mix[q];
+            wsum += part;
+            wfill += (int64_t)take;
+            i += take;
+            if (wfill == win) {
                 if (wsum > thr2) {
                     if (a->first_sound < 0)
                         a->first_sound = wstart;
@@ -179,9 +190,7 @@ static int analyse(const char *path, int outch, double silence_db, analysis *a, 
     if (rc)
         goto done;
     a->lufs = -HUGE_VAL;
-    a->lra = 0.0;
     ebur128_loudness_global(eb, &a->lufs);
-    ebur128_loudness_range(eb, &a->lra);
     a->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
     a->clipped_pct = a->frames > 0 ? 100.0 * (double)clipped / ((double)a->frames * ic) : 0.0;
 done:
@@ -192,6 +201,13 @@ done:
     free(mix);
     cw_src_close(s);
     return rc;
+}
+
+int cw_analyse(const char *path, int outch, double silence_db, cw_analysis *out,
+               cw_error *err)
+{
+    progress pg = {NULL, NULL, 0, 0, 0};
+    return analyse(path, outch, silence_db, out, &pg, err);
 }
 
 /* ---- pass 2: process and encode ---------------------------------------------------- */
@@ -643,7 +659,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
 
     /* --- pass 1 --- */
     progress pg = {progress_fn, progress_user, 0.0, 0.25, 0};
-    analysis a;
+    cw_analysis a;
     rc = analyse(src_path, st->channels, st->silence_threshold, &a, &pg, err);
     if (rc)
         return rc;
