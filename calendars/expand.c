@@ -267,9 +267,151 @@ static int sub_period(subdaily *g, int64_t k, int64_t *jump)
     return n > 0;
 }
 
+/* Own generator for YEARLY with BYWEEKNO (libical 3.0.16 misses weeks, e.g. week 52 of
+ * 2027). Weeks start on WKST; week 1 is the first with at least 4 days in the year. */
+typedef struct weekno {
+    struct icalrecurrencetype r;
+    int64_t dtstart;
+    int year;
+    int64_t *cand;
+    size_t n_cand, i_cand, cap;
+    long emitted;
+    int hours[24], n_hours, mins[60], n_mins, secs[61], n_secs;
+} weekno;
+
+static int64_t week1_start(int year, int wkst_mon0)
+{
+    int64_t jan1 = cw_days_from_civil(year, 1, 1);
+    int wd = (int)(((jan1 + 3) % 7 + 7) % 7); /* Monday = 0 */
+    int delta = ((wd - wkst_mon0) % 7 + 7) % 7;
+    return delta <= 3 ? jan1 - delta : jan1 + (7 - delta);
+}
+
+static int lib_wd_to_mon0(int lib)
+{
+    return lib == ICAL_SUNDAY_WEEKDAY ? 6 : lib - 2;
+}
+
+static void weekno_init(weekno *g, const struct icalrecurrencetype *r, int64_t dtstart)
+{
+    memset(g, 0, sizeof *g);
+    g->r = *r;
+    g->dtstart = dtstart;
+    cw_civil c;
+    cw_civil_from_wall(dtstart, &c);
+    g->year = c.year;
+    int n;
+    if ((n = arr_len(r->by_hour, ICAL_BY_HOUR_SIZE)) > 0) {
+        for (int i = 0; i < n; i++)
+            if (r->by_hour[i] >= 0 && r->by_hour[i] < 24)
+                g->hours[g->n_hours++] = r->by_hour[i];
+    } else
+        g->hours[g->n_hours++] = c.hour;
+    if ((n = arr_len(r->by_minute, ICAL_BY_MINUTE_SIZE)) > 0) {
+        for (int i = 0; i < n; i++)
+            if (r->by_minute[i] >= 0 && r->by_minute[i] < 60)
+                g->mins[g->n_mins++] = r->by_minute[i];
+    } else
+        g->mins[g->n_mins++] = c.minute;
+    if ((n = arr_len(r->by_second, ICAL_BY_SECOND_SIZE)) > 0) {
+        for (int i = 0; i < n; i++)
+            if (r->by_second[i] >= 0 && r->by_second[i] <= 60)
+                g->secs[g->n_secs++] = r->by_second[i] > 59 ? 59 : r->by_second[i];
+    } else
+        g->secs[g->n_secs++] = c.second;
+}
+
+static int cmp64(const void *a, const void *b);
+
+/* Candidates of g->year; returns -1 on OOM. */
+static int weekno_year(weekno *g, int is_date)
+{
+    const struct icalrecurrencetype *r = &g->r;
+    int wkst = lib_wd_to_mon0(r->week_start == ICAL_NO_WEEKDAY ? ICAL_MONDAY_WEEKDAY
+                                                                : (int)r->week_start);
+    int64_t w1 = week1_start(g->year, wkst);
+    int nweeks = (int)((week1_start(g->year + 1, wkst) - w1) / 7);
+    g->n_cand = g->i_cand = 0;
+    int nw = arr_len(r->by_week_no, ICAL_BY_WEEKNO_SIZE);
+    int nd = arr_len(r->by_day, ICAL_BY_DAY_SIZE);
+    int nm = arr_len(r->by_month, ICAL_BY_MONTH_SIZE);
+    int nmd = arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE);
+    for (int i = 0; i < nw; i++) {
+        int wn = r->by_week_no[i];
+        if (wn < 0)
+            wn = nweeks + wn + 1;
+        if (wn < 1 || wn > nweeks)
+            continue;
+        for (int d = 0; d < 7; d++) {
+            int64_t day = w1 + (int64_t)(wn - 1) * 7 + d;
+            int mon0 = (int)(((day + 3) % 7 + 7) % 7);
+            if (nd) {
+                int ok = 0;
+                for (int j = 0; j < nd; j++)
+                    if (lib_wd_to_mon0((int)icalrecurrencetype_day_day_of_week(r->by_day[j])) == mon0)
+                        ok = 1;
+                if (!ok)
+                    continue;
+            }
+            int y, m, dd;
+            cw_civil_from_days(day, &y, &m, &dd);
+            if (nm && !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m))
+                continue;
+            if (nmd && !in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, dd))
+                continue;
+            for (int a = 0; a < (is_date ? 1 : g->n_hours); a++)
+                for (int b = 0; b < (is_date ? 1 : g->n_mins); b++)
+                    for (int c = 0; c < (is_date ? 1 : g->n_secs); c++) {
+                        if (g->n_cand == g->cap) {
+                            size_t ncap = g->cap ? g->cap * 2 : 64;
+                            int64_t *nv = realloc(g->cand, ncap * sizeof *nv);
+                            if (!nv)
+                                return -1;
+                            g->cand = nv;
+                            g->cap = ncap;
+                        }
+                        g->cand[g->n_cand++] =
+                            day * 86400 + (is_date ? 0
+                                                   : g->hours[a] * 3600 + g->mins[b] * 60 + g->secs[c]);
+                    }
+        }
+    }
+    if (g->n_cand > 1)
+        qsort(g->cand, g->n_cand, sizeof *g->cand, cmp64);
+    size_t n = 0;
+    for (size_t i = 0; i < g->n_cand; i++)
+        if (n == 0 || g->cand[n - 1] != g->cand[i])
+            g->cand[n++] = g->cand[i];
+    g->n_cand = n;
+    int nsp = arr_len(r->by_set_pos, ICAL_BY_SETPOS_SIZE);
+    if (nsp) {
+        size_t k = 0;
+        for (size_t i = 0; i < g->n_cand; i++) {
+            int ok = 0;
+            for (int j = 0; j < nsp; j++) {
+                int sp = r->by_set_pos[j];
+                if ((sp > 0 && (size_t)(sp - 1) == i) ||
+                    (sp < 0 && (int64_t)g->n_cand + sp == (int64_t)i))
+                    ok = 1;
+            }
+            if (ok)
+                g->cand[k++] = g->cand[i];
+        }
+        g->n_cand = k;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < g->n_cand; i++)
+        if (g->cand[i] >= g->dtstart)
+            g->cand[k++] = g->cand[i];
+    g->n_cand = k;
+    return 0;
+}
+
 typedef struct gen {
     int own;
     subdaily sub;
+    int own_weekno;
+    weekno wk;
     icalrecur_iterator *it;
     int is_date;
     int done;
@@ -357,6 +499,22 @@ static gen *gen_new(const cal_comp *m, const cal_rrule *rr, int64_t target)
         }
         return g;
     }
+    if (r->freq == ICAL_YEARLY_RECURRENCE && arr_len(r->by_week_no, ICAL_BY_WEEKNO_SIZE)) {
+        g->own_weekno = 1;
+        weekno_init(&g->wk, r, dt);
+        g->wk.n_cand = 0;
+        if (r->count == 0 && target > dt) {
+            cw_civil tc;
+            cw_civil_from_wall(target, &tc);
+            int64_t iv = r->interval > 0 ? r->interval : 1;
+            int64_t k = cw_floor_div(tc.year - g->wk.year, iv) - 1;
+            if (k > 0)
+                g->wk.year += (int)(k * iv);
+        }
+        g->wk.i_cand = 0;
+        g->wk.year -= (int)(r->interval > 0 ? r->interval : 1); /* gen_next advances first */
+        return g;
+    }
     int64_t start = dt;
     if (r->count == 0 && target > dt)
         start = shifted_start(r, dt, target);
@@ -377,6 +535,7 @@ static void gen_free(gen *g)
         return;
     if (g->it)
         icalrecur_iterator_free(g->it);
+    free(g->wk.cand);
     free(g);
 }
 
@@ -413,6 +572,31 @@ static int gen_next(gen *g, int64_t *out)
             }
             int ok = sub_period(s, k, &jump);
             s->k = ok ? k + 1 : jump;
+        }
+    }
+    if (g->own_weekno) {
+        weekno *w = &g->wk;
+        for (;;) {
+            if (w->i_cand < w->n_cand) {
+                if (w->r.count && w->emitted >= w->r.count) {
+                    g->done = 1;
+                    return 0;
+                }
+                *out = w->cand[w->i_cand++];
+                w->emitted++;
+                g->steps++;
+                return 1;
+            }
+            w->year += w->r.interval > 0 ? w->r.interval : 1;
+            g->steps++;
+            if (w->year > CAL_MAX_YEAR) {
+                g->done = 1;
+                return 0;
+            }
+            if (weekno_year(w, g->is_date)) {
+                g->done = 1;
+                return 0;
+            }
         }
     }
     struct icaltimetype t = icalrecur_iterator_next(g->it);
@@ -617,8 +801,6 @@ static int64_t comp_end(const cw_calset *set, const cal_comp *k, int64_t w, int6
     if (k->has_dtend) {
         /* DTEND: the same exact duration for every instance (RFC 5545 §3.8.5.3) */
         int64_t ds = cal_time_utc(set, &k->dtstart), de = cal_time_utc(set, &k->dtend);
-        if (k->dtstart.kind == CT_FLOAT && k->dtend.kind == CT_FLOAT)
-            ds = k->dtstart.wall, de = k->dtend.wall;
         return s + (de - ds);
     }
     if (k->has_duration) {
@@ -691,12 +873,13 @@ static int rule_window(const cw_calset *set, const cal_comp *m, cal_rrule *rr, i
             int got = gen_next(g, &w);
             b->steps += g->steps - before;
             if (!got || !until_ok(set, m, rr, w)) {
-                if (g->done || got) {
+                int done = g->done; /* read before gen_free: g is gone after it */
+                if (done || got) {
                     rr->exhausted = 1;
                     gen_free(g);
                     rr->iter = NULL;
                 }
-                if (!got && !g->done)
+                if (!got && !done)
                     return CW_ELIMIT;
                 break;
             }
