@@ -794,6 +794,20 @@ static void lic_errors(load_ctx *c, icalcomponent *ev, int a, int b, int *fatal)
             if (!(q[0] == '\\' && (q[1] == ';' || q[1] == ',')))
                 raw[ri++] = *q;
         raw[ri] = 0;
+        if (strncmp(msg, "No value for ", 13) == 0 && strstr(msg, " property")) {
+            /* An empty value (Google writes "LOCATION:"): harmless unless crucial. */
+            snprintf(prop, sizeof prop, "%.*s", (int)(strstr(msg, " property") - (msg + 13)),
+                     msg + 13);
+            static const char *const need[] = {"DTSTART", "DTEND", "DURATION", "RRULE",
+                                               "RDATE", "EXDATE", "RECURRENCE-ID"};
+            for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+                if (strcasecmp(prop, need[i]) == 0) {
+                    diag(c, CW_DIAG_ERROR, prop_line(c, a, b, prop, 0),
+                         "%s has no value (give it one or remove the line)", prop);
+                    *fatal = 1;
+                }
+            continue;
+        }
         if (strncmp(msg, "Parse error in property name: ", 30) == 0) {
             int line = prop_line(c, a, b, msg + 30, 0);
             diag(c, CW_DIAG_WARNING, line, "unknown property '%s' (it was ignored)",
