@@ -95,6 +95,38 @@ static void mpg_init(void)
     mpg123_init();
 }
 
+/* Does the first MPEG frame carry a Xing/Info or VBRI header (a frame count)? libmpg123
+ * reports its pre-scan length as accurate either way, so look ourselves. */
+static int mp3_has_length_header(const char *path)
+{
+    unsigned char b[16384];
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return 0;
+    size_t n = fread(b, 1, sizeof b, fp);
+    size_t off = 0;
+    if (n >= 10 && memcmp(b, "ID3", 3) == 0) {
+        size_t tag = ((size_t)(b[6] & 0x7f) << 21) | ((size_t)(b[7] & 0x7f) << 14) |
+                     ((size_t)(b[8] & 0x7f) << 7) | (size_t)(b[9] & 0x7f);
+        off = 10 + tag + ((b[5] & 0x10) ? 10 : 0);
+        if (off + 4 > n) {
+            if (fseek(fp, (long)off, SEEK_SET) != 0) {
+                fclose(fp);
+                return 0;
+            }
+            n = fread(b, 1, sizeof b, fp);
+            off = 0;
+        }
+    }
+    fclose(fp);
+    while (off + 1 < n && !(b[off] == 0xff && (b[off + 1] & 0xe0) == 0xe0))
+        off++;
+    for (size_t i = off + 4; i + 4 <= n && i < off + 200; i++)
+        if (!memcmp(b + i, "Xing", 4) || !memcmp(b + i, "Info", 4) || !memcmp(b + i, "VBRI", 4))
+            return 1;
+    return 0;
+}
+
 static int open_mp3(cw_src *s, cw_error *err)
 {
     pthread_once(&mpg_once, mpg_init);
@@ -109,9 +141,7 @@ static int open_mp3(cw_src *s, cw_error *err)
                        "(it may be damaged; export it again)", mpg123_strerror(s->mh));
     /* A Xing/Info header with a frame count makes the length exact before scanning: keep it
      * so a file cut short is noticed. */
-    long accurate = 0;
-    mpg123_getstate(s->mh, MPG123_ACCURATE, &accurate, NULL);
-    off_t promised = accurate ? mpg123_length(s->mh) : -1;
+    off_t promised = mp3_has_length_header(s->path) ? mpg123_length(s->mh) : -1;
     if (mpg123_scan(s->mh) != MPG123_OK)
         return cw_fail(err, CW_EINVAL, s->path, 0, "cannot read this mp3 file: %s "
                        "(it may be damaged; export it again)", mpg123_strerror(s->mh));
@@ -197,9 +227,16 @@ int cw_src_open(cw_src **out, const char *path, cw_error *err)
     int rc = 0;
     SF_INFO info;
     memset(&info, 0, sizeof info);
-    s->sf = s->path ? sf_open(path, SFM_READ, &info) : NULL;
+    /* MP3 goes straight to libmpg123: libsndfile's own MP3 reader truncates VBR files and
+     * lets libmpg123 print warnings on stderr */
+    int mp3 = (nhead >= 3 && memcmp(head, "ID3", 3) == 0) ||
+              (nhead >= 2 && head[0] == 0xff && (head[1] & 0xe0) == 0xe0 &&
+               (head[1] & 0x06) != 0);
+    s->sf = s->path && !mp3 ? sf_open(path, SFM_READ, &info) : NULL;
     if (!s->path) {
         rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
+    } else if (mp3) {
+        rc = open_mp3(s, err);
     } else if (!s->sf) {
         const char *why = sf_strerror(NULL);
         if (strstr(why, "not recognised") || strstr(why, "unknown format"))
@@ -298,8 +335,9 @@ int cw_src_read(cw_src *s, float *buf, size_t frames, size_t *got, cw_error *err
     if (n < 0)
         n = 0;
     if (sf_error(s->sf) != SF_ERR_NO_ERROR)
-        return cw_fail(err, CW_EINVAL, s->path, 0, "the recording is damaged: %s (send it "
-                       "again)", sf_strerror(s->sf));
+        return cw_fail(err, CW_EINVAL, s->path, 0, "the %s file is incomplete or damaged "
+                       "(decoder says: %s) (copy it again from the recorder or phone)",
+                       s->format, sf_strerror(s->sf));
     *got = (size_t)n;
     s->decoded += n;
     return 0;
@@ -335,8 +373,9 @@ int cw_src_check_end(cw_src *s, cw_error *err)
             int n = le ? (int)(le - ls) : (int)strlen(ls);
             if (n > 120)
                 n = 120;
-            return cw_fail(err, CW_EINVAL, s->path, 0, "the %s file is damaged (decoder says: "
-                           "%.*s) (copy it again from the recorder or phone)", s->format, n, ls);
+            return cw_fail(err, CW_EINVAL, s->path, 0, "the %s file is incomplete or damaged: "
+                           "its header does not match its contents (decoder says: %.*s) (copy "
+                           "it again from the recorder or phone)", s->format, n, ls);
         }
     } else if (s->mh) {
         if (s->claimed > 0 && s->decoded + 1152 < s->claimed) {
