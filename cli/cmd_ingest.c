@@ -363,7 +363,10 @@ static void run_job(ctx *c, job *j)
                             .language = j->language, .description = j->description,
                             .valid_from = j->valid_from, .valid_until = j->valid_until,
                             .episode = j->episode, .kind = j->kind, .date = j->date};
-        if (m.kind == CW_KIND_LESSON && (!m.series || !m.series[0] || m.episode <= 0)) {
+        /* an unlabelled inbox file is taken for a lesson: never put it on air as filler */
+        int unlabelled = c->inbox && m.kind == CW_KIND_NONE && (!m.series || !m.series[0]);
+        if (unlabelled ||
+            (m.kind == CW_KIND_LESSON && (!m.series || !m.series[0] || m.episode <= 0))) {
             j->code = cw_fail(&j->err, CW_EINVAL, "", 0, "no series and episode for this "
                               "lesson: add a note %s.txt with 'Series: maths-5' and 'Episode: 3' "
                               "lines, or name the file like maths-5_003_fractions.wav", j->name);
@@ -535,7 +538,9 @@ static void recover_claims(const char *inbox)
         if (strncmp(de->d_name, ".processing-", 12) != 0)
             continue;
         long pid = strtol(de->d_name + 12, NULL, 10);
-        if (pid <= 0 || pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+        if (pid == (long)getpid())
+            continue; /* our own claims */
+        if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
             char *cd = cw_path_join(inbox, de->d_name);
             DIR *e = cd ? opendir(cd) : NULL;
             struct dirent *f;
