@@ -813,21 +813,23 @@ static int64_t comp_end(const cw_calset *set, const cal_comp *k, int64_t w, int6
     return s;
 }
 
-static int64_t max_span(const cal_comp *k)
+/* An upper bound of an instance's length (exact seconds), for the search window. */
+static int64_t max_span(const cw_calset *set, const cal_comp *k)
 {
+    const int64_t slack = 3 * 3600; /* DST changes on nominal days */
     if (k->dtstart.kind == CT_DATE) {
         int64_t days = 1;
         if (k->has_dtend)
             days = cw_floor_div(k->dtend.wall, 86400) - cw_floor_div(k->dtstart.wall, 86400);
         else if (k->has_duration)
             days = k->dur_days + k->dur_secs / 86400;
-        return days * 86400 + 2 * 86400;
+        return days * 86400 + slack;
     }
     if (k->has_dtend)
-        return (k->dtend.wall - k->dtstart.wall) + 2 * 86400; /* zones differ by < 2 days */
+        return cal_time_utc(set, &k->dtend) - cal_time_utc(set, &k->dtstart) + slack;
     if (k->has_duration)
-        return (int64_t)k->dur_days * 86400 + k->dur_secs + 2 * 86400;
-    return 2 * 86400;
+        return (int64_t)k->dur_days * 86400 + k->dur_secs + slack;
+    return slack;
 }
 
 static int make_master_inst(const cw_calset *set, const cal_comp *m, int64_t w, inst *x)
@@ -988,8 +990,13 @@ static int master_instances(const cw_calset *set, const cal_comp *m, int64_t ulo
                             inst_list *out, budget *b)
 {
     int rc = 0;
-    int64_t wlo = cal_frame_utc_to_wall(set, &m->dtstart, ulo) - 2 * 86400;
-    int64_t whi = cal_frame_utc_to_wall(set, &m->dtstart, uhi) + 2 * 86400;
+    /* wall times are exact conversions of the bounds; 3 h covers any DST shift */
+    int64_t wlo = cal_frame_utc_to_wall(set, &m->dtstart, ulo) - 3 * 3600;
+    int64_t whi = cal_frame_utc_to_wall(set, &m->dtstart, uhi) + 3 * 3600;
+    if (m->dtstart.kind == CT_DATE) {
+        wlo -= 86400;
+        whi += 86400;
+    }
     int rules = m->n_rrules > 0 && !m->until_before_start;
     inst x;
     if (!rules) {
@@ -1157,14 +1164,14 @@ static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from,
     cw_occurrence o;
     if (m) {
         int single = m->n_rrules == 0 && m->n_rdates == 0;
-        int64_t span = max_span(m);
+        int64_t span = max_span(set, m);
         for (size_t i = 0; i < m->n_rdates; i++)
             if (m->rdates[i].is_period) {
                 int64_t ps = m->rdates[i].has_dur
                                  ? (int64_t)m->rdates[i].dur_days * 86400 + m->rdates[i].dur_secs
                                  : m->rdates[i].end.wall - m->rdates[i].t.wall;
-                if (ps + 2 * 86400 > span)
-                    span = ps + 2 * 86400;
+                if (ps + 86400 > span)
+                    span = ps + 86400;
             }
         inst_list l = {0};
         b->comp = m;

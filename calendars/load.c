@@ -1473,6 +1473,7 @@ int cw_calset_add_data(cw_calset *set, const char *data, size_t len, const char 
     c.set = set;
     c.source = label ? label : "";
     c.diags = diags;
+    size_t first_diag = diags ? diags->n : 0;
     int rc = 0;
     icalcomponent *root = NULL;
     icalcomponent **evs = NULL, **cals = NULL;
@@ -1595,6 +1596,18 @@ refused:
                      "'chalkwave calendar check' and fix them)", c.errors,
                      c.errors == 1 ? "" : "s");
 done:
+    if (diags && diags->n > first_diag + 1) {
+        /* in line order (stable: insertion sort of this file's diagnostics) */
+        for (size_t i = first_diag + 1; i < diags->n; i++) {
+            cw_diag x = diags->v[i];
+            size_t j = i;
+            while (j > first_diag && diags->v[j - 1].line > x.line) {
+                diags->v[j] = diags->v[j - 1];
+                j--;
+            }
+            diags->v[j] = x;
+        }
+    }
     if (root)
         icalcomponent_free(root);
     free(evs);
