@@ -2,6 +2,8 @@
  * own, or libical's copy of the system zoneinfo), and exact conversions both ways.
  * Guarantees: UTC -> local is a binary search; local -> UTC follows RFC 5545 §3.3.5 (a time
  * in a gap uses the offset before the gap; an ambiguous time is the first occurrence). */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -230,11 +232,268 @@ static int is_utc_name(const char *name)
     return 0;
 }
 
+/* ---- system zones: TZif files ------------------------------------------------------ */
+/* libical's VTIMEZONE copies of the system zones approximate history with made-up rules
+ * (e.g. America/Sao_Paulo 2014), so system zones are read from the TZif files directly:
+ * explicit transitions, then the POSIX TZ footer for the years after them. */
+
+static int64_t be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    if (n == 4)
+        return (int32_t)(uint32_t)v;
+    return (int64_t)v;
+}
+
+typedef struct posix_rule {
+    int kind;       /* 'M' month.week.day, 'J' julian 1..365 no leap, 'N' 0..365 */
+    int m, w, d, n;
+    int time;       /* seconds after local midnight (may be negative or > 24 h) */
+} posix_rule;
+
+typedef struct posix_tz {
+    int std_off, dst_off; /* east of UTC */
+    int has_dst;
+    posix_rule start, end;
+} posix_tz;
+
+static const char *p_name(const char *s)
+{
+    if (*s == '<') {
+        const char *e = strchr(s, '>');
+        return e ? e + 1 : NULL;
+    }
+    const char *b = s;
+    while ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))
+        s++;
+    return s - b >= 3 ? s : NULL;
+}
+
+static const char *p_hms(const char *s, int *out)
+{
+    int sign = 1;
+    if (*s == '+' || *s == '-')
+        sign = *s++ == '-' ? -1 : 1;
+    if (*s < '0' || *s > '9')
+        return NULL;
+    int h = 0, m = 0, sec = 0;
+    while (*s >= '0' && *s <= '9')
+        h = h * 10 + (*s++ - '0');
+    if (*s == ':') {
+        s++;
+        while (*s >= '0' && *s <= '9')
+            m = m * 10 + (*s++ - '0');
+        if (*s == ':') {
+            s++;
+            while (*s >= '0' && *s <= '9')
+                sec = sec * 10 + (*s++ - '0');
+        }
+    }
+    if (h > 167 || m > 59 || sec > 59)
+        return NULL;
+    *out = sign * (h * 3600 + m * 60 + sec);
+    return s;
+}
+
+static const char *p_rule(const char *s, posix_rule *r)
+{
+    memset(r, 0, sizeof *r);
+    r->time = 7200;
+    if (*s == 'M') {
+        r->kind = 'M';
+        s++;
+        r->m = (int)strtol(s, (char **)&s, 10);
+        if (*s++ != '.')
+            return NULL;
+        r->w = (int)strtol(s, (char **)&s, 10);
+        if (*s++ != '.')
+            return NULL;
+        r->d = (int)strtol(s, (char **)&s, 10);
+        if (r->m < 1 || r->m > 12 || r->w < 1 || r->w > 5 || r->d < 0 || r->d > 6)
+            return NULL;
+    } else if (*s == 'J') {
+        r->kind = 'J';
+        s++;
+        r->n = (int)strtol(s, (char **)&s, 10);
+    } else if (*s >= '0' && *s <= '9') {
+        r->kind = 'N';
+        r->n = (int)strtol(s, (char **)&s, 10);
+    } else
+        return NULL;
+    if (*s == '/') {
+        s = p_hms(s + 1, &r->time);
+        if (!s)
+            return NULL;
+    }
+    return s;
+}
+
+static int parse_posix(const char *s, posix_tz *tz)
+{
+    memset(tz, 0, sizeof *tz);
+    int off;
+    if (!(s = p_name(s)) || !(s = p_hms(s, &off)))
+        return -1;
+    tz->std_off = -off;
+    if (!*s)
+        return 0;
+    if (!(s = p_name(s)))
+        return -1;
+    tz->has_dst = 1;
+    tz->dst_off = tz->std_off + 3600;
+    if (*s && *s != ',') {
+        if (!(s = p_hms(s, &off)))
+            return -1;
+        tz->dst_off = -off;
+    }
+    if (*s != ',')
+        return -1; /* no rule: not supported, treat as fixed */
+    if (!(s = p_rule(s + 1, &tz->start)) || *s != ',' || !(s = p_rule(s + 1, &tz->end)))
+        return -1;
+    return 0;
+}
+
+/* Local day (days since 1970) of a rule in `year`. */
+static int64_t rule_day(const posix_rule *r, int year)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    int64_t jan1 = cw_days_from_civil(year, 1, 1);
+    if (r->kind == 'J')
+        return jan1 + r->n - 1 + (leap && r->n >= 60);
+    if (r->kind == 'N')
+        return jan1 + r->n;
+    int64_t first = cw_days_from_civil(year, r->m, 1);
+    int wd = (int)(((first + 4) % 7 + 7) % 7); /* Sunday = 0 */
+    int64_t day = first + ((r->d - wd + 7) % 7) + (int64_t)(r->w - 1) * 7;
+    int dim = mdays[r->m - 1] + (r->m == 2 && leap);
+    while (day >= first + dim)
+        day -= 7;
+    return day;
+}
+
+static int tzif_read(const char *path, const char *name, cw_tz **out)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    unsigned char *buf = malloc(1 << 20);
+    size_t len = buf ? fread(buf, 1, 1 << 20, fp) : 0;
+    fclose(fp);
+    if (!buf || len < 44 || memcmp(buf, "TZif", 4) != 0) {
+        free(buf);
+        return -1;
+    }
+    const unsigned char *p = buf;
+    size_t at = 0;
+    int v2 = buf[4] >= '2';
+    int tsize = 4;
+    for (int pass = 0; pass < (v2 ? 2 : 1); pass++) {
+        if (at + 44 > len)
+            goto bad;
+        int64_t isut = be(p + at + 20, 4), isstd = be(p + at + 24, 4), leap = be(p + at + 28, 4),
+                timecnt = be(p + at + 32, 4), typecnt = be(p + at + 36, 4),
+                charcnt = be(p + at + 40, 4);
+        if (isut < 0 || isstd < 0 || leap < 0 || timecnt < 0 || typecnt < 1 || typecnt > 256 ||
+            charcnt < 0 || timecnt > 100000)
+            goto bad;
+        size_t body = (size_t)(timecnt * tsize + timecnt + typecnt * 6 + charcnt +
+                               leap * (tsize + 4) + isstd + isut);
+        if (pass == 0 && v2) {
+            at += 44 + body;
+            tsize = 8;
+            continue;
+        }
+        if (at + 44 + body > len)
+            goto bad;
+        const unsigned char *tt = p + at + 44;
+        const unsigned char *idx = tt + timecnt * tsize;
+        const unsigned char *ti = idx + timecnt;
+        cw_tz *tz = calloc(1, sizeof *tz);
+        if (!tz)
+            goto bad;
+        tz->name = cw_strdup(name);
+        size_t cap = (size_t)timecnt + 2 * 400 + 1;
+        tz->utc = malloc(cap * sizeof *tz->utc);
+        tz->off = malloc(cap * sizeof *tz->off);
+        if (!tz->name || !tz->utc || !tz->off) {
+            cw_tz_free(tz);
+            goto bad;
+        }
+        /* offset before the first transition: the first non-DST type (RFC 8536 3.2) */
+        tz->off0 = (int)be(ti, 4);
+        for (int64_t i = 0; i < typecnt; i++)
+            if (ti[i * 6 + 4] == 0) {
+                tz->off0 = (int)be(ti + i * 6, 4);
+                break;
+            }
+        for (int64_t i = 0; i < timecnt; i++) {
+            int k = idx[i];
+            if (k >= typecnt) {
+                cw_tz_free(tz);
+                goto bad;
+            }
+            int off = (int)be(ti + k * 6, 4);
+            int prev = tz->n ? tz->off[tz->n - 1] : tz->off0;
+            if (off == prev)
+                continue;
+            tz->utc[tz->n] = be(tt + i * tsize, tsize);
+            tz->off[tz->n] = off;
+            tz->n++;
+        }
+        /* the footer's rule for the years after the table */
+        const char *foot = (const char *)(p + at + 44 + body);
+        size_t flen = len - (at + 44 + body);
+        char ftxt[128] = "";
+        if (v2 && flen > 2 && foot[0] == '\n') {
+            const char *e = memchr(foot + 1, '\n', flen - 1);
+            if (e && (size_t)(e - foot - 1) < sizeof ftxt)
+                snprintf(ftxt, sizeof ftxt, "%.*s", (int)(e - foot - 1), foot + 1);
+        }
+        posix_tz pz;
+        if (ftxt[0] && parse_posix(ftxt, &pz) == 0 && pz.has_dst) {
+            int64_t last = timecnt ? be(tt + (timecnt - 1) * tsize, tsize) : INT64_MIN;
+            int y0 = 1970;
+            if (last != INT64_MIN) {
+                int yy, mm, dd;
+                cw_civil_from_days(cw_floor_div(last, 86400), &yy, &mm, &dd);
+                y0 = yy;
+            }
+            for (int y = y0; y <= TZ_HORIZON_YEAR && tz->n + 2 < cap; y++) {
+                /* start: local time in standard offset; end: in daylight offset */
+                int64_t s = rule_day(&pz.start, y) * 86400 + pz.start.time - pz.std_off;
+                int64_t e = rule_day(&pz.end, y) * 86400 + pz.end.time - pz.dst_off;
+                int64_t a = s < e ? s : e, b = s < e ? e : s;
+                int oa = s < e ? pz.dst_off : pz.std_off, ob = s < e ? pz.std_off : pz.dst_off;
+                if (a > last) {
+                    tz->utc[tz->n] = a;
+                    tz->off[tz->n++] = oa;
+                }
+                if (b > last) {
+                    tz->utc[tz->n] = b;
+                    tz->off[tz->n++] = ob;
+                }
+            }
+        } else if (ftxt[0] && parse_posix(ftxt, &pz) == 0 && tz->n == 0) {
+            tz->off0 = pz.std_off;
+        }
+        free(buf);
+        *out = tz;
+        return 0;
+    }
+bad:
+    free(buf);
+    return -1;
+}
+
 int cw_tz_open(cw_tz **out, const char *name, cw_error *err)
 {
     *out = NULL;
     cw_cal_lib_init();
-    if (!name || !*name || strlen(name) > 200 || strstr(name, "..") || name[0] == '/')
+    if (!name || !*name || strlen(name) > 200 || strstr(name, "..") || name[0] == '/' ||
+        strchr(name, '\\'))
         return cw_fail(err, CW_ENOTFOUND, "", 0,
                        "unknown time zone '%s' (use an IANA name such as Europe/Paris)",
                        name ? name : "");
@@ -247,6 +506,12 @@ int cw_tz_open(cw_tz **out, const char *name, cw_error *err)
         *out = tz;
         return 0;
     }
+    const char *dir = getenv("TZDIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+    if (tzif_read(path, name, out) == 0)
+        return 0;
+    /* no TZif file: libical's own copy, if it has one */
     icaltimezone *z = icaltimezone_get_builtin_timezone(name);
     icalcomponent *c = z ? icaltimezone_get_component(z) : NULL;
     if (!c)
