@@ -1,0 +1,250 @@
+/* test_json.c — the plan JSON: exact public fields, byte-identical output for the same
+ * inputs, a lossless round trip through cw_plan_from_json, and refusal of hostile or
+ * inconsistent input (mutations of a valid plan, truncations, junk bytes) without crashing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "sched_fixture.h"
+
+static cw_plan *sample_plan(cw_station *st)
+{
+    static fx_lib l;
+    memset(&l, 0, sizeof l);
+    cw_recording *r = fx_rec(&l, CW_KIND_LESSON, "library/lesson/m/001-x.ogg", "m", 1, 2000.25);
+    r->title = (char *)"Fractions \xc3\xa9t\xc3\xa9 \"quoted\"";
+    fx_rec(&l, CW_KIND_LESSON, "library/lesson/bad/001-x.ogg", "bad", 1, 60)->title = (char *)"bad \xff utf8";
+    fx_rec(&l, CW_KIND_FILLER, "library/filler/ids/000-id.ogg", "ids", 0, 1700.3); /* few items */
+    static fx_occ o;
+    memset(&o, 0, sizeof o);
+    cw_occurrence *e = fx_ev(&o, "a.ics", 0, "m1", CW_KIND_LESSON, AT(9, 0), AT(9, 30), "m", 1);
+    e->recurrence_id = "20260316T090000Z";
+    fx_ev(&o, "a.ics", 0, "b1", CW_KIND_LESSON, AT(10, 0), AT(10, 30), "bad", 1);
+    fx_ev(&o, "a.ics", 0, "gone", CW_KIND_LESSON, AT(11, 0), AT(11, 30), "m", 9);
+    cw_plan *p = NULL;
+    assert_int_equal(fx_plan(&p, st, &o, &l, D16, WS, WE), 0);
+    return p;
+}
+
+static char *to_json(const cw_plan *p)
+{
+    cw_buf b;
+    cw_buf_init(&b);
+    assert_int_equal(cw_plan_to_json(p, &b), 0);
+    return b.data;
+}
+
+static void test_fields_and_determinism(void **state)
+{
+    (void)state;
+    cw_station *st = fx_station();
+    cw_plan *p = sample_plan(st), *q = sample_plan(st);
+    char *a = to_json(p), *b = to_json(q);
+    assert_string_equal(a, b); /* same inputs, same bytes */
+    assert_true(a[strlen(a) - 1] == '\n');
+    json_error_t je;
+    json_t *root = json_loads(a, 0, &je);
+    assert_non_null(root);
+    static const char *top[] = {"date", "timezone", "rate", "window", "items", "warnings"};
+    assert_int_equal(json_object_size(root), 6);
+    for (size_t i = 0; i < 6; i++) assert_non_null(json_object_get(root, top[i]));
+    assert_string_equal(json_string_value(json_object_get(root, "date")), "2026-03-16");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(root, "window"), "start")),
+                        "2026-03-16T06:00:00+00:00");
+    static const char *keys[] = {"start", "end", "start_utc", "offset_samples", "length_samples", "kind",
+                                 "title", "teacher", "language", "series", "episode", "recording",
+                                 "event_uid", "event_file", "recurrence_id", "repeat", "cut", "fade_out",
+                                 "warnings"};
+    json_t *items = json_object_get(root, "items");
+    int found = 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        assert_int_equal(json_object_size(it), sizeof keys / sizeof keys[0]);
+        const char *k;
+        json_t *v;
+        size_t n = 0;
+        json_object_foreach(it, k, v) assert_string_equal(k, keys[n++]); /* fixed order */
+        if (json_integer_value(json_object_get(it, "offset_samples")) == OFF(9, 0)) {
+            found = 1;
+            assert_string_equal(json_string_value(json_object_get(it, "title")), "Fractions \xc3\xa9t\xc3\xa9 \"quoted\"");
+            assert_string_equal(json_string_value(json_object_get(it, "recurrence_id")), "20260316T090000Z");
+            assert_string_equal(json_string_value(json_object_get(it, "start")), "2026-03-16T09:00:00+00:00");
+            /* 2000.25 s: the end is not whole */
+            assert_string_equal(json_string_value(json_object_get(it, "end")), "2026-03-16T09:33:20.250+00:00");
+            assert_int_equal(json_integer_value(json_object_get(it, "episode")), 1);
+        }
+        if (json_is_null(json_object_get(it, "recording")))
+            assert_string_equal(json_string_value(json_object_get(it, "kind")), "silence");
+    }
+    assert_true(found);
+    assert_non_null(strstr(a, "bad \xef\xbf\xbd utf8")); /* invalid UTF-8 replaced */
+    assert_non_null(strstr(a, "\"episode\": null"));
+    json_decref(root);
+    free(a);
+    free(b);
+    cw_plan_free(p);
+    cw_plan_free(q);
+    fx_station_free(st);
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    cw_station *st = fx_station();
+    cw_plan *p = sample_plan(st);
+    char *a = to_json(p);
+    cw_plan *r = NULL;
+    cw_error err = {0};
+    assert_int_equal(cw_plan_from_json(&r, a, strlen(a), &err), 0);
+    assert_int_equal(r->n_items, p->n_items);
+    for (size_t i = 0; i < p->n_items; i++) {
+        assert_int_equal(r->items[i].offset_samples, p->items[i].offset_samples);
+        assert_int_equal(r->items[i].length_samples, p->items[i].length_samples);
+        assert_int_equal(r->items[i].kind, p->items[i].kind);
+        assert_int_equal(r->items[i].start_utc_ms, p->items[i].start_utc_ms);
+    }
+    char *b = to_json(r);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    cw_plan_free(p);
+    cw_plan_free(r);
+
+    /* a DST plan round-trips its offsets too */
+    static const char *dst =
+        "{\"date\":\"2026-10-25\",\"timezone\":\"Europe/Paris\",\"rate\":8000,"
+        "\"window\":{\"start\":\"2026-10-25T01:00:00+02:00\",\"end\":\"2026-10-25T04:00:00+01:00\"},"
+        "\"items\":[{\"start\":\"2026-10-25T01:00:00+02:00\",\"end\":\"2026-10-25T02:00:00+01:00\","
+        "\"start_utc\":\"2026-10-24T23:00:00Z\",\"offset_samples\":0,\"length_samples\":57600000,"
+        "\"kind\":\"silence\",\"title\":\"\",\"teacher\":\"\",\"language\":\"\",\"series\":\"\",\"episode\":null,"
+        "\"recording\":null,\"event_uid\":null,\"event_file\":null,\"recurrence_id\":null,\"repeat\":false,"
+        "\"cut\":false,\"fade_out\":0.0,\"warnings\":[]},"
+        "{\"start\":\"2026-10-25T02:00:00+01:00\",\"end\":\"2026-10-25T04:00:00+01:00\","
+        "\"start_utc\":\"2026-10-25T01:00:00Z\",\"offset_samples\":57600000,\"length_samples\":57600000,"
+        "\"kind\":\"filler\",\"title\":\"x\",\"teacher\":\"\",\"language\":\"\",\"series\":\"\",\"episode\":null,"
+        "\"recording\":\"library/filler/a.ogg\",\"event_uid\":null,\"event_file\":null,\"recurrence_id\":null,"
+        "\"repeat\":false,\"cut\":false,\"fade_out\":0.0,\"warnings\":[]}],\"warnings\":[\"w\"]}";
+    assert_int_equal(cw_plan_from_json(&r, dst, strlen(dst), &err), 0);
+    assert_int_equal(r->start_offset, 7200);
+    assert_int_equal(r->end_offset, 3600);
+    a = to_json(r);
+    assert_non_null(strstr(a, "\"start\": \"2026-10-25T02:00:00+01:00\""));
+    cw_plan *r2 = NULL;
+    assert_int_equal(cw_plan_from_json(&r2, a, strlen(a), &err), 0);
+    b = to_json(r2);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    cw_plan_free(r);
+    cw_plan_free(r2);
+    fx_station_free(st);
+}
+
+/* Replace the first occurrence of `from` in s by `to`. */
+static char *mutate(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    if (!at) return NULL;
+    cw_buf b;
+    cw_buf_init(&b);
+    cw_buf_append(&b, s, (size_t)(at - s));
+    cw_buf_puts(&b, to);
+    cw_buf_puts(&b, at + strlen(from));
+    return b.data;
+}
+
+static void test_hostile_input(void **state)
+{
+    (void)state;
+    cw_station *st = fx_station();
+    cw_plan *p = sample_plan(st);
+    char *a = to_json(p);
+    cw_plan_free(p);
+    static const char *cases[][2] = {
+        {"\"rate\": 44100", "\"rate\": 0"},
+        {"\"rate\": 44100", "\"rate\": \"44100\""},
+        {"\"offset_samples\": 0", "\"offset_samples\": 1"},
+        {"\"length_samples\": ", "\"length_samples\": -"},
+        {"\"kind\": \"silence\"", "\"kind\": \"blackout\""},
+        {"\"recording\": \"library/", "\"recording\": \"/etc/"},
+        {"\"recording\": \"library/lesson", "\"recording\": \"library/../lesson"},
+        {"\"recording\": null", "\"recording\": \"library/x.ogg\""},
+        {"\"date\": \"2026-03-16\"", "\"date\": \"2026-02-30\""},
+        {"\"window\": {", "\"window\": {\"start\": 5, \"x\": {"},
+        {"\"start\": \"2026-03-16T09:00:00+00:00\"", "\"start\": \"2026-03-16T09:00:01+00:00\""},
+        {"+00:00\"\n  }", "+25:00\"\n  }"},
+        {"\"episode\": 1", "\"episode\": 1e99"},
+        {"\"fade_out\": 0.0", "\"fade_out\": -1"},
+        {"\"repeat\": false", "\"repeat\": 0"},
+        {"\"items\": [", "\"items\": [1, "},
+        {"\"warnings\": []", "\"warnings\": [1]"},
+        {"\"title\": \"", "\"title\": \"\\u0000"},
+        {"\"date\"", "\"date\": 1, \"date\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *m = mutate(a, cases[i][0], cases[i][1]);
+        if (!m) fail_msg("case %zu: pattern '%s' not in the sample", i, cases[i][0]);
+        cw_plan *r = NULL;
+        cw_error err = {0};
+        int rc = cw_plan_from_json(&r, m, strlen(m), &err);
+        if (rc == 0) fail_msg("case %zu ('%s') was accepted", i, cases[i][1]);
+        assert_null(r);
+        assert_true(err.text[0] != 0);
+        free(m);
+    }
+    /* every truncation and a sprinkle of junk bytes: refused, never a crash */
+    size_t n = strlen(a);
+    for (size_t cut = 0; cut < n; cut += n / 300 + 1) {
+        cw_plan *r = NULL;
+        cw_error err = {0};
+        assert_int_not_equal(cw_plan_from_json(&r, a, cut, &err), 0);
+        assert_null(r);
+    }
+    uint32_t x = 12345;
+    for (int k = 0; k < 300; k++) {
+        char *m = strdup(a);
+        for (int j = 0; j < 3; j++) {
+            x = x * 1103515245u + 12345u;
+            m[(x >> 8) % n] = (char)(x >> 20);
+        }
+        cw_plan *r = NULL;
+        cw_error err = {0};
+        if (cw_plan_from_json(&r, m, n, &err) == 0) cw_plan_free(r);
+        free(m);
+    }
+    free(a);
+    fx_station_free(st);
+}
+
+static void test_text_rundown(void **state)
+{
+    (void)state;
+    cw_station *st = fx_station();
+    cw_plan *p = sample_plan(st);
+    cw_buf b;
+    cw_buf_init(&b);
+    assert_int_equal(cw_plan_to_text(p, &b), 0);
+    assert_non_null(strstr(b.data, "Plan for 2026-03-16 (UTC)"));
+    assert_non_null(strstr(b.data, "09:00:00      0:33:20  lesson      Fractions"));
+    assert_non_null(strstr(b.data, "[m #1] - Ms Ada (en)"));
+    assert_non_null(strstr(b.data, "missing recording: series 'm' episode 9"));
+    cw_buf_free(&b);
+    cw_plan_free(p);
+    fx_station_free(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fields_and_determinism),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_text_rundown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
