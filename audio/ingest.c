@@ -238,15 +238,200 @@ static float fade_gain(int64_t t, int64_t len)
     return (float)(0.5 - 0.5 * cos(M_PI * (double)t / (double)len));
 }
 
-/* Limiter + encoder for n frames (any n). */
-static int lim_enc(cw_limiter *lim, cw_vorbis_enc *enc, const float *x, size_t n, float *lo,
-                   int ch, int64_t *frames, cw_error *err)
+/* ---- the pipeline: DSP (caller) -> encoder thread -> checker thread ----------------
+ * The encoder is the slow stage; the DSP before it and the check after it (decoding the
+ * file as it grows, through libvorbisfile with blocking read callbacks) run beside it on
+ * other cores, so the whole costs little more wall time than the encoder alone. */
+
+#define QSLOTS 8
+
+typedef struct check {
+    int64_t frames;
+    double lufs, lra, tp_db;
+} check;
+
+typedef struct pipeline {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* every state change broadcasts */
+    float *slot[QSLOTS];
+    size_t nfr[QSLOTS], cap; /* frames */
+    int head, count, input_done, abort_all;
+    cw_vorbis_enc *enc;
+    FILE *fp;
+    int channels;
+    int enc_rc;
+    cw_error enc_err;
+    uint64_t gen;     /* bumps whenever more of the file is written */
+    int enc_finished; /* the file is complete (or abandoned) */
+    /* checker */
+    const char *path;
+    FILE *rfp;
+    check k;
+    int chk_rc;
+} pipeline;
+
+static void *encoder_main(void *arg)
+{
+    pipeline *p = arg;
+    int rc = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->count == 0 && !p->input_done)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->count == 0) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        int idx = p->head;
+        pthread_mutex_unlock(&p->mu);
+        if (rc == 0) {
+            rc = cw_vorbis_enc_write(p->enc, p->slot[idx], p->nfr[idx], &p->enc_err);
+            if (rc == 0 && fflush(p->fp) != 0)
+                rc = cw_fail(&p->enc_err, CW_EIO, "", 0, "cannot write the work file (disk full?)");
+        }
+        pthread_mutex_lock(&p->mu);
+        p->head = (p->head + 1) % QSLOTS;
+        p->count--;
+        p->gen++;
+        if (rc)
+            p->enc_rc = rc;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    pthread_mutex_lock(&p->mu);
+    int abandon = p->abort_all || rc;
+    pthread_mutex_unlock(&p->mu);
+    if (abandon)
+        cw_vorbis_enc_abort(p->enc);
+    else
+        rc = cw_vorbis_enc_finish(p->enc, &p->enc_err);
+    p->enc = NULL;
+    pthread_mutex_lock(&p->mu);
+    if (rc)
+        p->enc_rc = rc;
+    p->enc_finished = 1;
+    p->gen++;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Hand n frames to the encoder (copied); fails when the encoder has failed. */
+static int push(pipeline *p, const float *x, size_t n)
+{
+    const size_t ch = (size_t)p->channels;
+    while (n > 0) {
+        size_t m = n < p->cap ? n : p->cap;
+        pthread_mutex_lock(&p->mu);
+        while (p->count == QSLOTS && !p->enc_rc)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->enc_rc) {
+            pthread_mutex_unlock(&p->mu);
+            return p->enc_rc;
+        }
+        int idx = (p->head + p->count) % QSLOTS;
+        pthread_mutex_unlock(&p->mu);
+        /* the slot is ours until count is raised */
+        memcpy(p->slot[idx], x, m * ch * sizeof(float));
+        p->nfr[idx] = m;
+        pthread_mutex_lock(&p->mu);
+        p->count++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        x += m * ch;
+        n -= m;
+    }
+    return 0;
+}
+
+/* libvorbisfile read callback: blocks until the encoder has written more, or finished. */
+static size_t grow_read(void *ptr, size_t size, size_t nmemb, void *ds)
+{
+    pipeline *p = ds;
+    size_t want = size * nmemb;
+    if (want == 0)
+        return 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        uint64_t g = p->gen;
+        int fin = p->enc_finished;
+        pthread_mutex_unlock(&p->mu);
+        size_t got = fread(ptr, 1, want, p->rfp);
+        if (got > 0)
+            return got / size;
+        if (fin)
+            return 0;
+        clearerr(p->rfp);
+        pthread_mutex_lock(&p->mu);
+        while (p->gen == g && !p->enc_finished)
+            pthread_cond_wait(&p->cv, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static void *checker_main(void *arg)
+{
+    pipeline *p = arg;
+    check *k = &p->k;
+    const int channels = p->channels;
+    OggVorbis_File vf;
+    ov_callbacks cb = {grow_read, NULL, NULL, NULL};
+    if (ov_open_callbacks(p, &vf, NULL, 0, cb) != 0) {
+        p->chk_rc = CW_EINTERNAL;
+        /* keep draining so the encoder never waits on us (it does not) */
+        return NULL;
+    }
+    ebur128_state *eb = ebur128_init((unsigned)channels, (unsigned long)ov_info(&vf, -1)->rate,
+                                     EBUR128_MODE_I | EBUR128_MODE_LRA);
+    cw_truepeak *tp = NULL;
+    float *il = malloc(B * (size_t)channels * sizeof(float));
+    if (!eb || !il || cw_truepeak_new(&tp, channels)) {
+        p->chk_rc = CW_ENOMEM;
+        goto done;
+    }
+    if (channels == 1)
+        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
+    int bs = 0;
+    for (;;) {
+        float **pcm;
+        long n = ov_read_float(&vf, &pcm, B, &bs);
+        if (n == OV_HOLE)
+            continue;
+        if (n < 0) {
+            p->chk_rc = CW_EINTERNAL;
+            goto done;
+        }
+        if (n == 0)
+            break;
+        for (long i = 0; i < n; i++)
+            for (int c = 0; c < channels; c++)
+                il[(size_t)i * (size_t)channels + (size_t)c] = pcm[c][i];
+        cw_truepeak_add(tp, il, (size_t)n);
+        ebur128_add_frames_float(eb, il, (size_t)n);
+        k->frames += n;
+    }
+    k->lufs = -HUGE_VAL;
+    ebur128_loudness_global(eb, &k->lufs);
+    ebur128_loudness_range(eb, &k->lra);
+    k->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
+done:
+    cw_truepeak_free(tp);
+    if (eb)
+        ebur128_destroy(&eb);
+    free(il);
+    ov_clear(&vf);
+    return NULL;
+}
+
+/* Limiter, then the encoder, for n frames (any n). */
+static int lim_push(cw_limiter *lim, pipeline *pl, const float *x, size_t n, float *lo, int ch,
+                    int64_t *frames)
 {
     while (n > 0) {
         size_t m = n < B ? n : B, got = 0;
         cw_limiter_process(lim, x, m, lo, &got);
         if (got) {
-            int rc = cw_vorbis_enc_write(enc, lo, got, err);
+            int rc = push(pl, lo, got);
             if (rc)
                 return rc;
             *frames += (int64_t)got;
@@ -257,10 +442,11 @@ static int lim_enc(cw_limiter *lim, cw_vorbis_enc *enc, const float *x, size_t n
     return 0;
 }
 
-static int process(const char *path, const plan2 *p, FILE *fp, out2 *o, progress *pg,
-                   cw_error *err)
+static int process(const char *path, const char *work_path, const plan2 *p, FILE *fp, out2 *o,
+                   check *k, progress *pg, cw_error *err)
 {
     memset(o, 0, sizeof *o);
+    memset(k, 0, sizeof *k);
     cw_src *s = NULL;
     int rc = cw_src_open(&s, path, err);
     if (rc)
@@ -270,8 +456,11 @@ static int process(const char *path, const plan2 *p, FILE *fp, out2 *o, progress
     const double ratio = (double)p->rate / in_rate;
     const size_t rs_cap = (size_t)ceil(B * ratio) + 256;
     cw_limiter *lim = NULL;
-    cw_vorbis_enc *enc = NULL;
     soxr_t sx = NULL;
+    pipeline pl;
+    memset(&pl, 0, sizeof pl);
+    int threads = 0; /* 1: encoder running, 2: checker too */
+    pthread_t te, tc;
     float *in = malloc(B * ic * sizeof(float));
     float *mix = malloc(B * oc * sizeof(float));
     float *rs = malloc(rs_cap * oc * sizeof(float));
@@ -281,7 +470,11 @@ static int process(const char *path, const plan2 *p, FILE *fp, out2 *o, progress
         rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
         goto done;
     }
-    lo = malloc((B + cw_limiter_delay(lim) + 1) * oc * sizeof(float));
+    pl.cap = B + cw_limiter_delay(lim) + 1;
+    lo = malloc(pl.cap * oc * sizeof(float));
+    for (int i = 0; i < QSLOTS; i++)
+        if (!(pl.slot[i] = malloc(pl.cap * oc * sizeof(float))))
+            lo = NULL;
     if (!lo) {
         rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
         goto done;
@@ -295,10 +488,33 @@ static int process(const char *path, const plan2 *p, FILE *fp, out2 *o, progress
             goto done;
         }
     }
-    rc = cw_vorbis_enc_new(&enc, fp, p->rate, p->channels, p->quality, p->serial, p->meta, err);
+    rc = cw_vorbis_enc_new(&pl.enc, fp, p->rate, p->channels, p->quality, p->serial, p->meta, err);
     if (rc)
         goto done;
-    o->header_bytes = cw_vorbis_enc_header_bytes(enc);
+    o->header_bytes = cw_vorbis_enc_header_bytes(pl.enc);
+    if (fflush(fp) != 0) {
+        cw_vorbis_enc_abort(pl.enc);
+        rc = cw_fail(err, CW_EIO, "", 0, "cannot write the work file (disk full?)");
+        goto done;
+    }
+    pl.fp = fp;
+    pl.channels = p->channels;
+    pl.path = work_path;
+    pl.rfp = fopen(work_path, "rb");
+    pthread_mutex_init(&pl.mu, NULL);
+    pthread_cond_init(&pl.cv, NULL);
+    if (!pl.rfp || pthread_create(&te, NULL, encoder_main, &pl) != 0) {
+        cw_vorbis_enc_abort(pl.enc);
+        pthread_mutex_destroy(&pl.mu);
+        pthread_cond_destroy(&pl.cv);
+        rc = cw_fail(err, CW_EIO, work_path, 0, "cannot start the encoder: %s", strerror(errno));
+        goto done;
+    }
+    threads = 1;
+    if (pthread_create(&tc, NULL, checker_main, &pl) == 0)
+        threads = 2;
+    else
+        pl.chk_rc = CW_EINTERNAL;
 
     int64_t pos = 0;
     pg->total = p->tail;
@@ -341,14 +557,11 @@ static int process(const char *path, const plan2 *p, FILE *fp, out2 *o, progress
                     goto done;
                 }
                 off += idone;
-                rc = lim_enc(lim, enc, rs, odone, lo, p->channels, &o->frames, err);
-                if (rc)
+                if ((rc = lim_push(lim, &pl, rs, odone, lo, p->channels, &o->frames)))
                     goto done;
             }
-        } else {
-            rc = lim_enc(lim, enc, mix, got, lo, p->channels, &o->frames, err);
-            if (rc)
-                goto done;
+        } else if ((rc = lim_push(lim, &pl, mix, got, lo, p->channels, &o->frames))) {
+            goto done;
         }
         report(pg, pos);
     }
@@ -362,24 +575,43 @@ static int process(const char *path, const plan2 *p, FILE *fp, out2 *o, progress
             }
             if (odone == 0)
                 break;
-            rc = lim_enc(lim, enc, rs, odone, lo, p->channels, &o->frames, err);
-            if (rc)
+            if ((rc = lim_push(lim, &pl, rs, odone, lo, p->channels, &o->frames)))
                 goto done;
         }
     }
     size_t got = 0;
     cw_limiter_drain(lim, lo, &got);
-    if (got) {
-        rc = cw_vorbis_enc_write(enc, lo, got, err);
-        if (rc)
-            goto done;
-        o->frames += (int64_t)got;
-    }
+    if (got && (rc = push(&pl, lo, got)))
+        goto done;
+    o->frames += (int64_t)got;
     o->min_gain = cw_limiter_min_gain(lim);
-    rc = cw_vorbis_enc_finish(enc, err);
-    enc = NULL;
 done:
-    cw_vorbis_enc_abort(enc);
+    if (threads) {
+        pthread_mutex_lock(&pl.mu);
+        pl.input_done = 1;
+        if (rc)
+            pl.abort_all = 1;
+        pthread_cond_broadcast(&pl.cv);
+        pthread_mutex_unlock(&pl.mu);
+        pthread_join(te, NULL);
+        if (threads == 2)
+            pthread_join(tc, NULL);
+        pthread_mutex_destroy(&pl.mu);
+        pthread_cond_destroy(&pl.cv);
+        if (rc == 0 && pl.enc_rc) {
+            rc = pl.enc_rc;
+            if (err)
+                *err = pl.enc_err;
+        }
+        if (rc == 0 && pl.chk_rc)
+            rc = cw_fail(err, pl.chk_rc, path, 0, "the file just encoded does not decode "
+                         "(please report this)");
+        *k = pl.k;
+    }
+    if (pl.rfp)
+        fclose(pl.rfp);
+    for (int i = 0; i < QSLOTS; i++)
+        free(pl.slot[i]);
     if (sx)
         soxr_delete(sx);
     cw_limiter_free(lim);
@@ -388,63 +620,6 @@ done:
     free(rs);
     free(lo);
     cw_src_close(s);
-    return rc;
-}
-
-/* ---- check: decode what was written ------------------------------------------------ */
-
-typedef struct check {
-    int64_t frames;
-    double lufs, lra, tp_db;
-} check;
-
-static int verify(const char *path, int channels, check *k, progress *pg, cw_error *err)
-{
-    memset(k, 0, sizeof *k);
-    OggVorbis_File vf;
-    if (ov_fopen(path, &vf) != 0)
-        return cw_fail(err, CW_EINTERNAL, path, 0, "cannot decode the file just encoded");
-    int rc = 0;
-    ebur128_state *eb = ebur128_init((unsigned)channels, (unsigned long)ov_info(&vf, -1)->rate,
-                                     EBUR128_MODE_I | EBUR128_MODE_LRA);
-    cw_truepeak *tp = NULL;
-    float *il = malloc(B * (size_t)channels * sizeof(float));
-    if (!eb || !il || cw_truepeak_new(&tp, channels)) {
-        rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
-        goto done;
-    }
-    if (channels == 1)
-        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
-    int bs = 0;
-    for (;;) {
-        float **pcm;
-        long n = ov_read_float(&vf, &pcm, B, &bs);
-        if (n == OV_HOLE)
-            continue;
-        if (n < 0) {
-            rc = cw_fail(err, CW_EINTERNAL, path, 0, "the file just encoded does not decode");
-            goto done;
-        }
-        if (n == 0)
-            break;
-        for (long i = 0; i < n; i++)
-            for (int c = 0; c < channels; c++)
-                il[(size_t)i * (size_t)channels + (size_t)c] = pcm[c][i];
-        cw_truepeak_add(tp, il, (size_t)n);
-        ebur128_add_frames_float(eb, il, (size_t)n);
-        k->frames += n;
-        report(pg, k->frames);
-    }
-    k->lufs = -HUGE_VAL;
-    ebur128_loudness_global(eb, &k->lufs);
-    ebur128_loudness_range(eb, &k->lra);
-    k->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
-done:
-    cw_truepeak_free(tp);
-    if (eb)
-        ebur128_destroy(&eb);
-    free(il);
-    ov_clear(&vf);
     return rc;
 }
 
@@ -780,17 +955,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
         p.meta = &lm;
         pg.base = 0.25 + 0.6 * attempt / MAX_ATTEMPTS;
         pg.span = attempt == 0 ? 0.6 : 0.6 / MAX_ATTEMPTS;
-        rc = process(src_path, &p, wfp, &o, &pg, err);
-        if (rc)
-            goto done;
-        if (fflush(wfp) != 0) {
-            rc = cw_fail(err, CW_EIO, "", 0, "cannot write the work file (disk full?)");
-            goto done;
-        }
-        pg.base = 0.85;
-        pg.span = 0.15;
-        pg.total = o.frames;
-        rc = verify(cw_atomic_tmp_path(work), st->channels, &k, &pg, err);
+        rc = process(src_path, cw_atomic_tmp_path(work), &p, wfp, &o, &k, &pg, err);
         if (rc)
             goto done;
         if (k.frames != o.frames) {
