@@ -407,11 +407,161 @@ static int weekno_year(weekno *g, int is_date)
     return 0;
 }
 
+/* Own generator for DAILY and WEEKLY (most school rules): libical needs 4-12 us per
+ * instance, this a few dozen ns, and skip-ahead (even with COUNT) is arithmetic. */
+typedef struct dailyweekly {
+    struct icalrecurrencetype r;
+    int64_t dtstart;      /* wall */
+    int is_date;
+    int64_t p0;           /* first period's first day */
+    int64_t step;         /* days per period */
+    int64_t k;            /* next period */
+    int64_t cand[7 * 24 * 8];
+    int n_cand, i_cand;
+    long emitted;
+    int wdays[7], n_wdays; /* WEEKLY: Monday=0 offsets from the week start, sorted */
+    int hours[24], n_hours, mins[60], n_mins, secs[61], n_secs;
+    int filtered;         /* day-level limits or BYSETPOS present */
+    int big;              /* too many times per day for cand[]: use libical */
+} dailyweekly;
+
+static int dw_day_ok(const dailyweekly *g, int64_t day)
+{
+    const struct icalrecurrencetype *r = &g->r;
+    int y, m, d;
+    cw_civil_from_days(day, &y, &m, &d);
+    if (arr_len(r->by_month, ICAL_BY_MONTH_SIZE) && !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m))
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE)) {
+        static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int dim = mdays[m - 1] + (m == 2 && leap);
+        if (!in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d) &&
+            !in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d - dim - 1))
+            return 0;
+    }
+    if (arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE)) {
+        int yd = (int)(day - cw_days_from_civil(y, 1, 1)) + 1;
+        if (!in_arr(r->by_year_day, ICAL_BY_YEARDAY_SIZE, yd) &&
+            !in_arr(r->by_year_day, ICAL_BY_YEARDAY_SIZE, yd - (365 + leap) - 1))
+            return 0;
+    }
+    if (r->freq == ICAL_DAILY_RECURRENCE && arr_len(r->by_day, ICAL_BY_DAY_SIZE)) {
+        int mon0 = (int)(((day + 3) % 7 + 7) % 7), ok = 0;
+        for (int i = 0; i < arr_len(r->by_day, ICAL_BY_DAY_SIZE); i++)
+            if (lib_wd_to_mon0((int)icalrecurrencetype_day_day_of_week(r->by_day[i])) == mon0)
+                ok = 1;
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static void dw_init(dailyweekly *g, const struct icalrecurrencetype *r, int64_t dtstart, int is_date)
+{
+    memset(g, 0, sizeof *g);
+    g->r = *r;
+    g->dtstart = dtstart;
+    g->is_date = is_date;
+    int64_t dd = cw_floor_div(dtstart, 86400);
+    int64_t sod = dtstart - dd * 86400;
+    int iv = r->interval > 0 ? r->interval : 1;
+    int n;
+    if ((n = arr_len(r->by_hour, ICAL_BY_HOUR_SIZE)) > 0 && !is_date) {
+        for (int i = 0; i < n; i++)
+            if (r->by_hour[i] >= 0 && r->by_hour[i] < 24)
+                g->hours[g->n_hours++] = r->by_hour[i];
+    } else
+        g->hours[g->n_hours++] = is_date ? 0 : (int)(sod / 3600);
+    if ((n = arr_len(r->by_minute, ICAL_BY_MINUTE_SIZE)) > 0 && !is_date) {
+        for (int i = 0; i < n; i++)
+            if (r->by_minute[i] >= 0 && r->by_minute[i] < 60)
+                g->mins[g->n_mins++] = r->by_minute[i];
+    } else
+        g->mins[g->n_mins++] = is_date ? 0 : (int)(sod / 60 % 60);
+    if ((n = arr_len(r->by_second, ICAL_BY_SECOND_SIZE)) > 0 && !is_date) {
+        for (int i = 0; i < n; i++)
+            if (r->by_second[i] >= 0 && r->by_second[i] <= 60)
+                g->secs[g->n_secs++] = r->by_second[i] > 59 ? 59 : r->by_second[i];
+    } else
+        g->secs[g->n_secs++] = is_date ? 0 : (int)(sod % 60);
+    g->big = g->n_hours * g->n_mins * g->n_secs > 24 * 8;
+    int nbd = arr_len(r->by_day, ICAL_BY_DAY_SIZE);
+    g->filtered = arr_len(r->by_month, ICAL_BY_MONTH_SIZE) || arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE) ||
+                  arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE) || arr_len(r->by_set_pos, ICAL_BY_SETPOS_SIZE) ||
+                  (r->freq == ICAL_DAILY_RECURRENCE && nbd);
+    if (r->freq == ICAL_DAILY_RECURRENCE) {
+        g->p0 = dd;
+        g->step = iv;
+    } else {
+        int wkst = lib_wd_to_mon0(r->week_start == ICAL_NO_WEEKDAY ? ICAL_MONDAY_WEEKDAY
+                                                                    : (int)r->week_start);
+        int mon0 = (int)(((dd + 3) % 7 + 7) % 7);
+        g->p0 = dd - ((mon0 - wkst + 7) % 7);
+        g->step = 7 * (int64_t)iv;
+        int have[7] = {0};
+        if (nbd) {
+            for (int i = 0; i < nbd; i++)
+                have[(lib_wd_to_mon0((int)icalrecurrencetype_day_day_of_week(r->by_day[i])) - wkst + 7) % 7] = 1;
+        } else
+            have[(mon0 - wkst + 7) % 7] = 1;
+        for (int i = 0; i < 7; i++)
+            if (have[i])
+                g->wdays[g->n_wdays++] = i;
+    }
+}
+
+/* candidates of period k */
+static void dw_period(dailyweekly *g, int64_t k)
+{
+    int64_t d0 = g->p0 + k * g->step;
+    g->n_cand = g->i_cand = 0;
+    int ndays = g->r.freq == ICAL_DAILY_RECURRENCE ? 1 : g->n_wdays;
+    for (int i = 0; i < ndays; i++) {
+        int64_t day = g->r.freq == ICAL_DAILY_RECURRENCE ? d0 : d0 + g->wdays[i];
+        if (g->filtered && !dw_day_ok(g, day))
+            continue;
+        for (int a = 0; a < g->n_hours; a++)
+            for (int b = 0; b < g->n_mins; b++)
+                for (int c = 0; c < g->n_secs; c++)
+                    g->cand[g->n_cand++] = day * 86400 + g->hours[a] * 3600 + g->mins[b] * 60 + g->secs[c];
+    }
+    if (g->n_cand > 1)
+        qsort(g->cand, (size_t)g->n_cand, sizeof g->cand[0], cmp64);
+    int n = 0;
+    for (int i = 0; i < g->n_cand; i++)
+        if (n == 0 || g->cand[n - 1] != g->cand[i])
+            g->cand[n++] = g->cand[i];
+    g->n_cand = n;
+    int nsp = arr_len(g->r.by_set_pos, ICAL_BY_SETPOS_SIZE);
+    if (nsp) {
+        int64_t keep[7 * 24 * 8];
+        int nk = 0;
+        for (int i = 0; i < g->n_cand; i++)
+            for (int j = 0; j < nsp; j++) {
+                int sp = g->r.by_set_pos[j];
+                if ((sp > 0 && sp - 1 == i) || (sp < 0 && g->n_cand + sp == i)) {
+                    keep[nk++] = g->cand[i];
+                    break;
+                }
+            }
+        memcpy(g->cand, keep, (size_t)nk * sizeof keep[0]);
+        g->n_cand = nk;
+    }
+    n = 0;
+    for (int i = 0; i < g->n_cand; i++)
+        if (g->cand[i] >= g->dtstart)
+            g->cand[n++] = g->cand[i];
+    g->n_cand = n;
+}
+
 typedef struct gen {
     int own;
     subdaily sub;
     int own_weekno;
     weekno wk;
+    int own_dw;
+    dailyweekly dw;
     icalrecur_iterator *it;
     int is_date;
     int done;
@@ -515,6 +665,50 @@ static gen *gen_new(const cal_comp *m, const cal_rrule *rr, int64_t target)
         g->wk.year -= (int)(r->interval > 0 ? r->interval : 1); /* gen_next advances first */
         return g;
     }
+    if (r->freq == ICAL_DAILY_RECURRENCE || r->freq == ICAL_WEEKLY_RECURRENCE) {
+        dw_init(&g->dw, r, dt, g->is_date);
+        if (!g->dw.big) {
+            g->own_dw = 1;
+            if (target > dt) {
+                int64_t k = cw_floor_div(cw_floor_div(target, 86400) - g->dw.p0, g->dw.step) - 1;
+                if (k > 0) {
+                    if (r->count == 0) {
+                        g->dw.k = k;
+                    } else if (!g->dw.filtered) {
+                        dw_period(&g->dw, 0);
+                        long long per = (long long)(r->freq == ICAL_DAILY_RECURRENCE ? 1 : g->dw.n_wdays) *
+                                        g->dw.n_hours * g->dw.n_mins * g->dw.n_secs;
+                        long long before = g->dw.n_cand + (long long)(k - 1) * per;
+                        if (before >= r->count)
+                            g->done = 1;
+                        else {
+                            g->dw.k = k;
+                            g->dw.emitted = (long)before;
+                        }
+                    }
+                }
+            }
+            g->dw.n_cand = g->dw.i_cand = 0;
+            return g;
+        }
+    }
+    /* MONTHLY/YEARLY day-of-month lists that no listed month has: nothing, without letting
+     * libical scan every month up to 2582 */
+    int nmd = arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE), nmo = arr_len(r->by_month, ICAL_BY_MONTH_SIZE);
+    if (nmd && nmo && !arr_len(r->by_day, ICAL_BY_DAY_SIZE) && !arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE)) {
+        static const int maxd[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int possible = 0;
+        for (int i = 0; i < nmo; i++)
+            for (int j = 0; j < nmd; j++) {
+                int mo = icalrecurrencetype_month_month(r->by_month[i]), md = r->by_month_day[j];
+                if (mo >= 1 && mo <= 12 && (md < 0 ? -md : md) <= maxd[mo - 1])
+                    possible = 1;
+            }
+        if (!possible) {
+            g->done = 1;
+            return g;
+        }
+    }
     int64_t start = dt;
     if (r->count == 0 && target > dt)
         start = shifted_start(r, dt, target);
@@ -572,6 +766,29 @@ static int gen_next(gen *g, int64_t *out)
             }
             int ok = sub_period(s, k, &jump);
             s->k = ok ? k + 1 : jump;
+        }
+    }
+    if (g->own_dw) {
+        dailyweekly *w = &g->dw;
+        for (;;) {
+            if (w->i_cand < w->n_cand) {
+                if (w->r.count && w->emitted >= w->r.count) {
+                    g->done = 1;
+                    return 0;
+                }
+                *out = w->cand[w->i_cand++];
+                w->emitted++;
+                g->steps++;
+                return 1;
+            }
+            if (w->p0 + w->k * w->step > cw_days_from_civil(CAL_MAX_YEAR, 12, 31)) {
+                g->done = 1;
+                return 0;
+            }
+            g->steps++;
+            if (g->steps > CAL_STEP_BUDGET * 4L)
+                return 0;
+            dw_period(w, w->k++);
         }
     }
     if (g->own_weekno) {
