@@ -569,6 +569,16 @@ static void number_lessons(ctx *c, slot **bystart, size_t n)
                 x->episode = (same ? same : any)->episode;
                 continue;
             }
+            /* no first airing today: the latest episode aired before it (its position
+             * counts the first airings before it, plus one) */
+            pos = pos > 1 ? pos - 1 : 0;
+            if (pos > 0) {
+                char d[700], when[32];
+                ev_desc(x->o, x->kind, d, sizeof d);
+                local_str(c, x->o->start, 1, when);
+                warn(c, NULL, "repeat: %s at %s has no first airing of series '%s' earlier that day; it plays the "
+                              "latest episode aired before it (%ld)", d, when, x->o->series, pos);
+            }
         }
         x->episode = pos > 0 && pos <= INT_MAX ? (int)pos : 0;
     }

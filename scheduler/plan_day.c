@@ -22,7 +22,7 @@ static int is_series_lesson(const cw_occurrence *o)
 typedef struct need {
     size_t idx;
     const char *file, *series;
-    int64_t start;
+    int64_t start, recurrence; /* the calendar counts in order of RECURRENCE-ID */
     long remaining;  /* counted lessons before it not seen yet */
     long suppressed; /* of those, how many a blackout suppressed */
 } need;
@@ -36,9 +36,10 @@ static int in_blackout(const cw_occurrences *h, int64_t t)
     return 0;
 }
 
-/* Lessons suppressed by a blackout do not use up an episode: walk back through the
- * calendars a year at a time until each series' first lesson is reached, counting the
- * earlier lessons of the series that started inside a blackout. */
+/* Lessons suppressed by a blackout, and lessons with an explicit Episode: N, do not use up
+ * an episode number: walk back through the calendars a year at a time until each series'
+ * first lesson is reached, counting the earlier lessons of the series that started inside
+ * a blackout or carried their own number. */
 static int blackout_correction(const cw_calset *cals, const cw_occurrences *day, long *positions, int64_t we,
                                cw_error *err)
 {
@@ -51,7 +52,8 @@ static int blackout_correction(const cw_calset *cals, const cw_occurrences *day,
     nn = 0;
     for (size_t i = 0; i < day->n; i++)
         if (positions[i] > 1)
-            nd[nn++] = (need){i, day->v[i].file, day->v[i].series, day->v[i].start, positions[i] - 1, 0};
+            nd[nn++] = (need){i, day->v[i].file, day->v[i].series, day->v[i].start, day->v[i].recurrence_utc,
+                              positions[i] - 1, 0};
     int rc = 0;
     int64_t chunk_end = we;
     for (int k = 0; k < HISTORY_MAX_CHUNKS; k++) {
@@ -71,11 +73,12 @@ static int blackout_correction(const cw_calset *cals, const cw_occurrences *day,
             int sup = -1;
             for (size_t i = 0; i < nn; i++) {
                 need *x = &nd[i];
-                if (x->remaining <= 0 || o->start >= x->start || strcmp(o->series, x->series) ||
+                if (x->remaining <= 0 || o->recurrence_utc >= x->recurrence || strcmp(o->series, x->series) ||
                     strcmp(o->file ? o->file : "", x->file ? x->file : ""))
                     continue;
                 x->remaining--;
-                if (sup < 0) sup = any_blackout && in_blackout(&h, o->start);
+                /* an explicit Episode: N does not use up a number either */
+                if (sup < 0) sup = o->episode > 0 || (any_blackout && in_blackout(&h, o->start));
                 x->suppressed += sup;
             }
         }
