@@ -114,7 +114,7 @@ static void dur_str(int64_t samples, int rate, char out[32])
 /* "lesson 'Fractions' (maths.ics, uid X)" */
 static void ev_desc(const cw_occurrence *o, cw_kind kind, char *out, size_t n)
 {
-    snprintf(out, n, "%s '%.200s' (%.200s, uid %.200s)", cw_kind_name(kind),
+    snprintf(out, n, "%s '%.200s' (%.200s, uid %.200s)", kind == CW_KIND_NEWSLETTER ? "newsletter slot" : cw_kind_name(kind),
              o->summary && o->summary[0] ? o->summary : "(no title)", nz(o->file), nz(o->uid));
 }
 
@@ -818,10 +818,10 @@ int cw_sched_run(cw_plan **out, const cw_sched_input *in, cw_error *err)
                 dur_str(slot_end - a, c.rate, of);
                 local_str(&c, x->o->start, 1, when);
                 if (!items)
-                    warn(&c, NULL, "newsletter slot %s at %s: no newsletter item fits; filled with fillers", d, when);
+                    warn(&c, NULL, "%s at %s: no newsletter item fits; filled with fillers", d, when);
                 else if (t < slot_end)
-                    warn(&c, NULL, "newsletter slot %s at %s is underfull: %d item%s fill %s of %s; the rest gets "
-                                   "fillers", d, when, items, items == 1 ? "" : "s", got, of);
+                    warn(&c, NULL, "%s at %s is underfull: %d item%s fill %s of %s; the rest gets fillers", d, when,
+                         items, items == 1 ? "" : "s", got, of);
                 fill(&c, t, slot_end, NULL, 0);
                 t = slot_end;
             }

@@ -424,6 +424,30 @@ int cw_plan_to_text(const cw_plan *p, cw_buf *out)
     cw_buf_puts(out, "start         length   kind        what\n");
     for (size_t i = 0; i < p->n_items; i++) {
         const cw_plan_item *it = &p->items[i];
+        /* a run of plain gap fillers reads as one line */
+        size_t run = 0;
+        int64_t run_len = 0;
+        while (i + run < p->n_items && p->items[i + run].kind == CW_KIND_FILLER && !p->items[i + run].event_uid &&
+               !p->items[i + run].warnings.n)
+            run_len += p->items[i + run].length_samples, run++;
+        if (run >= 3) {
+            hms(p, it->offset_samples, a);
+            dur(run_len, p->rate, d);
+            cw_buf_printf(out, "%-13s %-8s %-11s %zu fillers in rotation: ", a, d, "filler", run);
+            size_t shown = 0;
+            for (size_t k = i; k < i + run && shown < 3; k++) {
+                int dup = 0;
+                for (size_t j = i; j < k && !dup; j++) dup = !strcmp(p->items[j].recording, p->items[k].recording);
+                if (dup) continue;
+                cw_buf_puts(out, shown ? ", " : "");
+                cw_buf_put_oneline(out, p->items[k].title && p->items[k].title[0] ? p->items[k].title
+                                                                                  : p->items[k].recording);
+                shown++;
+            }
+            cw_buf_puts(out, "\n");
+            i += run - 1;
+            continue;
+        }
         hms(p, it->offset_samples, a);
         dur(it->length_samples, p->rate, d);
         cw_buf_printf(out, "%-13s %-8s %-11s ", a, d, cw_kind_name(it->kind));

@@ -289,7 +289,7 @@ static void test_conflicts(void **state)
     i = fx_item_at(p, OFF(15, 0));
     assert_string_equal(p->items[i].event_uid, "early");
     assert_true(fx_has_warning(&p->warnings, "'later' (a.ics, uid later) at 2026-03-16 15:10 loses its slot to 'early'"));
-    assert_true(fx_has_warning(&p->warnings, "newsletter 'news' (b.ics, uid news) loses 17:00:00-17:10:00 to 'over'"));
+    assert_true(fx_has_warning(&p->warnings, "newsletter slot 'news' (b.ics, uid news) loses 17:00:00-17:10:00 to 'over'"));
     cw_plan_free(p);
     fx_station_free(st);
 }
