@@ -773,7 +773,7 @@ int cw_sched_run(cw_plan **out, const cw_sched_input *in, cw_error *err)
             /* only soft slots are pushed (push mode) */
             int64_t slot_end = x->e < limit ? x->e : limit;
             local_str(&c, x->o->start, 1, when);
-            if (t >= slot_end && !(x->rec && t < limit)) {
+            if (t >= slot_end) {
                 warn(&c, NULL, "overrun: %s at %s is pushed out entirely by the item before it", d, when);
                 continue;
             }
