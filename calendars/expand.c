@@ -1203,9 +1203,12 @@ static const cal_comp *find_override(const cal_event *e, int64_t key)
 
 /* The master's instances (before overrides) whose start lies in [ulo, uhi) UTC, sorted by
  * key, deduplicated, EXDATEs removed. */
-static int master_instances(const cw_calset *set, const cal_comp *m, int64_t ulo, int64_t uhi,
+static const cal_comp *find_override(const cal_event *e, int64_t key);
+
+static int master_instances(const cw_calset *set, const cal_event *ev, int64_t ulo, int64_t uhi,
                             inst_list *out, budget *b)
 {
+    const cal_comp *m = ev->master;
     int rc = 0;
     /* wall times are exact conversions of the bounds; 3 h covers any DST shift */
     int64_t wlo = cal_frame_utc_to_wall(set, &m->dtstart, ulo) - 3 * 3600;
@@ -1268,7 +1271,9 @@ static int master_instances(const cw_calset *set, const cal_comp *m, int64_t ulo
     for (size_t i = 0; i < out->n; i++) {
         if (n > 0 && out->v[n - 1].key == out->v[i].key)
             continue;
-        if (is_excluded(m, &out->v[i]))
+        /* EXDATE removes an instance, unless the partner also wrote an override for it:
+         * the explicit VEVENT wins (as in python-recurring-ical-events) */
+        if (is_excluded(m, &out->v[i]) && !(ev->n_ovr && find_override(ev, out->v[i].key)))
             continue;
         out->v[n++] = out->v[i];
     }
@@ -1392,7 +1397,7 @@ static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from,
             }
         inst_list l = {0};
         b->comp = m;
-        rc = master_instances(set, m, from - span, to, &l, b);
+        rc = master_instances(set, ev, from - span, to, &l, b);
         if (rc) {
             free(l.v);
             return rc;
@@ -1455,21 +1460,8 @@ static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from,
         if (ov->cancelled && !include_cancelled)
             continue;
         int is_date_master = m ? m->dtstart.kind == CT_DATE : ov->dtstart.kind == CT_DATE;
-        int64_t orig;
-        if (m) {
-            inst probe;
-            memset(&probe, 0, sizeof probe);
-            probe.key = ov->rid_key;
-            probe.wall = is_date_master ? ov->rid_key * 86400
-                                        : cal_frame_utc_to_wall(set, &m->dtstart, ov->rid_key);
-            if (is_excluded(m, &probe))
-                continue; /* EXDATE wins over an override of the same instance */
-            orig = is_date_master ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400)
-                                  : ov->rid_key;
-        } else {
-            orig = is_date_master ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400)
-                                  : ov->rid_key;
-        }
+        int64_t orig = is_date_master ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400)
+                                      : ov->rid_key;
         fill_occ(set, f, ov, &o);
         if (ov->dtstart.kind == CT_DATE)
             set_dates(set, &o, sday, eday);
@@ -1561,7 +1553,7 @@ static int series_collect(const cw_calset *set, const cal_event *ev, const char 
                 first = t;
         }
         b->comp = m;
-        int rc = master_instances(set, m, first, horizon, &l, b);
+        int rc = master_instances(set, ev, first, horizon, &l, b);
         if (rc) {
             free(l.v);
             return rc;
