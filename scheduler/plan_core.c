@@ -350,13 +350,13 @@ static void fill(ctx *c, int64_t a, int64_t b, const cw_occurrence *o, int allow
 
 /* Play recording r from t, cut at `limit`. Returns the end. */
 static int64_t play(ctx *c, slot *sl, const cw_recording *r, int64_t t, int64_t limit, const char *next_desc,
-                    int repeat)
+                    int repeat, int standin)
 {
     int64_t len = cw_sched_rec_samples(r, c->rate);
     cw_kind kind = r->kind == CW_KIND_NONE || r->kind == CW_KIND_SILENCE || r->kind == CW_KIND_BLACKOUT
                        ? CW_KIND_LESSON
                        : r->kind;
-    if (sl && sl->kind == CW_KIND_LESSON) kind = CW_KIND_LESSON;
+    if (sl && sl->kind == CW_KIND_LESSON && !standin) kind = CW_KIND_LESSON;
     int64_t avail = limit - t;
     if (avail <= 0) return t;
     int cut = len > avail;
@@ -784,7 +784,7 @@ int cw_sched_run(cw_plan **out, const cw_sched_input *in, cw_error *err)
         int64_t slot_end = x->e < limit ? x->e : limit;
         if (slot_end < t) slot_end = t;
         if (x->rec) {
-            t = play(&c, x, x->rec, t, limit, nx ? nd : NULL, x->o->repeat && x->kind == CW_KIND_LESSON);
+            t = play(&c, x, x->rec, t, limit, nx ? nd : NULL, x->o->repeat && x->kind == CW_KIND_LESSON, 0);
         } else if (x->kind == CW_KIND_LESSON) {
             /* missing: the station's fallback over the slot */
             if (st->missing == CW_MISSING_SILENCE) {
@@ -792,7 +792,7 @@ int cw_sched_run(cw_plan **out, const cw_sched_input *in, cw_error *err)
                 t = slot_end;
             } else {
                 if (st->missing == CW_MISSING_ANNOUNCEMENT && c.unavailable)
-                    t = play(&c, x, c.unavailable, t, limit, nx ? nd : NULL, 0);
+                    t = play(&c, x, c.unavailable, t, limit, nx ? nd : NULL, 0, 1);
                 if (slot_end > t) {
                     fill(&c, t, slot_end, x->o, 0);
                     t = slot_end;
