@@ -24,6 +24,8 @@ int cw_tz_from_vtimezone(cw_tz **out, const char *name, icalcomponent *vtz, cw_e
 /* Local wall seconds (days since 1970 * 86400 + seconds of day) -> UTC, RFC 5545 §3.3.5. */
 int64_t cw_tz_wall_to_utc(const cw_tz *tz, int64_t wall);
 int64_t cw_tz_utc_to_wall(const cw_tz *tz, int64_t utc);
+/* True when the local wall time happens twice (a fall-back overlap). */
+int cw_tz_wall_ambiguous(const cw_tz *tz, int64_t wall);
 /* Map a Windows zone name ("W. Europe Standard Time") to IANA via CLDR; NULL if unknown. */
 const char *cw_tz_windows_to_iana(const char *windows_name);
 /* Initialise libical's error handling once (non-fatal errors). */

@@ -1,7 +1,8 @@
 /* export.c — the station's broadcast schedule as RFC 5545 text, built with libical.
  * Guarantees: one VTIMEZONE for the station zone with its bare IANA TZID (truncated to the
  * exported range), VEVENTs in local time, DTSTAMP given by the caller (deterministic output),
- * CRLF lines folded at 75 octets, valid UTF-8 (invalid input text is refused). */
+ * CRLF lines folded at 75 octets, valid UTF-8 (invalid input text is refused); times that
+ * fall in a fall-back overlap are written in UTC so that no reader can misread them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,7 +137,11 @@ int cw_cal_export(const cw_export_event *events, size_t n, const char *tzname,
         icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
         icalcomponent_add_property(ev, icalproperty_new_uid(e->uid));
         icalcomponent_add_property(ev, icalproperty_new_dtstamp(utc_time(dtstamp)));
-        if (is_utc) {
+        /* A local time in a fall-back overlap is read differently by different clients
+         * (RFC 5545 says the first; python-icalendar takes the second): write UTC there. */
+        int ambiguous = !is_utc && (cw_tz_wall_ambiguous(tz, cw_tz_utc_to_wall(tz, e->start)) ||
+                                    cw_tz_wall_ambiguous(tz, cw_tz_utc_to_wall(tz, e->end)));
+        if (is_utc || ambiguous) {
             icalcomponent_add_property(ev, icalproperty_new_dtstart(utc_time(e->start)));
             icalcomponent_add_property(ev, icalproperty_new_dtend(utc_time(e->end)));
         } else {

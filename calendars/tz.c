@@ -587,6 +587,16 @@ int64_t cw_tz_wall_to_utc(const cw_tz *tz, int64_t wall)
     return ua;
 }
 
+int cw_tz_wall_ambiguous(const cw_tz *tz, int64_t wall)
+{
+    if (!tz || tz->n == 0)
+        return 0;
+    int before = cw_tz_offset_at(tz, wall - 86400 - 14 * 3600);
+    int after = cw_tz_offset_at(tz, wall + 86400 + 14 * 3600);
+    int64_t ua = wall - before, ub = wall - after;
+    return ua != ub && cw_tz_offset_at(tz, ua) == before && cw_tz_offset_at(tz, ub) == after;
+}
+
 int64_t cw_tz_to_utc(const cw_tz *tz, const cw_civil *local)
 {
     return cw_tz_wall_to_utc(tz, cw_wall_from_civil(local));
