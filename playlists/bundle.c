@@ -295,6 +295,37 @@ int cw_pl_rmtree(const char *path)
 }
 
 /* Remove ".BASE.tmp-PID" folders beside the target whose PID no longer runs. */
+/* The swap below replaces whatever is at the target and deletes it: only ever do that to
+ * a previous bundle (a folder holding SHA256SUMS) or an empty folder, never to a user's
+ * file, symlink or unrelated folder (`--out ~/Documents` must not empty it). */
+static int target_replaceable(const char *abs_dir, const char *given, cw_error *err)
+{
+    struct stat sb;
+    if (lstat(abs_dir, &sb) != 0)
+        return errno == ENOENT ? 0 : cw_fail(err, CW_EIO, given, 0, "cannot check '%s': %s", given, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return cw_fail(err, CW_EEXIST, given, 0,
+                       "'%s' exists and is not a bundle folder (give a new folder, e.g. out/2026-03-16)", given);
+    DIR *d = opendir(abs_dir);
+    if (!d)
+        return cw_fail(err, CW_EIO, given, 0, "cannot read '%s': %s", given, strerror(errno));
+    int entries = 0, sums = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        entries++;
+        if (!strcmp(e->d_name, "SHA256SUMS"))
+            sums = 1;
+    }
+    closedir(d);
+    if (entries && !sums)
+        return cw_fail(err, CW_EEXIST, given, 0,
+                       "'%s' is a folder that holds something other than a bundle, and building would "
+                       "replace it (give a new or empty folder)", given);
+    return 0;
+}
+
 static void cleanup_stale(const char *parent, const char *base)
 {
     DIR *d = opendir(parent);
@@ -348,6 +379,12 @@ static int ogg_format(const char *path, int *rate, int *channels)
 typedef struct sums {
     cw_strlist lines; /* "HEX  path" */
 } sums;
+
+/* "HEX  path" lines compared by path (bytewise, like LC_ALL=C sort). */
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a + 66, *(char *const *)b + 66);
+}
 
 static int sums_add(sums *s, const char *hex, const char *path, cw_error *err)
 {
@@ -501,6 +538,8 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
         goto done;
     }
+    if ((rc = target_replaceable(abs_dir, out_dir, err)) != 0)
+        goto done;
     cleanup_stale(parent, base);
     cw_pl_rmtree(tmp);
     if (mkdir(tmp, 0755) != 0 || mkdir(items_dir, 0755) != 0) {
@@ -644,7 +683,7 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
         free(ics);
     }
     if (!rc) {
-        cw_strlist_sort(&S.lines);
+        qsort(S.lines.v, S.lines.n, sizeof *S.lines.v, by_path); /* as `sort -k2` */
         cw_buf b;
         cw_buf_init(&b);
         for (size_t i = 0; i < S.lines.n; i++) {
