@@ -3,7 +3,7 @@
  * with libebur128, true peak, clipping, NaN, silence at the ends, damage); pass 2 decodes
  * again and runs mix -> fades at the trim points -> resample (libsoxr) -> gain -> look-ahead
  * true-peak limiter -> Vorbis encoder. The result is decoded (libvorbisfile) and its true
- * peak and loudness checked; when over the ceiling, pass 2 runs again with more margin.
+ * peak and loudness checked (decoded as it is written, beside the encoder); when over the ceiling, pass 2 runs again with more margin.
  * Guarantees: memory does not grow with the recording; the library is touched only at the
  * end, under a lock, by renaming a complete file into place (a refusal leaves it as it
  * was); the same source and settings give the same bytes (serial from the source's SHA-256
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-#include <vorbis/vorbisfile.h>
+#include <vorbis/codec.h>
 
 #define B CW_BLOCK_FRAMES
 #define CLIP_LEVEL 0.9999f
@@ -369,57 +369,136 @@ static size_t grow_read(void *ptr, size_t size, size_t nmemb, void *ds)
     }
 }
 
+/* The checker decodes the work file as the encoder writes it, with libogg + libvorbis
+ * (libvorbisfile 1.3.7 on an unseekable, growing stream sometimes ends a few thousand
+ * samples early, depending on how reads fall on pages; the packet level is exact: the
+ * EOS packet's granule position trims the end). */
+static void feed(pipeline *p, ebur128_state *eb, cw_truepeak *tp, float *il, float **pcm,
+                 long n)
+{
+    const int channels = p->channels;
+    for (long off = 0; off < n;) {
+        long m = n - off < B ? n - off : B;
+        for (long i = 0; i < m; i++)
+            for (int c = 0; c < channels; c++)
+                il[(size_t)i * (size_t)channels + (size_t)c] = pcm[c][off + i];
+        cw_truepeak_add(tp, il, (size_t)m);
+        ebur128_add_frames_float(eb, il, (size_t)m);
+        off += m;
+    }
+    p->k.frames += n;
+}
+
 static void *checker_main(void *arg)
 {
     pipeline *p = arg;
     check *k = &p->k;
     const int channels = p->channels;
-    OggVorbis_File vf;
-    ov_callbacks cb = {grow_read, NULL, NULL, NULL};
-    if (ov_open_callbacks(p, &vf, NULL, 0, cb) != 0) {
-        p->chk_rc = CW_EINTERNAL;
-        /* keep draining so the encoder never waits on us (it does not) */
-        return NULL;
-    }
-    ebur128_state *eb = ebur128_init((unsigned)channels, (unsigned long)ov_info(&vf, -1)->rate,
-                                     EBUR128_MODE_I | EBUR128_MODE_LRA);
+    ogg_sync_state oy;
+    ogg_stream_state os;
+    vorbis_info vi;
+    vorbis_comment vc;
+    vorbis_dsp_state vd;
+    vorbis_block vb;
+    int started = 0, headers = 0, eos = 0, dsp = 0;
+    ebur128_state *eb = NULL;
     cw_truepeak *tp = NULL;
     float *il = malloc(B * (size_t)channels * sizeof(float));
-    if (!eb || !il || cw_truepeak_new(&tp, channels)) {
+    ogg_sync_init(&oy);
+    vorbis_info_init(&vi);
+    vorbis_comment_init(&vc);
+    if (!il || cw_truepeak_new(&tp, channels)) {
         p->chk_rc = CW_ENOMEM;
         goto done;
     }
-    if (channels == 1)
-        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
-    int bs = 0;
-    for (;;) {
-        float **pcm;
-        long n = ov_read_float(&vf, &pcm, B, &bs);
-        if (n == OV_HOLE)
+    while (!eos) {
+        ogg_page pg;
+        int r = ogg_sync_pageout(&oy, &pg);
+        if (r == 0) {
+            char *buf = ogg_sync_buffer(&oy, 16384);
+            size_t got = grow_read(buf, 1, 16384, p);
+            if (got == 0)
+                break;
+            ogg_sync_wrote(&oy, (long)got);
             continue;
-        if (n < 0) {
-            p->chk_rc = CW_EINTERNAL;
+        }
+        if (r < 0 || (started && ogg_page_serialno(&pg) != os.serialno)) {
+            p->chk_rc = CW_EINTERNAL; /* our own file never has a gap or a second stream */
             goto done;
         }
-        if (n == 0)
-            break;
-        for (long i = 0; i < n; i++)
-            for (int c = 0; c < channels; c++)
-                il[(size_t)i * (size_t)channels + (size_t)c] = pcm[c][i];
-        cw_truepeak_add(tp, il, (size_t)n);
-        ebur128_add_frames_float(eb, il, (size_t)n);
-        k->frames += n;
+        if (!started) {
+            ogg_stream_init(&os, ogg_page_serialno(&pg));
+            started = 1;
+        }
+        ogg_stream_pagein(&os, &pg);
+        ogg_packet op;
+        while ((r = ogg_stream_packetout(&os, &op)) != 0) {
+            if (r < 0) {
+                p->chk_rc = CW_EINTERNAL;
+                goto done;
+            }
+            if (headers < 3) {
+                if (vorbis_synthesis_headerin(&vi, &vc, &op) != 0) {
+                    p->chk_rc = CW_EINTERNAL;
+                    goto done;
+                }
+                if (++headers == 3) {
+                    if (vorbis_synthesis_init(&vd, &vi) != 0) {
+                        p->chk_rc = CW_EINTERNAL;
+                        goto done;
+                    }
+                    vorbis_block_init(&vd, &vb);
+                    dsp = 1;
+                    eb = ebur128_init((unsigned)channels, (unsigned long)vi.rate,
+                                      EBUR128_MODE_I | EBUR128_MODE_LRA);
+                    if (!eb) {
+                        p->chk_rc = CW_ENOMEM;
+                        goto done;
+                    }
+                    if (channels == 1)
+                        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
+                }
+                continue;
+            }
+            if (vorbis_synthesis(&vb, &op) == 0)
+                vorbis_synthesis_blockin(&vd, &vb);
+            float **pcm;
+            int n;
+            while ((n = vorbis_synthesis_pcmout(&vd, &pcm)) > 0) {
+                long take = n;
+                if (op.e_o_s && op.granulepos >= 0 && k->frames + take > op.granulepos)
+                    take = op.granulepos > k->frames ? (long)(op.granulepos - k->frames) : 0;
+                feed(p, eb, tp, il, pcm, take);
+                vorbis_synthesis_read(&vd, n);
+            }
+            if (op.e_o_s)
+                eos = 1;
+        }
+    }
+    if (!eb || !eos) {
+        p->chk_rc = CW_EINTERNAL; /* ended without its last page */
+        goto done;
     }
     k->lufs = -HUGE_VAL;
     ebur128_loudness_global(eb, &k->lufs);
     ebur128_loudness_range(eb, &k->lra);
     k->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
 done:
+    /* keep reading to the end so the encoder side is never left waiting on us (it does
+     * not wait, but a partial read must not look like success) */
     cw_truepeak_free(tp);
     if (eb)
         ebur128_destroy(&eb);
+    if (dsp) {
+        vorbis_block_clear(&vb);
+        vorbis_dsp_clear(&vd);
+    }
+    if (started)
+        ogg_stream_clear(&os);
+    vorbis_comment_clear(&vc);
+    vorbis_info_clear(&vi);
+    ogg_sync_clear(&oy);
     free(il);
-    ov_clear(&vf);
     return NULL;
 }
 
