@@ -2,8 +2,9 @@
  * a reason. Two streaming passes over the source: pass 1 decodes and measures (loudness
  * with libebur128, true peak, clipping, NaN, silence at the ends, damage); pass 2 decodes
  * again and runs mix -> fades at the trim points -> resample (libsoxr) -> gain -> look-ahead
- * true-peak limiter -> Vorbis encoder. The result is decoded (libvorbisfile) and its true
- * peak and loudness checked (decoded as it is written, beside the encoder); when over the ceiling, pass 2 runs again with more margin.
+ * true-peak limiter -> Vorbis encoder. The result is decoded (libogg + libvorbis, as it is
+ * written, on a thread beside the encoder) and its true peak and loudness checked; when
+ * over the ceiling, pass 2 runs again with more limiter margin.
  * Guarantees: memory does not grow with the recording; the library is touched only at the
  * end, under a lock, by renaming a complete file into place (a refusal leaves it as it
  * was); the same source and settings give the same bytes (serial from the source's SHA-256
