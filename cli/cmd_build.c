@@ -94,14 +94,14 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
     }
     if ((code = cw_bundle_build(st, plan, out, &rep, &err)) != 0)
         goto fail;
-    for (size_t i = 0; i < rep.notes.n; i++)
-        cw_cli_warnf(cmd, "%s", rep.notes.v[i]);
     if (quiet) {
         printf("%s\n", rep.dir);
     } else {
         long secs = plan->rate > 0 ? (long)(rep.day_samples / plan->rate) : 0;
         printf("built %s: %zu item%s, %ld:%02ld:%02ld on air, %zu re-encoded\n", rep.dir, rep.items,
                rep.items == 1 ? "" : "s", secs / 3600, (secs / 60) % 60, secs % 60, rep.reencoded);
+        for (size_t i = 0; i < rep.notes.n; i++)
+            printf("note: %s\n", rep.notes.v[i]);
         printf("listen: ffplay -nodisp '%s/day.ogg'   (or: vlc '%s/day.ogg')\n", rep.dir, rep.dir);
         printf("check:  chalkwave verify '%s'\n", rep.dir);
     }

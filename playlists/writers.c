@@ -100,11 +100,13 @@ static void put_xml(cw_buf *b, const char *s)
     cw_buf_put_xml(b, s);
 }
 
-/* CUE strings are in double quotes with no escape: a quote becomes an apostrophe. */
+/* CUE strings are in double quotes with no agreed escape: a quote becomes an apostrophe
+ * and a backslash a slash (Liquidsoap's parser reads a backslash as an escape, other
+ * readers do not, so no spelling of it survives both). */
 static void put_cue(cw_buf *b, const char *s)
 {
     for (; *s; s++)
-        cw_buf_append(b, *s == '"' ? "'" : s, 1);
+        cw_buf_append(b, *s == '"' ? "'" : *s == '\\' ? "/" : s, 1);
 }
 
 /* Liquidsoap annotate values: double-quoted, backslash escapes for \ and ". */
