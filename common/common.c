@@ -702,8 +702,25 @@ void cw_sha256_final(cw_sha256 *h, char hex[65])
 
 int cw_sha256_file(const char *path, char hex[65], cw_error *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return cw_fail(err, CW_EIO, path, 0, "cannot open '%s': %s", path, strerror(errno));
+    /* Regular files only: a FIFO would block the open and /dev/zero would never end
+     * (O_NONBLOCK only for the open; the check is on the opened file, not the name). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return cw_fail(err, errno == ENOENT ? CW_ENOTFOUND : CW_EIO, path, 0, "cannot open '%s': %s", path,
+                       strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cw_fail(err, CW_EINVAL, path, 0, "'%s' is not a regular file (give a file, not a folder or device)",
+                       path);
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        close(fd);
+        return cw_fail(err, CW_EIO, path, 0, "cannot open '%s': %s", path, strerror(errno));
+    }
     cw_sha256 *h = cw_sha256_new();
     if (!h) {
         fclose(fp);
