@@ -706,8 +706,7 @@ int cw_sha256_file(const char *path, char hex[65], cw_error *err)
      * (O_NONBLOCK only for the open; the check is on the opened file, not the name). */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        return cw_fail(err, errno == ENOENT ? CW_ENOTFOUND : CW_EIO, path, 0, "cannot open '%s': %s", path,
-                       strerror(errno));
+        return cw_fail(err, CW_EIO, path, 0, "cannot open '%s': %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
