@@ -56,6 +56,8 @@ static size_t distance(const char *a, const char *b)
             size_t x = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
             if (d[i - 1][j] + 1 < x) x = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < x) x = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < x)
+                x = d[i - 2][j - 2] + 1; /* a swap of neighbours ("plna") is one edit */
             d[i][j] = x;
         }
     return d[la][lb];
