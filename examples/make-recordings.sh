@@ -3,8 +3,8 @@
 # committed files in examples/station/recordings/ are what the demo and the tests use).
 # Each recording is a short spoken snippet synthesised with espeak-ng, then shaped with sox
 # and encoded the way a teacher's device might: a field recorder's WAV, a studio FLAC, a
-# laptop MP3, a phone voice note in Opus, plus a station ID in Ogg Vorbis and a newsletter
-# item as a stereo MP3. Levels and sample rates differ on purpose: ingest evens them out.
+# laptop MP3, a phone voice note in Opus, plus a station ID and a music bed in Ogg Vorbis
+# (fillers) and a newsletter item as a stereo MP3. Levels and sample rates differ on purpose.
 #
 # Needs: espeak-ng, sox, ffmpeg (libmp3lame), opus-tools (opusenc), vorbis-tools (oggenc).
 # Usage: examples/make-recordings.sh [OUT_DIR]   (default: examples/station/recordings)
@@ -75,7 +75,15 @@ oggenc --quiet -q 0 -o "$out/station-id.ogg" "$tmp/speech.wav"
 sidecar station-id "Series=station-id" "Episode=1" "Title=Station ID" \
     "Teacher=Radio Example" "Language=en" "Kind=filler"
 
-# 6. Newsletter item: a stereo MP3 at 44.1 kHz (ingest downmixes it to the station's mono).
+# 6. Music bed (filler): a soft, slowly pulsing chord, so the gaps between lessons are not
+#    the station ID over and over. Ogg Vorbis, 22.05 kHz, low quality (it is only a bed).
+sox -n -r 22050 -c 1 -b 16 "$tmp/bed.wav" synth 40 sine 220 sine 277.18 sine 329.63 remix - \
+    tremolo 0.2 40 fade q 3 40 3 gain -n -14
+oggenc --quiet -q -1 -o "$out/music-bed.ogg" "$tmp/bed.wav"
+sidecar music-bed "Series=music-bed" "Episode=1" "Title=Morning music bed" \
+    "Teacher=Radio Example" "Language=en" "Kind=filler"
+
+# 7. Newsletter item: a stereo MP3 at 44.1 kHz (ingest downmixes it to the station's mono).
 speak en-gb+f2 155 "School news for this week. Registration for the reading competition closes on Friday. \
 Parents, please send every child with a pencil and an exercise book. That is all from the school office."
 sox "$tmp/speech.wav" -r 44100 -c 2 "$tmp/stereo.wav"

@@ -20,7 +20,7 @@ for sec in station audio schedule calendars; do
 done
 n=$(grep -c ';' "$st/station.conf")
 if [ "$n" -ge 15 ]; then ok "station.conf is commented ($n comment marks)"; else not_ok "station.conf has only $n comments"; fi
-if ls -A "$st" | grep -q 'tmp'; then not_ok "init left a temporary file"; else ok "init left no temporary file"; fi
+if grep -q 'tmp' <<<"$(ls -A "$st")"; then not_ok "init left a temporary file"; else ok "init left no temporary file"; fi
 
 # The new station loads: commands that read it work (library is the simplest reader).
 cw --station "$st" library

@@ -452,13 +452,14 @@ static void test_example_station(void **state)
     cw_error err = {0};
     if (cw_station_load(&st, dir, &err) != CW_OK) fail_msg("%s:%d: %s", err.source, err.line, err.text);
     assert_string_equal(st->timezone, "Africa/Lagos");
-    assert_int_equal(st->on_air_start, 7 * 60);
-    assert_int_equal(st->on_air_end, 9 * 60);
+    assert_int_equal(st->on_air_start, 7 * 60 + 25);
+    assert_int_equal(st->on_air_end, 8 * 60 + 10);
     assert_int_equal(st->n_calendars, 1);
     assert_string_equal(st->calendars[0].file, "lagos-primary-term2.ics");
     assert_int_equal(st->calendars[0].priority, 10);
-    assert_int_equal(st->fillers.n, 1);
+    assert_int_equal(st->fillers.n, 2);
     assert_string_equal(st->fillers.v[0], "station-id");
+    assert_string_equal(st->fillers.v[1], "music-bed");
     cw_station_free(st);
     free(dir);
 }
