@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # demo.sh [--binary PATH] [--date YYYY-MM-DD] [--dir DIR] — a first day on air with the
-# example station: copy examples/station to a scratch folder (default ./demo/station,
-# git-ignored, recreated on every run), drop the teachers' recordings and their sidecar notes
-# into its inbox, then run chalkwave ingest --inbox, plan, build and verify, and say where
-# the day is and how to listen to it.
+# example station. Without --binary it first runs scripts/setup.sh (installs missing Debian
+# packages, quiet when all are there, and builds ./build). Then it copies examples/station to
+# a scratch folder (default ./demo/station, git-ignored, recreated on every run), drops the
+# teachers' recordings and their sidecar notes into its inbox, runs chalkwave ingest --inbox,
+# plan, build and verify, and says where the day is and how to listen to it.
 # Guarantees: never writes into examples/; stops at the first failing step, names it, and
 # exits with that step's exit code.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-binary=${CW_BINARY:-$root/build/cli/chalkwave}
+binary=${CW_BINARY:-}
 date=2027-01-13 # a Wednesday early in the example term: both lesson series and the news air
 scratch=$root/demo
 
@@ -22,12 +23,21 @@ while [ $# -gt 0 ]; do
         --dir) scratch=$2; shift 2 ;;
         --dir=*) scratch=${1#*=}; shift ;;
         -h|--help)
-            sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
             exit 0 ;;
         *) echo "demo: unknown option '$1' (see 'scripts/demo.sh --help')" >&2; exit 2 ;;
     esac
 done
 
+if [ -z "$binary" ]; then
+    echo "== 0. install what is missing and build (scripts/setup.sh)"
+    bash "$root/scripts/setup.sh" || {
+        rc=$?
+        echo "demo: step 0 (install and build) failed with exit code $rc" >&2
+        exit "$rc"
+    }
+    binary=$root/build/cli/chalkwave
+fi
 if [ ! -x "$binary" ]; then
     echo "demo: no chalkwave binary at '$binary' (build first: bash scripts/setup.sh)" >&2
     exit 3
