@@ -17,6 +17,7 @@ struct cw_tz {
     int *off;       /* offset (s east of UTC) from utc[i] on */
     size_t n;
     int off0;       /* offset before the first transition */
+    size_t hint;    /* last span found (a lookup cache) */
 };
 
 /* Build a zone from a VTIMEZONE component (embedded or libical's system copy). */

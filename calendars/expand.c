@@ -422,6 +422,7 @@ typedef struct dailyweekly {
     int wdays[7], n_wdays; /* WEEKLY: Monday=0 offsets from the week start, sorted */
     int hours[24], n_hours, mins[60], n_mins, secs[61], n_secs;
     int filtered;         /* day-level limits or BYSETPOS present */
+    int mday;             /* MONTHLY: DTSTART's day of month (the default BYMONTHDAY) */
     int big;              /* too many times per day for cand[]: use libical */
 } dailyweekly;
 
@@ -490,7 +491,16 @@ static void dw_init(dailyweekly *g, const struct icalrecurrencetype *r, int64_t 
     g->filtered = arr_len(r->by_month, ICAL_BY_MONTH_SIZE) || arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE) ||
                   arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE) || arr_len(r->by_set_pos, ICAL_BY_SETPOS_SIZE) ||
                   (r->freq == ICAL_DAILY_RECURRENCE && nbd);
-    if (r->freq == ICAL_DAILY_RECURRENCE) {
+    if (r->freq == ICAL_MONTHLY_RECURRENCE) {
+        int y, m, d;
+        cw_civil_from_days(dd, &y, &m, &d);
+        g->p0 = (int64_t)y * 12 + (m - 1);
+        g->step = iv;
+        g->mday = d;
+        g->filtered = 1;
+        g->big = g->big || g->n_hours * g->n_mins * g->n_secs > 40 ||
+                 arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE) || arr_len(r->by_week_no, ICAL_BY_WEEKNO_SIZE);
+    } else if (r->freq == ICAL_DAILY_RECURRENCE) {
         g->p0 = dd;
         g->step = iv;
     } else {
@@ -512,14 +522,64 @@ static void dw_init(dailyweekly *g, const struct icalrecurrencetype *r, int64_t 
 }
 
 /* candidates of period k */
+/* MONTHLY: the days of month index mi (year*12 + month-1) the rule selects, into days[]. */
+static int month_days(const dailyweekly *g, int64_t mi, int64_t days[31])
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const struct icalrecurrencetype *r = &g->r;
+    int y = (int)cw_floor_div(mi, 12), m = (int)(mi - cw_floor_div(mi, 12) * 12) + 1;
+    if (arr_len(r->by_month, ICAL_BY_MONTH_SIZE) && !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m))
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int dim = mdays[m - 1] + (m == 2 && leap);
+    int64_t first = cw_days_from_civil(y, m, 1);
+    int sel[32] = {0};
+    int nmd = arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE), nbd = arr_len(r->by_day, ICAL_BY_DAY_SIZE);
+    if (!nmd && !nbd) {
+        if (g->mday <= dim)
+            sel[g->mday] = 1;
+    }
+    int a[32] = {0};
+    for (int i = 0; i < nmd; i++) {
+        int v = r->by_month_day[i];
+        int d = v > 0 ? v : dim + v + 1;
+        if (d >= 1 && d <= dim)
+            a[d] = 1;
+    }
+    int b[32] = {0};
+    for (int i = 0; i < nbd; i++) {
+        int wd = lib_wd_to_mon0((int)icalrecurrencetype_day_day_of_week(r->by_day[i]));
+        int pos = icalrecurrencetype_day_position(r->by_day[i]);
+        int first_wd = (int)(((first + 3) % 7 + 7) % 7);
+        int d1 = 1 + (wd - first_wd + 7) % 7; /* first such weekday */
+        int cnt = (dim - d1) / 7 + 1;
+        for (int j = 0; j < cnt; j++) {
+            int ord = j + 1, rord = j - cnt;
+            if (pos == 0 || pos == ord || pos == rord)
+                b[d1 + 7 * j] = 1;
+        }
+    }
+    for (int d = 1; d <= dim; d++)
+        if (nmd || nbd)
+            sel[d] = (!nmd || a[d]) && (!nbd || b[d]);
+    int n = 0;
+    for (int d = 1; d <= dim; d++)
+        if (sel[d])
+            days[n++] = first + d - 1;
+    return n;
+}
+
 static void dw_period(dailyweekly *g, int64_t k)
 {
     int64_t d0 = g->p0 + k * g->step;
     g->n_cand = g->i_cand = 0;
-    int ndays = g->r.freq == ICAL_DAILY_RECURRENCE ? 1 : g->n_wdays;
+    int64_t mdays_v[31];
+    int monthly = g->r.freq == ICAL_MONTHLY_RECURRENCE;
+    int ndays = monthly ? month_days(g, d0, mdays_v)
+                        : g->r.freq == ICAL_DAILY_RECURRENCE ? 1 : g->n_wdays;
     for (int i = 0; i < ndays; i++) {
-        int64_t day = g->r.freq == ICAL_DAILY_RECURRENCE ? d0 : d0 + g->wdays[i];
-        if (g->filtered && !dw_day_ok(g, day))
+        int64_t day = monthly ? mdays_v[i] : g->r.freq == ICAL_DAILY_RECURRENCE ? d0 : d0 + g->wdays[i];
+        if (!monthly && g->filtered && !dw_day_ok(g, day))
             continue;
         for (int a = 0; a < g->n_hours; a++)
             for (int b = 0; b < g->n_mins; b++)
@@ -665,12 +725,19 @@ static gen *gen_new(const cal_comp *m, const cal_rrule *rr, int64_t target)
         g->wk.year -= (int)(r->interval > 0 ? r->interval : 1); /* gen_next advances first */
         return g;
     }
-    if (r->freq == ICAL_DAILY_RECURRENCE || r->freq == ICAL_WEEKLY_RECURRENCE) {
+    if (r->freq == ICAL_DAILY_RECURRENCE || r->freq == ICAL_WEEKLY_RECURRENCE ||
+        r->freq == ICAL_MONTHLY_RECURRENCE) {
         dw_init(&g->dw, r, dt, g->is_date);
         if (!g->dw.big) {
             g->own_dw = 1;
             if (target > dt) {
-                int64_t k = cw_floor_div(cw_floor_div(target, 86400) - g->dw.p0, g->dw.step) - 1;
+                int64_t tpos = cw_floor_div(target, 86400);
+                if (r->freq == ICAL_MONTHLY_RECURRENCE) {
+                    int ty, tm, td;
+                    cw_civil_from_days(tpos, &ty, &tm, &td);
+                    tpos = (int64_t)ty * 12 + (tm - 1);
+                }
+                int64_t k = cw_floor_div(tpos - g->dw.p0, g->dw.step) - 1;
                 if (k > 0) {
                     if (r->count == 0) {
                         g->dw.k = k;
@@ -781,7 +848,9 @@ static int gen_next(gen *g, int64_t *out)
                 g->steps++;
                 return 1;
             }
-            if (w->p0 + w->k * w->step > cw_days_from_civil(CAL_MAX_YEAR, 12, 31)) {
+            int64_t at = w->p0 + w->k * w->step;
+            if (w->r.freq == ICAL_MONTHLY_RECURRENCE ? at > (int64_t)CAL_MAX_YEAR * 12
+                                                     : at > cw_days_from_civil(CAL_MAX_YEAR, 12, 31)) {
                 g->done = 1;
                 return 0;
             }
@@ -1265,7 +1334,11 @@ static int master_instances(const cw_calset *set, const cal_event *ev, int64_t u
         if (inst_push(out, &x))
             return CW_ENOMEM;
     }
-    if (out->n > 1)
+    int sorted = 1;
+    for (size_t i = 1; i < out->n && sorted; i++)
+        if (inst_cmp(&out->v[i - 1], &out->v[i]) > 0)
+            sorted = 0;
+    if (!sorted)
         qsort(out->v, out->n, sizeof *out->v, inst_cmp);
     size_t n = 0;
     for (size_t i = 0; i < out->n; i++) {

@@ -542,6 +542,11 @@ int cw_tz_offset_at(const cw_tz *tz, int64_t utc)
         return tz ? tz->off0 : 0;
     if (utc < tz->utc[0])
         return tz->off0;
+    /* Expansion asks about nearby instants over and over: try the last span first. The
+     * hint is only a cache (a stale one is harmless); cw_tz is not shared across threads. */
+    size_t h = tz->hint;
+    if (h < tz->n && tz->utc[h] <= utc && (h + 1 == tz->n || utc < tz->utc[h + 1]))
+        return tz->off[h];
     size_t lo = 0, hi = tz->n; /* last i with utc[i] <= utc */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
@@ -550,6 +555,7 @@ int cw_tz_offset_at(const cw_tz *tz, int64_t utc)
         else
             hi = mid;
     }
+    ((cw_tz *)tz)->hint = lo;
     return tz->off[lo];
 }
 
