@@ -1,0 +1,188 @@
+#!/usr/bin/python3
+"""make_cases.py — writes tests/badinput/cases/*/case (and the small text inputs) for the
+bad-input corpus. The case files are the data the runner
+(tests/integration/test_robust_badinput.sh) reads; edit the cases HERE and rerun
+`/usr/bin/python3 tests/badinput/make_cases.py` (binary inputs come from make_inputs.py).
+Each case: what the input is, the command, the documented exit code, a regex for the one
+error line (naming the file), optional setup/check shell lines, lines (allowed error lines)
+and xfail (a known bug elsewhere, with the reason)."""
+import os
+C = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'cases')
+def case(name, desc, cmd, exit, error, setup=(), check=(), lines=None, files=None, xfail=None):
+    d = os.path.join(C, name)
+    os.makedirs(d, exist_ok=True)
+    s = '# %s\n' % desc
+    for x in setup: s += 'setup: %s\n' % x
+    s += 'cmd: %s\nexit: %d\nerror: %s\n' % (cmd, exit, error)
+    if lines: s += 'lines: %d\n' % lines
+    for x in check: s += 'check: %s\n' % x
+    if xfail: s += 'xfail: %s\n' % xfail
+    open(os.path.join(d, 'case'), 'w').write(s)
+    for fn, data in (files or {}).items():
+        open(os.path.join(d, fn), 'wb').write(data if isinstance(data, bytes) else data.encode())
+
+def ics(*lines): return ''.join(l + '\r\n' for l in lines)
+def ev(*body): return ics('BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//t//EN', 'BEGIN:VEVENT', 'UID:e1@t', 'DTSTAMP:20260101T000000Z', *body, 'END:VEVENT', 'END:VCALENDAR')
+CHK = 'calendar check partner.ics'
+# ---------------- calendars ----------------
+case('calendar-empty', 'a 0-byte calendar', CHK, 1, r'partner\.ics.*empty', files={'partner.ics': ''})
+case('calendar-html-page', 'the partner saved the web page instead of the .ics', CHK, 1, r'partner\.ics.*(not|iCalendar|VCALENDAR)',
+     files={'partner.ics': '<!DOCTYPE html>\n<html><head><title>Calendar</title></head><body>Sign in</body></html>\n'})
+case('calendar-binary-garbage', 'random bytes', CHK, 1, r'partner\.ics')
+case('calendar-png', 'an image renamed .ics', CHK, 1, r'partner\.ics')
+case('calendar-utf16', 'UTF-16 text (Windows "Unicode")', CHK, 1, r'partner\.ics')
+case('calendar-nul-bytes', 'NUL bytes inside', CHK, 1, r'partner\.ics')
+case('calendar-missing-end', 'no END:VCALENDAR (cut short)', CHK, 1, r'partner\.ics.*END',
+     files={'partner.ics': ics('BEGIN:VCALENDAR', 'VERSION:2.0', 'BEGIN:VEVENT', 'UID:a@t', 'DTSTART:20260316T070000Z', 'END:VEVENT')})
+case('calendar-missing-dtstart', 'an event without DTSTART', CHK, 1, r'partner\.ics:[0-9]+: error: .*DTSTART', files={'partner.ics': ev('SUMMARY:x')})
+case('calendar-interval-zero', 'RRULE INTERVAL=0', CHK, 1, r'partner\.ics:[0-9]+: error: .*INTERVAL',
+     files={'partner.ics': ev('DTSTART:20260316T070000Z', 'RRULE:FREQ=WEEKLY;INTERVAL=0')})
+case('calendar-count-and-until', 'RRULE with both COUNT and UNTIL', CHK, 1, r'partner\.ics:[0-9]+: error: .*(COUNT|UNTIL)',
+     files={'partner.ics': ev('DTSTART:20260316T070000Z', 'RRULE:FREQ=DAILY;COUNT=3;UNTIL=20260401T000000Z')})
+case('calendar-byhour-25', 'RRULE BYHOUR=25', CHK, 1, r'partner\.ics:[0-9]+: error: .*BYHOUR',
+     files={'partner.ics': ev('DTSTART:20260316T070000Z', 'RRULE:FREQ=DAILY;BYHOUR=25')})
+case('calendar-bad-freq', 'RRULE FREQ=FORTNIGHTLY', CHK, 1, r'partner\.ics:[0-9]+: error: .*(FREQ|RRULE)',
+     files={'partner.ics': ev('DTSTART:20260316T070000Z', 'RRULE:FREQ=FORTNIGHTLY')})
+case('calendar-dtend-before-dtstart', 'DTEND before DTSTART', CHK, 1, r'partner\.ics:[0-9]+: error: .*DTEND',
+     files={'partner.ics': ev('DTSTART:20260316T080000Z', 'DTEND:20260316T070000Z')})
+case('calendar-dtend-and-duration', 'DTEND and DURATION both', CHK, 1, r'partner\.ics:[0-9]+: error: .*(DURATION|DTEND)',
+     files={'partner.ics': ev('DTSTART:20260316T070000Z', 'DTEND:20260316T080000Z', 'DURATION:PT1H')})
+case('calendar-unknown-tzid', 'TZID that is no zone', CHK, 1, r'partner\.ics:[0-9]+: error: .*(TZID|zone)',
+     files={'partner.ics': ev('DTSTART;TZID=Mars/Olympus_Mons:20260316T070000')})
+case('calendar-invalid-date', 'DTSTART on 30 February', CHK, 1, r'partner\.ics:[0-9]+: error: ', xfail='calendars accept DTSTART:20260230 (libical normalises it to 2 March)',
+     files={'partner.ics': ev('DTSTART:20260230T070000Z')})
+case('calendar-too-large', 'over the 8 MB limit (made in setup)', CHK, 1, r'partner\.ics.*(large|limit|MB|bytes)',
+     setup=['{ printf "BEGIN:VCALENDAR\\r\\nVERSION:2.0\\r\\n"; for i in $(seq 1 140000); do printf "X-PAD-%06d:%s\\r\\n" $i 0123456789012345678901234567890123456789012345678901234567; done; printf "END:VCALENDAR\\r\\n"; } > partner.ics'])
+case('calendar-nesting-too-deep', 'components nested beyond the depth limit', CHK, 1, r'partner\.ics.*(nest|deep|depth)',
+     files={'partner.ics': ics('BEGIN:VCALENDAR', 'VERSION:2.0', *['BEGIN:X-NEST'] * 40, *['END:X-NEST'] * 40, 'END:VCALENDAR')})
+case('calendar-missing-file', 'a file that is not there', 'calendar check nowhere.ics', 3, r"nowhere\.ics")
+case('calendar-is-folder', 'a folder named .ics', CHK, 1, r"partner\.ics.*(regular file|folder)", setup=['mkdir partner.ics'])
+case('calendar-fifo', 'a named pipe: must not hang', CHK, 1, r"partner\.ics.*(regular file|folder|device)", setup=['mkfifo partner.ics'])
+case('calendar-dev-zero', '/dev/zero through a symlink: must not read forever', CHK, 1, r"partner\.ics.*(regular file|device)", setup=['ln -s /dev/zero partner.ics'])
+case('calendar-import-invalid', 'import refuses a broken calendar and changes nothing', 'calendar import partner.ics --priority 3', 1,
+     r'partner\.ics.*(INTERVAL|error)', lines=3, files={'partner.ics': ev('DTSTART:20260316T070000Z', 'RRULE:FREQ=WEEKLY;INTERVAL=0')},
+     check=['! test -e "$ST/calendars/partner.ics.new"', '! grep -q "partner.ics = 3" "$ST/station.conf"'])
+case('calendar-import-empty', 'import of an empty file', 'calendar import partner.ics', 1, r'partner\.ics.*empty', lines=3, files={'partner.ics': ''})
+case('calendar-expand-unbounded', 'FREQ=SECONDLY since 1990 over a month: bounded, names the event', 'calendar expand --from 2026-03-01 --to 2026-04-01 partner.ics', 1,
+     r'(unbounded@t|Every second|limit|too many)', files={'partner.ics': ics('BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//t//EN', 'BEGIN:VEVENT', 'UID:unbounded@t', 'DTSTAMP:20260101T000000Z', 'DTSTART:19900101T000000Z', 'RRULE:FREQ=SECONDLY', 'SUMMARY:Every second', 'END:VEVENT', 'END:VCALENDAR')})
+case('calendar-station-broken', 'a broken calendar already in calendars/: build refuses and names it', 'build --date 2026-03-16', 1, r'partner\.ics', lines=2,
+     setup=["printf 'BEGIN:VCALENDAR\\r\\nVERSION:2.0\\r\\nBEGIN:VEVENT\\r\\nUID:x\\r\\nEND:VCALENDAR\\r\\n' > \"$ST/calendars/partner.ics\""])
+case('calendar-expand-bad-window', '--to before --from is a usage error', 'calendar expand --from 2026-04-01 --to 2026-03-01 partner.ics', 2, r'(--to|--from|before|after)',
+     files={'partner.ics': ev('DTSTART:20260316T070000Z')})
+# ---------------- audio (ingest FILE) ----------------
+ING = 'ingest --series maths --episode 2 --title Shapes lesson.wav'
+def aud(name, desc, error, exit=1, cmd=ING, **kw):
+    case(name, desc, cmd, exit, error, **kw)
+aud('audio-zero-bytes', 'a 0-byte WAV', r'lesson\.wav.*(empty|0 bytes)')
+aud('audio-text-named-wav', 'a text file named .wav', r'lesson\.wav.*(not an audio|format)')
+aud('audio-random-bytes', 'random bytes named .wav', r'lesson\.wav')
+aud('audio-wav-truncated', 'WAV cut at a third', r'lesson\.wav.*(truncat|short|damaged|incomplete|complete)')
+aud('audio-wav-header-claims-more', 'WAV header claims 10 s, holds 1.5 s', r'lesson\.wav.*(truncat|short|damaged|incomplete|complete)')
+aud('audio-wav-huge-data-size', 'WAV data chunk claims 4 GB', r'lesson\.wav')
+aud('audio-wav-nan', 'float WAV with NaN samples', r'lesson\.wav.*(NaN|invalid|not a number)')
+aud('audio-wav-inf', 'float WAV with an infinite sample', r'lesson\.wav.*(inf|invalid|NaN)')
+aud('audio-one-sample', 'a WAV of one sample', r'lesson\.wav.*(short|seconds)')
+aud('audio-too-short', '0.5 s (minimum 1 s)', r'lesson\.wav.*(short|seconds)')
+aud('audio-digital-silence', '2 s of digital silence', r'lesson\.wav.*(silen|quiet)')
+aud('audio-near-silence', '2 s of noise at -100 dBFS', r'lesson\.wav.*(silen|quiet)')
+aud('audio-rate-too-low', '4 kHz WAV (minimum 8 kHz)', r'lesson\.wav.*(Hz|rate)')
+aud('audio-sixteen-channels', '16 channels (maximum 8)', r'lesson\.wav.*(channel)')
+aud('audio-too-long', '40 s for a station with max_length 30', r'lesson\.wav.*(long|max)',
+    setup=['sox -n -r 8000 -c 1 -b 16 lesson.wav synth 40 sine 300 vol 0.3'])
+aud('audio-bad-fmt-chunk', 'WAV with a garbage fmt chunk', r'lesson\.wav')
+aud('audio-zero-channels', 'WAV header says 0 channels', r'lesson\.wav')
+aud('audio-zero-rate', 'WAV header says 0 Hz', r'lesson\.wav')
+aud('audio-flac-truncated', 'FLAC cut in half', r'lesson\.flac.*(truncat|short|damaged|incomplete|complete)', cmd=ING.replace('.wav', '.flac'))
+aud('audio-flac-corrupt-frames', 'FLAC with zeroed frames', r'lesson\.flac', cmd=ING.replace('.wav', '.flac'))
+aud('audio-mp3-garbage', 'ID3 tag then garbage', r'lesson\.mp3', cmd=ING.replace('.wav', '.mp3'))
+aud('audio-ogg-bad-crc', 'Ogg Vorbis with a damaged page', r'lesson\.ogg', cmd=ING.replace('.wav', '.ogg'))
+aud('audio-ogg-headers-only', 'Ogg Vorbis with headers and no audio', r'lesson\.ogg', cmd=ING.replace('.wav', '.ogg'))
+aud('audio-m4a-unsupported', 'M4A/AAC: refused with the formats and a conversion command', r'lesson\.m4a.*(WAV|FLAC).*ffmpeg', cmd=ING.replace('.wav', '.m4a'))
+aud('audio-wma-unsupported', 'WMA: refused with the formats and a conversion command', r'lesson\.wma.*(WAV|FLAC).*ffmpeg', cmd=ING.replace('.wav', '.wma'))
+aud('audio-missing-file', 'a file that is not there', r'nowhere\.wav', exit=3, cmd='ingest --series maths --episode 2 nowhere.wav')
+aud('audio-is-folder', 'a folder named .wav', r'lesson\.wav', setup=['mkdir lesson.wav'])
+aud('audio-fifo', 'a named pipe: must not hang', r'lesson\.wav', setup=['mkfifo lesson.wav'])
+aud('audio-dev-zero', '/dev/zero through a symlink', r'lesson\.wav', setup=['ln -s /dev/zero lesson.wav'])
+aud('audio-duplicate-episode', 'maths episode 1 exists already (no --replace)', r'again\.wav.*(exist|already)', cmd='ingest --series maths --episode 1 again.wav',
+    setup=['cp "$COMMON/tone2.wav" again.wav'])
+aud('audio-same-source-twice', 'the same source file as maths 1, as another episode', r'copy\.wav.*(already in the library)', cmd='ingest --series maths --episode 7 copy.wav',
+    setup=['cp "$COMMON/tone.wav" copy.wav'])
+aud('audio-options-episode-zero', '--episode 0 is refused', r'(episode)', exit=1, cmd='ingest --series maths --episode 0 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
+aud('audio-options-kind-bogus', '--kind podcast is refused', r'(kind|podcast)', exit=2, cmd='ingest --series maths --episode 2 --kind podcast lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
+aud('audio-options-valid-date', '--valid-from 2026-02-30 is a usage error', r'(2026-02-30|date)', exit=2, cmd='ingest --series maths --episode 2 --valid-from 2026-02-30 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
+aud('audio-options-valid-reversed', 'valid-until before valid-from', r'(valid|until|before)', exit=1, cmd='ingest --series maths --episode 2 --valid-from 2026-05-01 --valid-until 2026-04-01 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
+aud('audio-options-series-slash', 'a series key that is a path', r'(series|\.\./)', exit=1, cmd='ingest --series ../../etc --episode 2 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
+# ---------------- sidecars (ingest --inbox) ----------------
+def side(name, desc, note, error, setup=(), **kw):
+    st = ['cp "$COMMON/tone.wav" "$ST/inbox/lesson.wav"'] + list(setup)
+    if note is not None:
+        st.append("printf %s > \"$ST/inbox/lesson.txt\"" % note)
+    case(name, desc, 'ingest --inbox', 1, error, setup=st,
+         check=['test -f "$ST/inbox/rejected/lesson.wav"', 'test -s "$ST/inbox/rejected/lesson.wav.reason.txt"', '! test -e "$ST/inbox/lesson.wav"'], **kw)
+side('sidecar-episode-word', 'Episode: three', r"'Series: maths\nEpisode: three\n'", r'lesson\.wav.*lesson\.txt line 2.*episode')
+side('sidecar-episode-zero', 'Episode: 0', r"'Series: maths\nEpisode: 0\n'", r'lesson\.wav.*episode')
+side('sidecar-episode-huge', 'Episode: 99999999999999999999', r"'Series: maths\nEpisode: 99999999999999999999\n'", r'lesson\.wav.*episode')
+side('sidecar-episode-negative', 'Episode: -3', r"'Series: maths\nEpisode: -3\n'", r'lesson\.wav.*episode')
+side('sidecar-episode-trailing', 'Episode: 3b', r"'Series: maths\nEpisode: 3b\n'", r'lesson\.wav.*episode')
+side('sidecar-kind-unknown', 'Kind: podcast', r"'Series: maths\nEpisode: 4\nKind: podcast\n'", r'lesson\.wav.*kind')
+side('sidecar-kind-blackout', 'Kind: blackout (calendar-only kind)', r"'Series: maths\nEpisode: 4\nKind: blackout\n'", r'lesson\.wav.*kind')
+side('sidecar-too-large', 'a 100 KB note', None, r'lesson\.wav.*(note|lesson\.txt).*(large|limit)',
+     setup=['{ echo "Series: maths"; echo "Episode: 4"; head -c 100000 /dev/zero | tr "\\0" "x"; echo; } > "$ST/inbox/lesson.txt"'])
+side('sidecar-is-folder', 'the note is a folder', None, r'lesson\.wav.*(note|lesson\.txt)', setup=['mkdir "$ST/inbox/lesson.txt"'])
+side('sidecar-bad-date', 'Valid-From: next week', r"'Series: maths\nEpisode: 4\nValid-From: next week\n'", r'lesson\.wav.*(date|Valid)')
+side('sidecar-bad-series', 'Series: ../../etc', r"'Series: ../../etc\nEpisode: 4\n'", r'lesson\.wav.*(series|Series)')
+side('sidecar-duplicate-episode', 'the note names maths episode 1, which exists', r"'Series: maths\nEpisode: 1\nTitle: Again\n'", r'lesson\.wav.*(exist|already)',
+     setup=['cp "$COMMON/tone2.wav" "$ST/inbox/lesson.wav"'])
+# ---------------- station.conf (any command that loads the station) ----------------
+def conf(name, desc, sed_or_text, error, cmd='library', exit=1):
+    if sed_or_text.startswith('sed '):
+        s = [sed_or_text + ' "$ST/station.conf"']
+    else:
+        s = [sed_or_text]
+    case(name, desc, cmd, exit, error, setup=s)
+CONF = r'station\.conf'
+conf('conf-missing-name', 'no name key', "sed -i '/^name/d'", CONF + r".*name")
+conf('conf-bad-timezone', 'timezone Lagos (not IANA)', "sed -i 's|^timezone.*|timezone = Lagos|'", CONF + r":[0-9]+:.*timezone")
+conf('conf-timezone-escape', 'timezone ../../../etc/passwd', "sed -i 's|^timezone.*|timezone = ../../../etc/passwd|'", CONF + r":[0-9]+:.*timezone")
+conf('conf-rate-low', 'rate 7999', "sed -i 's|^rate.*|rate = 7999|'", CONF + r":[0-9]+:.*rate")
+conf('conf-channels-nine', 'channels 9', "sed -i 's|^channels.*|channels = 9|'", CONF + r":[0-9]+:.*channels")
+conf('conf-on-air-bad', 'on_air 25:00-26:00', "sed -i 's|^on_air.*|on_air = 25:00-26:00|'", CONF + r":[0-9]+:.*on_air")
+conf('conf-on-air-empty', 'on_air 07:00-07:00', "sed -i 's|^on_air.*|on_air = 07:00-07:00|'", CONF + r":[0-9]+:.*on_air")
+conf('conf-quality-nan', 'quality nan', "sed -i 's|^quality.*|quality = nan|'", CONF + r":[0-9]+:.*quality")
+conf('conf-loudness-range', 'loudness -60', "sed -i 's|^loudness.*|loudness = -60|'", CONF + r":[0-9]+:.*loudness")
+conf('conf-unknown-key', 'a misspelt key', "sed -i 's|^channels.*|chanels = 1|'", CONF + r":[0-9]+:.*chanels")
+conf('conf-unknown-section', 'an unknown section', "printf '[playout]\\nengine = liquidsoap\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*playout")
+conf('conf-not-key-value', 'a line that is not key = value', "printf 'this is not a setting\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:")
+conf('conf-nul-byte', 'a NUL byte', "printf 'fade = 0.5\\0\\n' >> \"$ST/station.conf\"", CONF + r".*NUL")
+conf('conf-not-utf8', 'Latin-1 bytes', "sed -i 's|^name.*|name = Radio \\xe9t\\xe9|'", CONF + r".*UTF-8")
+conf('conf-line-too-long', 'a 300-character line', "sed -i \"s|^name.*|name = $(head -c 300 /dev/zero | tr '\\\\0' x)|\"", CONF + r":[0-9]+:.*(long|characters)")
+conf('conf-too-large', 'a 300 KB station.conf', "for i in $(seq 1 20000); do echo '; padding padding padding'; done >> \"$ST/station.conf\"", CONF + r".*(large|limit|bytes)")
+conf('conf-calendar-escape', 'a [calendars] entry with ..', "printf '[calendars]\\n../../secret.ics = 5\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*secret")
+conf('conf-calendar-twice', 'the same calendar listed twice', "printf 'partner.ics = 5\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*partner\.ics")
+conf('conf-min-over-max', 'min_length above max_length', "sed -i 's|^min_length.*|min_length = 40|'", CONF + r".*min_length")
+conf('conf-is-folder', 'station.conf is a folder', 'rm "$ST/station.conf" && mkdir "$ST/station.conf"', CONF, exit=1)
+conf('conf-missing', 'no station.conf at all', 'rm "$ST/station.conf"', CONF, exit=3)
+conf('conf-bad-policy', 'missing = pray', "printf '[schedule]\\nmissing = pray\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*missing")
+# ---------------- bundle directories (verify) ----------------
+B = '"$ST/out/2026-03-16"'
+def bund(name, desc, setup, error, exit=1, cmd='verify out-copy', **kw):
+    case(name, desc, cmd, exit, error, setup=['cp -a "$ST/out/2026-03-16" out-copy'] + setup, **kw)
+bund('bundle-flipped-byte', 'one byte of day.ogg flipped', ['printf "\\xff" | dd of=out-copy/day.ogg bs=1 seek=5000 conv=notrunc 2>/dev/null'], r'out-copy')
+bund('bundle-missing-item', 'a listed file deleted', ['rm out-copy/playlist.m3u8'], r'out-copy')
+bund('bundle-no-sums', 'SHA256SUMS deleted', ['rm out-copy/SHA256SUMS'], r'out-copy.*SHA256SUMS')
+bund('bundle-sums-escape', 'SHA256SUMS names ../../../etc/passwd (must not be read)',
+     ['echo "$(sha256sum /etc/hostname | cut -c1-64)  ../../../../../../../../etc/hostname" >> out-copy/SHA256SUMS'], r'out-copy')
+bund('bundle-sums-absolute', 'SHA256SUMS names an absolute path',
+     ['echo "$(sha256sum /etc/hostname | cut -c1-64)  /etc/hostname" >> out-copy/SHA256SUMS'], r'out-copy')
+bund('bundle-sums-garbage', 'SHA256SUMS is not a checksum list', ['head -c 2000 /dev/urandom > out-copy/SHA256SUMS'], r'out-copy')
+bund('bundle-ogg-bad-but-summed', 'day.ogg damaged and SHA256SUMS recomputed: the Ogg check must catch it',
+     ['printf "\\x00\\x00\\x00\\x00" | dd of=out-copy/day.ogg bs=1 seek=3000 conv=notrunc 2>/dev/null',
+      'cd out-copy && grep -v "  day.ogg$" SHA256SUMS > S && sha256sum day.ogg >> S && mv S SHA256SUMS'], r'out-copy')
+bund('bundle-ogg-truncated-summed', 'day.ogg truncated and re-summed',
+     ['cd out-copy && head -c 4000 day.ogg > d && mv d day.ogg && grep -v "  day.ogg$" SHA256SUMS > S && sha256sum day.ogg >> S && mv S SHA256SUMS'], r'out-copy')
+bund('bundle-item-symlink-out', 'an item replaced by a symlink to a file outside the bundle',
+     ['f=$(ls out-copy/items | head -1); cp out-copy/items/$f /tmp/.cw-badinput-outside.ogg.$$ && ln -sf /tmp/.cw-badinput-outside.ogg.$$ out-copy/items/$f'], r'out-copy')
+bund('bundle-missing-dir', 'verify a folder that is not there', [], r'nowhere', exit=3, cmd='verify nowhere')
+bund('bundle-is-file', 'verify a file, not a folder', ['touch plain-file'], r'plain-file', exit=3, cmd='verify plain-file')
+case('build-out-is-file', 'build --out naming an existing file: refused, the file kept', 'build --date 2026-03-16 --out plain-file', 1, r'plain-file', setup=['echo keep > plain-file'], check=['grep -q keep plain-file'])
+case('build-bad-date', 'build --date 2026-02-30 is a usage error', 'build --date 2026-02-30', 2, r'(2026-02-30|date)')
