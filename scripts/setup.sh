@@ -17,7 +17,9 @@ done
 lists=(scripts/deps-build.txt)
 [ "$want_tests" = 1 ] && lists+=(scripts/deps.txt)
 missing=()
-for p in $(grep -hv '^\s*#' "${lists[@]}" | sort -u); do
+for entry in $(grep -hv '^\s*#' "${lists[@]}" | sort -u); do
+  p=${entry%%:*}
+  if [ "$p" != "$entry" ] && command -v "${entry#*:}" >/dev/null 2>&1; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
