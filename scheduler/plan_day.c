@@ -27,13 +27,52 @@ typedef struct need {
     long suppressed; /* of those, how many a blackout suppressed */
 } need;
 
-static int in_blackout(const cw_occurrences *h, int64_t t)
+typedef struct span {
+    int64_t start, end;
+} span;
+
+static int cmp_span(const void *a, const void *b)
 {
-    for (size_t j = 0; j < h->n; j++) {
-        const cw_occurrence *b = &h->v[j];
-        if (b->kind == CW_KIND_BLACKOUT && !b->cancelled && b->start <= t && t < b->end) return 1;
-    }
+    const span *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+static int cmp_need(const void *a, const void *b)
+{
+    const need *x = a, *y = b;
+    int r = strcmp(x->series, y->series);
+    return r ? r : strcmp(x->file ? x->file : "", y->file ? y->file : "");
+}
+
+/* Blackout spans sorted by start, each end replaced by the running maximum, so that "is t
+ * inside any span" is one binary search. */
+static int blackout_spans(const cw_occurrences *h, span **out, size_t *n)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < h->n; j++) k += h->v[j].kind == CW_KIND_BLACKOUT && !h->v[j].cancelled;
+    *n = 0;
+    *out = NULL;
+    if (!k) return 0;
+    span *v = malloc(k * sizeof *v);
+    if (!v) return -1;
+    for (size_t j = 0; j < h->n; j++)
+        if (h->v[j].kind == CW_KIND_BLACKOUT && !h->v[j].cancelled) v[(*n)++] = (span){h->v[j].start, h->v[j].end};
+    qsort(v, *n, sizeof *v, cmp_span);
+    for (size_t j = 1; j < *n; j++)
+        if (v[j].end < v[j - 1].end) v[j].end = v[j - 1].end;
+    *out = v;
     return 0;
+}
+
+static int in_spans(const span *v, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n; /* first span starting after t */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].start <= t) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo > 0 && t < v[lo - 1].end;
 }
 
 /* Lessons suppressed by a blackout, and lessons with an explicit Episode: N, do not use up
@@ -54,9 +93,10 @@ static int blackout_correction(const cw_calset *cals, const cw_occurrences *day,
         if (positions[i] > 1)
             nd[nn++] = (need){i, day->v[i].file, day->v[i].series, day->v[i].start, day->v[i].recurrence_utc,
                               positions[i] - 1, 0};
+    qsort(nd, nn, sizeof *nd, cmp_need);
     int rc = 0;
     int64_t chunk_end = we;
-    for (int k = 0; k < HISTORY_MAX_CHUNKS; k++) {
+    for (int k = 0; k < HISTORY_MAX_CHUNKS && !rc; k++) {
         long left = 0;
         for (size_t i = 0; i < nn; i++) left += nd[i].remaining > 0;
         if (!left) break;
@@ -64,24 +104,37 @@ static int blackout_correction(const cw_calset *cals, const cw_occurrences *day,
         cw_occurrences h = {0};
         rc = cw_calset_expand(cals, chunk_start, chunk_end, 0, &h, err);
         if (rc) break;
-        int any_blackout = 0;
-        for (size_t j = 0; j < h.n && !any_blackout; j++) any_blackout = h.v[j].kind == CW_KIND_BLACKOUT;
+        span *sp = NULL;
+        size_t nsp = 0;
+        if (blackout_spans(&h, &sp, &nsp)) {
+            cw_occurrences_free(&h);
+            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+            break;
+        }
         for (size_t j = 0; j < h.n; j++) {
             const cw_occurrence *o = &h.v[j];
             if (o->start < chunk_start || o->start >= chunk_end) continue; /* counted in its own chunk */
             if (!is_series_lesson(o) || o->repeat || o->cancelled) continue;
+            need key = {0};
+            key.series = o->series;
+            key.file = o->file;
+            size_t lo = 0, hi = nn; /* first need of this series and file */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (cmp_need(&nd[mid], &key) < 0) lo = mid + 1;
+                else hi = mid;
+            }
             int sup = -1;
-            for (size_t i = 0; i < nn; i++) {
+            for (size_t i = lo; i < nn && !cmp_need(&nd[i], &key); i++) {
                 need *x = &nd[i];
-                if (x->remaining <= 0 || o->recurrence_utc >= x->recurrence || strcmp(o->series, x->series) ||
-                    strcmp(o->file ? o->file : "", x->file ? x->file : ""))
-                    continue;
+                if (x->remaining <= 0 || o->recurrence_utc >= x->recurrence) continue;
                 x->remaining--;
                 /* an explicit Episode: N does not use up a number either */
-                if (sup < 0) sup = o->episode > 0 || (any_blackout && in_blackout(&h, o->start));
+                if (sup < 0) sup = o->episode > 0 || in_spans(sp, nsp, o->start);
                 x->suppressed += sup;
             }
         }
+        free(sp);
         cw_occurrences_free(&h);
         chunk_end = chunk_start;
     }
