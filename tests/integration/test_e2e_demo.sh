@@ -42,7 +42,7 @@ fake=$CW_TMP/fake-chalkwave
 cat >"$fake" <<FAKE
 #!/usr/bin/env bash
 for a in "\$@"; do
-    if [ "\$a" = plan ]; then echo "chalkwave: plan: pretend failure" >&2; exit 3; fi
+    if [ "\$a" = ingest ]; then echo "chalkwave: ingest: pretend failure" >&2; exit 3; fi
 done
 exec "$CW_BINARY" "\$@"
 FAKE
@@ -50,7 +50,8 @@ chmod +x "$fake"
 bash "$demo" --binary "$fake" --dir "$CW_TMP/demo2" >"$CW_OUT" 2>"$CW_ERR"
 CW_RC=$? CW_LAST="scripts/demo.sh --binary fake"
 expect_rc 3 "the demo exits with the failing step's code"
-expect_err "(plan the day) failed with exit code 3" "the demo names the failing step"
+expect_err "(ingest the teachers' recordings from the inbox) failed with exit code 3" "the demo names the failing step"
+expect_out "pretend failure" "the demo shows the failing command's message"
 expect_no_out "the day bundle is" "the demo does not claim success"
 bash "$demo" --binary "$CW_TMP/nonexistent" >"$CW_OUT" 2>"$CW_ERR"
 CW_RC=$?
