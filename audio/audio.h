@@ -53,8 +53,11 @@ typedef struct cw_ingest_meta {
     const char *series, *title, *teacher, *language, *description;
     const char *valid_from, *valid_until; /* YYYY-MM-DD or NULL */
     int episode;  /* 0 none */
-    cw_kind kind; /* NONE -> lesson if series given, else filler? (see README) */
-    const char *date; /* DATE comment; NULL = today in the station's zone */
+    cw_kind kind; /* NONE -> lesson if series given, else filler */
+    /* DATE comment (YYYY-MM-DD); NULL or "" = the source file's own date tag (WAV/FLAC/
+     * Vorbis DATE, ID3 year) when it holds a YYYY-MM-DD, else no DATE at all. Never the
+     * clock: the same input and settings must give the same bytes on any day. */
+    const char *date;
 } cw_ingest_meta;
 
 typedef struct cw_ingest_result {

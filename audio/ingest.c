@@ -984,6 +984,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     }
     if ((rc = cw_mkdir_p(final_dir, err)))
         goto done;
+    cw_cleanup_stale_tmp(final_dir); /* work files of killed runs */
 
     /* --- settings, serial, comments --- */
     char settings[512];
