@@ -459,6 +459,9 @@ static int cal_import(cw_cli *cli, int argc, char **argv)
         free(dir);
         goto done;
     }
+    /* temporaries of imports that were killed (calendars/.NAME.tmp-PID-N, .station.conf.tmp-*) */
+    cw_cleanup_stale_tmp(dir);
+    cw_cleanup_stale_tmp(st->dir);
     for (int i = 0; i < npos && code == 0; i++) {
         char *dst = cw_path_join(dir, names[i]);
         if (!dst) {
