@@ -11,16 +11,16 @@
 
 date=2027-01-13
 rate=22050
-window=$((10 * 60 * rate)) # on_air 07:00-07:10
+window=$((5 * 60 * rate)) # on_air 07:00-07:05
 
-st=$(tone_station tones Africa/Lagos 07:00-07:10 $rate $date) || { not_ok "make the tone station"; cw_finish; }
+st=$(tone_station tones Africa/Lagos 07:00-07:05 $rate $date) || { not_ok "make the tone station"; cw_finish; }
 bundle=$st/out/$date
 
 cw --station "$st" build --date $date
 expect_rc 0 "build the tone day"
 expect_out "built $bundle" "build names the bundle folder"
 expect_out "ffplay -nodisp '$bundle/day.ogg'" "build says how to listen"
-expect_out_re "note: item [0-9]+ cut to 120.000 s with a 0.50 s fade" "build reports the cut item"
+expect_out_re "note: item [0-9]+ cut to 60.000 s with a 0.50 s fade" "build reports the cut item"
 
 # ---- plan.json is the plan the bundle was built from -------------------------------------
 n_items=$(json_get "$bundle/plan.json" 'len(d["items"])')
@@ -121,7 +121,7 @@ expect_eq "$(grep -v -e 'non monotonically increasing dts' -e 'failed to create 
 ff_samples=$(($(stat -c %s "$CW_TMP/ffmpeg.raw") / 2))
 diff=$((ff_samples - window)); diff=${diff#-}
 # ffmpeg adds a few hundred samples at each link boundary; a link it skipped would be
-# missing seconds (the shortest link here is 10 s)
+# missing seconds (the shortest filler here is 10 s)
 check "ffmpeg decodes all links: $ff_samples samples of $window (+-512 per link)" test "$diff" -le $((512 * n_items))
 for f in "$bundle"/items/*.ogg; do
     ffmpeg -nostdin -v error -i "$f" -f null - 2>>"$CW_TMP/ffmpeg-items.err"
@@ -219,7 +219,7 @@ ns = {"x": "http://xspf.org/ns/0/"}
 res.append(("xspf title", x.find("x:trackList/x:track/x:title", ns).text == title))
 res.append(("xspf creator", x.find("x:trackList/x:track/x:creator", ns).text == 'Mrs "A" <Ade>'))
 m3u = open(os.path.join(b, "playlist.m3u8"), encoding="utf-8").read().splitlines()
-res.append(("m3u8 extinf", m3u[2] == '#EXTINF:100,Mrs "A" <Ade> - ' + title))
+res.append(("m3u8 extinf", m3u[2] == '#EXTINF:40,Mrs "A" <Ade> - ' + title))
 res.append(("m3u8 path", m3u[3].startswith("items/001-0700-")))
 pls = configparser.RawConfigParser(); pls.optionxform = str
 pls.read(os.path.join(b, "playlist.pls"), encoding="utf-8")
