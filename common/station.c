@@ -320,6 +320,24 @@ static int conf_handler(void *user, const char *section, const char *name, const
     return perr(c, "unknown section [%s] (use [station], [audio], [schedule] or [calendars])", section);
 }
 
+/* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
+ * last line: the key would be added at the end). */
+static int section_line(const char *text, size_t len, const char *name, int fallback)
+{
+    int line = 1;
+    size_t n = strlen(name);
+    for (size_t i = 0; i < len; line++) {
+        size_t j = i;
+        while (j < len && (text[j] == ' ' || text[j] == '\t')) j++;
+        if (j + n + 2 <= len && text[j] == '[' && !memcmp(text + j + 1, name, n) && text[j + 1 + n] == ']')
+            return line;
+        const char *nl = memchr(text + i, '\n', len - i);
+        if (!nl) break;
+        i = (size_t)(nl - text) + 1;
+    }
+    return fallback > 0 ? fallback : 1;
+}
+
 static void station_defaults(cw_station *st)
 {
     st->on_air_start = 6 * 60;
@@ -399,7 +417,8 @@ int cw_station_parse(cw_station **out, const char *dir, const char *source, cons
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
         if (c.seen & req[i].bit) continue;
         cw_station_free(st);
-        return cw_fail(err, CW_EINVAL, source, c.line, "missing key '%s' in [%s] (add a line such as '%s')",
+        return cw_fail(err, CW_EINVAL, source, section_line(text, len, req[i].section, c.line),
+                       "missing key '%s' in [%s] (add a line such as '%s')",
                        req[i].key, req[i].section, req[i].example);
     }
     if (st->min_length >= st->max_length) {
