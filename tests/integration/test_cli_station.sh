@@ -61,9 +61,9 @@ bad_conf "loudness positive" 's/^loudness = -23/loudness = 3/' 1 "key 'loudness'
 bad_conf "true peak above 0" 's/^true_peak = -1/true_peak = 2/' 1 "key 'true_peak' in [audio]" 11
 bad_conf "misspelt key" 's/^channels = 1/chanels = 1/' 1 "unknown key 'chanels' in [audio]" 8
 bad_conf "unknown section" 's/^\[audio\]/[audoi]/' 1 "unknown section [audoi]" 7
-bad_conf "missing name" '/^name = /d' 1 "missing key 'name' in [station]" ""
-bad_conf "missing timezone" '/^timezone = /d' 1 "missing key 'timezone' in [station]" ""
-bad_conf "missing true_peak" '/^true_peak = /d' 1 "missing key 'true_peak' in [audio]" ""
+bad_conf "missing name" '/^name = /d' 1 "missing key 'name' in [station]" 1
+bad_conf "missing timezone" '/^timezone = /d' 1 "missing key 'timezone' in [station]" 1
+bad_conf "missing true_peak" '/^true_peak = /d' 1 "missing key 'true_peak' in [audio]" 6
 bad_conf "garbage line" 's/^\[audio\]/[audio]\nthis is not a setting/' 1 "is not 'key = value'" 7
 
 # A station.conf that cannot be read as a file: exit 3 (environment).

@@ -154,7 +154,9 @@ static void test_missing_required(void **state)
         if (rc != CW_EINVAL) fail_msg("removing '%s' gave %d", req[i].key, rc);
         assert_null(st);
         assert_string_equal(err.source, "/srv/radio/station.conf");
-        assert_true(err.line >= 1);
+        /* the line of the section where the key belongs */
+        int want_line = !strcmp(req[i].section, "station") ? 2 : 7;
+        if (err.line != want_line) fail_msg("missing '%s': line %d, expected %d", req[i].key, err.line, want_line);
         char want[128];
         snprintf(want, sizeof want, "missing key '%s' in [%s]", req[i].key, req[i].section);
         if (!strstr(err.text, want)) fail_msg("error for '%s' was '%s'", req[i].key, err.text);
@@ -164,6 +166,11 @@ static void test_missing_required(void **state)
     cw_error err;
     assert_int_equal(parse("", &st, &err), CW_EINVAL);
     assert_non_null(strstr(err.text, "missing key 'name'"));
+    assert_int_equal(err.line, 1);
+    /* no [audio] section at all: the error points at the end of the file */
+    assert_int_equal(parse("[station]\nname = R\ntimezone = UTC\non_air = 06:00-07:00\n; end\n", &st, &err), CW_EINVAL);
+    assert_non_null(strstr(err.text, "missing key 'rate' in [audio]"));
+    assert_int_equal(err.line, 5);
 }
 
 static void test_invalid_values(void **state)
