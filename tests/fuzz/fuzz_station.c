@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* a parsed station must satisfy the documented ranges */
     if (!st || !st->name || !st->timezone || st->rate < 8000 || st->rate > 192000 || st->channels < 1 ||
         st->channels > 8 || st->on_air_start < 0 || st->on_air_start >= 24 * 60 || st->on_air_end < 0 ||
-        st->on_air_end >= 24 * 60 || st->on_air_start == st->on_air_end || st->min_length >= st->max_length)
+        st->on_air_end >= 24 * 60 || (st->on_air_start == st->on_air_end && st->on_air_start != 0) ||
+        st->min_length >= st->max_length) /* start == end only for 00:00-24:00, round the clock */
         abort();
     for (size_t i = 0; i < st->n_calendars; i++) {
         if (!cw_path_is_safe_relative(st->calendars[i].file) || strchr(st->calendars[i].file, '/')) abort();
