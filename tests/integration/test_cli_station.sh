@@ -73,6 +73,17 @@ cw --station "$st" library
 expect_rc 1 "station.conf is a folder (not a regular file: refused)"
 expect_one_line_err "station.conf is a folder: one line"
 
+# Round the clock: on_air = 00:00-24:00 is a whole day (23 hours on a spring-forward day).
+st=$(minimal_station allday)
+sed -i 's/^on_air = .*/on_air = 00:00-24:00/; s|^timezone = .*|timezone = Europe/London|' "$st/station.conf"
+cw --station "$st" plan --date 2027-01-13 --format json
+expect_rc 0 "on_air = 00:00-24:00 loads and plans"
+cp "$CW_OUT" "$CW_TMP/allday.json"
+expect_eq "$(json_get "$CW_TMP/allday.json" '[d["window"]["start"], d["window"]["end"]]')" '["2027-01-13T00:00:00+00:00", "2027-01-14T00:00:00+00:00"]' "the window is the whole day"
+cw --station "$st" plan --date 2027-03-28 --format json
+cp "$CW_OUT" "$CW_TMP/allday-dst.json"
+expect_eq "$(json_get "$CW_TMP/allday-dst.json" 'sum(i["length_samples"] for i in d["items"])')" $((23 * 3600 * 44100)) "on the spring-forward day the whole day is 23 hours of samples"
+
 # The example station loads.
 ex=$(example_station example)
 cw --station "$ex" library
