@@ -56,56 +56,7 @@ expect_eq "$got" "$want" "libvorbisfile: every link decodes to its planned lengt
 check "libvorbisfile: no holes" bash -c "! grep -q '^holes' '$CW_TMP/links.txt'"
 
 # ---- tones at their planned offsets (libvorbisfile, sample-exact seeking) ------------------
-"$CW_PYTHON" - "$bundle/day.ogg" "$bundle/plan.json" >"$CW_TMP/tones.txt" <<'PYEOF'
-import ctypes, json, math, sys
-lib = ctypes.CDLL("libvorbisfile.so.3")
-lib.ov_fopen.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
-lib.ov_pcm_seek.argtypes = [ctypes.c_void_p, ctypes.c_int64]
-lib.ov_read_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
-lib.ov_read_float.restype = ctypes.c_long
-vf = ctypes.create_string_buffer(16384)
-assert lib.ov_fopen(sys.argv[1].encode(), vf) == 0
-plan = json.load(open(sys.argv[2]))
-rate = plan.get("rate") or 22050
-freq = {"maths-5": 440, "english-4": 880, "science-6": 1320, "school-news": 1760, "station-id": 2200}
-def read(at, n):
-    assert lib.ov_pcm_seek(vf, at) == 0
-    out = []
-    pcm = ctypes.POINTER(ctypes.POINTER(ctypes.c_float))()
-    bs = ctypes.c_int()
-    while len(out) < n:
-        r = lib.ov_read_float(vf, ctypes.byref(pcm), n - len(out), ctypes.byref(bs))
-        if r <= 0: break
-        out.extend(pcm[0][i] for i in range(r))
-    return out
-def level(x, f):
-    w = 2 * math.pi * f / rate; c = 2 * math.cos(w); s1 = s2 = 0.0
-    for v in x:
-        s0 = v + c * s1 - s2; s2 = s1; s1 = s0
-    return 2 * math.sqrt(max(s1 * s1 + s2 * s2 - c * s1 * s2, 0)) / len(x)
-bad = 0
-for k, it in enumerate(plan["items"]):
-    off, n = it["offset_samples"], it["length_samples"]
-    series = it.get("series") or ""
-    if it["kind"] == "silence":
-        x = read(off, min(n, 2048))
-        peak = max(abs(v) for v in x)
-        ok = peak < 1e-4
-        print("%s item %d silence at %d: peak %.6f" % ("ok" if ok else "BAD", k + 1, off, peak))
-    else:
-        f = freq[series]
-        # the first 1024 samples of the link are this item's tone ...
-        x = read(off, 1024)
-        mine = level(x, f)
-        others = max(level(x, g) for g in freq.values() if g != f)
-        # ... and the last 256 before it belong to the previous item, not to this one
-        prev = level(read(off - 256, 256), f) if off >= 256 and plan["items"][k - 1].get("series") != series else 0.0
-        ok = mine > 0.01 and mine > 5 * others and prev < mine / 3
-        print("%s item %d %s %d Hz at %d: level %.3f, other tones %.3f, before %.3f"
-              % ("ok" if ok else "BAD", k + 1, series, f, off, mine, others, prev))
-    bad += not ok
-print("bad %d" % bad)
-PYEOF
+tone_check "$bundle" >"$CW_TMP/tones.txt"
 expect_eq "$(sed -n 's/^bad //p' "$CW_TMP/tones.txt")" 0 "every item's tone starts at its planned offset ($(grep -c '^ok' "$CW_TMP/tones.txt") items)"
 grep '^BAD' "$CW_TMP/tones.txt" | head -5
 
