@@ -568,10 +568,21 @@ static int line_section(const char *line, size_t n, char *sec, size_t secsz)
     return 1;
 }
 
+int cw_station_calendar_name_valid(const char *file)
+{
+    /* The name becomes an INI key: no '=' or ':' (inih's delimiters), no ';', no '[', no
+     * leading '#' (a comment) and no leading or trailing blank (a leading blank would make
+     * the line a continuation of the one before it). */
+    if (!file || !cw_path_is_safe_relative(file)) return 0;
+    size_t flen = strlen(file);
+    return !strchr(file, '/') && !strchr(file, '=') && !strchr(file, ':') && !strchr(file, ';') &&
+           !strchr(file, '[') && flen <= 120 && file[0] != '#' && !isspace((unsigned char)file[0]) &&
+           !isspace((unsigned char)file[flen - 1]);
+}
+
 int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_error *err)
 {
-    if (!cw_path_is_safe_relative(file) || strchr(file, '/') || strchr(file, '=') || strchr(file, ';') ||
-        strchr(file, '[') || strlen(file) > 120)
+    if (!cw_station_calendar_name_valid(file))
         return cw_fail(err, CW_EINVAL, file, 0,
                        "'%s' cannot be a calendar name (rename the file to letters, digits, '-', '_' and '.ics')", file);
     char *text;

@@ -71,7 +71,12 @@ int cw_station_parse(cw_station **out, const char *dir, const char *source, cons
  * library/, inbox/, inbox/accepted/, inbox/rejected/, out/. */
 int cw_station_init(const char *dir, cw_error *err);
 
-/* Record FILE = PRIORITY in [calendars] of station.conf, atomically, keeping comments. */
+/* 1 when FILE can be a key in [calendars] (a plain file name: no '/', '=', ':', ';', '[',
+ * no leading '#', no blank at either end, at most 120 bytes). `calendar import` checks this
+ * before copying anything into calendars/. */
+int cw_station_calendar_name_valid(const char *file);
+/* Record FILE = PRIORITY in [calendars] of station.conf, atomically, keeping comments.
+ * A FILE that fails cw_station_calendar_name_valid is refused (CW_EINVAL), nothing written. */
 int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_error *err);
 /* Priority of a calendar file name (0 when not listed). */
 int cw_station_calendar_priority(const cw_station *st, const char *file);
