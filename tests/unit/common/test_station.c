@@ -514,12 +514,26 @@ static void test_set_calendar(void **state)
 
     /* names that could break the file are refused and nothing changes */
     char *before = read_all(conf);
-    static const char *bad[] = {"../x.ics", "a/b.ics", "x=y.ics", "x;y.ics", "[x].ics", "", "a\nb.ics"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    static const char *bad[] = {"../x.ics", "a/b.ics", "x=y.ics", "x;y.ics", "[x].ics", "", "a\nb.ics",
+                                "term:2.ics", "#hash.ics", " lead.ics", "trail.ics "};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_false(cw_station_calendar_name_valid(bad[i]));
         assert_int_equal(cw_station_set_calendar(st, bad[i], 1, &err), CW_EINVAL);
+    }
+    assert_false(cw_station_calendar_name_valid(NULL));
+    assert_true(cw_station_calendar_name_valid("ministry-term2.ics"));
+    assert_true(cw_station_calendar_name_valid("-partner.ics"));
     char *after = read_all(conf);
     assert_string_equal(before, after);
     free(before), free(after);
+    /* names with inner spaces and UTF-8 are fine and read back */
+    assert_int_equal(cw_station_set_calendar(st, "Ministry Term 2.ics", 4, &err), CW_OK);
+    assert_int_equal(cw_station_set_calendar(st, "caf\xc3\xa9.ics", 2, &err), CW_OK);
+    cw_station *back;
+    assert_int_equal(cw_station_load(&back, *state, &err), CW_OK);
+    assert_int_equal(cw_station_calendar_priority(back, "Ministry Term 2.ics"), 4);
+    assert_int_equal(cw_station_calendar_priority(back, "caf\xc3\xa9.ics"), 2);
+    cw_station_free(back);
     cw_station_free(st);
     free(conf);
 }
