@@ -3,7 +3,7 @@
  * Guarantees: pure (no clock, no randomness; reads the disk only to check that an ATTACH
  * does not leave the library through a symlink); every decision that costs airtime is a
  * warning; item offsets are contiguous from 0 to the window's length. The rules are
- * documented in doc/scheduling.md — keep both in step. */
+ * documented in README.md ("Calendar to recording") — keep both in step. */
 #include "scheduler_int.h"
 
 #include <limits.h>
