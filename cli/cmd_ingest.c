@@ -332,6 +332,39 @@ static void settle(ctx *c, job *j)
     free(orig_sc);
 }
 
+/* Inbox recovery: a run killed after its recording reached the library but before the
+ * original moved to accepted/ leaves the original claimed; the next run puts it back and
+ * ingests it again, which the library refuses as a duplicate. When the library already
+ * holds exactly this source as the same series and episode, the earlier run did the work:
+ * file the original as accepted instead of telling the teacher it was refused. */
+static void inbox_already_done(ctx *c, job *j)
+{
+    char sha[65];
+    cw_error e = {0};
+    cw_library *lib = NULL;
+    if (cw_sha256_file(j->path, sha, &e) || cw_library_scan(&lib, c->st->dir, &e))
+        return;
+    const cw_recording *r = cw_library_find_source(lib, sha);
+    if (r && j->series && !strcmp(r->series, j->series) && r->episode == j->episode) {
+        j->code = 0;
+        cw_error_clear(&j->err);
+        snprintf(j->res.library_path, sizeof j->res.library_path, "%s", r->path);
+        j->res.seconds = r->rate > 0 ? (double)r->length_samples / r->rate : 0;
+        j->res.lufs_in = r->lufs_in;
+        j->res.lufs_out = r->lufs_out;
+        j->res.true_peak_out = r->true_peak_out;
+        cw_strlist_pushf(&j->notes, "already in the library as '%s' (an earlier run stopped before filing "
+                         "the original); filed as accepted", r->path);
+        char *full = cw_path_join(c->st->dir, r->path);
+        if (full) {
+            *(char *)cw_path_base(full) = 0;
+            cw_cleanup_stale_tmp(full); /* work files of the killed run */
+        }
+        free(full);
+    }
+    cw_library_free(lib);
+}
+
 static void run_job(ctx *c, job *j)
 {
     if (c->inbox) {
@@ -373,6 +406,8 @@ static void run_job(ctx *c, job *j)
         } else {
             j->code = cw_ingest_file(c->st, j->path, &m, c->replace, on_progress, j, &j->res,
                                      &j->err);
+            if (c->inbox && j->code == CW_EEXIST)
+                inbox_already_done(c, j);
         }
     }
     if (c->inbox)
