@@ -91,20 +91,45 @@ else
 fi
 rm -f "$FINAL"
 BASE_FILES=$(lib_files)
-bad=0 hits=0 committed=0 reruns=0
+printf 'Series: maths\nEpisode: 3\nKind: lesson\n' >long.txt
+INBOX=$ST/inbox
+# Odd trials: `ingest FILE`. Even trials: `ingest --inbox` with long.wav + long.txt in the inbox,
+# where the original must also never be lost: it is in exactly one place, and it is in
+# accepted/ only once its result is in the library.
+bad=0 hits=0 committed=0 reruns=0 inbox_trials=0
 for i in $(seq 1 "$TRIALS"); do
     ms=$((RANDOM % (T_ING + 20)))
-    kill_at "$ms" ingest --series maths --episode 3 long.wav
-    hits=$((hits + KILLED))
     why=
+    if [ $((i % 2)) = 0 ]; then
+        inbox_trials=$((inbox_trials + 1))
+        rm -rf "$INBOX/accepted" "$INBOX/rejected" "$INBOX"/.processing-*
+        mkdir -p "$INBOX/accepted" "$INBOX/rejected"
+        cp long.wav long.txt "$INBOX/"
+        kill_at "$ms" ingest --inbox
+        copies=$(find "$INBOX" -name 'long*.wav' | wc -l)
+        [ "$copies" = 1 ] || why="the original is in $copies places: $(find "$INBOX" -name 'long*.wav' | tr '\n' ' ')"
+        if [ -e "$INBOX/accepted/long.wav" ] && [ ! -e "$FINAL" ]; then why="$why; original in accepted/ but not in the library"; fi
+    else
+        kill_at "$ms" ingest --series maths --episode 3 long.wav
+    fi
+    hits=$((hits + KILLED))
     if [ -e "$FINAL" ]; then
         committed=$((committed + 1))
-        [ "$(sha256sum <"$FINAL")" = "$REF_ING" ] || why="partial or wrong bytes under the final name"
+        [ "$(sha256sum <"$FINAL")" = "$REF_ING" ] || why="$why; partial or wrong bytes under the final name"
     fi
     now=$(lib_files | grep -vxF "./lesson/maths/003-long.ogg")
     [ "$now" = "$BASE_FILES" ] || why="$why; other library files appeared or vanished: $(diff <(echo "$BASE_FILES") <(echo "$now") | tr '\n' ' ')"
     lib_clean || why="$why; library scan complains: $(head -1 "$CW_TMP/lib.err")"
-    if [ $((i % 5)) = 0 ]; then
+    if [ $((i % 2)) = 0 ]; then
+        # rerun: the original ends in accepted/ with its recording in the library
+        reruns=$((reruns + 1))
+        "$CW_BINARY" --station "$ST" ingest --inbox >/dev/null 2>"$CW_TMP/rerun.err" </dev/null ||
+            why="$why; inbox rerun failed: $(head -1 "$CW_TMP/rerun.err")"
+        [ -e "$INBOX/accepted/long.wav" ] || why="$why; after the rerun the original is not in accepted/ ($(cd "$INBOX" && find . -name 'long*' | tr '\n' ' '))"
+        [ -f "$FINAL" ] && [ "$(sha256sum <"$FINAL")" = "$REF_ING" ] || why="$why; inbox rerun did not write the reference bytes"
+        left=$( (tmp_leftovers; find "$INBOX" -name '.processing-*') | head -3)
+        [ -z "$left" ] || why="$why; rerun left temporaries or claims: $left"
+    elif [ $((i % 5)) = 0 ]; then
         reruns=$((reruns + 1))
         "$CW_BINARY" --station "$ST" ingest --replace --series maths --episode 3 long.wav >/dev/null 2>"$CW_TMP/rerun.err" </dev/null ||
             why="$why; rerun failed: $(head -1 "$CW_TMP/rerun.err")"
@@ -115,10 +140,10 @@ for i in $(seq 1 "$TRIALS"); do
     rm -f "$FINAL" # every trial starts without the episode
     if [ -n "$why" ]; then
         bad=$((bad + 1))
-        not_ok "ingest trial $i (kill after $ms ms): ${why#; }"
+        not_ok "ingest trial $i (kill after $ms ms$([ $((i % 2)) = 0 ] && echo ", inbox")): ${why#; }"
     fi
 done
-[ $bad = 0 ] && ok "ingest: $TRIALS kills ($hits hit a running process, $committed had committed), $reruns reruns: no partial file, no loss, no leftovers"
+[ $bad = 0 ] && ok "ingest: $TRIALS kills ($inbox_trials of them --inbox; $hits hit a running process, $committed had committed), $reruns reruns: no partial file, no lost or doubled original, no leftovers"
 expect_eq "$bad" 0 "ingest kill trials with a problem"
 
 # ---- build --------------------------------------------------------------------------------
