@@ -2,7 +2,7 @@
 # run.sh SECONDS [TARGET...] — build the libFuzzer targets with clang (ASan+UBSan+libFuzzer)
 # in build-fuzz/ and run each for SECONDS. New interesting inputs collect in
 # build-fuzz/fuzz-corpus/NAME (seeded from tests/fuzz/corpus/NAME); crashes, leaks, hangs
-# (> 10 s per input) and OOMs (> 2 GB) land in build-fuzz/fuzz-crashes/NAME and make the
+# (> 30 s per input) and OOMs (> 2 GB) land in build-fuzz/fuzz-crashes/NAME and make the
 # script exit 1. Copy a crash into tests/fuzz/corpus/NAME/ when you fix it.
 # CI smoke run: tests/fuzz/run.sh 20       Long run: tests/fuzz/run.sh 1200
 set -u
@@ -38,7 +38,7 @@ for n in "${targets[@]}"; do
     seed=$src/tests/fuzz/corpus/$n
     [ "$n" = chain ] && seed=$src/tests/fuzz/corpus/ogg
     start=$(date +%s)
-    "$build/tests/fuzz/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "$build/tests/fuzz/fuzz_$n" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "$seed" >"$build/fuzz-$n.log" 2>&1
     rc=$?
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/fuzz-$n.log" | grep -o '[0-9]*$')
