@@ -48,6 +48,7 @@ typedef struct parse_ctx {
     int failed;
     cw_error *err;
     int rc;
+    cw_strlist keys;  /* "section\nkey" of every single-valued key seen, with its line */
 } parse_ctx;
 
 static char *mem_reader(char *str, int num, void *stream)
@@ -55,6 +56,9 @@ static char *mem_reader(char *str, int num, void *stream)
     parse_ctx *c = stream;
     if (c->pos >= c->end || num <= 1) return NULL;
     int n = 0;
+    /* Leading blanks are dropped: an indented "  timezone = UTC" is a key like any other
+     * (inih would read it as the continuation of the previous value). */
+    while (c->pos < c->end && (*c->pos == ' ' || *c->pos == '\t')) c->pos++;
     while (c->pos < c->end && n < num - 1) {
         char ch = *c->pos++;
         str[n++] = ch;
@@ -308,10 +312,28 @@ static int handle_calendars(parse_ctx *c, const char *name, const char *value)
     return 1;
 }
 
+/* A key set twice in one section is an error: a volunteer who adds a second "on_air" at the
+ * end of the file must not wonder which one counts. */
+static int duplicate_key(parse_ctx *c, const char *section, const char *name)
+{
+    size_t sl = strlen(section), nl = strlen(name);
+    for (size_t i = 0; i < c->keys.n; i++) {
+        const char *k = c->keys.v[i];
+        if (!strncmp(k, section, sl) && k[sl] == '\n' && !strncmp(k + sl + 1, name, nl) && k[sl + 1 + nl] == '\n')
+            return perr(c, "key '%s' in [%s] is set twice (first on line %s; keep one line)", name, section,
+                        k + sl + nl + 2) || 1;
+    }
+    if (cw_strlist_pushf(&c->keys, "%s\n%s\n%d", section, name, c->line)) return perr(c, "out of memory") || 1;
+    return 0;
+}
+
 static int conf_handler(void *user, const char *section, const char *name, const char *value)
 {
     parse_ctx *c = user;
     if (c->failed) return 0;
+    if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule")) &&
+        duplicate_key(c, section, name))
+        return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
     if (!strcmp(section, "audio")) return handle_audio(c, name, value);
     if (!strcmp(section, "schedule")) return handle_schedule(c, name, value);
@@ -379,6 +401,18 @@ int cw_station_parse(cw_station **out, const char *dir, const char *source, cons
     }
     if (!cw_utf8_valid(text, len))
         return cw_fail(err, CW_EINVAL, source, 0, "the file is not valid UTF-8 (save it as UTF-8 text)");
+    /* A section header must be closed on its line: inih would report it only after the keys
+     * that follow it, blaming the wrong line. */
+    line = 1;
+    for (size_t i = 0; i < len; line++) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - text) : len, j = i;
+        while (j < end && (text[j] == ' ' || text[j] == '\t')) j++;
+        if (j < end && text[j] == '[' && !memchr(text + j, ']', end - j))
+            return cw_fail(err, CW_EINVAL, source, line,
+                           "line %d starts a section but has no closing ']' (write it like [station])", line);
+        i = end + 1;
+    }
 
     cw_station *st = calloc(1, sizeof *st);
     if (!st) return cw_fail(err, CW_ENOMEM, source, 0, "out of memory");
@@ -392,6 +426,7 @@ int cw_station_parse(cw_station **out, const char *dir, const char *source, cons
     }
     parse_ctx c = {.st = st, .source = source, .text = text, .end = text + len, .pos = text, .err = err};
     int r = ini_parse_stream(mem_reader, &c, conf_handler, &c);
+    cw_strlist_free(&c.keys);
     if (c.failed) {
         cw_station_free(st);
         return c.rc;
