@@ -301,7 +301,10 @@ static void test_unknown_and_malformed(void **state)
         {1, "stray = 1", "outside any section", 1},
         {7, "[studio]", "unknown section [studio]", 8}, /* reported at its first key */
         {6, "this line has no equals sign", "not 'key = value'", 6},
-        {6, "[station", "not 'key = value'", 6},
+        {6, "[station", "has no closing ']'", 6},
+        {6, "  [station", "has no closing ']'", 6},
+        {12, "loudness = -20", "key 'loudness' in [audio] is set twice (first on line 11", 12},
+        {5, "name = Other", "key 'name' in [station] is set twice (first on line 3", 5},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *text = with_line(cases[i].line, cases[i].repl);
@@ -348,6 +351,35 @@ static void test_unknown_and_malformed(void **state)
     memset(huge, ';', big);
     assert_int_equal(cw_station_parse(&st, ".", "s.conf", huge, big, &err), CW_ELIMIT);
     free(huge);
+}
+
+static void test_indented_keys(void **state)
+{
+    (void)state;
+    /* Indentation is ignored: keys and sections may be indented (no multi-line values). */
+    cw_buf b;
+    cw_buf_init(&b);
+    for (const char *p = base_conf; *p;) {
+        const char *nl = strchr(p, '\n');
+        cw_buf_puts(&b, "    ");
+        cw_buf_append(&b, p, (size_t)(nl - p) + 1);
+        p = nl + 1;
+    }
+    cw_station *st;
+    cw_error err;
+    assert_int_equal(parse(b.data, &st, &err), CW_OK);
+    assert_string_equal(st->name, "Radio Test");
+    assert_string_equal(st->timezone, "Africa/Lagos");
+    assert_int_equal(st->rate, 44100);
+    cw_station_free(st);
+    cw_buf_free(&b);
+    /* an indented line after a key is a key of its own, not a continuation */
+    char *text = with_line(4, "\ttimezone = UTC");
+    assert_int_equal(parse(text, &st, &err), CW_OK);
+    assert_string_equal(st->name, "Radio Test");
+    assert_string_equal(st->timezone, "UTC");
+    cw_station_free(st);
+    free(text);
 }
 
 static void test_crlf_and_bom(void **state)
@@ -604,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_range_edges),
         cmocka_unit_test(test_on_air_midnight),
         cmocka_unit_test(test_unknown_and_malformed),
+        cmocka_unit_test(test_indented_keys),
         cmocka_unit_test(test_crlf_and_bom),
         cmocka_unit_test_setup_teardown(test_init_and_load, setup_dir, teardown_dir),
         cmocka_unit_test(test_example_station),
