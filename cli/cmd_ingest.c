@@ -381,7 +381,16 @@ static void run_job(ctx *c, job *j)
         j->path = to;
         char *in = cw_path_join(c->inbox_dir, j->name);
         char *sc = in ? sidecar_path(in) : NULL;
-        if (sc)
+        struct stat lb;
+        /* the inbox is a drop folder others write to: a symbolic link there could make us
+         * read (and report) any file on the machine, so links are refused, never followed */
+        if (lstat(j->path, &lb) == 0 && S_ISLNK(lb.st_mode))
+            j->meta_error = cw_asprintf("'%s' is a symbolic link; refused (put the recording itself "
+                                        "into the inbox, not a link to it)", j->name);
+        else if (sc && lstat(sc, &lb) == 0 && S_ISLNK(lb.st_mode))
+            j->meta_error = cw_asprintf("the note '%s' is a symbolic link; refused (put the note "
+                                        "itself into the inbox)", cw_path_base(sc));
+        else if (sc)
             read_sidecar(j, sc);
         free(sc);
         free(in);
@@ -609,7 +618,8 @@ static int list_inbox(const char *inbox, cw_strlist *names)
             continue;
         char *p = cw_path_join(inbox, de->d_name);
         struct stat sb;
-        if (p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+        /* links are listed (and refused with a reason), other non-files are left alone */
+        if (p && lstat(p, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)))
             cw_strlist_push(names, de->d_name);
         free(p);
     }
