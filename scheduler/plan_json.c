@@ -267,8 +267,10 @@ static int read_plan(cw_plan *p, json_t *root, cw_error *err)
     if (!json_is_string(v) || cw_date_parse(json_string_value(v), &p->date))
         return jfail(err, "'date' must be YYYY-MM-DD");
     v = json_object_get(root, "timezone");
-    if (!json_is_string(v) || json_string_length(v) > 200 || strlen(json_string_value(v)) != json_string_length(v))
-        return jfail(err, "'timezone' must be a zone name");
+    if (!json_is_string(v) || json_string_length(v) > 200 || strlen(json_string_value(v)) != json_string_length(v) ||
+        !json_string_length(v) || strspn(json_string_value(v), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                           "0123456789/_+-") != json_string_length(v))
+        return jfail(err, "'timezone' must be a zone name"); /* IANA names only: it is printed as is */
     if (!(p->timezone = cw_strdup(json_string_value(v)))) return CW_ENOMEM;
     v = json_object_get(root, "rate");
     if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000000)
