@@ -621,12 +621,12 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
         free(item_path);
         free(src);
     }
+    report->day_samples = cw_chain_samples(day); /* before close: close frees the chain */
     if (day) {
         int rc2 = cw_chain_close(day, rc ? NULL : err);
         if (!rc)
             rc = rc2;
     }
-    report->day_samples = cw_chain_samples(day);
     {
         int rc3 = hfile_close(dayfp, &dayhf, day_path, hex, rc ? NULL : err);
         if (!rc)
