@@ -66,9 +66,12 @@ static void format(void **state)
     assert_null(strstr(s, "freeassociation"));
     assert_non_null(strstr(s, "DTSTART;TZID=Europe/Paris:20260329T090000"));
     assert_non_null(strstr(s, "DTSTAMP:20260301T000000Z"));
-    const char *p = strstr(s, "BEGIN:VTIMEZONE");
-    assert_non_null(p);
-    assert_null(strstr(p + 1, "BEGIN:VTIMEZONE"));
+    /* exactly one VTIMEZONE (offsets, not pointers: GCC 12 -O2 reports a false dangling
+     * pointer to 'out' below for a pointer kept here) */
+    size_t n_vtz = 0;
+    for (size_t i = 0; i + 15 <= len; i++)
+        n_vtz += memcmp(s + i, "BEGIN:VTIMEZONE", 15) == 0;
+    assert_int_equal(n_vtz, 1);
     /* deterministic */
     size_t len2;
     char *s2 = do_export(&len2);
