@@ -84,8 +84,10 @@ static int analyse(const char *path, int outch, double silence_db, cw_analysis *
     const size_t ic = (size_t)a->channels, oc = (size_t)outch;
     float *in = malloc(B * ic * sizeof(float));
     float *mix = malloc(B * oc * sizeof(float));
-    /* integrated loudness only: the range is measured on the result */
-    ebur128_state *eb = ebur128_init((unsigned)outch, (unsigned long)a->rate, EBUR128_MODE_I);
+    /* integrated loudness only (the range is measured on the result); histogram mode keeps
+     * the meter's memory fixed however long the recording */
+    ebur128_state *eb = ebur128_init((unsigned)outch, (unsigned long)a->rate,
+                                     EBUR128_MODE_I | EBUR128_MODE_HISTOGRAM);
     cw_truepeak *tp = NULL;
     if (!in || !mix || !eb || cw_truepeak_new(&tp, a->channels)) {
         rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
@@ -451,7 +453,7 @@ static void *checker_main(void *arg)
                     vorbis_block_init(&vd, &vb);
                     dsp = 1;
                     eb = ebur128_init((unsigned)channels, (unsigned long)vi.rate,
-                                      EBUR128_MODE_I | EBUR128_MODE_LRA);
+                                      EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_HISTOGRAM);
                     if (!eb) {
                         p->chk_rc = CW_ENOMEM;
                         goto done;

@@ -24,14 +24,20 @@ cd "$W"
 now() { date +%s.%N; }
 # median of the arguments
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-# timed CMD...: wall seconds of one run
+# timed CMD...: wall seconds of one run; its CPU seconds (user + system, children
+# included) are appended to $W/cpu.  CPU time is the steadier figure on a shared machine.
 timed() {
-    local t0 t1
+    local t0 t1 c0 c1
+    c0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$BASHPID/stat)
     t0=$(now)
-    "$@" >/dev/null 2>&1
+    ( "$@" >/dev/null 2>&1 )
     t1=$(now)
+    c1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$BASHPID/stat)
+    echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l >>"$W/cpu"
     echo "$t1 - $t0" | bc -l
 }
+# cpu_of: CPU seconds of the last `timed`
+cpu_of() { tail -n1 "$W/cpu"; }
 fresh_station() { rm -rf "$W/st" && "$CW" init "$W/st" >/dev/null; }
 
 echo "== material: 10 minutes of synthetic speech (espeak-ng), 44.1 kHz stereo 16-bit"
@@ -51,20 +57,28 @@ echo "   $(soxi -D speech.wav) s, $(du -h speech.wav | cut -f1)"
 
 echo "== chalkwave ingest (median of $RUNS)"
 T_CW=()
+C_CW=()
 for i in $(seq "$RUNS"); do
     fresh_station
     T_CW+=("$(timed "$CW" --station "$W/st" ingest --kind filler speech.wav)")
+    C_CW+=("$(cpu_of)")
 done
 t_cw=$(median "${T_CW[@]}")
+c_cw=$(median "${C_CW[@]}")
 ogg=$(find "$W/st/library" -name '*.ogg' | head -n1)
-echo "   $t_cw s  (runs: ${T_CW[*]})"
+echo "   $t_cw s wall, $c_cw s CPU  (runs: ${T_CW[*]})"
 
 echo "== (a) oggenc -q 3 on the processed PCM (median of $RUNS)"
 oggdec -Q -o processed.wav "$ogg"
 T_A=()
-for i in $(seq "$RUNS"); do T_A+=("$(timed oggenc -Q -q 3 -o a.ogg processed.wav)"); done
+C_A=()
+for i in $(seq "$RUNS"); do
+    T_A+=("$(timed oggenc -Q -q 3 -o a.ogg processed.wav)")
+    C_A+=("$(cpu_of)")
+done
 t_a=$(median "${T_A[@]}")
-echo "   $t_a s  (runs: ${T_A[*]})"
+c_a=$(median "${C_A[@]}")
+echo "   $t_a s wall, $c_a s CPU  (runs: ${T_A[*]})"
 
 echo "== (b) ffmpeg loudnorm two passes + libvorbis (median of $RUNS)"
 ffmpeg_b() {
@@ -81,9 +95,14 @@ ffmpeg_b() {
         -ac 1 -c:a libvorbis -q:a 3 b.ogg
 }
 T_B=()
-for i in $(seq "$RUNS"); do T_B+=("$(timed ffmpeg_b)"); done
+C_B=()
+for i in $(seq "$RUNS"); do
+    T_B+=("$(timed ffmpeg_b)")
+    C_B+=("$(cpu_of)")
+done
 t_b=$(median "${T_B[@]}")
-echo "   $t_b s  (runs: ${T_B[*]})"
+c_b=$(median "${C_B[@]}")
+echo "   $t_b s wall, $c_b s CPU  (runs: ${T_B[*]})"
 
 echo "== batch: 8 different 10-minute files, chalkwave default -j vs oggenc one after another"
 for i in 1 2 3 4 5 6 7 8; do
@@ -115,10 +134,12 @@ rm -f long.wav
 echo "   10 min: $m10 KB; 120 min: $m120 KB (120 min took $t_long s)"
 
 echo
-echo "== ratios (goal in brackets)"
+echo "== ratios (goal in brackets); load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '   speed vs oggenc floor (a):      %.2fx  [>= 0.90x]\n' "$(echo "$t_a / $t_cw" | bc -l)"
 printf '   speed vs ffmpeg loudnorm (b):   %.2fx  [>= 5x]   ((b)/(a) here: %.2f)\n' \
     "$(echo "$t_b / $t_cw" | bc -l)" "$(echo "$t_b / $t_a" | bc -l)"
+printf '   same by CPU time: vs (a) %.2fx, vs (b) %.2fx\n' "$(echo "$c_a / $c_cw" | bc -l)" \
+    "$(echo "$c_b / $c_cw" | bc -l)"
 printf '   batch of 8 vs oggenc serial/2:  %.2f   [<= 1.10]\n' \
     "$(echo "$t_batch / ($t_oggenc8 / 2)" | bc -l)"
 printf '   peak memory 120 min / 10 min:   %.3f  [<= 1.10]\n' "$(echo "$m120 / $m10" | bc -l)"
