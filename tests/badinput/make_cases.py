@@ -186,3 +186,17 @@ bund('bundle-missing-dir', 'verify a folder that is not there', [], r'nowhere', 
 bund('bundle-is-file', 'verify a file, not a folder', ['touch plain-file'], r'plain-file', exit=3, cmd='verify plain-file')
 case('build-out-is-file', 'build --out naming an existing file: refused, the file kept', 'build --date 2026-03-16 --out plain-file', 1, r'plain-file', setup=['echo keep > plain-file'], check=['grep -q keep plain-file'])
 case('build-bad-date', 'build --date 2026-02-30 is a usage error', 'build --date 2026-02-30', 2, r'(2026-02-30|date)')
+# ---------------- documented limits (doc/limits.md), each enforced with a clear message ----------------
+case('limit-calendar-occurrences', 'every minute for a year: over the 100000 occurrences per window', 'calendar expand --from 2026-01-01 --to 2026-12-31 partner.ics', 1,
+     r'(minutely@t|Every minute).*(bound|limit|occurrences)', files={'partner.ics': ics('BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//t//EN', 'BEGIN:VEVENT', 'UID:minutely@t', 'DTSTAMP:20260101T000000Z', 'DTSTART:20260101T000000Z', 'RRULE:FREQ=MINUTELY', 'SUMMARY:Every minute', 'END:VEVENT', 'END:VCALENDAR')})
+case('limit-conf-calendars', 'more than 1000 calendars in [calendars]', 'library', 1, r'station\.conf:[0-9]+:.*1000',
+     setup=["printf '[calendars]\\n' >> \"$ST/station.conf\"; for i in $(seq 1 1001); do echo \"c$i.ics = 1\"; done >> \"$ST/station.conf\""])
+case('limit-title-length', 'a title over 200 bytes', 'ingest --series maths --episode 2 --title "$(head -c 201 /dev/zero | tr \'\\0\' t)" lesson.wav', 1, r'lesson\.wav.*title.*200',
+     setup=['cp "$COMMON/tone.wav" lesson.wav'])
+case('limit-episode-range', 'episode 1000 (1 to 999) is a usage error', 'ingest --series maths --episode 1000 lesson.wav', 2, r'episode.*999',
+     setup=['cp "$COMMON/tone.wav" lesson.wav'])
+case('limit-plan-days', 'plan for more than 400 days', 'plan --from 2026-01-01 --to 2027-03-01', 2, r'400 days')
+case('limit-export-days', 'export more than 400 days', 'export --from 2026-01-01 --to 2027-03-01', 2, r'400',
+     xfail='export exits 1 for a range over 400 days where plan exits 2 (usage) for the same bound')
+case('limit-sums-size', 'a SHA256SUMS over 16 MB', 'verify out-copy', 1, r'out-copy',
+     setup=['cp -a "$ST/out/2026-03-16" out-copy', 'head -c 17000000 /dev/zero | tr "\\0" "a" >> out-copy/SHA256SUMS'])
