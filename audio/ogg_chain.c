@@ -27,7 +27,21 @@ struct cw_chain {
     size_t n_links, cap_links;
     int64_t samples;
     int failed; /* a link was left half-written: the file is unusable */
+    struct silence_tmpl *silence; /* built on the first long silence; NULL before */
 };
+
+/* Digital silence in the chain's format, as libvorbis encodes it: after a few transient
+ * packets every packet is the same (one byte at the usual settings). A long silence link is
+ * built from these packets without running the encoder (libvorbis analyses zeros as slowly
+ * as speech: ~13 s of CPU per hour at 44.1 kHz). */
+#define SILENCE_TRANSIENT_MAX 64
+typedef struct silence_tmpl {
+    int usable;
+    ogg_packet ident, setup;
+    ogg_packet pk[SILENCE_TRANSIENT_MAX + 1]; /* transient packets, then the steady one */
+    long bs[SILENCE_TRANSIENT_MAX + 1];
+    int n_transient;
+} silence_tmpl;
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
@@ -837,12 +851,10 @@ done:
     return rc;
 }
 
-int cw_chain_add_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta, cw_error *err)
+/* Encode `samples` of digital silence into a temporary file (caller closes it). */
+static int encode_silence(cw_chain *c, int64_t samples, FILE **out, cw_error *err)
 {
-    if (c->failed)
-        return cw_fail(err, CW_EINTERNAL, "", 0, "the chain failed earlier and cannot be extended");
-    if (samples <= 0)
-        return cw_fail(err, CW_EINVAL, "", 0, "a silence link needs at least one sample");
+    *out = NULL;
     FILE *tmp = tmpfile();
     if (!tmp)
         return cw_fail(err, CW_EIO, "", 0, "cannot create a temporary file: %s (check TMPDIR)", strerror(errno));
@@ -862,9 +874,196 @@ int cw_chain_add_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta,
         enc = NULL;
     }
     cw_vorbis_enc_abort(enc);
-    if (!rc)
-        rc = append_encoded(c, tmp, samples, meta, err);
+    if (rc)
+        fclose(tmp);
+    else
+        *out = tmp;
+    return rc;
+}
+
+static void silence_tmpl_free(silence_tmpl *t)
+{
+    if (!t)
+        return;
+    free(t->ident.packet);
+    free(t->setup.packet);
+    for (int i = 0; i <= SILENCE_TRANSIENT_MAX; i++)
+        free(t->pk[i].packet);
+    free(t);
+}
+
+static int same_packet(const ogg_packet *a, const ogg_packet *b)
+{
+    return a->bytes == b->bytes && memcmp(a->packet, b->packet, (size_t)a->bytes) == 0;
+}
+
+/* Encode two seconds of silence and keep its headers, its transient packets and its
+ * steady packet. t->usable stays 0 when the encoder's output does not have that shape. */
+static int silence_tmpl_build(cw_chain *c, silence_tmpl *t, cw_error *err)
+{
+    FILE *tmp = NULL;
+    int rc = encode_silence(c, 2 * (int64_t)c->fmt.rate, &tmp, err);
+    if (rc)
+        return rc;
+    rewind(tmp);
+    ogg_sync_state oy;
+    ogg_stream_state os;
+    vorbis_info vi;
+    vorbis_comment vc;
+    ogg_sync_init(&oy);
+    vorbis_info_init(&vi);
+    vorbis_comment_init(&vc);
+    int have_os = 0, n = 0, bad = 0;
+    ogg_packet all[SILENCE_TRANSIENT_MAX + 3];
+    long bs[SILENCE_TRANSIENT_MAX + 3];
+    memset(all, 0, sizeof all);
+    for (int eof = 0; !eof && !bad && n < SILENCE_TRANSIENT_MAX + 3;) {
+        char *buf = ogg_sync_buffer(&oy, 4096);
+        size_t got = buf ? fread(buf, 1, 4096, tmp) : 0;
+        eof = got == 0;
+        ogg_sync_wrote(&oy, (long)got);
+        ogg_page og;
+        while (!bad && n < SILENCE_TRANSIENT_MAX + 3 && ogg_sync_pageout(&oy, &og) == 1) {
+            if (!have_os) {
+                ogg_stream_init(&os, ogg_page_serialno(&og));
+                have_os = 1;
+            }
+            ogg_stream_pagein(&os, &og);
+            ogg_packet op;
+            while (!bad && n < SILENCE_TRANSIENT_MAX + 3 && ogg_stream_packetout(&os, &op) == 1) {
+                if (n < 3)
+                    bad = vorbis_synthesis_headerin(&vi, &vc, &op) != 0;
+                bs[n] = n < 3 ? 0 : vorbis_packet_blocksize(&vi, &op);
+                bad = bad || copy_packet(&all[n], &op) != 0;
+                n++;
+            }
+        }
+    }
+    /* steady: the first audio packet j >= 1 equal to the two after it, a long block */
+    int j = -1;
+    long longest = vi.codec_setup ? vorbis_info_blocksize(&vi, 1) : 0;
+    for (int k = 4; !bad && k + 2 < n; k++)
+        if (bs[k] == longest && same_packet(&all[k], &all[k + 1]) && same_packet(&all[k], &all[k + 2])) {
+            j = k;
+            break;
+        }
+    if (!bad && j > 0 && j - 3 <= SILENCE_TRANSIENT_MAX) {
+        t->ident = all[0];
+        t->setup = all[2];
+        all[0].packet = all[2].packet = NULL;
+        for (int k = 3; k <= j; k++) {
+            t->pk[k - 3] = all[k];
+            t->bs[k - 3] = bs[k];
+            all[k].packet = NULL;
+        }
+        t->n_transient = j - 3;
+        t->usable = 1;
+    }
+    for (int k = 0; k < n; k++)
+        free(all[k].packet);
+    if (have_os)
+        ogg_stream_clear(&os);
+    vorbis_comment_clear(&vc);
+    vorbis_info_clear(&vi);
+    ogg_sync_clear(&oy);
     fclose(tmp);
+    return 0;
+}
+
+/* Write a silence link of `samples` from the template. */
+static int silence_from_tmpl(cw_chain *c, const silence_tmpl *t, int64_t samples,
+                             const cw_link_meta *meta, cw_error *err)
+{
+    ogg_packet comment;
+    int rc = comment_packet(meta, &comment, err);
+    if (rc)
+        return rc;
+    uint32_t serial = next_serial(c);
+    ogg_stream_state os;
+    ogg_stream_init(&os, (int)serial);
+    ogg_page og;
+    ogg_packet p = t->ident;
+    p.b_o_s = 1;
+    p.e_o_s = 0;
+    p.granulepos = 0;
+    p.packetno = 0;
+    ogg_stream_packetin(&os, &p);
+    while (!rc && ogg_stream_flush(&os, &og))
+        rc = write_page(c, &og, err);
+    comment.granulepos = 0;
+    comment.packetno = 1;
+    ogg_stream_packetin(&os, &comment);
+    p = t->setup;
+    p.b_o_s = p.e_o_s = 0;
+    p.granulepos = 0;
+    p.packetno = 2;
+    ogg_stream_packetin(&os, &p);
+    while (!rc && ogg_stream_flush(&os, &og))
+        rc = write_page(c, &og, err);
+    ogg_packet_clear(&comment);
+    c->failed = 1; /* until the link is complete */
+    int64_t g = 0;
+    long prev_bs = -1;
+    for (int64_t k = 0; !rc; k++) {
+        int idx = k < t->n_transient ? (int)k : t->n_transient;
+        long bs = t->bs[idx];
+        int64_t next = g + (prev_bs > 0 ? (prev_bs + bs) / 4 : 0);
+        int last = next >= samples;
+        p = t->pk[idx];
+        p.b_o_s = 0;
+        p.e_o_s = last;
+        p.granulepos = last ? samples : next;
+        p.packetno = 3 + k;
+        ogg_stream_packetin(&os, &p);
+        if (k == 0 || last) {
+            /* the first audio packet alone on its page (see write_split), the end flushed */
+            while (!rc && ogg_stream_flush(&os, &og))
+                rc = write_page(c, &og, err);
+        } else {
+            while (!rc && ogg_stream_pageout(&os, &og))
+                rc = write_page(c, &og, err);
+        }
+        if (last)
+            break;
+        g = next;
+        prev_bs = bs;
+    }
+    ogg_stream_clear(&os);
+    if (!rc)
+        rc = push_serial(c, serial, err);
+    if (!rc)
+        c->failed = 0;
+    return rc;
+}
+
+int cw_chain_add_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta, cw_error *err)
+{
+    if (c->failed)
+        return cw_fail(err, CW_EINTERNAL, "", 0, "the chain failed earlier and cannot be extended");
+    if (samples <= 0)
+        return cw_fail(err, CW_EINVAL, "", 0, "a silence link needs at least one sample");
+    int rc = 0;
+    if (samples >= 2 * (int64_t)c->fmt.rate) {
+        if (!c->silence) {
+            c->silence = calloc(1, sizeof *c->silence);
+            if (!c->silence)
+                return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+            if ((rc = silence_tmpl_build(c, c->silence, err)) != 0)
+                return rc;
+        }
+        if (c->silence->usable) {
+            rc = silence_from_tmpl(c, c->silence, samples, meta, err);
+            if (!rc)
+                c->samples += samples;
+            return rc;
+        }
+    }
+    FILE *tmp = NULL;
+    rc = encode_silence(c, samples, &tmp, err);
+    if (!rc) {
+        rc = append_encoded(c, tmp, samples, meta, err);
+        fclose(tmp);
+    }
     if (!rc)
         c->samples += samples;
     return rc;
@@ -881,6 +1080,7 @@ int cw_chain_close(cw_chain *c, cw_error *err)
     else if (c->failed)
         rc = cw_fail(err, CW_EINTERNAL, "", 0, "the chain is incomplete: a link failed");
     free(c->serials);
+    silence_tmpl_free(c->silence);
     free(c);
     return rc;
 }

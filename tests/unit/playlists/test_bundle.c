@@ -394,9 +394,14 @@ static void test_killed_build_and_leftovers(void **state)
     fputs("half", fp);
     fclose(fp);
 
-    /* a build killed half-way: a long silence keeps it busy */
-    spec s[2] = {day_spec[0], {CW_KIND_SILENCE, NULL, (int64_t)RATE * 3600 * 6, 0, 0, "Long", ""}};
-    cw_plan *slow = make_plan(s, 2);
+    /* a build killed half-way: thousands of short silences (each encoded) keep it busy */
+    enum { N_SLOW = 4000 };
+    spec *s = calloc(N_SLOW, sizeof *s);
+    s[0] = day_spec[0];
+    for (size_t i = 1; i < N_SLOW; i++)
+        s[i] = (spec){CW_KIND_SILENCE, NULL, RATE, 0, 0, "Short", ""};
+    cw_plan *slow = make_plan(s, N_SLOW);
+    free(s);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {

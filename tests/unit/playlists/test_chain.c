@@ -224,12 +224,51 @@ static void test_other_format_and_silence(void **state)
     free(day);
 }
 
+/* Long silences are built from the encoder's steady silent packet: exact length, digital
+ * zeros, valid structure, and the links around them untouched. */
+static void test_long_silence(void **state)
+{
+    fx *f = *state;
+    const int64_t long_sil = (int64_t)RATE * 180 + 123; /* three minutes and 123 samples */
+    step s[] = {{NULL, long_sil, 0, 0}, {f->b, RATE * 3 / 2, 0, 0}, {NULL, 2 * RATE, 0, 0}};
+    char *day = build(f, "longsil.ogg", s, 3, 13);
+    int links = 0;
+    int64_t samples = 0;
+    cw_error err;
+    assert_int_equal(cw_ogg_check(day, &links, &samples, &err), 0);
+    assert_int_equal(links, 3);
+    assert_int_equal(samples, long_sil + RATE * 3 / 2 + 2 * RATE);
+    float *d = NULL, *x = NULL;
+    int64_t nd = 0, nx = 0, starts[4];
+    int nl = 0;
+    assert_int_equal(pl_decode(day, &d, &nd, starts, 4, &nl), 0);
+    assert_int_equal(nl, 3);
+    assert_int_equal(starts[1], long_sil);
+    assert_int_equal(starts[2], long_sil + RATE * 3 / 2);
+    for (int64_t i = 0; i < long_sil; i++)
+        if (d[i] != 0.0f)
+            fail_msg("sample %lld of the silence is %g", (long long)i, (double)d[i]);
+    for (int64_t i = starts[2]; i < nd; i++)
+        assert_true(d[i] == 0.0f);
+    assert_int_equal(pl_decode(f->b, &x, &nx, NULL, 0, NULL), 0);
+    assert_memory_equal(d + long_sil, x, sizeof(float) * (size_t)nx);
+    /* three minutes of silence take a few kB */
+    unsigned char *b;
+    size_t n;
+    assert_int_equal(pl_slurp(day, &b, &n), 0);
+    assert_true(n < 40000); /* headers of three links, 1.5 s of tone, the silences */
+    free(b);
+    free(x);
+    free(d);
+    free(day);
+}
+
 static void test_deterministic(void **state)
 {
     fx *f = *state;
-    step s[] = {{f->a, 2 * RATE + 17, 0, 0}, {NULL, 500, 0, 0}, {f->b, RATE, 0.1, 1}};
-    char *p1 = build(f, "det1.ogg", s, 3, 42);
-    char *p2 = build(f, "det2.ogg", s, 3, 42);
+    step s[] = {{f->a, 2 * RATE + 17, 0, 0}, {NULL, 500, 0, 0}, {f->b, RATE, 0.1, 1}, {NULL, 5 * RATE, 0, 0}};
+    char *p1 = build(f, "det1.ogg", s, 4, 42);
+    char *p2 = build(f, "det2.ogg", s, 4, 42);
     unsigned char *b1, *b2;
     size_t n1, n2;
     assert_int_equal(pl_slurp(p1, &b1, &n1), 0);
@@ -237,7 +276,7 @@ static void test_deterministic(void **state)
     assert_int_equal(n1, n2);
     assert_memory_equal(b1, b2, n1);
     free(b2);
-    char *p3 = build(f, "det3.ogg", s, 3, 43); /* another seed: other serials */
+    char *p3 = build(f, "det3.ogg", s, 4, 43); /* another seed: other serials */
     assert_int_equal(pl_slurp(p3, &b2, &n2), 0);
     assert_true(n1 != n2 || memcmp(b1, b2, n1) != 0);
     free(b1);
@@ -337,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_page_copy_bit_exact),
         cmocka_unit_test(test_cut_with_fade),
         cmocka_unit_test(test_other_format_and_silence),
+        cmocka_unit_test(test_long_silence),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_check_finds_damage),
