@@ -72,8 +72,7 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
     int code = 0;
     if ((code = cw_library_scan(&lib, st->dir, &err)) != 0)
         goto fail;
-    for (size_t i = 0; i < lib->warnings.n; i++)
-        cw_cli_warnf(cmd, "%s", lib->warnings.v[i]);
+    /* library warnings reach the user through the plan's warnings ("library: ...") */
     code = cw_station_calendars(&cals, st, &diags, &err);
     print_diags(cmd, &diags);
     if (code)
