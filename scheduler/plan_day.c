@@ -298,7 +298,7 @@ int cw_station_calendars(cw_calset **out, const cw_station *st, cw_diags *diags,
         }
     }
     closedir(d);
-    if (!rc) qsort(names.v, names.n, sizeof *names.v, cmp_name);
+    if (!rc && names.n > 1) qsort(names.v, names.n, sizeof *names.v, cmp_name); /* qsort(NULL, 0) is UB */
     cw_calset *set = rc ? NULL : cw_calset_new(st->timezone);
     if (!rc && !set) rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     for (size_t i = 0; i < names.n && !rc; i++) {
