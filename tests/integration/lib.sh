@@ -237,12 +237,14 @@ if [ -x /usr/bin/python3 ]; then CW_PYTHON=/usr/bin/python3; else CW_PYTHON=pyth
 #   links N
 #   link I SAMPLES RATE CHANNELS      (I from 0; SAMPLES from ov_pcm_total)
 #   total SAMPLES
-#   decoded I SAMPLES                 (with --decode: samples actually decoded per link)
+#   decoded I SAMPLES SHA1            (with --decode: samples actually decoded per link, and
+#                                      a SHA-1 of its first channel as float32, so a link can
+#                                      be compared with the library file it was copied from)
 # Exits 1 when libvorbisfile refuses the file. Never use ffprobe or libsndfile for chained
 # files: both report wrong lengths (shared/notes/audio-libs.md).
 vorbis_links() {
     "$CW_PYTHON" - "$@" <<'PYEOF'
-import ctypes, sys
+import ctypes, hashlib, sys
 path = sys.argv[1].encode()
 decode = "--decode" in sys.argv[2:]
 lib = ctypes.CDLL("libvorbisfile.so.3")
@@ -273,6 +275,7 @@ if decode:
     pcm = ctypes.POINTER(ctypes.POINTER(ctypes.c_float))()
     bs = ctypes.c_int(-1)
     counts = {}
+    hashes = {}
     holes = 0
     while True:
         r = lib.ov_read_float(vf, ctypes.byref(pcm), 65536, ctypes.byref(bs))
@@ -284,8 +287,9 @@ if decode:
                 break
             continue
         counts[bs.value] = counts.get(bs.value, 0) + r
+        hashes.setdefault(bs.value, hashlib.sha1()).update(ctypes.string_at(pcm[0], r * 4))
     for i in range(n):
-        print("decoded %d %d" % (i, counts.get(i, 0)))
+        print("decoded %d %d %s" % (i, counts.get(i, 0), hashes[i].hexdigest() if i in hashes else "-"))
     if holes:
         print("holes %d" % holes)
 lib.ov_clear(vf)

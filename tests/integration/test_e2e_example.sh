@@ -158,6 +158,16 @@ if [ -f "$bundle/day.ogg" ]; then
     decoded=$(awk '$1 == "decoded" { printf "%s%s", sep, $3; sep = " " }' "$CW_TMP/links.txt")
     expect_eq "$decoded" "$planned" "decoding every link gives exactly the planned samples"
     expect_eq "$(awk '$1 == "link" && ($4 != 44100 || $5 != 1)' "$CW_TMP/links.txt" | wc -l)" 0 "every link is 44100 Hz mono"
+    # The lessons and the news are the library recordings themselves: each link decodes to
+    # exactly the samples of its library file (pages copied, not re-encoded).
+    for k in maths-p5 english-p4 school-news; do
+        idx=$(json_get "$plan" "[n for n, i in enumerate(d['items']) if i['series'] == '$k' and i['kind'] != 'filler'][0]")
+        rec=$(json_get "$plan" "d['items'][$idx]['recording']")
+        vorbis_links "$st/$rec" --decode >"$CW_TMP/rec.txt"
+        want=$(awk '$1 == "decoded" { print $4 }' "$CW_TMP/rec.txt")
+        got=$(awk -v i="$idx" '$1 == "decoded" && $2 == i { print $4 }' "$CW_TMP/links.txt")
+        expect_eq "$got" "$want" "link $idx of day.ogg decodes to exactly $rec"
+    done
     if (cd "$bundle" && sha256sum --quiet -c SHA256SUMS) >"$CW_TMP/sums.txt" 2>&1; then
         ok "sha256sum -c SHA256SUMS passes inside the bundle"
     else
