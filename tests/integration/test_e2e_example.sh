@@ -134,6 +134,19 @@ cp "$CW_OUT" "$CW_TMP/holiday.json"
 expect_eq "$(json_get "$CW_TMP/holiday.json" "len([i for i in d['items'] if i['kind'] == 'lesson'])")" 0 "no lesson airs on the holiday"
 expect_out "Good Friday" "the holiday plan names the holiday"
 
+# ---- export: the week for schools and parents, read back by python3-icalendar ----------
+cw --station "$st" export --from 2027-01-11 --to 2027-01-15
+expect_rc 0 "export --from 2027-01-11 --to 2027-01-15"
+cp "$CW_OUT" "$CW_TMP/week.ics"
+wed=$("$CW_PYTHON" - "$CW_TMP/week.ics" <<'PYEOF' 2>&1
+import sys, icalendar
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
+ev = [e for e in cal.walk("VEVENT") if e.decoded("DTSTART").strftime("%Y-%m-%d") == "2027-01-13"]
+print("; ".join("%s %s" % (e.decoded("DTSTART").strftime("%H:%M%z"), e.get("SUMMARY")) for e in sorted(ev, key=lambda e: e.decoded("DTSTART"))))
+PYEOF
+)
+expect_eq "$wed" "07:30+0100 Adding fractions; 07:45+0100 Yesterday I walked: the past tense; 08:00+0100 School news: reading competition" "the exported Wednesday, read by python3-icalendar"
+
 # ---- build --------------------------------------------------------------------------------
 cw --station "$st" build --date "$date"
 expect_rc 0 "build --date $date"
