@@ -247,7 +247,7 @@ int main(int argc, char **argv)
             break;
         }
         if (!strcmp(a, "--station")) {
-            if (i + 1 >= argc) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
                 fprintf(stderr, "chalkwave: --station needs a folder (e.g. --station /srv/radio)\n");
                 return CW_EXIT_USAGE;
             }
@@ -256,6 +256,10 @@ int main(int argc, char **argv)
             continue;
         }
         if (!strncmp(a, "--station=", 10)) {
+            if (!a[10]) {
+                fprintf(stderr, "chalkwave: --station needs a folder (e.g. --station /srv/radio)\n");
+                return CW_EXIT_USAGE;
+            }
             cli.station_opt = a + 10;
             i++;
             continue;

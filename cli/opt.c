@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,7 +76,7 @@ static int set_value(const char *cmd, const cw_opt *o, const char *v)
     case CW_OPT_DOUBLE: {
         errno = 0;
         double x = strtod(v, &end);
-        if (errno || end == v || *end) {
+        if (errno || end == v || *end || !isfinite(x)) {
             cw_cli_errorf(cmd, "--%s needs a number, not '%s' (see 'chalkwave %s --help')", o->name, v, cmd);
             return CW_EXIT_USAGE;
         }
@@ -159,6 +160,10 @@ int cw_opt_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, cha
                         return CW_EXIT_USAGE;
                     }
                     val = argv[++i];
+                }
+                if (!*val) {
+                    cw_cli_errorf(cmd, "--station needs a folder (e.g. --station /srv/radio)");
+                    return CW_EXIT_USAGE;
                 }
                 cli->station_opt = val;
                 continue;
