@@ -56,6 +56,14 @@ CHALKWAVE_STATION="$CW_TMP/nowhere" cw library --station="$st"
 expect_rc 0 "--station=DIR wins over \$CHALKWAVE_STATION"
 cw library --station
 expect_rc 2 "--station without a folder after the command"
+cw_in "$st" library --station=
+expect_rc 2 "--station= (empty) is a usage error, not the current folder"
+cw_in "$st" --station= library
+expect_rc 2 "--station= (empty) before the command"
+cw_in "$st" library --station ""
+expect_rc 2 "--station '' is a usage error"
+cw_in "$st" --station "" library
+expect_rc 2 "--station '' before the command is a usage error"
 
 # --help anywhere: help, exit 0, no station needed
 cw_in "$CW_TMP" plan --date 2027-01-13 --help
