@@ -100,3 +100,19 @@ echo
 echo "Listen to the day:"
 echo "   ffplay -nodisp -autoexit '$bundle/day.ogg'"
 echo "   vlc '$bundle/day.ogg'"
+# Where the first lesson starts, so a listener can jump to it.
+first=$(python3 - "$bundle/plan.json" 2>/dev/null <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for i in d["items"]:
+    if i["kind"] == "lesson":
+        print("%d %s %s" % (i["offset_samples"] // d["rate"], i["start"][11:16], i["title"]))
+        break
+PYEOF
+)
+if [ -n "$first" ]; then
+    read -r secs hhmm title <<<"$first"
+    # (no 'ffplay -ss' hint: ffmpeg cannot seek reliably in chained Ogg files)
+    echo "The first lesson, '$title', starts at $hhmm: $((secs / 60)) min $((secs % 60)) s into the file."
+    echo "Each item is also its own file in $bundle/items/."
+fi
