@@ -146,6 +146,10 @@ int cal_set_adopt_zone(cw_calset *set, cw_tz *tz);
 int cal_rrule_first(const cal_comp *master, cal_rrule *rr, int64_t *first);
 void cal_rrule_release(cal_rrule *rr);
 int cal_cache_new(cw_calset *set);
+/* cw_calset_series_position by materialising every event's history (no arithmetic counting,
+ * no cache): the reference the fast path is tested against. */
+int cal_series_position_reference(const cw_calset *set, const cw_occurrence *occ, long *out,
+                                  cw_error *err);
 void cal_cache_free(cw_calset *set);
 
 #define CAL_STEP_BUDGET 400000L   /* generator steps per event per expansion */

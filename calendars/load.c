@@ -876,6 +876,26 @@ typedef struct raw_comp {
 } raw_comp;
 
 /* Read one VEVENT. Returns NULL when it has errors (reported) or on OOM (c->oom). */
+/* Sort a BY* list of non-negative values ascending, without duplicates. */
+static void sort_by_list(short *a, int max)
+{
+    int n = 0;
+    while (n < max && a[n] != ICAL_RECURRENCE_ARRAY_MAX)
+        n++;
+    for (int i = 1; i < n; i++) /* a few dozen values at most */
+        for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
+            short t = a[j];
+            a[j] = a[j - 1];
+            a[j - 1] = t;
+        }
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (k == 0 || a[k - 1] != a[i])
+            a[k++] = a[i];
+    for (int i = k; i < n; i++)
+        a[i] = ICAL_RECURRENCE_ARRAY_MAX;
+}
+
 static cal_comp *read_event(load_ctx *c, icalcomponent *ev, int a, int b, raw_comp *rc)
 {
     int fatal = 0;
@@ -1041,6 +1061,11 @@ static cal_comp *read_event(load_ctx *c, icalcomponent *ev, int a, int b, raw_co
         }
         if (r.interval < 1)
             rr->r.interval = 1;
+        /* libical yields the times of a day in list order (BYHOUR=23,9 gives 23:00 before
+         * 09:00), and expansion relies on ascending times: these are sets, sort them */
+        sort_by_list(rr->r.by_hour, ICAL_BY_HOUR_SIZE);
+        sort_by_list(rr->r.by_minute, ICAL_BY_MINUTE_SIZE);
+        sort_by_list(rr->r.by_second, ICAL_BY_SECOND_SIZE);
     }
     /* RDATE */
     int nrd = 0;
