@@ -581,6 +581,7 @@ int cw_read_file(const char *path, size_t max, char **out, size_t *len, cw_error
 
 int cw_mkdir_p(const char *path, cw_error *err)
 {
+    if (!path || !*path) return cw_fail(err, CW_EINVAL, "", 0, "no folder name given (name a folder)");
     char *p = cw_strdup(path);
     if (!p) return cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
     for (char *s = p + 1; *s; s++) {
