@@ -50,6 +50,11 @@ expect_rc 3 "init onto a regular file"
 expect_err "not a folder" "the error says it is not a folder"
 expect_eq "$(cat "$CW_TMP/afile")" "not a folder" "the file is untouched"
 
+# An empty folder name is refused (it used to read past the end of a string).
+cw_in "$CW_TMP" init ""
+expect_rc 1 "init '' is refused"
+expect_one_line_err "init '': one line"
+
 # Relative paths work from the current folder, and the hint names the folder.
 cw_in "$CW_TMP" init rel-radio
 expect_rc 0 "init with a relative folder"

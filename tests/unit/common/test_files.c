@@ -293,6 +293,9 @@ static void test_mkdir_p(void **state)
     p = at(state, "file/sub");
     assert_int_equal(cw_mkdir_p(p, &err), CW_EIO);
     free(p);
+    /* an empty name is refused (it read past the end of its copy) */
+    assert_int_equal(cw_mkdir_p("", &err), CW_EINVAL);
+    assert_int_equal(cw_mkdir_p(NULL, &err), CW_EINVAL);
 }
 
 static void test_paths(void **state)
