@@ -28,17 +28,26 @@ typedef struct cw_recording {
     double lufs_in, lufs_out, lra_out, true_peak_out; /* as measured at ingest */
 } cw_recording;
 
+typedef struct cw_library_index cw_library_index;
 typedef struct cw_library {
     cw_recording *v;
     size_t n;
     cw_strlist warnings; /* unreadable files found while scanning (skipped) */
+    /* Lookup index built by cw_library_scan (sorted arrays, binary search); NULL or stale
+     * (v or n changed since the scan) means the cw_library_find_* fall back to a linear
+     * search, so a hand-made {v, n} works too. Freed by cw_library_free. */
+    cw_library_index *index;
 } cw_library;
 
-/* Scan STATION/library: reads only the Ogg header pages and the last page of each file.
- * Sorted by path. Files that are not valid Ogg Vorbis are skipped with a warning. */
+/* Scan STATION/library: reads only the pages holding the identification and comment
+ * headers and the last page of each file (one open, a pread or two). Sorted by path. Files
+ * that are not valid Ogg Vorbis are skipped with a warning, as are second claims on one
+ * series/episode (the first by path wins). The setup header is not decoded: `verify`
+ * (cw_ogg_check) checks whole files. */
 int cw_library_scan(cw_library **out, const char *station_dir, cw_error *err) CW_WARN_UNUSED;
 void cw_library_free(cw_library *lib);
-/* Borrowed pointers into lib; NULL when absent. */
+/* Borrowed pointers into lib; NULL when absent. The first match by path; O(log n) after
+ * cw_library_scan. find_source compares the checksum case-insensitively. */
 const cw_recording *cw_library_find_episode(const cw_library *lib, const char *series,
                                             int episode);
 const cw_recording *cw_library_find_path(const cw_library *lib, const char *relpath);

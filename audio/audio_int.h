@@ -22,6 +22,15 @@ long cw_vorbis_enc_header_bytes(const cw_vorbis_enc *e);
 int cw_vorbis_headers_build(cw_buf *out, int rate, int channels, double quality,
                             uint32_t serial, const cw_link_meta *meta, cw_error *err);
 
+/* ---- Ogg page checksum (ogg_crc.c) -------------------------------------------------- */
+
+/* The Ogg CRC of n bytes (libogg's ogg_page_checksum_set value when the page's checksum
+ * field is zero), several times faster than libogg's. */
+uint32_t cw_ogg_crc(const unsigned char *p, size_t n);
+/* Does the page (len bytes, header and body) carry its right checksum? The checksum field
+ * is zeroed while computing and restored. */
+int cw_ogg_page_crc_ok(unsigned char *page, size_t len);
+
 /* ---- true peak (truepeak.c) -------------------------------------------------------- */
 
 /* 4x oversampled true-peak detector (BS.1770-4 Annex 2 style polyphase interpolation),
