@@ -14,13 +14,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <ogg/ogg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define HEADER_READ_MAX (4 << 20) /* bytes we read looking for the two headers */
@@ -552,27 +555,41 @@ int cw_recording_read(cw_recording *out, const char *path, cw_error *err)
 
 /* ---- scanning ---------------------------------------------------------------------- */
 
+/* The walk lists jobs in path order: files to read, and warnings found on the way; the
+ * files are then read by this thread and a helper or more (warm cache, the scan is CPU
+ * bound: open, pread and parsing), and the results gathered in the walk's order, so the
+ * outcome does not depend on the threads. */
+typedef struct job {
+    char *rel;   /* "library/..." of a file to read; NULL for a warning */
+    char *msg;   /* a warning (from the walk, or why the file was skipped) */
+    int rc;      /* 0 read, 1 vanished (ignore), CW_E* */
+    cw_recording rec;
+} job;
+
 typedef struct scan {
-    cw_library *lib;
-    size_t cap;
-    rbuf b;           /* one read buffer for every file */
-    char rel[4096];   /* "library/..." of the directory being walked */
+    job *v;
+    size_t n, cap;
+    int libfd;
+    size_t next; /* the next job to take (atomic) */
+    char rel[4096]; /* "library/..." of the directory being walked */
     int oom;
 } scan;
 
-static int push_rec(scan *sc, cw_recording *r)
+static job *new_job(scan *sc)
 {
-    cw_library *lib = sc->lib;
-    if (lib->n == sc->cap) {
+    if (sc->n == sc->cap) {
         size_t nc = sc->cap ? sc->cap * 2 : 256;
-        cw_recording *v = realloc(lib->v, nc * sizeof *v);
-        if (!v)
-            return -1;
-        lib->v = v;
+        job *v = realloc(sc->v, nc * sizeof *v);
+        if (!v) {
+            sc->oom = 1;
+            return NULL;
+        }
+        sc->v = v;
         sc->cap = nc;
     }
-    lib->v[lib->n++] = *r;
-    return 0;
+    job *j = &sc->v[sc->n++];
+    memset(j, 0, sizeof *j);
+    return j;
 }
 
 static int has_ogg_suffix(const char *s, size_t n)
@@ -588,8 +605,62 @@ static void warn(scan *sc, const char *fmt, ...)
     char line[1536];
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (cw_strlist_push(&sc->lib->warnings, line))
+    job *j = new_job(sc);
+    if (j && !(j->msg = cw_strdup(line)))
         sc->oom = 1;
+}
+
+/* Open a file below the library without following a symbolic link anywhere on the way
+ * (the walk saw none; one swapped in since must not lead out of the station). */
+static int open_beneath(int libfd, const char *rel)
+{
+#ifdef SYS_openat2
+    static int no_openat2;
+    if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+        struct open_how how = {.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                               .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH};
+        int fd = (int)syscall(SYS_openat2, libfd, rel, &how, sizeof how);
+        if (fd >= 0 || errno != ENOSYS)
+            return fd;
+        __atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+    }
+#endif
+    return openat(libfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+}
+
+static void run_jobs(scan *sc)
+{
+    rbuf b = {0};
+    for (;;) {
+        size_t i = __atomic_fetch_add(&sc->next, 1, __ATOMIC_RELAXED);
+        if (i >= sc->n)
+            break;
+        job *j = &sc->v[i];
+        if (!j->rel)
+            continue;
+        int fd = open_beneath(sc->libfd, j->rel + 8);
+        if (fd < 0) {
+            j->rc = errno == ENOENT ? 1 : CW_EIO; /* removed while we scan: ignore */
+            if (j->rc == CW_EIO && !(j->msg = cw_asprintf("%s: cannot open: %s, skipped",
+                                                          j->rel, strerror(errno))))
+                j->rc = CW_ENOMEM;
+            continue;
+        }
+        cw_error e;
+        e.text[0] = 0;
+        j->rc = read_fd(&j->rec, fd, j->rel, &b, &e);
+        close(fd);
+        if (j->rc && j->rc != CW_ENOMEM && !(j->msg = cw_asprintf("%s: %s, skipped", j->rel,
+                                                                  e.text)))
+            j->rc = CW_ENOMEM;
+    }
+    free(b.p);
+}
+
+static void *helper_main(void *arg)
+{
+    run_jobs(arg);
+    return NULL;
 }
 
 typedef struct dent {
@@ -679,25 +750,9 @@ static int scan_dir(scan *sc, int dfd, int depth, cw_error *err)
         } else if (!has_ogg_suffix(name, nl)) {
             warn(sc, "%s: not an .ogg file, skipped", sc->rel);
         } else {
-            int fd = openat(dirfd(d), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-            if (fd < 0) {
-                if (errno != ENOENT) /* removed while we scan: ignore */
-                    warn(sc, "%s: cannot open: %s, skipped", sc->rel, strerror(errno));
-            } else {
-                cw_recording r;
-                cw_error e2;
-                e2.text[0] = 0;
-                int r2 = read_fd(&r, fd, sc->rel, &sc->b, &e2);
-                close(fd);
-                if (r2 == CW_ENOMEM)
-                    rc = CW_ENOMEM;
-                else if (r2)
-                    warn(sc, "%s: %s, skipped", sc->rel, e2.text);
-                else if (push_rec(sc, &r)) {
-                    cw_recording_clear(&r);
-                    rc = CW_ENOMEM;
-                }
-            }
+            job *j = new_job(sc);
+            if (j && !(j->rel = cw_strdup(sc->rel)))
+                sc->oom = 1;
         }
         sc->rel[rel_len] = 0;
     }
@@ -797,31 +852,86 @@ static const cw_library_index *index_of(const cw_library *lib)
     return ix && ix->v == lib->v && ix->n == lib->n ? ix : NULL;
 }
 
+static void scan_free(scan *sc)
+{
+    for (size_t i = 0; i < sc->n; i++) {
+        free(sc->v[i].rel);
+        free(sc->v[i].msg);
+        cw_recording_clear(&sc->v[i].rec);
+    }
+    free(sc->v);
+}
+
 int cw_library_scan(cw_library **out, const char *station_dir, cw_error *err)
 {
     *out = NULL;
     cw_library *lib = calloc(1, sizeof *lib);
-    if (!lib)
-        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    scan sc;
-    memset(&sc, 0, sizeof sc);
-    sc.lib = lib;
-    snprintf(sc.rel, sizeof sc.rel, "library");
-    int rc = 0;
+    scan *sc = calloc(1, sizeof *sc);
     char *dir = cw_path_join(station_dir, "library");
-    if (!dir) {
+    int rc = 0;
+    if (sc)
+        sc->libfd = -1;
+    if (!lib || !sc || !dir) {
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    } else {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0)
-            rc = scan_dir(&sc, dfd, 0, err);
-        else if (errno != ENOENT) /* no library yet: empty */
-            warn(&sc, "library: cannot read directory: %s", strerror(errno));
-        if (rc == 0 && sc.oom)
+        goto done;
+    }
+    snprintf(sc->rel, sizeof sc->rel, "library");
+    sc->libfd = -1;
+    sc->libfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (sc->libfd >= 0) {
+        int dfd = dup(sc->libfd);
+        if (dfd < 0)
+            warn(sc, "library: cannot read directory: %s", strerror(errno));
+        else
+            rc = scan_dir(sc, dfd, 0, err);
+    } else if (errno != ENOENT) { /* no library yet: empty */
+        warn(sc, "library: cannot read directory: %s", strerror(errno));
+    }
+    if (rc == 0 && sc->oom)
+        rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    if (rc)
+        goto done;
+    /* read the files: here and on helpers when there are enough to share */
+    pthread_t helpers[3];
+    int nh = 0;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int want = sc->n < 256 ? 0 : cpus > 4 ? 3 : cpus > 1 ? (int)cpus - 1 : 0;
+    while (nh < want && pthread_create(&helpers[nh], NULL, helper_main, sc) == 0)
+        nh++;
+    run_jobs(sc);
+    for (int h = 0; h < nh; h++)
+        pthread_join(helpers[h], NULL);
+    size_t cap = 0;
+    for (size_t i = 0; rc == 0 && i < sc->n; i++) {
+        job *j = &sc->v[i];
+        if (j->rc == CW_ENOMEM) {
             rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        } else if (j->rc == 0 && j->rel) {
+            if (lib->n == cap) {
+                size_t nc = cap ? cap * 2 : 256;
+                cw_recording *v = realloc(lib->v, nc * sizeof *v);
+                if (!v) {
+                    rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+                    break;
+                }
+                lib->v = v;
+                cap = nc;
+            }
+            lib->v[lib->n++] = j->rec;
+            memset(&j->rec, 0, sizeof j->rec);
+        } else if (j->msg) {
+            if (cw_strlist_push(&lib->warnings, j->msg))
+                rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        }
+    }
+done:
+    if (sc) {
+        if (sc->libfd >= 0)
+            close(sc->libfd);
+        scan_free(sc);
+        free(sc);
     }
     free(dir);
-    free(sc.b.p);
     if (rc) {
         cw_library_free(lib);
         return rc;
