@@ -67,11 +67,78 @@ static void report(progress *p, int64_t done)
     }
 }
 
-static int analyse(const char *path, int outch, double silence_db, cw_analysis *a, progress *pg,
-                   cw_error *err)
+/* Pass 1 runs the loudness meter (libebur128: a third of pass 1) on a thread of its own,
+ * fed with the mixed blocks through a small ring; the reader scans for damage, clipping
+ * and silence meanwhile. The meter sees the same samples in the same order as inline, so
+ * the result is the same to the bit. */
+#define LQ 8
+
+typedef struct meter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    float *slot[LQ];
+    size_t nfr[LQ];
+    int head, count, done;
+    ebur128_state *eb;
+    int threaded;
+} meter;
+
+static void *meter_main(void *arg)
+{
+    meter *m = arg;
+    pthread_mutex_lock(&m->mu);
+    for (;;) {
+        while (m->count == 0 && !m->done)
+            pthread_cond_wait(&m->cv, &m->mu);
+        if (m->count == 0)
+            break;
+        int idx = m->head;
+        pthread_mutex_unlock(&m->mu);
+        ebur128_add_frames_float(m->eb, m->slot[idx], m->nfr[idx]);
+        pthread_mutex_lock(&m->mu);
+        m->head = (m->head + 1) % LQ;
+        m->count--;
+        pthread_cond_broadcast(&m->cv);
+    }
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+/* A free slot to mix the next block into (waits while the meter is behind). */
+static float *meter_slot(meter *m)
+{
+    if (!m->threaded)
+        return m->slot[0];
+    pthread_mutex_lock(&m->mu);
+    while (m->count == LQ)
+        pthread_cond_wait(&m->cv, &m->mu);
+    int idx = (m->head + m->count) % LQ;
+    pthread_mutex_unlock(&m->mu);
+    return m->slot[idx];
+}
+
+/* The slot from meter_slot now holds n frames: measure them. */
+static void meter_put(meter *m, size_t n)
+{
+    if (!m->threaded) {
+        ebur128_add_frames_float(m->eb, m->slot[0], n);
+        return;
+    }
+    pthread_mutex_lock(&m->mu);
+    m->nfr[(m->head + m->count) % LQ] = n;
+    m->count++;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* Pass 1. The true peak of the source (4x oversampled: a fifth of pass 1) only when
+ * want_tp: ingest measures it during pass 2 instead, on the core the encoder leaves. */
+static int analyse(const char *path, int outch, double silence_db, int want_tp, cw_analysis *a,
+                   progress *pg, cw_error *err)
 {
     memset(a, 0, sizeof *a);
     a->first_sound = -1;
+    a->tp_db = NAN;
     cw_src *s = NULL;
     int rc = cw_src_open(&s, path, err);
     if (rc)
@@ -83,18 +150,27 @@ static int analyse(const char *path, int outch, double silence_db, cw_analysis *
     pg->total = cw_src_frames(s);
     const size_t ic = (size_t)a->channels, oc = (size_t)outch;
     float *in = malloc(B * ic * sizeof(float));
-    float *mix = malloc(B * oc * sizeof(float));
+    meter mt;
+    memset(&mt, 0, sizeof mt);
+    pthread_t mthread;
     /* integrated loudness only (the range is measured on the result); histogram mode keeps
      * the meter's memory fixed however long the recording */
-    ebur128_state *eb = ebur128_init((unsigned)outch, (unsigned long)a->rate,
-                                     EBUR128_MODE_I | EBUR128_MODE_HISTOGRAM);
+    mt.eb = ebur128_init((unsigned)outch, (unsigned long)a->rate,
+                         EBUR128_MODE_I | EBUR128_MODE_HISTOGRAM);
     cw_truepeak *tp = NULL;
-    if (!in || !mix || !eb || cw_truepeak_new(&tp, a->channels)) {
+    int slots_ok = 1, sync = 0;
+    for (int i = 0; i < LQ; i++)
+        slots_ok &= (mt.slot[i] = malloc(B * oc * sizeof(float))) != NULL;
+    if (!in || !slots_ok || !mt.eb || (want_tp && cw_truepeak_new(&tp, a->channels))) {
         rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
         goto done;
     }
     if (outch == 1)
-        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
+        ebur128_set_channel(mt.eb, 0, EBUR128_DUAL_MONO);
+    pthread_mutex_init(&mt.mu, NULL);
+    pthread_cond_init(&mt.cv, NULL);
+    sync = 1;
+    mt.threaded = pthread_create(&mthread, NULL, meter_main, &mt) == 0;
 
     const int64_t win = (int64_t)(SILENCE_WINDOW * a->rate + 0.5) > 0
                             ? (int64_t)(SILENCE_WINDOW * a->rate + 0.5) : 1;
@@ -140,9 +216,10 @@ static int analyse(const char *path, int outch, double silence_db, cw_analysis *
         } else {
             memset(prev_clip, 0, sizeof prev_clip);
         }
-        cw_truepeak_add(tp, in, got);
+        if (tp)
+            cw_truepeak_add(tp, in, got);
+        float *mix = meter_slot(&mt);
         cw_mix(in, a->channels, mix, outch, got);
-        ebur128_add_frames_float(eb, mix, got);
         /* silence: mean square over SILENCE_WINDOW windows of the mixed signal */
         for (size_t i = 0; i < got;) {
             /* sum up to the end of the current window in one tight loop */
@@ -176,6 +253,7 @@ static int analyse(const char *path, int outch, double silence_db, cw_analysis *
                 wfill = 0;
             }
         }
+        meter_put(&mt, got);
         a->frames += (int64_t)got;
         report(pg, a->frames);
         if (a->frames > (int64_t)24 * 3600 * 192000) {
@@ -192,16 +270,31 @@ static int analyse(const char *path, int outch, double silence_db, cw_analysis *
     rc = cw_src_check_end(s, err);
     if (rc)
         goto done;
-    a->lufs = -HUGE_VAL;
-    ebur128_loudness_global(eb, &a->lufs);
-    a->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
     a->clipped_pct = a->frames > 0 ? 100.0 * (double)clipped / ((double)a->frames * ic) : 0.0;
+    if (tp)
+        a->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
 done:
+    if (mt.threaded) {
+        pthread_mutex_lock(&mt.mu);
+        mt.done = 1;
+        pthread_cond_broadcast(&mt.cv);
+        pthread_mutex_unlock(&mt.mu);
+        pthread_join(mthread, NULL);
+    }
+    if (mt.eb && rc == 0) {
+        a->lufs = -HUGE_VAL;
+        ebur128_loudness_global(mt.eb, &a->lufs);
+    }
+    if (sync) {
+        pthread_mutex_destroy(&mt.mu);
+        pthread_cond_destroy(&mt.cv);
+    }
     cw_truepeak_free(tp);
-    if (eb)
-        ebur128_destroy(&eb);
+    if (mt.eb)
+        ebur128_destroy(&mt.eb);
+    for (int i = 0; i < LQ; i++)
+        free(mt.slot[i]);
     free(in);
-    free(mix);
     cw_src_close(s);
     return rc;
 }
@@ -210,7 +303,7 @@ int cw_analyse(const char *path, int outch, double silence_db, cw_analysis *out,
                cw_error *err)
 {
     progress pg = {NULL, NULL, 0, 0, 0};
-    return analyse(path, outch, silence_db, out, &pg, err);
+    return analyse(path, outch, silence_db, 1, out, &pg, err);
 }
 
 /* ---- pass 2: process and encode ---------------------------------------------------- */
@@ -524,8 +617,11 @@ static int lim_push(cw_limiter *lim, pipeline *pl, const float *x, size_t n, flo
     return 0;
 }
 
+/* src_tp (NULL: not this time) gets the true peak of every source frame, the trimmed
+ * ends included: pass 1 leaves it to this pass, whose thread has time while the encoder
+ * works. */
 static int process(const char *path, const char *work_path, const plan2 *p, FILE *fp, out2 *o,
-                   check *k, progress *pg, cw_error *err)
+                   check *k, cw_truepeak *src_tp, progress *pg, cw_error *err)
 {
     memset(o, 0, sizeof *o);
     memset(k, 0, sizeof *k);
@@ -612,6 +708,8 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
             goto done;
         if (got == 0)
             break; /* pass 1 read this far: cannot happen unless the file changed */
+        if (src_tp)
+            cw_truepeak_add(src_tp, in, got);
         if (pos < p->lead) {
             pos += (int64_t)got;
             continue;
@@ -667,6 +765,13 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
         goto done;
     o->frames += (int64_t)got;
     o->min_gain = cw_limiter_min_gain(lim);
+    /* the rest of the source, for its true peak only (the encoder has its queue to do) */
+    while (src_tp) {
+        rc = cw_src_read(s, in, B, &got, err);
+        if (rc || got == 0)
+            break;
+        cw_truepeak_add(src_tp, in, got);
+    }
 done:
     if (threads) {
         pthread_mutex_lock(&pl.mu);
@@ -860,6 +965,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     cw_strlist extra = {0};
     char *final_abs = NULL, *final_dir = NULL;
     int lockfd = -1;
+    cw_truepeak *src_tp = NULL;
 
     /* --- metadata checks (cheap, first) --- */
     if (m.kind == CW_KIND_NONE)
@@ -917,7 +1023,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     /* --- pass 1 --- */
     progress pg = {progress_fn, progress_user, 0.0, 0.25, 0};
     cw_analysis a;
-    rc = analyse(src_path, st->channels, st->silence_threshold, &a, &pg, err);
+    rc = analyse(src_path, st->channels, st->silence_threshold, 0, &a, &pg, err);
     if (rc)
         return rc;
     double total_s = (double)a.frames / a.rate;
@@ -950,7 +1056,6 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
                        "station takes at most %s; split it into parts)", dur, lim);
     }
     res->lufs_in = a.lufs;
-    res->true_peak_in = a.tp_db;
     res->clipped_percent = a.clipped_pct;
     res->trimmed_lead = (double)lead / a.rate;
     res->trimmed_tail = (double)(a.frames - tail) / a.rate;
@@ -1018,6 +1123,10 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     out2 o;
     check k;
     memset(&k, 0, sizeof k);
+    if (cw_truepeak_new(&src_tp, a.channels)) {
+        rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        goto done;
+    }
     int ok = 0;
     for (int attempt = 0; attempt < MAX_ATTEMPTS && !ok; attempt++) {
         if (wfp)
@@ -1038,9 +1147,12 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
         p.meta = &lm;
         pg.base = 0.25 + 0.6 * attempt / MAX_ATTEMPTS;
         pg.span = attempt == 0 ? 0.6 : 0.6 / MAX_ATTEMPTS;
-        rc = process(src_path, cw_atomic_tmp_path(work), &p, wfp, &o, &k, &pg, err);
+        rc = process(src_path, cw_atomic_tmp_path(work), &p, wfp, &o, &k,
+                     attempt == 0 ? src_tp : NULL, &pg, err);
         if (rc)
             goto done;
+        if (attempt == 0)
+            a.tp_db = cw_lin_to_db(cw_truepeak_max(src_tp));
         if (k.frames != o.frames) {
             rc = cw_fail(err, CW_EINTERNAL, src_path, 0, "encoded %lld frames but decoded %lld",
                          (long long)o.frames, (long long)k.frames);
@@ -1064,6 +1176,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
                      k.lufs, k.tp_db);
         goto done;
     }
+    res->true_peak_in = a.tp_db;
     res->seconds = (double)o.frames / st->rate;
     res->lufs_out = k.lufs;
     res->lra_out = k.lra;
@@ -1134,6 +1247,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     if (rc == 0 && progress_fn)
         progress_fn(progress_user, 1.0);
 done:
+    cw_truepeak_free(src_tp);
     lib_unlock(lockfd);
     cw_atomic_abort(final);
     cw_atomic_abort(work);
