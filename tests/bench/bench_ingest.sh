@@ -12,7 +12,20 @@
 # Goals: >= 0.9x the speed of (a), >= 5x the speed of (b); 8 such files with the default -j
 # within 1.1x of half the time oggenc needs for the 8 one after another; peak memory for a
 # 120-minute input within 10% of that for a 10-minute input.
+# QUICK=1 runs only chalkwave against (a) (no ffmpeg, batch or memory parts).
+# Wall ratios on a machine shared with fuzzers swing: the CPU-time ratios are printed too.
 set -euo pipefail
+
+missing=()
+for tool in espeak-ng sox soxi oggenc oggdec ffmpeg bc python3 /usr/bin/time; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bench_ingest: missing: ${missing[*]}" >&2
+    echo "  install with: apt-get install espeak-ng sox vorbis-tools ffmpeg bc python3 time" >&2
+    echo "  (benchmark-only tools, not CI dependencies)" >&2
+    exit 2
+fi
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CW=${1:-${CW_BINARY:-$HERE/../../build/cli/chalkwave}}
@@ -55,30 +68,35 @@ espeak-ng -s 150 -f text.txt -w raw.wav
 sox -q raw.wav -r 44100 -c 2 -b 16 speech.wav pad 1.5 2 repeat 1 trim 0 600
 echo "   $(soxi -D speech.wav) s, $(du -h speech.wav | cut -f1)"
 
-echo "== chalkwave ingest (median of $RUNS)"
+echo "== chalkwave ingest and (a) oggenc -q 3 on the processed PCM, alternately (median of $RUNS)"
+fresh_station
+"$CW" --station "$W/st" ingest --kind filler speech.wav >/dev/null
+ogg=$(find "$W/st/library" -name '*.ogg' | head -n1)
+oggdec -Q -o processed.wav "$ogg"
 T_CW=()
 C_CW=()
+T_A=()
+C_A=()
 for i in $(seq "$RUNS"); do
     fresh_station
     T_CW+=("$(timed "$CW" --station "$W/st" ingest --kind filler speech.wav)")
     C_CW+=("$(cpu_of)")
-done
-t_cw=$(median "${T_CW[@]}")
-c_cw=$(median "${C_CW[@]}")
-ogg=$(find "$W/st/library" -name '*.ogg' | head -n1)
-echo "   $t_cw s wall, $c_cw s CPU  (runs: ${T_CW[*]})"
-
-echo "== (a) oggenc -q 3 on the processed PCM (median of $RUNS)"
-oggdec -Q -o processed.wav "$ogg"
-T_A=()
-C_A=()
-for i in $(seq "$RUNS"); do
     T_A+=("$(timed oggenc -Q -q 3 -o a.ogg processed.wav)")
     C_A+=("$(cpu_of)")
 done
+t_cw=$(median "${T_CW[@]}")
+c_cw=$(median "${C_CW[@]}")
 t_a=$(median "${T_A[@]}")
 c_a=$(median "${C_A[@]}")
-echo "   $t_a s wall, $c_a s CPU  (runs: ${T_A[*]})"
+echo "   chalkwave: $t_cw s wall, $c_cw s CPU  (runs: ${T_CW[*]}; CPU ${C_CW[*]})"
+echo "   oggenc:    $t_a s wall, $c_a s CPU  (runs: ${T_A[*]}; CPU ${C_A[*]})"
+if [ "${QUICK:-0}" = 1 ]; then
+    echo
+    echo "== ratios (goal in brackets); load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+    printf '   speed vs oggenc floor (a):      %.2fx  [>= 0.90x]; by CPU time %.2fx\n' \
+        "$(echo "$t_a / $t_cw" | bc -l)" "$(echo "$c_a / $c_cw" | bc -l)"
+    exit 0
+fi
 
 echo "== (b) ffmpeg loudnorm two passes + libvorbis (median of $RUNS)"
 ffmpeg_b() {
