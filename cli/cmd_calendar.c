@@ -358,9 +358,15 @@ static char *target_name(const char *path)
     size_t n = strlen(base);
     if (n == 0 || base[0] == '.' || !cw_path_is_safe_relative(base) || strchr(base, '/'))
         return NULL;
-    if (n > 4 && strcasecmp(base + n - 4, ".ics") == 0)
-        return cw_asprintf("%.*s.ics", (int)(n - 4), base);
-    return cw_asprintf("%s.ics", base);
+    char *name = (n > 4 && strcasecmp(base + n - 4, ".ics") == 0)
+                     ? cw_asprintf("%.*s.ics", (int)(n - 4), base)
+                     : cw_asprintf("%s.ics", base);
+    /* the name must also be writable as a [calendars] key in station.conf */
+    if (name && !cw_station_calendar_name_valid(name)) {
+        free(name);
+        return NULL;
+    }
+    return name;
 }
 
 static int cal_import(cw_cli *cli, int argc, char **argv)

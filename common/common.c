@@ -762,6 +762,15 @@ int cw_station_lock(const char *station_dir, int exclusive, int wait_seconds, in
     char *p = cw_path_join(station_dir, ".chalkwave.lock");
     if (!p) return cw_fail(err, CW_ENOMEM, station_dir, 0, "out of memory");
     int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && !exclusive && (errno == EROFS || errno == EACCES)) {
+        /* A reader on a read-only station (a USB stick, a shared copy): use the lock file if
+         * it exists; with no lock file nobody can be writing, so read without one. */
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            free(p);
+            return CW_OK;
+        }
+    }
     if (fd < 0) {
         int e = errno;
         int rc = cw_fail(err, CW_EIO, p, 0, "cannot open the station lock '%s': %s (check the station folder is writable)",
