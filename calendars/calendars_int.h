@@ -112,6 +112,7 @@ typedef struct cal_event {
     cal_comp *master;     /* NULL for orphan overrides */
     cal_comp **ovr;       /* sorted by rid_key */
     size_t n_ovr;
+    uint32_t rank;        /* order by (UID, file label) in the set (expand.c, a cache) */
 } cal_event;
 
 typedef struct cal_file {
@@ -144,6 +145,10 @@ int cal_set_adopt_zone(cw_calset *set, cw_tz *tz);
 /* The first wall time the rule yields (for the "DTSTART not on its rule" check):
  * returns 1 and *first when there is one, 0 when none (within bounds). */
 int cal_rrule_first(const cal_comp *master, cal_rrule *rr, int64_t *first);
+/* The first `max` wall times of the rule from DTSTART (no COUNT/UNTIL applied beyond the
+ * generator's own COUNT), from chalkwave's generator or, with `libical`, from libical's
+ * iterator: for tests comparing the two. Returns how many, -1 on OOM. */
+int cal_rule_walls(const cal_comp *m, const cal_rrule *rr, int libical, int64_t *out, size_t max);
 void cal_rrule_release(cal_rrule *rr);
 int cal_cache_new(cw_calset *set);
 /* cw_calset_series_position by materialising every event's history (no arithmetic counting,

@@ -422,7 +422,8 @@ typedef struct dailyweekly {
     int wdays[7], n_wdays; /* WEEKLY: Monday=0 offsets from the week start, sorted */
     int hours[24], n_hours, mins[60], n_mins, secs[61], n_secs;
     int filtered;         /* day-level limits or BYSETPOS present */
-    int mday;             /* MONTHLY: DTSTART's day of month (the default BYMONTHDAY) */
+    int mday;             /* MONTHLY, YEARLY: DTSTART's day of month (the default BYMONTHDAY) */
+    int mon;              /* YEARLY: DTSTART's month (the default BYMONTH) */
     int big;              /* too many times per day for cand[]: use libical */
     int64_t cand[7 * 24 * 8]; /* last: never cleared (filled before it is read) */
 } dailyweekly;
@@ -501,6 +502,25 @@ static void dw_init(dailyweekly *g, const struct icalrecurrencetype *r, int64_t 
         g->filtered = 1;
         g->big = g->big || g->n_hours * g->n_mins * g->n_secs > 40 ||
                  arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE) || arr_len(r->by_week_no, ICAL_BY_WEEKNO_SIZE);
+    } else if (r->freq == ICAL_YEARLY_RECURRENCE) {
+        /* only the forms that are plain day-of-month lists; the rest (BYDAY, BYYEARDAY,
+         * BYWEEKNO, BYSETPOS, and BYMONTHDAY without BYMONTH, which libical reads as
+         * DTSTART's month only) stays with libical */
+        int y, m, d;
+        cw_civil_from_days(dd, &y, &m, &d);
+        g->p0 = y;
+        g->step = iv;
+        g->mday = d;
+        g->mon = m;
+        g->filtered = 1;
+        int nmo = arr_len(r->by_month, ICAL_BY_MONTH_SIZE), nmd = arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE);
+        long per_year = (long)(nmo ? nmo : 1) * (nmd ? (nmd < 31 ? nmd : 31) : 1) * g->n_hours * g->n_mins * g->n_secs;
+        g->big = g->big || per_year > 7 * 24 * 8 || nbd || arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE) ||
+                 arr_len(r->by_week_no, ICAL_BY_WEEKNO_SIZE) || arr_len(r->by_set_pos, ICAL_BY_SETPOS_SIZE) ||
+                 (nmd && !nmo);
+        for (int i = 0; i < nmo; i++)
+            if (r->by_month[i] < 1 || r->by_month[i] > 12)
+                g->big = 1; /* leap months (RSCALE): not ours */
     } else if (r->freq == ICAL_DAILY_RECURRENCE) {
         g->p0 = dd;
         g->step = iv;
@@ -524,7 +544,7 @@ static void dw_init(dailyweekly *g, const struct icalrecurrencetype *r, int64_t 
 
 /* candidates of period k */
 /* MONTHLY: the days of month index mi (year*12 + month-1) the rule selects, into days[]. */
-static int month_days(const dailyweekly *g, int64_t mi, int64_t days[31])
+static int month_days(const dailyweekly *g, int64_t mi, int64_t days[12 * 31])
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     const struct icalrecurrencetype *r = &g->r;
@@ -570,14 +590,47 @@ static int month_days(const dailyweekly *g, int64_t mi, int64_t days[31])
     return n;
 }
 
+/* YEARLY: the days of year y the rule selects (ascending), into days[]. */
+static int year_days(const dailyweekly *g, int64_t y, int64_t days[12 * 31])
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const struct icalrecurrencetype *r = &g->r;
+    int nmo = arr_len(r->by_month, ICAL_BY_MONTH_SIZE), nmd = arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE);
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int n = 0;
+    for (int m = 1; m <= 12; m++) {
+        if (nmo ? !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m) : m != g->mon)
+            continue;
+        int dim = mdays[m - 1] + (m == 2 && leap);
+        int64_t first = cw_days_from_civil((int)y, m, 1);
+        if (!nmd) {
+            if (g->mday <= dim) /* 29 February only in leap years, the 31st only in long months */
+                days[n++] = first + g->mday - 1;
+            continue;
+        }
+        int sel[32] = {0};
+        for (int i = 0; i < nmd; i++) {
+            int v = r->by_month_day[i];
+            int d = v > 0 ? v : dim + v + 1;
+            if (d >= 1 && d <= dim)
+                sel[d] = 1;
+        }
+        for (int d = 1; d <= dim; d++)
+            if (sel[d])
+                days[n++] = first + d - 1;
+    }
+    return n;
+}
+
 static void dw_period(dailyweekly *g, int64_t k)
 {
     int64_t d0 = g->p0 + k * g->step;
     g->n_cand = g->i_cand = 0;
-    int64_t mdays_v[31];
-    int monthly = g->r.freq == ICAL_MONTHLY_RECURRENCE;
-    int ndays = monthly ? month_days(g, d0, mdays_v)
-                        : g->r.freq == ICAL_DAILY_RECURRENCE ? 1 : g->n_wdays;
+    int64_t mdays_v[12 * 31];
+    int monthly = g->r.freq == ICAL_MONTHLY_RECURRENCE || g->r.freq == ICAL_YEARLY_RECURRENCE;
+    int ndays = g->r.freq == ICAL_YEARLY_RECURRENCE ? year_days(g, d0, mdays_v)
+                : monthly ? month_days(g, d0, mdays_v)
+                : g->r.freq == ICAL_DAILY_RECURRENCE ? 1 : g->n_wdays;
     for (int i = 0; i < ndays; i++) {
         int64_t day = monthly ? mdays_v[i] : g->r.freq == ICAL_DAILY_RECURRENCE ? d0 : d0 + g->wdays[i];
         if (!monthly && g->filtered && !dw_day_ok(g, day))
@@ -678,7 +731,7 @@ static int64_t shifted_start(const struct icalrecurrencetype *r, int64_t dt, int
 
 /* A generator of the rule's wall times from DTSTART, or skipped ahead to `target` when the
  * rule allows (no COUNT; or a sub-daily rule whose count before target is arithmetic). */
-static gen *gen_new(const cal_comp *m, const cal_rrule *rr, int64_t target)
+static gen *gen_new_ex(const cal_comp *m, const cal_rrule *rr, int64_t target, int force_libical)
 {
     gen *g = malloc(sizeof *g);
     if (!g)
@@ -730,16 +783,16 @@ static gen *gen_new(const cal_comp *m, const cal_rrule *rr, int64_t target)
         return g;
     }
     if (r->freq == ICAL_DAILY_RECURRENCE || r->freq == ICAL_WEEKLY_RECURRENCE ||
-        r->freq == ICAL_MONTHLY_RECURRENCE) {
+        r->freq == ICAL_MONTHLY_RECURRENCE || (r->freq == ICAL_YEARLY_RECURRENCE && !force_libical)) {
         dw_init(&g->dw, r, dt, g->is_date);
-        if (!g->dw.big) {
+        if (!g->dw.big && !force_libical) {
             g->own_dw = 1;
             if (target > dt) {
                 int64_t tpos = cw_floor_div(target, 86400);
-                if (r->freq == ICAL_MONTHLY_RECURRENCE) {
+                if (r->freq == ICAL_MONTHLY_RECURRENCE || r->freq == ICAL_YEARLY_RECURRENCE) {
                     int ty, tm, td;
                     cw_civil_from_days(tpos, &ty, &tm, &td);
-                    tpos = (int64_t)ty * 12 + (tm - 1);
+                    tpos = r->freq == ICAL_YEARLY_RECURRENCE ? ty : (int64_t)ty * 12 + (tm - 1);
                 }
                 int64_t k = cw_floor_div(tpos - g->dw.p0, g->dw.step) - 1;
                 if (k > 0) {
@@ -792,6 +845,27 @@ static gen *gen_new(const cal_comp *m, const cal_rrule *rr, int64_t target)
     if (!g->it)
         g->done = 1;
     return g;
+}
+
+static gen *gen_new(const cal_comp *m, const cal_rrule *rr, int64_t target)
+{
+    return gen_new_ex(m, rr, target, 0);
+}
+
+static void gen_free(gen *g);
+static int gen_next(gen *g, int64_t *out);
+
+int cal_rule_walls(const cal_comp *m, const cal_rrule *rr, int libical, int64_t *out, size_t max)
+{
+    gen *g = gen_new_ex(m, rr, INT64_MIN, libical);
+    if (!g)
+        return -1;
+    size_t n = 0;
+    int64_t w;
+    while (n < max && gen_next(g, &w))
+        out[n++] = w;
+    gen_free(g);
+    return (int)n;
 }
 
 static void gen_free(gen *g)
@@ -854,8 +928,9 @@ static int gen_next(gen *g, int64_t *out)
                 return 1;
             }
             int64_t at = w->p0 + w->k * w->step;
-            if (w->r.freq == ICAL_MONTHLY_RECURRENCE ? at > (int64_t)CAL_MAX_YEAR * 12
-                                                     : at > cw_days_from_civil(CAL_MAX_YEAR, 12, 31)) {
+            if (w->r.freq == ICAL_MONTHLY_RECURRENCE   ? at > (int64_t)CAL_MAX_YEAR * 12
+                : w->r.freq == ICAL_YEARLY_RECURRENCE ? at > CAL_MAX_YEAR
+                                                      : at > cw_days_from_civil(CAL_MAX_YEAR, 12, 31)) {
                 g->done = 1;
                 return 0;
             }
@@ -965,6 +1040,7 @@ struct cal_cache {
     size_t rid_cap, rid_n;
     series_cache *series;
     size_t n_series;
+    size_t ranked_files;   /* cal_event.rank is set for the first this many files */
 };
 
 int cal_cache_new(cw_calset *set)
@@ -1026,18 +1102,26 @@ static const char *rid_intern(const cw_calset *set, int64_t key, int is_date)
         h = (h + 1) & (c->rid_cap - 1);
     }
     cw_civil cv;
-    char buf[32];
-    if (is_date) {
-        cw_civil_from_wall(key * 86400, &cv);
-        snprintf(buf, sizeof buf, "%04d%02d%02d", cv.year, cv.month, cv.day);
-    } else {
-        cw_civil_from_wall(key, &cv);
-        snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", cv.year, cv.month, cv.day,
-                 cv.hour, cv.minute, cv.second);
-    }
-    char *t = cw_strdup(buf);
+    cw_civil_from_wall(is_date ? key * 86400 : key, &cv);
+    if (cv.year < 0 || cv.year > 9999)
+        cv.year = cv.year < 0 ? 0 : 9999; /* outside what a calendar can hold */
+    /* by hand: snprintf was a fifth of a year's expansion */
+    char *t = malloc(is_date ? 9 : 17);
     if (!t)
         return NULL;
+    int v[6] = {cv.year, cv.month, cv.day, cv.hour, cv.minute, cv.second};
+    char *p = t;
+    for (int d = 1000; d; d /= 10)
+        *p++ = (char)('0' + v[0] / d % 10);
+    for (int i = 1; i < (is_date ? 3 : 6); i++) {
+        if (i == 3)
+            *p++ = 'T';
+        *p++ = (char)('0' + v[i] / 10);
+        *p++ = (char)('0' + v[i] % 10);
+    }
+    if (!is_date)
+        *p++ = 'Z';
+    *p = 0;
     c->rid[h].key = key;
     c->rid[h].is_date = is_date;
     c->rid[h].text = t;
@@ -1578,25 +1662,116 @@ static int occ_cmp(const void *a, const void *b)
     return (x->recurrence_utc > y->recurrence_utc) - (x->recurrence_utc < y->recurrence_utc);
 }
 
+/* Rank of every event by (UID, file label), equal pairs equal ranks: sorting occurrences by
+ * (start, rank, original start) is occ_cmp's order without a string comparison. Computed
+ * once for the files loaded so far. */
+typedef struct rank_ref {
+    const char *uid, *file;
+    cal_event *ev;
+} rank_ref;
+
+static int rank_ref_cmp(const void *a, const void *b)
+{
+    const rank_ref *x = a, *y = b;
+    int r = strcmp(x->uid, y->uid);
+    return r ? r : strcmp(x->file, y->file);
+}
+
+static int rank_events(const cw_calset *set)
+{
+    cal_cache *c = set->cache;
+    if (c->ranked_files == set->n_files)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < set->n_files; i++)
+        n += set->files[i]->n_events;
+    rank_ref *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return -1;
+    n = 0;
+    for (size_t i = 0; i < set->n_files; i++)
+        for (size_t j = 0; j < set->files[i]->n_events; j++) {
+            cal_event *ev = &set->files[i]->events[j];
+            const cal_comp *k = ev->master ? ev->master : ev->ovr[0];
+            v[n++] = (rank_ref){k->uid, set->files[i]->label, ev};
+        }
+    qsort(v, n, sizeof *v, rank_ref_cmp);
+    uint32_t r = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && rank_ref_cmp(&v[i - 1], &v[i]) != 0)
+            r++;
+        v[i].ev->rank = r;
+    }
+    free(v);
+    c->ranked_files = set->n_files;
+    return 0;
+}
+
+typedef struct occ_key {
+    int64_t start, rec;
+    uint32_t rank;
+    uint32_t idx;
+} occ_key;
+
+static int occ_key_cmp(const void *a, const void *b)
+{
+    const occ_key *x = a, *y = b;
+    if (x->start != y->start)
+        return (x->start > y->start) - (x->start < y->start);
+    if (x->rank != y->rank)
+        return (x->rank > y->rank) - (x->rank < y->rank);
+    return (x->rec > y->rec) - (x->rec < y->rec);
+}
+
 int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
                      cw_occurrences *out, cw_error *err)
 {
     memset(out, 0, sizeof *out);
     if (to <= from)
         return 0;
+    int ranked = rank_events(set) == 0;
+    uint32_t *rank = NULL; /* per occurrence, parallel to out->v */
+    size_t cap_rank = 0;
     for (size_t i = 0; i < set->n_files; i++) {
         const cal_file *f = set->files[i];
         for (size_t j = 0; j < f->n_events; j++) {
             budget b = {0, NULL};
+            size_t before = out->n;
             int rc = expand_event(set, &f->events[j], from, to, include_cancelled, out, &b);
+            if (!rc && ranked && out->n > cap_rank) {
+                size_t nc = out->cap > cap_rank * 2 ? out->cap : cap_rank * 2 + 64;
+                uint32_t *nv = realloc(rank, nc * sizeof *nv);
+                if (nv) {
+                    rank = nv;
+                    cap_rank = nc;
+                } else
+                    ranked = 0;
+            }
             if (rc) {
+                free(rank);
                 cw_occurrences_free(out);
                 return limit_error(err, f, b.comp, rc);
             }
+            for (size_t x = before; ranked && x < out->n; x++)
+                rank[x] = f->events[j].rank;
         }
     }
-    if (out->n > 1)
+    occ_key *keys = ranked && out->n > 1 ? malloc(out->n * sizeof *keys) : NULL;
+    cw_occurrence *sorted = keys ? malloc(out->n * sizeof *sorted) : NULL;
+    if (sorted) {
+        for (size_t i = 0; i < out->n; i++)
+            keys[i] = (occ_key){out->v[i].start, out->v[i].recurrence_utc, rank[i], (uint32_t)i};
+        qsort(keys, out->n, sizeof *keys, occ_key_cmp);
+        for (size_t i = 0; i < out->n; i++)
+            sorted[i] = out->v[keys[i].idx];
+        free(out->v);
+        out->v = sorted;
+        out->cap = out->n;
+    } else if (out->n > 1) {
         qsort(out->v, out->n, sizeof *out->v, occ_cmp);
+    }
+    free(keys);
+    free(rank);
     return 0;
 }
 
