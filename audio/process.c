@@ -117,6 +117,7 @@ struct cw_limiter {
     size_t dq_head, dq_tail;
     int64_t nx, ngreq, nh, ny; /* absolute positions reached by each step */
     int64_t end;       /* position after the last real frame, -1 while streaming */
+    int64_t last_lim;  /* the last position whose greq is under 1 (-1 - HALF: none) */
     double rprev, rsum, gmin;
     float tmp[8][CHUNK + 2 * HALF];
 };
@@ -153,6 +154,7 @@ int cw_limiter_new(cw_limiter **out, int channels, int rate, double gain, double
     /* HALF frames of silence precede the signal so the interpolator has history */
     l->nx = HALF;
     l->end = -1;
+    l->last_lim = -1 - (int64_t)HALF;
     l->rprev = 1.0;
     l->rsum = (double)l->L; /* r of the positions before the start is 1 */
     for (size_t i = 0; i < ring; i++)
@@ -220,6 +222,8 @@ static void step_greq(cw_limiter *l, int64_t upto)
                         p = v;
                 }
                 l->greq[(size_t)j & l->mask] = p > l->ceiling ? l->ceiling / p : 1.0f;
+                if (p > l->ceiling)
+                    l->last_lim = j;
             }
         }
         l->ngreq = j1;
@@ -231,6 +235,16 @@ static void step_r(cw_limiter *l, int64_t upto)
 {
     const int64_t L = (int64_t)l->L;
     while (l->nh < upto) {
+        /* idle: every greq in reach is 1 and the release is complete, so r is exactly 1
+         * (what the general step below computes); the deque then holds only the newest
+         * position */
+        if (l->nh > 0 && l->rprev == 1.0 && l->last_lim < l->nh - HALF) {
+            while (l->nh < upto)
+                l->r[(size_t)l->nh++ & l->mask] = 1.0f;
+            l->dq_head = l->dq_tail;
+            l->dq[l->dq_tail++ & l->mask] = l->nh - 1 + L - 1 + HALF;
+            break;
+        }
         int64_t k = l->nh;
         /* the deque holds positions up to k + L - 1 + HALF; add the newest */
         int64_t m = k + L - 1 + HALF;
@@ -270,8 +284,28 @@ static size_t step_y(cw_limiter *l, int64_t upto, float *out)
     const size_t ch = (size_t)l->ch;
     const int64_t L = (int64_t)l->L;
     size_t n = 0;
+    int64_t stop = l->end >= 0 && l->end < upto ? l->end : upto;
     while (l->ny < upto) {
         int64_t j = l->ny;
+        /* unity gain (r is 1 here and L frames back, so the average stays exactly 1):
+         * copy the frames; what the general step computes, bit for bit */
+        if (l->rsum == (double)L && j >= HALF && j < stop) {
+            int64_t j2 = j;
+            while (j2 < stop && l->r[(size_t)j2 & l->mask] == 1.0f &&
+                   (j2 - L < 0 || l->r[(size_t)(j2 - L) & l->mask] == 1.0f))
+                j2++;
+            while (j < j2) {
+                size_t at = (size_t)j & l->mask, run = l->mask + 1 - at;
+                if ((int64_t)run > j2 - j)
+                    run = (size_t)(j2 - j);
+                memcpy(out + n * ch, l->x + at * ch, run * ch * sizeof(float));
+                n += run;
+                j += (int64_t)run;
+            }
+            l->ny = j;
+            if (j >= upto)
+                break;
+        }
         float rj = l->r[(size_t)j & l->mask];
         float rold = j - L >= 0 ? l->r[(size_t)(j - L) & l->mask] : 1.0f;
         l->rsum += (double)rj - (double)rold;
