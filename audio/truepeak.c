@@ -77,6 +77,33 @@ float cw_truepeak_at(const float *x, size_t stride)
     return m;
 }
 
+/* cw_truepeak_at for 32 consecutive positions, the positions side by side so the
+ * compiler can vectorise: each sum is taken in the same order, so the result is the same
+ * to the bit. */
+static float peak_32(const float *x, float running)
+{
+    float v[32], acc[32];
+    for (int j = 0; j < 32; j++)
+        v[j] = fabsf(x[j]);
+    for (int p = 1; p < CW_TP_PHASES; p++) {
+        for (int j = 0; j < 32; j++)
+            acc[j] = 0.0f;
+        for (int k = 0; k < T; k++) {
+            const float c = coef[p][k];
+            const float *b = x - HALF + k;
+            for (int j = 0; j < 32; j++)
+                acc[j] += c * b[j];
+        }
+        for (int j = 0; j < 32; j++) {
+            float a = fabsf(acc[j]);
+            v[j] = a > v[j] ? a : v[j];
+        }
+    }
+    for (int j = 0; j < 32; j++)
+        running = v[j] > running ? v[j] : running;
+    return running;
+}
+
 /* Contiguous per-channel evaluation on x[0..n) where x[-HALF..n+HALF) is valid. */
 static float peak_run(const float *x, size_t n, float running, float fbound)
 {
@@ -91,6 +118,10 @@ static float peak_run(const float *x, size_t n, float running, float fbound)
         }
         if (!(mx * fbound > running))
             continue;
+        if (e - i == 32) {
+            running = peak_32(x + i, running);
+            continue;
+        }
         for (size_t j = i; j < e; j++) {
             float v = cw_truepeak_at(x + j, 1);
             if (v > running)
