@@ -1713,14 +1713,54 @@ typedef struct occ_key {
     uint32_t idx;
 } occ_key;
 
-static int occ_key_cmp(const void *a, const void *b)
+static int occ_key_less(const occ_key *x, const occ_key *y)
 {
-    const occ_key *x = a, *y = b;
     if (x->start != y->start)
-        return (x->start > y->start) - (x->start < y->start);
+        return x->start < y->start;
     if (x->rank != y->rank)
-        return (x->rank > y->rank) - (x->rank < y->rank);
-    return (x->rec > y->rec) - (x->rec < y->rec);
+        return x->rank < y->rank;
+    return x->rec < y->rec;
+}
+
+/* Stable merge sort of occurrence keys (qsort's generic copies were most of a year's
+ * expansion); tmp holds n keys. Input comes in long sorted runs (one per event). */
+static void occ_key_sort(occ_key *v, size_t n, occ_key *tmp)
+{
+    const size_t run = 16;
+    for (size_t a = 0; a < n; a += run) { /* insertion sort of small blocks */
+        size_t b = a + run < n ? a + run : n;
+        for (size_t i = a + 1; i < b; i++) {
+            occ_key k = v[i];
+            size_t j = i;
+            while (j > a && occ_key_less(&k, &v[j - 1])) {
+                v[j] = v[j - 1];
+                j--;
+            }
+            v[j] = k;
+        }
+    }
+    occ_key *src = v, *dst = tmp;
+    for (size_t w = run; w < n; w *= 2) {
+        for (size_t a = 0; a < n; a += 2 * w) {
+            size_t m = a + w < n ? a + w : n, b = a + 2 * w < n ? a + 2 * w : n;
+            size_t i = a, j = m, k = a;
+            if (m == b || !occ_key_less(&src[m], &src[m - 1])) { /* already in order */
+                memcpy(dst + a, src + a, (b - a) * sizeof *src);
+                continue;
+            }
+            while (i < m && j < b)
+                dst[k++] = occ_key_less(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < m)
+                dst[k++] = src[i++];
+            while (j < b)
+                dst[k++] = src[j++];
+        }
+        occ_key *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
 }
 
 int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
@@ -1756,12 +1796,12 @@ int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include
                 rank[x] = f->events[j].rank;
         }
     }
-    occ_key *keys = ranked && out->n > 1 ? malloc(out->n * sizeof *keys) : NULL;
+    occ_key *keys = ranked && out->n > 1 ? malloc(2 * out->n * sizeof *keys) : NULL;
     cw_occurrence *sorted = keys ? malloc(out->n * sizeof *sorted) : NULL;
     if (sorted) {
         for (size_t i = 0; i < out->n; i++)
             keys[i] = (occ_key){out->v[i].start, out->v[i].recurrence_utc, rank[i], (uint32_t)i};
-        qsort(keys, out->n, sizeof *keys, occ_key_cmp);
+        occ_key_sort(keys, out->n, keys + out->n);
         for (size_t i = 0; i < out->n; i++)
             sorted[i] = out->v[keys[i].idx];
         free(out->v);

@@ -21,6 +21,14 @@
 
 #include "calendars_int.h"
 
+/* Sanitizer builds run ~20x slower: fewer rounds there (the same seeds, a prefix of the
+ * same cases). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ROUNDS_DIV 6
+#else
+#define ROUNDS_DIV 1
+#endif
+
 static uint64_t rng_state;
 
 static uint64_t rnd(void)
@@ -335,7 +343,7 @@ static void random_calendars(void **state)
         assert_int_equal(cw_tz_open(&tzs[i], i == 1 ? DEFAULT_ZONE : zones[i], &err), 0);
     }
     long compared = 0, fast_events = 0, loaded = 0, expand_checked = 0, gap_starts = 0;
-    const int rounds = rounds_s ? atoi(rounds_s) : 400;
+    const int rounds = rounds_s ? atoi(rounds_s) : 400 / ROUNDS_DIV;
     int64_t *inst = malloc(20000 * sizeof *inst);
     assert_non_null(inst);
     for (int round = 0; round < rounds; round++) {
@@ -489,7 +497,8 @@ static void generators_match_libical(void **state)
     int64_t *own = malloc(2 * 400 * sizeof *own), *lib = own + 400;
     assert_non_null(own);
     long rules = 0, walls = 0, yearly = 0;
-    for (int round = 0; round < 1500; round++) {
+    const int rounds = 1500 / ROUNDS_DIV;
+    for (int round = 0; round < rounds; round++) {
         text r = {0};
         int f = pick(100);
         int is_yearly = f < 60;
@@ -575,8 +584,8 @@ static void generators_match_libical(void **state)
     }
     free(own);
     fprintf(stderr, "generators: %ld rules (%ld yearly), %ld wall times equal to libical's\n", rules, yearly, walls);
-    assert_true(rules > 1400);
-    assert_true(walls > 100000);
+    assert_true(rules > rounds * 9 / 10);
+    assert_true(walls > rounds * 100);
 }
 
 int main(void)
