@@ -105,8 +105,11 @@ int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include
 
 /* The 1-based position of `occ` in its series: occurrences of events with the same series
  * key in the same calendar file, counted from the first, skipping cancelled, EXDATE'd and
- * repeat instances; a moved instance keeps its original position (by RECURRENCE-ID).
- * For the scheduler's episode numbering. Bounded like expansion. */
+ * repeat instances; a moved instance keeps its original position (by RECURRENCE-ID), and an
+ * override whose RECURRENCE-ID is no instance of its rule (expansion still shows it) counts
+ * at its RECURRENCE-ID. For the scheduler's episode numbering. Cost: DAILY/WEEKLY/MONTHLY
+ * rules are counted arithmetically (independent of the length of the history); other
+ * events are expanded from their start once per set and cached. Bounded like expansion. */
 int cw_calset_series_position(const cw_calset *set, const cw_occurrence *occ, long *out,
                               cw_error *err);
 
