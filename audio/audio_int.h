@@ -16,6 +16,8 @@
 
 /* Bytes of header pages the encoder wrote at the start of its file. */
 long cw_vorbis_enc_header_bytes(const cw_vorbis_enc *e);
+/* Bytes of audio pages written so far (grows only when a page is complete). */
+int64_t cw_vorbis_enc_page_bytes(const cw_vorbis_enc *e);
 /* Build the header pages (identification, comment, setup) exactly as cw_vorbis_enc_new
  * writes them, into *out (appended). Used to rewrite comments in place once the values are
  * known: with comment values of fixed width the pages keep their length. */

@@ -19,6 +19,7 @@ struct cw_vorbis_enc {
     vorbis_block vb;
     ogg_stream_state os;
     int64_t written;
+    int64_t page_bytes; /* bytes of audio pages handed to fp */
     long header_bytes;
     int failed;
 };
@@ -202,6 +203,11 @@ long cw_vorbis_enc_header_bytes(const cw_vorbis_enc *e)
     return e ? e->header_bytes : 0;
 }
 
+int64_t cw_vorbis_enc_page_bytes(const cw_vorbis_enc *e)
+{
+    return e ? e->page_bytes : 0;
+}
+
 /* Pull every finished packet out of libvorbis and write the full pages. */
 static int drain(cw_vorbis_enc *e, int flush, cw_error *err)
 {
@@ -217,6 +223,7 @@ static int drain(cw_vorbis_enc *e, int flush, cw_error *err)
                     e->failed = 1;
                     return cw_fail(err, CW_EIO, "", 0, "cannot write ogg pages (disk full?)");
                 }
+                e->page_bytes += pg.header_len + pg.body_len;
             }
         }
     }

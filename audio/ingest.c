@@ -349,7 +349,9 @@ typedef struct check {
 
 typedef struct pipeline {
     pthread_mutex_t mu;
-    pthread_cond_t cv; /* every state change broadcasts */
+    pthread_cond_t cv;      /* the encoder waits for input here */
+    pthread_cond_t cv_room; /* the DSP waits for a free slot here */
+    pthread_cond_t cv_grow; /* the checker waits for the file to grow (or end) here */
     float *slot[QSLOTS];
     size_t nfr[QSLOTS], cap; /* frames */
     int head, count, input_done, abort_all;
@@ -359,6 +361,7 @@ typedef struct pipeline {
     int enc_rc;
     cw_error enc_err;
     uint64_t gen;     /* bumps whenever more of the file is written */
+    int64_t flushed;  /* encoder's page bytes at its last flush (encoder thread only) */
     int enc_finished; /* the file is complete (or abandoned) */
     /* checker */
     const char *path;
@@ -381,18 +384,27 @@ static void *encoder_main(void *arg)
         }
         int idx = p->head;
         pthread_mutex_unlock(&p->mu);
+        int grew = 0;
         if (rc == 0) {
             rc = cw_vorbis_enc_write(p->enc, p->slot[idx], p->nfr[idx], &p->enc_err);
-            if (rc == 0 && fflush(p->fp) != 0)
+            /* the checker reads pages from the file: flush (and wake it) when there are
+             * new ones, not after every block */
+            int64_t pb = cw_vorbis_enc_page_bytes(p->enc);
+            grew = pb != p->flushed;
+            p->flushed = pb;
+            if (rc == 0 && grew && fflush(p->fp) != 0)
                 rc = cw_fail(&p->enc_err, CW_EIO, "", 0, "cannot write the work file (disk full?)");
         }
         pthread_mutex_lock(&p->mu);
         p->head = (p->head + 1) % QSLOTS;
         p->count--;
-        p->gen++;
         if (rc)
             p->enc_rc = rc;
-        pthread_cond_broadcast(&p->cv);
+        pthread_cond_signal(&p->cv_room);
+        if (grew) {
+            p->gen++;
+            pthread_cond_signal(&p->cv_grow);
+        }
         pthread_mutex_unlock(&p->mu);
     }
     pthread_mutex_lock(&p->mu);
@@ -408,7 +420,8 @@ static void *encoder_main(void *arg)
         p->enc_rc = rc;
     p->enc_finished = 1;
     p->gen++;
-    pthread_cond_broadcast(&p->cv);
+    pthread_cond_broadcast(&p->cv_grow);
+    pthread_cond_broadcast(&p->cv_room);
     pthread_mutex_unlock(&p->mu);
     return NULL;
 }
@@ -421,7 +434,7 @@ static int push(pipeline *p, const float *x, size_t n)
         size_t m = n < p->cap ? n : p->cap;
         pthread_mutex_lock(&p->mu);
         while (p->count == QSLOTS && !p->enc_rc)
-            pthread_cond_wait(&p->cv, &p->mu);
+            pthread_cond_wait(&p->cv_room, &p->mu);
         if (p->enc_rc) {
             pthread_mutex_unlock(&p->mu);
             return p->enc_rc;
@@ -433,7 +446,7 @@ static int push(pipeline *p, const float *x, size_t n)
         p->nfr[idx] = m;
         pthread_mutex_lock(&p->mu);
         p->count++;
-        pthread_cond_broadcast(&p->cv);
+        pthread_cond_signal(&p->cv);
         pthread_mutex_unlock(&p->mu);
         x += m * ch;
         n -= m;
@@ -461,7 +474,7 @@ static size_t grow_read(void *ptr, size_t size, size_t nmemb, void *ds)
         clearerr(p->rfp);
         pthread_mutex_lock(&p->mu);
         while (p->gen == g && !p->enc_finished)
-            pthread_cond_wait(&p->cv, &p->mu);
+            pthread_cond_wait(&p->cv_grow, &p->mu);
         pthread_mutex_unlock(&p->mu);
     }
 }
@@ -682,10 +695,14 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
     pl.rfp = fopen(work_path, "rb");
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.cv, NULL);
+    pthread_cond_init(&pl.cv_room, NULL);
+    pthread_cond_init(&pl.cv_grow, NULL);
     if (!pl.rfp || pthread_create(&te, NULL, encoder_main, &pl) != 0) {
         cw_vorbis_enc_abort(pl.enc);
         pthread_mutex_destroy(&pl.mu);
         pthread_cond_destroy(&pl.cv);
+        pthread_cond_destroy(&pl.cv_room);
+        pthread_cond_destroy(&pl.cv_grow);
         rc = cw_fail(err, CW_EIO, work_path, 0, "cannot start the encoder: %s", strerror(errno));
         goto done;
     }
@@ -786,6 +803,8 @@ done:
             pthread_join(tc, NULL);
         pthread_mutex_destroy(&pl.mu);
         pthread_cond_destroy(&pl.cv);
+        pthread_cond_destroy(&pl.cv_room);
+        pthread_cond_destroy(&pl.cv_grow);
         if (rc == 0 && pl.enc_rc) {
             rc = pl.enc_rc;
             if (err)
