@@ -188,12 +188,24 @@ static int analyse(const char *path, int outch, double silence_db, int want_tp, 
             goto done;
         if (got == 0)
             break;
-        /* one cheap pass: the block's largest magnitude (NaN/Inf make the sum non-finite) */
-        float bmax = 0.0f, bsum = 0.0f;
-        for (size_t i = 0; i < got * ic; i++) {
+        /* one cheap pass: the block's largest magnitude (NaN/Inf make the sums
+         * non-finite); eight lanes so the compiler can vectorise it */
+        float lmax[8] = {0}, lsum[8] = {0}, bmax = 0.0f, bsum = 0.0f;
+        size_t nv = got * ic, i8 = nv & ~(size_t)7;
+        for (size_t i = 0; i < i8; i += 8)
+            for (size_t q = 0; q < 8; q++) {
+                float v = fabsf(in[i + q]);
+                lsum[q] += v;
+                lmax[q] = v > lmax[q] ? v : lmax[q];
+            }
+        for (size_t i = i8; i < nv; i++) {
             float v = fabsf(in[i]);
             bsum += v;
             bmax = v > bmax ? v : bmax;
+        }
+        for (size_t q = 0; q < 8; q++) {
+            bsum += lsum[q];
+            bmax = lmax[q] > bmax ? lmax[q] : bmax;
         }
         if (!isfinite(bsum)) {
             size_t i = 0;
