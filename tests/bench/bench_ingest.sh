@@ -29,6 +29,7 @@ fi
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CW=${1:-${CW_BINARY:-$HERE/../../build/cli/chalkwave}}
+CW=$(realpath "$CW") # the runs happen in a temporary directory
 RUNS=${RUNS:-3}
 W=$(mktemp -d "${TMPDIR:-/tmp}/cw-bench-XXXXXX")
 trap 'rm -rf "$W"' EXIT
@@ -40,12 +41,12 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR
 # timed CMD...: wall seconds of one run; its CPU seconds (user + system, children
 # included) are appended to $W/cpu.  CPU time is the steadier figure on a shared machine.
 timed() {
-    local t0 t1 c0 c1
-    c0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$BASHPID/stat)
+    local t0 t1 c0 c1 me=$BASHPID # (inside $(...) BASHPID would name that subshell)
+    c0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$me/stat)
     t0=$(now)
     ( "$@" >/dev/null 2>&1 )
     t1=$(now)
-    c1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$BASHPID/stat)
+    c1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$me/stat)
     echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l >>"$W/cpu"
     echo "$t1 - $t0" | bc -l
 }
