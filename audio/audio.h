@@ -88,6 +88,41 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
                    int replace, cw_progress_fn progress, void *progress_user,
                    cw_ingest_result *res, cw_error *err);
 
+/* ---- inbox notes (sidecars) and default titles ------------------------------------- */
+
+/* A teacher's note NAME.txt beside a recording: "Key: value" lines (Series, Episode, Title,
+ * Teacher/Artist, Language, Kind, Description, Date, Valid-From, Valid-Until; keys are
+ * case-insensitive, ' ' or '_' may stand for '-'). Owned strings, NULL when not given. */
+typedef struct cw_sidecar {
+    char *series, *title, *teacher, *language, *description, *date, *valid_from, *valid_until;
+    int episode;  /* 1..999, 0 when not given */
+    cw_kind kind; /* LESSON, NEWSLETTER, FILLER, or NONE when not given */
+} cw_sidecar;
+
+#define CW_SIDECAR_MAX_BYTES (64 * 1024) /* a larger note is refused by the caller */
+#define CW_SIDECAR_MAX_NOTES 20          /* warnings per note; then one "... more" line */
+
+/* Parse the `len` bytes of a note (any bytes: UTF-8 with or without BOM, UTF-16 with BOM,
+ * Windows-1252, LF/CRLF/CR line ends). Every returned string is valid UTF-8 without line
+ * breaks; values are trimmed; an empty value counts as not given; the first occurrence of
+ * a key wins. `notes` (may be NULL) receives warnings, each "line N: what (what to do)",
+ * for lines that were ignored or repaired. Returns 0, or CW_EINVAL with err->line and
+ * err->text ("line N: ...": the caller names the file) for a value that cannot be used
+ * (an episode that is not 1..999, a kind that is not lesson/newsletter/filler, a NUL byte);
+ * then *out is cleared. CW_ENOMEM on allocation failure. *out is overwritten (not freed):
+ * release it with cw_sidecar_clear. */
+int cw_sidecar_parse(const char *text, size_t len, cw_sidecar *out, cw_strlist *notes,
+                     cw_error *err) CW_WARN_UNUSED;
+void cw_sidecar_clear(cw_sidecar *s); /* frees the strings and zeroes *s; NULL is fine */
+
+#define CW_TITLE_MAX_BYTES 200 /* titles and teachers (cw_ingest_file refuses longer ones) */
+
+/* The title a recording gets when nobody gave one: the stem of the file's base name with
+ * '_' shown as a space, shortened to at most `max` bytes at a UTF-8 character boundary
+ * (never inside a multi-byte character; a stem that is not UTF-8 is cut at a byte).
+ * Writes at most max+1 bytes to out (cap must be > max). Returns 1 when it shortened. */
+int cw_default_title(const char *path, char *out, size_t cap, size_t max);
+
 /* ---- Vorbis encoder (used by ingest and by the chain writer) ----------------------- */
 
 /* Streaming libvorbis encoder writing Ogg pages to fp. Comments from meta. Deterministic:

@@ -93,16 +93,6 @@ static void fill_str(char **dst, const char *v)
 
 /* ---- metadata: sidecar NAME.txt, then the file name pattern ------------------------- */
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = 0;
-    return s;
-}
-
 static int parse_episode(const char *v, int *out)
 {
     char *end;
@@ -129,79 +119,68 @@ static char *sidecar_path(const char *path)
     return NULL;
 }
 
+/* Read the note `sc` (cw_sidecar_parse) into the unset fields of j; its warnings become
+ * j->notes ("lesson.txt line 3: ..."), a value that cannot be used becomes j->meta_error. */
 static int read_sidecar(job *j, const char *sc)
 {
     char *text = NULL;
     size_t len = 0;
     cw_error err = {0};
-    if (cw_read_file(sc, 64 * 1024, &text, &len, &err)) {
-        j->meta_error = cw_asprintf("cannot read the note '%s': %s", cw_path_base(sc), err.text);
+    const char *base = cw_path_base(sc);
+    int rc = cw_read_file(sc, CW_SIDECAR_MAX_BYTES, &text, &len, &err);
+    if (rc == CW_ELIMIT) {
+        j->meta_error = cw_asprintf("the note '%s' is too large (the limit is %d KB; keep only the "
+                                    "'Key: value' lines)", base, CW_SIDECAR_MAX_BYTES / 1024);
         return -1;
     }
-    char *p = text;
-    if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-        p += 3; /* Windows Notepad's byte order mark */
-    int line = 0;
-    char *save = NULL;
-    for (char *l = strtok_r(p, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        line++;
-        char *s = trim(l);
-        if (!*s || *s == '#')
-            continue;
-        char *colon = strchr(s, ':');
-        if (!colon) {
-            cw_strlist_pushf(&j->notes, "%s line %d: no 'Key: value' here, ignored",
-                             cw_path_base(sc), line);
-            continue;
-        }
-        *colon = 0;
-        char *k = trim(s), *v = trim(colon + 1);
-        for (char *q = k; *q; q++)
-            if (*q == ' ' || *q == '_')
-                *q = '-';
-        if (!strcasecmp(k, "series")) {
-            fill_str(&j->series, v);
-        } else if (!strcasecmp(k, "episode")) {
-            int e = 0;
-            if (parse_episode(v, &e)) {
-                j->meta_error = cw_asprintf("%s line %d: episode '%s' is not a number from 1 to "
-                                            "999 (write e.g. 'Episode: 3')", cw_path_base(sc),
-                                            line, v);
-                break;
-            }
-            if (!j->episode)
-                j->episode = e;
-        } else if (!strcasecmp(k, "title")) {
-            fill_str(&j->title, v);
-        } else if (!strcasecmp(k, "teacher") || !strcasecmp(k, "artist")) {
-            fill_str(&j->teacher, v);
-        } else if (!strcasecmp(k, "language")) {
-            fill_str(&j->language, v);
-        } else if (!strcasecmp(k, "description")) {
-            fill_str(&j->description, v);
-        } else if (!strcasecmp(k, "date")) {
-            fill_str(&j->date, v);
-        } else if (!strcasecmp(k, "valid-from")) {
-            fill_str(&j->valid_from, v);
-        } else if (!strcasecmp(k, "valid-until")) {
-            fill_str(&j->valid_until, v);
-        } else if (!strcasecmp(k, "kind")) {
-            cw_kind kk = cw_kind_parse(v);
-            if (kk != CW_KIND_LESSON && kk != CW_KIND_NEWSLETTER && kk != CW_KIND_FILLER) {
-                j->meta_error = cw_asprintf("%s line %d: kind '%s' is not lesson, newsletter or "
-                                            "filler", cw_path_base(sc), line, v);
-                break;
-            }
-            if (j->kind == CW_KIND_NONE)
-                j->kind = kk;
-        } else {
-            cw_strlist_pushf(&j->notes, "%s line %d: unknown key '%s' ignored (known: Series, "
-                             "Episode, Title, Teacher, Language, Kind, Description, Date, "
-                             "Valid-From, Valid-Until)", cw_path_base(sc), line, k);
-        }
+    if (rc) {
+        j->meta_error = cw_asprintf("cannot read the note '%s': %s", base, err.text);
+        return -1;
     }
+    cw_sidecar sm;
+    cw_strlist notes = {0};
+    rc = cw_sidecar_parse(text, len, &sm, &notes, &err);
     free(text);
-    return j->meta_error ? -1 : 0;
+    for (size_t i = 0; i < notes.n; i++)
+        cw_strlist_pushf(&j->notes, "%s%s%s", base, strncmp(notes.v[i], "line ", 5) ? ": " : " ",
+                         notes.v[i]);
+    cw_strlist_free(&notes);
+    if (rc) {
+        j->meta_error = cw_asprintf("%s%s%s", base, err.line ? " " : ": ", err.text);
+        return -1;
+    }
+    fill_str(&j->series, sm.series);
+    fill_str(&j->title, sm.title);
+    fill_str(&j->teacher, sm.teacher);
+    fill_str(&j->language, sm.language);
+    fill_str(&j->description, sm.description);
+    fill_str(&j->date, sm.date);
+    fill_str(&j->valid_from, sm.valid_from);
+    fill_str(&j->valid_until, sm.valid_until);
+    if (!j->episode)
+        j->episode = sm.episode;
+    if (j->kind == CW_KIND_NONE)
+        j->kind = sm.kind;
+    cw_sidecar_clear(&sm);
+    return 0;
+}
+
+/* Titles taken from a file name are ours to shorten (a title the user typed is refused
+ * when too long): cut at a UTF-8 character boundary. Returns 1 when it cut. */
+static int shorten_title(char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return 0;
+    size_t cut = max;
+    for (int k = 0; k < 3 && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80; k++)
+        cut--;
+    if (((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut = max; /* not UTF-8 there: the title check reports it */
+    while (cut > 0 && s[cut - 1] == ' ')
+        cut--;
+    s[cut] = 0;
+    return 1;
 }
 
 /* SERIES_EPISODE[_TITLE].ext, e.g. maths-5_003_fractions.wav. */
@@ -239,6 +218,10 @@ static void parse_name(job *j, const char *name)
         for (char *q = u2 + 1; *q; q++)
             if (*q == '_')
                 *q = ' ';
+        if (shorten_title(u2 + 1, CW_TITLE_MAX_BYTES))
+            cw_strlist_pushf(&j->notes, "the title from the file name is longer than %d bytes; "
+                             "shortened to '%s' (give --title or a note to choose another)",
+                             CW_TITLE_MAX_BYTES, u2 + 1);
         fill_str(&j->title, u2 + 1);
     }
 }
@@ -405,6 +388,16 @@ static void run_job(ctx *c, job *j)
                             .language = j->language, .description = j->description,
                             .valid_from = j->valid_from, .valid_until = j->valid_until,
                             .episode = j->episode, .kind = j->kind, .date = j->date};
+        /* the default title is the file name: shortened here, where a long name would
+         * otherwise refuse a recording nobody gave a title */
+        char dtitle[CW_TITLE_MAX_BYTES + 1];
+        if (!m.title || !m.title[0]) {
+            if (cw_default_title(j->name, dtitle, sizeof dtitle, CW_TITLE_MAX_BYTES))
+                cw_strlist_pushf(&j->notes, "the file name is longer than %d bytes; the title is "
+                                 "shortened to '%s' (give --title or a note to choose another)",
+                                 CW_TITLE_MAX_BYTES, dtitle);
+            m.title = dtitle;
+        }
         /* an unlabelled inbox file is taken for a lesson: never put it on air as filler */
         int unlabelled = c->inbox && m.kind == CW_KIND_NONE && (!m.series || !m.series[0]);
         if (unlabelled ||

@@ -67,4 +67,29 @@ expect_eq "$(ls "$S/library/lesson/race" | grep -c '\.ogg$')" 8 "8 race files in
 expect_eq "$(ls "$IN/accepted" | grep -c '^race_')" 8 "8 race originals in accepted/"
 check "no temporaries or claim folders left" test -z "$(find "$S" -name '.*tmp-*' -o -name '.processing-*' -o -name '*.work')"
 
+
+# notes as Windows writes them: UTF-16 with BOM (Notepad's "Unicode") and Windows-1252
+make utf16.wav 3 520
+printf 'Series: sw\r\nEpisode: 4\r\nTitle: Hesabu \xc3\xa9t\xc3\xa9\r\nTeacher: Bw. Juma\r\n' |
+    iconv -f UTF-8 -t UTF-16 >"$IN/utf16.txt"
+make latin.wav 3 540
+printf 'Series: fr\nEpisode: 2\n\nTitle: Le\xe7on \x96 \x93fractions\x94\n' >"$IN/latin.txt"
+# a file name of 231 bytes ("a" + "é" x 115) and a note without a title: the default title is
+# the name cut at a character boundary (199 bytes: byte 200 would split an "é"), not a refusal
+long=$(python3 -c 'print("a" + "\u00e9" * 115, end="")')
+make "$long.wav" 3 560
+printf 'Series: long\nEpisode: 1\n' >"$IN/$long.txt"
+cw --station "$S" ingest --inbox
+expect_rc 0 "notes in UTF-16 and Windows-1252 and a 231-byte file name are accepted"
+title_of() { vorbiscomment -l "$1" 2>/dev/null | sed -n 's/^TITLE=//p'; }
+expect_eq "$(title_of "$S/library/lesson/sw/004-hesabu-t.ogg")" "$(printf 'Hesabu \xc3\xa9t\xc3\xa9')" \
+    "the UTF-16 note gave series, episode and title"
+expect_eq "$(title_of "$S/library/lesson/fr/002-le-on-fractions.ogg")" \
+    "$(printf 'Le\xc3\xa7on \xe2\x80\x93 \xe2\x80\x9cfractions\xe2\x80\x9d')" "the Windows-1252 title is read as such"
+expect_err "latin.txt line 4: text that is not UTF-8, read as Windows-1252" "the Windows-1252 note is warned about, with its line"
+expect_err "the file name is longer than 200 bytes; the title is shortened" "the shortened title is said"
+t=$(title_of "$(ls "$S"/library/lesson/long/001-*.ogg 2>/dev/null | head -1)")
+expect_eq "$(printf %s "$t" | wc -c) $(printf %s "$t" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1 && echo utf8)" "199 utf8" \
+    "the default title is 199 bytes of whole UTF-8 characters"
+
 cw_finish
