@@ -103,6 +103,24 @@ void cw_occurrences_free(cw_occurrences *o);
 int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
                      cw_occurrences *out, cw_error *err);
 
+/* Which VEVENTs a filtered expansion keeps: called with each component of the set (a master,
+ * or a RECURRENCE-ID override) described as an occurrence without times (file, priority,
+ * line, uid, kind, series, episode, repeat, cancelled, all_day, ...; start, end and
+ * recurrence_utc are 0, recurrence_id ""). Nonzero keeps the component's occurrences. */
+typedef int (*cw_comp_filter)(const cw_occurrence *comp, void *ctx);
+
+/* cw_calset_expand restricted to the components `keep` accepts: exactly the occurrences
+ * cw_calset_expand gives whose own component (the master for its instances, the override
+ * for the instance it replaces) is kept, in the same order. A master that is not kept is not
+ * expanded at all (the cost is that of the kept events). Same bounds and errors. */
+int cw_calset_expand_where(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
+                           cw_comp_filter keep, void *ctx, cw_occurrences *out, cw_error *err);
+
+/* The earliest UTC instant at which an occurrence of a kept component can start (a master's
+ * DTSTART or earliest RDATE, an override's DTSTART): 0 and *out, or CW_ENOTFOUND when no
+ * component is kept. */
+int cw_calset_first_start(const cw_calset *set, cw_comp_filter keep, void *ctx, int64_t *out);
+
 /* The 1-based position of `occ` in its series: occurrences of events with the same series
  * key in the same calendar file, counted from the first, skipping cancelled, EXDATE'd and
  * repeat instances; a moved instance keeps its original position (by RECURRENCE-ID), and an

@@ -1543,13 +1543,31 @@ static void override_times(const cw_calset *set, const cal_comp *o, int64_t *s, 
     *e = comp_end(set, o, o->dtstart.wall, *s);
 }
 
+/* Which components an expansion keeps (cw_calset_expand_where); NULL keeps all. */
+typedef struct comp_filter {
+    cw_comp_filter keep;
+    void *ctx;
+} comp_filter;
+
+static int comp_kept(const cw_calset *set, const cal_file *f, const cal_comp *k, const comp_filter *flt)
+{
+    if (!flt || !flt->keep)
+        return 1;
+    cw_occurrence d;
+    fill_occ(set, f, k, &d);
+    d.all_day = k->dtstart.kind == CT_DATE;
+    return flt->keep(&d, flt->ctx) != 0;
+}
+
 static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from, int64_t to,
-                        int include_cancelled, cw_occurrences *out, budget *b)
+                        int include_cancelled, cw_occurrences *out, budget *b, const comp_filter *flt)
 {
     const cal_file *f = ev->file;
     const cal_comp *m = ev->master;
     int rc = 0;
     cw_occurrence o;
+    if (m && !comp_kept(set, f, m, flt))
+        m = NULL; /* its instances are not wanted; the overrides are looked at one by one */
     if (m) {
         int single = m->n_rrules == 0 && m->n_rdates == 0;
         int64_t span = max_span(set, m);
@@ -1625,7 +1643,9 @@ static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from,
             continue;
         if (ov->cancelled && !include_cancelled)
             continue;
-        int is_date_master = m ? m->dtstart.kind == CT_DATE : ov->dtstart.kind == CT_DATE;
+        if (!comp_kept(set, f, ov, flt))
+            continue;
+        int is_date_master = ev->master ? ev->master->dtstart.kind == CT_DATE : ov->dtstart.kind == CT_DATE;
         int64_t orig = is_date_master ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400)
                                       : ov->rid_key;
         fill_occ(set, f, ov, &o);
@@ -1763,8 +1783,68 @@ static void occ_key_sort(occ_key *v, size_t n, occ_key *tmp)
         memcpy(v, src, n * sizeof *v);
 }
 
+static int expand_set(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
+                      const comp_filter *flt, cw_occurrences *out, cw_error *err);
+
 int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
                      cw_occurrences *out, cw_error *err)
+{
+    return expand_set(set, from, to, include_cancelled, NULL, out, err);
+}
+
+int cw_calset_expand_where(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
+                           cw_comp_filter keep, void *ctx, cw_occurrences *out, cw_error *err)
+{
+    comp_filter flt = {keep, ctx};
+    return expand_set(set, from, to, include_cancelled, &flt, out, err);
+}
+
+static void rdate_inst(const cw_calset *set, const cal_comp *m, size_t i, int64_t *start, int64_t *wall);
+
+int cw_calset_first_start(const cw_calset *set, cw_comp_filter keep, void *ctx, int64_t *out)
+{
+    comp_filter flt = {keep, ctx};
+    int found = 0;
+    int64_t first = 0;
+    for (size_t i = 0; i < set->n_files; i++) {
+        const cal_file *f = set->files[i];
+        for (size_t j = 0; j < f->n_events; j++) {
+            const cal_event *ev = &f->events[j];
+            const cal_comp *m = ev->master;
+            if (m && comp_kept(set, f, m, &flt)) {
+                int64_t t = cal_time_utc(set, &m->dtstart);
+                for (size_t r = 0; r < m->n_rdates; r++) {
+                    int64_t rs, rw;
+                    if (m->dtstart.kind == CT_DATE) /* as master_instances places it */
+                        rs = cw_tz_wall_to_utc(set->deftz, cw_floor_div(m->rdates[r].t.wall, 86400) * 86400);
+                    else
+                        rdate_inst(set, m, r, &rs, &rw);
+                    if (rs < t)
+                        t = rs;
+                }
+                if (!found || t < first)
+                    first = t;
+                found = 1;
+            }
+            for (size_t x = 0; x < ev->n_ovr; x++) {
+                const cal_comp *ov = ev->ovr[x];
+                if (!comp_kept(set, f, ov, &flt))
+                    continue;
+                int64_t s, e, sday = 0, eday = 0;
+                override_times(set, ov, &s, &e, &sday, &eday);
+                if (!found || s < first)
+                    first = s;
+                found = 1;
+            }
+        }
+    }
+    if (found)
+        *out = first;
+    return found ? 0 : CW_ENOTFOUND;
+}
+
+static int expand_set(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
+                      const comp_filter *flt, cw_occurrences *out, cw_error *err)
 {
     memset(out, 0, sizeof *out);
     if (to <= from)
@@ -1777,7 +1857,7 @@ int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include
         for (size_t j = 0; j < f->n_events; j++) {
             budget b = {0, NULL};
             size_t before = out->n;
-            int rc = expand_event(set, &f->events[j], from, to, include_cancelled, out, &b);
+            int rc = expand_event(set, &f->events[j], from, to, include_cancelled, out, &b, flt);
             if (!rc && ranked && out->n > cap_rank) {
                 size_t nc = out->cap > cap_rank * 2 ? out->cap : cap_rank * 2 + 64;
                 uint32_t *nv = realloc(rank, nc * sizeof *nv);

@@ -9,27 +9,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How far back the blackout correction looks for a series' earlier lessons, in chunks of
- * one year (it stops as soon as every series' first lesson is reached). */
-#define HISTORY_CHUNK (366 * 86400LL)
-#define HISTORY_MAX_CHUNKS 30
+/* Expansion windows of the history: blackout spans closer than this are looked at in one
+ * expansion of the series (fewer calls), further apart in separate ones (fewer instances). */
+#define WINDOW_GAP (14 * 86400LL)
 
 static int is_series_lesson(const cw_occurrence *o)
 {
     return (o->kind == CW_KIND_LESSON || o->kind == CW_KIND_NONE) && o->series && o->series[0] && !o->all_day;
 }
 
+/* A lesson of the day whose position (> 1) counts earlier lessons of its series: how many of
+ * those a blackout suppressed or that carried their own number. */
 typedef struct need {
     size_t idx;
-    const char *file, *series;
-    int64_t start, recurrence; /* the calendar counts in order of RECURRENCE-ID */
-    long remaining;  /* counted lessons before it not seen yet */
-    long suppressed; /* of those, how many a blackout suppressed */
+    const char *file, *series, *uid;
+    int64_t recurrence; /* the calendar counts in order of RECURRENCE-ID, then UID */
+    long uncounted;
 } need;
 
 typedef struct span {
     int64_t start, end;
 } span;
+
+typedef struct history {
+    need *nd;
+    size_t nn;
+    span *sp; /* blackout spans: sorted, disjoint, non-empty */
+    size_t nsp, cap_sp;
+    int explicit_only; /* the filter keeps only components with an explicit Episode: N */
+} history;
 
 static int cmp_span(const void *a, const void *b)
 {
@@ -37,31 +45,43 @@ static int cmp_span(const void *a, const void *b)
     return (x->start > y->start) - (x->start < y->start);
 }
 
-static int cmp_need(const void *a, const void *b)
+static int cmp_key(const char *series, const char *file, const need *y)
 {
-    const need *x = a, *y = b;
-    int r = strcmp(x->series, y->series);
-    return r ? r : strcmp(x->file ? x->file : "", y->file ? y->file : "");
+    int r = strcmp(series, y->series);
+    return r ? r : strcmp(file ? file : "", y->file ? y->file : "");
 }
 
-/* Blackout spans sorted by start, each end replaced by the running maximum, so that "is t
- * inside any span" is one binary search. */
-static int blackout_spans(const cw_occurrences *h, span **out, size_t *n)
+static int cmp_need(const void *a, const void *b)
 {
-    size_t k = 0;
-    for (size_t j = 0; j < h->n; j++) k += h->v[j].kind == CW_KIND_BLACKOUT && !h->v[j].cancelled;
-    *n = 0;
-    *out = NULL;
-    if (!k) return 0;
-    span *v = malloc(k * sizeof *v);
-    if (!v) return -1;
-    for (size_t j = 0; j < h->n; j++)
-        if (h->v[j].kind == CW_KIND_BLACKOUT && !h->v[j].cancelled) v[(*n)++] = (span){h->v[j].start, h->v[j].end};
-    qsort(v, *n, sizeof *v, cmp_span);
-    for (size_t j = 1; j < *n; j++)
-        if (v[j].end < v[j - 1].end) v[j].end = v[j - 1].end;
-    *out = v;
-    return 0;
+    const need *x = a;
+    return cmp_key(x->series, x->file, b);
+}
+
+/* First need of (series, file) in the sorted list; nn when none. */
+static size_t find_need(const history *h, const char *series, const char *file)
+{
+    size_t lo = 0, hi = h->nn;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_key(series, file, &h->nd[mid]) > 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < h->nn && !cmp_key(series, file, &h->nd[lo]) ? lo : h->nn;
+}
+
+/* Filters of the history expansions (cw_comp_filter). */
+static int keep_blackout(const cw_occurrence *c, void *ctx)
+{
+    (void)ctx;
+    return c->kind == CW_KIND_BLACKOUT && !c->cancelled;
+}
+
+static int keep_series(const cw_occurrence *c, void *ctx)
+{
+    const history *h = ctx;
+    if (!c->series || !c->series[0] || c->cancelled || c->repeat) return 0;
+    if (h->explicit_only && c->episode <= 0) return 0;
+    return find_need(h, c->series, c->file) < h->nn;
 }
 
 static int in_spans(const span *v, size_t n, int64_t t)
@@ -75,10 +95,76 @@ static int in_spans(const span *v, size_t n, int64_t t)
     return lo > 0 && t < v[lo - 1].end;
 }
 
+typedef int (*visit_fn)(history *h, const cw_occurrence *o, int64_t lo, int64_t hi);
+
+/* Expand [from, to) with a filter and visit every occurrence; a range whose expansion would
+ * exceed the bounds is halved until it fits (down to a day, then the bound's error stands).
+ * Each visit gets the range it came from: occurrences overlap it but may start before. */
+static int expand_visit(const cw_calset *cals, int64_t from, int64_t to, cw_comp_filter keep, history *h,
+                        visit_fn visit, cw_error *err)
+{
+    cw_occurrences o = {0};
+    cw_error e = {0};
+    int rc = cw_calset_expand_where(cals, from, to, 0, keep, h, &o, &e);
+    if (rc == CW_ELIMIT && to - from > 86400) {
+        int64_t mid = from + (to - from) / 2;
+        rc = expand_visit(cals, from, mid, keep, h, visit, err);
+        return rc ? rc : expand_visit(cals, mid, to, keep, h, visit, err);
+    }
+    if (rc) {
+        *err = e;
+        return rc;
+    }
+    for (size_t i = 0; i < o.n && !rc; i++) rc = visit(h, &o.v[i], from, to);
+    cw_occurrences_free(&o);
+    return rc ? cw_fail(err, CW_ENOMEM, "", 0, "out of memory") : 0;
+}
+
+static int visit_blackout(history *h, const cw_occurrence *o, int64_t lo, int64_t hi)
+{
+    (void)lo, (void)hi;
+    if (o->kind != CW_KIND_BLACKOUT || o->cancelled || o->end <= o->start) return 0;
+    if (h->nsp == h->cap_sp) {
+        size_t nc = h->cap_sp ? h->cap_sp * 2 : 64;
+        span *v = realloc(h->sp, nc * sizeof *v);
+        if (!v) return -1;
+        h->sp = v;
+        h->cap_sp = nc;
+    }
+    h->sp[h->nsp++] = (span){o->start, o->end};
+    return 0;
+}
+
+/* A lesson of a needed series that started in [lo, hi): counted for every lesson of the day
+ * it comes before, when it does not use up a number. */
+static void count_uncounted(history *h, const cw_occurrence *o, int64_t lo, int64_t hi)
+{
+    if (o->start < lo || o->start >= hi) return; /* visited in the range it starts in */
+    if (!is_series_lesson(o) || o->repeat || o->cancelled) return;
+    int in_blackout = in_spans(h->sp, h->nsp, o->start);
+    /* the explicit pass leaves what the blackout pass saw */
+    if (h->explicit_only ? in_blackout || o->episode <= 0 : !in_blackout) return;
+    for (size_t i = find_need(h, o->series, o->file); i < h->nn && !cmp_key(o->series, o->file, &h->nd[i]); i++) {
+        need *x = &h->nd[i];
+        if (o->recurrence_utc < x->recurrence || (o->recurrence_utc == x->recurrence && strcmp(o->uid, x->uid) < 0))
+            x->uncounted++;
+    }
+}
+
+static int visit_series(history *h, const cw_occurrence *o, int64_t lo, int64_t hi)
+{
+    count_uncounted(h, o, lo, hi);
+    return 0;
+}
+
 /* Lessons suppressed by a blackout, and lessons with an explicit Episode: N, do not use up
- * an episode number: walk back through the calendars a year at a time until each series'
- * first lesson is reached, counting the earlier lessons of the series that started inside
- * a blackout or carried their own number. */
+ * an episode number. The position each lesson of the day got from the calendars counts every
+ * earlier lesson of its series; take those two kinds off. Only blackouts and the day's own
+ * series are expanded, never the whole station: (1) every blackout since the series' first
+ * lesson, merged into spans; (2) the series' lessons inside those spans (one expansion per
+ * group of nearby spans); (3) the series' instances with an explicit number outside them.
+ * The cost follows the number of holidays, not the length or the size of the history, and
+ * no expansion exceeds the calendars' bounds (a range that would is split). */
 static int blackout_correction(const cw_calset *cals, const cw_occurrences *day, long *positions, int64_t we,
                                cw_error *err)
 {
@@ -86,60 +172,47 @@ static int blackout_correction(const cw_calset *cals, const cw_occurrences *day,
     for (size_t i = 0; i < day->n; i++)
         if (positions[i] > 1) nn++;
     if (!nn) return 0;
-    need *nd = calloc(nn, sizeof *nd);
-    if (!nd) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    nn = 0;
+    history h = {0};
+    h.nd = calloc(nn, sizeof *h.nd);
+    if (!h.nd) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     for (size_t i = 0; i < day->n; i++)
         if (positions[i] > 1)
-            nd[nn++] = (need){i, day->v[i].file, day->v[i].series, day->v[i].start, day->v[i].recurrence_utc,
-                              positions[i] - 1, 0};
-    qsort(nd, nn, sizeof *nd, cmp_need);
+            h.nd[h.nn++] = (need){i, day->v[i].file, day->v[i].series, day->v[i].uid, day->v[i].recurrence_utc, 0};
+    qsort(h.nd, h.nn, sizeof *h.nd, cmp_need);
     int rc = 0;
-    int64_t chunk_end = we;
-    for (int k = 0; k < HISTORY_MAX_CHUNKS && !rc; k++) {
-        long left = 0;
-        for (size_t i = 0; i < nn; i++) left += nd[i].remaining > 0;
-        if (!left) break;
-        int64_t chunk_start = chunk_end - HISTORY_CHUNK;
-        cw_occurrences h = {0};
-        rc = cw_calset_expand(cals, chunk_start, chunk_end, 0, &h, err);
-        if (rc) break;
-        span *sp = NULL;
-        size_t nsp = 0;
-        if (blackout_spans(&h, &sp, &nsp)) {
-            cw_occurrences_free(&h);
-            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-            break;
+    int64_t first;
+    if (cw_calset_first_start(cals, keep_series, &h, &first) || first >= we) goto done;
+    first -= 2 * 86400; /* margin: all-day and moved instances */
+    /* 1. blackout spans, sorted and merged */
+    rc = expand_visit(cals, first, we, keep_blackout, &h, visit_blackout, err);
+    if (rc) goto done;
+    if (h.nsp > 1) qsort(h.sp, h.nsp, sizeof *h.sp, cmp_span);
+    size_t m = 0;
+    for (size_t j = 0; j < h.nsp; j++) {
+        if (m && h.sp[j].start <= h.sp[m - 1].end) {
+            if (h.sp[j].end > h.sp[m - 1].end) h.sp[m - 1].end = h.sp[j].end;
+        } else {
+            h.sp[m++] = h.sp[j];
         }
-        for (size_t j = 0; j < h.n; j++) {
-            const cw_occurrence *o = &h.v[j];
-            if (o->start < chunk_start || o->start >= chunk_end) continue; /* counted in its own chunk */
-            if (!is_series_lesson(o) || o->repeat || o->cancelled) continue;
-            need key = {0};
-            key.series = o->series;
-            key.file = o->file;
-            size_t lo = 0, hi = nn; /* first need of this series and file */
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (cmp_need(&nd[mid], &key) < 0) lo = mid + 1;
-                else hi = mid;
-            }
-            int sup = -1;
-            for (size_t i = lo; i < nn && !cmp_need(&nd[i], &key); i++) {
-                need *x = &nd[i];
-                if (x->remaining <= 0 || o->recurrence_utc >= x->recurrence) continue;
-                x->remaining--;
-                /* an explicit Episode: N does not use up a number either */
-                if (sup < 0) sup = o->episode > 0 || in_spans(sp, nsp, o->start);
-                x->suppressed += sup;
-            }
-        }
-        free(sp);
-        cw_occurrences_free(&h);
-        chunk_end = chunk_start;
     }
-    for (size_t i = 0; i < nn && !rc; i++) positions[nd[i].idx] -= nd[i].suppressed;
-    free(nd);
+    h.nsp = m;
+    /* 2. the series' lessons inside the spans, nearby spans expanded together */
+    for (size_t j = 0; j < h.nsp && !rc;) {
+        int64_t a = h.sp[j].start, b = h.sp[j].end;
+        size_t k = j + 1;
+        while (k < h.nsp && h.sp[k].start - b < WINDOW_GAP) b = h.sp[k++].end;
+        if (a < first) a = first;
+        if (b > we) b = we;
+        if (a < b) rc = expand_visit(cals, a, b, keep_series, &h, visit_series, err);
+        j = k;
+    }
+    /* 3. explicit numbers outside the spans (overrides, or events that carry one) */
+    h.explicit_only = 1;
+    if (!rc) rc = expand_visit(cals, first, we, keep_series, &h, visit_series, err);
+done:
+    for (size_t i = 0; i < h.nn && !rc; i++) positions[h.nd[i].idx] -= h.nd[i].uncounted;
+    free(h.nd);
+    free(h.sp);
     return rc;
 }
 

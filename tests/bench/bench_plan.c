@@ -3,7 +3,8 @@
  *                                 with cw_vorbis_enc (8 kHz mono, 1 s; 20 fillers of 60 s),
  *                                 metadata in the comments chalkwave's scan reads
  *   bench_plan run STATION DATE   time each phase of planning DATE in-process: library scan,
- *                                 calendars, cw_plan_day, JSON; print peak memory */
+ *                                 calendars, cw_plan_day, JSON; print peak memory
+ *   bench_plan profile STATION DATE N   calendars + plan + JSON n times (CPU per phase; for perf) */
 #include "scheduler.h"
 
 #include <math.h>
@@ -17,6 +18,13 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -152,10 +160,56 @@ static int run(const char *dir, const char *date_s)
     return 0;
 }
 
+/* Repeat what `chalkwave plan --date DATE --format json` does after the library scan, n
+ * times (calendars loaded afresh each time: the first plan pays for the series caches), for
+ * perf; prints CPU per round. */
+static int profile(const char *dir, const char *date_s, int n)
+{
+    cw_date date;
+    if (cw_date_parse(date_s, &date)) return 2;
+    cw_error err = {0};
+    cw_station *st = NULL;
+    cw_library *lib = NULL;
+    if (cw_station_load(&st, dir, &err) || cw_library_scan(&lib, st->dir, &err)) {
+        fprintf(stderr, "bench_plan: %s\n", err.text);
+        return 1;
+    }
+    double tc = 0, tp = 0, tj = 0;
+    for (int i = 0; i < n; i++) {
+        double t0 = cpu_now();
+        cw_calset *cals = NULL;
+        cw_diags d = {0};
+        if (cw_station_calendars(&cals, st, &d, &err)) return 1;
+        double t1 = cpu_now();
+        cw_plan *p = NULL;
+        if (cw_plan_day(&p, st, cals, lib, date, &err)) {
+            fprintf(stderr, "bench_plan: plan: %s\n", err.text);
+            return 1;
+        }
+        double t2 = cpu_now();
+        cw_buf b;
+        cw_buf_init(&b);
+        if (cw_plan_to_json(p, &b)) return 1;
+        double t3 = cpu_now();
+        tc += t1 - t0, tp += t2 - t1, tj += t3 - t2;
+        cw_buf_free(&b);
+        cw_plan_free(p);
+        cw_calset_free(cals);
+        cw_diags_free(&d);
+    }
+    printf("per round (CPU): calendars %.1f ms, plan %.1f ms, JSON %.1f ms\n", tc / n * 1e3, tp / n * 1e3,
+           tj / n * 1e3);
+    cw_library_free(lib);
+    cw_station_free(st);
+    cw_cal_cleanup();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "profile")) return profile(argv[2], argv[3], atoi(argv[4]));
     if (argc == 4 && !strcmp(argv[1], "gen")) return gen(argv[2], atoi(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "run")) return run(argv[2], argv[3]);
-    fprintf(stderr, "usage: bench_plan gen STATION N | run STATION DATE\n");
+    fprintf(stderr, "usage: bench_plan gen STATION N | run STATION DATE | profile STATION DATE N\n");
     return 2;
 }
