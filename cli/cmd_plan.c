@@ -142,17 +142,15 @@ int cmd_plan(cw_cli *cli, int argc, char **argv)
         if (missing) {
             for (size_t i = 0; i < plan->missing.n; i++, nmissing++)
                 missing_line(&out, plan->missing.v[i], json, nmissing == 0);
+        } else if (json && !range) {
+            code = cw_plan_to_json(plan, &out); /* straight into the output: no copy */
         } else if (json) {
             cw_buf one;
             cw_buf_init(&one);
             code = cw_plan_to_json(plan, &one);
             if (!code) {
-                if (range) {
-                    if (days) cw_buf_puts(&out, ",\n");
-                    cw_buf_append(&out, one.data, one.len - 1); /* without its "\n" */
-                } else {
-                    cw_buf_append(&out, one.data, one.len);
-                }
+                if (days) cw_buf_puts(&out, ",\n");
+                cw_buf_append(&out, one.data, one.len - 1); /* without its "\n" */
             }
             cw_buf_free(&one);
         } else {

@@ -15,6 +15,14 @@
 
 /* ---- times ------------------------------------------------------------------------- */
 
+static char *put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* By hand, not snprintf: three times per item, it was a tenth of the JSON's cost. */
 void cw_sched_format_time(int64_t utc, int64_t frac, int rate, int offset, int utc_mode, char out[32])
 {
     int64_t l = utc + (utc_mode ? 0 : offset);
@@ -23,18 +31,36 @@ void cw_sched_format_time(int64_t utc, int64_t frac, int rate, int offset, int u
     int y, m, d;
     cw_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999; /* never reached by valid plans */
-    char fr[5] = "";
-    if (frac > 0 && rate > 0) snprintf(fr, sizeof fr, ".%03u", (unsigned)(frac * 1000 / rate % 1000));
-    char zone[7] = "Z";
-    if (!utc_mode) {
+    char *p = out;
+    p = put2(p, (unsigned)y / 100 % 100);
+    p = put2(p, (unsigned)y % 100);
+    *p++ = '-';
+    p = put2(p, (unsigned)m % 100u);
+    *p++ = '-';
+    p = put2(p, (unsigned)d % 100u);
+    *p++ = 'T';
+    p = put2(p, (unsigned)(sod / 3600) % 100u);
+    *p++ = ':';
+    p = put2(p, (unsigned)(sod / 60 % 60));
+    *p++ = ':';
+    p = put2(p, (unsigned)(sod % 60));
+    if (frac > 0 && rate > 0) {
+        unsigned ms = (unsigned)(frac * 1000 / rate % 1000);
+        *p++ = '.';
+        *p++ = (char)('0' + ms / 100);
+        p = put2(p, ms % 100);
+    }
+    if (utc_mode) {
+        *p++ = 'Z';
+    } else {
         int a = offset < 0 ? -offset : offset;
         if (a > 99 * 3600) a = 99 * 3600;
-        snprintf(zone, sizeof zone, "%c%02u:%02u", offset < 0 ? '-' : '+', (unsigned)(a / 3600) % 100u,
-                 (unsigned)(a / 60 % 60));
+        *p++ = offset < 0 ? '-' : '+';
+        p = put2(p, (unsigned)(a / 3600) % 100u);
+        *p++ = ':';
+        p = put2(p, (unsigned)(a / 60 % 60));
     }
-    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u%s%s", (unsigned)y % 10000u, (unsigned)m % 100u,
-             (unsigned)d % 100u, (unsigned)(sod / 3600) % 100u, (unsigned)(sod / 60 % 60), (unsigned)(sod % 60), fr,
-             zone);
+    *p = 0;
 }
 
 static int digits(const char *s, int n, int *out)
@@ -102,108 +128,211 @@ static void utc_time(const cw_plan *p, int64_t offset_samples, char out[32])
 
 /* ---- writing ----------------------------------------------------------------------- */
 
-/* A JSON string from bytes that should be UTF-8: invalid bytes become U+FFFD. */
-static json_t *jstr(const char *s)
+/* The JSON is written directly, byte for byte what jansson's json_dumps(JSON_INDENT(2) |
+ * JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) gave for the same tree (building the tree
+ * and dumping it was most of the plan command's JSON time); test_json reads each plan back
+ * with jansson, dumps it again and compares the bytes. */
+
+/* A JSON string (with quotes) from bytes that should be UTF-8: invalid bytes become U+FFFD;
+ * escapes as jansson writes them (\\ \" \b \f \n \r \t, other control characters \u00XX). */
+static void put_escaped(cw_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *run = s;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (s + i > run) cw_buf_append(b, run, (size_t)(s + i - run));
+        char e[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t k = 2;
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
+            k = 6;
+        }
+        cw_buf_append(b, e, k);
+        run = s + i + 1;
+    }
+    if (s + n > run) cw_buf_append(b, run, (size_t)(s + n - run));
+}
+
+static void put_str(cw_buf *b, const char *s)
 {
     if (!s) s = "";
     size_t n = strlen(s);
-    if (cw_utf8_valid(s, n)) return json_string(s);
-    cw_buf b;
-    cw_buf_init(&b);
-    for (size_t i = 0; i < n;) {
-        size_t k = 1;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0xc0) k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-        if (c >= 0x80 && (i + k > n || !cw_utf8_valid(s + i, k) || c < 0xc0)) {
-            cw_buf_puts(&b, "\xef\xbf\xbd");
-            i++;
-            continue;
+    cw_buf_append(b, "\"", 1);
+    if (cw_utf8_valid(s, n)) {
+        put_escaped(b, s, n);
+    } else {
+        cw_buf fixed;
+        cw_buf_init(&fixed);
+        for (size_t i = 0; i < n;) {
+            size_t k = 1;
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0xc0) k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (c >= 0x80 && (i + k > n || !cw_utf8_valid(s + i, k) || c < 0xc0)) {
+                cw_buf_puts(&fixed, "\xef\xbf\xbd");
+                i++;
+                continue;
+            }
+            cw_buf_append(&fixed, s + i, k);
+            i += k;
         }
-        cw_buf_append(&b, s + i, k);
-        i += k;
+        if (fixed.oom) b->oom = 1;
+        else put_escaped(b, fixed.data ? fixed.data : "", fixed.len);
+        cw_buf_free(&fixed);
     }
-    json_t *j = b.oom ? NULL : json_string(b.data ? b.data : "");
-    cw_buf_free(&b);
-    return j;
+    cw_buf_append(b, "\"", 1);
 }
 
-static json_t *jstr_or_null(const char *s) { return s ? jstr(s) : json_null(); }
-
-static int set(json_t *o, const char *k, json_t *v) { return v ? json_object_set_new(o, k, v) : -1; }
-
-static json_t *jlist(const cw_strlist *l)
+static void put_str_or_null(cw_buf *b, const char *s)
 {
-    json_t *a = json_array();
-    if (!a) return NULL;
-    for (size_t i = 0; i < l->n; i++)
-        if (json_array_append_new(a, jstr(l->v[i]))) {
-            json_decref(a);
-            return NULL;
-        }
-    return a;
+    if (s) put_str(b, s);
+    else cw_buf_puts(b, "null");
 }
+
+static void put_int(cw_buf *b, int64_t v)
+{
+    char t[24], *p = t + sizeof t;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    cw_buf_append(b, p, (size_t)(t + sizeof t - p));
+}
+
+/* A real as jansson writes it with precision 6: "%.6g", ".0" when that looks like an
+ * integer, the exponent without '+' and leading zeros. -1 for NaN and infinities, which
+ * JSON cannot hold. */
+static int put_real(cw_buf *b, double v)
+{
+    if (v != v || v > 1e308 || v < -1e308) return -1;
+    char t[48];
+    int n = snprintf(t, sizeof t - 2, "%.6g", v);
+    if (n < 0 || (size_t)n >= sizeof t - 2) return -1;
+    for (char *c = t; *c; c++)
+        if (*c == ',') *c = '.'; /* a locale's decimal comma */
+    char *e = strchr(t, 'e');
+    if (!strchr(t, '.') && !e) {
+        memcpy(t + n, ".0", 3);
+    } else if (e) {
+        char *q = e + 1, *w = e + 1;
+        if (*q == '+') q++;
+        else if (*q == '-') *w++ = *q++;
+        while (*q == '0' && q[1]) q++;
+        memmove(w, q, strlen(q) + 1);
+    }
+    cw_buf_puts(b, t);
+    return 0;
+}
+
+/* An array of strings at `indent` spaces (its elements two further in). */
+static void put_strlist(cw_buf *b, const cw_strlist *l, int indent)
+{
+    static const char sp[] = "                ";
+    if (!l->n) {
+        cw_buf_puts(b, "[]");
+        return;
+    }
+    cw_buf_append(b, "[", 1);
+    for (size_t i = 0; i < l->n; i++) {
+        cw_buf_append(b, i ? ",\n" : "\n", i ? 2 : 1);
+        cw_buf_append(b, sp, (size_t)indent + 2);
+        put_str(b, l->v[i]);
+    }
+    cw_buf_append(b, "\n", 1);
+    cw_buf_append(b, sp, (size_t)indent);
+    cw_buf_append(b, "]", 1);
+}
+
+#define PUTS(lit) cw_buf_append(out, lit, sizeof lit - 1)
 
 int cw_plan_to_json(const cw_plan *p, cw_buf *out)
 {
-    json_t *root = json_object(), *win = json_object(), *items = json_array();
-    int bad = !root || !win || !items;
     char ds[11], t[32];
     cw_date_format(p->date, ds);
-    bad |= set(root, "date", json_string(ds));
-    bad |= set(root, "timezone", jstr(p->timezone));
-    bad |= set(root, "rate", json_integer(p->rate));
+    PUTS("{\n  \"date\": ");
+    put_str(out, ds);
+    PUTS(",\n  \"timezone\": ");
+    put_str(out, p->timezone);
+    PUTS(",\n  \"rate\": ");
+    put_int(out, p->rate);
     int64_t wlen = (p->window_end_utc - p->window_start_utc) * (int64_t)p->rate;
+    PUTS(",\n  \"window\": {\n    \"start\": \"");
     cw_plan_local_time(p, 0, t);
-    bad |= set(win, "start", json_string(t));
+    cw_buf_puts(out, t);
+    PUTS("\",\n    \"end\": \"");
     cw_plan_local_time(p, wlen, t);
-    bad |= set(win, "end", json_string(t));
-    bad |= set(root, "window", win);
-    win = NULL;
-    for (size_t i = 0; i < p->n_items && !bad; i++) {
+    cw_buf_puts(out, t);
+    PUTS("\"\n  },\n  \"items\": ");
+    if (p->n_items) PUTS("[");
+    else PUTS("[]");
+    int bad = 0;
+    for (size_t i = 0; i < p->n_items; i++) {
         const cw_plan_item *it = &p->items[i];
-        json_t *o = json_object();
-        if (!o) {
-            bad = 1;
-            break;
-        }
+        if (i) PUTS(",");
+        PUTS("\n    {\n      \"start\": \"");
         cw_plan_local_time(p, it->offset_samples, t);
-        bad |= set(o, "start", json_string(t));
+        cw_buf_puts(out, t);
+        PUTS("\",\n      \"end\": \"");
         cw_plan_local_time(p, it->offset_samples + it->length_samples, t);
-        bad |= set(o, "end", json_string(t));
+        cw_buf_puts(out, t);
+        PUTS("\",\n      \"start_utc\": \"");
         utc_time(p, it->offset_samples, t);
-        bad |= set(o, "start_utc", json_string(t));
-        bad |= set(o, "offset_samples", json_integer(it->offset_samples));
-        bad |= set(o, "length_samples", json_integer(it->length_samples));
-        bad |= set(o, "kind", json_string(cw_kind_name(it->kind)));
-        bad |= set(o, "title", jstr(it->title));
-        bad |= set(o, "teacher", jstr(it->teacher));
-        bad |= set(o, "language", jstr(it->language));
-        bad |= set(o, "series", jstr(it->series));
-        bad |= set(o, "episode", it->episode > 0 ? json_integer(it->episode) : json_null());
-        bad |= set(o, "recording", jstr_or_null(it->recording));
-        bad |= set(o, "event_uid", jstr_or_null(it->event_uid));
-        bad |= set(o, "event_file", jstr_or_null(it->event_file));
-        bad |= set(o, "recurrence_id", jstr_or_null(it->event_recurrence_id));
-        bad |= set(o, "repeat", json_boolean(it->repeat));
-        bad |= set(o, "cut", json_boolean(it->cut));
-        bad |= set(o, "fade_out", json_real(it->cut ? it->fade_out : 0.0));
-        bad |= set(o, "warnings", jlist(&it->warnings));
-        bad |= json_array_append_new(items, o);
+        cw_buf_puts(out, t);
+        PUTS("\",\n      \"offset_samples\": ");
+        put_int(out, it->offset_samples);
+        PUTS(",\n      \"length_samples\": ");
+        put_int(out, it->length_samples);
+        PUTS(",\n      \"kind\": ");
+        put_str(out, cw_kind_name(it->kind));
+        PUTS(",\n      \"title\": ");
+        put_str(out, it->title);
+        PUTS(",\n      \"teacher\": ");
+        put_str(out, it->teacher);
+        PUTS(",\n      \"language\": ");
+        put_str(out, it->language);
+        PUTS(",\n      \"series\": ");
+        put_str(out, it->series);
+        PUTS(",\n      \"episode\": ");
+        if (it->episode > 0) put_int(out, it->episode);
+        else PUTS("null");
+        PUTS(",\n      \"recording\": ");
+        put_str_or_null(out, it->recording);
+        PUTS(",\n      \"event_uid\": ");
+        put_str_or_null(out, it->event_uid);
+        PUTS(",\n      \"event_file\": ");
+        put_str_or_null(out, it->event_file);
+        PUTS(",\n      \"recurrence_id\": ");
+        put_str_or_null(out, it->event_recurrence_id);
+        PUTS(",\n      \"repeat\": ");
+        cw_buf_puts(out, it->repeat ? "true" : "false");
+        PUTS(",\n      \"cut\": ");
+        cw_buf_puts(out, it->cut ? "true" : "false");
+        PUTS(",\n      \"fade_out\": ");
+        bad |= put_real(out, it->cut ? it->fade_out : 0.0);
+        PUTS(",\n      \"warnings\": ");
+        put_strlist(out, &it->warnings, 6);
+        PUTS("\n    }");
     }
-    bad |= set(root, "items", items);
-    items = NULL;
-    bad |= set(root, "warnings", jlist(&p->warnings));
-    char *s = NULL;
-    if (!bad) s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(root);
-    json_decref(win);
-    json_decref(items);
-    if (!s) return CW_ENOMEM;
-    cw_buf_puts(out, s);
-    cw_buf_puts(out, "\n");
-    free(s);
+    if (p->n_items) PUTS("\n  ]");
+    PUTS(",\n  \"warnings\": ");
+    put_strlist(out, &p->warnings, 2);
+    PUTS("\n}\n");
+    if (bad) return CW_EINVAL;
     return out->oom ? CW_ENOMEM : 0;
 }
+
+#undef PUTS
 
 /* ---- reading ----------------------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /* test_json.c — the plan JSON: exact public fields, byte-identical output for the same
  * inputs, a lossless round trip through cw_plan_from_json, and refusal of hostile or
- * inconsistent input (mutations of a valid plan, truncations, junk bytes) without crashing. */
+ * inconsistent input (mutations of a valid plan, truncations, junk bytes) without crashing;
+ * the hand-written JSON is byte for byte what jansson's dump of the same tree gives. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +146,197 @@ static void test_round_trip(void **state)
     fx_station_free(st);
 }
 
+/* ---- the same bytes as jansson ------------------------------------------------------------
+ * cw_plan_to_json writes the JSON by hand; it must give what jansson's json_dumps gave for
+ * the tree the writer used to build (and what scripts may have pinned). The reference below
+ * builds that tree, with times formatted by snprintf as they were. */
+
+static void ref_time(int64_t utc, int64_t frac, int rate, int offset, int utc_mode, char out[40])
+{
+    int64_t l = utc + (utc_mode ? 0 : offset);
+    int64_t days = l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
+    int64_t sod = l - days * 86400;
+    int y, m, d;
+    cw_civil_from_days(days, &y, &m, &d);
+    char fr[5] = "";
+    if (frac > 0 && rate > 0) snprintf(fr, sizeof fr, ".%03u", (unsigned)(frac * 1000 / rate % 1000));
+    char zone[8] = "Z";
+    if (!utc_mode) {
+        int a = offset < 0 ? -offset : offset;
+        snprintf(zone, sizeof zone, "%c%02u:%02u", offset < 0 ? '-' : '+', (unsigned)(a / 3600) % 100u,
+                 (unsigned)(a / 60 % 60));
+    }
+    snprintf(out, 40, "%04u-%02u-%02uT%02u:%02u:%02u%s%s", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u, (unsigned)(sod / 3600) % 100u, (unsigned)(sod / 60 % 60), (unsigned)(sod % 60), fr,
+             zone);
+}
+
+static json_t *ref_local(const cw_plan *p, int64_t off)
+{
+    char t[40];
+    int64_t sec = p->window_start_utc + off / p->rate;
+    ref_time(sec, off % p->rate, p->rate, cw_sched_offset_at(p->start_offset, p->tz_changes, p->n_tz_changes, sec),
+             0, t);
+    return json_string(t);
+}
+
+static json_t *ref_list(const cw_strlist *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++) json_array_append_new(a, json_string(l->v[i]));
+    return a;
+}
+
+static json_t *ref_str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+static char *reference_json(const cw_plan *p)
+{
+    json_t *root = json_object(), *win = json_object(), *items = json_array();
+    char ds[11], t[40];
+    cw_date_format(p->date, ds);
+    json_object_set_new(root, "date", json_string(ds));
+    json_object_set_new(root, "timezone", json_string(p->timezone));
+    json_object_set_new(root, "rate", json_integer(p->rate));
+    json_object_set_new(win, "start", ref_local(p, 0));
+    json_object_set_new(win, "end", ref_local(p, (p->window_end_utc - p->window_start_utc) * p->rate));
+    json_object_set_new(root, "window", win);
+    for (size_t i = 0; i < p->n_items; i++) {
+        const cw_plan_item *it = &p->items[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "start", ref_local(p, it->offset_samples));
+        json_object_set_new(o, "end", ref_local(p, it->offset_samples + it->length_samples));
+        ref_time(p->window_start_utc + it->offset_samples / p->rate, it->offset_samples % p->rate, p->rate, 0, 1, t);
+        json_object_set_new(o, "start_utc", json_string(t));
+        json_object_set_new(o, "offset_samples", json_integer(it->offset_samples));
+        json_object_set_new(o, "length_samples", json_integer(it->length_samples));
+        json_object_set_new(o, "kind", json_string(cw_kind_name(it->kind)));
+        json_object_set_new(o, "title", json_string(it->title));
+        json_object_set_new(o, "teacher", json_string(it->teacher));
+        json_object_set_new(o, "language", json_string(it->language));
+        json_object_set_new(o, "series", json_string(it->series));
+        json_object_set_new(o, "episode", it->episode > 0 ? json_integer(it->episode) : json_null());
+        json_object_set_new(o, "recording", ref_str_or_null(it->recording));
+        json_object_set_new(o, "event_uid", ref_str_or_null(it->event_uid));
+        json_object_set_new(o, "event_file", ref_str_or_null(it->event_file));
+        json_object_set_new(o, "recurrence_id", ref_str_or_null(it->event_recurrence_id));
+        json_object_set_new(o, "repeat", json_boolean(it->repeat));
+        json_object_set_new(o, "cut", json_boolean(it->cut));
+        json_object_set_new(o, "fade_out", json_real(it->cut ? it->fade_out : 0.0));
+        json_object_set_new(o, "warnings", ref_list(&it->warnings));
+        json_array_append_new(items, o);
+    }
+    json_object_set_new(root, "items", items);
+    json_object_set_new(root, "warnings", ref_list(&p->warnings));
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(root);
+    assert_non_null(s);
+    size_t n = strlen(s);
+    char *r = malloc(n + 2);
+    memcpy(r, s, n);
+    memcpy(r + n, "\n", 2);
+    free(s);
+    return r;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17; /* xorshift64 */
+    return (unsigned)(rng % n);
+}
+
+/* A valid UTF-8 string of hostile pieces: every control character, quotes, backslashes,
+ * slashes, DEL, 2-, 3- and 4-byte characters, U+2028. */
+static char *rnd_str(void)
+{
+    static const char *pieces[] = {"a", "Z", " ", "/", "\\", "\"", "\x7f", "\xc3\xa9", "\xe2\x82\xac",
+                                   "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "{}[],:", "null", "0.5"};
+    cw_buf b;
+    cw_buf_init(&b);
+    unsigned n = rnd(12);
+    for (unsigned i = 0; i < n; i++) {
+        if (rnd(4) == 0) {
+            char c = (char)(1 + rnd(31));
+            cw_buf_append(&b, &c, 1);
+        } else {
+            cw_buf_puts(&b, pieces[rnd(sizeof pieces / sizeof pieces[0])]);
+        }
+    }
+    cw_buf_append(&b, "", 0);
+    char *s = b.data ? b.data : strdup("");
+    return s;
+}
+
+static void test_same_bytes_as_jansson(void **state)
+{
+    (void)state;
+    static const double fades[] = {0.5, 0.25, 1e-05, 123456789.0, 1.0 / 3, 2.0, 0.1, 3e20, 0.0};
+    static const char *zones[] = {"UTC", "Africa/Lagos", "America/St_Johns"};
+    static const int offsets[] = {0, 3600, -12600, 19800, -36000};
+    static const int rates[] = {8000, 44100, 48000};
+    size_t bytes = 0;
+    for (int round = 0; round < 300; round++) {
+        cw_plan *p = calloc(1, sizeof *p);
+        p->date = (cw_date){2020 + (int)rnd(10), 1 + (int)rnd(12), 1 + (int)rnd(28)};
+        p->timezone = strdup(zones[rnd(3)]);
+        p->rate = rates[rnd(3)];
+        p->window_start_utc = 1577836800 + (int64_t)rnd(400000000);
+        p->start_offset = offsets[rnd(5)];
+        p->end_offset = p->start_offset;
+        if (rnd(3) == 0) { /* an offset change inside the window */
+            p->tz_changes = malloc(sizeof *p->tz_changes);
+            p->tz_changes[0] = (cw_plan_tzchange){p->window_start_utc + 7200, offsets[rnd(5)]};
+            p->n_tz_changes = 1;
+            p->end_offset = p->tz_changes[0].offset;
+        }
+        p->n_items = rnd(4) == 0 ? 0 : 1 + rnd(25);
+        p->items = calloc(p->n_items ? p->n_items : 1, sizeof *p->items);
+        int64_t off = 0;
+        for (size_t i = 0; i < p->n_items; i++) {
+            cw_plan_item *it = &p->items[i];
+            it->offset_samples = off;
+            it->length_samples = 1 + (int64_t)rnd(3) * (int64_t)rnd(40000000) + (rnd(2) ? 0 : rnd((unsigned)p->rate));
+            off += it->length_samples;
+            it->kind = (cw_kind[]){CW_KIND_LESSON, CW_KIND_NEWSLETTER, CW_KIND_FILLER, CW_KIND_SILENCE}[rnd(4)];
+            it->title = rnd_str();
+            it->teacher = rnd_str();
+            it->language = rnd_str();
+            it->series = rnd_str();
+            it->episode = rnd(3) ? (int)rnd(100000) : -1;
+            it->recording = rnd(4) ? rnd_str() : NULL;
+            it->event_uid = rnd(3) ? rnd_str() : NULL;
+            it->event_file = rnd(3) ? rnd_str() : NULL;
+            it->event_recurrence_id = rnd(3) ? rnd_str() : NULL;
+            it->repeat = (int)rnd(2);
+            it->cut = (int)rnd(2);
+            it->fade_out = fades[rnd(sizeof fades / sizeof fades[0])];
+            for (unsigned w = rnd(4); w > 0; w--) {
+                char *s = rnd_str();
+                cw_strlist_push(&it->warnings, s);
+                free(s);
+            }
+        }
+        p->window_end_utc = p->window_start_utc + off / p->rate + 1;
+        for (unsigned w = rnd(4); w > 0; w--) {
+            char *s = rnd_str();
+            cw_strlist_push(&p->warnings, s);
+            free(s);
+        }
+        char *a = to_json(p), *r = reference_json(p);
+        if (strcmp(a, r)) {
+            size_t k = 0;
+            while (a[k] == r[k]) k++;
+            fail_msg("round %d: differs at byte %zu: ours '%.40s', jansson's '%.40s'", round, k, a + (k > 20 ? k - 20 : 0),
+                     r + (k > 20 ? k - 20 : 0));
+        }
+        bytes += strlen(a);
+        free(a);
+        free(r);
+        cw_plan_free(p);
+    }
+    assert_true(bytes > 300000);
+}
+
 /* Replace the first occurrence of `from` in s by `to`. */
 static char *mutate(const char *s, const char *from, const char *to)
 {
@@ -243,6 +435,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields_and_determinism),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_same_bytes_as_jansson),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_text_rundown),
     };
