@@ -37,7 +37,9 @@ if command -v groff >/dev/null; then
     groff -man -Tutf8 -P-cbou "$man1" 2>/dev/null >"$CW_TMP/man.txt"
 else
     # no groff: read the source (roff escapes removed) instead of the rendering
-    sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$man1" >"$CW_TMP/man.txt"
+    # (font macros such as '.BR key " (required)"' become '    key (required)')
+    sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/^\.\(B\|I\|BR\|BI\|IR\|RB\) /    /' -e 's/"//g' \
+        "$man1" >"$CW_TMP/man.txt"
 fi
 for c in init "calendar check" "calendar expand" "calendar import" ingest "ingest --inbox" library plan build verify export; do
     if grep -q -- "$c" "$CW_TMP/man.txt"; then ok "the man page documents '$c'"; else not_ok "the man page lacks '$c'"; fi
