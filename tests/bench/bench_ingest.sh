@@ -47,8 +47,8 @@ timed() {
     ( "$@" >/dev/null 2>&1 )
     t1=$(now)
     c1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$me/stat)
-    echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l >>"$W/cpu"
-    echo "$t1 - $t0" | bc -l
+    printf '%.2f\n' "$(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)" >>"$W/cpu"
+    printf '%.3f\n' "$(echo "$t1 - $t0" | bc -l)"
 }
 # cpu_of: CPU seconds of the last `timed`
 cpu_of() { tail -n1 "$W/cpu"; }
