@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #define HEADER_READ_MAX (4 << 20) /* bytes we read looking for the two headers */
-#define HEAD_CHUNK 4096           /* first read: a small file, or the headers (3.6 kB at 44.1 kHz) */
+#define HEAD_CHUNK 4096           /* first read: a small file, or the headers (3.6 kB) */
 #define TAIL_CHUNK 4096           /* first read at the end: the last page, usually */
 #define TAIL_SCAN_MAX (1 << 20)   /* bytes we scan backwards looking for the last page */
 #define MAX_PAGE 65307            /* 27 + 255 + 255 * 255 */

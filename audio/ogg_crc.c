@@ -51,7 +51,8 @@ static void init(void)
 static uint32_t crc_table(uint32_t crc, const unsigned char *p, size_t n)
 {
     while (n >= 8) {
-        uint32_t a = crc ^ ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+        uint32_t a = crc ^ ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+                            (uint32_t)p[2] << 8 | p[3]);
         crc = table[7][a >> 24] ^ table[6][(a >> 16) & 255] ^ table[5][(a >> 8) & 255] ^
               table[4][a & 255] ^ table[3][p[4]] ^ table[2][p[5]] ^ table[1][p[6]] ^ table[0][p[7]];
         p += 8;
