@@ -145,11 +145,11 @@ typedef struct cw_export_event {
     const char *teacher, *language; /* or NULL */
 } cw_export_event;
 
-/* RFC 5545 text: VCALENDAR with one VTIMEZONE (bare IANA TZID `tzname`), VEVENTs in
+/* RFC 5545 text: VCALENDAR with one VTIMEZONE (bare IANA TZID `zone_id`, "UTC" when NULL or empty), VEVENTs in
  * local time, DTSTAMP = `dtstamp` (UTC seconds; callers pass a value derived from their
  * inputs so the output is deterministic), lines folded at 75 octets, CRLF, UTF-8.
  * `*out` is malloc'd; caller frees. */
-int cw_cal_export(const cw_export_event *events, size_t n, const char *tzname,
+int cw_cal_export(const cw_export_event *events, size_t n, const char *zone_id,
                   const char *calname, int64_t dtstamp, char **out, size_t *out_len,
                   cw_error *err);
 

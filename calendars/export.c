@@ -49,7 +49,7 @@ static icalproperty *tzid_prop(icalproperty *p, const char *tzid)
     return p;
 }
 
-int cw_cal_export(const cw_export_event *events, size_t n, const char *tzname,
+int cw_cal_export(const cw_export_event *events, size_t n, const char *zone_id,
                   const char *calname, int64_t dtstamp, char **out, size_t *out_len,
                   cw_error *err)
 {
@@ -57,7 +57,7 @@ int cw_cal_export(const cw_export_event *events, size_t n, const char *tzname,
     if (out_len)
         *out_len = 0;
     cw_cal_lib_init();
-    const char *zname = tzname && *tzname ? tzname : "UTC";
+    const char *zname = zone_id && *zone_id ? zone_id : "UTC";
     cw_tz *tz = NULL;
     int rc = cw_tz_open(&tz, zname, err);
     if (rc)

@@ -301,9 +301,11 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
         memset(&d, 0, sizeof d);
         rc = cw_calset_add_file(set, pos[i], cw_path_base(pos[i]), 0, &d, &err);
         print_diags(stderr, &d);
+        size_t diag_errors = d.errors;
         cw_diags_free(&d);
+        /* one line per problem: no summary after the FILE:LINE diagnostics that say it */
         if (rc)
-            code = cw_cli_report(sub, rc, &err);
+            code = diag_errors ? cw_exit_code(rc) : cw_cli_report(sub, rc, &err);
     }
     cw_occurrences occ = {0};
     if (code == 0) {
@@ -411,19 +413,23 @@ static int cal_import(cw_cli *cli, int argc, char **argv)
         goto done;
     }
     /* 1. validate everything first */
+    int failed = 0; /* files with a problem */
     for (int i = 0; i < npos; i++) {
         names[i] = target_name(pos[i]);
         if (!names[i]) {
             cw_cli_errorf(sub, "'%s' is not a usable calendar file name (rename it, e.g. "
                           "term1.ics)", pos[i]);
             code = CW_EXIT_REFUSED;
+            failed++;
             continue;
         }
-        for (int j = 0; j < i; j++)
+        int dup = 0;
+        for (int j = 0; j < i && !dup; j++)
             if (names[j] && strcmp(names[j], names[i]) == 0) {
                 cw_cli_errorf(sub, "'%s' and '%s' would both be imported as '%s' (rename one)",
                               pos[j], pos[i], names[i]);
                 code = CW_EXIT_REFUSED;
+                dup = 1;
             }
         cw_error err;
         cw_error_clear(&err);
@@ -432,6 +438,7 @@ static int cal_import(cw_cli *cli, int argc, char **argv)
             int c2 = cw_cli_report(sub, rc, &err);
             if (c2 > code)
                 code = c2;
+            failed++;
             continue;
         }
         cw_calset *set = cw_calset_new(st->timezone);
@@ -444,16 +451,24 @@ static int cal_import(cw_cli *cli, int argc, char **argv)
         memset(&d, 0, sizeof d);
         rc = cw_calset_add_data(set, data[i], len[i], pos[i], priority, &d, &err);
         print_diags(stderr, &d);
+        size_t diag_errors = d.errors;
         cw_diags_free(&d);
         cw_calset_free(set);
         if (rc) {
-            int c2 = cw_cli_report(sub, rc, &err);
+            /* one line per problem: the FILE:LINE diagnostics above already say it; the
+             * summary in err ("the calendar has N errors") is printed only when they don't */
+            int c2 = diag_errors ? cw_exit_code(rc) : cw_cli_report(sub, rc, &err);
             if (c2 > code)
                 code = c2;
         }
+        if (rc || dup)
+            failed++;
     }
     if (code) {
-        cw_cli_errorf(sub, "nothing was imported (fix the files above and import again)");
+        /* with several files, say that the good ones were not imported either */
+        if (npos > 1)
+            cw_cli_errorf(sub, "nothing was imported: %d of %d files %s errors (fix them and "
+                          "import all again)", failed, npos, failed == 1 ? "has" : "have");
         goto done;
     }
     /* 2. copy and record */

@@ -50,9 +50,10 @@ int cmd_export(cw_cli *cli, int argc, char **argv)
     int64_t ndays = cw_days_from_civil(to.year, to.month, to.day) -
                     cw_days_from_civil(from.year, from.month, from.day) + 1;
     if (ndays > EXPORT_MAX_DAYS) {
+        /* a range the user typed: a usage error (exit 2), as for `plan --from/--to` */
         cw_cli_errorf(cmd, "the range has %lld days, at most %d are exported at once (split it)",
                       (long long)ndays, EXPORT_MAX_DAYS);
-        return CW_EXIT_REFUSED;
+        return CW_EXIT_USAGE;
     }
     if ((rc = cw_cli_lock(cli, cmd, 0)) != 0)
         return rc;

@@ -77,10 +77,24 @@ int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err)
     if (!sums_path)
         return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     int rc = cw_read_file(sums_path, SUMS_MAX, &text, &len, &rerr);
+    struct stat sb;
+    int have = rc && lstat(sums_path, &sb) == 0;
     free(sums_path);
+    if (rc == CW_ELIMIT && have) {
+        /* a bundle's list is a few KB: this one is damaged or not chalkwave's */
+        cw_strlist_pushf(bad, "SHA256SUMS: too large (%lld bytes; the limit is %d MB)", (long long)sb.st_size,
+                         SUMS_MAX / (1024 * 1024));
+        return cw_fail(err, CW_ELIMIT, dir, 0, "the bundle's SHA256SUMS is too large (%lld bytes; the limit is %d MB; "
+                       "rebuild the bundle)", (long long)sb.st_size, SUMS_MAX / (1024 * 1024));
+    }
+    if (rc && !have) {
+        cw_strlist_push(bad, "SHA256SUMS: missing");
+        return cw_fail(err, CW_EINVAL, dir, 0, "the bundle has no SHA256SUMS (rebuild it)");
+    }
     if (rc) {
-        cw_strlist_push(bad, "SHA256SUMS: missing or unreadable");
-        return cw_fail(err, CW_EINVAL, dir, 0, "the bundle has no readable SHA256SUMS (rebuild it)");
+        cw_strlist_push(bad, S_ISREG(sb.st_mode) ? "SHA256SUMS: unreadable" : "SHA256SUMS: not a regular file");
+        return cw_fail(err, CW_EINVAL, dir, 0, "the bundle's SHA256SUMS %s (rebuild the bundle)",
+                       S_ISREG(sb.st_mode) ? "cannot be read" : "is not a regular file");
     }
     cw_strlist names = {0};
     char *save = NULL;

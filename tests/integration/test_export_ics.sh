@@ -87,7 +87,11 @@ expect_rc 2 "--to missing is a usage error"
 cw --station "$st" export --from 2027-01-12 --to 2027-02-30
 expect_rc 2 "an impossible date is a usage error"
 cw --station "$st" export --from 2027-01-01 --to 2028-12-31
-expect_rc 1 "a range of two years is refused"
+expect_rc 2 "a range of two years is a usage error (as for plan)"
 expect_err "at most 400" "the refusal names the limit"
+cw --station "$st" plan --from 2027-01-01 --to 2028-12-31
+expect_rc 2 "plan refuses the same range with the same exit code"
+cw --station "$st" export --from 2027-01-01 --to 2028-02-05
+expect_rc 2 "401 days are one too many"
 
 cw_finish

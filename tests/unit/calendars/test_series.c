@@ -48,6 +48,7 @@ typedef struct text {
     size_t n, cap;
 } text;
 
+static void add(text *t, const char *fmt, ...) CW_PRINTF(2, 3);
 static void add(text *t, const char *fmt, ...)
 {
     va_list ap;

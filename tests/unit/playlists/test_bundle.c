@@ -567,6 +567,41 @@ static void test_refuses_inconsistent_plan(void **state)
     cw_plan_free(p);
 }
 
+/* SHA256SUMS that cannot be used: each says what is wrong (too large names the limit). */
+static void test_verify_sums_problems(void **state)
+{
+    fx *f = *state;
+    char *b = lib_path(f, "out/sums-check");
+    mkdirs(b);
+    char *sums = cw_path_join(b, "SHA256SUMS");
+    cw_strlist bad = {0};
+    cw_error err;
+    /* missing */
+    assert_int_equal(cw_bundle_verify(b, &bad, &err), CW_EINVAL);
+    assert_string_equal(bad.v[0], "SHA256SUMS: missing");
+    assert_non_null(strstr(err.text, "has no SHA256SUMS"));
+    cw_strlist_free(&bad);
+    /* over the 16 MB limit (sparse: no 17 MB written) */
+    FILE *fp = fopen(sums, "w");
+    assert_non_null(fp);
+    assert_int_equal(ftruncate(fileno(fp), 17000000), 0);
+    fclose(fp);
+    assert_int_equal(cw_bundle_verify(b, &bad, &err), CW_ELIMIT);
+    assert_string_equal(bad.v[0], "SHA256SUMS: too large (17000000 bytes; the limit is 16 MB)");
+    assert_non_null(strstr(err.text, "SHA256SUMS is too large (17000000 bytes; the limit is 16 MB"));
+    cw_strlist_free(&bad);
+    /* a folder in its place */
+    assert_int_equal(unlink(sums), 0);
+    mkdirs(sums);
+    assert_int_equal(cw_bundle_verify(b, &bad, &err), CW_EINVAL);
+    assert_string_equal(bad.v[0], "SHA256SUMS: not a regular file");
+    cw_strlist_free(&bad);
+    assert_int_equal(rmdir(sums), 0);
+    assert_int_equal(rmdir(b), 0);
+    free(sums);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_killed_build_and_leftovers),
         cmocka_unit_test(test_hostile_titles),
         cmocka_unit_test(test_refuses_inconsistent_plan),
+        cmocka_unit_test(test_verify_sums_problems),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
