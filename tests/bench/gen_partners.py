@@ -1,12 +1,16 @@
 #!/usr/bin/python3
-"""gen_partners.py OUTDIR — 50 partner calendars with 5 years of history each, for
+"""gen_partners.py OUTDIR [SERIES] — 50 partner calendars with 5 years of history each, for
 bench_plan.sh: per partner four weekly lesson series (one since 2021, three since November
 2025; EXDATEs each January), a repeat slot, a weekly newsletter slot since 2021, yearly
-holidays and a mid-term break every year (blackouts). Deterministic: the same files every run."""
+holidays and a mid-term break every year (blackouts). SERIES > 4 adds series 4..SERIES-1 per
+partner, twice a week since January 2021 with DTSTART on the rule (a heavy station: with 20,
+one year of the 50 calendars holds more occurrences than one expansion may; see
+tests/integration/test_plan_history.sh). Deterministic: the same files every run."""
 import os
 import sys
 
 out = sys.argv[1]
+n_series = int(sys.argv[2]) if len(sys.argv) > 2 else 4
 os.makedirs(out, exist_ok=True)
 DAYS = ["MO", "TU", "WE", "TH", "FR"]
 
@@ -52,6 +56,21 @@ for p in range(50):
                 "CATEGORIES:repeat",
                 "DESCRIPTION:Series: %s" % key,
             ])
+    for s in range(4, n_series):
+        key = "p%02d-s%d" % (p, s)
+        i1, i2 = (p + s) % 5, (p + s + 2) % 5
+        first = 4 + min(i1, i2)  # the week of Monday 2021-01-04: DTSTART is on the rule
+        start_min = 6 * 60 + ((p * 53 + s * 97) % (15 * 60))
+        hh, mm = divmod(start_min, 60)
+        eh, em = divmod(start_min + 30, 60)
+        L += ev([
+            "UID:%s@partner%02d" % (key, p),
+            "DTSTART;TZID=%s:202101%02dT%02d%02d00" % (tz, first, hh, mm),
+            "DTEND;TZID=%s:202101%02dT%02d%02d00" % (tz, first, eh, em),
+            "RRULE:FREQ=WEEKLY;BYDAY=%s,%s" % (DAYS[i1], DAYS[i2]),
+            "SUMMARY:Lesson %s" % key,
+            "DESCRIPTION:Series: %s\\nTeacher: Teacher %d" % (key, s),
+        ])
     L += ev([
         "UID:news@partner%02d" % p,
         "DTSTART;TZID=%s:20210101T%02d%02d00" % (tz, 7 + p % 14, (p * 13) % 60),
