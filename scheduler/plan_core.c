@@ -150,6 +150,8 @@ static int cmp_series(const void *a, const void *b)
 
 static const cw_recording *find_episode(const ctx *c, const char *series, int episode)
 {
+    if (!c->by_series) /* the scan's index: the first by path, as the sorted list below */
+        return cw_library_find_episode(c->in->lib, series, episode);
     size_t lo = 0, hi = c->n_by_series;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -168,9 +170,16 @@ static const cw_recording *find_episode(const ctx *c, const char *series, int ep
 /* First recording of a series (lowest episode, then path). */
 static const cw_recording *find_series(const ctx *c, const char *series)
 {
-    for (size_t i = 0; i < c->n_by_series; i++) /* the index is sorted: stop early */
-        if (!strcmp(nz(c->by_series[i]->series), series)) return c->by_series[i];
-    return NULL;
+    const cw_library *lib = c->in->lib;
+    const cw_recording *best = NULL;
+    for (size_t i = 0; lib && i < lib->n; i++) {
+        const cw_recording *r = &lib->v[i];
+        if (strcmp(nz(r->series), series)) continue;
+        if (!best || r->episode < best->episode ||
+            (r->episode == best->episode && strcmp(nz(r->path), nz(best->path)) < 0))
+            best = r;
+    }
+    return best;
 }
 
 static int cmp_fresh(const void *a, const void *b)
@@ -215,15 +224,26 @@ static int build_indexes(ctx *c)
 {
     const cw_library *lib = c->in->lib;
     size_t n = lib ? lib->n : 0;
-    c->by_series = calloc(n ? n : 1, sizeof *c->by_series);
-    if (!c->by_series || pool_alloc(&c->fillers, n) || pool_alloc(&c->news, n)) return -1;
+    /* Lessons are looked up by series and episode: in the scan's index when the library
+     * has one (sorting 10,000 recordings was a fifth of the planner's time), else in a
+     * list sorted here. The station's filler series need the fillers sorted alike. */
+    int own_index = !lib || !lib->index;
+    c->by_series = own_index ? calloc(n ? n : 1, sizeof *c->by_series) : NULL;
+    const cw_recording **sorted_fillers = calloc(n ? n : 1, sizeof *sorted_fillers);
+    size_t n_sorted_fillers = 0;
+    if ((own_index && !c->by_series) || !sorted_fillers || pool_alloc(&c->fillers, n) || pool_alloc(&c->news, n)) {
+        free(sorted_fillers);
+        return -1;
+    }
     for (size_t i = 0; i < n; i++) {
         const cw_recording *r = &lib->v[i];
-        c->by_series[c->n_by_series++] = r;
+        if (own_index) c->by_series[c->n_by_series++] = r;
+        if (r->kind == CW_KIND_FILLER) sorted_fillers[n_sorted_fillers++] = r;
         if (!valid_on(r, c->datestr) || cw_sched_rec_samples(r, c->rate) <= 0) continue;
         if (r->kind == CW_KIND_NEWSLETTER) c->news.v[c->news.n++] = r;
     }
-    qsort(c->by_series, c->n_by_series, sizeof *c->by_series, cmp_series);
+    if (c->n_by_series > 1) qsort(c->by_series, c->n_by_series, sizeof *c->by_series, cmp_series);
+    if (n_sorted_fillers > 1) qsort(sorted_fillers, n_sorted_fillers, sizeof *sorted_fillers, cmp_series);
     qsort(c->news.v, c->news.n, sizeof *c->news.v, cmp_fresh);
     pool_finish(c, &c->news);
 
@@ -232,8 +252,8 @@ static int build_indexes(ctx *c)
     const cw_strlist *fl = &c->st->fillers;
     if (fl->n) {
         for (size_t k = 0; k < fl->n; k++)
-            for (size_t i = 0; i < c->n_by_series; i++) {
-                const cw_recording *r = c->by_series[i];
+            for (size_t i = 0; i < n_sorted_fillers; i++) {
+                const cw_recording *r = sorted_fillers[i];
                 if (r->kind == CW_KIND_FILLER && !strcmp(nz(r->series), fl->v[k]) &&
                     valid_on(r, c->datestr) && cw_sched_rec_samples(r, c->rate) > 0) {
                     size_t dup = 0; /* a series listed twice is used once */
@@ -249,6 +269,7 @@ static int build_indexes(ctx *c)
         }
         qsort(c->fillers.v, c->fillers.n, sizeof *c->fillers.v, cmp_path);
     }
+    free(sorted_fillers);
     pool_finish(c, &c->fillers);
     /* Rotation derived from the date: consecutive days start at different fillers. */
     if (c->fillers.n) {
