@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # test.sh — install everything the tests need, then build and run every test twice: a
 # normal build (./build) and an AddressSanitizer + UndefinedBehaviorSanitizer build
-# (./build-asan), plus a short fuzz smoke run. This is what .ci/run runs.
+# (./build-asan), the integration tests that cover every command once more under valgrind
+# memcheck, and a short fuzz smoke run of every fuzz target. This is what .ci/run runs.
+# Long runs are separate: tests/fuzz/run.sh SECONDS, scripts/valgrind-tests.sh, tests/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
 jobs=$(nproc)
 echo "== ctest (normal build)"
 ctest --test-dir build --output-on-failure -j"$jobs"
+echo "== integration tests under valgrind memcheck (the example day, the bundle peers, station errors)"
+bash scripts/valgrind-tests.sh build 'test_(cli_station|e2e_example|bundle_peers)\.sh'
 echo "== build with ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCW_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null || { cmake --build build-asan -j1; exit 1; }
