@@ -1559,6 +1559,25 @@ static int comp_kept(const cw_calset *set, const cal_file *f, const cal_comp *k,
     return flt->keep(&d, flt->ctx) != 0;
 }
 
+static void rdate_inst(const cw_calset *set, const cal_comp *m, size_t i, int64_t *start, int64_t *wall);
+
+/* The earliest instant an instance of master m can start: its DTSTART or an earlier RDATE
+ * (placed as master_instances places them). */
+static int64_t master_first_start(const cw_calset *set, const cal_comp *m)
+{
+    int64_t t = cal_time_utc(set, &m->dtstart);
+    for (size_t r = 0; r < m->n_rdates; r++) {
+        int64_t rs, rw;
+        if (m->dtstart.kind == CT_DATE)
+            rs = cw_tz_wall_to_utc(set->deftz, cw_floor_div(m->rdates[r].t.wall, 86400) * 86400);
+        else
+            rdate_inst(set, m, r, &rs, &rw);
+        if (rs < t)
+            t = rs;
+    }
+    return t;
+}
+
 static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from, int64_t to,
                         int include_cancelled, cw_occurrences *out, budget *b, const comp_filter *flt)
 {
@@ -1568,6 +1587,11 @@ static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from,
     cw_occurrence o;
     if (m && !comp_kept(set, f, m, flt))
         m = NULL; /* its instances are not wanted; the overrides are looked at one by one */
+    /* a filtered expansion (the scheduler's history walk asks for many short ranges) skips
+     * the generator of a master that has no instance yet: none starts before its earliest
+     * DTSTART/RDATE (a day of margin for DST folds) */
+    if (m && flt && master_first_start(set, m) - 2 * 86400 >= to)
+        m = NULL;
     if (m) {
         int single = m->n_rrules == 0 && m->n_rdates == 0;
         int64_t span = max_span(set, m);
@@ -1799,8 +1823,6 @@ int cw_calset_expand_where(const cw_calset *set, int64_t from, int64_t to, int i
     return expand_set(set, from, to, include_cancelled, &flt, out, err);
 }
 
-static void rdate_inst(const cw_calset *set, const cal_comp *m, size_t i, int64_t *start, int64_t *wall);
-
 int cw_calset_first_start(const cw_calset *set, cw_comp_filter keep, void *ctx, int64_t *out)
 {
     comp_filter flt = {keep, ctx};
@@ -1812,16 +1834,7 @@ int cw_calset_first_start(const cw_calset *set, cw_comp_filter keep, void *ctx, 
             const cal_event *ev = &f->events[j];
             const cal_comp *m = ev->master;
             if (m && comp_kept(set, f, m, &flt)) {
-                int64_t t = cal_time_utc(set, &m->dtstart);
-                for (size_t r = 0; r < m->n_rdates; r++) {
-                    int64_t rs, rw;
-                    if (m->dtstart.kind == CT_DATE) /* as master_instances places it */
-                        rs = cw_tz_wall_to_utc(set->deftz, cw_floor_div(m->rdates[r].t.wall, 86400) * 86400);
-                    else
-                        rdate_inst(set, m, r, &rs, &rw);
-                    if (rs < t)
-                        t = rs;
-                }
+                int64_t t = master_first_start(set, m);
                 if (!found || t < first)
                     first = t;
                 found = 1;
