@@ -54,7 +54,12 @@ echo "--- CPU per phase after the scan (10 rounds, calendars loaded afresh each 
 timeit() {
     local b=$1 best_w=999 best_c=999 kb=0 w u s m
     for i in 1 2 3 4 5 6 7; do
-        /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$b" --station "$st" plan --date "$date" --format json >"$tmp/plan.json" 2>"$tmp/err"
+        if ! /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$b" --station "$st" plan --date "$date" --format json \
+            >"$tmp/out.json" 2>"$tmp/err"; then
+            echo "$2: failed: $(grep -v 'not an occurrence' "$tmp/err" | head -1)"
+            return 0
+        fi
+        cp "$tmp/out.json" "$tmp/plan-$3.json"
         read -r w u s m <"$tmp/time"
         best_w=$(echo "if ($w < $best_w) $w else $best_w" | bc)
         c=$(echo "$u + $s" | bc)
@@ -65,13 +70,13 @@ timeit() {
         "$(echo "$best_w * 1000" | bc)" "$(echo "$best_c * 1000" | bc)" "$(echo "$kb / 1024" | bc -l)"
 }
 echo "--- the command: chalkwave plan --date $date --format json ---"
-[ -n "${BASELINE:-}" ] && timeit "$BASELINE" "baseline $BASELINE"
-timeit "$bin" "chalkwave plan"
+[ -n "${BASELINE:-}" ] && timeit "$BASELINE" "baseline $BASELINE" base
+timeit "$bin" "chalkwave plan" new
+cp "$tmp/plan-new.json" "$tmp/plan.json"
 items=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["items"]), len(d["warnings"]))' "$tmp/plan.json")
 echo "items, warnings: $items"
 "$bin" --station "$st" plan --date "$date" --format json >"$tmp/plan2.json" 2>/dev/null
 cmp -s "$tmp/plan.json" "$tmp/plan2.json" && echo "determinism: two runs, identical JSON" || { echo "determinism: DIFFER"; exit 1; }
 if [ -n "${BASELINE:-}" ]; then
-    "$BASELINE" --station "$st" plan --date "$date" --format json >"$tmp/plan3.json" 2>/dev/null
-    cmp -s "$tmp/plan.json" "$tmp/plan3.json" && echo "baseline: identical JSON" || echo "baseline: the JSON differs (or the baseline failed)"
+    cmp -s "$tmp/plan.json" "$tmp/plan-base.json" && echo "baseline: identical JSON" || echo "baseline: the JSON differs (or the baseline failed)"
 fi
