@@ -96,6 +96,11 @@ typedef struct subdaily {
     long emitted;
     int has_day_filter, has_hour_filter, has_min_filter, has_sec_filter;
     int mins[60], n_mins, secs[61], n_secs;
+    /* A period that passes the filters always holds the same offsets from its start (the
+     * BYMINUTE x BYSECOND expansion), so they are sorted, deduplicated and BYSETPOS'd once
+     * here; n_offs == 0 means the rule has no instance at all. */
+    int n_offs;
+    int offs[3600];
     int64_t cand[3600]; /* last: never cleared (filled before it is read) */
 } subdaily;
 
@@ -145,9 +150,15 @@ static int cmp64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
 static void sub_init(subdaily *g, const struct icalrecurrencetype *r, int64_t dtstart)
 {
-    memset(g, 0, offsetof(subdaily, cand));
+    memset(g, 0, offsetof(subdaily, offs)); /* offs and cand are filled before they are read */
     g->r = *r;
     g->dtstart = dtstart;
     int64_t unit = r->freq == ICAL_HOURLY_RECURRENCE ? 3600
@@ -176,21 +187,52 @@ static void sub_init(subdaily *g, const struct icalrecurrencetype *r, int64_t dt
                 g->secs[g->n_secs++] = r->by_second[i] > 59 ? 59 : r->by_second[i];
     } else
         g->secs[g->n_secs++] = (int)(sod % 60);
+    /* the offsets of a period, as sub_period used to build them period by period */
+    int n = 0;
+    if (r->freq == ICAL_HOURLY_RECURRENCE) {
+        for (int a = 0; a < g->n_mins; a++)
+            for (int b = 0; b < g->n_secs; b++)
+                g->offs[n++] = g->mins[a] * 60 + g->secs[b];
+    } else if (r->freq == ICAL_MINUTELY_RECURRENCE) {
+        for (int b = 0; b < g->n_secs; b++)
+            g->offs[n++] = g->secs[b];
+    } else {
+        g->offs[n++] = 0;
+    }
+    qsort(g->offs, (size_t)n, sizeof g->offs[0], cmp_int);
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (u == 0 || g->offs[u - 1] != g->offs[i])
+            g->offs[u++] = g->offs[i];
+    int nsp = arr_len(r->by_set_pos, ICAL_BY_SETPOS_SIZE);
+    if (nsp) {
+        int k = 0;
+        for (int i = 0; i < u; i++) {
+            int ok = 0;
+            for (int j = 0; j < nsp; j++) {
+                int sp = r->by_set_pos[j];
+                if ((sp > 0 && sp - 1 == i) || (sp < 0 && u + sp == i))
+                    ok = 1;
+            }
+            if (ok)
+                g->offs[k++] = g->offs[i]; /* k <= i: in place, order kept */
+        }
+        u = k;
+    }
+    g->n_offs = u;
 }
 
+/* Every period holds n_offs instances (the first may lose some before DTSTART): the count
+ * before a period is arithmetic, also with BYSETPOS (its choice is the same each period). */
 static int sub_simple(const subdaily *g)
 {
     return !g->has_day_filter && !g->has_hour_filter && !g->has_min_filter &&
-           !g->has_sec_filter && arr_len(g->r.by_set_pos, ICAL_BY_SETPOS_SIZE) == 0;
+           !g->has_sec_filter;
 }
 
 static int sub_per_period(const subdaily *g)
 {
-    if (g->r.freq == ICAL_HOURLY_RECURRENCE)
-        return g->n_mins * g->n_secs;
-    if (g->r.freq == ICAL_MINUTELY_RECURRENCE)
-        return g->n_secs;
-    return 1;
+    return g->n_offs;
 }
 
 /* Build the candidates of period k; returns 0 when the period is filtered out, with *jump
@@ -225,44 +267,12 @@ static int sub_period(subdaily *g, int64_t k, int64_t *jump)
     }
     if (g->has_sec_filter && !in_arr(g->r.by_second, ICAL_BY_SECOND_SIZE, s))
         return 0;
-    g->n_cand = 0;
-    if (g->r.freq == ICAL_HOURLY_RECURRENCE) {
-        for (int a = 0; a < g->n_mins; a++)
-            for (int b = 0; b < g->n_secs; b++)
-                g->cand[g->n_cand++] = p + g->mins[a] * 60 + g->secs[b];
-    } else if (g->r.freq == ICAL_MINUTELY_RECURRENCE) {
-        for (int b = 0; b < g->n_secs; b++)
-            g->cand[g->n_cand++] = p + g->secs[b];
-    } else
-        g->cand[g->n_cand++] = p;
-    qsort(g->cand, (size_t)g->n_cand, sizeof g->cand[0], cmp64);
+    /* the period's instances: its start plus the offsets (sorted, BYSETPOS applied), minus
+     * those before DTSTART (first period only) */
     int n = 0;
-    for (int i = 0; i < g->n_cand; i++)
-        if (n == 0 || g->cand[n - 1] != g->cand[i])
-            g->cand[n++] = g->cand[i];
-    g->n_cand = n;
-    int nsp = arr_len(g->r.by_set_pos, ICAL_BY_SETPOS_SIZE);
-    if (nsp) {
-        int64_t keep[3600];
-        int nk = 0;
-        for (int i = 0; i < g->n_cand; i++) {
-            int ok = 0;
-            for (int j = 0; j < nsp; j++) {
-                int sp = g->r.by_set_pos[j];
-                if ((sp > 0 && sp - 1 == i) || (sp < 0 && g->n_cand + sp == i))
-                    ok = 1;
-            }
-            if (ok)
-                keep[nk++] = g->cand[i];
-        }
-        memcpy(g->cand, keep, (size_t)nk * sizeof keep[0]);
-        g->n_cand = nk;
-    }
-    /* drop candidates before DTSTART (first period) */
-    n = 0;
-    for (int i = 0; i < g->n_cand; i++)
-        if (g->cand[i] >= g->dtstart)
-            g->cand[n++] = g->cand[i];
+    for (int i = 0; i < g->n_offs; i++)
+        if (p + g->offs[i] >= g->dtstart)
+            g->cand[n++] = p + g->offs[i];
     g->n_cand = n;
     g->i_cand = 0;
     return n > 0;
@@ -677,6 +687,7 @@ typedef struct gen {
     int is_date;
     int done;
     long steps;
+    int64_t horizon; /* sub-daily: no instance is wanted after this wall time (INT64_MAX) */
     union {         /* last: each generator clears its own part (tens of KB in all) */
         subdaily sub;
         weekno wk;
@@ -737,6 +748,7 @@ static gen *gen_new_ex(const cal_comp *m, const cal_rrule *rr, int64_t target, i
     if (!g)
         return NULL;
     memset(g, 0, offsetof(gen, sub));
+    g->horizon = INT64_MAX;
     const struct icalrecurrencetype *r = &rr->r;
     int64_t dt = m->dtstart.wall;
     g->is_date = m->dtstart.kind == CT_DATE;
@@ -744,6 +756,10 @@ static gen *gen_new_ex(const cal_comp *m, const cal_rrule *rr, int64_t target, i
         r->freq == ICAL_SECONDLY_RECURRENCE) {
         g->own = 1;
         sub_init(&g->sub, r, g->is_date ? dt : dt);
+        if (g->sub.n_offs == 0) {
+            g->done = 1; /* BYSETPOS picks nothing from any period: no instance, no scan */
+            return g;
+        }
         if (target > dt) {
             int64_t k = cw_floor_div(target - g->sub.base, g->sub.step) - 1;
             if (k > 0) {
@@ -907,6 +923,13 @@ static int gen_next(gen *g, int64_t *out)
             int64_t jump;
             int64_t k = s->k;
             if (s->base + k * s->step > cw_days_from_civil(CAL_MAX_YEAR, 12, 31) * 86400) {
+                g->done = 1;
+                return 0;
+            }
+            /* every instance of period k or later is at or after its start: past the
+             * horizon there is nothing wanted (a rule that never matches, e.g. INTERVAL=3
+             * with BYHOUR=8, no longer steps to the budget) */
+            if (s->base + k * s->step > g->horizon) {
                 g->done = 1;
                 return 0;
             }
@@ -1305,6 +1328,7 @@ static int rule_window(const cw_calset *set, const cal_comp *m, cal_rrule *rr, i
     gen *g = gen_new(m, rr, wlo);
     if (!g)
         return CW_ENOMEM;
+    g->horizon = whi; /* instances after whi end the loop below anyway */
     int rc = 0;
     int64_t w;
     for (;;) {
