@@ -12,6 +12,9 @@
 /* Expansion windows of the history: blackout spans closer than this are looked at in one
  * expansion of the series (fewer calls), further apart in separate ones (fewer instances). */
 #define WINDOW_GAP (14 * 86400LL)
+/* Blackout occurrences the history may hold (as many as one expansion window may): beyond,
+ * the plan is refused instead of walking, say, an hourly blackout over years. */
+#define HISTORY_MAX_BLACKOUTS CW_CAL_MAX_OCCURRENCES
 
 static int is_series_lesson(const cw_occurrence *o)
 {
@@ -95,6 +98,7 @@ static int in_spans(const span *v, size_t n, int64_t t)
     return lo > 0 && t < v[lo - 1].end;
 }
 
+/* A visit returns 0, -1 when out of memory, or CW_ELIMIT when the history is too big. */
 typedef int (*visit_fn)(history *h, const cw_occurrence *o, int64_t lo, int64_t hi);
 
 /* Expand [from, to) with a filter and visit every occurrence; a range whose expansion would
@@ -117,6 +121,9 @@ static int expand_visit(const cw_calset *cals, int64_t from, int64_t to, cw_comp
     }
     for (size_t i = 0; i < o.n && !rc; i++) rc = visit(h, &o.v[i], from, to);
     cw_occurrences_free(&o);
+    if (rc == CW_ELIMIT)
+        return cw_fail(err, CW_ELIMIT, "", 0, "the calendars hold more than %d blackouts before the day (simplify "
+                       "the blackout events' rules, e.g. one all-day event per holiday)", HISTORY_MAX_BLACKOUTS);
     return rc ? cw_fail(err, CW_ENOMEM, "", 0, "out of memory") : 0;
 }
 
@@ -124,6 +131,7 @@ static int visit_blackout(history *h, const cw_occurrence *o, int64_t lo, int64_
 {
     (void)lo, (void)hi;
     if (o->kind != CW_KIND_BLACKOUT || o->cancelled || o->end <= o->start) return 0;
+    if (h->nsp >= HISTORY_MAX_BLACKOUTS) return CW_ELIMIT;
     if (h->nsp == h->cap_sp) {
         size_t nc = h->cap_sp ? h->cap_sp * 2 : 64;
         span *v = realloc(h->sp, nc * sizeof *v);

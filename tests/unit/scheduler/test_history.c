@@ -373,11 +373,46 @@ static void test_heavy_station(void **state)
     fx_station_free(st);
 }
 
+/* Blackouts are walked over the whole history, but not without end: three hourly blackouts
+ * since 2021 are refused with a bound error instead of being expanded for years. */
+static void test_blackout_bound(void **state)
+{
+    (void)state;
+    static const char *busy =
+        VCAL_BEGIN
+        "BEGIN:VEVENT\r\nUID:maths@school\r\nDTSTAMP:20210101T000000Z\r\nDTSTART:20210104T090000Z\r\n"
+        "DURATION:PT30M\r\nRRULE:FREQ=WEEKLY;BYDAY=MO\r\nDESCRIPTION:Series: maths\r\nEND:VEVENT\r\n"
+#define NOISE(m)                                                                                                  \
+    "BEGIN:VEVENT\r\nUID:noise" m "@ministry\r\nDTSTAMP:20210101T000000Z\r\nDTSTART:20210101T00" m "00Z\r\n" \
+    "DURATION:PT5M\r\nRRULE:FREQ=HOURLY\r\nSUMMARY:Noise\r\nDESCRIPTION:Kind: blackout\r\nEND:VEVENT\r\n"
+        NOISE("30") NOISE("40") NOISE("50") VCAL_END;
+#undef NOISE
+    cw_station *st = utc_station();
+    cw_calset *set = cw_calset_new("UTC");
+    add(set, busy, "busy.ics", 0);
+    cw_plan *p = NULL;
+    cw_error err = {0};
+    /* a year in: 26,000 blackouts before the day (at :30, :40 and :50 of every hour), fine */
+    if (cw_plan_day(&p, st, set, &empty_lib.lib, (cw_date){2022, 1, 3}, &err)) fail_msg("%s", err.text);
+    int sup = 0;
+    inst x = {0};
+    x.start = day_of(2022, 1, 3) * 86400 + 9 * HOUR;
+    assert_int_equal(planned_episode(p, "maths", x.start, &sup), 53); /* 2021's 52 Mondays */
+    cw_plan_free(p);
+    /* in 2026: 137,000 */
+    assert_int_equal(cw_plan_day(&p, st, set, &empty_lib.lib, (cw_date){2026, 3, 16}, &err), CW_ELIMIT);
+    assert_null(p);
+    assert_non_null(strstr(err.text, "blackouts before the day"));
+    cw_calset_free(set);
+    fx_station_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_over_years),
         cmocka_unit_test(test_heavy_station),
+        cmocka_unit_test(test_blackout_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
