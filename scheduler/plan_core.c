@@ -118,6 +118,7 @@ static void ev_desc(const cw_occurrence *o, cw_kind kind, char *out, size_t n)
              o->summary && o->summary[0] ? o->summary : "(no title)", nz(o->file), nz(o->uid));
 }
 
+static void vwarn(ctx *c, cw_plan_item *it, const char *fmt, va_list ap) CW_PRINTF(3, 0);
 static void vwarn(ctx *c, cw_plan_item *it, const char *fmt, va_list ap)
 {
     cw_buf b;
@@ -636,7 +637,10 @@ static void resolve_content(ctx *c, slot *x)
     }
     if (x->kind != CW_KIND_LESSON) return;
     if (!x->o->series || !x->o->series[0]) {
-        record_missing(c, x, "names no recording (give it a series key, Series: KEY, or an ATTACH)");
+        /* after a refused ATTACH the refusal already said what is wrong with it */
+        record_missing(c, x, x->o->attach && x->o->attach[0]
+                                 ? "has no usable recording (its ATTACH was refused, see above)"
+                                 : "names no recording (give it a series key, Series: KEY, or an ATTACH)");
         return;
     }
     if (x->episode <= 0) {
