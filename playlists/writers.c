@@ -351,6 +351,11 @@ void cw_pl_write_guide_html(const cw_pl_view *v, cw_buf *out)
                   v->n, v->date);
 }
 
+static int is_fill(const cw_plan_item *pi)
+{
+    return pi->kind == CW_KIND_FILLER || pi->kind == CW_KIND_SILENCE;
+}
+
 void cw_pl_write_guide_txt(const cw_pl_view *v, cw_buf *out)
 {
     cw_buf_puts(out, v->station_name);
@@ -359,6 +364,31 @@ void cw_pl_write_guide_txt(const cw_pl_view *v, cw_buf *out)
     for (size_t i = 0; i < v->n; i++) {
         const cw_pl_item *it = &v->items[i];
         const cw_plan_item *pi = it->pi;
+        if (is_fill(pi) && i + 1 < v->n && is_fill(v->items[i + 1].pi)) {
+            /* An announcer (or an SMS) needs the programme, not every station ID of a gap:
+             * a run of fillers and silence is one line naming what plays in it. */
+            size_t j = i;
+            double secs = 0;
+            while (j < v->n && is_fill(v->items[j].pi))
+                secs += v->items[j++].seconds;
+            cw_buf_printf(out, "%s  ", it->hhmm);
+            int any = 0;
+            for (size_t k = i; k < j; k++) {
+                int seen = 0;
+                for (size_t m = i; m < k && !seen; m++)
+                    seen = strcmp(v->items[m].title, v->items[k].title) == 0;
+                if (seen)
+                    continue;
+                cw_buf_puts(out, any ? ", " : "Between programmes: ");
+                cw_buf_puts(out, v->items[k].title);
+                any = 1;
+            }
+            cw_buf_printf(out, " (%zu items, ", j - i);
+            put_duration(out, secs);
+            cw_buf_puts(out, ")\n");
+            i = j - 1;
+            continue;
+        }
         cw_buf_printf(out, "%s  ", it->hhmm);
         cw_buf_puts(out, it->title);
         if (it->teacher[0]) {

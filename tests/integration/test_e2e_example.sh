@@ -153,6 +153,11 @@ expect_rc 0 "build --date $date"
 bundle=$st/out/$date
 expect_file "$bundle/day.ogg" "the bundle has day.ogg"
 for f in plan.json SHA256SUMS playlist.m3u8 guide.html; do expect_file "$bundle/$f" "the bundle has $f"; done
+# guide.txt is for announcers and SMS: the programme, with each run of fillers as one line
+expect_eq "$(grep -c '^07:30  Adding fractions - Mrs Adebayo (lesson, maths-p5 ep 2' "$bundle/guide.txt")" 1 "guide.txt: the maths lesson at 07:30"
+expect_eq "$(grep -c '^07:45  Yesterday I walked' "$bundle/guide.txt")" 1 "guide.txt: the English lesson at 07:45"
+expect_eq "$(grep -c '^08:00  School news' "$bundle/guide.txt")" 1 "guide.txt: the newsletter at 08:00"
+expect_eq "$(grep -c 'Between programmes: ' "$bundle/guide.txt")" 4 "guide.txt: each of the 4 gaps is one line, not one line per station ID"
 if [ -f "$bundle/day.ogg" ]; then
     size=$(stat -c %s "$bundle/day.ogg")
     if [ "$size" -lt $((10 * 1024 * 1024)) ]; then ok "day.ogg is small ($size bytes for 45 minutes)"; else not_ok "day.ogg is $size bytes"; fi
