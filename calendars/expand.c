@@ -895,6 +895,20 @@ static void gen_free(gen *g)
     free(g);
 }
 
+/* Hands out `v`, an own generator's next pending candidate, unless the rule's COUNT is
+ * reached (then the generator is done). Counts the step. Returns 1 with *out set, or 0. */
+static int gen_emit(gen *g, int64_t v, long *emitted, int count, int64_t *out)
+{
+    if (count && *emitted >= count) {
+        g->done = 1;
+        return 0;
+    }
+    *out = v;
+    (*emitted)++;
+    g->steps++;
+    return 1;
+}
+
 /* Next wall time: 1, or 0 when the rule is exhausted. Counts steps. */
 static int gen_next(gen *g, int64_t *out)
 {
@@ -904,13 +918,8 @@ static int gen_next(gen *g, int64_t *out)
         subdaily *s = &g->sub;
         for (;;) {
             if (s->i_cand < s->n_cand) {
-                if (s->r.count && s->emitted >= s->r.count) {
-                    g->done = 1;
+                if (!gen_emit(g, s->cand[s->i_cand++], &s->emitted, s->r.count, out))
                     return 0;
-                }
-                *out = s->cand[s->i_cand++];
-                s->emitted++;
-                g->steps++;
                 if (cw_floor_div(*out, 86400) > cw_days_from_civil(CAL_MAX_YEAR, 12, 31)) {
                     g->done = 1;
                     return 0;
@@ -940,16 +949,8 @@ static int gen_next(gen *g, int64_t *out)
     if (g->own_dw) {
         dailyweekly *w = &g->dw;
         for (;;) {
-            if (w->i_cand < w->n_cand) {
-                if (w->r.count && w->emitted >= w->r.count) {
-                    g->done = 1;
-                    return 0;
-                }
-                *out = w->cand[w->i_cand++];
-                w->emitted++;
-                g->steps++;
-                return 1;
-            }
+            if (w->i_cand < w->n_cand)
+                return gen_emit(g, w->cand[w->i_cand++], &w->emitted, w->r.count, out);
             int64_t at = w->p0 + w->k * w->step;
             if (w->r.freq == ICAL_MONTHLY_RECURRENCE   ? at > (int64_t)CAL_MAX_YEAR * 12
                 : w->r.freq == ICAL_YEARLY_RECURRENCE ? at > CAL_MAX_YEAR
@@ -966,16 +967,8 @@ static int gen_next(gen *g, int64_t *out)
     if (g->own_weekno) {
         weekno *w = &g->wk;
         for (;;) {
-            if (w->i_cand < w->n_cand) {
-                if (w->r.count && w->emitted >= w->r.count) {
-                    g->done = 1;
-                    return 0;
-                }
-                *out = w->cand[w->i_cand++];
-                w->emitted++;
-                g->steps++;
-                return 1;
-            }
+            if (w->i_cand < w->n_cand)
+                return gen_emit(g, w->cand[w->i_cand++], &w->emitted, w->r.count, out);
             w->year += w->r.interval > 0 ? w->r.interval : 1;
             g->steps++;
             if (w->year > CAL_MAX_YEAR) {
