@@ -552,6 +552,52 @@ static void set_str(char **dst, char *v)
     *dst = v;
 }
 
+/* One meaning hint `key` = `val` (case-insensitive key), from a DESCRIPTION line
+ * ("Episode: 3", from_x 0) or an X-CHALKWAVE-KEY property (from_x 1; only these carry
+ * ATTACH). Takes `val`; returns it when it was not kept (the caller frees it), else NULL. */
+static char *hint(load_ctx *c, cal_comp *k, int line, const char *key, char *val, int from_x)
+{
+    if (strcasecmp(key, "series") == 0) {
+        set_str(&k->series, val);
+        return NULL;
+    } else if (strcasecmp(key, "episode") == 0) {
+        int ep = parse_episode(val);
+        if (ep)
+            k->episode = ep;
+        else if (from_x)
+            diag(c, CW_DIAG_WARNING, line,
+                 "X-CHALKWAVE-EPISODE '%s' is not a positive number (it was ignored)", val);
+        else
+            diag(c, CW_DIAG_WARNING, line,
+                 "'Episode: %s' in DESCRIPTION is not a positive number (it "
+                 "was ignored; write e.g. 'Episode: 3')", val);
+    } else if (strcasecmp(key, "kind") == 0) {
+        cw_kind kw = kind_word(val);
+        if (kw != CW_KIND_NONE)
+            k->kind = kw;
+        else if (from_x)
+            diag(c, CW_DIAG_WARNING, line,
+                 "X-CHALKWAVE-KIND '%s' is not lesson, newsletter, filler or blackout (it "
+                 "was ignored)", val);
+        else
+            diag(c, CW_DIAG_WARNING, line,
+                 "'Kind: %s' in DESCRIPTION is not lesson, newsletter, filler "
+                 "or blackout (it was ignored)", val);
+    } else if (strcasecmp(key, "repeat") == 0) {
+        k->repeat = parse_yes(val);
+    } else if (strcasecmp(key, "teacher") == 0) {
+        set_str(&k->teacher, val);
+        return NULL;
+    } else if (strcasecmp(key, "language") == 0) {
+        set_str(&k->language, val);
+        return NULL;
+    } else if (from_x && strcasecmp(key, "attach") == 0) {
+        set_str(&k->attach, val);
+        return NULL;
+    }
+    return val;
+}
+
 /* Meaning, lowest precedence first: CATEGORIES, then DESCRIPTION lines, then X-CHALKWAVE-*.
  * Fields the component does not state stay at their sentinel (kind NONE, NULL strings,
  * episode 0, repeat -1) so that overrides can inherit from their master. */
@@ -588,36 +634,8 @@ static void meaning(load_ctx *c, icalcomponent *ev, cal_comp *k, int line)
             if (colon) {
                 char *label = trimdup(s, (size_t)(colon - s));
                 char *val = trimdup(colon + 1, n - (size_t)(colon - s) - 1);
-                if (label && val && *val) {
-                    if (strcasecmp(label, "series") == 0) {
-                        set_str(&k->series, val);
-                        val = NULL;
-                    } else if (strcasecmp(label, "episode") == 0) {
-                        int ep = parse_episode(val);
-                        if (ep)
-                            k->episode = ep;
-                        else
-                            diag(c, CW_DIAG_WARNING, line,
-                                 "'Episode: %s' in DESCRIPTION is not a positive number (it "
-                                 "was ignored; write e.g. 'Episode: 3')", val);
-                    } else if (strcasecmp(label, "kind") == 0) {
-                        cw_kind kw = kind_word(val);
-                        if (kw != CW_KIND_NONE)
-                            k->kind = kw;
-                        else
-                            diag(c, CW_DIAG_WARNING, line,
-                                 "'Kind: %s' in DESCRIPTION is not lesson, newsletter, filler "
-                                 "or blackout (it was ignored)", val);
-                    } else if (strcasecmp(label, "repeat") == 0) {
-                        k->repeat = parse_yes(val);
-                    } else if (strcasecmp(label, "teacher") == 0) {
-                        set_str(&k->teacher, val);
-                        val = NULL;
-                    } else if (strcasecmp(label, "language") == 0) {
-                        set_str(&k->language, val);
-                        val = NULL;
-                    }
-                }
+                if (label && val && *val)
+                    val = hint(c, k, line, label, val, 0);
                 free(label);
                 free(val);
             }
@@ -637,37 +655,7 @@ static void meaning(load_ctx *c, icalcomponent *ev, cal_comp *k, int line)
         char *val = trimdup(v, strlen(v));
         if (!val)
             continue;
-        if (strcasecmp(key, "SERIES") == 0) {
-            set_str(&k->series, val);
-            val = NULL;
-        } else if (strcasecmp(key, "EPISODE") == 0) {
-            int ep = parse_episode(val);
-            if (ep)
-                k->episode = ep;
-            else
-                diag(c, CW_DIAG_WARNING, line,
-                     "X-CHALKWAVE-EPISODE '%s' is not a positive number (it was ignored)", val);
-        } else if (strcasecmp(key, "KIND") == 0) {
-            cw_kind kw = kind_word(val);
-            if (kw != CW_KIND_NONE)
-                k->kind = kw;
-            else
-                diag(c, CW_DIAG_WARNING, line,
-                     "X-CHALKWAVE-KIND '%s' is not lesson, newsletter, filler or blackout (it "
-                     "was ignored)", val);
-        } else if (strcasecmp(key, "REPEAT") == 0) {
-            k->repeat = parse_yes(val);
-        } else if (strcasecmp(key, "TEACHER") == 0) {
-            set_str(&k->teacher, val);
-            val = NULL;
-        } else if (strcasecmp(key, "LANGUAGE") == 0) {
-            set_str(&k->language, val);
-            val = NULL;
-        } else if (strcasecmp(key, "ATTACH") == 0) {
-            set_str(&k->attach, val);
-            val = NULL;
-        }
-        free(val);
+        free(hint(c, k, line, key, val, 1));
     }
 }
 
