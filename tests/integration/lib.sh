@@ -227,6 +227,30 @@ EOF
     echo "$dst"
 }
 
+# small_station NAME TITLE ON_AIR [MAX_LENGTH]: a minimal_station for fast runs, called TITLE,
+# on air ON_AIR (e.g. 07:00-07:02), audio 8000 Hz mono at quality 0, recordings 1 to
+# MAX_LENGTH (default 30) seconds; prints its path.
+small_station() {
+    local st
+    st=$(minimal_station "$1") || return 1
+    cat >"$st/station.conf" <<EOF
+[station]
+name = $2
+timezone = Africa/Lagos
+on_air = $3
+
+[audio]
+rate = 8000
+channels = 1
+quality = 0
+loudness = -23
+true_peak = -1
+min_length = 1
+max_length = ${4:-30}
+EOF
+    echo "$st"
+}
+
 # ---- peers ----------------------------------------------------------------------------
 
 # Debian's python3 (the one with the Debian python3-* packages), else whatever is on PATH.

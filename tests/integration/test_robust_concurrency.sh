@@ -14,24 +14,7 @@ N=8
 cd "$CW_TMP" || exit 1
 
 station() { # NAME -> path of a fresh small station
-    local st
-    st=$(minimal_station "$1")
-    cat >"$st/station.conf" <<'EOF'
-[station]
-name = Busy Radio
-timezone = Africa/Lagos
-on_air = 07:00-07:02
-
-[audio]
-rate = 8000
-channels = 1
-quality = 0
-loudness = -23
-true_peak = -1
-min_length = 1
-max_length = 30
-EOF
-    echo "$st"
+    small_station "$1" "Busy Radio" 07:00-07:02
 }
 
 for i in $(seq 1 $N); do

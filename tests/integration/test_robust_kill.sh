@@ -12,22 +12,7 @@
 TRIALS=${CW_KILL_TRIALS:-50}
 RANDOM=${CW_KILL_SEED:-7}
 
-ST=$(minimal_station kill)
-cat >"$ST/station.conf" <<'EOF'
-[station]
-name = Kill Radio
-timezone = Africa/Lagos
-on_air = 07:00-07:01
-
-[audio]
-rate = 8000
-channels = 1
-quality = 0
-loudness = -23
-true_peak = -1
-min_length = 1
-max_length = 30
-EOF
+ST=$(small_station kill "Kill Radio" 07:00-07:01)
 cd "$CW_TMP" || exit 1
 printf '%s\r\n' 'BEGIN:VCALENDAR' 'VERSION:2.0' 'PRODID:-//chalkwave tests//kill//EN' \
     'BEGIN:VEVENT' 'UID:maths@kill.test' 'DTSTAMP:20260101T000000Z' 'DTSTART;TZID=Africa/Lagos:20260316T070000' \

@@ -11,22 +11,7 @@
 # - strace: `plan`, `build` and `ingest --inbox` never open anything under the outside folder.
 . "$(dirname "$0")/lib.sh"
 
-ST=$(minimal_station paths)
-cat >"$ST/station.conf" <<'EOF'
-[station]
-name = Path Radio
-timezone = Africa/Lagos
-on_air = 07:00-07:10
-
-[audio]
-rate = 8000
-channels = 1
-quality = 0
-loudness = -23
-true_peak = -1
-min_length = 1
-max_length = 60
-EOF
+ST=$(small_station paths "Path Radio" 07:00-07:10 60)
 OUT=$CW_TMP/outside
 mkdir -p "$OUT"
 cd "$CW_TMP" || exit 1
