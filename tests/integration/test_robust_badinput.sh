@@ -23,23 +23,7 @@ COMMON=$CW_SOURCE_DIR/tests/badinput/common
 export COMMON
 
 # ---- the template station: a calendar, a recording and a finished bundle -------------------
-T=$CW_TMP/template
-mkdir -p "$T/calendars" "$T/library" "$T/inbox/accepted" "$T/inbox/rejected" "$T/out"
-cat >"$T/station.conf" <<'EOF'
-[station]
-name = Bad Input Radio
-timezone = Africa/Lagos
-on_air = 07:00-07:02
-
-[audio]
-rate = 8000
-channels = 1
-quality = 0
-loudness = -23
-true_peak = -1
-min_length = 1
-max_length = 30
-EOF
+T=$(small_station template "Bad Input Radio" 07:00-07:02)
 printf '%s\r\n' 'BEGIN:VCALENDAR' 'VERSION:2.0' 'PRODID:-//chalkwave tests//badinput//EN' 'BEGIN:VEVENT' \
     'UID:maths-weekly@badinput.test' 'DTSTAMP:20260101T000000Z' 'DTSTART;TZID=Africa/Lagos:20260316T070000' \
     'DTEND;TZID=Africa/Lagos:20260316T070100' 'RRULE:FREQ=WEEKLY;BYDAY=MO' 'SUMMARY:Maths' 'CATEGORIES:lesson' \
