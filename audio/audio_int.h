@@ -14,10 +14,22 @@
 
 /* ---- encoder extras (encode.c) ----------------------------------------------------- */
 
+/* The encoder's check of its own output (cw_vorbis_enc_spot_check). */
+typedef struct cw_vorbis_check {
+    int64_t frames;   /* the decoded length (block sizes, end trimmed by the EOS granule) */
+    int64_t decoded;  /* frames actually decoded */
+    double true_peak; /* linear, of the decoded frames */
+} cw_vorbis_check;
+/* Before the first write: decode, as the packets are made, those whose samples lie within
+ * one long block of an input stretch peaking within window_db of the loudest input so far,
+ * and measure their true peak (Vorbis moves peaks by about a decibel, so with a 6 dB window
+ * this is the true peak of the whole decoded file). */
+int cw_vorbis_enc_spot_check(cw_vorbis_enc *e, double window_db);
+/* cw_vorbis_enc_finish, plus the check's result (fails if the packets do not decode to
+ * exactly the frames written). */
+int cw_vorbis_enc_finish_checked(cw_vorbis_enc *e, cw_vorbis_check *chk, cw_error *err);
 /* Bytes of header pages the encoder wrote at the start of its file. */
 long cw_vorbis_enc_header_bytes(const cw_vorbis_enc *e);
-/* Bytes of audio pages written so far (grows only when a page is complete). */
-int64_t cw_vorbis_enc_page_bytes(const cw_vorbis_enc *e);
 /* Build the header pages (identification, comment, setup) exactly as cw_vorbis_enc_new
  * writes them, into *out (appended). Used to rewrite comments in place once the values are
  * known: with comment values of fixed width the pages keep their length. */
@@ -47,6 +59,9 @@ void cw_truepeak_add(cw_truepeak *tp, const float *frames, size_t n);
  * interpolation past the last sample (as if followed by silence). Ends the input: call
  * it once, after the last cw_truepeak_add. */
 double cw_truepeak_max(cw_truepeak *tp);
+/* End the current stretch (as if followed by silence) and start another that is preceded
+ * by silence; the maximum carries on. */
+void cw_truepeak_restart(cw_truepeak *tp);
 /* Linear true peak of the interpolated signal between sample i-1 and i (inclusive of
  * sample i) for one channel of a history buffer: x points at sample i, with at least
  * CW_TP_TAPS/2 samples valid before and after. */

@@ -1,4 +1,5 @@
-/* encode.c — the streaming libvorbis encoder behind ingest and the chain writer.
+/* encode.c — the streaming libvorbis encoder behind ingest and the chain writer, with an
+ * optional check of its own output (the spot check: see cw_vorbis_enc_spot_check).
  * Guarantees: deterministic (no clocks, no randomness: the same samples, format, comments
  * and serial give the same bytes); headers are flushed onto pages of their own so audio
  * starts on a fresh page; the EOS page's granule position is exactly the number of samples
@@ -10,6 +11,36 @@
 #include <string.h>
 #include <vorbis/vorbisenc.h>
 
+/* Spot check: input peaks are kept per SPOT_CHUNK frames for the last SPOT_RING chunks
+ * (far more than libvorbis holds back: a packet's samples are always still covered). */
+#define SPOT_CHUNK 256
+#define SPOT_RING 1024
+
+typedef struct spot {
+    vorbis_info vi; /* read back from our own header packets, as a decoder would */
+    vorbis_comment vc;
+    vorbis_dsp_state vd;
+    vorbis_block vb;
+    int headers, ready;
+    float ratio;          /* hot when a chunk peak >= ratio * the running input peak */
+    float pk[SPOT_RING];  /* peak of input chunk i at pk[i % SPOT_RING] */
+    int64_t chunks;       /* complete chunks */
+    float cur;            /* peak of the chunk being filled */
+    int64_t cur_fill;     /* frames in it */
+    float max;            /* peak of all input so far */
+    long margin;          /* frames around a packet's samples that can shape them */
+    int64_t pos;          /* first output frame of the next packet */
+    long prev_bs;         /* block size of the previous audio packet, 0 before the first */
+    int live;             /* the decoder has the previous packet: its output is continuous */
+    unsigned char *prev;  /* copy of the previous audio packet */
+    long prev_len, prev_cap;
+    ogg_int64_t prev_no;
+    float *il;            /* interleaved decoded frames */
+    cw_truepeak *tp;
+    cw_vorbis_check res;
+    int failed;
+} spot;
+
 struct cw_vorbis_enc {
     FILE *fp;
     int channels;
@@ -19,9 +50,10 @@ struct cw_vorbis_enc {
     vorbis_block vb;
     ogg_stream_state os;
     int64_t written;
-    int64_t page_bytes; /* bytes of audio pages handed to fp */
     long header_bytes;
     int failed;
+    spot *sp;     /* NULL unless cw_vorbis_enc_spot_check */
+    cw_buf hp[3]; /* the header packets, for the spot check's decoder */
 };
 
 /* Vorbis comment field names: printable ASCII 0x20..0x7D except '=' (spec section 5.2.3). */
@@ -110,12 +142,18 @@ static void buf_page(cw_buf *b, const ogg_page *pg)
     cw_buf_append(b, pg->body, (size_t)pg->body_len);
 }
 
-/* Put the three header packets into os and flush them as pages. */
+/* Put the three header packets into os and flush them as pages; copies of the packets go
+ * to keep[] (NULL: not wanted). */
 static void header_pages(vorbis_dsp_state *vd, vorbis_comment *vc, ogg_stream_state *os,
-                         cw_buf *out)
+                         cw_buf *out, cw_buf keep[3])
 {
     ogg_packet id, comm, code;
     vorbis_analysis_headerout(vd, vc, &id, &comm, &code);
+    if (keep) {
+        cw_buf_append(&keep[0], id.packet, (size_t)id.bytes);
+        cw_buf_append(&keep[1], comm.packet, (size_t)comm.bytes);
+        cw_buf_append(&keep[2], code.packet, (size_t)code.bytes);
+    }
     ogg_stream_packetin(os, &id);
     ogg_page pg;
     /* The identification header gets a page of its own (Vorbis I spec, section A.2). */
@@ -142,7 +180,7 @@ int cw_vorbis_headers_build(cw_buf *out, int rate, int channels, double quality,
         ogg_stream_state os;
         vorbis_analysis_init(&vd, &vi);
         ogg_stream_init(&os, (int)serial);
-        header_pages(&vd, &vc, &os, out);
+        header_pages(&vd, &vc, &os, out, NULL);
         ogg_stream_clear(&os);
         vorbis_dsp_clear(&vd);
         if (out->oom)
@@ -181,8 +219,10 @@ int cw_vorbis_enc_new(cw_vorbis_enc **out, FILE *fp, int rate, int channels, dou
 
     cw_buf hdr;
     cw_buf_init(&hdr);
-    header_pages(&e->vd, &e->vc, &e->os, &hdr);
-    if (hdr.oom) {
+    for (int i = 0; i < 3; i++)
+        cw_buf_init(&e->hp[i]);
+    header_pages(&e->vd, &e->vc, &e->os, &hdr, e->hp);
+    if (hdr.oom || e->hp[0].oom || e->hp[1].oom || e->hp[2].oom) {
         cw_buf_free(&hdr);
         cw_vorbis_enc_abort(e);
         return cw_fail(err, CW_ENOMEM, "", 0, "out of memory writing vorbis headers");
@@ -203,9 +243,195 @@ long cw_vorbis_enc_header_bytes(const cw_vorbis_enc *e)
     return e ? e->header_bytes : 0;
 }
 
-int64_t cw_vorbis_enc_page_bytes(const cw_vorbis_enc *e)
+
+/* ---- spot check ---------------------------------------------------------------------
+ * The true peak of the decoded file matters only where the input comes near its own
+ * loudest: Vorbis moves a peak by about a decibel (notes: +0.6 dB at q0), never by the
+ * window's 6 dB. So packets whose samples lie within one long block of a "hot" input chunk
+ * (peak >= ratio * the running peak; the running peak only grows, so a chunk near the
+ * final maximum is always hot) are decoded with libvorbis's synthesis, exactly as a player
+ * decodes them: after vorbis_synthesis_restart the previous packet is fed first, so the
+ * overlap-add is the one continuous decoding gives. The other packets are only counted
+ * (block sizes), which also yields the decoded length. */
+
+static void spot_free(spot *s)
 {
-    return e ? e->page_bytes : 0;
+    if (!s)
+        return;
+    if (s->ready) {
+        vorbis_block_clear(&s->vb);
+        vorbis_dsp_clear(&s->vd);
+    }
+    vorbis_comment_clear(&s->vc);
+    vorbis_info_clear(&s->vi);
+    cw_truepeak_free(s->tp);
+    free(s->prev);
+    free(s->il);
+    free(s);
+}
+
+int cw_vorbis_enc_spot_check(cw_vorbis_enc *e, double window_db)
+{
+    if (e->sp || e->written > 0)
+        return CW_EINTERNAL;
+    spot *s = calloc(1, sizeof *s);
+    if (!s)
+        return CW_ENOMEM;
+    vorbis_info_init(&s->vi);
+    vorbis_comment_init(&s->vc);
+    for (int i = 0; i < 3; i++) {
+        ogg_packet op = {.packet = (unsigned char *)e->hp[i].data, .bytes = (long)e->hp[i].len,
+                         .b_o_s = i == 0, .packetno = i};
+        if (vorbis_synthesis_headerin(&s->vi, &s->vc, &op) != 0) {
+            spot_free(s);
+            return CW_EINTERNAL;
+        }
+    }
+    if (vorbis_synthesis_init(&s->vd, &s->vi) != 0) {
+        spot_free(s);
+        return CW_EINTERNAL;
+    }
+    vorbis_block_init(&s->vd, &s->vb);
+    s->ready = 1;
+    s->margin = vorbis_info_blocksize(&s->vi, 1) / 2;
+    s->ratio = (float)pow(10.0, -window_db / 20.0);
+    s->il = malloc((size_t)s->margin * (size_t)e->channels * sizeof(float));
+    if (!s->il || cw_truepeak_new(&s->tp, e->channels)) {
+        spot_free(s);
+        return CW_ENOMEM;
+    }
+    e->sp = s;
+    return 0;
+}
+
+static void spot_close_chunk(spot *s)
+{
+    s->pk[s->chunks % SPOT_RING] = s->cur;
+    if (s->cur > s->max)
+        s->max = s->cur;
+    s->chunks++;
+    s->cur = 0.0f;
+    s->cur_fill = 0;
+}
+
+/* Input peaks, chunk by chunk. */
+static void spot_input(spot *s, float *const *buf, int ch, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t take = (size_t)(SPOT_CHUNK - s->cur_fill);
+        if (take > n - i)
+            take = n - i;
+        float m = s->cur;
+        for (int c = 0; c < ch; c++)
+            for (size_t j = i; j < i + take; j++) {
+                float v = fabsf(buf[c][j]);
+                m = v > m ? v : m;
+            }
+        s->cur = m;
+        s->cur_fill += (int64_t)take;
+        i += take;
+        if (s->cur_fill == SPOT_CHUNK)
+            spot_close_chunk(s);
+    }
+}
+
+/* Could output frames [a, b) carry a peak near the loudest? */
+static int spot_hot(const spot *s, int64_t a, int64_t b)
+{
+    int64_t lo = (a - s->margin) / SPOT_CHUNK, hi = (b + s->margin - 1) / SPOT_CHUNK;
+    if (lo < 0)
+        lo = 0;
+    if (lo < s->chunks - SPOT_RING)
+        return 1; /* no longer known (cannot happen): decode */
+    const float thr = s->max * s->ratio;
+    for (int64_t c = lo; c <= hi; c++) {
+        float v = c < s->chunks ? s->pk[c % SPOT_RING] : c == s->chunks ? s->cur : 0.0f;
+        if (v > 0.0f && v >= thr)
+            return 1;
+    }
+    return 0;
+}
+
+static void spot_keep(spot *s, const ogg_packet *op)
+{
+    if (op->bytes > s->prev_cap) {
+        unsigned char *p = realloc(s->prev, (size_t)op->bytes);
+        if (!p) {
+            s->failed = 1;
+            s->prev_len = 0;
+            return;
+        }
+        s->prev = p;
+        s->prev_cap = op->bytes;
+    }
+    memcpy(s->prev, op->packet, (size_t)op->bytes);
+    s->prev_len = op->bytes;
+    s->prev_no = op->packetno;
+}
+
+/* Decode op (continuing from the previous packet); returns the frames it gave. */
+static long spot_synth(spot *s, ogg_packet *op, int ch, int64_t keep)
+{
+    float **pcm;
+    long got = 0;
+    int n;
+    if (vorbis_synthesis(&s->vb, op) != 0 || vorbis_synthesis_blockin(&s->vd, &s->vb) != 0) {
+        s->failed = 1;
+        return 0;
+    }
+    while ((n = vorbis_synthesis_pcmout(&s->vd, &pcm)) > 0) {
+        if (got + n > s->margin) {
+            s->failed = 1;
+            return got;
+        }
+        int64_t use = keep - got < n ? keep - got : n;
+        if (use > 0) {
+            for (int64_t i = 0; i < use; i++)
+                for (int c = 0; c < ch; c++)
+                    s->il[(size_t)i * (size_t)ch + (size_t)c] = pcm[c][i];
+            cw_truepeak_add(s->tp, s->il, (size_t)use);
+            s->res.decoded += use;
+        }
+        got += n;
+        vorbis_synthesis_read(&s->vd, n);
+    }
+    return got;
+}
+
+static void spot_packet(spot *s, ogg_packet *op, int ch)
+{
+    if (s->failed)
+        return;
+    long bs = vorbis_packet_blocksize(&s->vi, op);
+    if (bs <= 0) {
+        s->failed = 1;
+        return;
+    }
+    int64_t n = s->prev_bs ? s->prev_bs / 4 + bs / 4 : 0;
+    int64_t a = s->pos, b = a + n;
+    if (op->e_o_s && op->granulepos >= 0 && b > op->granulepos)
+        b = op->granulepos > a ? op->granulepos : a; /* the end is trimmed by the granule */
+    if (n > 0 && spot_hot(s, a, b)) {
+        if (!s->live) {
+            /* a new stretch: restart, then the previous packet primes the overlap */
+            vorbis_synthesis_restart(&s->vd);
+            cw_truepeak_restart(s->tp);
+            ogg_packet pp = {.packet = s->prev, .bytes = s->prev_len, .packetno = s->prev_no};
+            if (spot_synth(s, &pp, ch, 0) != 0)
+                s->failed = 1; /* a restarted decoder gives nothing for its first packet */
+        }
+        /* libvorbis trims the last packet to its granule itself */
+        if (spot_synth(s, op, ch, b - a) != (op->e_o_s ? b - a : n))
+            s->failed = 1;
+        s->live = 1;
+    } else {
+        s->live = 0;
+    }
+    spot_keep(s, op);
+    s->prev_bs = bs;
+    s->pos = a + n;
+    if (op->e_o_s)
+        s->res.frames = b;
 }
 
 /* Pull every finished packet out of libvorbis and write the full pages. */
@@ -217,13 +443,14 @@ static int drain(cw_vorbis_enc *e, int flush, cw_error *err)
         vorbis_analysis(&e->vb, NULL);
         vorbis_bitrate_addblock(&e->vb);
         while (vorbis_bitrate_flushpacket(&e->vd, &op)) {
+            if (e->sp)
+                spot_packet(e->sp, &op, e->channels);
             ogg_stream_packetin(&e->os, &op);
             while (ogg_stream_pageout(&e->os, &pg)) {
                 if (write_page(e->fp, &pg)) {
                     e->failed = 1;
                     return cw_fail(err, CW_EIO, "", 0, "cannot write ogg pages (disk full?)");
                 }
-                e->page_bytes += pg.header_len + pg.body_len;
             }
         }
     }
@@ -255,6 +482,8 @@ int cw_vorbis_enc_write(cw_vorbis_enc *e, const float *frames, size_t n, cw_erro
                 buf[c][i] = v;
             }
         }
+        if (e->sp)
+            spot_input(e->sp, buf, ch, m);
         vorbis_analysis_wrote(&e->vd, (int)m);
         e->written += (int64_t)m;
         int rc = drain(e, 0, err);
@@ -266,25 +495,44 @@ int cw_vorbis_enc_write(cw_vorbis_enc *e, const float *frames, size_t n, cw_erro
     return 0;
 }
 
-int cw_vorbis_enc_finish(cw_vorbis_enc *e, cw_error *err)
+int cw_vorbis_enc_finish_checked(cw_vorbis_enc *e, cw_vorbis_check *chk, cw_error *err)
 {
     int rc = 0;
     if (e->failed) {
         rc = cw_fail(err, CW_EIO, "", 0, "encoder already failed");
     } else {
+        if (e->sp && e->sp->cur_fill > 0)
+            spot_close_chunk(e->sp);
         vorbis_analysis_wrote(&e->vd, 0);
         rc = drain(e, 1, err);
         if (rc == 0 && fflush(e->fp) != 0)
             rc = cw_fail(err, CW_EIO, "", 0, "cannot write ogg pages (disk full?)");
     }
+    if (rc == 0 && chk) {
+        if (!e->sp || e->sp->failed || e->sp->res.frames != e->written) {
+            rc = cw_fail(err, CW_EINTERNAL, "", 0, "the file just encoded does not decode "
+                         "to what was encoded (please report this)");
+        } else {
+            *chk = e->sp->res;
+            chk->true_peak = cw_truepeak_max(e->sp->tp);
+        }
+    }
     cw_vorbis_enc_abort(e);
     return rc;
+}
+
+int cw_vorbis_enc_finish(cw_vorbis_enc *e, cw_error *err)
+{
+    return cw_vorbis_enc_finish_checked(e, NULL, err);
 }
 
 void cw_vorbis_enc_abort(cw_vorbis_enc *e)
 {
     if (!e)
         return;
+    spot_free(e->sp);
+    for (int i = 0; i < 3; i++)
+        cw_buf_free(&e->hp[i]);
     ogg_stream_clear(&e->os);
     vorbis_block_clear(&e->vb);
     vorbis_dsp_clear(&e->vd);

@@ -2,9 +2,11 @@
  * a reason. Two streaming passes over the source: pass 1 decodes and measures (loudness
  * with libebur128, true peak, clipping, NaN, silence at the ends, damage); pass 2 decodes
  * again and runs mix -> fades at the trim points -> resample (libsoxr) -> gain -> look-ahead
- * true-peak limiter -> Vorbis encoder. The result is decoded (libogg + libvorbis, as it is
- * written, on a thread beside the encoder) and its true peak and loudness checked; when
- * over the ceiling, pass 2 runs again with more limiter margin.
+ * true-peak limiter -> loudness meter (libebur128) -> Vorbis encoder. The encoder decodes
+ * its own packets wherever the signal comes within 3 dB of its loudest (the decoded true
+ * peak of the file), the written file's structure and length are checked, and when the
+ * decoded peak is over the ceiling or the loudness off target, pass 2 runs again with more
+ * limiter margin or a corrected gain.
  * Guarantees: memory does not grow with the recording; the library is touched only at the
  * end, under a lock, by renaming a complete file into place (a refusal leaves it as it
  * was); the same source and settings give the same bytes (serial from the source's SHA-256
@@ -33,6 +35,7 @@
 #define FIRST_MARGIN 0.5      /* dB under the ceiling the limiter aims at first */
 #define MAX_ATTEMPTS 4
 #define LUFS_TOLERANCE 0.3    /* LU: re-run pass 2 with corrected gain beyond this */
+#define SPOT_WINDOW_DB 3.0    /* dB: the decoded check covers input within this of its peak */
 
 void cw_ingest_result_free(cw_ingest_result *r)
 {
@@ -347,15 +350,18 @@ static float fade_gain(int64_t t, int64_t len)
     return (float)(0.5 - 0.5 * cos(M_PI * (double)t / (double)len));
 }
 
-/* ---- the pipeline: DSP (caller) -> encoder thread -> checker thread ----------------
- * The encoder is the slow stage; the DSP before it and the check after it (decoding the
- * file as it grows, through libvorbisfile with blocking read callbacks) run beside it on
- * other cores, so the whole costs little more wall time than the encoder alone. */
+/* ---- the pipeline: DSP (caller) -> encoder thread ------------------------------------
+ * The encoder is the slow stage; the DSP before it (decoding, mixing, resampling, the
+ * limiter and the output loudness meter) runs beside it on another core, so the whole
+ * costs little more wall time than the encoder alone. The encoder checks its own output
+ * as it goes (cw_vorbis_enc_spot_check): the decoded true peak where it can matter and
+ * the decoded length. */
 
 #define QSLOTS 8
 
 typedef struct check {
-    int64_t frames;
+    int64_t frames;  /* decoded length */
+    int64_t decoded; /* frames the spot check decoded */
     double lufs, lra, tp_db;
 } check;
 
@@ -363,23 +369,14 @@ typedef struct pipeline {
     pthread_mutex_t mu;
     pthread_cond_t cv;      /* the encoder waits for input here */
     pthread_cond_t cv_room; /* the DSP waits for a free slot here */
-    pthread_cond_t cv_grow; /* the checker waits for the file to grow (or end) here */
     float *slot[QSLOTS];
     size_t nfr[QSLOTS], cap; /* frames */
     int head, count, input_done, abort_all;
     cw_vorbis_enc *enc;
-    FILE *fp;
     int channels;
     int enc_rc;
     cw_error enc_err;
-    uint64_t gen;     /* bumps whenever more of the file is written */
-    int64_t flushed;  /* encoder's page bytes at its last flush (encoder thread only) */
-    int enc_finished; /* the file is complete (or abandoned) */
-    /* checker */
-    const char *path;
-    FILE *rfp;
-    check k;
-    int chk_rc;
+    cw_vorbis_check vchk;
 } pipeline;
 
 static void *encoder_main(void *arg)
@@ -396,27 +393,14 @@ static void *encoder_main(void *arg)
         }
         int idx = p->head;
         pthread_mutex_unlock(&p->mu);
-        int grew = 0;
-        if (rc == 0) {
+        if (rc == 0)
             rc = cw_vorbis_enc_write(p->enc, p->slot[idx], p->nfr[idx], &p->enc_err);
-            /* the checker reads pages from the file: flush (and wake it) when there are
-             * new ones, not after every block */
-            int64_t pb = cw_vorbis_enc_page_bytes(p->enc);
-            grew = pb != p->flushed;
-            p->flushed = pb;
-            if (rc == 0 && grew && fflush(p->fp) != 0)
-                rc = cw_fail(&p->enc_err, CW_EIO, "", 0, "cannot write the work file (disk full?)");
-        }
         pthread_mutex_lock(&p->mu);
         p->head = (p->head + 1) % QSLOTS;
         p->count--;
         if (rc)
             p->enc_rc = rc;
         pthread_cond_signal(&p->cv_room);
-        if (grew) {
-            p->gen++;
-            pthread_cond_signal(&p->cv_grow);
-        }
         pthread_mutex_unlock(&p->mu);
     }
     pthread_mutex_lock(&p->mu);
@@ -425,14 +409,11 @@ static void *encoder_main(void *arg)
     if (abandon)
         cw_vorbis_enc_abort(p->enc);
     else
-        rc = cw_vorbis_enc_finish(p->enc, &p->enc_err);
+        rc = cw_vorbis_enc_finish_checked(p->enc, &p->vchk, &p->enc_err);
     p->enc = NULL;
     pthread_mutex_lock(&p->mu);
     if (rc)
         p->enc_rc = rc;
-    p->enc_finished = 1;
-    p->gen++;
-    pthread_cond_broadcast(&p->cv_grow);
     pthread_cond_broadcast(&p->cv_room);
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -466,172 +447,15 @@ static int push(pipeline *p, const float *x, size_t n)
     return 0;
 }
 
-/* libvorbisfile read callback: blocks until the encoder has written more, or finished. */
-static size_t grow_read(void *ptr, size_t size, size_t nmemb, void *ds)
-{
-    pipeline *p = ds;
-    size_t want = size * nmemb;
-    if (want == 0)
-        return 0;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        uint64_t g = p->gen;
-        int fin = p->enc_finished;
-        pthread_mutex_unlock(&p->mu);
-        size_t got = fread(ptr, 1, want, p->rfp);
-        if (got > 0)
-            return got / size;
-        if (fin)
-            return 0;
-        clearerr(p->rfp);
-        pthread_mutex_lock(&p->mu);
-        while (p->gen == g && !p->enc_finished)
-            pthread_cond_wait(&p->cv_grow, &p->mu);
-        pthread_mutex_unlock(&p->mu);
-    }
-}
-
-/* The checker decodes the work file as the encoder writes it, with libogg + libvorbis
- * (libvorbisfile 1.3.7 on an unseekable, growing stream sometimes ends a few thousand
- * samples early, depending on how reads fall on pages; the packet level is exact: the
- * EOS packet's granule position trims the end). */
-static void feed(pipeline *p, ebur128_state *eb, cw_truepeak *tp, float *il, float **pcm,
-                 long n)
-{
-    const int channels = p->channels;
-    for (long off = 0; off < n;) {
-        long m = n - off < B ? n - off : B;
-        for (long i = 0; i < m; i++)
-            for (int c = 0; c < channels; c++)
-                il[(size_t)i * (size_t)channels + (size_t)c] = pcm[c][off + i];
-        cw_truepeak_add(tp, il, (size_t)m);
-        ebur128_add_frames_float(eb, il, (size_t)m);
-        off += m;
-    }
-    p->k.frames += n;
-}
-
-static void *checker_main(void *arg)
-{
-    pipeline *p = arg;
-    check *k = &p->k;
-    const int channels = p->channels;
-    ogg_sync_state oy;
-    ogg_stream_state os;
-    vorbis_info vi;
-    vorbis_comment vc;
-    vorbis_dsp_state vd;
-    vorbis_block vb;
-    int started = 0, headers = 0, eos = 0, dsp = 0;
-    ebur128_state *eb = NULL;
-    cw_truepeak *tp = NULL;
-    float *il = malloc(B * (size_t)channels * sizeof(float));
-    ogg_sync_init(&oy);
-    vorbis_info_init(&vi);
-    vorbis_comment_init(&vc);
-    if (!il || cw_truepeak_new(&tp, channels)) {
-        p->chk_rc = CW_ENOMEM;
-        goto done;
-    }
-    while (!eos) {
-        ogg_page pg;
-        int r = ogg_sync_pageout(&oy, &pg);
-        if (r == 0) {
-            char *buf = ogg_sync_buffer(&oy, 16384);
-            size_t got = grow_read(buf, 1, 16384, p);
-            if (got == 0)
-                break;
-            ogg_sync_wrote(&oy, (long)got);
-            continue;
-        }
-        if (r < 0 || (started && ogg_page_serialno(&pg) != os.serialno)) {
-            p->chk_rc = CW_EINTERNAL; /* our own file never has a gap or a second stream */
-            goto done;
-        }
-        if (!started) {
-            ogg_stream_init(&os, ogg_page_serialno(&pg));
-            started = 1;
-        }
-        ogg_stream_pagein(&os, &pg);
-        ogg_packet op;
-        while ((r = ogg_stream_packetout(&os, &op)) != 0) {
-            if (r < 0) {
-                p->chk_rc = CW_EINTERNAL;
-                goto done;
-            }
-            if (headers < 3) {
-                if (vorbis_synthesis_headerin(&vi, &vc, &op) != 0) {
-                    p->chk_rc = CW_EINTERNAL;
-                    goto done;
-                }
-                if (++headers == 3) {
-                    if (vorbis_synthesis_init(&vd, &vi) != 0) {
-                        p->chk_rc = CW_EINTERNAL;
-                        goto done;
-                    }
-                    vorbis_block_init(&vd, &vb);
-                    dsp = 1;
-                    eb = ebur128_init((unsigned)channels, (unsigned long)vi.rate,
-                                      EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_HISTOGRAM);
-                    if (!eb) {
-                        p->chk_rc = CW_ENOMEM;
-                        goto done;
-                    }
-                    if (channels == 1)
-                        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
-                }
-                continue;
-            }
-            if (vorbis_synthesis(&vb, &op) == 0)
-                vorbis_synthesis_blockin(&vd, &vb);
-            float **pcm;
-            int n;
-            while ((n = vorbis_synthesis_pcmout(&vd, &pcm)) > 0) {
-                long take = n;
-                if (op.e_o_s && op.granulepos >= 0 && k->frames + take > op.granulepos)
-                    take = op.granulepos > k->frames ? (long)(op.granulepos - k->frames) : 0;
-                feed(p, eb, tp, il, pcm, take);
-                vorbis_synthesis_read(&vd, n);
-            }
-            if (op.e_o_s)
-                eos = 1;
-        }
-    }
-    if (!eb || !eos) {
-        p->chk_rc = CW_EINTERNAL; /* ended without its last page */
-        goto done;
-    }
-    k->lufs = -HUGE_VAL;
-    ebur128_loudness_global(eb, &k->lufs);
-    ebur128_loudness_range(eb, &k->lra);
-    k->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
-done:
-    /* keep reading to the end so the encoder side is never left waiting on us (it does
-     * not wait, but a partial read must not look like success) */
-    cw_truepeak_free(tp);
-    if (eb)
-        ebur128_destroy(&eb);
-    if (dsp) {
-        vorbis_block_clear(&vb);
-        vorbis_dsp_clear(&vd);
-    }
-    if (started)
-        ogg_stream_clear(&os);
-    vorbis_comment_clear(&vc);
-    vorbis_info_clear(&vi);
-    ogg_sync_clear(&oy);
-    free(il);
-    return NULL;
-}
-
-/* Limiter, then the encoder, for n frames (any n). */
-static int lim_push(cw_limiter *lim, pipeline *pl, const float *x, size_t n, float *lo, int ch,
-                    int64_t *frames)
+/* Limiter, then the meter and the encoder, for n frames (any n). */
+static int lim_push(cw_limiter *lim, ebur128_state *eb, pipeline *pl, const float *x, size_t n,
+                    float *lo, int ch, int64_t *frames)
 {
     while (n > 0) {
         size_t m = n < B ? n : B, got = 0;
         cw_limiter_process(lim, x, m, lo, &got);
         if (got) {
+            ebur128_add_frames_float(eb, lo, got);
             int rc = push(pl, lo, got);
             if (rc)
                 return rc;
@@ -663,13 +487,15 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
     soxr_t sx = NULL;
     pipeline pl;
     memset(&pl, 0, sizeof pl);
-    int threads = 0; /* 1: encoder running, 2: checker too */
-    pthread_t te, tc;
+    int threading = 0; /* the encoder thread runs */
+    pthread_t te;
+    ebur128_state *eb = ebur128_init((unsigned)p->channels, (unsigned long)p->rate,
+                                     EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_HISTOGRAM);
     float *in = malloc(B * ic * sizeof(float));
     float *mix = malloc(B * oc * sizeof(float));
     float *rs = malloc(rs_cap * oc * sizeof(float));
     float *lo = NULL;
-    if (!in || !mix || !rs ||
+    if (!in || !mix || !rs || !eb ||
         cw_limiter_new(&lim, p->channels, p->rate, p->gain, p->ceiling, LOOKAHEAD, RELEASE)) {
         rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
         goto done;
@@ -696,33 +522,26 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
     if (rc)
         goto done;
     o->header_bytes = cw_vorbis_enc_header_bytes(pl.enc);
-    if (fflush(fp) != 0) {
+    if ((rc = cw_vorbis_enc_spot_check(pl.enc, SPOT_WINDOW_DB)) != 0) {
         cw_vorbis_enc_abort(pl.enc);
-        rc = cw_fail(err, CW_EIO, "", 0, "cannot write the work file (disk full?)");
+        rc = cw_fail(err, rc, path, 0, "cannot set up the check of the encoded file");
         goto done;
     }
-    pl.fp = fp;
+    if (p->channels == 1)
+        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
     pl.channels = p->channels;
-    pl.path = work_path;
-    pl.rfp = fopen(work_path, "rb");
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.cv, NULL);
     pthread_cond_init(&pl.cv_room, NULL);
-    pthread_cond_init(&pl.cv_grow, NULL);
-    if (!pl.rfp || pthread_create(&te, NULL, encoder_main, &pl) != 0) {
+    if (pthread_create(&te, NULL, encoder_main, &pl) != 0) {
         cw_vorbis_enc_abort(pl.enc);
         pthread_mutex_destroy(&pl.mu);
         pthread_cond_destroy(&pl.cv);
         pthread_cond_destroy(&pl.cv_room);
-        pthread_cond_destroy(&pl.cv_grow);
         rc = cw_fail(err, CW_EIO, work_path, 0, "cannot start the encoder: %s", strerror(errno));
         goto done;
     }
-    threads = 1;
-    if (pthread_create(&tc, NULL, checker_main, &pl) == 0)
-        threads = 2;
-    else
-        pl.chk_rc = CW_EINTERNAL;
+    threading = 1;
 
     int64_t pos = 0;
     pg->total = p->tail;
@@ -767,10 +586,10 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
                     goto done;
                 }
                 off += idone;
-                if ((rc = lim_push(lim, &pl, rs, odone, lo, p->channels, &o->frames)))
+                if ((rc = lim_push(lim, eb, &pl, rs, odone, lo, p->channels, &o->frames)))
                     goto done;
             }
-        } else if ((rc = lim_push(lim, &pl, mix, got, lo, p->channels, &o->frames))) {
+        } else if ((rc = lim_push(lim, eb, &pl, mix, got, lo, p->channels, &o->frames))) {
             goto done;
         }
         report(pg, pos);
@@ -785,14 +604,17 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
             }
             if (odone == 0)
                 break;
-            if ((rc = lim_push(lim, &pl, rs, odone, lo, p->channels, &o->frames)))
+            if ((rc = lim_push(lim, eb, &pl, rs, odone, lo, p->channels, &o->frames)))
                 goto done;
         }
     }
     size_t got = 0;
     cw_limiter_drain(lim, lo, &got);
-    if (got && (rc = push(&pl, lo, got)))
-        goto done;
+    if (got) {
+        ebur128_add_frames_float(eb, lo, got);
+        if ((rc = push(&pl, lo, got)))
+            goto done;
+    }
     o->frames += (int64_t)got;
     o->min_gain = cw_limiter_min_gain(lim);
     /* the rest of the source, for its true peak only (the encoder has its queue to do) */
@@ -803,7 +625,7 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
         cw_truepeak_add(src_tp, in, got);
     }
 done:
-    if (threads) {
+    if (threading) {
         pthread_mutex_lock(&pl.mu);
         pl.input_done = 1;
         if (rc)
@@ -811,24 +633,35 @@ done:
         pthread_cond_broadcast(&pl.cv);
         pthread_mutex_unlock(&pl.mu);
         pthread_join(te, NULL);
-        if (threads == 2)
-            pthread_join(tc, NULL);
         pthread_mutex_destroy(&pl.mu);
         pthread_cond_destroy(&pl.cv);
         pthread_cond_destroy(&pl.cv_room);
-        pthread_cond_destroy(&pl.cv_grow);
         if (rc == 0 && pl.enc_rc) {
             rc = pl.enc_rc;
             if (err)
                 *err = pl.enc_err;
         }
-        if (rc == 0 && pl.chk_rc)
-            rc = cw_fail(err, pl.chk_rc, path, 0, "the file just encoded does not decode "
-                         "(please report this)");
-        *k = pl.k;
     }
-    if (pl.rfp)
-        fclose(pl.rfp);
+    if (rc == 0) {
+        /* what was written: the file's own structure (page CRCs, framing, headers, sample
+         * count from the block sizes) must agree with the encoder's account */
+        int links = 0;
+        int64_t samples = 0;
+        rc = cw_ogg_check(work_path, &links, &samples, err);
+        if (rc == 0 && (links != 1 || samples != o->frames || pl.vchk.frames != o->frames))
+            rc = cw_fail(err, CW_EINTERNAL, path, 0, "encoded %lld frames but the file holds "
+                         "%lld (please report this)", (long long)o->frames, (long long)samples);
+    }
+    if (rc == 0) {
+        k->frames = pl.vchk.frames;
+        k->decoded = pl.vchk.decoded;
+        k->tp_db = cw_lin_to_db(pl.vchk.true_peak);
+        k->lufs = -HUGE_VAL;
+        ebur128_loudness_global(eb, &k->lufs);
+        ebur128_loudness_range(eb, &k->lra);
+    }
+    if (eb)
+        ebur128_destroy(&eb);
     for (int i = 0; i < QSLOTS; i++)
         free(pl.slot[i]);
     if (sx)

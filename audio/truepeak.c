@@ -225,3 +225,12 @@ double cw_truepeak_max(cw_truepeak *tp)
     }
     return tp->max;
 }
+
+void cw_truepeak_restart(cw_truepeak *tp)
+{
+    cw_truepeak_max(tp);
+    for (int c = 0; c < tp->channels; c++)
+        memset(tp->buf[c], 0, (3 * HALF + CW_BLOCK_FRAMES + 1) * sizeof(float));
+    tp->fill = 0;
+    tp->finished = 0;
+}

@@ -15,6 +15,8 @@
 #include "audio_int.h"
 #include "audio_test_util.h"
 
+#include <vorbis/vorbisfile.h>
+
 static int encode_file(const char *path, int rate, int ch, size_t n, uint32_t serial,
                        const cw_link_meta *meta)
 {
@@ -254,6 +256,160 @@ static void test_library_scan(void **state)
     free(dir);
 }
 
+/* ---- the encoder's spot check against a full decode --------------------------------- */
+
+static uint32_t rng_state = 12345u;
+static float rnd(void) /* uniform in [-1, 1) */
+{
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (float)((double)(rng_state >> 8) / 8388608.0 - 1.0);
+}
+
+/* Signals with stretches near and far from their peak. kind 0: quiet noise with loud
+ * tone bursts at scattered places; 1: speech-like (noise under a slow syllable envelope);
+ * 2: a near-silent file with one click near the end; 3: steady full-scale tone (everything
+ * hot); 4: bursts of square wave (inter-sample peaks above the sample peak). */
+static float *make_signal(int kind, int rate, int ch, size_t n)
+{
+    float *x = calloc(n * (size_t)ch, sizeof(float));
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i / rate;
+        for (int c = 0; c < ch; c++) {
+            float v = 0.0f;
+            switch (kind) {
+            case 0: {
+                v = 0.01f * rnd();
+                size_t burst = (i / (size_t)(rate / 3)) % 7;
+                if (burst == 3 || (burst == 5 && c == 0))
+                    v += (float)(0.8 * sin(2 * M_PI * (300.0 + 200.0 * c) * t));
+                break;
+            }
+            case 1: {
+                double env = 0.5 + 0.5 * sin(2 * M_PI * 3.1 * t) * sin(2 * M_PI * 0.37 * t);
+                v = (float)(0.6 * env * env * env) * rnd();
+                break;
+            }
+            case 2:
+                v = 0.001f * rnd();
+                if (i == n - n / 50)
+                    v = 0.9f;
+                break;
+            case 3:
+                v = (float)(0.95 * sin(2 * M_PI * 997.0 * t + c));
+                break;
+            default: {
+                int on = (i / (size_t)(rate / 5)) % 4 == 1;
+                v = on ? ((i / 7) % 2 ? 0.7f : -0.7f) : 0.02f * rnd();
+                break;
+            }
+            }
+            x[i * (size_t)ch + (size_t)c] = v;
+        }
+    }
+    return x;
+}
+
+/* True peak (cw_truepeak) and length of an Ogg Vorbis file decoded with libvorbisfile. */
+static double full_decode_peak(const char *path, int ch, int64_t *frames)
+{
+    OggVorbis_File vf;
+    assert_int_equal(ov_fopen(path, &vf), 0);
+    cw_truepeak *tp = NULL;
+    assert_int_equal(cw_truepeak_new(&tp, ch), 0);
+    float *il = malloc(4096 * (size_t)ch * sizeof(float));
+    assert_non_null(il);
+    *frames = 0;
+    for (;;) {
+        float **pcm;
+        int bs;
+        long n = ov_read_float(&vf, &pcm, 4096, &bs);
+        assert_true(n >= 0);
+        if (n == 0)
+            break;
+        for (long i = 0; i < n; i++)
+            for (int c = 0; c < ch; c++)
+                il[i * ch + c] = pcm[c][i];
+        cw_truepeak_add(tp, il, (size_t)n);
+        *frames += n;
+    }
+    double peak = cw_truepeak_max(tp);
+    cw_truepeak_free(tp);
+    free(il);
+    ov_clear(&vf);
+    return peak;
+}
+
+static void spot_case(const char *dir, int kind, int rate, int ch, double q, size_t n,
+                      double window_db, int64_t *decoded)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/spot.ogg", dir);
+    float *x = make_signal(kind, rate, ch, n);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    cw_vorbis_enc *e = NULL;
+    cw_error err;
+    assert_int_equal(cw_vorbis_enc_new(&e, fp, rate, ch, q, 99, NULL, &err), 0);
+    assert_int_equal(cw_vorbis_enc_spot_check(e, window_db), 0);
+    for (size_t off = 0, step = 1000; off < n; off += step, step = step * 7 % 9001 + 1)
+        assert_int_equal(cw_vorbis_enc_write(e, x + off * (size_t)ch,
+                                             n - off < step ? n - off : step, &err), 0);
+    cw_vorbis_check chk;
+    assert_int_equal(cw_vorbis_enc_finish_checked(e, &chk, &err), 0);
+    fclose(fp);
+    int64_t frames = 0;
+    double full = full_decode_peak(path, ch, &frames);
+    assert_int_equal(frames, (int64_t)n);
+    assert_int_equal(chk.frames, (int64_t)n);
+    assert_true(chk.decoded <= chk.frames);
+    /* the same packets through the same synthesis: the same floats, the same peak */
+    if (fabs(chk.true_peak - full) > 1e-6) {
+        fprintf(stderr, "kind %d, %d Hz x %d, q%.0f, %zu frames, window %.0f dB: spot %.6f, "
+                        "full %.6f (decoded %lld)\n", kind, rate, ch, q, n, window_db,
+                chk.true_peak, full, (long long)chk.decoded);
+        fail();
+    }
+    *decoded = chk.decoded;
+    free(x);
+}
+
+static void test_spot_check_equals_full_decode(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const int shapes[][2] = {{44100, 1}, {8000, 1}, {48000, 2}, {22050, 6}};
+    const double qs[] = {0.0, 3.0, 10.0};
+    for (int kind = 0; kind < 5; kind++)
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+            for (size_t qi = 0; qi < sizeof qs / sizeof qs[0]; qi++) {
+                int rate = shapes[s][0], ch = shapes[s][1];
+                size_t n = (size_t)rate * 4 + 333;
+                int64_t dec = 0;
+                spot_case(dir, kind, rate, ch, qs[qi], n, 3.0, &dec);
+                /* scattered bursts after the first leave most of the file undecoded (before
+                 * the first, the noise is the loudest so far: decoded) */
+                if (kind == 0 && dec >= (int64_t)n * 3 / 4) {
+                    fprintf(stderr, "%d Hz x %d q%.0f: decoded %lld of %zu\n", rate, ch,
+                            qs[qi], (long long)dec, n);
+                    fail();
+                }
+                if (kind == 3) /* a steady tone is hot everywhere */
+                    assert_int_equal(dec, (int64_t)n);
+            }
+    /* a window wider than the signal's range decodes every frame; tiny files work */
+    int64_t dec = 0;
+    spot_case(dir, 1, 44100, 1, 3.0, 44100 * 3, 200.0, &dec);
+    assert_int_equal(dec, 44100 * 3);
+    const size_t tiny[] = {1, 2, 100, 4095, 4096, 4097};
+    for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++) {
+        spot_case(dir, 1, 44100, 1, 3.0, tiny[i], 3.0, &dec);
+        spot_case(dir, 3, 8000, 2, 0.0, tiny[i], 3.0, &dec);
+    }
+    tu_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_comments_roundtrip),
         cmocka_unit_test(test_library_scan),
+        cmocka_unit_test(test_spot_check_equals_full_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
