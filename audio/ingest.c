@@ -89,6 +89,7 @@ typedef struct meter {
 
 static void *meter_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "cw-meter");
     meter *m = arg;
     pthread_mutex_lock(&m->mu);
     for (;;) {
@@ -381,6 +382,7 @@ typedef struct pipeline {
 
 static void *encoder_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "cw-encoder");
     pipeline *p = arg;
     int rc = 0;
     for (;;) {
@@ -802,6 +804,7 @@ typedef struct precheck {
 
 static void *precheck_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "cw-checksum");
     precheck *q = arg;
     q->rc = q->sha_rc = cw_sha256_file(q->src, q->sha, &q->err);
     if (q->rc == 0)
