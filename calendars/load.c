@@ -366,30 +366,39 @@ static int scan_structure(load_ctx *c)
     return 0;
 }
 
+/* Steps *ln to the next line before b (and in the file) that is the block's own: not a
+ * BEGIN or END line, nor inside a nested BEGIN..END (*depth, 0 at the start, counts them).
+ * Puts the line in s/sl; 0 when there is none left. */
+static int block_next(const load_ctx *c, int *ln, int b, int *depth, const char **s, size_t *sl)
+{
+    while (++*ln < b && *ln <= (int)c->n_lines) {
+        line_span(c, *ln, s, sl);
+        if (*sl > 6 && starts_ci(*s, "BEGIN:"))
+            ++*depth;
+        else if (*sl > 4 && starts_ci(*s, "END:"))
+            --*depth;
+        else if (*depth == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* True when the content line s/sl is a property named `name` (nl bytes). */
+static int is_prop(const char *s, size_t sl, const char *name, size_t nl)
+{
+    return sl > nl && strncasecmp(s, name, nl) == 0 && (s[nl] == ':' || s[nl] == ';');
+}
+
 /* Line of the n-th (0-based) property named `name` between lines a and b; `a` if none. */
 static int prop_line(const load_ctx *c, int a, int b, const char *name, int nth)
 {
     size_t nl = strlen(name);
     int depth = 0;
-    for (int ln = a + 1; ln < b && ln <= (int)c->n_lines; ln++) {
-        const char *s;
-        size_t sl;
-        line_span(c, ln, &s, &sl);
-        if (sl > 6 && starts_ci(s, "BEGIN:")) {
-            depth++;
-            continue;
-        }
-        if (sl > 4 && starts_ci(s, "END:")) {
-            depth--;
-            continue;
-        }
-        if (depth != 0)
-            continue;
-        if (sl > nl && strncasecmp(s, name, nl) == 0 && (s[nl] == ':' || s[nl] == ';')) {
-            if (nth-- == 0)
-                return ln;
-        }
-    }
+    const char *s;
+    size_t sl;
+    for (int ln = a; block_next(c, &ln, b, &depth, &s, &sl);)
+        if (is_prop(s, sl, name, nl) && nth-- == 0)
+            return ln;
     return a;
 }
 
@@ -991,24 +1000,15 @@ static int raw_dates(load_ctx *c, int a, int b)
     c->n_bad_line = 0;
     cw_buf u;
     cw_buf_init(&u);
-    for (int ln = a + 1; ln < b && ln <= (int)c->n_lines; ln++) {
-        const char *s;
-        size_t sl;
-        line_span(c, ln, &s, &sl);
-        if (sl > 6 && starts_ci(s, "BEGIN:")) {
-            depth++;
-            continue;
-        }
-        if (sl > 4 && starts_ci(s, "END:")) {
-            depth--;
-            continue;
-        }
-        if (depth != 0 || sl == 0 || s[0] == ' ' || s[0] == '\t')
+    const char *s;
+    size_t sl;
+    for (int ln = a; block_next(c, &ln, b, &depth, &s, &sl);) {
+        if (sl == 0 || s[0] == ' ' || s[0] == '\t')
             continue;
         size_t pi = 0, np = sizeof props / sizeof props[0], nl = 0;
         for (; pi < np; pi++) {
             nl = strlen(props[pi]);
-            if (sl > nl && strncasecmp(s, props[pi], nl) == 0 && (s[nl] == ':' || s[nl] == ';'))
+            if (is_prop(s, sl, props[pi], nl))
                 break;
         }
         if (pi == np)
