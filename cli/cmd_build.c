@@ -36,20 +36,15 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
         {0},
     };
     const char **pos;
-    int npos;
-    int rc = cw_opt_parse(cli, cmd, opts, argc, argv, &pos, &npos);
-    if (rc)
+    int npos, rc;
+    if (cw_cli_parse(cli, cmd, opts, argc, argv, "chalkwave build --date DATE [--out DIR]",
+                     "Plan the day and write its bundle: day.ogg (the whole on-air window as one\n"
+                     "chained Ogg Vorbis stream, every item at its planned sample), items/ (one file\n"
+                     "per item), playlist.m3u8/.xspf/.pls, day.cue, liquidsoap.m3u, plan.json,\n"
+                     "schedule.ics, guide.html, guide.txt and SHA256SUMS. The bundle is built beside\n"
+                     "the target and swapped in atomically; rebuilding gives identical bytes.",
+                     &pos, &npos, &rc))
         return rc;
-    if (cli->help) {
-        cw_opt_help(stdout, "chalkwave build --date DATE [--out DIR]",
-                    "Plan the day and write its bundle: day.ogg (the whole on-air window as one\n"
-                    "chained Ogg Vorbis stream, every item at its planned sample), items/ (one file\n"
-                    "per item), playlist.m3u8/.xspf/.pls, day.cue, liquidsoap.m3u, plan.json,\n"
-                    "schedule.ics, guide.html, guide.txt and SHA256SUMS. The bundle is built beside\n"
-                    "the target and swapped in atomically; rebuilding gives identical bytes.",
-                    opts);
-        return 0;
-    }
     if (npos > 0) {
         cw_cli_errorf(cmd, "unexpected argument '%s' (give the day with --date DATE)", pos[0]);
         return CW_EXIT_USAGE;

@@ -45,18 +45,13 @@ static int cal_check(cw_cli *cli, int argc, char **argv)
 {
     static const cw_opt opts[] = {{0}};
     const char **pos;
-    int npos;
-    int rc = cw_opt_parse(cli, "calendar check", opts, argc, argv, &pos, &npos);
-    if (rc)
+    int npos, rc;
+    if (cw_cli_parse(cli, "calendar check", opts, argc, argv, "chalkwave calendar check FILE...",
+                     "Validate partner calendars (.ics). Every problem is printed as\n"
+                     "FILE:LINE: error|warning: what (what to do). A file with errors cannot be\n"
+                     "imported; warnings are repaired or reported and the file is still used.",
+                     &pos, &npos, &rc))
         return rc;
-    if (cli->help) {
-        cw_opt_help(stdout, "chalkwave calendar check FILE...",
-                    "Validate partner calendars (.ics). Every problem is printed as\n"
-                    "FILE:LINE: error|warning: what (what to do). A file with errors cannot be\n"
-                    "imported; warnings are repaired or reported and the file is still used.",
-                    opts);
-        return 0;
-    }
     if (npos < 1) {
         cw_cli_errorf("calendar check", "give at least one .ics file (see 'chalkwave calendar "
                       "check --help')");
@@ -245,21 +240,16 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
          "also list cancelled instances, marked"},
         {0}};
     const char **pos;
-    int npos;
-    int rc = cw_opt_parse(cli, sub, opts, argc, argv, &pos, &npos);
-    if (rc)
+    int npos, rc;
+    if (cw_cli_parse(cli, sub, opts, argc, argv,
+                     "chalkwave calendar expand --from DATE --to DATE [--tz ZONE] "
+                     "[--format text|tsv|json] [--include-cancelled] FILE...",
+                     "List every occurrence overlapping [from 00:00, to 00:00) local to ZONE,\n"
+                     "sorted by start, then UID. tsv: START<TAB>END<TAB>UID<TAB>SUMMARY with UTC\n"
+                     "times (2026-03-16T07:00:00Z) or dates for all-day events (end exclusive).\n"
+                     "Floating times are read in the station's zone (else ZONE, else UTC).",
+                     &pos, &npos, &rc))
         return rc;
-    if (cli->help) {
-        cw_opt_help(stdout,
-                    "chalkwave calendar expand --from DATE --to DATE [--tz ZONE] "
-                    "[--format text|tsv|json] [--include-cancelled] FILE...",
-                    "List every occurrence overlapping [from 00:00, to 00:00) local to ZONE,\n"
-                    "sorted by start, then UID. tsv: START<TAB>END<TAB>UID<TAB>SUMMARY with UTC\n"
-                    "times (2026-03-16T07:00:00Z) or dates for all-day events (end exclusive).\n"
-                    "Floating times are read in the station's zone (else ZONE, else UTC).",
-                    opts);
-        return 0;
-    }
     if (from.year == 0 || to.year == 0) {
         cw_cli_errorf(sub, "give --from DATE and --to DATE (e.g. --from 2026-03-16 --to "
                       "2026-03-23)");
@@ -380,18 +370,13 @@ static int cal_import(cw_cli *cli, int argc, char **argv)
          "priority of these calendars: a higher number wins a conflict (default 0)"},
         {0}};
     const char **pos;
-    int npos;
-    int rc = cw_opt_parse(cli, sub, opts, argc, argv, &pos, &npos);
-    if (rc)
+    int npos, rc;
+    if (cw_cli_parse(cli, sub, opts, argc, argv, "chalkwave calendar import FILE... [--priority N]",
+                     "Validate partner calendars and copy them into the station's calendars/\n"
+                     "folder atomically, recording their priority in station.conf. If any file has\n"
+                     "errors, nothing changes. Importing a file of the same name again replaces it.",
+                     &pos, &npos, &rc))
         return rc;
-    if (cli->help) {
-        cw_opt_help(stdout, "chalkwave calendar import FILE... [--priority N]",
-                    "Validate partner calendars and copy them into the station's calendars/\n"
-                    "folder atomically, recording their priority in station.conf. If any file has\n"
-                    "errors, nothing changes. Importing a file of the same name again replaces it.",
-                    opts);
-        return 0;
-    }
     if (npos < 1) {
         cw_cli_errorf(sub, "give at least one .ics file (see 'chalkwave calendar import --help')");
         return CW_EXIT_USAGE;

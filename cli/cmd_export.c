@@ -23,18 +23,13 @@ int cmd_export(cw_cli *cli, int argc, char **argv)
         {0},
     };
     const char **pos;
-    int npos;
-    int rc = cw_opt_parse(cli, cmd, opts, argc, argv, &pos, &npos);
-    if (rc)
+    int npos, rc;
+    if (cw_cli_parse(cli, cmd, opts, argc, argv, "chalkwave export --from DATE --to DATE [--out FILE]",
+                     "Plan every day from --from to --to and write what airs (lessons and\n"
+                     "newsletters) as an iCalendar file for schools and parents. Event UIDs stay\n"
+                     "the same across re-exports.",
+                     &pos, &npos, &rc))
         return rc;
-    if (cli->help) {
-        cw_opt_help(stdout, "chalkwave export --from DATE --to DATE [--out FILE]",
-                    "Plan every day from --from to --to and write what airs (lessons and\n"
-                    "newsletters) as an iCalendar file for schools and parents. Event UIDs stay\n"
-                    "the same across re-exports.",
-                    opts);
-        return 0;
-    }
     if (npos > 0) {
         cw_cli_errorf(cmd, "unexpected argument '%s'", pos[0]);
         return CW_EXIT_USAGE;

@@ -143,18 +143,13 @@ int cmd_library(cw_cli *cli, int argc, char **argv)
         {0},
     };
     const char **pos;
-    int npos;
-    int rc = cw_opt_parse(cli, CMD, opts, argc, argv, &pos, &npos);
-    if (rc)
+    int npos, rc;
+    if (cw_cli_parse(cli, CMD, opts, argc, argv, "chalkwave library [--format text|json]",
+                     "List the recordings in the station's library: kind, series, episode, title,\n"
+                     "teacher, language, length, loudness and the dates between which they may air.\n"
+                     "Files that cannot be read are named on stderr and left out.",
+                     &pos, &npos, &rc))
         return rc;
-    if (cli->help) {
-        cw_opt_help(stdout, "chalkwave library [--format text|json]",
-                    "List the recordings in the station's library: kind, series, episode, title,\n"
-                    "teacher, language, length, loudness and the dates between which they may air.\n"
-                    "Files that cannot be read are named on stderr and left out.",
-                    opts);
-        return 0;
-    }
     if (npos > 0) {
         cw_cli_errorf(CMD, "takes no arguments (did you mean 'chalkwave ingest %s'?)", pos[0]);
         return CW_EXIT_USAGE;

@@ -13,19 +13,14 @@ int cmd_verify(cw_cli *cli, int argc, char **argv)
         {0},
     };
     const char **pos;
-    int npos;
-    int rc = cw_opt_parse(cli, cmd, opts, argc, argv, &pos, &npos);
-    if (rc)
+    int npos, rc;
+    if (cw_cli_parse(cli, cmd, opts, argc, argv, "chalkwave verify BUNDLE_DIR",
+                     "Check a day bundle: every checksum in SHA256SUMS, files not listed there, the\n"
+                     "pages, serial numbers and Vorbis headers of every Ogg file, and day.ogg against\n"
+                     "plan.json (one link per item, the planned length). Prints each bad file.\n"
+                     "Needs no station.",
+                     &pos, &npos, &rc))
         return rc;
-    if (cli->help) {
-        cw_opt_help(stdout, "chalkwave verify BUNDLE_DIR",
-                    "Check a day bundle: every checksum in SHA256SUMS, files not listed there, the\n"
-                    "pages, serial numbers and Vorbis headers of every Ogg file, and day.ogg against\n"
-                    "plan.json (one link per item, the planned length). Prints each bad file.\n"
-                    "Needs no station.",
-                    opts);
-        return 0;
-    }
     if (npos != 1) {
         cw_cli_errorf(cmd, "give exactly one bundle folder (e.g. 'chalkwave verify out/2026-03-16')");
         return CW_EXIT_USAGE;

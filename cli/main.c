@@ -197,22 +197,30 @@ int cw_cli_lock(cw_cli *cli, const char *cmd, int exclusive)
     return 0;
 }
 
+int cw_cli_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, char **argv,
+                 const char *usage, const char *about, const char ***pos, int *npos, int *rc)
+{
+    *rc = cw_opt_parse(cli, cmd, opts, argc, argv, pos, npos);
+    if (*rc) return 1;
+    if (cli->help) {
+        cw_opt_help(stdout, usage, about, opts);
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- init -------------------------------------------------------------------------- */
 
 int cmd_init(cw_cli *cli, int argc, char **argv)
 {
     static const cw_opt opts[] = {{0}};
     const char **pos;
-    int npos;
-    int rc = cw_opt_parse(cli, "init", opts, argc, argv, &pos, &npos);
-    if (rc) return rc;
-    if (cli->help) {
-        cw_opt_help(stdout, "chalkwave init DIR",
-                    "Create a station folder: station.conf with commented defaults, and the folders\n"
-                    "calendars/, library/, inbox/ (accepted/, rejected/) and out/.",
-                    opts);
-        return 0;
-    }
+    int npos, rc;
+    if (cw_cli_parse(cli, "init", opts, argc, argv, "chalkwave init DIR",
+                     "Create a station folder: station.conf with commented defaults, and the folders\n"
+                     "calendars/, library/, inbox/ (accepted/, rejected/) and out/.",
+                     &pos, &npos, &rc))
+        return rc;
     if (npos != 1) {
         cw_cli_errorf("init", "give exactly one folder (e.g. 'chalkwave init /srv/radio')");
         return CW_EXIT_USAGE;
