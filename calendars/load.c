@@ -561,6 +561,13 @@ static void set_str(char **dst, char *v)
     *dst = v;
 }
 
+/* An override's text the partner left out: a copy of the master's. */
+static void inherit_str(char **dst, const char *master)
+{
+    if (!*dst && master)
+        *dst = cw_strdup(master);
+}
+
 /* One meaning hint `key` = `val` (case-insensitive key), from a DESCRIPTION line
  * ("Episode: 3", from_x 0) or an X-CHALKWAVE-KEY property (from_x 1; only these carry
  * ATTACH). Takes `val`; returns it when it was not kept (the caller frees it), else NULL. */
@@ -1428,22 +1435,14 @@ static int group_events(load_ctx *c, raw_comp *rcs, size_t n)
             }
             /* inherit unstated meaning and text from the master */
             if (master) {
-                if (!o->summary && master->summary)
-                    o->summary = cw_strdup(master->summary);
-                if (!o->description && master->description)
-                    o->description = cw_strdup(master->description);
-                if (!o->location && master->location)
-                    o->location = cw_strdup(master->location);
-                if (!o->categories && master->categories)
-                    o->categories = cw_strdup(master->categories);
-                if (!o->series && master->series)
-                    o->series = cw_strdup(master->series);
-                if (!o->teacher && master->teacher)
-                    o->teacher = cw_strdup(master->teacher);
-                if (!o->language && master->language)
-                    o->language = cw_strdup(master->language);
-                if (!o->attach && master->attach)
-                    o->attach = cw_strdup(master->attach);
+                inherit_str(&o->summary, master->summary);
+                inherit_str(&o->description, master->description);
+                inherit_str(&o->location, master->location);
+                inherit_str(&o->categories, master->categories);
+                inherit_str(&o->series, master->series);
+                inherit_str(&o->teacher, master->teacher);
+                inherit_str(&o->language, master->language);
+                inherit_str(&o->attach, master->attach);
                 if (o->kind == CW_KIND_NONE)
                     o->kind = master->kind;
                 if (!o->episode)
