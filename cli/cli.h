@@ -57,6 +57,10 @@ int cw_cli_report(const char *cmd, int code, const cw_error *err);
 void cw_cli_errorf(const char *cmd, const char *fmt, ...) CW_PRINTF(2, 3);
 /* Print `chalkwave: CMD: warning: ...` to stderr. */
 void cw_cli_warnf(const char *cmd, const char *fmt, ...) CW_PRINTF(2, 3);
+/* Print each calendar diagnostic as `chalkwave: CMD: [warning: ]FILE[:LINE]: TEXT` to stderr
+ * (d may be NULL). */
+struct cw_diags;
+void cw_cli_print_diags(const char *cmd, const struct cw_diags *d);
 /* Write buffer to stdout; returns exit code (3 on a write error such as a closed pipe). */
 int cw_cli_write_stdout(const char *cmd, const cw_buf *b);
 

@@ -10,19 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_diags(const char *cmd, const cw_diags *d)
-{
-    for (size_t i = 0; d && i < d->n; i++) {
-        const cw_diag *g = &d->v[i];
-        if (g->line > 0)
-            fprintf(stderr, "chalkwave: %s: %s%s:%d: %s\n", cmd, g->severity == CW_DIAG_ERROR ? "" : "warning: ",
-                    g->file ? g->file : "", g->line, g->text);
-        else
-            fprintf(stderr, "chalkwave: %s: %s%s: %s\n", cmd, g->severity == CW_DIAG_ERROR ? "" : "warning: ",
-                    g->file ? g->file : "", g->text);
-    }
-}
-
 int cmd_build(cw_cli *cli, int argc, char **argv)
 {
     const char *cmd = "build";
@@ -69,7 +56,7 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
         goto fail;
     /* library warnings reach the user through the plan's warnings ("library: ...") */
     code = cw_station_calendars(&cals, st, &diags, &err);
-    print_diags(cmd, &diags);
+    cw_cli_print_diags(cmd, &diags);
     if (code)
         goto fail;
     if ((code = cw_plan_day(&plan, st, cals, lib, date, &err)) != 0)

@@ -12,18 +12,6 @@
 
 #define PLAN_MAX_DAYS 400
 
-static void print_diags(const char *cmd, const cw_diags *d)
-{
-    for (size_t i = 0; d && i < d->n; i++) {
-        const cw_diag *g = &d->v[i];
-        const char *sev = g->severity == CW_DIAG_ERROR ? "" : "warning: ";
-        if (g->line > 0)
-            fprintf(stderr, "chalkwave: %s: %s%s:%d: %s\n", cmd, sev, g->file ? g->file : "", g->line, g->text);
-        else
-            fprintf(stderr, "chalkwave: %s: %s%s: %s\n", cmd, sev, g->file ? g->file : "", g->text);
-    }
-}
-
 /* One missing recording: "series\tepisode\tYYYY-MM-DD HH:MM" -> text or JSON. */
 static void missing_line(cw_buf *b, const char *entry, int json, int first)
 {
@@ -127,7 +115,7 @@ int cmd_plan(cw_cli *cli, int argc, char **argv)
     int code = 0;
     if ((code = cw_library_scan(&lib, st->dir, &err)) != 0) goto fail;
     code = cw_station_calendars(&cals, st, &diags, &err);
-    print_diags(cmd, &diags);
+    cw_cli_print_diags(cmd, &diags);
     if (code) goto fail;
 
     size_t days = 0, nmissing = 0;

@@ -159,6 +159,18 @@ int cw_cli_report(const char *cmd, int code, const cw_error *err)
     return cw_exit_code(code);
 }
 
+void cw_cli_print_diags(const char *cmd, const cw_diags *d)
+{
+    for (size_t i = 0; d && i < d->n; i++) {
+        const cw_diag *g = &d->v[i];
+        const char *sev = g->severity == CW_DIAG_ERROR ? "" : "warning: ";
+        if (g->line > 0)
+            fprintf(stderr, "chalkwave: %s: %s%s:%d: %s\n", cmd, sev, g->file ? g->file : "", g->line, g->text);
+        else
+            fprintf(stderr, "chalkwave: %s: %s%s: %s\n", cmd, sev, g->file ? g->file : "", g->text);
+    }
+}
+
 int cw_cli_write_stdout(const char *cmd, const cw_buf *b)
 {
     if (b->oom) {
