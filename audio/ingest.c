@@ -35,6 +35,8 @@
 #define FIRST_MARGIN 0.5      /* dB under the ceiling the limiter aims at first */
 #define MAX_ATTEMPTS 4
 #define LUFS_TOLERANCE 0.3    /* LU: re-run pass 2 with corrected gain beyond this */
+#define GAIN_SEARCH 12         /* measuring passes to find the gain when limiting costs loudness */
+#define MAX_GAIN_DB 60.0       /* dB: no recording is brought up by more */
 #define SPOT_WINDOW_DB 3.0    /* dB: the decoded check covers input within this of its peak */
 
 void cw_ingest_result_free(cw_ingest_result *r)
@@ -334,6 +336,7 @@ typedef struct plan2 {
     double quality;
     uint32_t serial;
     const cw_link_meta *meta;
+    int dry; /* measure only: no encoder, nothing written */
 } plan2;
 
 typedef struct out2 {
@@ -458,7 +461,7 @@ static int lim_push(cw_limiter *lim, ebur128_state *eb, pipeline *pl, const floa
         cw_limiter_process(lim, x, m, lo, &got);
         if (got) {
             ebur128_add_frames_float(eb, lo, got);
-            int rc = push(pl, lo, got);
+            int rc = pl ? push(pl, lo, got) : 0;
             if (rc)
                 return rc;
             *frames += (int64_t)got;
@@ -520,6 +523,11 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
             goto done;
         }
     }
+    if (p->channels == 1)
+        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
+    pipeline *plp = p->dry ? NULL : &pl;
+    if (p->dry)
+        goto run;
     rc = cw_vorbis_enc_new(&pl.enc, fp, p->rate, p->channels, p->quality, p->serial, p->meta, err);
     if (rc)
         goto done;
@@ -529,8 +537,6 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
         rc = cw_fail(err, rc, path, 0, "cannot set up the check of the encoded file");
         goto done;
     }
-    if (p->channels == 1)
-        ebur128_set_channel(eb, 0, EBUR128_DUAL_MONO);
     pl.channels = p->channels;
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.cv, NULL);
@@ -544,6 +550,7 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
         goto done;
     }
     threading = 1;
+run:;
 
     int64_t pos = 0;
     pg->total = p->tail;
@@ -588,10 +595,10 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
                     goto done;
                 }
                 off += idone;
-                if ((rc = lim_push(lim, eb, &pl, rs, odone, lo, p->channels, &o->frames)))
+                if ((rc = lim_push(lim, eb, plp, rs, odone, lo, p->channels, &o->frames)))
                     goto done;
             }
-        } else if ((rc = lim_push(lim, eb, &pl, mix, got, lo, p->channels, &o->frames))) {
+        } else if ((rc = lim_push(lim, eb, plp, mix, got, lo, p->channels, &o->frames))) {
             goto done;
         }
         report(pg, pos);
@@ -606,7 +613,7 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
             }
             if (odone == 0)
                 break;
-            if ((rc = lim_push(lim, eb, &pl, rs, odone, lo, p->channels, &o->frames)))
+            if ((rc = lim_push(lim, eb, plp, rs, odone, lo, p->channels, &o->frames)))
                 goto done;
         }
     }
@@ -614,7 +621,7 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
     cw_limiter_drain(lim, lo, &got);
     if (got) {
         ebur128_add_frames_float(eb, lo, got);
-        if ((rc = push(&pl, lo, got)))
+        if (plp && (rc = push(plp, lo, got)))
             goto done;
     }
     o->frames += (int64_t)got;
@@ -644,7 +651,7 @@ done:
                 *err = pl.enc_err;
         }
     }
-    if (rc == 0) {
+    if (rc == 0 && !p->dry) {
         /* what was written: the file's own structure (page CRCs, framing, headers, sample
          * count from the block sizes) must agree with the encoder's account */
         int links = 0;
@@ -655,7 +662,7 @@ done:
                          "%lld (please report this)", (long long)o->frames, (long long)samples);
     }
     if (rc == 0) {
-        k->frames = pl.vchk.frames;
+        k->frames = p->dry ? o->frames : pl.vchk.frames;
         k->decoded = pl.vchk.decoded;
         k->tp_db = cw_lin_to_db(pl.vchk.true_peak);
         k->lufs = -HUGE_VAL;
@@ -675,6 +682,49 @@ done:
     free(lo);
     cw_src_close(s);
     return rc;
+}
+
+/* The gain that brings the limited signal to `target` LUFS, found by measuring only
+ * (decode, limiter, meter: no encoding, a seventh of the cost of a pass), starting from
+ * gain_db, which gave l0. The limiter makes loudness grow slower than the gain (and a
+ * file whose loudness comes from clicks can even get quieter at first), so the steps are
+ * secant steps, at most twice the shortfall each. *gain_db ends at the best gain seen. */
+static int find_gain(const char *path, const plan2 *p0, double target, double *gain_db,
+                     double l0, progress *pg, cw_error *err)
+{
+    plan2 p = *p0;
+    p.dry = 1;
+    double g0 = *gain_db, g1 = g0 + (target - l0), best = fabs(l0 - target);
+    for (int i = 0; i < GAIN_SEARCH; i++) {
+        if (g1 > MAX_GAIN_DB)
+            g1 = MAX_GAIN_DB;
+        if (g1 == g0)
+            break;
+        p.gain = cw_db_to_lin(g1);
+        out2 o;
+        check k;
+        int rc = process(path, NULL, &p, NULL, &o, &k, NULL, pg, err);
+        if (rc)
+            return rc;
+        double l1 = k.lufs;
+        if (!isfinite(l1))
+            break;
+        if (fabs(l1 - target) < best) {
+            best = fabs(l1 - target);
+            *gain_db = g1;
+        }
+        if (fabs(l1 - target) <= 0.1)
+            break;
+        double slope = (l1 - l0) / (g1 - g0), step = target - l1, most = 2.0 * fabs(step);
+        if (slope > 0.2 && slope < 1.5)
+            step /= slope;
+        if (fabs(step) > most)
+            step = step > 0 ? most : -most;
+        g0 = g1;
+        l0 = l1;
+        g1 += step;
+    }
+    return 0;
 }
 
 /* ---- metadata and paths ------------------------------------------------------------ */
@@ -1078,17 +1128,20 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
         ok = peak_ok && loud_ok;
         if (!peak_ok)
             margin_db += k.tp_db - st->true_peak + 0.2;
-        if (!loud_ok && isfinite(k.lufs))
-            gain_db += st->loudness - k.lufs;
+        if (!loud_ok && isfinite(k.lufs) &&
+            (rc = find_gain(src_path, &p, st->loudness, &gain_db, k.lufs, &pg, err)) != 0)
+            goto done;
         if (!ok && attempt == MAX_ATTEMPTS - 1 && peak_ok &&
             fabs(k.lufs - st->loudness) <= 0.5)
             ok = 1; /* within EBU R128's +-0.5 LU: good enough after the last try */
     }
     if (!ok) {
         rc = cw_fail(err, CW_EINVAL, src_path, 0, "cannot bring this recording to %.1f LUFS "
-                     "under %.1f dBTP (it reaches %.1f LUFS at %.1f dBTP): it is probably "
-                     "heavily distorted; record it again", st->loudness, st->true_peak,
-                     k.lufs, k.tp_db);
+                     "under %.1f dBTP (it reaches %.1f LUFS at %.1f dBTP with its peaks "
+                     "turned down by %.0f dB): its loudest moments are far louder than the "
+                     "rest (clicks, knocks on the microphone or distortion); record it again "
+                     "with the phone held still, not too close", st->loudness, st->true_peak,
+                     k.lufs, k.tp_db, -cw_lin_to_db(o.min_gain));
         goto done;
     }
     res->true_peak_in = a.tp_db;
