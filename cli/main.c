@@ -124,24 +124,29 @@ static int unknown_global_option(const char *a)
 
 /* ---- shared helpers for commands ---------------------------------------------------- */
 
-void cw_cli_errorf(const char *cmd, const char *fmt, ...)
+/* `chalkwave: CMD: PREFIXTEXT` on stderr, the text cut at 2047 bytes. */
+static void say(const char *cmd, const char *prefix, const char *fmt, va_list ap) CW_PRINTF(3, 0);
+static void say(const char *cmd, const char *prefix, const char *fmt, va_list ap)
 {
     char text[2048];
+    vsnprintf(text, sizeof text, fmt, ap);
+    fprintf(stderr, "chalkwave: %s: %s%s\n", cmd, prefix, text);
+}
+
+void cw_cli_errorf(const char *cmd, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    say(cmd, "", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "chalkwave: %s: %s\n", cmd, text);
 }
 
 void cw_cli_warnf(const char *cmd, const char *fmt, ...)
 {
-    char text[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    say(cmd, "warning: ", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "chalkwave: %s: warning: %s\n", cmd, text);
 }
 
 int cw_cli_report(const char *cmd, int code, const cw_error *err)
@@ -306,11 +311,7 @@ int main(int argc, char **argv)
     }
     const cw_cmd *c = find_cmd(name);
     if (!c) return unknown_cmd(name);
-    int rc = c->fn(&cli, argc - i, argv + i);
-    if (fflush(stdout) != 0 && rc == 0) {
-        fprintf(stderr, "chalkwave: %s: cannot write the output\n", name);
-        rc = CW_EXIT_ENV;
-    }
+    int rc = flushed(c->fn(&cli, argc - i, argv + i), name);
     cw_station_unlock(cli.lock_fd);
     cw_station_free(cli.station);
     cw_cal_cleanup();
