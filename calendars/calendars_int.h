@@ -37,6 +37,11 @@ int64_t cw_wall_from_civil(const cw_civil *c);
 void cw_civil_from_wall(int64_t wall, cw_civil *out);
 int64_t cw_floor_div(int64_t a, int64_t b);
 
+/* Room for one more element in a full growable array (expand.c): `arr` is the address of the
+ * array pointer (any T **), *cap its capacity in elements of `size` bytes. Doubles *cap (0 ->
+ * `first`) and moves the array; 0, or -1 when out of memory (array and *cap unchanged). */
+int cal_grow(void *arr, size_t *cap, size_t size, size_t first);
+
 /* ---- time values ------------------------------------------------------------------- */
 
 typedef enum { CT_NONE = 0, CT_DATE, CT_FLOAT, CT_UTC, CT_ZONED } cal_time_kind;

@@ -11,6 +11,21 @@
 
 #include "calendars_int.h"
 
+/* ---- arrays ------------------------------------------------------------------------ */
+
+int cal_grow(void *arr, size_t *cap, size_t size, size_t first)
+{
+    void *v; /* the caller's T *, read and written as bytes (no T ** / void ** aliasing) */
+    memcpy(&v, arr, sizeof v);
+    size_t nc = *cap ? *cap * 2 : first;
+    void *nv = realloc(v, nc * size);
+    if (!nv)
+        return -1;
+    memcpy(arr, &nv, sizeof nv);
+    *cap = nc;
+    return 0;
+}
+
 /* ---- frames ------------------------------------------------------------------------ */
 
 int64_t cal_frame_wall_to_utc(const cw_calset *set, const cal_time *frame, int64_t wall)
@@ -373,14 +388,8 @@ static int weekno_year(weekno *g, int is_date)
             for (int a = 0; a < (is_date ? 1 : g->n_hours); a++)
                 for (int b = 0; b < (is_date ? 1 : g->n_mins); b++)
                     for (int c = 0; c < (is_date ? 1 : g->n_secs); c++) {
-                        if (g->n_cand == g->cap) {
-                            size_t ncap = g->cap ? g->cap * 2 : 64;
-                            int64_t *nv = realloc(g->cand, ncap * sizeof *nv);
-                            if (!nv)
-                                return -1;
-                            g->cand = nv;
-                            g->cap = ncap;
-                        }
+                        if (g->n_cand == g->cap && cal_grow(&g->cand, &g->cap, sizeof *g->cand, 64))
+                            return -1;
                         g->cand[g->n_cand++] =
                             day * 86400 + (is_date ? 0
                                                    : g->hours[a] * 3600 + g->mins[b] * 60 + g->secs[c]);
@@ -1161,14 +1170,8 @@ typedef struct inst_list {
 
 static int inst_push(inst_list *l, const inst *x)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 64;
-        inst *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        l->v = nv;
-        l->cap = nc;
-    }
+    if (l->n == l->cap && cal_grow(&l->v, &l->cap, sizeof *l->v, 64))
+        return -1;
     l->v[l->n++] = *x;
     return 0;
 }
@@ -1284,14 +1287,9 @@ static int rule_window(const cw_calset *set, const cal_comp *m, cal_rrule *rr, i
                 rr->limited = 1;
                 break;
             }
-            if (rr->n_cache == rr->cap_cache) {
-                size_t nc = rr->cap_cache ? rr->cap_cache * 2 : 256;
-                int64_t *nv = realloc(rr->cache, nc * sizeof *nv);
-                if (!nv)
-                    return CW_ENOMEM;
-                rr->cache = nv;
-                rr->cap_cache = nc;
-            }
+            if (rr->n_cache == rr->cap_cache &&
+                cal_grow(&rr->cache, &rr->cap_cache, sizeof *rr->cache, 256))
+                return CW_ENOMEM;
             rr->cache[rr->n_cache++] = w;
             if (b->steps > CAL_STEP_BUDGET)
                 return CW_ELIMIT;
@@ -1468,14 +1466,8 @@ static int master_instances(const cw_calset *set, const cal_event *ev, int64_t u
 
 static int occ_push(cw_occurrences *o, const cw_occurrence *x)
 {
-    if (o->n == o->cap) {
-        size_t nc = o->cap ? o->cap * 2 : 64;
-        cw_occurrence *nv = realloc(o->v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        o->v = nv;
-        o->cap = nc;
-    }
+    if (o->n == o->cap && cal_grow(&o->v, &o->cap, sizeof *o->v, 64))
+        return -1;
     o->v[o->n++] = *x;
     return 0;
 }
@@ -2044,14 +2036,8 @@ static int raw_window(rawrule *r, int64_t wa, int64_t wb, long long *first)
             int64_t c = r->g.cand[i];
             if (c < wa || c >= wb)
                 continue;
-            if (r->n_win == r->cap_win) {
-                size_t nc = r->cap_win ? r->cap_win * 2 : 64;
-                int64_t *nv = realloc(r->win, nc * sizeof *nv);
-                if (!nv)
-                    return -1;
-                r->win = nv;
-                r->cap_win = nc;
-            }
+            if (r->n_win == r->cap_win && cal_grow(&r->win, &r->cap_win, sizeof *r->win, 64))
+                return -1;
             r->win[r->n_win++] = c;
         }
     }
@@ -2465,15 +2451,9 @@ static int series_collect(const cw_calset *set, const cal_event *ev, const char 
             continue;
         if (k->cancelled || k->repeat)
             continue;
-        if (*n == *cap) {
-            size_t nc = *cap ? *cap * 2 : 256;
-            pos_item *nv = realloc(*v, nc * sizeof *nv);
-            if (!nv) {
-                free(l.v);
-                return CW_ENOMEM;
-            }
-            *v = nv;
-            *cap = nc;
+        if (*n == *cap && cal_grow(v, cap, sizeof **v, 256)) {
+            free(l.v);
+            return CW_ENOMEM;
         }
         (*v)[*n].t = orig;
         (*v)[*n].uid = k->uid;
@@ -2490,14 +2470,8 @@ static int series_collect(const cw_calset *set, const cal_event *ev, const char 
             int64_t orig = is_date ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400) : ov->rid_key;
             if (!sk || strcmp(sk, key) != 0 || ov->cancelled || ov->repeat || orig >= horizon)
                 continue;
-            if (*n == *cap) {
-                size_t nc = *cap ? *cap * 2 : 256;
-                pos_item *nv = realloc(*v, nc * sizeof *nv);
-                if (!nv)
-                    return CW_ENOMEM;
-                *v = nv;
-                *cap = nc;
-            }
+            if (*n == *cap && cal_grow(v, cap, sizeof **v, 256))
+                return CW_ENOMEM;
             (*v)[*n].t = orig;
             (*v)[*n].uid = ov->uid;
             (*n)++;

@@ -62,15 +62,9 @@ static void diag(load_ctx *c, cw_diag_severity sev, int line, const char *fmt, .
     cw_diags *d = c->diags;
     if (!d)
         return;
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 16;
-        cw_diag *nv = realloc(d->v, nc * sizeof *nv);
-        if (!nv) {
-            c->oom = 1;
-            return;
-        }
-        d->v = nv;
-        d->cap = nc;
+    if (d->n == d->cap && cal_grow(&d->v, &d->cap, sizeof *d->v, 16)) {
+        c->oom = 1;
+        return;
     }
     va_list ap;
     va_start(ap, fmt);
@@ -861,14 +855,8 @@ static void lic_errors(load_ctx *c, icalcomponent *ev, int a, int b, int *fatal)
 
 static int push_ptr(void ***v, size_t *n, size_t *cap, void *p)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        void **nv = realloc(*v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        *v = nv;
-        *cap = nc;
-    }
+    if (*n == *cap && cal_grow(v, cap, sizeof **v, 16))
+        return -1;
     (*v)[(*n)++] = p;
     return 0;
 }

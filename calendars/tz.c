@@ -71,14 +71,8 @@ typedef struct tr_list {
 
 static int tr_push(tr_list *l, int64_t utc, int off, int from)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 64;
-        tz_tr *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        l->v = nv;
-        l->cap = nc;
-    }
+    if (l->n == l->cap && cal_grow(&l->v, &l->cap, sizeof *l->v, 64))
+        return -1;
     l->v[l->n].utc = utc;
     l->v[l->n].off = off;
     l->v[l->n].from = from;
