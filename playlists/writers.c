@@ -1,5 +1,6 @@
 /* writers.c — the text files of a bundle: M3U8, XSPF, PLS, CUE, Liquidsoap annotate
- * playlist, and the programme guide (HTML and plain text).
+ * playlist, and the programme guide (HTML and plain text; each run of two or more
+ * fillers/silences is one row or line spanning the run, programmes one each).
  * Guarantees: every outside string (titles, teachers, station name) is cleaned to valid
  * one-line UTF-8 and escaped for its format (XML/HTML entities, CUE and Liquidsoap quotes,
  * no newline can start a new M3U/PLS entry); output depends only on the plan view. */
@@ -258,11 +259,57 @@ static const char guide_css[] =
     "td.time{white-space:nowrap;font-variant-numeric:tabular-nums;font-weight:bold}\n"
     "td.len{white-space:nowrap;font-variant-numeric:tabular-nums}\n"
     ".note{color:#555;font-size:.85rem}\n"
+    "tr.r-fill td{color:#444}\n"
     "@media (max-width:36rem){table,tbody,tr,td{display:block}thead{display:none}"
     "tr{border-bottom:1px solid #bbb;padding:.4rem 0}td{border:0;padding:.05rem 0}}\n"
     "@media print{@page{size:A4;margin:14mm}body{max-width:none;padding:0;font-size:10pt}"
     "tr{break-inside:avoid}.bar span,.legend span{-webkit-print-color-adjust:exact;"
     "print-color-adjust:exact}}\n";
+
+static int is_fill(const cw_plan_item *pi)
+{
+    return pi->kind == CW_KIND_FILLER || pi->kind == CW_KIND_SILENCE;
+}
+
+/* A reader of the guide needs the programme, not every station ID of a gap: two or more
+ * fillers and silences in a row are one entry. Returns the end (exclusive) of the run
+ * starting at item i, or i when item i stands alone (a programme, or a lone filler). */
+static size_t fill_run_end(const cw_pl_view *v, size_t i)
+{
+    if (!is_fill(v->items[i].pi) || i + 1 >= v->n || !is_fill(v->items[i + 1].pi))
+        return i;
+    size_t j = i;
+    while (j < v->n && is_fill(v->items[j].pi))
+        j++;
+    return j;
+}
+
+/* The distinct titles of items [i, j), in order of first appearance, ", " between them,
+ * each written with put (which escapes for the format). */
+static void put_run_titles(cw_buf *out, const cw_pl_view *v, size_t i, size_t j,
+                           void (*put)(cw_buf *, const char *))
+{
+    int any = 0;
+    for (size_t k = i; k < j; k++) {
+        int seen = 0;
+        for (size_t m = i; m < k && !seen; m++)
+            seen = strcmp(v->items[m].title, v->items[k].title) == 0;
+        if (seen)
+            continue;
+        if (any)
+            cw_buf_puts(out, ", ");
+        put(out, v->items[k].title);
+        any = 1;
+    }
+}
+
+static double run_seconds(const cw_pl_view *v, size_t i, size_t j)
+{
+    double secs = 0;
+    for (size_t k = i; k < j; k++)
+        secs += v->items[k].seconds;
+    return secs;
+}
 
 static void html_row_cell(cw_buf *out, const char *cls, const char *text)
 {
@@ -327,6 +374,21 @@ void cw_pl_write_guide_html(const cw_pl_view *v, cw_buf *out)
     for (size_t i = 0; i < v->n; i++) {
         const cw_pl_item *it = &v->items[i];
         const cw_plan_item *pi = it->pi;
+        size_t j = fill_run_end(v, i);
+        if (j > i) {
+            /* a run of fillers and silence: one row from its start to the next item's
+             * start (or the end of the window), naming what plays in it */
+            cw_buf_printf(out, "<tr class=\"r-fill\"><td class=\"time\">%s&ndash;%s</td>"
+                               "<td colspan=\"4\"><strong>Between programmes</strong><br>"
+                               "<span class=\"note\">",
+                          it->hhmm, j < v->n ? v->items[j].hhmm : v->end_hhmm);
+            put_run_titles(out, v, i, j, put_xml);
+            cw_buf_printf(out, " (%zu items)</span></td><td class=\"len\">", j - i);
+            put_duration(out, run_seconds(v, i, j));
+            cw_buf_puts(out, "</td></tr>\n");
+            i = j - 1;
+            continue;
+        }
         cw_buf_printf(out, "<tr class=\"r-%s\">", kind_label(pi));
         html_row_cell(out, "time", it->hhmm);
         cw_buf_puts(out, "<td><strong>");
@@ -351,11 +413,6 @@ void cw_pl_write_guide_html(const cw_pl_view *v, cw_buf *out)
                   v->n, v->date);
 }
 
-static int is_fill(const cw_plan_item *pi)
-{
-    return pi->kind == CW_KIND_FILLER || pi->kind == CW_KIND_SILENCE;
-}
-
 void cw_pl_write_guide_txt(const cw_pl_view *v, cw_buf *out)
 {
     cw_buf_puts(out, v->station_name);
@@ -364,27 +421,14 @@ void cw_pl_write_guide_txt(const cw_pl_view *v, cw_buf *out)
     for (size_t i = 0; i < v->n; i++) {
         const cw_pl_item *it = &v->items[i];
         const cw_plan_item *pi = it->pi;
-        if (is_fill(pi) && i + 1 < v->n && is_fill(v->items[i + 1].pi)) {
+        size_t j = fill_run_end(v, i);
+        if (j > i) {
             /* An announcer (or an SMS) needs the programme, not every station ID of a gap:
              * a run of fillers and silence is one line naming what plays in it. */
-            size_t j = i;
-            double secs = 0;
-            while (j < v->n && is_fill(v->items[j].pi))
-                secs += v->items[j++].seconds;
-            cw_buf_printf(out, "%s  ", it->hhmm);
-            int any = 0;
-            for (size_t k = i; k < j; k++) {
-                int seen = 0;
-                for (size_t m = i; m < k && !seen; m++)
-                    seen = strcmp(v->items[m].title, v->items[k].title) == 0;
-                if (seen)
-                    continue;
-                cw_buf_puts(out, any ? ", " : "Between programmes: ");
-                cw_buf_puts(out, v->items[k].title);
-                any = 1;
-            }
+            cw_buf_printf(out, "%s  Between programmes: ", it->hhmm);
+            put_run_titles(out, v, i, j, cw_buf_puts);
             cw_buf_printf(out, " (%zu items, ", j - i);
-            put_duration(out, secs);
+            put_duration(out, run_seconds(v, i, j));
             cw_buf_puts(out, ")\n");
             i = j - 1;
             continue;

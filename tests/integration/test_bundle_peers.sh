@@ -145,12 +145,47 @@ print("missing %d" % len(missing)); [print("  " + m) for m in missing[:5]]
 print("doctype %d" % src.startswith("<!DOCTYPE html>"))
 print("viewport %d" % ('name="viewport"' in src))
 print("print %d" % ("@media print" in src))
+# rows: one per programme (and per lone filler); each run of 2+ fillers/silences is one
+# "Between programmes" row spanning the run, with its item count and distinct titles
+import re
+FILL = ("filler", "silence")
+its, want = plan["items"], []
+i = 0
+while i < len(its):
+    j = i
+    while j < len(its) and its[j]["kind"] in FILL:
+        j += 1
+    if j - i >= 2:
+        titles = []
+        for it in its[i:j]:
+            t = it["title"] or ("Silence" if it["kind"] == "silence" else "")
+            if t not in titles:
+                titles.append(t)
+        want.append(("r-fill", its[i]["start"][11:16] + "\u2013" + its[j - 1]["end"][11:16],
+                     "Between programmes" + ", ".join(titles) + " (%d items)" % (j - i)))
+        i = j
+    else:
+        it = its[i]
+        want.append(("r-" + it["kind"], it["start"][11:16], it["title"]))
+        i += 1
+got = [(c, html.unescape(re.sub(r"<[^>]+>", "", t)), html.unescape(re.sub(r"<[^>]+>", "", g)))
+       for c, t, g in re.findall(r'<tr class="([^"]+)"><td class="time">(.*?)</td>(.*?)</tr>', src)]
+bad = [(w, g) for w, g in zip(want, got) if w[0] != g[0] or w[1] != g[1] or w[2] not in g[2]]
 print("rows %d" % src.count("<tr class="))
+print("want_rows %d" % len(want))
+print("fill_rows %d" % sum(1 for w in want if w[0] == "r-fill"))
+print("fill_items %d" % sum(1 for it in its if it["kind"] in FILL))
+print("rows_bad %d" % (len(bad) + abs(len(want) - len(got)))); [print("  want %r got %r" % b) for b in bad[:3]]
 PYEOF
 expect_eq "$(sed -n 's/^errors //p' "$CW_TMP/html.txt")" 0 "guide.html: every tag nests and closes (strict parse)"
 expect_eq "$(sed -n 's/^external //p' "$CW_TMP/html.txt")" 0 "guide.html: no external resources"
 expect_eq "$(sed -n 's/^missing //p' "$CW_TMP/html.txt")" 0 "guide.html names every planned item"
-expect_eq "$(sed -n 's/^rows //p' "$CW_TMP/html.txt")" "$n_items" "guide.html has one row per item"
+# guide.html collapses each run of fillers/silence into one row (like guide.txt's lines)
+check "the tone day has runs of fillers to collapse" test "$(sed -n 's/^fill_rows //p' "$CW_TMP/html.txt")" -ge 2
+check "guide.html has fewer rows than items" test "$(sed -n 's/^rows //p' "$CW_TMP/html.txt")" -lt "$n_items"
+expect_eq "$(sed -n 's/^rows //p' "$CW_TMP/html.txt")" "$(sed -n 's/^want_rows //p' "$CW_TMP/html.txt")" "guide.html: one row per programme and one per run of fillers"
+expect_eq "$(sed -n 's/^rows_bad //p' "$CW_TMP/html.txt")" 0 "guide.html rows: kind, time (a run: start-end), title (a run: its titles and item count)"
+expect_eq "$(grep -c '<tr class="r-fill">' "$bundle/guide.html")" "$(grep -c 'Between programmes: ' "$bundle/guide.txt")" "guide.html and guide.txt collapse the same runs"
 expect_eq "$(sed -n 's/^viewport //p;s/^print //p;s/^doctype //p' "$CW_TMP/html.txt" | tr -d '\n')" 111 "guide.html: doctype, phone viewport, print stylesheet"
 if command -v xmllint >/dev/null; then
     xmllint --html --noout "$bundle/guide.html" >"$CW_TMP/xmllint.txt" 2>&1

@@ -158,6 +158,11 @@ expect_eq "$(grep -c '^07:30  Adding fractions - Mrs Adebayo (lesson, maths-p5 e
 expect_eq "$(grep -c '^07:45  Yesterday I walked' "$bundle/guide.txt")" 1 "guide.txt: the English lesson at 07:45"
 expect_eq "$(grep -c '^08:00  School news' "$bundle/guide.txt")" 1 "guide.txt: the newsletter at 08:00"
 expect_eq "$(grep -c 'Between programmes: ' "$bundle/guide.txt")" 4 "guide.txt: each of the 4 gaps is one line, not one line per station ID"
+# guide.html is printed: 3 programme rows and each of the 4 gaps as one row with its time span
+expect_eq "$(grep -c '<tr class=' "$bundle/guide.html")" 7 "guide.html: 7 rows (3 programmes, 4 gaps), not one per item"
+expect_eq "$(grep -c '<tr class="r-lesson"><td class="time">07:30</td><td><strong>Adding fractions</strong>' "$bundle/guide.html")" 1 "guide.html: the maths lesson's row at 07:30"
+expect_eq "$(grep -c '<tr class="r-newsletter"><td class="time">08:00</td>' "$bundle/guide.html")" 1 "guide.html: the newsletter's row at 08:00"
+expect_eq "$(grep -oE '<tr class="r-fill"><td class="time">[0-9:]+&ndash;[0-9:]+</td>' "$bundle/guide.html" | grep -oE '[0-9]{2}:[0-9]{2}&ndash;[0-9]{2}:[0-9]{2}' | tr '\n' ' ')" "07:25&ndash;07:30 07:30&ndash;07:45 07:45&ndash;08:00 08:00&ndash;08:10 " "guide.html: the 4 gaps as rows spanning 07:25-07:30, 07:30-07:45, 07:45-08:00, 08:00-08:10"
 if [ -f "$bundle/day.ogg" ]; then
     size=$(stat -c %s "$bundle/day.ogg")
     if [ "$size" -lt $((10 * 1024 * 1024)) ]; then ok "day.ogg is small ($size bytes for 45 minutes)"; else not_ok "day.ogg is $size bytes"; fi

@@ -1,7 +1,8 @@
 /* test_bundle.c — whole bundles from plans made in memory: every tone starts at its
  * planned sample (page-copied, cut, other-format and silence items, across the spring DST
  * jump), items/, SHA256SUMS, verify (and a flipped byte), byte-identical rebuilds, stale
- * leftovers removed, a killed build leaves the previous bundle untouched, hostile titles. */
+ * leftovers removed, a killed build leaves the previous bundle untouched, hostile titles,
+ * the guide's runs of fillers collapsed to one row (HTML) or line (text). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -439,6 +440,14 @@ static void test_killed_build_and_leftovers(void **state)
     cw_plan_free(plan);
 }
 
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
 /* No control characters except newline; valid UTF-8. */
 static void assert_clean_text(const char *name, const char *s)
 {
@@ -537,6 +546,12 @@ static void test_hostile_titles(void **state)
     }
     assert_int_equal(ann, N_ITEMS);
     free(liq);
+    /* guide.html: one row per programme, the closing silence + jingle as one row */
+    char *gh = read_text(f, "guide.html");
+    assert_int_equal(count_of(gh, "<tr class="), N_ITEMS - 1);
+    assert_non_null(strstr(gh, "<tr class=\"r-fill\"><td class=\"time\">03:00&ndash;03:00</td>"));
+    assert_non_null(strstr(gh, "Silence, Jingle (2 items)"));
+    free(gh);
     /* the guide mentions every item and the DST-shifted times */
     char *guide = read_text(f, "guide.txt");
     assert_non_null(strstr(guide, "01:59  Fractions"));
@@ -544,6 +559,100 @@ static void test_hostile_titles(void **state)
     assert_non_null(strstr(guide, "Silence"));
     assert_non_null(strstr(guide, "Jingle"));
     free(guide);
+    cw_plan_free(plan);
+}
+
+/* The guide collapses each run of two or more fillers/silences into one row (HTML) or one
+ * line (text) spanning the run; programmes and a lone filler keep their own row. The
+ * window starts 01:59:55 CET on the spring-forward day, so the first run starts 03:00. */
+static void test_guide_collapses_filler_runs(void **state)
+{
+    fx *f = *state;
+    const spec s[] = {
+        {CW_KIND_LESSON, NULL, 5 * RATE, 0, 0, "Fractions", "Ms Ada"},      /* 01:59:55 */
+        {CW_KIND_FILLER, NULL, 60 * RATE, 0, 0, "Jingle", "Station"},       /* 03:00 */
+        {CW_KIND_FILLER, NULL, 60 * RATE, 0, 0, HOSTILE, "Station"},        /* 03:01 */
+        {CW_KIND_FILLER, NULL, 60 * RATE, 0, 0, "Jingle", "Station"},       /* 03:02 */
+        {CW_KIND_SILENCE, NULL, 60 * RATE, 0, 0, NULL, NULL},               /* 03:03 */
+        {CW_KIND_FILLER, NULL, 60 * RATE, 0, 0, "Music bed", ""},           /* 03:04 */
+        {CW_KIND_LESSON, NULL, 120 * RATE, 0, 0, "Plants", "Mr B"},         /* 03:05 */
+        {CW_KIND_FILLER, NULL, 30 * RATE, 0, 0, "Lone ID", "Station"},      /* 03:07 */
+        {CW_KIND_NEWSLETTER, NULL, 60 * RATE, 0, 0, "School news", ""},     /* 03:07:30 */
+        {CW_KIND_FILLER, NULL, 45 * RATE, 0, 0, "Jingle", "Station"},       /* 03:08:30 */
+        {CW_KIND_FILLER, NULL, 45 * RATE, 0, 0, "Music bed", ""},           /* 03:09:15 */
+    };                                                                      /* end 03:10 */
+    cw_plan *plan = make_plan(s, sizeof s / sizeof s[0]);
+    cw_error err;
+    cw_pl_view *v;
+    assert_int_equal(cw_pl_view_new(&v, &f->st, plan, NULL, &err), 0);
+    cw_buf h, h2, t;
+    cw_buf_init(&h);
+    cw_buf_init(&h2);
+    cw_buf_init(&t);
+    cw_pl_write_guide_html(v, &h);
+    cw_pl_write_guide_html(v, &h2);
+    cw_pl_write_guide_txt(v, &t);
+    assert_false(h.oom || t.oom);
+    assert_int_equal(h.len, h2.len);
+    assert_memory_equal(h.data, h2.data, h.len); /* deterministic */
+
+    /* rows: lesson, run of 5, lesson, lone filler, newsletter, run of 2 */
+    assert_int_equal(count_of(h.data, "<tr class="), 6);
+    assert_int_equal(count_of(h.data, "<tr class=\"r-fill\">"), 2);
+    assert_int_equal(count_of(h.data, "<tr class=\"r-lesson\">"), 2);
+    assert_int_equal(count_of(h.data, "<tr class=\"r-newsletter\">"), 1);
+    assert_int_equal(count_of(h.data, "<tr class=\"r-filler\">"), 1);
+    assert_int_equal(count_of(h.data, "<tr class=\"r-silence\">"), 0);
+    assert_non_null(strstr(h.data, "<tr class=\"r-filler\"><td class=\"time\">03:07</td><td><strong>Lone ID</strong>"));
+    assert_non_null(strstr(h.data, "<tr class=\"r-lesson\"><td class=\"time\">01:59</td><td><strong>Fractions</strong>"));
+    assert_non_null(strstr(h.data, "<tr class=\"r-lesson\"><td class=\"time\">03:05</td><td><strong>Plants</strong>"));
+    /* the first run: 03:00 to the next lesson at 03:05, distinct titles in order (the
+     * hostile one escaped), the count and the total length */
+    const char *run1 = strstr(h.data, "<tr class=\"r-fill\">");
+    assert_non_null(run1);
+    const char *end1 = strstr(run1, "</tr>\n");
+    assert_non_null(end1);
+    char *row1 = cw_strndup(run1, (size_t)(end1 - run1));
+    assert_non_null(strstr(row1, "<td class=\"time\">03:00&ndash;03:05</td><td colspan=\"4\">"
+                                 "<strong>Between programmes</strong><br><span class=\"note\">Jingle, Fractions "));
+    assert_non_null(strstr(row1, "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot; &#39;x&#39;"));
+    assert_null(strstr(row1, "<script"));
+    assert_null(strstr(row1, "#EXTINF:1,fake\n"));
+    assert_non_null(strstr(row1, ", Silence, Music bed (5 items)</span></td><td class=\"len\">5:00</td>"));
+    assert_int_equal(count_of(row1, "Jingle"), 1);
+    free(row1);
+    /* the last run ends with the window */
+    const char *run2 = strstr(run1 + 1, "<tr class=\"r-fill\">");
+    assert_non_null(run2);
+    assert_non_null(strstr(run2, "<td class=\"time\">03:08&ndash;03:10</td>"));
+    assert_non_null(strstr(run2, "<span class=\"note\">Jingle, Music bed (2 items)</span></td><td class=\"len\">1:30</td></tr>\n"));
+    assert_null(strstr(h.data, "<script>"));
+    /* the printable stylesheet and the footer's item count are kept */
+    assert_non_null(strstr(h.data, "@media print{@page{size:A4"));
+    assert_non_null(strstr(h.data, "11 items."));
+
+    /* guide.txt: the same runs as one line each, with the same start and count */
+    assert_int_equal(count_of(t.data, "Between programmes: "), 2);
+    assert_non_null(strstr(t.data, "\n03:00  Between programmes: Jingle, Fractions "));
+    assert_non_null(strstr(t.data, ", Silence, Music bed (5 items, 5:00)\n"));
+    assert_non_null(strstr(t.data, "\n03:07  Lone ID - Station (filler"));
+    assert_non_null(strstr(t.data, "\n03:08  Between programmes: Jingle, Music bed (2 items, 1:30)\n"));
+
+    /* a strict HTML parser accepts it (the hostile title inside a collapsed run too) */
+    char *html = lib_path(f, "guide-runs.html");
+    cw_error werr;
+    assert_int_equal(cw_write_file_atomic(html, h.data, h.len, &werr), 0);
+    if (system("command -v xmllint >/dev/null 2>&1") == 0) {
+        char *cmd = cw_asprintf("xmllint --html --noout '%s' 2>&1 | head -c 1 | wc -c | grep -qx 0", html);
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+    }
+    unlink(html);
+    free(html);
+    cw_buf_free(&h);
+    cw_buf_free(&h2);
+    cw_buf_free(&t);
+    cw_pl_view_free(v);
     cw_plan_free(plan);
 }
 
@@ -609,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_sums_verify_and_rebuild),
         cmocka_unit_test(test_killed_build_and_leftovers),
         cmocka_unit_test(test_hostile_titles),
+        cmocka_unit_test(test_guide_collapses_filler_runs),
         cmocka_unit_test(test_refuses_inconsistent_plan),
         cmocka_unit_test(test_verify_sums_problems),
     };
