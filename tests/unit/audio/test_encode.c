@@ -384,7 +384,7 @@ static void test_spot_check_equals_full_decode(void **state)
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
             for (size_t qi = 0; qi < sizeof qs / sizeof qs[0]; qi++) {
                 int rate = shapes[s][0], ch = shapes[s][1];
-                size_t n = (size_t)rate * 4 + 333;
+                size_t n = (size_t)rate * 5 / 2 + 333;
                 int64_t dec = 0;
                 spot_case(dir, kind, rate, ch, qs[qi], n, 3.0, &dec);
                 /* scattered bursts after the first leave most of the file undecoded (before
