@@ -42,6 +42,10 @@ int64_t cw_floor_div(int64_t a, int64_t b);
  * `first`) and moves the array; 0, or -1 when out of memory (array and *cap unchanged). */
 int cal_grow(void *arr, size_t *cap, size_t size, size_t first);
 
+/* The libical time of civil c (expand.c): a DATE when is_date (no time of day), else a
+ * DATE-TIME read in `zone` (NULL: floating). */
+struct icaltimetype cal_icaltime(const cw_civil *c, int is_date, icaltimezone *zone);
+
 /* ---- time values ------------------------------------------------------------------- */
 
 typedef enum { CT_NONE = 0, CT_DATE, CT_FLOAT, CT_UTC, CT_ZONED } cal_time_kind;

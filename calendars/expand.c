@@ -59,22 +59,27 @@ int64_t cal_time_utc(const cw_calset *set, const cal_time *t)
 
 /* ---- generators -------------------------------------------------------------------- */
 
+struct icaltimetype cal_icaltime(const cw_civil *c, int is_date, icaltimezone *zone)
+{
+    struct icaltimetype t = icaltime_null_time();
+    t.year = c->year;
+    t.month = c->month;
+    t.day = c->day;
+    t.is_date = is_date;
+    if (!is_date) {
+        t.hour = c->hour;
+        t.minute = c->minute;
+        t.second = c->second;
+    }
+    t.zone = zone;
+    return t;
+}
+
 static struct icaltimetype ical_of_wall(int64_t wall, int is_date)
 {
     cw_civil c;
     cw_civil_from_wall(wall, &c);
-    struct icaltimetype t = icaltime_null_time();
-    t.year = c.year;
-    t.month = c.month;
-    t.day = c.day;
-    t.is_date = is_date;
-    if (!is_date) {
-        t.hour = c.hour;
-        t.minute = c.minute;
-        t.second = c.second;
-    }
-    t.zone = NULL;
-    return t;
+    return cal_icaltime(&c, is_date, NULL);
 }
 
 static int64_t wall_of_ical(struct icaltimetype t)

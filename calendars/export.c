@@ -12,30 +12,14 @@ static struct icaltimetype local_time(const cw_tz *tz, int64_t utc, icaltimezone
 {
     cw_civil c;
     cw_tz_to_local(tz, utc, &c, NULL);
-    struct icaltimetype t = icaltime_null_time();
-    t.year = c.year;
-    t.month = c.month;
-    t.day = c.day;
-    t.hour = c.hour;
-    t.minute = c.minute;
-    t.second = c.second;
-    t.zone = zone;
-    return t;
+    return cal_icaltime(&c, 0, zone);
 }
 
 static struct icaltimetype utc_time(int64_t utc)
 {
     cw_civil c;
     cw_civil_from_wall(utc, &c);
-    struct icaltimetype t = icaltime_null_time();
-    t.year = c.year;
-    t.month = c.month;
-    t.day = c.day;
-    t.hour = c.hour;
-    t.minute = c.minute;
-    t.second = c.second;
-    t.zone = icaltimezone_get_utc_timezone();
-    return t;
+    return cal_icaltime(&c, 0, icaltimezone_get_utc_timezone());
 }
 
 static int text_ok(const char *s)
