@@ -55,6 +55,9 @@ int cw_cli_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, cha
 int cw_cli_report(const char *cmd, int code, const cw_error *err);
 /* Print `chalkwave: CMD: ...` (printf-style) to stderr. */
 void cw_cli_errorf(const char *cmd, const char *fmt, ...) CW_PRINTF(2, 3);
+/* Print `chalkwave: CMD: ...` (printf-style) to stderr and return CW_EXIT_USAGE: for a
+ * command line that cannot be run as given. */
+int cw_cli_usagef(const char *cmd, const char *fmt, ...) CW_PRINTF(2, 3);
 /* Print `chalkwave: CMD: warning: ...` to stderr. */
 void cw_cli_warnf(const char *cmd, const char *fmt, ...) CW_PRINTF(2, 3);
 /* Print each calendar diagnostic as `chalkwave: CMD: [warning: ]FILE[:LINE]: TEXT` to stderr

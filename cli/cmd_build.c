@@ -32,14 +32,10 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
                      "the target and swapped in atomically; rebuilding gives identical bytes.",
                      &pos, &npos, &rc))
         return rc;
-    if (npos > 0) {
-        cw_cli_errorf(cmd, "unexpected argument '%s' (give the day with --date DATE)", pos[0]);
-        return CW_EXIT_USAGE;
-    }
-    if (date.year == 0) {
-        cw_cli_errorf(cmd, "--date is required (e.g. --date 2026-03-16)");
-        return CW_EXIT_USAGE;
-    }
+    if (npos > 0)
+        return cw_cli_usagef(cmd, "unexpected argument '%s' (give the day with --date DATE)", pos[0]);
+    if (date.year == 0)
+        return cw_cli_usagef(cmd, "--date is required (e.g. --date 2026-03-16)");
     if ((rc = cw_cli_lock(cli, cmd, 0)) != 0)
         return rc;
     const cw_station *st = cli->station;

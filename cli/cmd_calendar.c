@@ -52,11 +52,9 @@ static int cal_check(cw_cli *cli, int argc, char **argv)
                      "imported; warnings are repaired or reported and the file is still used.",
                      &pos, &npos, &rc))
         return rc;
-    if (npos < 1) {
-        cw_cli_errorf("calendar check", "give at least one .ics file (see 'chalkwave calendar "
-                      "check --help')");
-        return CW_EXIT_USAGE;
-    }
+    if (npos < 1)
+        return cw_cli_usagef("calendar check", "give at least one .ics file (see 'chalkwave calendar "
+                             "check --help')");
     const char *zone;
     if ((rc = station_zone(cli, "calendar check", &zone)) != 0)
         return rc;
@@ -250,23 +248,15 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
                      "Floating times are read in the station's zone (else ZONE, else UTC).",
                      &pos, &npos, &rc))
         return rc;
-    if (from.year == 0 || to.year == 0) {
-        cw_cli_errorf(sub, "give --from DATE and --to DATE (e.g. --from 2026-03-16 --to "
-                      "2026-03-23)");
-        return CW_EXIT_USAGE;
-    }
-    if (cw_date_cmp(to, from) <= 0) {
-        cw_cli_errorf(sub, "--to must be after --from (the window is [from, to))");
-        return CW_EXIT_USAGE;
-    }
-    if (strcmp(format, "text") && strcmp(format, "tsv") && strcmp(format, "json")) {
-        cw_cli_errorf(sub, "--format must be text, tsv or json, not '%s'", format);
-        return CW_EXIT_USAGE;
-    }
-    if (npos < 1) {
-        cw_cli_errorf(sub, "give at least one .ics file (see 'chalkwave calendar expand --help')");
-        return CW_EXIT_USAGE;
-    }
+    if (from.year == 0 || to.year == 0)
+        return cw_cli_usagef(sub, "give --from DATE and --to DATE (e.g. --from 2026-03-16 --to "
+                             "2026-03-23)");
+    if (cw_date_cmp(to, from) <= 0)
+        return cw_cli_usagef(sub, "--to must be after --from (the window is [from, to))");
+    if (strcmp(format, "text") && strcmp(format, "tsv") && strcmp(format, "json"))
+        return cw_cli_usagef(sub, "--format must be text, tsv or json, not '%s'", format);
+    if (npos < 1)
+        return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar expand --help')");
     const char *stzone;
     if ((rc = station_zone(cli, sub, &stzone)) != 0)
         return rc;
@@ -274,11 +264,9 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
     cw_error err;
     cw_error_clear(&err);
     cw_tz *tz = NULL;
-    if ((rc = cw_tz_open(&tz, wzone, &err)) != 0) {
-        cw_cli_errorf(sub, "unknown time zone '%s' for --tz (use an IANA name such as "
-                      "Europe/Paris)", wzone);
-        return CW_EXIT_USAGE;
-    }
+    if ((rc = cw_tz_open(&tz, wzone, &err)) != 0)
+        return cw_cli_usagef(sub, "unknown time zone '%s' for --tz (use an IANA name such as "
+                             "Europe/Paris)", wzone);
     cw_calset *set = cw_calset_new(stzone ? stzone : wzone);
     if (!set) {
         cw_tz_free(tz);
@@ -377,14 +365,10 @@ static int cal_import(cw_cli *cli, int argc, char **argv)
                      "errors, nothing changes. Importing a file of the same name again replaces it.",
                      &pos, &npos, &rc))
         return rc;
-    if (npos < 1) {
-        cw_cli_errorf(sub, "give at least one .ics file (see 'chalkwave calendar import --help')");
-        return CW_EXIT_USAGE;
-    }
-    if (priority < -1000000 || priority > 1000000) {
-        cw_cli_errorf(sub, "--priority must be between -1000000 and 1000000");
-        return CW_EXIT_USAGE;
-    }
+    if (npos < 1)
+        return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar import --help')");
+    if (priority < -1000000 || priority > 1000000)
+        return cw_cli_usagef(sub, "--priority must be between -1000000 and 1000000");
     if ((rc = cw_cli_lock(cli, sub, 1)) != 0)
         return rc;
     const cw_station *st = cli->station;
@@ -513,11 +497,9 @@ int cmd_calendar(cw_cli *cli, int argc, char **argv)
     int rc = 0;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
-        if (argc < 2) {
-            cw_cli_errorf(CMD, "give a subcommand: check, expand or import (see 'chalkwave "
-                          "calendar --help')");
-            return CW_EXIT_USAGE;
-        }
+        if (argc < 2)
+            return cw_cli_usagef(CMD, "give a subcommand: check, expand or import (see 'chalkwave "
+                                 "calendar --help')");
         printf("%s%s", usage, cw_cli_exit_codes_help);
         return 0;
     }

@@ -30,25 +30,18 @@ int cmd_export(cw_cli *cli, int argc, char **argv)
                      "the same across re-exports.",
                      &pos, &npos, &rc))
         return rc;
-    if (npos > 0) {
-        cw_cli_errorf(cmd, "unexpected argument '%s'", pos[0]);
-        return CW_EXIT_USAGE;
-    }
-    if (from.year == 0 || to.year == 0) {
-        cw_cli_errorf(cmd, "--from and --to are required (e.g. --from 2026-03-16 --to 2026-03-20)");
-        return CW_EXIT_USAGE;
-    }
-    if (cw_date_cmp(from, to) > 0) {
-        cw_cli_errorf(cmd, "--from is after --to (swap them)");
-        return CW_EXIT_USAGE;
-    }
+    if (npos > 0)
+        return cw_cli_usagef(cmd, "unexpected argument '%s'", pos[0]);
+    if (from.year == 0 || to.year == 0)
+        return cw_cli_usagef(cmd, "--from and --to are required (e.g. --from 2026-03-16 --to 2026-03-20)");
+    if (cw_date_cmp(from, to) > 0)
+        return cw_cli_usagef(cmd, "--from is after --to (swap them)");
     int64_t ndays = cw_days_from_civil(to.year, to.month, to.day) -
                     cw_days_from_civil(from.year, from.month, from.day) + 1;
     if (ndays > EXPORT_MAX_DAYS) {
         /* a range the user typed: a usage error (exit 2), as for `plan --from/--to` */
-        cw_cli_errorf(cmd, "the range has %lld days, at most %d are exported at once (split it)",
-                      (long long)ndays, EXPORT_MAX_DAYS);
-        return CW_EXIT_USAGE;
+        return cw_cli_usagef(cmd, "the range has %lld days, at most %d are exported at once (split it)",
+                             (long long)ndays, EXPORT_MAX_DAYS);
     }
     if ((rc = cw_cli_lock(cli, cmd, 0)) != 0)
         return rc;

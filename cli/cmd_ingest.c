@@ -682,39 +682,25 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
     int json = 0;
     if (!strcmp(format, "json"))
         json = 1;
-    else if (strcmp(format, "text") != 0) {
-        cw_cli_errorf(CMD, "--format must be text or json, not '%s'", format);
-        return CW_EXIT_USAGE;
-    }
-    if (inbox && npos > 0) {
-        cw_cli_errorf(CMD, "give either --inbox or files, not both");
-        return CW_EXIT_USAGE;
-    }
-    if (!inbox && npos == 0) {
-        cw_cli_errorf(CMD, "give the recordings to ingest (e.g. 'chalkwave ingest --series "
-                      "maths-5 --episode 3 lesson.wav') or --inbox");
-        return CW_EXIT_USAGE;
-    }
-    if (npos > 1 && title) {
-        cw_cli_errorf(CMD, "--title names one recording; give one file with it");
-        return CW_EXIT_USAGE;
-    }
-    if (episode < 0 || episode > 999 || (npos > 1 && episode && episode + npos - 1 > 999)) {
-        cw_cli_errorf(CMD, "--episode must be 1 to 999");
-        return CW_EXIT_USAGE;
-    }
+    else if (strcmp(format, "text") != 0)
+        return cw_cli_usagef(CMD, "--format must be text or json, not '%s'", format);
+    if (inbox && npos > 0)
+        return cw_cli_usagef(CMD, "give either --inbox or files, not both");
+    if (!inbox && npos == 0)
+        return cw_cli_usagef(CMD, "give the recordings to ingest (e.g. 'chalkwave ingest --series "
+                             "maths-5 --episode 3 lesson.wav') or --inbox");
+    if (npos > 1 && title)
+        return cw_cli_usagef(CMD, "--title names one recording; give one file with it");
+    if (episode < 0 || episode > 999 || (npos > 1 && episode && episode + npos - 1 > 999))
+        return cw_cli_usagef(CMD, "--episode must be 1 to 999");
     cw_kind k = CW_KIND_NONE;
     if (kind) {
         k = cw_kind_parse(kind);
-        if (k != CW_KIND_LESSON && k != CW_KIND_NEWSLETTER && k != CW_KIND_FILLER) {
-            cw_cli_errorf(CMD, "--kind must be lesson, newsletter or filler, not '%s'", kind);
-            return CW_EXIT_USAGE;
-        }
+        if (k != CW_KIND_LESSON && k != CW_KIND_NEWSLETTER && k != CW_KIND_FILLER)
+            return cw_cli_usagef(CMD, "--kind must be lesson, newsletter or filler, not '%s'", kind);
     }
-    if (jobs < 0) {
-        cw_cli_errorf(CMD, "-j must be at least 1");
-        return CW_EXIT_USAGE;
-    }
+    if (jobs < 0)
+        return cw_cli_usagef(CMD, "-j must be at least 1");
     /* Shared station lock: ingests run side by side (each commit takes the library lock);
      * commands that rewrite the station wait for them. */
     rc = cw_cli_lock(cli, CMD, 0);

@@ -150,15 +150,11 @@ int cmd_library(cw_cli *cli, int argc, char **argv)
                      "Files that cannot be read are named on stderr and left out.",
                      &pos, &npos, &rc))
         return rc;
-    if (npos > 0) {
-        cw_cli_errorf(CMD, "takes no arguments (did you mean 'chalkwave ingest %s'?)", pos[0]);
-        return CW_EXIT_USAGE;
-    }
+    if (npos > 0)
+        return cw_cli_usagef(CMD, "takes no arguments (did you mean 'chalkwave ingest %s'?)", pos[0]);
     int json = !strcmp(format, "json");
-    if (!json && strcmp(format, "text") != 0) {
-        cw_cli_errorf(CMD, "--format must be text or json, not '%s'", format);
-        return CW_EXIT_USAGE;
-    }
+    if (!json && strcmp(format, "text") != 0)
+        return cw_cli_usagef(CMD, "--format must be text or json, not '%s'", format);
     rc = cw_cli_lock(cli, CMD, 0);
     if (rc)
         return rc;

@@ -68,39 +68,25 @@ int cmd_plan(cw_cli *cli, int argc, char **argv)
                      "The rules are in README.md, \"Calendar to recording\".",
                      &pos, &npos, &rc))
         return rc;
-    if (npos > 0) {
-        cw_cli_errorf(cmd, "unexpected argument '%s' (give the day with --date DATE)", pos[0]);
-        return CW_EXIT_USAGE;
-    }
+    if (npos > 0)
+        return cw_cli_usagef(cmd, "unexpected argument '%s' (give the day with --date DATE)", pos[0]);
     int json = 0;
     if (!strcmp(format, "json")) json = 1;
-    else if (strcmp(format, "text")) {
-        cw_cli_errorf(cmd, "--format '%s' is not known (use text or json)", format);
-        return CW_EXIT_USAGE;
-    }
+    else if (strcmp(format, "text"))
+        return cw_cli_usagef(cmd, "--format '%s' is not known (use text or json)", format);
     int range = from.year != 0 || to.year != 0;
-    if (date.year != 0 && range) {
-        cw_cli_errorf(cmd, "give either --date or --from and --to, not both");
-        return CW_EXIT_USAGE;
-    }
-    if (!range && date.year == 0) {
-        cw_cli_errorf(cmd, "--date is required (e.g. --date 2026-03-16), or --from and --to for several days");
-        return CW_EXIT_USAGE;
-    }
+    if (date.year != 0 && range)
+        return cw_cli_usagef(cmd, "give either --date or --from and --to, not both");
+    if (!range && date.year == 0)
+        return cw_cli_usagef(cmd, "--date is required (e.g. --date 2026-03-16), or --from and --to for several days");
     if (range) {
-        if (from.year == 0 || to.year == 0) {
-            cw_cli_errorf(cmd, "--from and --to go together (e.g. --from 2026-03-16 --to 2026-03-20)");
-            return CW_EXIT_USAGE;
-        }
-        if (cw_date_cmp(from, to) > 0) {
-            cw_cli_errorf(cmd, "--from is after --to (swap them)");
-            return CW_EXIT_USAGE;
-        }
+        if (from.year == 0 || to.year == 0)
+            return cw_cli_usagef(cmd, "--from and --to go together (e.g. --from 2026-03-16 --to 2026-03-20)");
+        if (cw_date_cmp(from, to) > 0)
+            return cw_cli_usagef(cmd, "--from is after --to (swap them)");
         int64_t n = cw_days_from_civil(to.year, to.month, to.day) - cw_days_from_civil(from.year, from.month, from.day);
-        if (n >= PLAN_MAX_DAYS) {
-            cw_cli_errorf(cmd, "the range is longer than %d days (plan it in parts)", PLAN_MAX_DAYS);
-            return CW_EXIT_USAGE;
-        }
+        if (n >= PLAN_MAX_DAYS)
+            return cw_cli_usagef(cmd, "the range is longer than %d days (plan it in parts)", PLAN_MAX_DAYS);
     } else {
         from = to = date;
     }

@@ -21,10 +21,8 @@ int cmd_verify(cw_cli *cli, int argc, char **argv)
                      "Needs no station.",
                      &pos, &npos, &rc))
         return rc;
-    if (npos != 1) {
-        cw_cli_errorf(cmd, "give exactly one bundle folder (e.g. 'chalkwave verify out/2026-03-16')");
-        return CW_EXIT_USAGE;
-    }
+    if (npos != 1)
+        return cw_cli_usagef(cmd, "give exactly one bundle folder (e.g. 'chalkwave verify out/2026-03-16')");
     cw_strlist bad = {0};
     cw_error err = {0};
     int code = cw_bundle_verify(pos[0], &bad, &err);

@@ -141,6 +141,15 @@ void cw_cli_errorf(const char *cmd, const char *fmt, ...)
     va_end(ap);
 }
 
+int cw_cli_usagef(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say(cmd, "", fmt, ap);
+    va_end(ap);
+    return CW_EXIT_USAGE;
+}
+
 void cw_cli_warnf(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -238,10 +247,8 @@ int cmd_init(cw_cli *cli, int argc, char **argv)
                      "calendars/, library/, inbox/ (accepted/, rejected/) and out/.",
                      &pos, &npos, &rc))
         return rc;
-    if (npos != 1) {
-        cw_cli_errorf("init", "give exactly one folder (e.g. 'chalkwave init /srv/radio')");
-        return CW_EXIT_USAGE;
-    }
+    if (npos != 1)
+        return cw_cli_usagef("init", "give exactly one folder (e.g. 'chalkwave init /srv/radio')");
     cw_error err = {0};
     rc = cw_station_init(pos[0], &err);
     if (rc) return cw_cli_report("init", rc, &err);

@@ -66,28 +66,23 @@ static int set_value(const char *cmd, const cw_opt *o, const char *v)
     case CW_OPT_INT: {
         errno = 0;
         long x = strtol(v, &end, 10);
-        if (errno || end == v || *end || x < -1000000000L || x > 1000000000L) {
-            cw_cli_errorf(cmd, "--%s needs a whole number, not '%s' (see 'chalkwave %s --help')", o->name, v, cmd);
-            return CW_EXIT_USAGE;
-        }
+        if (errno || end == v || *end || x < -1000000000L || x > 1000000000L)
+            return cw_cli_usagef(cmd, "--%s needs a whole number, not '%s' (see 'chalkwave %s --help')", o->name, v,
+                                 cmd);
         *(int *)o->value = (int)x;
         return 0;
     }
     case CW_OPT_DOUBLE: {
         errno = 0;
         double x = strtod(v, &end);
-        if (errno || end == v || *end || !isfinite(x)) {
-            cw_cli_errorf(cmd, "--%s needs a number, not '%s' (see 'chalkwave %s --help')", o->name, v, cmd);
-            return CW_EXIT_USAGE;
-        }
+        if (errno || end == v || *end || !isfinite(x))
+            return cw_cli_usagef(cmd, "--%s needs a number, not '%s' (see 'chalkwave %s --help')", o->name, v, cmd);
         *(double *)o->value = x;
         return 0;
     }
     case CW_OPT_DATE:
-        if (cw_date_parse(v, (cw_date *)o->value)) {
-            cw_cli_errorf(cmd, "--%s needs a date as YYYY-MM-DD, not '%s'", o->name, v);
-            return CW_EXIT_USAGE;
-        }
+        if (cw_date_parse(v, (cw_date *)o->value))
+            return cw_cli_usagef(cmd, "--%s needs a date as YYYY-MM-DD, not '%s'", o->name, v);
         return 0;
     }
     return CW_EXIT_USAGE;
@@ -155,16 +150,12 @@ int cw_opt_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, cha
             if (eq) val = eq + 1;
             if (!strcmp(name, "station")) {
                 if (!val) {
-                    if (i + 1 >= argc) {
-                        cw_cli_errorf(cmd, "--station needs a folder (e.g. --station /srv/radio)");
-                        return CW_EXIT_USAGE;
-                    }
+                    if (i + 1 >= argc)
+                        return cw_cli_usagef(cmd, "--station needs a folder (e.g. --station /srv/radio)");
                     val = argv[++i];
                 }
-                if (!*val) {
-                    cw_cli_errorf(cmd, "--station needs a folder (e.g. --station /srv/radio)");
-                    return CW_EXIT_USAGE;
-                }
+                if (!*val)
+                    return cw_cli_usagef(cmd, "--station needs a folder (e.g. --station /srv/radio)");
                 cli->station_opt = val;
                 continue;
             }
@@ -189,15 +180,11 @@ int cw_opt_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, cha
             return CW_EXIT_USAGE;
         }
         if (o->type == CW_OPT_FLAG) {
-            if (val) {
-                cw_cli_errorf(cmd, "--%s takes no value", o->name);
-                return CW_EXIT_USAGE;
-            }
+            if (val)
+                return cw_cli_usagef(cmd, "--%s takes no value", o->name);
         } else if (!val) {
-            if (i + 1 >= argc) {
-                cw_cli_errorf(cmd, "--%s needs a value (%s)", o->name, o->arg ? o->arg : "see --help");
-                return CW_EXIT_USAGE;
-            }
+            if (i + 1 >= argc)
+                return cw_cli_usagef(cmd, "--%s needs a value (%s)", o->name, o->arg ? o->arg : "see --help");
             val = argv[++i];
         }
         int rc = set_value(cmd, o, val);
