@@ -28,28 +28,20 @@ int cal_grow(void *arr, size_t *cap, size_t size, size_t first)
 
 /* ---- frames ------------------------------------------------------------------------ */
 
+/* The zone a frame that is not UTC reads wall times in: its own, or the station's. */
+static const cw_tz *frame_zone(const cw_calset *set, const cal_time *frame)
+{
+    return frame->kind == CT_ZONED ? frame->tz : set->deftz;
+}
+
 int64_t cal_frame_wall_to_utc(const cw_calset *set, const cal_time *frame, int64_t wall)
 {
-    switch (frame->kind) {
-    case CT_UTC:
-        return wall;
-    case CT_ZONED:
-        return cw_tz_wall_to_utc(frame->tz, wall);
-    default:
-        return cw_tz_wall_to_utc(set->deftz, wall);
-    }
+    return frame->kind == CT_UTC ? wall : cw_tz_wall_to_utc(frame_zone(set, frame), wall);
 }
 
 int64_t cal_frame_utc_to_wall(const cw_calset *set, const cal_time *frame, int64_t utc)
 {
-    switch (frame->kind) {
-    case CT_UTC:
-        return utc;
-    case CT_ZONED:
-        return cw_tz_utc_to_wall(frame->tz, utc);
-    default:
-        return cw_tz_utc_to_wall(set->deftz, utc);
-    }
+    return frame->kind == CT_UTC ? utc : cw_tz_utc_to_wall(frame_zone(set, frame), utc);
 }
 
 int64_t cal_time_utc(const cw_calset *set, const cal_time *t)
