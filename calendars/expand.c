@@ -1181,16 +1181,21 @@ static int inst_cmp(const void *a, const void *b)
     return (y->period > x->period) - (y->period < x->period); /* periods first */
 }
 
+/* Days an all-day (DATE) instance of k lasts: from DTEND or DURATION, else one. */
+static int64_t date_days(const cal_comp *k)
+{
+    if (k->has_dtend)
+        return cw_floor_div(k->dtend.wall, 86400) - cw_floor_div(k->dtstart.wall, 86400);
+    if (k->has_duration)
+        return k->dur_days + k->dur_secs / 86400;
+    return 1;
+}
+
 /* End of an instance starting at wall `w` (frame of k) / UTC `s`, from k's DTEND/DURATION. */
 static int64_t comp_end(const cw_calset *set, const cal_comp *k, int64_t w, int64_t s)
 {
     if (k->dtstart.kind == CT_DATE) {
-        int64_t days = 1;
-        if (k->has_dtend)
-            days = cw_floor_div(k->dtend.wall, 86400) - cw_floor_div(k->dtstart.wall, 86400);
-        else if (k->has_duration)
-            days = k->dur_days + k->dur_secs / 86400;
-        int64_t d = cw_floor_div(w, 86400) + days;
+        int64_t d = cw_floor_div(w, 86400) + date_days(k);
         return cw_tz_wall_to_utc(set->deftz, d * 86400);
     }
     if (k->has_dtend) {
@@ -1212,14 +1217,8 @@ static int64_t comp_end(const cw_calset *set, const cal_comp *k, int64_t w, int6
 static int64_t max_span(const cw_calset *set, const cal_comp *k)
 {
     const int64_t slack = 3 * 3600; /* DST changes on nominal days */
-    if (k->dtstart.kind == CT_DATE) {
-        int64_t days = 1;
-        if (k->has_dtend)
-            days = cw_floor_div(k->dtend.wall, 86400) - cw_floor_div(k->dtstart.wall, 86400);
-        else if (k->has_duration)
-            days = k->dur_days + k->dur_secs / 86400;
-        return days * 86400 + slack;
-    }
+    if (k->dtstart.kind == CT_DATE)
+        return date_days(k) * 86400 + slack;
     if (k->has_dtend)
         return cal_time_utc(set, &k->dtend) - cal_time_utc(set, &k->dtstart) + slack;
     if (k->has_duration)
