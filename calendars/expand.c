@@ -116,32 +116,38 @@ typedef struct subdaily {
     int64_t cand[3600]; /* last: never cleared (filled before it is read) */
 } subdaily;
 
-static int day_ok(const subdaily *g, int64_t wall)
+/* The BYMONTH, BYMONTHDAY and BYYEARDAY limits of r on `day` (days since 1970-01-01). */
+static int date_limits_ok(const struct icalrecurrencetype *r, int64_t day)
 {
-    if (!g->has_day_filter)
-        return 1;
-    int64_t days = cw_floor_div(wall, 86400);
     int y, m, d;
-    cw_civil_from_days(days, &y, &m, &d);
-    const struct icalrecurrencetype *r = &g->r;
+    cw_civil_from_days(day, &y, &m, &d);
     if (arr_len(r->by_month, ICAL_BY_MONTH_SIZE) && !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m))
         return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE)) {
         static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
         int dim = mdays[m - 1] + (m == 2 && leap);
         if (!in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d) &&
             !in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d - dim - 1))
             return 0;
     }
     if (arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE)) {
-        int yd = (int)(days - cw_days_from_civil(y, 1, 1)) + 1;
-        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        int diy = 365 + leap;
+        int yd = (int)(day - cw_days_from_civil(y, 1, 1)) + 1;
         if (!in_arr(r->by_year_day, ICAL_BY_YEARDAY_SIZE, yd) &&
-            !in_arr(r->by_year_day, ICAL_BY_YEARDAY_SIZE, yd - diy - 1))
+            !in_arr(r->by_year_day, ICAL_BY_YEARDAY_SIZE, yd - (365 + leap) - 1))
             return 0;
     }
+    return 1;
+}
+
+static int day_ok(const subdaily *g, int64_t wall)
+{
+    if (!g->has_day_filter)
+        return 1;
+    int64_t days = cw_floor_div(wall, 86400);
+    const struct icalrecurrencetype *r = &g->r;
+    if (!date_limits_ok(r, days))
+        return 0;
     int nd = arr_len(r->by_day, ICAL_BY_DAY_SIZE);
     if (nd) {
         /* 1970-01-01 was a Thursday; libical weekday: 1 = Sunday */
@@ -447,24 +453,8 @@ typedef struct dailyweekly {
 static int dw_day_ok(const dailyweekly *g, int64_t day)
 {
     const struct icalrecurrencetype *r = &g->r;
-    int y, m, d;
-    cw_civil_from_days(day, &y, &m, &d);
-    if (arr_len(r->by_month, ICAL_BY_MONTH_SIZE) && !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m))
+    if (!date_limits_ok(r, day))
         return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE)) {
-        static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        int dim = mdays[m - 1] + (m == 2 && leap);
-        if (!in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d) &&
-            !in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d - dim - 1))
-            return 0;
-    }
-    if (arr_len(r->by_year_day, ICAL_BY_YEARDAY_SIZE)) {
-        int yd = (int)(day - cw_days_from_civil(y, 1, 1)) + 1;
-        if (!in_arr(r->by_year_day, ICAL_BY_YEARDAY_SIZE, yd) &&
-            !in_arr(r->by_year_day, ICAL_BY_YEARDAY_SIZE, yd - (365 + leap) - 1))
-            return 0;
-    }
     if (r->freq == ICAL_DAILY_RECURRENCE && arr_len(r->by_day, ICAL_BY_DAY_SIZE)) {
         int mon0 = (int)(((day + 3) % 7 + 7) % 7), ok = 0;
         for (int i = 0; i < arr_len(r->by_day, ICAL_BY_DAY_SIZE); i++)
