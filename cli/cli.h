@@ -48,8 +48,8 @@ int cw_cli_lock(cw_cli *cli, const char *cmd, int exclusive);
 /* Parse argv with opts (cw_opt_parse) and answer --help (usage, about and the options on
  * stdout). Returns 1 when the command is done, its exit code in *rc (0 after --help, the
  * usage error's code otherwise); 0 to go on, the positionals in *pos and *npos. */
-int cw_cli_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, char **argv,
-                 const char *usage, const char *about, const char ***pos, int *npos, int *rc);
+int cw_cli_opts(cw_cli *cli, const char *cmd, int argc, char **argv, const char ***pos, int *npos, int *rc,
+                const char *usage, const char *about, const cw_opt *opts);
 
 /* Print `chalkwave: CMD: [SOURCE:LINE: ]TEXT` for err and return cw_exit_code(code). */
 int cw_cli_report(const char *cmd, int code, const cw_error *err);

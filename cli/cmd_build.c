@@ -24,13 +24,13 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
     };
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, cmd, opts, argc, argv, "chalkwave build --date DATE [--out DIR]",
-                     "Plan the day and write its bundle: day.ogg (the whole on-air window as one\n"
-                     "chained Ogg Vorbis stream, every item at its planned sample), items/ (one file\n"
-                     "per item), playlist.m3u8/.xspf/.pls, day.cue, liquidsoap.m3u, plan.json,\n"
-                     "schedule.ics, guide.html, guide.txt and SHA256SUMS. The bundle is built beside\n"
-                     "the target and swapped in atomically; rebuilding gives identical bytes.",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, cmd, argc, argv, &pos, &npos, &rc, "chalkwave build --date DATE [--out DIR]",
+                    "Plan the day and write its bundle: day.ogg (the whole on-air window as one\n"
+                    "chained Ogg Vorbis stream, every item at its planned sample), items/ (one file\n"
+                    "per item), playlist.m3u8/.xspf/.pls, day.cue, liquidsoap.m3u, plan.json,\n"
+                    "schedule.ics, guide.html, guide.txt and SHA256SUMS. The bundle is built beside\n"
+                    "the target and swapped in atomically; rebuilding gives identical bytes.",
+                    opts))
         return rc;
     if (npos > 0)
         return cw_cli_usagef(cmd, "unexpected argument '%s' (give the day with --date DATE)", pos[0]);

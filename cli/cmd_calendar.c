@@ -46,11 +46,11 @@ static int cal_check(cw_cli *cli, int argc, char **argv)
     static const cw_opt opts[] = {{0}};
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, "calendar check", opts, argc, argv, "chalkwave calendar check FILE...",
-                     "Validate partner calendars (.ics). Every problem is printed as\n"
-                     "FILE:LINE: error|warning: what (what to do). A file with errors cannot be\n"
-                     "imported; warnings are repaired or reported and the file is still used.",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, "calendar check", argc, argv, &pos, &npos, &rc, "chalkwave calendar check FILE...",
+                    "Validate partner calendars (.ics). Every problem is printed as\n"
+                    "FILE:LINE: error|warning: what (what to do). A file with errors cannot be\n"
+                    "imported; warnings are repaired or reported and the file is still used.",
+                    opts))
         return rc;
     if (npos < 1)
         return cw_cli_usagef("calendar check", "give at least one .ics file (see 'chalkwave calendar "
@@ -239,14 +239,14 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
         {0}};
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, sub, opts, argc, argv,
-                     "chalkwave calendar expand --from DATE --to DATE [--tz ZONE] "
-                     "[--format text|tsv|json] [--include-cancelled] FILE...",
-                     "List every occurrence overlapping [from 00:00, to 00:00) local to ZONE,\n"
-                     "sorted by start, then UID. tsv: START<TAB>END<TAB>UID<TAB>SUMMARY with UTC\n"
-                     "times (2026-03-16T07:00:00Z) or dates for all-day events (end exclusive).\n"
-                     "Floating times are read in the station's zone (else ZONE, else UTC).",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc,
+                    "chalkwave calendar expand --from DATE --to DATE [--tz ZONE] "
+                    "[--format text|tsv|json] [--include-cancelled] FILE...",
+                    "List every occurrence overlapping [from 00:00, to 00:00) local to ZONE,\n"
+                    "sorted by start, then UID. tsv: START<TAB>END<TAB>UID<TAB>SUMMARY with UTC\n"
+                    "times (2026-03-16T07:00:00Z) or dates for all-day events (end exclusive).\n"
+                    "Floating times are read in the station's zone (else ZONE, else UTC).",
+                    opts))
         return rc;
     if (from.year == 0 || to.year == 0)
         return cw_cli_usagef(sub, "give --from DATE and --to DATE (e.g. --from 2026-03-16 --to "
@@ -359,11 +359,11 @@ static int cal_import(cw_cli *cli, int argc, char **argv)
         {0}};
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, sub, opts, argc, argv, "chalkwave calendar import FILE... [--priority N]",
-                     "Validate partner calendars and copy them into the station's calendars/\n"
-                     "folder atomically, recording their priority in station.conf. If any file has\n"
-                     "errors, nothing changes. Importing a file of the same name again replaces it.",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc, "chalkwave calendar import FILE... [--priority N]",
+                    "Validate partner calendars and copy them into the station's calendars/\n"
+                    "folder atomically, recording their priority in station.conf. If any file has\n"
+                    "errors, nothing changes. Importing a file of the same name again replaces it.",
+                    opts))
         return rc;
     if (npos < 1)
         return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar import --help')");

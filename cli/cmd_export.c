@@ -24,11 +24,11 @@ int cmd_export(cw_cli *cli, int argc, char **argv)
     };
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, cmd, opts, argc, argv, "chalkwave export --from DATE --to DATE [--out FILE]",
-                     "Plan every day from --from to --to and write what airs (lessons and\n"
-                     "newsletters) as an iCalendar file for schools and parents. Event UIDs stay\n"
-                     "the same across re-exports.",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, cmd, argc, argv, &pos, &npos, &rc, "chalkwave export --from DATE --to DATE [--out FILE]",
+                    "Plan every day from --from to --to and write what airs (lessons and\n"
+                    "newsletters) as an iCalendar file for schools and parents. Event UIDs stay\n"
+                    "the same across re-exports.",
+                    opts))
         return rc;
     if (npos > 0)
         return cw_cli_usagef(cmd, "unexpected argument '%s'", pos[0]);

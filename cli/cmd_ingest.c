@@ -654,30 +654,30 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
     };
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, CMD, opts, argc, argv,
-                     "chalkwave ingest [OPTIONS] FILE...\n       chalkwave ingest --inbox [OPTIONS]",
-                     "Check teachers' recordings, clean them up and store them in the library as Ogg\n"
-                     "Vorbis: mix to the station's channels, resample, trim silence at the ends (with\n"
-                     "short fades), bring them to the station's loudness (EBU R128) under its true-peak\n"
-                     "ceiling, and encode. Accepted: WAV, FLAC, MP3, Ogg Vorbis, Opus (8-192 kHz, 1-8\n"
-                     "channels). Refused, with the reason: M4A/AAC, AMR, WMA (convert with e.g.\n"
-                     "'ffmpeg -i voice.m4a voice.flac'), damaged or cut-short files, silence, recordings\n"
-                     "shorter or longer than the station allows, invalid samples, an episode that\n"
-                     "exists (unless --replace) and a file already in the library.\n"
-                     "Stored as library/KIND/SERIES/NNN-title.ogg; the same file and settings always\n"
-                     "give the same bytes.\n\n"
-                     "Metadata for each file, strongest first: the options; a note NAME.txt next to\n"
-                     "the file (or NAME.ext.txt) with lines like 'Series: maths-5', 'Episode: 3',\n"
-                     "'Title: Fractions', 'Teacher: Ms Ada', 'Language: en', 'Kind: lesson',\n"
-                     "'Description: ...', 'Date: 2025-01-06', 'Valid-From: DATE', 'Valid-Until: DATE';\n"
-                     "then the file name SERIES_EPISODE_TITLE.ext (maths-5_003_fractions.wav ->\n"
-                     "series maths-5, episode 3, title 'fractions'). With --inbox the note and the name\n"
-                     "come first and the options are defaults.\n\n"
-                     "--inbox: accepted originals move to inbox/accepted/, refused ones to\n"
-                     "inbox/rejected/ with NAME.reason.txt saying why. Several runs may work on one\n"
-                     "inbox at once: each file is taken by exactly one of them.\n"
-                     "Exit 1 when any file was refused.",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, CMD, argc, argv, &pos, &npos, &rc,
+                    "chalkwave ingest [OPTIONS] FILE...\n       chalkwave ingest --inbox [OPTIONS]",
+                    "Check teachers' recordings, clean them up and store them in the library as Ogg\n"
+                    "Vorbis: mix to the station's channels, resample, trim silence at the ends (with\n"
+                    "short fades), bring them to the station's loudness (EBU R128) under its true-peak\n"
+                    "ceiling, and encode. Accepted: WAV, FLAC, MP3, Ogg Vorbis, Opus (8-192 kHz, 1-8\n"
+                    "channels). Refused, with the reason: M4A/AAC, AMR, WMA (convert with e.g.\n"
+                    "'ffmpeg -i voice.m4a voice.flac'), damaged or cut-short files, silence, recordings\n"
+                    "shorter or longer than the station allows, invalid samples, an episode that\n"
+                    "exists (unless --replace) and a file already in the library.\n"
+                    "Stored as library/KIND/SERIES/NNN-title.ogg; the same file and settings always\n"
+                    "give the same bytes.\n\n"
+                    "Metadata for each file, strongest first: the options; a note NAME.txt next to\n"
+                    "the file (or NAME.ext.txt) with lines like 'Series: maths-5', 'Episode: 3',\n"
+                    "'Title: Fractions', 'Teacher: Ms Ada', 'Language: en', 'Kind: lesson',\n"
+                    "'Description: ...', 'Date: 2025-01-06', 'Valid-From: DATE', 'Valid-Until: DATE';\n"
+                    "then the file name SERIES_EPISODE_TITLE.ext (maths-5_003_fractions.wav ->\n"
+                    "series maths-5, episode 3, title 'fractions'). With --inbox the note and the name\n"
+                    "come first and the options are defaults.\n\n"
+                    "--inbox: accepted originals move to inbox/accepted/, refused ones to\n"
+                    "inbox/rejected/ with NAME.reason.txt saying why. Several runs may work on one\n"
+                    "inbox at once: each file is taken by exactly one of them.\n"
+                    "Exit 1 when any file was refused.",
+                    opts))
         return rc;
     int json = 0;
     if (!strcmp(format, "json"))

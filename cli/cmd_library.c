@@ -144,11 +144,11 @@ int cmd_library(cw_cli *cli, int argc, char **argv)
     };
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, CMD, opts, argc, argv, "chalkwave library [--format text|json]",
-                     "List the recordings in the station's library: kind, series, episode, title,\n"
-                     "teacher, language, length, loudness and the dates between which they may air.\n"
-                     "Files that cannot be read are named on stderr and left out.",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, CMD, argc, argv, &pos, &npos, &rc, "chalkwave library [--format text|json]",
+                    "List the recordings in the station's library: kind, series, episode, title,\n"
+                    "teacher, language, length, loudness and the dates between which they may air.\n"
+                    "Files that cannot be read are named on stderr and left out.",
+                    opts))
         return rc;
     if (npos > 0)
         return cw_cli_usagef(CMD, "takes no arguments (did you mean 'chalkwave ingest %s'?)", pos[0]);

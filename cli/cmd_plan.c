@@ -55,18 +55,18 @@ int cmd_plan(cw_cli *cli, int argc, char **argv)
     };
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, cmd, opts, argc, argv,
-                     "chalkwave plan --date DATE [--format text|json] [--missing]\n"
-                     "       chalkwave plan --from DATE --to DATE [--format text|json] [--missing]",
-                     "Show what airs when: the on-air window of each day as an ordered list of items\n"
-                     "without gaps (lessons at their exact times, newsletters, fillers, silence), the\n"
-                     "recording, the calendar event it serves and every warning (cuts, conflicts,\n"
-                     "blackouts, missing recordings). The plan is computed, never stored: the same\n"
-                     "calendars, library and settings always give the same plan. --format json prints\n"
-                     "the plan JSON (an array of plans for a range). --missing lists the recordings the\n"
-                     "calendars ask for that are not in the library yet: the station's to-do list.\n"
-                     "The rules are in README.md, \"Calendar to recording\".",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, cmd, argc, argv, &pos, &npos, &rc,
+                    "chalkwave plan --date DATE [--format text|json] [--missing]\n"
+                    "       chalkwave plan --from DATE --to DATE [--format text|json] [--missing]",
+                    "Show what airs when: the on-air window of each day as an ordered list of items\n"
+                    "without gaps (lessons at their exact times, newsletters, fillers, silence), the\n"
+                    "recording, the calendar event it serves and every warning (cuts, conflicts,\n"
+                    "blackouts, missing recordings). The plan is computed, never stored: the same\n"
+                    "calendars, library and settings always give the same plan. --format json prints\n"
+                    "the plan JSON (an array of plans for a range). --missing lists the recordings the\n"
+                    "calendars ask for that are not in the library yet: the station's to-do list.\n"
+                    "The rules are in README.md, \"Calendar to recording\".",
+                    opts))
         return rc;
     if (npos > 0)
         return cw_cli_usagef(cmd, "unexpected argument '%s' (give the day with --date DATE)", pos[0]);

@@ -14,12 +14,12 @@ int cmd_verify(cw_cli *cli, int argc, char **argv)
     };
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, cmd, opts, argc, argv, "chalkwave verify BUNDLE_DIR",
-                     "Check a day bundle: every checksum in SHA256SUMS, files not listed there, the\n"
-                     "pages, serial numbers and Vorbis headers of every Ogg file, and day.ogg against\n"
-                     "plan.json (one link per item, the planned length). Prints each bad file.\n"
-                     "Needs no station.",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, cmd, argc, argv, &pos, &npos, &rc, "chalkwave verify BUNDLE_DIR",
+                    "Check a day bundle: every checksum in SHA256SUMS, files not listed there, the\n"
+                    "pages, serial numbers and Vorbis headers of every Ogg file, and day.ogg against\n"
+                    "plan.json (one link per item, the planned length). Prints each bad file.\n"
+                    "Needs no station.",
+                    opts))
         return rc;
     if (npos != 1)
         return cw_cli_usagef(cmd, "give exactly one bundle folder (e.g. 'chalkwave verify out/2026-03-16')");

@@ -223,8 +223,8 @@ int cw_cli_lock(cw_cli *cli, const char *cmd, int exclusive)
     return 0;
 }
 
-int cw_cli_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, char **argv,
-                 const char *usage, const char *about, const char ***pos, int *npos, int *rc)
+int cw_cli_opts(cw_cli *cli, const char *cmd, int argc, char **argv, const char ***pos, int *npos, int *rc,
+                const char *usage, const char *about, const cw_opt *opts)
 {
     *rc = cw_opt_parse(cli, cmd, opts, argc, argv, pos, npos);
     if (*rc) return 1;
@@ -242,10 +242,10 @@ int cmd_init(cw_cli *cli, int argc, char **argv)
     static const cw_opt opts[] = {{0}};
     const char **pos;
     int npos, rc;
-    if (cw_cli_parse(cli, "init", opts, argc, argv, "chalkwave init DIR",
-                     "Create a station folder: station.conf with commented defaults, and the folders\n"
-                     "calendars/, library/, inbox/ (accepted/, rejected/) and out/.",
-                     &pos, &npos, &rc))
+    if (cw_cli_opts(cli, "init", argc, argv, &pos, &npos, &rc, "chalkwave init DIR",
+                    "Create a station folder: station.conf with commented defaults, and the folders\n"
+                    "calendars/, library/, inbox/ (accepted/, rejected/) and out/.",
+                    opts))
         return rc;
     if (npos != 1)
         return cw_cli_usagef("init", "give exactly one folder (e.g. 'chalkwave init /srv/radio')");
