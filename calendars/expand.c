@@ -549,6 +549,29 @@ static void dw_init(dailyweekly *g, const struct icalrecurrencetype *r, int64_t 
 }
 
 /* candidates of period k */
+
+/* Marks in sel[1..dim] the days of a dim-day month that r's nmd BYMONTHDAY values name
+ * (negative: from the month's end); values beyond the month name none. */
+static void mark_month_days(const struct icalrecurrencetype *r, int nmd, int dim, int sel[32])
+{
+    for (int i = 0; i < nmd; i++) {
+        int v = r->by_month_day[i];
+        int d = v > 0 ? v : dim + v + 1;
+        if (d >= 1 && d <= dim)
+            sel[d] = 1;
+    }
+}
+
+/* Appends to days[n..] the marked days sel[1..dim] of the month starting on day `first`;
+ * returns the new count. */
+static int marked_days(const int sel[32], int dim, int64_t first, int64_t *days, int n)
+{
+    for (int d = 1; d <= dim; d++)
+        if (sel[d])
+            days[n++] = first + d - 1;
+    return n;
+}
+
 /* MONTHLY: the days of month index mi (year*12 + month-1) the rule selects, into days[]. */
 static int month_days(const dailyweekly *g, int64_t mi, int64_t days[12 * 31])
 {
@@ -567,12 +590,7 @@ static int month_days(const dailyweekly *g, int64_t mi, int64_t days[12 * 31])
             sel[g->mday] = 1;
     }
     int a[32] = {0};
-    for (int i = 0; i < nmd; i++) {
-        int v = r->by_month_day[i];
-        int d = v > 0 ? v : dim + v + 1;
-        if (d >= 1 && d <= dim)
-            a[d] = 1;
-    }
+    mark_month_days(r, nmd, dim, a);
     int b[32] = {0};
     for (int i = 0; i < nbd; i++) {
         int wd = lib_wd_to_mon0((int)icalrecurrencetype_day_day_of_week(r->by_day[i]));
@@ -589,11 +607,7 @@ static int month_days(const dailyweekly *g, int64_t mi, int64_t days[12 * 31])
     for (int d = 1; d <= dim; d++)
         if (nmd || nbd)
             sel[d] = (!nmd || a[d]) && (!nbd || b[d]);
-    int n = 0;
-    for (int d = 1; d <= dim; d++)
-        if (sel[d])
-            days[n++] = first + d - 1;
-    return n;
+    return marked_days(sel, dim, first, days, 0);
 }
 
 /* YEARLY: the days of year y the rule selects (ascending), into days[]. */
@@ -615,15 +629,8 @@ static int year_days(const dailyweekly *g, int64_t y, int64_t days[12 * 31])
             continue;
         }
         int sel[32] = {0};
-        for (int i = 0; i < nmd; i++) {
-            int v = r->by_month_day[i];
-            int d = v > 0 ? v : dim + v + 1;
-            if (d >= 1 && d <= dim)
-                sel[d] = 1;
-        }
-        for (int d = 1; d <= dim; d++)
-            if (sel[d])
-                days[n++] = first + d - 1;
+        mark_month_days(r, nmd, dim, sel);
+        n = marked_days(sel, dim, first, days, n);
     }
     return n;
 }
