@@ -64,6 +64,8 @@ void cw_cli_warnf(const char *cmd, const char *fmt, ...) CW_PRINTF(2, 3);
  * (d may be NULL). */
 struct cw_diags;
 void cw_cli_print_diags(const char *cmd, const struct cw_diags *d);
+/* A length in seconds as H:MM:SS, or M:SS under an hour (rounded to the second). */
+void cw_cli_fmt_length(double s, char out[32]);
 /* Write buffer to stdout; returns exit code (3 on a write error such as a closed pipe). */
 int cw_cli_write_stdout(const char *cmd, const cw_buf *b);
 

@@ -440,15 +440,6 @@ static void *worker(void *arg)
 
 /* ---- output ---------------------------------------------------------------------------- */
 
-static void fmt_time(double s, char out[32])
-{
-    long t = (long)(s + 0.5);
-    if (t >= 3600)
-        snprintf(out, 32, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-    else
-        snprintf(out, 32, "%ld:%02ld", t / 60, t % 60);
-}
-
 /* Print a finished job (text mode). Caller holds no lock; output is single-threaded. */
 static void print_job(const job *j)
 {
@@ -458,7 +449,7 @@ static void print_job(const job *j)
         return;
     if (j->code == 0) {
         char t[32];
-        fmt_time(j->res.seconds, t);
+        cw_cli_fmt_length(j->res.seconds, t);
         printf("accepted %s -> %s (%s, %.1f LUFS, %.1f dBTP; was %.1f LUFS", j->name,
                j->res.library_path, t, j->res.lufs_out, j->res.true_peak_out, j->res.lufs_in);
         if (j->res.trimmed_lead >= 0.05 || j->res.trimmed_tail >= 0.05)

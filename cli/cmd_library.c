@@ -22,15 +22,6 @@ static json_t *jnum(double v)
     return isfinite(v) ? json_real(round(v * 100.0) / 100.0) : json_null();
 }
 
-static void fmt_len(double s, char out[32])
-{
-    long t = (long)(s + 0.5);
-    if (t >= 3600)
-        snprintf(out, 32, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-    else
-        snprintf(out, 32, "%ld:%02ld", t / 60, t % 60);
-}
-
 static void to_json(const cw_library *lib, cw_buf *b)
 {
     json_t *arr = json_array();
@@ -98,7 +89,7 @@ static void to_text(const cw_library *lib, cw_buf *b)
         char len[32], ep[16], valid[40], lufs[16];
         double secs = r->rate > 0 ? (double)r->length_samples / r->rate : 0;
         total += secs;
-        fmt_len(secs, len);
+        cw_cli_fmt_length(secs, len);
         if (r->episode > 0)
             snprintf(ep, sizeof ep, "%d", r->episode);
         else
@@ -131,7 +122,7 @@ static void to_text(const cw_library *lib, cw_buf *b)
                       r->language[0] ? r->language : "-", len, lufs, valid);
     }
     char tl[32];
-    fmt_len(total, tl);
+    cw_cli_fmt_length(total, tl);
     cw_buf_printf(b, "%zu recording%s, %s in all\n", lib->n, lib->n == 1 ? "" : "s", tl);
 }
 

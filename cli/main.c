@@ -185,6 +185,15 @@ void cw_cli_print_diags(const char *cmd, const cw_diags *d)
     }
 }
 
+void cw_cli_fmt_length(double s, char out[32])
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, 32, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(out, 32, "%ld:%02ld", t / 60, t % 60);
+}
+
 int cw_cli_write_stdout(const char *cmd, const cw_buf *b)
 {
     if (b->oom) {
