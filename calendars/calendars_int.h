@@ -36,6 +36,18 @@ void cw_cal_lib_init(void);
 int64_t cw_wall_from_civil(const cw_civil *c);
 void cw_civil_from_wall(int64_t wall, cw_civil *out);
 int64_t cw_floor_div(int64_t a, int64_t b);
+/* Gregorian calendar: 1 for a leap year; the number of days of month m (1..12) of year y.
+ * Inline: the rule generators call them once a day or period. */
+static inline int cal_leap_year(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static inline int cal_month_len(int64_t y, int m)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return mdays[m - 1] + (m == 2 && cal_leap_year(y));
+}
 
 /* Room for one more element in a full growable array (expand.c): `arr` is the address of the
  * array pointer (any T **), *cap its capacity in elements of `size` bytes. Doubles *cap (0 ->

@@ -123,10 +123,9 @@ static int date_limits_ok(const struct icalrecurrencetype *r, int64_t day)
     cw_civil_from_days(day, &y, &m, &d);
     if (arr_len(r->by_month, ICAL_BY_MONTH_SIZE) && !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m))
         return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int leap = cal_leap_year(y);
     if (arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE)) {
-        static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        int dim = mdays[m - 1] + (m == 2 && leap);
+        int dim = cal_month_len(y, m);
         if (!in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d) &&
             !in_arr(r->by_month_day, ICAL_BY_MONTHDAY_SIZE, d - dim - 1))
             return 0;
@@ -575,13 +574,11 @@ static int marked_days(const int sel[32], int dim, int64_t first, int64_t *days,
 /* MONTHLY: the days of month index mi (year*12 + month-1) the rule selects, into days[]. */
 static int month_days(const dailyweekly *g, int64_t mi, int64_t days[12 * 31])
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     const struct icalrecurrencetype *r = &g->r;
     int y = (int)cw_floor_div(mi, 12), m = (int)(mi - cw_floor_div(mi, 12) * 12) + 1;
     if (arr_len(r->by_month, ICAL_BY_MONTH_SIZE) && !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m))
         return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    int dim = mdays[m - 1] + (m == 2 && leap);
+    int dim = cal_month_len(y, m);
     int64_t first = cw_days_from_civil(y, m, 1);
     int sel[32] = {0};
     int nmd = arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE), nbd = arr_len(r->by_day, ICAL_BY_DAY_SIZE);
@@ -613,15 +610,13 @@ static int month_days(const dailyweekly *g, int64_t mi, int64_t days[12 * 31])
 /* YEARLY: the days of year y the rule selects (ascending), into days[]. */
 static int year_days(const dailyweekly *g, int64_t y, int64_t days[12 * 31])
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     const struct icalrecurrencetype *r = &g->r;
     int nmo = arr_len(r->by_month, ICAL_BY_MONTH_SIZE), nmd = arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE);
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     int n = 0;
     for (int m = 1; m <= 12; m++) {
         if (nmo ? !in_arr(r->by_month, ICAL_BY_MONTH_SIZE, m) : m != g->mon)
             continue;
-        int dim = mdays[m - 1] + (m == 2 && leap);
+        int dim = cal_month_len(y, m);
         int64_t first = cw_days_from_civil((int)y, m, 1);
         if (!nmd) {
             if (g->mday <= dim) /* 29 February only in leap years, the 31st only in long months */

@@ -902,13 +902,6 @@ static void sort_by_list(short *a, int max)
  * day's 01:00), so a date that does not exist would be scheduled somewhere else without a
  * word. The values of the date properties are checked here as written. */
 
-static int month_days(int y, int m)
-{
-    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : d[m - 1];
-}
-
 static int digits(const char *s, size_t n)
 {
     int v = 0;
@@ -947,9 +940,9 @@ static int impossible(const char *s, size_t n, char *why, size_t wn)
         snprintf(why, wn, "the year 0000, which does not exist|years start at 0001");
     } else if (mo < 1 || mo > 12) {
         snprintf(why, wn, "month %02d in %.8s, which does not exist|months are 01 to 12", mo, s);
-    } else if (d < 1 || d > month_days(y, mo)) {
+    } else if (d < 1 || d > cal_month_len(y, mo)) {
         snprintf(why, wn, "%04d-%02d-%02d, a day that does not exist|%s %04d has %d days", y, mo,
-                 d, months[mo - 1], y, month_days(y, mo));
+                 d, months[mo - 1], y, cal_month_len(y, mo));
     } else if (h > 23 || mi > 59 || se > 60) {
         /* second 60 is a leap second, which RFC 5545 allows */
         snprintf(why, wn, "the time %02d:%02d:%02d, which does not exist|hours are 00 to 23, "

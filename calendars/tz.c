@@ -352,8 +352,7 @@ static int parse_posix(const char *s, posix_tz *tz)
 /* Local day (days since 1970) of a rule in `year`. */
 static int64_t rule_day(const posix_rule *r, int year)
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    int leap = cal_leap_year(year);
     int64_t jan1 = cw_days_from_civil(year, 1, 1);
     if (r->kind == 'J')
         return jan1 + r->n - 1 + (leap && r->n >= 60);
@@ -362,7 +361,7 @@ static int64_t rule_day(const posix_rule *r, int year)
     int64_t first = cw_days_from_civil(year, r->m, 1);
     int wd = (int)(((first + 4) % 7 + 7) % 7); /* Sunday = 0 */
     int64_t day = first + ((r->d - wd + 7) % 7) + (int64_t)(r->w - 1) * 7;
-    int dim = mdays[r->m - 1] + (r->m == 2 && leap);
+    int dim = cal_month_len(year, r->m);
     while (day >= first + dim)
         day -= 7;
     return day;
