@@ -66,6 +66,9 @@ struct cw_diags;
 void cw_cli_print_diags(const char *cmd, const struct cw_diags *d);
 /* A length in seconds as H:MM:SS, or M:SS under an hour (rounded to the second). */
 void cw_cli_fmt_length(double s, char out[32]);
+/* Edit distance between a and b, a swap of two neighbours counting as one edit (optimal string
+ * alignment); 99 when either is longer than 64 bytes. For "did you mean" suggestions. */
+size_t cw_cli_edit_distance(const char *a, const char *b);
 /* Write buffer to stdout; returns exit code (3 on a write error such as a closed pipe). */
 int cw_cli_write_stdout(const char *cmd, const cw_buf *b);
 

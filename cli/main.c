@@ -44,23 +44,27 @@ static void usage(FILE *fp)
             cw_cli_exit_codes_help);
 }
 
-static size_t distance(const char *a, const char *b)
+/* Edit distance counting a swap of two neighbours as one edit (optimal string alignment),
+ * so the common typo "--fromat" is closer to "--format" than to "--from". */
+size_t cw_cli_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 32 || lb > 32) return 99;
-    size_t d[33][33];
-    for (size_t i = 0; i <= la; i++) d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
+    if (la > 64 || lb > 64) return 99;
+    size_t pprev[65], prev[65], cur[65];
+    for (size_t j = 0; j <= lb; j++) prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t x = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < x) x = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < x) x = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < x)
-                x = d[i - 2][j - 2] + 1; /* a swap of neighbours ("plna") is one edit */
-            d[i][j] = x;
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pprev[j - 2] + 1 < cur[j])
+                cur[j] = pprev[j - 2] + 1;
         }
-    return d[la][lb];
+        memcpy(pprev, prev, sizeof(size_t) * (lb + 1));
+        memcpy(prev, cur, sizeof(size_t) * (lb + 1));
+    }
+    return prev[lb];
 }
 
 static const cw_cmd *find_cmd(const char *name)
@@ -75,7 +79,7 @@ static int unknown_cmd(const char *name)
     const cw_cmd *best = NULL;
     size_t bd = 3;
     for (const cw_cmd *c = commands; c->name; c++) {
-        size_t d = distance(name, c->name);
+        size_t d = cw_cli_edit_distance(name, c->name);
         if (d < bd) {
             bd = d;
             best = c;
@@ -108,7 +112,7 @@ static int unknown_global_option(const char *a)
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
     for (size_t k = 0; k < sizeof globals / sizeof globals[0]; k++) {
-        size_t d = distance(name, globals[k]);
+        size_t d = cw_cli_edit_distance(name, globals[k]);
         if (d < bd) {
             bd = d;
             best = globals[k];

@@ -12,39 +12,16 @@ const char cw_cli_exit_codes_help[] =
     "Exit codes: 0 success, 1 the input was refused (validation), 2 usage error,\n"
     "            3 environment or I/O failure.\n";
 
-/* Edit distance counting a swap of two neighbours as one edit (optimal string alignment),
- * so the common typo "--fromat" is closer to "--format" than to "--from". */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64) return 99;
-    size_t pprev[65], prev[65], cur[65];
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pprev[j - 2] + 1 < cur[j])
-                cur[j] = pprev[j - 2] + 1;
-        }
-        memcpy(pprev, prev, sizeof(size_t) * (lb + 1));
-        memcpy(prev, cur, sizeof(size_t) * (lb + 1));
-    }
-    return prev[lb];
-}
-
 static const char *suggest(const cw_opt *opts, const char *name)
 {
     const char *best = NULL;
     size_t bestd = 3;
-    if (edit_distance(name, "station") < bestd) {
+    if (cw_cli_edit_distance(name, "station") < bestd) {
         best = "station";
-        bestd = edit_distance(name, "station");
+        bestd = cw_cli_edit_distance(name, "station");
     }
     for (const cw_opt *o = opts; o && o->name; o++) {
-        size_t d = edit_distance(name, o->name);
+        size_t d = cw_cli_edit_distance(name, o->name);
         if (d < bestd || (strlen(name) >= 3 && !strncmp(o->name, name, strlen(name)) && bestd > 1)) {
             best = o->name;
             bestd = d < bestd ? d : 1;
