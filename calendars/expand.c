@@ -97,6 +97,20 @@ static int in_arr(const short *a, int max, int v)
     return 0;
 }
 
+/* The times of day a BYHOUR, BYMINUTE or BYSECOND list `by` picks, into out[]: its values in
+ * 0..max (above `top` read as `top`: second 60 is 59); `dflt` alone when the list is empty or
+ * not to be used. Returns how many. */
+static int time_list(const short *by, int size, int use, int max, int top, int dflt, int *out)
+{
+    int n = use ? arr_len(by, size) : 0, k = 0;
+    for (int i = 0; i < n; i++)
+        if (by[i] >= 0 && by[i] <= max)
+            out[k++] = by[i] > top ? top : by[i];
+    if (n == 0)
+        out[k++] = dflt;
+    return k;
+}
+
 /* Own generator for HOURLY, MINUTELY, SECONDLY. */
 typedef struct subdaily {
     struct icalrecurrencetype r;
@@ -192,18 +206,8 @@ static void sub_init(subdaily *g, const struct icalrecurrencetype *r, int64_t dt
     g->has_min_filter = nm > 0 && r->freq != ICAL_HOURLY_RECURRENCE;
     g->has_sec_filter = ns > 0 && r->freq == ICAL_SECONDLY_RECURRENCE;
     int64_t sod = dtstart - cw_floor_div(dtstart, 86400) * 86400;
-    if (nm) {
-        for (int i = 0; i < nm; i++)
-            if (r->by_minute[i] >= 0 && r->by_minute[i] < 60)
-                g->mins[g->n_mins++] = r->by_minute[i];
-    } else
-        g->mins[g->n_mins++] = (int)(sod / 60 % 60);
-    if (ns) {
-        for (int i = 0; i < ns; i++)
-            if (r->by_second[i] >= 0 && r->by_second[i] <= 60)
-                g->secs[g->n_secs++] = r->by_second[i] > 59 ? 59 : r->by_second[i];
-    } else
-        g->secs[g->n_secs++] = (int)(sod % 60);
+    g->n_mins = time_list(r->by_minute, ICAL_BY_MINUTE_SIZE, 1, 59, 59, (int)(sod / 60 % 60), g->mins);
+    g->n_secs = time_list(r->by_second, ICAL_BY_SECOND_SIZE, 1, 60, 59, (int)(sod % 60), g->secs);
     /* the offsets of a period, as sub_period used to build them period by period */
     int n = 0;
     if (r->freq == ICAL_HOURLY_RECURRENCE) {
@@ -328,25 +332,9 @@ static void weekno_init(weekno *g, const struct icalrecurrencetype *r, int64_t d
     cw_civil c;
     cw_civil_from_wall(dtstart, &c);
     g->year = c.year;
-    int n;
-    if ((n = arr_len(r->by_hour, ICAL_BY_HOUR_SIZE)) > 0) {
-        for (int i = 0; i < n; i++)
-            if (r->by_hour[i] >= 0 && r->by_hour[i] < 24)
-                g->hours[g->n_hours++] = r->by_hour[i];
-    } else
-        g->hours[g->n_hours++] = c.hour;
-    if ((n = arr_len(r->by_minute, ICAL_BY_MINUTE_SIZE)) > 0) {
-        for (int i = 0; i < n; i++)
-            if (r->by_minute[i] >= 0 && r->by_minute[i] < 60)
-                g->mins[g->n_mins++] = r->by_minute[i];
-    } else
-        g->mins[g->n_mins++] = c.minute;
-    if ((n = arr_len(r->by_second, ICAL_BY_SECOND_SIZE)) > 0) {
-        for (int i = 0; i < n; i++)
-            if (r->by_second[i] >= 0 && r->by_second[i] <= 60)
-                g->secs[g->n_secs++] = r->by_second[i] > 59 ? 59 : r->by_second[i];
-    } else
-        g->secs[g->n_secs++] = c.second;
+    g->n_hours = time_list(r->by_hour, ICAL_BY_HOUR_SIZE, 1, 23, 23, c.hour, g->hours);
+    g->n_mins = time_list(r->by_minute, ICAL_BY_MINUTE_SIZE, 1, 59, 59, c.minute, g->mins);
+    g->n_secs = time_list(r->by_second, ICAL_BY_SECOND_SIZE, 1, 60, 59, c.second, g->secs);
 }
 
 static int cmp64(const void *a, const void *b);
@@ -474,25 +462,12 @@ static void dw_init(dailyweekly *g, const struct icalrecurrencetype *r, int64_t 
     int64_t dd = cw_floor_div(dtstart, 86400);
     int64_t sod = dtstart - dd * 86400;
     int iv = r->interval > 0 ? r->interval : 1;
-    int n;
-    if ((n = arr_len(r->by_hour, ICAL_BY_HOUR_SIZE)) > 0 && !is_date) {
-        for (int i = 0; i < n; i++)
-            if (r->by_hour[i] >= 0 && r->by_hour[i] < 24)
-                g->hours[g->n_hours++] = r->by_hour[i];
-    } else
-        g->hours[g->n_hours++] = is_date ? 0 : (int)(sod / 3600);
-    if ((n = arr_len(r->by_minute, ICAL_BY_MINUTE_SIZE)) > 0 && !is_date) {
-        for (int i = 0; i < n; i++)
-            if (r->by_minute[i] >= 0 && r->by_minute[i] < 60)
-                g->mins[g->n_mins++] = r->by_minute[i];
-    } else
-        g->mins[g->n_mins++] = is_date ? 0 : (int)(sod / 60 % 60);
-    if ((n = arr_len(r->by_second, ICAL_BY_SECOND_SIZE)) > 0 && !is_date) {
-        for (int i = 0; i < n; i++)
-            if (r->by_second[i] >= 0 && r->by_second[i] <= 60)
-                g->secs[g->n_secs++] = r->by_second[i] > 59 ? 59 : r->by_second[i];
-    } else
-        g->secs[g->n_secs++] = is_date ? 0 : (int)(sod % 60);
+    g->n_hours = time_list(r->by_hour, ICAL_BY_HOUR_SIZE, !is_date, 23, 23,
+                           is_date ? 0 : (int)(sod / 3600), g->hours);
+    g->n_mins = time_list(r->by_minute, ICAL_BY_MINUTE_SIZE, !is_date, 59, 59,
+                          is_date ? 0 : (int)(sod / 60 % 60), g->mins);
+    g->n_secs = time_list(r->by_second, ICAL_BY_SECOND_SIZE, !is_date, 60, 59,
+                          is_date ? 0 : (int)(sod % 60), g->secs);
     g->big = g->n_hours * g->n_mins * g->n_secs > 24 * 8;
     int nbd = arr_len(r->by_day, ICAL_BY_DAY_SIZE);
     g->filtered = arr_len(r->by_month, ICAL_BY_MONTH_SIZE) || arr_len(r->by_month_day, ICAL_BY_MONTHDAY_SIZE) ||
