@@ -291,21 +291,13 @@ int main(int argc, char **argv)
             i++;
             break;
         }
-        if (!strcmp(a, "--station")) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
+        if (!strcmp(a, "--station") || !strncmp(a, "--station=", 10)) {
+            const char *dir = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : "";
+            if (!dir[0]) {
                 fprintf(stderr, "chalkwave: --station needs a folder (e.g. --station /srv/radio)\n");
                 return CW_EXIT_USAGE;
             }
-            cli.station_opt = argv[i + 1];
-            i += 2;
-            continue;
-        }
-        if (!strncmp(a, "--station=", 10)) {
-            if (!a[10]) {
-                fprintf(stderr, "chalkwave: --station needs a folder (e.g. --station /srv/radio)\n");
-                return CW_EXIT_USAGE;
-            }
-            cli.station_opt = a + 10;
+            cli.station_opt = dir;
             i++;
             continue;
         }
