@@ -14,34 +14,6 @@
 
 /* ---- bytes to UTF-8 text with '\n' line ends ---------------------------------------- */
 
-static size_t utf8_len_at(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t need;
-    unsigned cp, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2, cp = c & 0x1Fu, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3, cp = c & 0x0Fu, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4, cp = c & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return need;
-}
-
 static void put_cp(cw_buf *b, unsigned cp)
 {
     unsigned char u[4];
@@ -132,7 +104,7 @@ static int from_8bit(const unsigned char *s, size_t n, cw_buf *b, repairs *rp, c
             cw_buf_append(b, &c, 1);
             continue;
         }
-        size_t k = utf8_len_at(s + i, n - i);
+        size_t k = cw_utf8_seq_len(s + i, n - i);
         if (k) {
             cw_buf_append(b, s + i, k);
             i += k - 1;
@@ -155,7 +127,7 @@ static void quote(char *out, size_t cap, const char *s, size_t max)
     if (max + 4 > cap)
         max = cap > 4 ? cap - 4 : 0;
     while (i < n) {
-        size_t k = utf8_len_at((const unsigned char *)s + i, n - i);
+        size_t k = cw_utf8_seq_len((const unsigned char *)s + i, n - i);
         if (!k)
             k = 1;
         if (o + k > max) {
@@ -435,7 +407,7 @@ int cw_default_title(const char *path, char *out, size_t cap, size_t max)
         size_t start = cut;
         while (start > 0 && ((unsigned char)b[start] & 0xC0) == 0x80 && cut - start < 3)
             start--;
-        if (start < cut && utf8_len_at((const unsigned char *)b + start, n - start) > cut - start)
+        if (start < cut && cw_utf8_seq_len((const unsigned char *)b + start, n - start) > cut - start)
             cut = start;
         n = cut;
     }

@@ -91,40 +91,6 @@ static void diag(load_ctx *c, cw_diag_severity sev, int line, const char *fmt, .
 
 /* ---- bytes: BOM, NUL, line ends, UTF-8 ----------------------------------------------- */
 
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t need;
-    unsigned min;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-        cp = c & 0x1F;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        cp = c & 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else
-        return 0;
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return need;
-}
-
 /* Returns 0, or an error code with a diagnostic already given. */
 static int normalise(load_ctx *c, const char *data, size_t len)
 {
@@ -166,7 +132,7 @@ static int normalise(load_ctx *c, const char *data, size_t len)
             cw_buf_append(&b, &ch, 1);
             continue;
         }
-        size_t k = utf8_seq_len(s + i, len - i);
+        size_t k = cw_utf8_seq_len(s + i, len - i);
         if (k) {
             cw_buf_append(&b, s + i, k);
             i += k - 1;

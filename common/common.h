@@ -88,6 +88,9 @@ void cw_strlist_sort(cw_strlist *l);
 
 /* True when s is valid UTF-8 (no overlongs, no surrogates). */
 int cw_utf8_valid(const char *s, size_t n);
+/* Length (1..4) of the well-formed UTF-8 sequence at s (n bytes available), or 0 when it
+ * is not one (bad lead or continuation byte, overlong, surrogate, over U+10FFFF, cut). */
+size_t cw_utf8_seq_len(const unsigned char *s, size_t n);
 /* Lower-case ASCII slug of s, at most maxlen bytes, [a-z0-9-], never empty ("item"). */
 void cw_slugify(const char *s, char *out, size_t maxlen);
 
