@@ -1005,8 +1005,13 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
                        st->silence_threshold, dur);
     }
     int64_t margin = (int64_t)(st->silence_margin * a.rate + 0.5);
+    int64_t min_pause = (int64_t)(st->min_pause * a.rate + 0.5);
     int64_t lead = a.first_sound > margin ? a.first_sound - margin : 0;
     int64_t tail = a.sound_end + margin < a.frames ? a.sound_end + margin : a.frames;
+    if (a.first_sound < min_pause)
+        lead = 0; /* a breath before the first word is not a gap to cut */
+    if (a.frames - a.sound_end < min_pause)
+        tail = a.frames;
     double kept = (double)(tail - lead) / a.rate;
     if (kept < st->min_length) {
         cw_fmt_duration(kept, dur);
@@ -1060,10 +1065,10 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
 
     /* --- settings, serial, comments --- */
     char settings[512];
-    snprintf(settings, sizeof settings, "%s|%d|%d|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f", sha,
-             st->rate, st->channels, st->quality, st->loudness, st->true_peak,
+    snprintf(settings, sizeof settings, "%s|%d|%d|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f",
+             sha, st->rate, st->channels, st->quality, st->loudness, st->true_peak,
              st->silence_threshold, st->silence_margin, st->fade, st->min_length,
-             st->max_length);
+             st->max_length, st->min_pause);
     uint32_t serial = cw_hash32(settings, strlen(settings));
     const char *date = m.date && m.date[0] ? m.date : a.date;
 

@@ -229,6 +229,7 @@ static int handle_audio(parse_ctx *c, const char *name, const char *value)
         {"max_length", &st->max_length, 1, 86400, 0, "seconds from 1 to 86400, e.g. 14400"},
         {"silence_threshold", &st->silence_threshold, -90, -20, 0, "dBFS from -90 to -20, e.g. -50"},
         {"silence_margin", &st->silence_margin, 0, 5, 0, "seconds from 0 to 5, e.g. 0.25"},
+        {"min_pause", &st->min_pause, 0, 60, 0, "seconds from 0 to 60, e.g. 0.5"},
         {"fade", &st->fade, 0, 10, 0, "seconds from 0 to 10, e.g. 0.5"},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
@@ -239,7 +240,7 @@ static int handle_audio(parse_ctx *c, const char *name, const char *value)
         c->seen |= nums[i].seen;
         return 1;
     }
-    return perr(c, "unknown key '%s' in [audio] (known keys: rate, channels, quality, loudness, true_peak, min_length, max_length, silence_threshold, silence_margin, fade)",
+    return perr(c, "unknown key '%s' in [audio] (known keys: rate, channels, quality, loudness, true_peak, min_length, max_length, silence_threshold, silence_margin, min_pause, fade)",
                 name);
 }
 
@@ -373,6 +374,7 @@ static void station_defaults(cw_station *st)
     st->max_length = 4 * 3600;
     st->silence_threshold = -50;
     st->silence_margin = 0.25;
+    st->min_pause = 0.5;
     st->fade = 0.5;
     st->missing = CW_MISSING_FILLER;
     st->overrun = CW_OVERRUN_CUT;
@@ -535,6 +537,7 @@ static const char default_conf[] =
     "max_length = 14400             ; seconds; longer recordings are refused\n"
     "silence_threshold = -50        ; dBFS; quieter lead-in and tail are trimmed\n"
     "silence_margin = 0.25          ; seconds of silence kept before and after speech\n"
+    "min_pause = 0.5                ; seconds; shorter silence at the start or end is left alone\n"
     "fade = 0.5                     ; seconds of fade where an item is cut\n"
     "\n"
     "[schedule]\n"

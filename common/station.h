@@ -45,6 +45,7 @@ typedef struct cw_station {
     double max_length;    /* seconds; longer is refused (default 4 h) */
     double silence_threshold; /* dBFS; below is silence for trimming (default -50) */
     double silence_margin;    /* seconds kept before/after speech (default 0.25) */
+    double min_pause;         /* seconds: shorter silence at either end is not trimmed (0.5) */
     double fade;          /* seconds of fade at cut points (default 0.5) */
 
     /* [schedule] */

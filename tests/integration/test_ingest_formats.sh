@@ -192,6 +192,24 @@ expect_rc 0 "the same file into a second station"
 check "byte-identical library files" cmp "$S/library/lesson/fmt/001-wav-16-bit-stereo.ogg" \
     "$T/library/lesson/fmt/001-wav-16-bit-stereo.ogg"
 
+# ---- min_pause: a short silence at either end is left alone, a long one is trimmed ----------
+P=$(minimal_station pause)
+sox -q -n -r 44100 -c 1 -b 16 "$CW_TMP/s03.wav" trim 0 0.3
+sox -q -n -r 44100 -c 1 -b 16 "$CW_TMP/s20.wav" trim 0 2
+sox -q "$CW_TMP/s03.wav" "$CW_TMP/core.wav" "$CW_TMP/s20.wav" "$A/breath.wav"
+cw --station "$P" ingest --format json -- "$A/breath.wav"
+expect_rc 0 "0.3 s lead-in, 2 s tail: accepted"
+expect_eq "$(json_get "$CW_OUT" 'd["files"][0]["trimmed_lead"]')" 0.0 \
+    "0.3 s of silence before the first word is kept (min_pause 0.5)"
+check "2 s of silence at the end are trimmed to the 0.25 s margin" \
+    awk -v t="$(json_get "$CW_OUT" 'd["files"][0]["trimmed_tail"]')" 'BEGIN {exit !(t > 1.6 && t < 1.8)}'
+P0=$(minimal_station pause0)
+sed -i 's/^\[audio\]$/[audio]\nmin_pause = 0/' "$P0/station.conf"
+cw --station "$P0" ingest --format json -- "$A/breath.wav"
+expect_rc 0 "the same file into a station with min_pause = 0"
+check "with min_pause = 0 the lead-in is trimmed to the margin too" \
+    awk -v t="$(json_get "$CW_OUT" 'd["files"][0]["trimmed_lead"]')" 'BEGIN {exit !(t > 0.01 && t < 0.1)}'
+
 # ---- the library command lists what is stored ------------------------------------------------
 cw --station "$S" library --format json
 expect_rc 0 "library --format json"

@@ -83,6 +83,7 @@ static void test_base_and_defaults(void **state)
     assert_true(st->max_length == 14400.0);
     assert_true(st->silence_threshold == -50.0);
     assert_true(st->silence_margin == 0.25);
+    assert_true(st->min_pause == 0.5);
     assert_true(st->fade == 0.5);
     assert_int_equal(st->missing, CW_MISSING_FILLER);
     assert_int_equal(st->overrun, CW_OVERRUN_CUT);
@@ -102,7 +103,7 @@ static void test_optional_keys(void **state)
     cw_buf_init(&b);
     cw_buf_puts(&b, base_conf);
     cw_buf_puts(&b, "min_length = 2.5\nmax_length = 600\nsilence_threshold = -60\nsilence_margin = 0\nfade = 1.5\n"
-                    "[station]\nlanguage = ha\n"
+                    "min_pause = 2\n[station]\nlanguage = ha\n"
                     "[schedule]\nmissing = Announcement\nunavailable = sorry\noverrun = push\n"
                     "newsletters_fill_gaps = yes\nfillers = station-id, music-bed ,, jingle\n"
                     "[calendars]\nministry.ics = 10\nngo-literacy.ics = -5\n");
@@ -114,6 +115,7 @@ static void test_optional_keys(void **state)
     assert_true(st->max_length == 600);
     assert_true(st->silence_threshold == -60);
     assert_true(st->silence_margin == 0);
+    assert_true(st->min_pause == 2.0);
     assert_true(st->fade == 1.5);
     assert_int_equal(st->missing, CW_MISSING_ANNOUNCEMENT);
     assert_string_equal(st->unavailable, "sorry");
