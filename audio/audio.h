@@ -72,7 +72,7 @@ typedef struct cw_ingest_meta {
 typedef struct cw_ingest_result {
     char library_path[1024]; /* relative to the station */
     double seconds;          /* stored duration */
-    double lufs_in, lufs_out, true_peak_in, true_peak_out, lra_out;
+    double lufs_in, lufs_out, true_peak_in, true_peak_out, lra_in, lra_out;
     double trimmed_lead, trimmed_tail; /* seconds */
     double clipped_percent;
     cw_strlist warnings; /* one line each */

@@ -126,7 +126,7 @@ double cw_limiter_min_gain(const cw_limiter *l); /* lowest g applied (1 = never 
 typedef struct cw_analysis {
     int rate, channels;
     int64_t frames;
-    double lufs, tp_db, clipped_pct;
+    double lufs, lra, tp_db, clipped_pct;
     int64_t first_sound, sound_end; /* source frames; first_sound -1 when none */
     double longest_pause, longest_pause_at; /* seconds */
     char date[11];

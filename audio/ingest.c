@@ -160,10 +160,10 @@ static int analyse(const char *path, int outch, double silence_db, int want_tp, 
     meter mt;
     memset(&mt, 0, sizeof mt);
     pthread_t mthread;
-    /* integrated loudness only (the range is measured on the result); histogram mode keeps
-     * the meter's memory fixed however long the recording */
+    /* integrated loudness and loudness range; histogram mode keeps the meter's memory
+     * fixed however long the recording */
     mt.eb = ebur128_init((unsigned)outch, (unsigned long)a->rate,
-                         EBUR128_MODE_I | EBUR128_MODE_HISTOGRAM);
+                         EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_HISTOGRAM);
     cw_truepeak *tp = NULL;
     int slots_ok = 1, sync = 0;
     for (int i = 0; i < LQ; i++)
@@ -303,6 +303,7 @@ done:
     if (mt.eb && rc == 0) {
         a->lufs = -HUGE_VAL;
         ebur128_loudness_global(mt.eb, &a->lufs);
+        ebur128_loudness_range(mt.eb, &a->lra);
     }
     if (sync) {
         pthread_mutex_destroy(&mt.mu);
@@ -1152,6 +1153,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     res->true_peak_in = a.tp_db;
     res->seconds = (double)o.frames / st->rate;
     res->lufs_out = k.lufs;
+    res->lra_in = a.lra;
     res->lra_out = k.lra;
     res->true_peak_out = k.tp_db;
     if (o.min_gain < cw_db_to_lin(-6.0))
@@ -1173,6 +1175,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     cw_strlist_pushf(&extra, "CHALKWAVE_SOURCE_SHA256=%s", sha);
     fmt2(&extra, "CHALKWAVE_LUFS_IN", a.lufs);
     fmt2(&extra, "CHALKWAVE_LUFS_OUT", k.lufs);
+    fmt2(&extra, "CHALKWAVE_LRA_IN", a.lra);
     fmt2(&extra, "CHALKWAVE_LRA", k.lra);
     fmt2(&extra, "CHALKWAVE_TRUE_PEAK_IN", a.tp_db);
     fmt2(&extra, "CHALKWAVE_TRUE_PEAK_OUT", k.tp_db);

@@ -515,6 +515,7 @@ static int print_json(ctx *c, size_t acc, size_t ref)
             json_object_set_new(o, "lufs_out", jnum(j->res.lufs_out));
             json_object_set_new(o, "true_peak_in", jnum(j->res.true_peak_in));
             json_object_set_new(o, "true_peak_out", jnum(j->res.true_peak_out));
+            json_object_set_new(o, "lra_in", jnum(j->res.lra_in));
             json_object_set_new(o, "lra_out", jnum(j->res.lra_out));
             json_object_set_new(o, "trimmed_lead", jnum(j->res.trimmed_lead));
             json_object_set_new(o, "trimmed_tail", jnum(j->res.trimmed_tail));

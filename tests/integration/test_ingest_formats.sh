@@ -52,6 +52,14 @@ accept() {
         awk -v v="$i" 'BEGIN {exit !(v >= -23.5 && v <= -22.5)}'
     check "$name: ffmpeg true peak $tp dBTP <= -0.5 (ceiling -1 + 0.5)" \
         awk -v v="$tp" 'BEGIN {exit !(v <= -0.5)}'
+    # the loudness before and after is stored: integrated, range and true peak, both sides
+    local key
+    for key in LUFS_IN LRA_IN TRUE_PEAK_IN LUFS_OUT LRA TRUE_PEAK_OUT; do
+        check "$name: Vorbis comment CHALKWAVE_$key holds a number" \
+            bash -c "vorbiscomment -l '$ogg' | grep -qE '^CHALKWAVE_$key=-?[0-9]+\.[0-9]+\$'"
+    done
+    check "$name: the JSON summary has lra_in and lra_out" \
+        test "$(json_get "$CW_OUT" 'all(isinstance(d["files"][0][k], float) for k in ("lra_in", "lra_out"))')" = True
     local samples
     samples=$(vorbis_links "$ogg" | awk '/^total/ {print $2}')
     check "$name: libvorbisfile length $samples matches the reported seconds" \
