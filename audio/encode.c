@@ -34,7 +34,7 @@ typedef struct spot {
     int live;             /* the decoder has the previous packet: its output is continuous */
     unsigned char *prev;  /* copy of the previous audio packet */
     long prev_len, prev_cap;
-    ogg_int64_t prev_no;
+    ogg_int64_t prev_no, prev_gp;
     float *il;            /* interleaved decoded frames */
     cw_truepeak *tp;
     cw_vorbis_check res;
@@ -367,6 +367,7 @@ static void spot_keep(spot *s, const ogg_packet *op)
     memcpy(s->prev, op->packet, (size_t)op->bytes);
     s->prev_len = op->bytes;
     s->prev_no = op->packetno;
+    s->prev_gp = op->granulepos;
 }
 
 /* Decode op (continuing from the previous packet); returns the frames it gave. */
@@ -416,7 +417,10 @@ static void spot_packet(spot *s, ogg_packet *op, int ch)
             /* a new stretch: restart, then the previous packet primes the overlap */
             vorbis_synthesis_restart(&s->vd);
             cw_truepeak_restart(s->tp);
-            ogg_packet pp = {.packet = s->prev, .bytes = s->prev_len, .packetno = s->prev_no};
+            /* with its own granule position, so libvorbis can trim a last packet that
+             * follows (as when a player seeks to it) */
+            ogg_packet pp = {.packet = s->prev, .bytes = s->prev_len, .packetno = s->prev_no,
+                             .granulepos = s->prev_gp};
             if (spot_synth(s, &pp, ch, 0) != 0)
                 s->failed = 1; /* a restarted decoder gives nothing for its first packet */
         }

@@ -268,7 +268,8 @@ static float rnd(void) /* uniform in [-1, 1) */
 /* Signals with stretches near and far from their peak. kind 0: quiet noise with loud
  * tone bursts at scattered places; 1: speech-like (noise under a slow syllable envelope);
  * 2: a near-silent file with one click near the end; 3: steady full-scale tone (everything
- * hot); 4: bursts of square wave (inter-sample peaks above the sample peak). */
+ * hot); 4: bursts of square wave (inter-sample peaks above the sample peak); 5: loud only at
+ * the start and in the last 300 frames. */
 static float *make_signal(int kind, int rate, int ch, size_t n)
 {
     float *x = calloc(n * (size_t)ch, sizeof(float));
@@ -297,6 +298,12 @@ static float *make_signal(int kind, int rate, int ch, size_t n)
                 break;
             case 3:
                 v = (float)(0.95 * sin(2 * M_PI * 997.0 * t + c));
+                break;
+            case 5: /* loud at the start, quiet, loud again in the very last frames: the
+                     * last packet is decoded after a stretch that was not */
+                v = 0.005f * rnd();
+                if (i < (size_t)rate / 10 || i + 300 >= n)
+                    v += (float)(0.7 * sin(2 * M_PI * 1000.0 * t));
                 break;
             default: {
                 int on = (i / (size_t)(rate / 5)) % 4 == 1;
@@ -380,7 +387,7 @@ static void test_spot_check_equals_full_decode(void **state)
     char *dir = tu_tmpdir();
     const int shapes[][2] = {{44100, 1}, {8000, 1}, {48000, 2}, {22050, 6}};
     const double qs[] = {0.0, 3.0, 10.0};
-    for (int kind = 0; kind < 5; kind++)
+    for (int kind = 0; kind < 6; kind++)
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
             for (size_t qi = 0; qi < sizeof qs / sizeof qs[0]; qi++) {
                 int rate = shapes[s][0], ch = shapes[s][1];
@@ -405,6 +412,7 @@ static void test_spot_check_equals_full_decode(void **state)
     for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++) {
         spot_case(dir, 1, 44100, 1, 3.0, tiny[i], 3.0, &dec);
         spot_case(dir, 3, 8000, 2, 0.0, tiny[i], 3.0, &dec);
+        spot_case(dir, 5, 44100, 1, 3.0, tiny[i] + 44100, 3.0, &dec);
     }
     tu_rmrf(dir);
     free(dir);
