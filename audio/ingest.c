@@ -695,6 +695,9 @@ static int find_gain(const char *path, const plan2 *p0, double target, double *g
 {
     plan2 p = *p0;
     p.dry = 1;
+    progress quiet = *pg; /* the bar holds still while the gain is searched */
+    quiet.span = 0.0;
+    pg = &quiet;
     double g0 = *gain_db, g1 = g0 + (target - l0), best = fabs(l0 - target);
     for (int i = 0; i < GAIN_SEARCH; i++) {
         if (g1 > MAX_GAIN_DB)
