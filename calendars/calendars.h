@@ -27,21 +27,7 @@ void cw_tz_to_local(const cw_tz *tz, int64_t utc, cw_civil *out, int *offset_out
  * gap's length; an ambiguous fall-back time is the first (earlier) occurrence. */
 int64_t cw_tz_to_utc(const cw_tz *tz, const cw_civil *local);
 
-/* ---- diagnostics ------------------------------------------------------------------- */
-
-typedef enum { CW_DIAG_WARNING = 1, CW_DIAG_ERROR = 2 } cw_diag_severity;
-typedef struct cw_diag {
-    char *file;
-    int line;
-    cw_diag_severity severity;
-    char *text; /* "what (what to do)" */
-} cw_diag;
-typedef struct cw_diags {
-    cw_diag *v;
-    size_t n, cap;
-    size_t errors, warnings;
-} cw_diags;
-void cw_diags_free(cw_diags *d);
+/* Diagnostics: cw_diag / cw_diags live in common.h (one type for every module). */
 
 /* ---- loaded calendars -------------------------------------------------------------- */
 

@@ -14,18 +14,6 @@
 
 /* ---- diagnostics ------------------------------------------------------------------- */
 
-void cw_diags_free(cw_diags *d)
-{
-    if (!d)
-        return;
-    for (size_t i = 0; i < d->n; i++) {
-        free(d->v[i].file);
-        free(d->v[i].text);
-    }
-    free(d->v);
-    memset(d, 0, sizeof *d);
-}
-
 typedef struct load_ctx {
     cw_calset *set;
     const char *source; /* file name shown in diagnostics */
@@ -59,34 +47,15 @@ static void diag(load_ctx *c, cw_diag_severity sev, int line, const char *fmt, .
         c->errors++;
     else
         c->warnings++;
-    cw_diags *d = c->diags;
-    if (!d)
+    if (!c->diags)
         return;
-    if (d->n == d->cap && cal_grow(&d->v, &d->cap, sizeof *d->v, 16)) {
-        c->oom = 1;
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
     char buf[1024];
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    cw_diag *x = &d->v[d->n];
-    x->file = cw_strdup(c->source);
-    x->text = cw_strdup(buf);
-    x->line = line;
-    x->severity = sev;
-    if (!x->file || !x->text) {
-        free(x->file);
-        free(x->text);
+    if (cw_diags_add(c->diags, sev, NULL, c->source, line, NULL, buf))
         c->oom = 1;
-        return;
-    }
-    d->n++;
-    if (sev == CW_DIAG_ERROR)
-        d->errors++;
-    else
-        d->warnings++;
 }
 
 /* ---- bytes: BOM, NUL, line ends, UTF-8 ----------------------------------------------- */

@@ -94,6 +94,39 @@ size_t cw_utf8_seq_len(const unsigned char *s, size_t n);
 /* Lower-case ASCII slug of s, at most maxlen bytes, [a-z0-9-], never empty ("item"). */
 void cw_slugify(const char *s, char *out, size_t maxlen);
 
+/* ---- diagnostics: one type for every warning and error a module reports ----------- */
+
+/* A problem found in an input (a calendar line, a plan slot, a recording), as data so the
+ * CLI, the web desk and JSON outputs never parse English sentences.
+ *   code   a short stable identifier, lower-case with dots and dashes, e.g.
+ *          "cal.dtend-before-dtstart", "plan.missing-recording", "plan.dead-air"; NULL or
+ *          "" when the producer has none yet. Codes are part of the JSON interface.
+ *   file   the input it concerns (a calendar label or path, a recording path), may be NULL
+ *   line   the line in `file` (0 when none)
+ *   item   what inside the input: an event UID, a series key, a plan item index; may be NULL
+ *   text   one lower-case sentence: what is wrong (what to do) */
+typedef enum { CW_DIAG_INFO = 0, CW_DIAG_WARNING = 1, CW_DIAG_ERROR = 2 } cw_diag_severity;
+typedef struct cw_diag {
+    cw_diag_severity severity;
+    char *code, *file, *item, *text; /* owned; code, file, item may be NULL */
+    int line;
+} cw_diag;
+typedef struct cw_diags {
+    cw_diag *v;
+    size_t n, cap;
+    size_t errors, warnings; /* counts by severity (infos are not counted) */
+    int oom;                 /* sticky: an add failed for lack of memory */
+} cw_diags;
+/* Append one diagnostic (copies every string). Returns 0, or CW_ENOMEM (then d->oom is set). */
+int cw_diags_add(cw_diags *d, cw_diag_severity sev, const char *code, const char *file, int line,
+                 const char *item, const char *text);
+int cw_diags_addf(cw_diags *d, cw_diag_severity sev, const char *code, const char *file, int line,
+                  const char *item, const char *fmt, ...) CW_PRINTF(7, 8);
+/* Append copies of every entry of src. */
+int cw_diags_extend(cw_diags *d, const cw_diags *src);
+void cw_diags_free(cw_diags *d); /* frees the entries and zeroes *d; NULL is fine */
+const char *cw_diag_severity_name(cw_diag_severity s); /* "info", "warning", "error" */
+
 /* ---- kinds ------------------------------------------------------------------------- */
 
 typedef enum cw_kind {

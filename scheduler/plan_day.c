@@ -334,26 +334,7 @@ static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const 
 
 static void diag_warn(cw_diags *d, const char *file, int line, const char *text)
 {
-    if (!d) return;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 8;
-        cw_diag *v = realloc(d->v, cap * sizeof *v);
-        if (!v) return;
-        d->v = v;
-        d->cap = cap;
-    }
-    cw_diag *x = &d->v[d->n];
-    x->file = cw_strdup(file);
-    x->text = cw_strdup(text);
-    x->line = line;
-    x->severity = CW_DIAG_WARNING;
-    if (!x->file || !x->text) {
-        free(x->file);
-        free(x->text);
-        return;
-    }
-    d->n++;
-    d->warnings++;
+    (void)cw_diags_add(d, CW_DIAG_WARNING, NULL, file, line, NULL, text);
 }
 
 int cw_station_calendars(cw_calset **out, const cw_station *st, cw_diags *diags, cw_error *err)
