@@ -33,6 +33,7 @@ const char *cw_strerror(int code)
     case CW_ENOTFOUND: return "not found";
     case CW_ELOCKED: return "station is busy";
     case CW_EINTERNAL: return "internal error";
+    case CW_ECANCELLED: return "cancelled";
     default: return "unknown error";
     }
 }

@@ -32,7 +32,8 @@ enum {
     CW_ENOMEM = -7,       /* out of memory                                 -> exit 3 */
     CW_ENOTFOUND = -8,    /* a named thing does not exist                  -> exit 3 */
     CW_ELOCKED = -9,      /* another chalkwave holds the station lock      -> exit 3 */
-    CW_EINTERNAL = -10    /* a bug: please report                          -> exit 3 */
+    CW_EINTERNAL = -10,   /* a bug: please report                          -> exit 3 */
+    CW_ECANCELLED = -11   /* the caller cancelled (progress callback, signal) -> exit 3 */
 };
 
 /* CLI exit codes, documented in --help, the man page and the README. */

@@ -877,6 +877,7 @@ int cw_sched_run(cw_plan **out, const cw_sched_input *in, cw_error *err)
         rc = cw_fail(err, CW_EINTERNAL, "", 0, "plan does not cover the window (please report)");
         goto fail;
     }
+    if (cw_plan_compute_blocks(p)) goto oom;
     free(slots);
     free(cand);
     free(acc);
@@ -910,6 +911,32 @@ int cw_sched_offset_at(int start_offset, const cw_plan_tzchange *ch, size_t n, i
     return off;
 }
 
+int cw_plan_compute_blocks(cw_plan *p)
+{
+    free(p->blocks);
+    p->blocks = NULL;
+    p->n_blocks = 0;
+    size_t cap = 0;
+    for (size_t i = 0; i < p->n_items; i++) {
+        const cw_plan_item *it = &p->items[i];
+        cw_plan_block *b = p->n_blocks ? &p->blocks[p->n_blocks - 1] : NULL;
+        if (b && b->offset_samples + b->length_samples == it->offset_samples) {
+            b->n_items++;
+            b->length_samples += it->length_samples;
+            continue;
+        }
+        if (p->n_blocks == cap) {
+            size_t nc = cap ? cap * 2 : 4;
+            cw_plan_block *v = realloc(p->blocks, nc * sizeof *v);
+            if (!v) return CW_ENOMEM;
+            p->blocks = v;
+            cap = nc;
+        }
+        p->blocks[p->n_blocks++] = (cw_plan_block){i, 1, it->offset_samples, it->length_samples};
+    }
+    return 0;
+}
+
 void cw_plan_free(cw_plan *p)
 {
     if (!p) return;
@@ -930,5 +957,6 @@ void cw_plan_free(cw_plan *p)
     cw_strlist_free(&p->warnings);
     cw_strlist_free(&p->missing);
     free(p->tz_changes);
+    free(p->blocks);
     free(p);
 }

@@ -520,6 +520,10 @@ int cw_plan_from_json(cw_plan **out, const char *json, size_t len, cw_error *err
         cw_plan_free(p);
         return rc;
     }
+    if (cw_plan_compute_blocks(p)) {
+        cw_plan_free(p);
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    }
     *out = p;
     return 0;
 }

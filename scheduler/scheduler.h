@@ -34,6 +34,16 @@ typedef struct cw_plan_tzchange {
     int offset;
 } cw_plan_tzchange;
 
+/* A block: a run of items that play back to back (gapless, contiguous in samples). A plan
+ * has one block per stretch of airtime chalkwave fills: one per on-air window in day mode,
+ * one per run of contiguous partner events in blocks mode (README "Bundle modes"). Between
+ * blocks the station's own programming (or nothing) airs: no item covers a gap. */
+typedef struct cw_plan_block {
+    size_t first_item, n_items;   /* items[first_item .. first_item + n_items) */
+    int64_t offset_samples;       /* of its first item, from the plan's window start */
+    int64_t length_samples;       /* sum of its items' lengths */
+} cw_plan_block;
+
 typedef struct cw_plan {
     cw_date date;
     char *timezone;
@@ -46,6 +56,8 @@ typedef struct cw_plan {
     cw_strlist missing; /* "series\tepisode\tYYYY-MM-DD HH:MM" of missing recordings */
     cw_plan_tzchange *tz_changes; /* offset changes inside the window, by time; the offset */
     size_t n_tz_changes;          /* before the first one is start_offset */
+    cw_plan_block *blocks;        /* derived from the items (cw_plan_compute_blocks), by time */
+    size_t n_blocks;
 } cw_plan;
 
 /* Plan one station-local day. `cals` holds the station's partner calendars (with their
@@ -66,6 +78,10 @@ int cw_plan_from_json(cw_plan **out, const char *json, size_t len, cw_error *err
 int cw_station_calendars(cw_calset **out, const cw_station *st, cw_diags *diags,
                          cw_error *err) CW_WARN_UNUSED;
 
+/* (Re)derive p->blocks from the items: a new block starts wherever an item does not begin
+ * where the previous one ended. Called by the planner and by cw_plan_from_json. Returns 0
+ * or CW_ENOMEM. */
+int cw_plan_compute_blocks(cw_plan *p);
 /* Local time of a sample offset in the plan, for printing. */
 void cw_plan_local_time(const cw_plan *p, int64_t offset_samples, char out[32]); /* ISO 8601 with offset */
 

@@ -23,6 +23,41 @@ static void check_gapless(const cw_plan *p, int64_t W)
         pos += p->items[i].length_samples;
     }
     assert_int_equal(pos, W);
+    /* one on-air window, gapless: one block holding every item */
+    assert_int_equal(p->n_blocks, 1);
+    assert_int_equal(p->blocks[0].first_item, 0);
+    assert_int_equal(p->blocks[0].n_items, p->n_items);
+    assert_int_equal(p->blocks[0].offset_samples, 0);
+    assert_int_equal(p->blocks[0].length_samples, W);
+}
+
+/* Blocks are derived from the items: a gap between two items starts a new block. */
+static void test_blocks_from_items(void **state)
+{
+    (void)state;
+    cw_plan p;
+    memset(&p, 0, sizeof p);
+    cw_plan_item it[4];
+    memset(it, 0, sizeof it);
+    it[0].offset_samples = 0, it[0].length_samples = 100;
+    it[1].offset_samples = 100, it[1].length_samples = 50;
+    it[2].offset_samples = 1000, it[2].length_samples = 10; /* a gap of 850 */
+    it[3].offset_samples = 1010, it[3].length_samples = 5;
+    p.items = it;
+    p.n_items = 4;
+    assert_int_equal(cw_plan_compute_blocks(&p), 0);
+    assert_int_equal(p.n_blocks, 2);
+    assert_int_equal(p.blocks[0].first_item, 0);
+    assert_int_equal(p.blocks[0].n_items, 2);
+    assert_int_equal(p.blocks[0].length_samples, 150);
+    assert_int_equal(p.blocks[1].first_item, 2);
+    assert_int_equal(p.blocks[1].n_items, 2);
+    assert_int_equal(p.blocks[1].offset_samples, 1000);
+    assert_int_equal(p.blocks[1].length_samples, 15);
+    p.n_items = 0; /* no items: no blocks */
+    assert_int_equal(cw_plan_compute_blocks(&p), 0);
+    assert_int_equal(p.n_blocks, 0);
+    free(p.blocks);
 }
 
 static void test_hard_start_to_the_sample(void **state)
@@ -507,6 +542,7 @@ static void test_pre_window_and_all_day(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blocks_from_items),
         cmocka_unit_test(test_hard_start_to_the_sample),
         cmocka_unit_test(test_repeat_and_explicit_episode),
         cmocka_unit_test(test_overrun_cut_and_push),
