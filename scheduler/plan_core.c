@@ -958,5 +958,25 @@ void cw_plan_free(cw_plan *p)
     cw_strlist_free(&p->missing);
     free(p->tz_changes);
     free(p->blocks);
+    for (size_t i = 0; i < p->n_slots; i++) {
+        cw_plan_slot *sl = &p->slots[i];
+        free(sl->summary);
+        free(sl->series);
+        free(sl->teacher);
+        free(sl->language);
+        free(sl->recording);
+        free(sl->event_file);
+        free(sl->event_uid);
+        free(sl->event_recurrence_id);
+        free(sl->reason);
+    }
+    free(p->slots);
     free(p);
+}
+
+const char *cw_slot_status_name(cw_slot_status s)
+{
+    static const char *const names[] = {"airs",    "missing", "pending", "cancelled", "blackout",
+                                        "lost",    "off-air", "held",    "skipped"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "";
 }

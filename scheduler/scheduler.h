@@ -44,6 +44,37 @@ typedef struct cw_plan_block {
     int64_t length_samples;       /* sum of its items' lengths */
 } cw_plan_block;
 
+/* A partner event instance in the plan's day and what became of it: the timetable (export,
+ * guide), the chase list (plan --missing, the desk), proof of broadcast (report) and the
+ * change report of subscriptions all read slots, never the warning sentences. Every lesson,
+ * newsletter and blackout instance overlapping the day is a slot, cancelled ones included. */
+typedef enum cw_slot_status {
+    CW_SLOT_AIRS = 0,   /* its recording (or a fill, for a newsletter slot) plays */
+    CW_SLOT_MISSING,    /* its recording has not arrived: the station's fallback plays */
+    CW_SLOT_PENDING,    /* its recording is awaiting approval (desk): the fallback plays */
+    CW_SLOT_CANCELLED,  /* STATUS:CANCELLED by the partner, or cancelled by the station */
+    CW_SLOT_BLACKOUT,   /* inside a holiday / blackout */
+    CW_SLOT_LOST,       /* lost a conflict with a higher-priority event */
+    CW_SLOT_OFF_AIR,    /* outside the station's on-air windows */
+    CW_SLOT_HELD,       /* its series is held by the station */
+    CW_SLOT_SKIPPED     /* the partner's event could not be read (calendar error) */
+} cw_slot_status;
+const char *cw_slot_status_name(cw_slot_status s); /* "airs", "missing", ... (JSON values) */
+
+typedef struct cw_plan_slot {
+    cw_kind kind;                 /* LESSON, NEWSLETTER or BLACKOUT */
+    cw_slot_status status;
+    int64_t start_utc, end_utc;   /* seconds, the event's own times */
+    char *summary;                /* the event's SUMMARY ("" none) */
+    char *series, *teacher, *language; /* "" when none */
+    int episode;                  /* the episode this slot is for (0 none) */
+    char *recording;              /* what plays for it, NULL when nothing of its own */
+    char *event_file, *event_uid, *event_recurrence_id; /* recurrence id NULL for single events */
+    size_t first_item, n_items;   /* plan items that play for it (n_items 0 when none) */
+    char *reason;                 /* why it does not air as planned, one sentence; "" when it airs */
+    int station_change;           /* moved, held, restarted or cancelled by the station */
+} cw_plan_slot;
+
 typedef struct cw_plan {
     cw_date date;
     char *timezone;
@@ -58,6 +89,8 @@ typedef struct cw_plan {
     size_t n_tz_changes;          /* before the first one is start_offset */
     cw_plan_block *blocks;        /* derived from the items (cw_plan_compute_blocks), by time */
     size_t n_blocks;
+    cw_plan_slot *slots;          /* partner event instances of the day, by start then UID */
+    size_t n_slots;
 } cw_plan;
 
 /* Plan one station-local day. `cals` holds the station's partner calendars (with their
