@@ -153,6 +153,72 @@ static int set_str(parse_ctx *c, char **dst, const char *v)
     return 1;
 }
 
+/* "HH:MM-HH:MM[, HH:MM-HH:MM]...": windows in the day's order, not overlapping; only the
+ * last may cross midnight (or end at 24:00), and then it must end by the first one's start
+ * (a day's windows never overlap the next day's). "00:00-24:00" is the whole day; a window
+ * whose end equals its start is refused. On failure *why says what is wrong (it follows
+ * the quoted value in the message). */
+static int parse_windows(const char *value, cw_station *st, const char **why)
+{
+    static const char shape[] = "is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00, or several "
+                                "separated by commas: 06:00-09:00, 16:00-16:15)";
+    cw_on_air w[CW_MAX_ON_AIR];
+    size_t n = 0;
+    const char *p = value;
+    *why = shape;
+    for (;;) {
+        while (*p == ' ' || *p == '\t') p++;
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
+        char a[8], b[8];
+        const char *dash = memchr(p, '-', len);
+        if (!dash || dash - p != 5 || len != 11) return -1;
+        memcpy(a, p, 5), a[5] = 0;
+        memcpy(b, dash + 1, 5), b[5] = 0;
+        int s0, e0;
+        if (parse_hhmm(a, &s0) || parse_hhmm(b, &e0) || s0 == 24 * 60) return -1;
+        if (e0 == s0) {
+            *why = "is empty (a window's end must differ from its start)";
+            return -1;
+        }
+        if (n == CW_MAX_ON_AIR) {
+            *why = "has more than 8 windows (merge some)";
+            return -1;
+        }
+        /* "00:00-24:00" is a whole day: end == start, which (like any end <= start) the
+         * scheduler reads as "ends on the next day". */
+        w[n].start = s0;
+        w[n].end = e0 == 24 * 60 ? 0 : e0;
+        n++;
+        if (!end) break;
+        p = end + 1;
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (w[i].end <= w[i].start) {
+            *why = "has a window that crosses midnight before another one (only the day's last window may "
+                   "end after midnight)";
+            return -1;
+        }
+        if (w[i + 1].start < w[i].end) {
+            *why = w[i + 1].start < w[i].start
+                       ? "lists windows out of order (write them in the order of the day, e.g. 06:00-09:00, "
+                         "16:00-16:15)"
+                       : "has overlapping windows (one window must end before the next starts)";
+            return -1;
+        }
+    }
+    if (n > 1 && w[n - 1].end <= w[n - 1].start && w[n - 1].end > w[0].start) {
+        *why = "has a last window that runs into the next day's first one (end it earlier)";
+        return -1;
+    }
+    memcpy(st->on_air, w, n * sizeof *w);
+    st->n_on_air = n;
+    st->on_air_start = w[0].start;
+    st->on_air_end = w[0].end;
+    return 0;
+}
+
 static int handle_station(parse_ctx *c, const char *name, const char *value)
 {
     cw_station *st = c->st;
@@ -170,21 +236,9 @@ static int handle_station(parse_ctx *c, const char *name, const char *value)
         return set_str(c, &st->timezone, value);
     }
     if (!strcmp(name, "on_air")) {
-        char a[16] = "", b[16] = "";
-        const char *dash = strchr(value, '-');
-        if (!dash || (size_t)(dash - value) >= sizeof a || strlen(dash + 1) >= sizeof b)
-            return perr(c, "key 'on_air' in [station]: '%s' is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00)", value);
-        memcpy(a, value, (size_t)(dash - value));
-        snprintf(b, sizeof b, "%s", dash + 1);
-        int s, e;
-        if (parse_hhmm(a, &s) || parse_hhmm(b, &e) || s == 24 * 60)
-            return perr(c, "key 'on_air' in [station]: '%s' is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00)", value);
-        if (e == s)
-            return perr(c, "key 'on_air' in [station]: the window '%s' is empty (end must differ from start)", value);
-        st->on_air_start = s;
-        /* "00:00-24:00" is a whole day: end == start, which (like any end <= start) the
-         * scheduler reads as "ends on the next day". */
-        st->on_air_end = e == 24 * 60 ? 0 : e;
+        const char *why = NULL;
+        if (parse_windows(value, st, &why))
+            return perr(c, "key 'on_air' in [station]: '%s' %s", value, why);
         c->seen |= SEEN_ONAIR;
         return 1;
     }
@@ -285,8 +339,32 @@ static int handle_schedule(parse_ctx *c, const char *name, const char *value)
         free(copy);
         return 1;
     }
-    return perr(c, "unknown key '%s' in [schedule] (known keys: missing, unavailable, overrun, newsletters_fill_gaps, fillers)",
+    if (!strcmp(name, "max_silence")) {
+        if (parse_double(value, 0, 86400, &st->max_silence))
+            return perr(c, "key 'max_silence' in [schedule]: '%s' is out of range (use seconds from 0 to 86400, e.g. 10)",
+                        value);
+        return 1;
+    }
+    if (!strcmp(name, "missed")) {
+        if (!strcasecmp(value, "skip")) st->missed = CW_MISSED_SKIP;
+        else if (!strcasecmp(value, "hold")) st->missed = CW_MISSED_HOLD;
+        else return perr(c, "key 'missed' in [schedule]: '%s' is not a policy (use skip or hold)", value);
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [schedule] (known keys: missing, unavailable, overrun, newsletters_fill_gaps, fillers, max_silence, missed)",
                 name);
+}
+
+static int handle_bundle(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    if (!strcmp(name, "mode")) {
+        if (!strcasecmp(value, "day")) st->bundle_mode = CW_BUNDLE_DAY;
+        else if (!strcasecmp(value, "blocks")) st->bundle_mode = CW_BUNDLE_BLOCKS;
+        else return perr(c, "key 'mode' in [bundle]: '%s' is not a mode (use day or blocks)", value);
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [bundle] (known keys: mode)", name);
 }
 
 static int handle_calendars(parse_ctx *c, const char *name, const char *value)
@@ -332,15 +410,17 @@ static int conf_handler(void *user, const char *section, const char *name, const
 {
     parse_ctx *c = user;
     if (c->failed) return 0;
-    if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule")) &&
+    if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule") ||
+         !strcmp(section, "bundle")) &&
         duplicate_key(c, section, name))
         return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
     if (!strcmp(section, "audio")) return handle_audio(c, name, value);
     if (!strcmp(section, "schedule")) return handle_schedule(c, name, value);
+    if (!strcmp(section, "bundle")) return handle_bundle(c, name, value);
     if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
-    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule] or [calendars])", name);
-    return perr(c, "unknown section [%s] (use [station], [audio], [schedule] or [calendars])", section);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle] or [calendars])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle] or [calendars])", section);
 }
 
 /* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
@@ -378,6 +458,11 @@ static void station_defaults(cw_station *st)
     st->fade = 0.5;
     st->missing = CW_MISSING_FILLER;
     st->overrun = CW_OVERRUN_CUT;
+    st->max_silence = 10;
+    st->missed = CW_MISSED_SKIP;
+    st->bundle_mode = CW_BUNDLE_DAY;
+    st->on_air[0] = (cw_on_air){st->on_air_start, st->on_air_end};
+    st->n_on_air = 1;
 }
 
 int cw_station_parse(cw_station **out, const char *dir, const char *source, const char *text, size_t len,
@@ -524,7 +609,7 @@ static const char default_conf[] =
     "[station]\n"
     "name = Radio Example\n"
     "timezone = Africa/Lagos        ; IANA zone (see /usr/share/zoneinfo)\n"
-    "on_air = 06:00-22:00           ; local time; may cross midnight (20:00-02:00)\n"
+    "on_air = 06:00-22:00           ; local time; may cross midnight (20:00-02:00); several: 06:00-09:00, 16:00-18:00\n"
     "language = en                  ; default language of items without one\n"
     "\n"
     "[audio]\n"
@@ -546,31 +631,151 @@ static const char default_conf[] =
     "overrun = cut                  ; a lesson longer than its slot: cut (with a fade) or push\n"
     "newsletters_fill_gaps = no     ; may newsletter items fill gaps between lessons?\n"
     "fillers =                      ; filler series in rotation, comma-separated (empty: all fillers)\n"
+    "max_silence = 10               ; seconds; longer silence in a plan is a dead-air warning\n"
+    "missed = skip                  ; a lesson that did not air: skip (the series moves on) or hold\n"
+    "\n"
+    "[bundle]\n"
+    "mode = day                     ; day: whole on-air windows; blocks: only the partner events\n"
     "\n"
     "[calendars]\n"
     "; partner calendar file in calendars/ = priority (a higher number wins a conflict)\n"
     "; 'chalkwave calendar import FILE --priority N' adds lines here.\n";
 
-int cw_station_init(const char *dir, cw_error *err)
+/* The template with `timezone` in its [station] line. */
+static char *conf_with_zone(const char *tz)
 {
+    static const char key[] = "timezone = Africa/Lagos        ;";
+    const char *at = strstr(default_conf, key);
+    if (!at) return NULL;
+    char line[160];
+    snprintf(line, sizeof line, "timezone = %-19s ;", tz);
+    return cw_asprintf("%.*s%s%s", (int)(at - default_conf), default_conf, line, at + sizeof key - 1);
+}
+
+int cw_station_init_tz(const char *dir, const char *timezone, cw_error *err)
+{
+    if (!timezone || strlen(timezone) > 100 || !cw_station_timezone_known(timezone))
+        return cw_fail(err, CW_EINVAL, "", 0,
+                       "'%s' is not an IANA time zone (use a name like Africa/Nairobi; see /usr/share/zoneinfo)",
+                       timezone ? timezone : "");
+    char *text = conf_with_zone(timezone);
+    if (!text) return cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
     int rc = cw_mkdir_p(dir, err);
-    if (rc) return rc;
-    char *conf = cw_path_join(dir, "station.conf");
-    if (!conf) return cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
-    if (cw_path_exists(conf)) {
+    char *conf = rc ? NULL : cw_path_join(dir, "station.conf");
+    if (!rc && !conf) rc = cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
+    if (!rc && cw_path_exists(conf))
         rc = cw_fail(err, CW_EEXIST, conf, 0, "'%s' already holds a station (choose an empty folder)", dir);
-        free(conf);
-        return rc;
-    }
     static const char *subdirs[] = {"calendars", "library", "inbox", "inbox/accepted", "inbox/rejected", "out"};
     for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0] && rc == CW_OK; i++) {
         char *p = cw_path_join(dir, subdirs[i]);
         rc = p ? cw_mkdir_p(p, err) : cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
         free(p);
     }
-    if (rc == CW_OK) rc = cw_write_file_atomic(conf, default_conf, sizeof default_conf - 1, err);
+    if (rc == CW_OK) rc = cw_write_file_atomic(conf, text, strlen(text), err);
     free(conf);
+    free(text);
     return rc;
+}
+
+int cw_station_init(const char *dir, cw_error *err) { return cw_station_init_tz(dir, "Africa/Lagos", err); }
+
+/* ---- the machine's zone, the station's windows, finding a station ------------------- */
+
+int cw_station_timezone_known(const char *tz) { return tz && timezone_known(tz); }
+
+/* "Area/City" from a zoneinfo path ".../zoneinfo/Area/City" (also "posix/" and "right/"
+ * trees); NULL when the path holds no zoneinfo part. */
+static char *zone_from_path(const char *path)
+{
+    const char *z = strstr(path, "zoneinfo/");
+    if (!z) return NULL;
+    z += 9;
+    if (!strncmp(z, "posix/", 6)) z += 6;
+    else if (!strncmp(z, "right/", 6)) z += 6;
+    return cw_strdup(z);
+}
+
+static char *known_or_free(char *tz)
+{
+    if (tz && cw_station_timezone_known(tz)) return tz;
+    free(tz);
+    return NULL;
+}
+
+char *cw_station_machine_timezone(const char *etc, const char **from)
+{
+    const char *dummy;
+    if (!from) from = &dummy;
+    *from = NULL;
+    const char *env = getenv("TZ");
+    if (env && *env) {
+        const char *name = env[0] == ':' ? env + 1 : env;
+        char *tz = name[0] == '/' ? zone_from_path(name) : cw_strdup(name);
+        if ((tz = known_or_free(tz)) != NULL) {
+            *from = "TZ";
+            return tz;
+        }
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/timezone", etc ? etc : "/etc");
+    char *text = NULL;
+    size_t len = 0;
+    cw_error e;
+    if (!cw_read_file(path, 4096, &text, &len, &e)) {
+        size_t a = 0;
+        while (a < len && isspace((unsigned char)text[a])) a++;
+        size_t b = a;
+        while (b < len && !isspace((unsigned char)text[b])) b++;
+        char *tz = known_or_free(b > a ? cw_strndup(text + a, b - a) : NULL);
+        free(text);
+        if (tz) {
+            *from = "/etc/timezone";
+            return tz;
+        }
+    }
+    snprintf(path, sizeof path, "%s/localtime", etc ? etc : "/etc");
+    char target[PATH_MAX];
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    if (n > 0) {
+        target[n] = 0;
+        char *tz = known_or_free(zone_from_path(target));
+        if (tz) {
+            *from = "/etc/localtime";
+            return tz;
+        }
+    }
+    return NULL;
+}
+
+size_t cw_station_windows(const cw_station *st, cw_on_air out[CW_MAX_ON_AIR])
+{
+    if (st->n_on_air == 0 || st->n_on_air > CW_MAX_ON_AIR) {
+        out[0] = (cw_on_air){st->on_air_start, st->on_air_end};
+        return 1;
+    }
+    memcpy(out, st->on_air, st->n_on_air * sizeof *out);
+    return st->n_on_air;
+}
+
+char *cw_station_discover(const char *start)
+{
+    char dir[PATH_MAX];
+    if (!realpath(start ? start : ".", dir)) return NULL;
+    struct stat first;
+    if (stat(dir, &first)) return NULL;
+    for (;;) {
+        char conf[PATH_MAX + 16];
+        snprintf(conf, sizeof conf, "%s/station.conf", strcmp(dir, "/") ? dir : "");
+        struct stat cs;
+        if (!stat(conf, &cs) && S_ISREG(cs.st_mode)) return cw_strdup(dir);
+        if (!strcmp(dir, "/")) return NULL;
+        char *slash = strrchr(dir, '/');
+        if (slash == dir) slash[1] = 0;
+        else *slash = 0;
+        struct stat up;
+        /* a mount point ends the search, as git's GIT_DISCOVERY_ACROSS_FILESYSTEM default */
+        if (stat(dir, &up) || up.st_dev != first.st_dev) return NULL;
+    }
 }
 
 /* ---- [calendars] editor ------------------------------------------------------------ */
