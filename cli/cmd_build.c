@@ -58,7 +58,7 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
     if ((code = cw_plan_day(&plan, st, cals, lib, date, &err)) != 0)
         goto fail;
     for (size_t i = 0; i < plan->warnings.n; i++)
-        cw_cli_warnf(cmd, "%s", plan->warnings.v[i]);
+        cw_cli_warnf(cmd, "%s", plan->warnings.v[i].text);
     if (!out) {
         char d[11];
         cw_date_format(date, d);

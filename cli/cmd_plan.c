@@ -12,33 +12,6 @@
 
 #define PLAN_MAX_DAYS 400
 
-/* One missing recording: "series\tepisode\tYYYY-MM-DD HH:MM" -> text or JSON. */
-static void missing_line(cw_buf *b, const char *entry, int json, int first)
-{
-    char series[256] = "", when[64] = "";
-    long episode = 0;
-    const char *t1 = strchr(entry, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-    if (!t1 || !t2) return;
-    snprintf(series, sizeof series, "%.*s", (int)(t1 - entry), entry);
-    episode = strtol(t1 + 1, NULL, 10);
-    snprintf(when, sizeof when, "%s", t2 + 1);
-    if (json) {
-        /* series keys come from calendars: escape what JSON needs */
-        cw_buf_printf(b, "%s  {\"date\": \"%.10s\", \"time\": \"%s\", \"series\": \"", first ? "" : ",\n", when,
-                      strlen(when) > 11 ? when + 11 : "");
-        for (const unsigned char *s = (const unsigned char *)series; *s; s++) {
-            if (*s == '"' || *s == '\\') cw_buf_printf(b, "\\%c", *s);
-            else if (*s < 0x20) cw_buf_printf(b, "\\u%04x", *s);
-            else cw_buf_append(b, s, 1);
-        }
-        cw_buf_printf(b, "\", \"episode\": %ld}", episode);
-    } else {
-        cw_buf_printf(b, "%s  ", when);
-        cw_buf_put_oneline(b, series);
-        cw_buf_printf(b, "  episode %ld\n", episode);
-    }
-}
-
 int cmd_plan(cw_cli *cli, int argc, char **argv)
 {
     const char *cmd = "plan";
@@ -110,8 +83,12 @@ int cmd_plan(cw_cli *cli, int argc, char **argv)
         cw_plan *plan = NULL;
         if ((code = cw_plan_day(&plan, st, cals, lib, d, &err)) != 0) goto fail;
         if (missing) {
-            for (size_t i = 0; i < plan->missing.n; i++, nmissing++)
-                missing_line(&out, plan->missing.v[i], json, nmissing == 0);
+            cw_slot_list l = {0};
+            if (cw_slot_list_add_plan(&l, plan, CW_SLOTS_MISSING, NULL) == 0) {
+                nmissing += l.n;
+                cw_chase_write(&l, json ? CW_CHASE_JSON : CW_CHASE_TEXT, &out);
+            }
+            cw_slot_list_free(&l);
         } else if (json && !range) {
             code = cw_plan_to_json(plan, &out); /* straight into the output: no copy */
         } else if (json) {
