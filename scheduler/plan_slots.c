@@ -235,39 +235,46 @@ const char *cw_slot_status_name(cw_slot_status s)
 
 /* ---- slot lists ----------------------------------------------------------------------- */
 
+int cw_slot_list_add_slot(cw_slot_list *l, const cw_plan *p, size_t i)
+{
+    const cw_plan_slot *s = &p->slots[i];
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        cw_slot_entry *v = realloc(l->v, cap * sizeof *v);
+        if (!v) return CW_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    cw_slot_entry *e = &l->v[l->n];
+    memset(e, 0, sizeof *e);
+    e->slot = *s;
+    cw_plan_slot *d = &e->slot;
+    d->summary = cw_strdup(s->summary);
+    d->series = cw_strdup(s->series);
+    d->teacher = cw_strdup(s->teacher);
+    d->language = cw_strdup(s->language);
+    d->recording = cw_strdup(s->recording);
+    d->event_file = cw_strdup(s->event_file);
+    d->event_uid = cw_strdup(s->event_uid);
+    d->event_recurrence_id = cw_strdup(s->event_recurrence_id);
+    d->reason = cw_strdup(s->reason);
+    e->date = p->date;
+    e->utc_offset = cw_plan_offset_at(p, s->start_utc);
+    l->n++;
+    if ((s->summary && !d->summary) || (s->series && !d->series) || (s->teacher && !d->teacher) ||
+        (s->language && !d->language) || (s->recording && !d->recording) || (s->event_file && !d->event_file) ||
+        (s->event_uid && !d->event_uid) || (s->event_recurrence_id && !d->event_recurrence_id) ||
+        (s->reason && !d->reason))
+        return CW_ENOMEM;
+    return 0;
+}
+
 int cw_slot_list_add_plan(cw_slot_list *l, const cw_plan *p, unsigned status_mask, const char *series)
 {
     for (size_t i = 0; i < p->n_slots; i++) {
         const cw_plan_slot *s = &p->slots[i];
         if (!((status_mask >> s->status) & 1u) || (series && !cw_series_eq(series, s->series))) continue;
-        if (l->n == l->cap) {
-            size_t cap = l->cap ? l->cap * 2 : 16;
-            cw_slot_entry *v = realloc(l->v, cap * sizeof *v);
-            if (!v) return CW_ENOMEM;
-            l->v = v;
-            l->cap = cap;
-        }
-        cw_slot_entry *e = &l->v[l->n];
-        memset(e, 0, sizeof *e);
-        e->slot = *s;
-        cw_plan_slot *d = &e->slot;
-        d->summary = cw_strdup(s->summary);
-        d->series = cw_strdup(s->series);
-        d->teacher = cw_strdup(s->teacher);
-        d->language = cw_strdup(s->language);
-        d->recording = cw_strdup(s->recording);
-        d->event_file = cw_strdup(s->event_file);
-        d->event_uid = cw_strdup(s->event_uid);
-        d->event_recurrence_id = cw_strdup(s->event_recurrence_id);
-        d->reason = cw_strdup(s->reason);
-        e->date = p->date;
-        e->utc_offset = cw_plan_offset_at(p, s->start_utc);
-        l->n++;
-        if ((s->summary && !d->summary) || (s->series && !d->series) || (s->teacher && !d->teacher) ||
-            (s->language && !d->language) || (s->recording && !d->recording) || (s->event_file && !d->event_file) ||
-            (s->event_uid && !d->event_uid) || (s->event_recurrence_id && !d->event_recurrence_id) ||
-            (s->reason && !d->reason))
-            return CW_ENOMEM;
+        if (cw_slot_list_add_slot(l, p, i)) return CW_ENOMEM;
     }
     return 0;
 }

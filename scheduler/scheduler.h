@@ -215,6 +215,10 @@ void cw_plan_local_utc(const cw_plan *p, int64_t utc, char out[32]);
 /* The station's UTC offset at UTC second t, from the plan's offsets. */
 int cw_plan_offset_at(const cw_plan *p, int64_t utc);
 
+/* Series keys are compared without regard to ASCII case (the calendar and ingest lower-case
+ * them; older files and hand-written notes may not): 1 when a and b name the same series. */
+int cw_series_eq(const char *a, const char *b);
+
 /* ---- slots across days: the chase list -------------------------------------------- */
 
 /* A slot copied out of its day's plan (items indices refer to that plan). */
@@ -230,6 +234,8 @@ typedef struct cw_slot_list {
 /* Copy the slots of p whose status bit (1u << status) is in `status_mask` (and, when series
  * is not NULL, of that series, case-insensitively) onto the list. 0 or CW_ENOMEM. */
 int cw_slot_list_add_plan(cw_slot_list *l, const cw_plan *p, unsigned status_mask, const char *series);
+/* Copy slot i of p onto the list. 0 or CW_ENOMEM. */
+int cw_slot_list_add_slot(cw_slot_list *l, const cw_plan *p, size_t i);
 void cw_slot_list_free(cw_slot_list *l);
 #define CW_SLOTS_MISSING ((1u << CW_SLOT_MISSING) | (1u << CW_SLOT_PENDING))
 #define CW_SLOTS_ALL 0xffffffffu

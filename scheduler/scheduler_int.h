@@ -91,9 +91,6 @@ typedef struct cw_hist_in {
 } cw_hist_in;
 int cw_sched_episodes(const cw_hist_in *in, const cw_occurrences *day, long *positions, cw_error *err);
 
-/* Series keys are compared without regard to ASCII case (the calendar and ingest lower-case
- * them, older files may not). */
-int cw_series_eq(const char *a, const char *b);
 
 /* Length of a recording in samples at `rate` (floor); 0 when unusable. */
 int64_t cw_sched_rec_samples(const cw_recording *r, int rate);
