@@ -263,22 +263,22 @@ static void report_missing(ctx *c, cand *x)
     cw_pc_local_str(c, x->o->start, 1, when);
     fallback_words(c, x->first_item, x->first_item + x->n_items, what, sizeof what);
     if (x->missing_why[0]) {
-        cw_pc_warn(c, NULL, CW_DIAG_WARNING, "plan.no-recording-named", x->o, "%s at %s %s; playing %s instead", d,
+        cw_pc_warn(c, NULL, CW_DIAG_WARNING, "plan.no-recording-named", x->o, "%s at %s %s; instead plays %s", d,
                    when, x->missing_why, what);
-        snprintf(x->reason, sizeof x->reason, "it %.380s; %.200s plays", x->missing_why, what);
+        snprintf(x->reason, sizeof x->reason, "it %.380s; instead plays %.200s", x->missing_why, what);
     } else if (x->pending) {
         cw_pc_warn(c, NULL, CW_DIAG_WARNING, "plan.awaiting-approval", x->o,
-                   "awaiting approval: series '%s' episode %d for %s on %s (%s); playing %s until it is approved "
+                   "awaiting approval: series '%s' episode %d for %s on %s (%s); instead plays %s until it is approved "
                    "(listen to it and approve it on the desk)",
                    x->o->series, x->episode, d, when, x->pending->path, what);
-        snprintf(x->reason, sizeof x->reason, "its recording (series '%.100s' episode %d) is awaiting approval; %s plays",
+        snprintf(x->reason, sizeof x->reason, "its recording (series '%.100s' episode %d) is awaiting approval; instead plays %s",
                  x->o->series, x->episode, what);
     } else {
         cw_pc_warn(c, NULL, CW_DIAG_WARNING, "plan.missing-recording", x->o,
-                   "missing recording: series '%s' episode %d for %s on %s; playing %s instead "
+                   "missing recording: series '%s' episode %d for %s on %s; instead plays %s "
                    "(ingest it: chalkwave ingest --series %s --episode %d FILE)",
                    x->o->series, x->episode, d, when, what, x->o->series, x->episode);
-        snprintf(x->reason, sizeof x->reason, "the recording of series '%.100s' episode %d has not arrived; %s plays",
+        snprintf(x->reason, sizeof x->reason, "the recording of series '%.100s' episode %d has not arrived; instead plays %s",
                  x->o->series, x->episode, what);
     }
     if (c->st->missing == CW_MISSING_ANNOUNCEMENT && !c->unavailable)

@@ -214,7 +214,8 @@ static int load_station(cw_session *s, const unsigned char sg[32], cw_ss_part **
     return 0;
 }
 
-static int load_calendars(const cw_station *st, const unsigned char sg[32], cw_ss_part **out, cw_error *err)
+static int load_calendars(cw_session *s, const cw_station *st, const unsigned char sg[32], cw_ss_part **out,
+                          cw_error *err)
 {
     cw_ss_part *p = part_new(sg);
     if (!p) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
@@ -224,6 +225,8 @@ static int load_calendars(const cw_station *st, const unsigned char sg[32], cw_s
     }
     p->has_mu = 1;
     int rc = cw_station_calendars(&p->cals, st, &p->diags, err);
+    cw_diags_free(&s->load_diags);
+    if (cw_diags_extend(&s->load_diags, &p->diags) && !rc) rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     if (rc) {
         part_put(p);
         return rc;
@@ -293,7 +296,7 @@ static int reload(cw_session *s, unsigned *changed, cw_error *err)
             v->part[SS_CALENDARS] = old->part[SS_CALENDARS];
             atomic_fetch_add(&v->part[SS_CALENDARS]->refs, 1);
         } else {
-            rc = load_calendars(v->part[SS_STATION]->st, sg, &v->part[SS_CALENDARS], err);
+            rc = load_calendars(s, v->part[SS_STATION]->st, sg, &v->part[SS_CALENDARS], err);
             ch |= CW_SESSION_CALENDARS;
         }
     }
@@ -379,6 +382,7 @@ void cw_session_free(cw_session *s)
     cw_session_view_put(s->cur);
     cw_station_free(s->opened);
     cw_ss_records_free(s->records);
+    cw_diags_free(&s->load_diags);
     pthread_mutex_destroy(&s->mu);
     free(s->dir);
     free(s);
@@ -465,3 +469,4 @@ const cw_calset *cw_session_calendars(cw_session *s) { return s->cur ? s->cur->p
 const cw_library *cw_session_library(cw_session *s) { return s->cur ? cw_view_library(s->cur) : NULL; }
 const cw_station_changes *cw_session_changes(cw_session *s) { return s->cur ? cw_view_changes(s->cur) : NULL; }
 const cw_diags *cw_session_diags(cw_session *s) { return s->cur ? cw_view_diags(s->cur) : NULL; }
+const cw_diags *cw_session_load_diags(cw_session *s) { return &s->load_diags; }

@@ -90,6 +90,9 @@ const cw_calset *cw_session_calendars(cw_session *s);
 const cw_library *cw_session_library(cw_session *s);
 const cw_station_changes *cw_session_changes(cw_session *s);
 const cw_diags *cw_session_diags(cw_session *s);
+/* What the last attempt to load the calendars reported: after a refresh that failed on a
+ * calendar, its errors (FILE:LINE each), which the current snapshot does not have. */
+const cw_diags *cw_session_load_diags(cw_session *s);
 
 /* ---- calls ----------------------------------------------------------------------------- */
 

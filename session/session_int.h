@@ -45,6 +45,7 @@ struct cw_session {
     unsigned char opened_sig[32];
     int lock_fd, lock_held, lock_excl;
     cw_ss_records *records;
+    cw_diags load_diags;   /* the last attempt to load the calendars (kept after a failure) */
 };
 
 /* Per-call locking: take the lock the call needs unless the session holds one (then check it

@@ -383,7 +383,7 @@ static void test_missing_policies(void **state)
     assert_int_equal(p->slots[0].episode, 7);
     assert_int_equal(p->slots[0].start_utc, AT(9, 0));
     assert_int_equal(fx_count_code(&p->warnings, "plan.missing-recording"), 1);
-    assert_true(fx_has_warning(&p->warnings, "playing fillers instead"));
+    assert_true(fx_has_warning(&p->warnings, "instead plays fillers"));
     /* the stand-in fill ends with the slot */
     assert_true(fx_item_at(p, OFF(9, 30)) >= 0);
     cw_plan_free(p);

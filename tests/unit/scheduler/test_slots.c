@@ -110,7 +110,7 @@ static void test_slot_statuses(void **state)
         int station_change;
     } want[] = {
         {"airs", CW_SLOT_AIRS, "", 0},
-        {"missing", CW_SLOT_MISSING, "episode 2 has not arrived; fillers", 0},
+        {"missing", CW_SLOT_MISSING, "episode 2 has not arrived; instead plays fillers", 0},
         {"pending", CW_SLOT_PENDING, "is awaiting approval", 0},
         {"cancelled", CW_SLOT_CANCELLED, "STATUS:CANCELLED", 0},
         {"st-cancelled", CW_SLOT_CANCELLED, "cancelled by the station", 1},
@@ -359,8 +359,8 @@ static void test_dead_air(void **state)
                                              "fillers: ingest station IDs or music with 'chalkwave ingest --kind filler FILE', "
                                              "or plan only the partner events with [bundle] mode = blocks)"));
     /* the missing-recording text says what really plays */
-    assert_true(fx_has_warning(&p->warnings, "playing silence: the library has no fillers instead"));
-    assert_non_null(strstr(fx_slot(p, "two")->reason, "silence: the library has no fillers plays"));
+    assert_true(fx_has_warning(&p->warnings, "instead plays silence: the library has no fillers ("));
+    assert_non_null(strstr(fx_slot(p, "two")->reason, "instead plays silence: the library has no fillers"));
     /* the warning is on the silence item too */
     long i = fx_item_at(p, OFF(6, 2));
     assert_int_equal(fx_count_code(&p->items[i].warnings, "plan.dead-air"), 1);
