@@ -31,7 +31,7 @@ static int split3(const char *s, long v[3], int len[3], char *sep)
         const char *a = s;
         long x = 0;
         while (isdigit((unsigned char)*s)) {
-            if (s - a >= 4) return 0;
+            if (s - a >= 8) return 0;
             x = x * 10 + (*s++ - '0');
         }
         v[n] = x;
@@ -73,6 +73,8 @@ static void suggest(const char *s, char *why, size_t n)
     int len[3];
     char sep, a[16], b[16];
     int k = split3(s, v, len, &sep);
+    for (int i = 0; i < k && k > 1; i++)
+        if (len[i] > 4) k = 0; /* only a compact date has a long run */
     if (k == 1 && len[0] == 8 && strlen(s) == 8) { /* 20261207 */
         long y = v[0] / 10000, m = v[0] / 100 % 100, d = v[0] % 100;
         iso(y, m, d, a);

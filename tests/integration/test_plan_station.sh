@@ -180,11 +180,11 @@ expect_eq "$(item "$(off 7 30)" recording)" "library/filler/sorry/001-lesson-una
 expect_eq "$(json_get "$J" 'any(w["code"] == "plan.missing-recording" and "series \x27maths\x27 episode 3" in w["text"] and "2027-03-22 07:30" in w["text"] for w in d["warnings"])')" True "the warning names series, episode and date"
 cw --station "$ST" plan --from 2027-03-01 --to 2027-03-31 --missing
 expect_rc 0 "plan --missing over March"
-expect_out "2027-03-22 07:30  maths  episode 3" "the to-do list has episode 3"
-expect_out "2027-03-29 07:30  maths  episode 4" "and episode 4"
+expect_out "2027-03-22 Mon 07:30  Maths (maths, episode 3)  teacher: " "the to-do list has episode 3"
+expect_out "2027-03-29 Mon 07:30  Maths (maths, episode 4)  teacher: " "and episode 4"
 expect_out "recordings missing from 2027-03-01 to 2027-03-31"
 cw --station "$ST" plan --from 2027-03-22 --to 2027-03-22 --missing --format json
-expect_out '"series": "maths", "episode": 3' "--missing --format json"
+expect_eq "$(json_get "$CW_OUT" '";".join("%s %s %s %d %s" % (m["date"], m["time"], m["series"], m["episode"], m["status"]) for m in d)')" "2027-03-22 07:30 maths 3 missing;2027-03-22 08:30 maths 3 missing" "--missing --format json: the lesson and its repeat"
 cw --station "$ST" plan --from 2027-03-01 --to 2027-03-07 --format json
 expect_eq "$(json_get "$CW_OUT" 'len(d)')" 7 "a week range gives 7 plans in a JSON array"
 
