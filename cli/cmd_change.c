@@ -154,15 +154,21 @@ static int change_hold(cw_cli *cli, int argc, char **argv, int release)
         if (x->action != CW_CHANGE_HOLD || !cw_series_eq(x->series, pos[0]) ||
             (x->until.year && cw_date_cmp(x->until, from) < 0))
             continue;
+        /* x is borrowed until the next session call: keep copies */
         cw_station_change keep = *x;
         keep.id = NULL;
         keep.until = cw_date_add_days(from, -1);
+        keep.series = cw_strdup(x->series);
+        keep.note = cw_strdup(x->note);
         int shorten = cw_date_cmp(x->from, from) < 0;
         char *id = cw_strdup(x->id);
         cw_error err = {0};
-        rc = id ? cw_session_change_remove(cli->session, id, &err) : cw_fail(&err, CW_ENOMEM, "", 0, "out of memory");
-        free(id);
+        rc = id && keep.series && keep.note ? cw_session_change_remove(cli->session, id, &err)
+                                            : cw_fail(&err, CW_ENOMEM, "", 0, "out of memory");
         if (!rc && shorten) rc = cw_session_change_add(cli->session, &keep, NULL, &err);
+        free(id);
+        free(keep.series);
+        free(keep.note);
         if (rc) return cw_cli_report(cmd, rc, &err);
         ch = cw_session_changes(cli->session);
         i = ch ? ch->n : 0; /* the list changed: look again */

@@ -639,11 +639,16 @@ int cw_sched_run(cw_plan **out, const cw_sched_input *in, cw_error *err)
             continue;
         }
         make_candidate(&c, x);
-        if (x->state == 0) cl[ncand++] = x;
+        if (x->state == 0 || x->status == CW_SLOT_HELD) cl[ncand++] = x;
     }
-    /* number every lesson before anything is suppressed: repeats need the first airing */
+    /* number every lesson before anything is suppressed: repeats need the first airing, and
+     * a held slot says which episode waits */
     if (ncand > 1) qsort(cl, ncand, sizeof *cl, cw_pc_cmp_start0);
     cw_pc_number_lessons(&c, cl, ncand);
+    size_t m = 0;
+    for (size_t i = 0; i < ncand; i++)
+        if (cl[i]->state == 0) cl[m++] = cl[i];
+    ncand = m;
     /* 2. blackouts, 3. conflicts, 4. what each accepted slot plays, 5. the timeline */
     blackouts(&c, cl, ncand);
     rc = CW_ENOMEM;

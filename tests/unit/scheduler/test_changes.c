@@ -112,6 +112,7 @@ static void test_hold(void **state)
     cw_plan *p = plan(&in, 4);
     const cw_plan_slot *h = maths_at(p, 9);
     assert_true(h->station_change);
+    assert_int_equal(h->episode, 3); /* the episode that waits */
     assert_non_null(strstr(h->reason, "held by the station from 2026-03-04 to 2026-03-05"));
     assert_int_equal(h->n_items, 0);
     assert_int_equal(fx_count_code(&p->warnings, "plan.held"), 1);
