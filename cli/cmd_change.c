@@ -160,6 +160,7 @@ static int change_hold(cw_cli *cli, int argc, char **argv, int release)
         keep.until = cw_date_add_days(from, -1);
         keep.series = cw_strdup(x->series);
         keep.note = cw_strdup(x->note);
+        keep.event_file = keep.event_uid = keep.recurrence_id = NULL; /* a hold names no instance */
         int shorten = cw_date_cmp(x->from, from) < 0;
         char *id = cw_strdup(x->id);
         cw_error err = {0};
