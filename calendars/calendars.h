@@ -31,6 +31,9 @@ int64_t cw_tz_to_utc(const cw_tz *tz, const cw_civil *local);
 
 /* ---- loaded calendars -------------------------------------------------------------- */
 
+/* Not safe for concurrent use, even through a const pointer: expansion writes the set's
+ * caches (interned ids, series positions, recurrence caches). Threads share a set only under
+ * a lock (the session layer's views hand it out behind a mutex). */
 typedef struct cw_calset cw_calset;
 cw_calset *cw_calset_new(const char *default_tz /* floating times; NULL = UTC */);
 void cw_calset_free(cw_calset *set);

@@ -341,9 +341,23 @@ static int reload(cw_session *s, unsigned *changed, cw_error *err)
 
 /* ---- opening, locks ------------------------------------------------------------------ */
 
+/* libical keeps its error state and buffers per thread and locks its zone cache, but the
+ * first load of its built-in zone table can race (libical #1029) and chalkwave's own
+ * one-time setup of it is not atomic: do both once, before any session is shared. */
+static pthread_once_t libical_once = PTHREAD_ONCE_INIT;
+
+static void libical_warm_up(void)
+{
+    char *ics = NULL;
+    size_t n = 0;
+    cw_error e;
+    if (!cw_cal_export(NULL, 0, "Africa/Lagos", "warm-up", 0, &ics, &n, &e)) free(ics);
+}
+
 int cw_session_open(cw_session **out, const char *dir, const cw_session_opts *opts, cw_error *err)
 {
     *out = NULL;
+    pthread_once(&libical_once, libical_warm_up);
     cw_station *st = NULL;
     int rc = cw_station_load(&st, dir, err); /* the folder, station.conf and its settings */
     if (rc) return rc;

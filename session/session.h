@@ -19,7 +19,11 @@
  *    and the set's caches are written while expanding, even through a const pointer): take
  *    it with cw_view_calendars_lock and give it back with cw_view_calendars_unlock; the
  *    session's own calls do the same.
- *  - Results of calls (cw_plan, cw_slot_list, bundle reports) are owned by the caller. */
+ *  - Results of calls (cw_plan, cw_slot_list, bundle reports) are owned by the caller.
+ *  - libical (under the calendars) keeps its error state per thread and locks its zone
+ *    cache; the first cw_session_open initialises it once per process (its built-in zone
+ *    table, whose first load can race: libical #1029), so open a session before starting
+ *    threads that use calendars without one. */
 #ifndef CW_SESSION_H
 #define CW_SESSION_H
 
