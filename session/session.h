@@ -3,7 +3,8 @@
  * and reloaded when their files change, and the calls each command or web handler is made
  * of (plan a day, the chase list, build a day, record a station change).
  * Guarantees: every call sees the station as it is on disk when the call starts (files are
- * compared by device, inode, size and modification time, nanoseconds); the station lock is
+ * compared by device, inode, size and modification time, nanoseconds; see walk_seconds for
+ * a library file rewritten in place by another program); the station lock is
  * taken per call — shared to read, exclusive to write — and never held between calls unless
  * the caller asks (cw_session_lock); library code: nothing is printed.
  *
@@ -38,7 +39,12 @@ typedef struct cw_session cw_session;
 typedef struct cw_session_view cw_session_view;
 
 typedef struct cw_session_opts {
-    int lock_wait; /* seconds a call waits for the station lock (0: try once) */
+    int lock_wait;       /* seconds a call waits for the station lock (0: try once) */
+    double walk_seconds; /* how often the whole library is walked file by file (0: every
+                            5 s). Between walks a call looks only at the library's folders:
+                            a recording added, removed, renamed or replaced (as chalkwave
+                            writes) shows at once; one rewritten in place by another program
+                            within this many seconds. Negative: every call walks. */
 } cw_session_opts;
 
 /* Open the station in `dir`: station.conf is read now (so a wrong folder or a bad setting is

@@ -8,6 +8,8 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
+#include <time.h>
 
 /* A part of a snapshot, shared by the snapshots that did not reload it. */
 typedef struct cw_ss_part {
@@ -36,6 +38,19 @@ void cw_ss_records_free(cw_ss_records *r);
 /* The history source over the records (valid while r lives). */
 cw_air_history cw_ss_records_history(cw_ss_records *r);
 
+/* The library's folders as the last full walk saw them: when none of them changed (a file
+ * added, removed or renamed changes its folder), the files need not be looked at. */
+typedef struct cw_ss_dir {
+    char *path;
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtime;
+} cw_ss_dir;
+
+/* A full walk (every file's stat fields) at least this often by default: catches a
+ * recording rewritten in place by another program, which changes no folder. */
+#define CW_SS_FULL_WALK_SECONDS 5.0
+
 struct cw_session {
     char *dir;
     cw_session_opts opts;
@@ -46,6 +61,9 @@ struct cw_session {
     int lock_fd, lock_held, lock_excl;
     cw_ss_records *records;
     cw_diags load_diags;   /* the last attempt to load the calendars (kept after a failure) */
+    cw_ss_dir *lib_dirs;   /* the library's folders at the last full walk */
+    size_t n_lib_dirs, cap_lib_dirs;
+    double lib_walked_at;  /* CLOCK_MONOTONIC seconds of that walk */
 };
 
 /* Per-call locking: take the lock the call needs unless the session holds one (then check it

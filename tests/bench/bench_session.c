@@ -46,7 +46,7 @@ int main(int argc, char **argv)
         if (cw_session_refresh(s, &ch, &err) || ch) return fprintf(stderr, "refresh: %s (%u)\n", err.text, ch), 1;
         v[i] = now() - a;
     }
-    report("refresh, nothing changed (lock + stat walk)", v, r);
+    report("refresh, nothing changed (lock + folders)", v, r);
     for (int i = 0; i < r; i++) {
         cw_session_view *view = NULL;
         double a = now();
@@ -66,15 +66,31 @@ int main(int argc, char **argv)
     int k = r < 20 ? r : 20;
     const char *lib = cw_session_dir(s);
     for (int i = 0; i < k; i++) {
-        char path[2048];
-        snprintf(path, sizeof path, "%s/library/.bench-touch", lib);
-        FILE *fp = fopen(path, "w");
+        char path[2048], old[2048];
+        snprintf(path, sizeof path, "%s/library/.bench-touch-%d", lib, i);
+        snprintf(old, sizeof old, "%s/library/.bench-touch-%d", lib, i - 1);
+        FILE *fp = fopen(path, "w"); /* a new file in the library: a change the folder shows */
         if (fp) fprintf(fp, "%d\n", i), fclose(fp);
+        remove(old);
         double a = now();
         if (cw_session_refresh(s, &ch, &err) || ch != CW_SESSION_LIBRARY) return fprintf(stderr, "rescan: %u\n", ch), 1;
         v[i] = now() - a;
     }
     report("refresh after a library change (rescan)", v, k);
+    char last[2048];
+    snprintf(last, sizeof last, "%s/library/.bench-touch-%d", lib, k - 1);
+    remove(last);
+    /* the full walk that runs every walk_seconds (5 s) when nothing changed */
+    cw_session_opts always = {.lock_wait = 600, .walk_seconds = -1};
+    cw_session *w;
+    if (cw_session_open(&w, argv[1], &always, &err) || cw_session_refresh(w, &ch, &err)) return 1;
+    for (int i = 0; i < k; i++) {
+        double a = now();
+        if (cw_session_refresh(w, &ch, &err) || ch) return 1;
+        v[i] = now() - a;
+    }
+    report("refresh walking every file (each 5 s)", v, k);
+    cw_session_free(w);
     free(v);
     cw_session_free(s);
     return 0;

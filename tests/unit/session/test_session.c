@@ -232,6 +232,42 @@ static void test_reload_on_change(void **state)
     free(st);
 }
 
+/* A recording rewritten in place by another program changes no folder: it shows at the
+ * next full walk (walk_seconds), one added or removed at once. */
+static void test_rewritten_in_place(void **state)
+{
+    (void)state;
+    char *st = make_station("inplace");
+    cw_session_opts o = {.lock_wait = 0, .walk_seconds = 0.3};
+    cw_session *s = NULL;
+    cw_error err = {0};
+    assert_int_equal(cw_session_open(&s, st, &o, &err), 0);
+    unsigned ch;
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    char *f = cw_asprintf("%s/library/lesson/maths/001-x.ogg", st);
+    /* rewrite the bytes in place (same name, same inode, same folder) */
+    tick();
+    FILE *fp = fopen(f, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    fputc(0, fp); /* a byte after the last page: the scan still reads it */
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    assert_int_equal(ch, 0); /* within walk_seconds: not looked at */
+    struct timespec t = {0, 350 * 1000 * 1000};
+    nanosleep(&t, NULL);
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    assert_int_equal(ch, CW_SESSION_LIBRARY); /* the next full walk sees it */
+    /* removed: at once */
+    assert_int_equal(unlink(f), 0);
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    assert_int_equal(ch, CW_SESSION_LIBRARY);
+    assert_int_equal(cw_session_library(s)->n, 0);
+    free(f);
+    cw_session_free(s);
+    free(st);
+}
+
 static void test_lock_rules(void **state)
 {
     (void)state;
@@ -483,6 +519,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test(test_reload_on_change),
+        cmocka_unit_test(test_rewritten_in_place),
         cmocka_unit_test(test_lock_rules),
         cmocka_unit_test(test_views_outlive_reload),
         cmocka_unit_test(test_two_threads),
