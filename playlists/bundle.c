@@ -8,6 +8,8 @@
 
 #include "calendars.h"
 
+#include <ogg/ogg.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -162,67 +164,77 @@ int cw_pl_view_new(cw_pl_view **out, const cw_station *st, const cw_plan *plan, 
 
 /* ---- files that hash what they write ------------------------------------------------ */
 
+/* A file written through a buffer, hashing every byte; the first failed write is kept and
+ * reported at close. */
 typedef struct hfile {
     int fd;
     cw_sha256 *h;
-    int werr; /* errno of the first failed write */
+    int werr;
+    size_t n;
+    unsigned char buf[1 << 16];
 } hfile;
 
-static ssize_t hfile_write(void *cookie, const char *buf, size_t n)
+static int hfile_open(hfile *hf, const char *path, cw_error *err)
 {
-    hfile *hf = cookie;
-    size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(hf->fd, buf + done, n - done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            hf->werr = errno;
-            return -1;
-        }
-        done += (size_t)w;
-    }
-    cw_sha256_update(hf->h, buf, n);
-    return (ssize_t)n;
-}
-
-/* Open path for writing through a FILE* that hashes every byte. */
-static FILE *hfile_open(const char *path, hfile *hf, cw_error *err)
-{
-    memset(hf, 0, sizeof *hf);
+    hf->n = 0;
+    hf->werr = 0;
+    hf->h = NULL;
     hf->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (hf->fd < 0) {
-        cw_fail(err, CW_EIO, path, 0, "cannot create: %s", strerror(errno));
-        return NULL;
-    }
-    hf->h = cw_sha256_new();
-    cookie_io_functions_t io = {NULL, hfile_write, NULL, NULL};
-    FILE *fp = hf->h ? fopencookie(hf, "w", io) : NULL;
-    if (!fp) {
+    if (hf->fd < 0)
+        return cw_fail(err, CW_EIO, path, 0, "cannot create: %s", strerror(errno));
+    if (!(hf->h = cw_sha256_new())) {
         close(hf->fd);
-        if (hf->h) {
-            char dummy[65];
-            cw_sha256_final(hf->h, dummy);
-        }
-        cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
-        return NULL;
+        hf->fd = -1;
+        return cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
     }
-    setvbuf(fp, NULL, _IOFBF, 1 << 18);
-    return fp;
+    return 0;
 }
 
-/* Flush, fsync and close; the hex digest of everything written. */
-static int hfile_close(FILE *fp, hfile *hf, const char *path, char hex[65], cw_error *err)
+static void hfile_flush(hfile *hf)
 {
+    size_t done = 0;
+    while (!hf->werr && done < hf->n) {
+        ssize_t w = write(hf->fd, hf->buf + done, hf->n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            hf->werr = errno;
+        else
+            done += (size_t)w;
+    }
+    hf->n = 0;
+}
+
+static void hfile_write(hfile *hf, const void *data, size_t len)
+{
+    cw_sha256_update(hf->h, data, len);
+    const unsigned char *p = data;
+    while (len > 0 && !hf->werr) {
+        if (hf->n == sizeof hf->buf)
+            hfile_flush(hf);
+        size_t k = sizeof hf->buf - hf->n < len ? sizeof hf->buf - hf->n : len;
+        memcpy(hf->buf + hf->n, p, k);
+        hf->n += k;
+        p += k;
+        len -= k;
+    }
+}
+
+/* Flush, fsync and close; hex (may be NULL) gets the digest of everything written. */
+static int hfile_close(hfile *hf, const char *path, char hex[65], cw_error *err)
+{
+    char dummy[65];
     int rc = 0;
-    if (fclose(fp) != 0 || hf->werr)
-        rc = cw_fail(err, CW_EIO, path, 0, "cannot write: %s (check free space)",
-                     strerror(hf->werr ? hf->werr : EIO));
+    hfile_flush(hf);
+    if (hf->werr)
+        rc = cw_fail(err, CW_EIO, path, 0, "cannot write: %s (check free space)", strerror(hf->werr));
     if (!rc && fsync(hf->fd) != 0)
         rc = cw_fail(err, CW_EIO, path, 0, "cannot sync: %s", strerror(errno));
     if (close(hf->fd) != 0 && !rc)
         rc = cw_fail(err, CW_EIO, path, 0, "cannot close: %s", strerror(errno));
-    cw_sha256_final(hf->h, hex);
+    hf->fd = -1;
+    cw_sha256_final(hf->h, hex ? hex : dummy);
+    hf->h = NULL;
     return rc;
 }
 
@@ -231,16 +243,13 @@ static int write_text(const char *dir, const char *name, const cw_buf *b, char h
     if (b->oom)
         return cw_fail(err, CW_ENOMEM, name, 0, "out of memory");
     char *path = cw_path_join(dir, name);
-    if (!path)
-        return cw_fail(err, CW_ENOMEM, name, 0, "out of memory");
-    hfile hf;
-    FILE *fp = hfile_open(path, &hf, err);
-    int rc = fp ? 0 : CW_EIO;
-    if (fp) {
-        if (b->len)
-            fwrite(b->data, 1, b->len, fp);
-        rc = hfile_close(fp, &hf, path, hex, err);
+    hfile *hf = malloc(sizeof *hf);
+    int rc = path && hf ? hfile_open(hf, path, err) : cw_fail(err, CW_ENOMEM, name, 0, "out of memory");
+    if (!rc) {
+        hfile_write(hf, b->data, b->len);
+        rc = hfile_close(hf, path, hex, err);
     }
+    free(hf);
     free(path);
     return rc;
 }
@@ -258,22 +267,22 @@ static int link_or_copy(const char *src, const char *dst, char hex[65], int *cop
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return cw_fail(err, CW_EIO, src, 0, "cannot open: %s", strerror(errno));
-    hfile hf;
-    FILE *fp = hfile_open(dst, &hf, err);
-    if (!fp) {
+    hfile *hf = malloc(sizeof *hf);
+    int rc = hf ? hfile_open(hf, dst, err) : cw_fail(err, CW_ENOMEM, dst, 0, "out of memory");
+    if (rc) {
+        free(hf);
         close(in);
-        return CW_EIO;
+        return rc;
     }
-    static char buf[1 << 16];
+    unsigned char buf[1 << 14];
     ssize_t n;
-    int rc = 0;
     while ((n = read(in, buf, sizeof buf)) > 0)
-        if (fwrite(buf, 1, (size_t)n, fp) != (size_t)n)
-            break;
+        hfile_write(hf, buf, (size_t)n);
     if (n < 0)
         rc = cw_fail(err, CW_EIO, src, 0, "read error: %s", strerror(errno));
     close(in);
-    int rc2 = hfile_close(fp, &hf, dst, hex, err);
+    int rc2 = hfile_close(hf, dst, hex, rc ? NULL : err);
+    free(hf);
     return rc ? rc : rc2;
 }
 
@@ -393,28 +402,6 @@ static int sums_add(sums *s, const char *hex, const char *path, cw_error *err)
     return 0;
 }
 
-/* Comments of a link. Strings borrowed from the view. */
-typedef struct link_meta_store {
-    cw_link_meta m;
-    cw_strlist extra;
-} link_meta_store;
-
-static int link_meta_for(link_meta_store *s, const cw_pl_view *v, const cw_pl_item *it)
-{
-    memset(s, 0, sizeof *s);
-    s->m.title = it->title;
-    s->m.artist = it->teacher[0] ? it->teacher : NULL;
-    s->m.album = it->series[0] ? it->series : NULL;
-    s->m.genre = cw_kind_name(it->pi->kind);
-    s->m.language = it->language[0] ? it->language : NULL;
-    s->m.tracknumber = (int)it->index;
-    int rc = cw_strlist_pushf(&s->extra, "PLANNED_START=%s", it->local_iso);
-    if (!rc)
-        rc = cw_strlist_pushf(&s->extra, "ORGANIZATION=%s", v->station_name);
-    s->m.extra = &s->extra;
-    return rc;
-}
-
 static uint32_t seed_for(const char *what, const char *date, size_t index)
 {
     char key[128];
@@ -422,59 +409,135 @@ static uint32_t seed_for(const char *what, const char *date, size_t index)
     return cw_hash32(key, (size_t)n);
 }
 
-/* Write one re-encoded or silence item file (one-link chain). */
-static int write_item_file(const cw_pl_view *v, const cw_pl_item *it, const char *src,
-                           const cw_link_meta *meta, double quality, const char *path, char hex[65],
-                           cw_error *err)
+/* ---- the sink that writes day.ogg and items/ in one pass ----------------------------- */
+
+/* Every page goes to day.ogg; the pages of an item that is not its library file as it is
+ * (cut, another format, silence) also go to its items/ file, with the serial that file
+ * would get as a one-link stream of its own. A whole library file becomes its items/ file
+ * by a hard link. */
+typedef struct bundle_sink {
+    const cw_station *st;
+    const cw_pl_view *v;
+    const char *tmp;            /* the build folder */
+    cw_bundle_report *report;
+    sums *S;
+    hfile day;
+    char *day_path;
+    int day_open;
+    hfile item;                 /* the current items/ file, when one is being written */
+    char *item_path;
+    size_t item_index;
+    uint32_t item_serial;
+    int item_open;
+    unsigned char page[27 + 255 + 255 * 255];
+} bundle_sink;
+
+static int finish_item(bundle_sink *b, cw_error *err)
 {
-    hfile hf;
-    FILE *fp = hfile_open(path, &hf, err);
-    if (!fp)
-        return CW_EIO;
-    cw_chain *c = NULL;
-    cw_chain_format fmt = {v->plan->rate, v->plan->channels, quality};
-    int rc = cw_chain_open(&c, fp, &fmt, seed_for("item", v->date, it->index), err);
-    if (!rc) {
-        int re = 0;
-        if (src)
-            rc = cw_chain_add_file(c, src, it->pi->length_samples, it->pi->cut ? it->pi->fade_out : 0,
-                                   meta, &re, err);
-        else
-            rc = cw_chain_add_silence(c, it->pi->length_samples, meta, err);
-        int rc2 = cw_chain_close(c, err);
-        if (!rc)
-            rc = rc2;
-    }
-    char dummy[65];
-    int rc3 = hfile_close(fp, &hf, path, rc ? dummy : hex, rc ? NULL : err);
-    return rc ? rc : rc3;
+    if (!b->item_open)
+        return 0;
+    b->item_open = 0;
+    char hex[65];
+    int rc = hfile_close(&b->item, b->item_path, hex, err);
+    if (!rc)
+        rc = sums_add(b->S, hex, b->v->items[b->item_index].file, err);
+    free(b->item_path);
+    b->item_path = NULL;
+    return rc;
 }
 
-static int check_plan(const cw_plan *p, cw_error *err)
+/* A library file in the station's format, played whole: the items/ file is that file. */
+static int whole_item(const cw_plan *plan, const cw_plan_item *pi, const char *src)
 {
-    if (p->rate <= 0 || p->channels <= 0)
-        return cw_fail(err, CW_EINVAL, "", 0, "the plan has no audio format");
-    int64_t at = 0;
-    for (size_t i = 0; i < p->n_items; i++) {
-        const cw_plan_item *pi = &p->items[i];
-        if (pi->offset_samples != at)
-            return cw_fail(err, CW_EINTERNAL, "", 0,
-                           "plan item %zu starts at sample %lld, the previous items end at %lld "
-                           "(please report)",
-                           i + 1, (long long)pi->offset_samples, (long long)at);
-        if (pi->length_samples <= 0)
-            return cw_fail(err, CW_EINTERNAL, "", 0, "plan item %zu has no length (please report)", i + 1);
-        if (pi->kind != CW_KIND_SILENCE) {
-            if (!pi->recording || !cw_path_is_safe_relative(pi->recording))
-                return cw_fail(err, CW_EINVAL, "", 0, "plan item %zu has no usable recording path",
-                               i + 1);
-            if (pi->recording_samples > 0 && pi->length_samples > pi->recording_samples)
-                return cw_fail(err, CW_EINVAL, pi->recording, 0,
-                               "plan item %zu is longer than its recording (rescan the library)", i + 1);
+    int rate = 0, ch = 0;
+    return src && !pi->cut && (pi->recording_samples == 0 || pi->length_samples == pi->recording_samples) &&
+           ogg_format(src, &rate, &ch) == 0 && rate == plan->rate && ch == plan->channels;
+}
+
+static int bs_link_begin(void *user, const cw_ogg_link *l, cw_error *err)
+{
+    bundle_sink *b = user;
+    int rc = finish_item(b, err);
+    const cw_plan_item *pi = l->spec->item;
+    if (rc || !pi || l->part > 0)
+        return rc;
+    const cw_pl_view *v = b->v;
+    const cw_plan *plan = v->plan;
+    const cw_pl_item *it = &v->items[l->spec->item_index];
+    cw_bundle_report *report = b->report;
+    char *item_path = cw_path_join(b->tmp, it->file);
+    if (!item_path)
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    const char *src = l->spec->path;
+    if (whole_item(plan, pi, src)) {
+        char hex[65];
+        int copied = 0;
+        rc = link_or_copy(src, item_path, hex, &copied, err);
+        if (!rc)
+            rc = sums_add(b->S, hex, it->file, err);
+        if (!rc && l->reencoded) {
+            report->reencoded++;
+            cw_strlist_pushf(&report->notes, "item %zu re-encoded: '%s' could not be copied page by page",
+                             it->index, pi->recording);
         }
-        at += pi->length_samples;
+        free(item_path);
+        return rc;
+    }
+    int rate = 0, ch = 0;
+    if (src && !pi->cut && ogg_format(src, &rate, &ch) == 0)
+        cw_strlist_pushf(&report->notes, "item %zu re-encoded: '%s' is %d Hz, %d channel%s (station: %d Hz, %d)",
+                         it->index, pi->recording, rate, ch, ch == 1 ? "" : "s", plan->rate, plan->channels);
+    else if (src && pi->cut)
+        cw_strlist_pushf(&report->notes, "item %zu cut to %.3f s with a %.2f s fade (re-encoded)", it->index,
+                         it->seconds, pi->fade_out);
+    if (src)
+        report->reencoded++;
+    if ((rc = hfile_open(&b->item, item_path, err)) != 0) {
+        free(item_path);
+        return rc;
+    }
+    b->item_open = 1;
+    b->item_path = item_path;
+    b->item_index = l->spec->item_index;
+    b->item_serial = cw_chain_serial(seed_for("item", v->date, it->index), 0, NULL, 0);
+    return 0;
+}
+
+static int bs_page(void *user, const unsigned char *page, size_t len, int64_t granule, cw_error *err)
+{
+    (void)granule;
+    (void)err;
+    bundle_sink *b = user;
+    if (b->day_open)
+        hfile_write(&b->day, page, len);
+    if (b->item_open && len >= 27 && len <= sizeof b->page) {
+        /* the same page with the item file's serial (and so its own CRC) */
+        memcpy(b->page, page, len);
+        uint32_t s = b->item_serial;
+        for (int i = 0; i < 4; i++)
+            b->page[14 + i] = (unsigned char)(s >> (8 * i));
+        long hl = 27 + b->page[26];
+        ogg_page og = {b->page, hl, b->page + hl, (long)len - hl};
+        ogg_page_checksum_set(&og);
+        hfile_write(&b->item, b->page, len);
     }
     return 0;
+}
+
+static int bs_close(void *user, int failed, cw_error *err)
+{
+    bundle_sink *b = user;
+    int rc = finish_item(b, failed ? NULL : err);
+    if (b->day_open) {
+        char hex[65];
+        b->day_open = 0;
+        int rc2 = hfile_close(&b->day, b->day_path, hex, failed || rc ? NULL : err);
+        if (!rc)
+            rc = rc2;
+        if (!rc && !failed)
+            rc = sums_add(b->S, hex, "day.ogg", err);
+    }
+    return rc;
 }
 
 static int fsync_path_dir(const char *dir, cw_error *err)
@@ -491,9 +554,11 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
     if (!report)
         report = &local_report;
     memset(report, 0, sizeof *report);
-    int rc = check_plan(plan, err);
-    if (rc)
-        return rc;
+    if (plan->rate <= 0 || plan->channels <= 0)
+        return cw_fail(err, CW_EINVAL, "", 0, "the plan has no audio format");
+    int rc = 0;
+    char hex[65];
+    bundle_sink *bs = NULL;
 
     /* the target's parent, absolute: liquidsoap.m3u needs the final absolute paths */
     char *parent_rel = cw_strdup(out_dir), *tmp = NULL, *abs_dir = NULL, *items_dir = NULL;
@@ -551,89 +616,27 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
     snprintf(report->dir, sizeof report->dir, "%s", abs_dir);
     report->items = v->n;
 
-    /* day.ogg and items/ */
-    double quality = st ? st->quality : 3.0;
-    char hex[65];
-    hfile dayhf;
-    FILE *dayfp = hfile_open(day_path, &dayhf, err);
-    if (!dayfp) {
-        rc = CW_EIO;
+    /* day.ogg and items/, in one pass of the renderer */
+    bs = calloc(1, sizeof *bs);
+    if (!bs) {
+        rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
         goto done;
     }
-    cw_chain *day = NULL;
-    cw_chain_format fmt = {plan->rate, plan->channels, quality};
-    rc = cw_chain_open(&day, dayfp, &fmt, seed_for("day", v->date, 0), err);
-    for (size_t i = 0; !rc && i < v->n; i++) {
-        cw_pl_item *it = &v->items[i];
-        const cw_plan_item *pi = it->pi;
-        if (cw_chain_samples(day) != pi->offset_samples) {
-            rc = cw_fail(err, CW_EINTERNAL, "", 0, "item %zu would start at sample %lld, planned %lld (please report)",
-                         it->index, (long long)cw_chain_samples(day), (long long)pi->offset_samples);
-            break;
-        }
-        link_meta_store lm;
-        if (link_meta_for(&lm, v, it) != 0) {
-            cw_strlist_free(&lm.extra);
-            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-            break;
-        }
-        char *item_path = cw_path_join(tmp, it->file);
-        char *src = pi->kind == CW_KIND_SILENCE ? NULL : cw_path_join(st ? st->dir : ".", pi->recording);
-        if (!item_path || (pi->kind != CW_KIND_SILENCE && !src)) {
-            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-        } else if (src && !cw_path_resolves_inside(st ? st->dir : ".", pi->recording)) {
-            rc = cw_fail(err, CW_ENOTFOUND, src, 0, "recording of item %zu is missing (rescan the library and plan again)",
-                         it->index);
-        } else {
-            int rate = 0, ch = 0;
-            int whole = src && !pi->cut && (pi->recording_samples == 0 || pi->length_samples == pi->recording_samples) &&
-                        ogg_format(src, &rate, &ch) == 0 && rate == plan->rate && ch == plan->channels;
-            int re = 0;
-            if (whole) {
-                /* page copy into day.ogg; the item file is the library file itself */
-                rc = cw_chain_add_file(day, src, pi->length_samples, 0, &lm.m, &re, err);
-                int copied = 0;
-                if (!rc)
-                    rc = link_or_copy(src, item_path, hex, &copied, err);
-                if (!rc && re) {
-                    report->reencoded++;
-                    cw_strlist_pushf(&report->notes, "item %zu re-encoded: '%s' could not be copied page by page",
-                                     it->index, pi->recording);
-                }
-            } else {
-                if (src && !pi->cut && ogg_format(src, &rate, &ch) == 0)
-                    cw_strlist_pushf(&report->notes, "item %zu re-encoded: '%s' is %d Hz, %d channel%s (station: %d Hz, %d)",
-                                     it->index, pi->recording, rate, ch, ch == 1 ? "" : "s", plan->rate, plan->channels);
-                else if (src && pi->cut)
-                    cw_strlist_pushf(&report->notes, "item %zu cut to %.3f s with a %.2f s fade (re-encoded)", it->index,
-                                     it->seconds, pi->fade_out);
-                if (src)
-                    report->reencoded++;
-                rc = write_item_file(v, it, src, &lm.m, quality, item_path, hex, err);
-                /* the encoded item is then copied page by page into day.ogg */
-                if (!rc)
-                    rc = cw_chain_add_file(day, item_path, pi->length_samples, 0, &lm.m, &re, err);
-            }
-            if (!rc)
-                rc = sums_add(&S, hex, it->file, err);
-        }
-        cw_strlist_free(&lm.extra);
-        free(item_path);
-        free(src);
+    bs->st = st;
+    bs->v = v;
+    bs->tmp = tmp;
+    bs->report = report;
+    bs->S = &S;
+    bs->day_path = day_path;
+    if ((rc = hfile_open(&bs->day, day_path, err)) != 0)
+        goto done;
+    bs->day_open = 1;
+    if (plan->n_items > 0) {
+        cw_ogg_sink sink = {bs, bs_link_begin, bs_page, bs_close};
+        cw_render_report rr;
+        rc = cw_render_plan(st, plan, 0, 0, plan->n_items, &sink, &rr, err);
+        report->day_samples = rr.samples;
     }
-    report->day_samples = cw_chain_samples(day); /* before close: close frees the chain */
-    if (day) {
-        int rc2 = cw_chain_close(day, rc ? NULL : err);
-        if (!rc)
-            rc = rc2;
-    }
-    {
-        int rc3 = hfile_close(dayfp, &dayhf, day_path, hex, rc ? NULL : err);
-        if (!rc)
-            rc = rc3;
-    }
-    if (!rc)
-        rc = sums_add(&S, hex, "day.ogg", err);
     if (rc)
         goto done;
 
@@ -731,6 +734,12 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
     rc = fsync_path_dir(parent, err);
 
 done:
+    if (bs) {
+        if (bs->day_open || bs->item_open)
+            bs_close(bs, 1, NULL);
+        free(bs->item_path);
+        free(bs);
+    }
     if (rc && tmp)
         cw_pl_rmtree(tmp);
     cw_strlist_free(&S.lines);

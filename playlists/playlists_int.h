@@ -52,6 +52,16 @@ void cw_pl_write_liquidsoap(const cw_pl_view *v, cw_buf *out);
 void cw_pl_write_guide_html(const cw_pl_view *v, cw_buf *out);
 void cw_pl_write_guide_txt(const cw_pl_view *v, cw_buf *out);
 
+/* The comments of an item's link: title, teacher, series, kind, language, track number,
+ * PLANNED_START and ORGANIZATION. Strings are borrowed from the view; free `extra`. */
+typedef struct cw_pl_meta {
+    cw_link_meta m;
+    cw_strlist extra;
+} cw_pl_meta;
+int cw_pl_link_meta(cw_pl_meta *s, const cw_pl_view *v, const cw_pl_item *it);
+/* The serial seed of a stream rendered from `first_item` of the plan. */
+uint32_t cw_pl_render_seed(const cw_plan *plan, size_t first_item);
+
 /* Remove a directory tree (no symlink following). 0 or -1. */
 int cw_pl_rmtree(const char *path);
 

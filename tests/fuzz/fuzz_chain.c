@@ -37,7 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     cw_chain_format fmt = {8000, 1, 0};
     cw_chain *c = NULL;
-    if (cw_chain_open(&c, out, &fmt, 42, &err) != CW_OK) abort();
+    cw_ogg_sink sink;
+    cw_ogg_sink_stdio(&sink, out);
+    if (cw_chain_open(&c, &sink, &fmt, 42, &err) != CW_OK) abort();
     cw_link_meta meta = {.title = "fuzz <&> \"title\"\n", .artist = "a\x01b", .tracknumber = 1};
     int links = 0;
     int64_t want = 0;

@@ -661,13 +661,13 @@ static void test_refuses_inconsistent_plan(void **state)
     fx *f = *state;
     spec s[2] = {day_spec[0], day_spec[4]};
     cw_plan *p = make_plan(s, 2);
-    p->items[1].offset_samples += 1; /* a one-sample gap */
+    p->items[1].offset_samples -= 1; /* overlaps the first item by a sample */
     cw_error err;
     cw_bundle_report rep;
     char *other = lib_path(f, "out/other");
     assert_int_equal(cw_bundle_build(&f->st, p, other, &rep, &err), CW_EINTERNAL);
     assert_false(cw_path_exists(other));
-    p->items[1].offset_samples -= 1;
+    p->items[1].offset_samples += 1;
     p->items[1].length_samples = 2 * RATE; /* longer than its recording */
     p->items[1].recording_samples = RATE;
     assert_int_equal(cw_bundle_build(&f->st, p, other, &rep, &err), CW_EINVAL);

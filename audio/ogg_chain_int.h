@@ -1,0 +1,57 @@
+/* ogg_chain_int.h — internals shared by the chain writer's files (ogg_chain.c: streams,
+ * sinks, page copy, re-encode; ogg_silence.c: silence links; ogg_join.c: links that start
+ * inside a recording). Not a public interface.
+ * Guarantees: every page of a chain goes to its sink through chn_emit; every link is
+ * announced with chn_begin_link before its first page and counted with chn_end_link. */
+#ifndef CW_OGG_CHAIN_INT_H
+#define CW_OGG_CHAIN_INT_H
+
+#include "audio.h"
+
+#include <ogg/ogg.h>
+
+#define OGG_MAX_PAGE (27 + 255 + 255 * 255)
+
+struct cw_chain {
+    const cw_ogg_sink *sink;
+    cw_chain_format fmt;
+    uint32_t seed;
+    uint32_t *serials; /* one per link: the only state that grows, and with links, not length */
+    size_t n_links, cap_links;
+    int64_t samples;
+    int failed; /* a link was left half-written: the stream is unusable */
+    struct silence_tmpl *silence; /* built on the first silence; NULL before */
+    unsigned char *pagebuf;       /* a page assembled from header and body */
+    /* the spec being written (for link_begin) */
+    const cw_link_spec *spec;
+    int part, reencoded;
+};
+
+/* The serial of the next link (unique in the stream). */
+uint32_t chn_next_serial(cw_chain *c);
+/* Announce a link of `samples` samples with `serial` to the sink (c->spec, c->part and
+ * c->reencoded describe it). */
+int chn_begin_link(cw_chain *c, uint32_t serial, int64_t samples, cw_error *err);
+/* A link is complete: record its serial and add its samples to the stream. */
+int chn_end_link(cw_chain *c, uint32_t serial, int64_t samples, cw_error *err);
+/* Send one page to the sink: `page` holds header and body contiguously. */
+int chn_emit(cw_chain *c, const unsigned char *page, size_t len, cw_error *err);
+int chn_emit_page(cw_chain *c, const ogg_page *og, cw_error *err);
+/* The comment header packet for meta; clear *op with ogg_packet_clear. */
+int chn_comment_packet(const cw_link_meta *meta, ogg_packet *op, cw_error *err);
+/* Write the three header packets of a link on their pages (identification alone, comment
+ * and setup together) with sequence numbers from 0; *os is initialised with serial and
+ * left positioned for the audio packets (packetno 3 next). */
+int chn_write_headers(cw_chain *c, ogg_stream_state *os, uint32_t serial, const ogg_packet *ident,
+                      const ogg_packet *setup, const cw_link_meta *meta, cw_error *err);
+
+/* Append a link our encoder wrote to tmp (rewound here) through the page copy, so every
+ * link gets the chain's serial, comment header and page layout. */
+int chn_append_encoded(cw_chain *c, FILE *tmp, int64_t samples, const cw_link_meta *meta,
+                       cw_error *err);
+
+/* Silence links (ogg_silence.c). */
+int chn_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta, cw_error *err);
+void chn_silence_free(struct silence_tmpl *t);
+
+#endif
