@@ -172,7 +172,7 @@ typedef struct cw_ogg_link {
                             * (`from` > 0: a short re-encoded head with the fade-in, then the
                             * recording's own packets — two links, one spec) */
     int reencoded;         /* 1 when the link's audio was decoded and encoded again */
-    const cw_link_spec *spec;
+    const cw_link_spec *spec; /* borrowed: valid until the link's last page; copy what you keep */
 } cw_ogg_link;
 
 /* Where a stream's pages go (cf. libopusenc's OpusEncCallbacks). Every function returns 0

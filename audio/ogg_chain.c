@@ -442,12 +442,22 @@ done:
 }
 
 /* Write a link's only audio page (already with our serial, sequence, EOS and CRC) as two
- * pages: the first audio packet alone (granule 0), then the rest. libvorbisfile 1.3.7
- * skips a link whose first audio page is also its last when it opens a chain (its
- * initial raw seek takes the EOS page for the end of the link): ov_streams comes out one
- * short and the link is never decoded. Splitting costs one page header. */
-static int write_split(cw_chain *c, ogg_page *pg, uint32_t serial, cw_error *err)
+ * pages. libvorbisfile 1.3.7 skips a link whose first audio page is also its last when it
+ * opens a chain (its initial raw seek takes the EOS page for the end of the link):
+ * ov_streams comes out one short and the link is never decoded. The first page holds the
+ * first two packets and the granule position where the second ends: a positive number, as
+ * ogginfo requires of every audio page that completes a packet (a first packet alone would
+ * end at 0: "negative or zero granulepos"), and the exact start for every decoder. A link
+ * shorter than those two packets (under ~1024 samples) gives its own length instead, which
+ * decoders read as samples trimmed from the start (RFC 3533's start trimming), so it still
+ * decodes to exactly its length; its last page then has no packet left when the link was
+ * only two packets. See chn_split_granule. */
+static int write_split(cw_chain *c, ogg_page *pg, uint32_t serial, const header_state *hs, cw_error *err)
 {
+    vorbis_info vi;
+    vorbis_comment vc;
+    vorbis_info_init(&vi);
+    vorbis_comment_init(&vc);
     ogg_stream_state in, out;
     ogg_stream_init(&in, (int)serial);
     ogg_stream_init(&out, (int)serial);
@@ -456,27 +466,60 @@ static int write_split(cw_chain *c, ogg_page *pg, uint32_t serial, cw_error *err
     out.b_o_s = 1; /* not a beginning-of-stream page */
     int64_t g = ogg_page_granulepos(pg);
     int rc = 0;
-    if (ogg_stream_pagein(&in, pg) != 0)
+    for (int i = 0; i < 3 && !rc; i++)
+        if (vorbis_synthesis_headerin(&vi, &vc, (ogg_packet *)&hs->hdr[i]) != 0)
+            rc = cw_fail(err, CW_EINTERNAL, "", 0, "cannot re-read the link's headers (please report)");
+    if (!rc && ogg_stream_pagein(&in, pg) != 0)
         rc = cw_fail(err, CW_EINTERNAL, "", 0, "cannot re-read a page of the link (please report)");
-    ogg_packet op, next;
-    int have = !rc && ogg_stream_packetout(&in, &op) == 1;
-    long n = 0;
+    ogg_packet pk[256];
+    int n = 0;
+    while (!rc && n < 256 && ogg_stream_packetout(&in, &pk[n]) == 1)
+        n++;
+    if (!rc && n < 2)
+        rc = cw_fail(err, CW_EINTERNAL, "", 0, "a link's only audio page holds %d packet%s (please report)", n,
+                     n == 1 ? "" : "s");
+    int64_t first = rc ? 0 : chn_split_granule(vorbis_packet_blocksize(&vi, &pk[0]),
+                                               vorbis_packet_blocksize(&vi, &pk[1]), n, g);
     ogg_page o;
-    while (!rc && have) {
-        int more = ogg_stream_packetout(&in, &next) == 1;
-        op.e_o_s = !more;
-        op.granulepos = !more ? g : (n == 0 ? 0 : -1);
-        ogg_stream_packetin(&out, &op);
-        if (n == 0 || !more)
+    for (int k = 0; !rc && k < n; k++) {
+        pk[k].b_o_s = 0;
+        pk[k].e_o_s = k == n - 1 && n > 2; /* two packets: the empty page after them ends the link */
+        pk[k].granulepos = k == 1 ? first : k == n - 1 ? g : -1;
+        ogg_stream_packetin(&out, &pk[k]);
+        if (k == 1 || k == n - 1)
             while (!rc && ogg_stream_flush(&out, &o))
                 rc = chn_emit_page(c, &o, err);
-        n++;
-        op = next;
-        have = more;
     }
+    if (!rc && n == 2)
+        rc = chn_emit_empty_eos(c, serial, out.pageno, g, err);
     ogg_stream_clear(&in);
     ogg_stream_clear(&out);
+    vorbis_comment_clear(&vc);
+    vorbis_info_clear(&vi);
     return rc;
+}
+
+int64_t chn_split_granule(long bs0, long bs1, int packets, int64_t final_granule)
+{
+    int64_t end2 = (bs0 + bs1) / 4; /* where the second packet's audio ends */
+    return packets >= 3 && end2 <= final_granule ? end2 : final_granule;
+}
+
+int chn_emit_empty_eos(cw_chain *c, uint32_t serial, long seq, int64_t granule, cw_error *err)
+{
+    unsigned char h[27];
+    memcpy(h, "OggS", 4);
+    h[4] = 0;
+    h[5] = 0x04; /* end of stream */
+    for (int i = 0; i < 8; i++)
+        h[6 + i] = (unsigned char)((uint64_t)granule >> (8 * i));
+    put_le32(h + 14, serial);
+    put_le32(h + 18, (uint32_t)seq);
+    memset(h + 22, 0, 4);
+    h[26] = 0; /* no segments */
+    ogg_page og = {h, 27, h + 27, 0};
+    ogg_page_checksum_set(&og);
+    return chn_emit(c, h, sizeof h, err);
 }
 
 int chn_write_headers(cw_chain *c, ogg_stream_state *os, uint32_t serial, const ogg_packet *ident,
@@ -591,7 +634,7 @@ static int page_copy(cw_chain *c, page_reader *rd, const char *path, const src_i
         ogg_page hp = {held, (long)held_hlen, held + held_hlen, (long)(held_len - held_hlen)};
         ogg_page_checksum_set(&hp);
         if (audio_pages == 0)
-            rc = write_split(c, &hp, serial, err);
+            rc = write_split(c, &hp, serial, hs, err);
         else
             rc = chn_emit(c, held, held_len, err);
     }
@@ -824,6 +867,11 @@ done:
     return rc;
 }
 
+int chn_reencode(cw_chain *c, const cw_link_spec *sp, cw_error *err)
+{
+    return reencode(c, sp->path, sp->from, sp->samples, sp->fade_in, sp->fade_out, sp->meta, err);
+}
+
 /* ---- public ------------------------------------------------------------------------- */
 
 int cw_chain_open(cw_chain **out, const cw_ogg_sink *sink, const cw_chain_format *fmt, uint32_t seed,
@@ -888,6 +936,16 @@ static int add_file(cw_chain *c, const cw_link_spec *sp, int *reencoded, cw_erro
                      "the recording has %lld samples, %lld were asked for (rescan the library)",
                      (long long)have, (long long)(sp->from + sp->samples));
         goto done;
+    }
+    if (same_format && si.copyable && sp->from > 0 && sp->from + sp->samples == si.length) {
+        /* joined inside the recording: an encoded head, then its own packets */
+        int joined = 0;
+        rc = chn_join(c, sp, si.serial, hs.hdr, si.length, &joined, err);
+        if (rc || joined) {
+            if (!rc)
+                *reencoded = 1;
+            goto done;
+        }
     }
     if (same_format && si.copyable && sp->from == 0 && sp->samples == si.length) {
         /* reposition after the first audio page (last_granule moved the file) */

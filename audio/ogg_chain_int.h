@@ -37,6 +37,14 @@ int chn_end_link(cw_chain *c, uint32_t serial, int64_t samples, cw_error *err);
 /* Send one page to the sink: `page` holds header and body contiguously. */
 int chn_emit(cw_chain *c, const unsigned char *page, size_t len, cw_error *err);
 int chn_emit_page(cw_chain *c, const ogg_page *og, cw_error *err);
+/* The granule position of a link's first audio page when it holds the link's first two
+ * packets (block sizes bs0, bs1) of `packets`: where the second packet ends, or the link's
+ * final granule when the link is shorter than that or has only two packets (decoders then
+ * trim the start; the samples are exact either way). Always > 0 for a link of > 0 samples:
+ * ogginfo calls an audio page that completes a packet at granule 0 a buggy encoder's. */
+int64_t chn_split_granule(long bs0, long bs1, int packets, int64_t final_granule);
+/* An end-of-stream page with no packets (the rest of a two-packet link). */
+int chn_emit_empty_eos(cw_chain *c, uint32_t serial, long seq, int64_t granule, cw_error *err);
 /* The comment header packet for meta; clear *op with ogg_packet_clear. */
 int chn_comment_packet(const cw_link_meta *meta, ogg_packet *op, cw_error *err);
 /* Write the three header packets of a link on their pages (identification alone, comment
@@ -49,6 +57,17 @@ int chn_write_headers(cw_chain *c, ogg_stream_state *os, uint32_t serial, const 
  * link gets the chain's serial, comment header and page layout. */
 int chn_append_encoded(cw_chain *c, FILE *tmp, int64_t samples, const cw_link_meta *meta,
                        cw_error *err);
+
+/* Decode sp->path from sp->from, convert to the chain's format, apply the fades and encode
+ * sp->samples samples as one link (c->part and c->reencoded describe it to the sink). */
+int chn_reencode(cw_chain *c, const cw_link_spec *sp, cw_error *err);
+
+/* Links that start inside a recording (ogg_join.c): the spec plays a file in the chain's
+ * format from sp->from to its end (`length`); hdr are its three header packets, serial its
+ * stream's. Writes a re-encoded head with the fade-in and a page-copied rest and sets *done,
+ * or writes nothing and leaves *done 0 when the rest would be too short to copy. */
+int chn_join(cw_chain *c, const cw_link_spec *sp, long serial, const ogg_packet hdr[3], int64_t length,
+             int *done, cw_error *err);
 
 /* Silence links (ogg_silence.c). */
 int chn_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta, cw_error *err);

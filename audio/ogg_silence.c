@@ -168,21 +168,26 @@ static int silence_from_tmpl(cw_chain *c, const silence_tmpl *t, int64_t samples
         return rc;
     }
     c->failed = 1; /* until the link is complete */
+    /* Packet k ends at `next`; the link ends with the first packet that reaches `samples`,
+     * and has at least three packets so its first page ({p0, p1}) is never its last. */
     int64_t g = 0;
     long prev_bs = -1;
+    int64_t first = 0;
     for (int64_t k = 0; !rc; k++) {
         int idx = k < t->n_transient ? (int)k : t->n_transient;
         long bs = t->bs[idx];
         int64_t next = g + (prev_bs > 0 ? (prev_bs + bs) / 4 : 0);
-        int last = next >= samples;
+        int last = next >= samples && k >= 2;
+        if (k == 1)
+            first = chn_split_granule(prev_bs, bs, 3, samples);
         p = t->pk[idx];
         p.b_o_s = 0;
         p.e_o_s = last;
-        p.granulepos = last ? samples : next;
+        p.granulepos = last ? samples : k == 1 ? first : next < samples ? next : -1;
         p.packetno = 3 + k;
         ogg_stream_packetin(&os, &p);
-        if (k == 0 || last) {
-            /* the first audio packet alone on its page (see write_split), the end flushed */
+        if (k == 1 || last) {
+            /* the first two packets on their own page (see write_split), the end flushed */
             while (!rc && ogg_stream_flush(&os, &og))
                 rc = chn_emit_page(c, &og, err);
         } else {
@@ -205,17 +210,16 @@ static int silence_from_tmpl(cw_chain *c, const silence_tmpl *t, int64_t samples
 int chn_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta, cw_error *err)
 {
     int rc = 0;
-    if (samples >= 2 * (int64_t)c->fmt.rate) {
-        if (!c->silence) {
-            c->silence = calloc(1, sizeof *c->silence);
-            if (!c->silence)
-                return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-            if ((rc = silence_tmpl_build(c, c->silence, err)) != 0)
-                return rc;
-        }
-        if (c->silence->usable)
-            return silence_from_tmpl(c, c->silence, samples, meta, err);
+    if (!c->silence) {
+        c->silence = calloc(1, sizeof *c->silence);
+        if (!c->silence)
+            return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        if ((rc = silence_tmpl_build(c, c->silence, err)) != 0)
+            return rc;
     }
+    if (c->silence->usable)
+        return silence_from_tmpl(c, c->silence, samples, meta, err);
+    /* an encoder whose silence has another shape: encode these zeros */
     FILE *tmp = NULL;
     rc = encode_silence(c, samples, &tmp, err);
     if (!rc) {

@@ -40,8 +40,9 @@ typedef struct cw_render_report {
  * between items (between blocks) becomes a silence link titled "Off air" whose spec has no
  * item. The sink's link_begin sees each link's spec: spec->item is the `const cw_plan_item *`
  * and spec->item_index its index in plan->items. The stream's serials derive from the
- * plan's date and first_item: the same call gives the same bytes. The sink is closed at
- * the end (failed = 1 after an error). Recordings are read from st->dir; Vorbis quality and
+ * plan's date and first_item: the same call gives the same bytes. The sink is closed by
+ * every call, once, at the end (failed = 1 after an error, a refused argument included).
+ * Recordings are read from st->dir; Vorbis quality and
  * the fade from st. */
 int cw_render_plan(const cw_station *st, const cw_plan *plan, size_t first_item, int64_t from_sample,
                    size_t to_item, const cw_ogg_sink *sink, cw_render_report *report,
