@@ -88,6 +88,9 @@ void cw_pl_view_free(cw_pl_view *v)
         free(v->items[i].series);
     }
     free(v->items);
+    for (size_t k = 0; k < v->n_blocks; k++)
+        free(v->blocks[k].titles);
+    free(v->blocks);
     free(v->station_name);
     free(v->abs_dir);
     free(v);
@@ -153,6 +156,9 @@ int cw_pl_view_new(cw_pl_view **out, const cw_station *st, const cw_plan *plan, 
         snprintf(it->file, sizeof it->file, "items/%0*zu-%02u%02u-%s.ogg", width, it->index,
                  (unsigned)c.hour % 100u, (unsigned)c.minute % 60u, slug);
     }
+    v->day_ogg = plan->mode == CW_BUNDLE_DAY && v->n > 0;
+    if (!bad && cw_pl_view_blocks(v, tz) != 0)
+        bad = 1;
     cw_tz_free(tz);
     if (bad) {
         cw_pl_view_free(v);
@@ -409,41 +415,76 @@ static uint32_t seed_for(const char *what, const char *date, size_t index)
     return cw_hash32(key, (size_t)n);
 }
 
-/* ---- the sink that writes day.ogg and items/ in one pass ----------------------------- */
+/* ---- the sink that writes day.ogg, blocks/ and items/ in one pass --------------------- */
 
-/* Every page goes to day.ogg; the pages of an item that is not its library file as it is
- * (cut, another format, silence) also go to its items/ file, with the serial that file
- * would get as a one-link stream of its own. A whole library file becomes its items/ file
- * by a hard link. */
+/* Every page goes to day.ogg (day mode) and to its block's file; the pages of an item that
+ * is not its library file as it is (cut, another format, silence) also go to its items/
+ * file. A page copied into another file gets that file's serial (the one that file would
+ * have as a stream of its own: a block file is what cw_render_plan gives from the block's
+ * first item) and so its own CRC. A whole library file becomes its items/ file by a hard
+ * link. */
+typedef struct out_file {
+    hfile f;
+    char *path;       /* NULL when closed */
+    const char *rel;  /* name in SHA256SUMS (borrowed) */
+} out_file;
+
 typedef struct bundle_sink {
-    const cw_station *st;
     const cw_pl_view *v;
     const char *tmp;            /* the build folder */
     cw_bundle_report *report;
     sums *S;
-    hfile day;
-    char *day_path;
-    int day_open;
-    hfile item;                 /* the current items/ file, when one is being written */
-    char *item_path;
-    size_t item_index;
-    uint32_t item_serial;
-    int item_open;
+    out_file day, item, block;
+    int blocks_tee;             /* write block files from the pages */
+    size_t block_k;             /* index of the open (or last) block file */
+    uint32_t *used;             /* serials of the open block file's links */
+    size_t n_used, cap_used;
+    uint32_t item_serial, block_serial;
+    int in_block;               /* the current link goes to the block file */
+    char relbuf[2][200];        /* the rel names of the item and block files */
     unsigned char page[27 + 255 + 255 * 255];
 } bundle_sink;
 
-static int finish_item(bundle_sink *b, cw_error *err)
+static int of_open(out_file *o, const char *dir, const char *rel, cw_error *err)
 {
-    if (!b->item_open)
-        return 0;
-    b->item_open = 0;
-    char hex[65];
-    int rc = hfile_close(&b->item, b->item_path, hex, err);
-    if (!rc)
-        rc = sums_add(b->S, hex, b->v->items[b->item_index].file, err);
-    free(b->item_path);
-    b->item_path = NULL;
+    o->path = cw_path_join(dir, rel);
+    if (!o->path)
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    o->rel = rel;
+    int rc = hfile_open(&o->f, o->path, err);
+    if (rc) {
+        free(o->path);
+        o->path = NULL;
+    }
     return rc;
+}
+
+/* Close o when open; its digest goes to SHA256SUMS unless `failed`. */
+static int of_close(out_file *o, sums *S, int failed, cw_error *err)
+{
+    if (!o->path)
+        return 0;
+    char hex[65];
+    int rc = hfile_close(&o->f, o->path, hex, failed ? NULL : err);
+    if (!rc && !failed)
+        rc = sums_add(S, hex, o->rel, err);
+    free(o->path);
+    o->path = NULL;
+    return rc;
+}
+
+/* The same page with another serial (and so its own CRC). */
+static void of_write_as(bundle_sink *b, out_file *o, const unsigned char *page, size_t len, uint32_t serial)
+{
+    if (len < 27 || len > sizeof b->page)
+        return;
+    memcpy(b->page, page, len);
+    for (int i = 0; i < 4; i++)
+        b->page[14 + i] = (unsigned char)(serial >> (8 * i));
+    long hl = 27 + b->page[26];
+    ogg_page og = {b->page, hl, b->page + hl, (long)len - hl};
+    ogg_page_checksum_set(&og);
+    hfile_write(&o->f, b->page, len);
 }
 
 /* A library file in the station's format, played whole: the items/ file is that file. */
@@ -454,25 +495,20 @@ static int whole_item(const cw_plan *plan, const cw_plan_item *pi, const char *s
            ogg_format(src, &rate, &ch) == 0 && rate == plan->rate && ch == plan->channels;
 }
 
-static int bs_link_begin(void *user, const cw_ogg_link *l, cw_error *err)
+/* Item i's file: a hard link to its recording, or opened to take the link's pages. */
+static int begin_item(bundle_sink *b, const cw_ogg_link *l, const cw_plan_item *pi, cw_error *err)
 {
-    bundle_sink *b = user;
-    int rc = finish_item(b, err);
-    const cw_plan_item *pi = l->spec->item;
-    if (rc || !pi || l->part > 0)
-        return rc;
     const cw_pl_view *v = b->v;
     const cw_plan *plan = v->plan;
     const cw_pl_item *it = &v->items[l->spec->item_index];
     cw_bundle_report *report = b->report;
-    char *item_path = cw_path_join(b->tmp, it->file);
-    if (!item_path)
-        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     const char *src = l->spec->path;
     if (whole_item(plan, pi, src)) {
         char hex[65];
         int copied = 0;
-        rc = link_or_copy(src, item_path, hex, &copied, err);
+        char *item_path = cw_path_join(b->tmp, it->file);
+        int rc = item_path ? link_or_copy(src, item_path, hex, &copied, err)
+                           : cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
         if (!rc)
             rc = sums_add(b->S, hex, it->file, err);
         if (!rc && l->reencoded) {
@@ -492,15 +528,59 @@ static int bs_link_begin(void *user, const cw_ogg_link *l, cw_error *err)
                          it->seconds, pi->fade_out);
     if (src)
         report->reencoded++;
-    if ((rc = hfile_open(&b->item, item_path, err)) != 0) {
-        free(item_path);
-        return rc;
-    }
-    b->item_open = 1;
-    b->item_path = item_path;
-    b->item_index = l->spec->item_index;
+    snprintf(b->relbuf[0], sizeof b->relbuf[0], "%s", it->file);
     b->item_serial = cw_chain_serial(seed_for("item", v->date, it->index), 0, NULL, 0);
-    return 0;
+    return of_open(&b->item, b->tmp, b->relbuf[0], err);
+}
+
+/* The link of item i goes to its block's file: open it on the block's first link. */
+static int begin_block_link(bundle_sink *b, size_t i, cw_error *err)
+{
+    const cw_pl_view *v = b->v;
+    size_t k = b->block_k;
+    while (k < v->n_blocks && i >= v->blocks[k].first + v->blocks[k].n)
+        k++;
+    if (k >= v->n_blocks)
+        return cw_fail(err, CW_EINTERNAL, "", 0, "item %zu is in no block (please report)", i + 1);
+    int rc = 0;
+    if (!b->block.path || k != b->block_k) {
+        rc = of_close(&b->block, b->S, 0, err);
+        snprintf(b->relbuf[1], sizeof b->relbuf[1], "blocks/%s.ogg", v->blocks[k].name);
+        if (!rc)
+            rc = of_open(&b->block, b->tmp, b->relbuf[1], err);
+        b->block_k = k;
+        b->n_used = 0;
+    }
+    if (!rc && b->n_used == b->cap_used) {
+        size_t cap = b->cap_used ? b->cap_used * 2 : 64;
+        uint32_t *u = realloc(b->used, cap * sizeof *u);
+        if (!u)
+            return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        b->used = u;
+        b->cap_used = cap;
+    }
+    if (!rc) {
+        uint32_t seed = cw_pl_render_seed(v->plan, v->blocks[k].first);
+        b->block_serial = cw_chain_serial(seed, (uint64_t)b->n_used, b->used, b->n_used);
+        b->used[b->n_used++] = b->block_serial;
+        b->in_block = 1;
+    }
+    return rc;
+}
+
+static int bs_link_begin(void *user, const cw_ogg_link *l, cw_error *err)
+{
+    bundle_sink *b = user;
+    int rc = of_close(&b->item, b->S, 0, err);
+    const cw_plan_item *pi = l->spec->item;
+    b->in_block = 0;
+    if (!rc && !pi) /* the silence between two blocks: only day.ogg has it */
+        rc = of_close(&b->block, b->S, 0, err);
+    if (rc || !pi)
+        return rc;
+    if (b->blocks_tee && (rc = begin_block_link(b, l->spec->item_index, err)) != 0)
+        return rc;
+    return l->part > 0 ? 0 : begin_item(b, l, pi, err);
 }
 
 static int bs_page(void *user, const unsigned char *page, size_t len, int64_t granule, cw_error *err)
@@ -508,34 +588,57 @@ static int bs_page(void *user, const unsigned char *page, size_t len, int64_t gr
     (void)granule;
     (void)err;
     bundle_sink *b = user;
-    if (b->day_open)
-        hfile_write(&b->day, page, len);
-    if (b->item_open && len >= 27 && len <= sizeof b->page) {
-        /* the same page with the item file's serial (and so its own CRC) */
-        memcpy(b->page, page, len);
-        uint32_t s = b->item_serial;
-        for (int i = 0; i < 4; i++)
-            b->page[14 + i] = (unsigned char)(s >> (8 * i));
-        long hl = 27 + b->page[26];
-        ogg_page og = {b->page, hl, b->page + hl, (long)len - hl};
-        ogg_page_checksum_set(&og);
-        hfile_write(&b->item, b->page, len);
-    }
+    if (b->day.path)
+        hfile_write(&b->day.f, page, len);
+    if (b->in_block && b->block.path)
+        of_write_as(b, &b->block, page, len, b->block_serial);
+    if (b->item.path)
+        of_write_as(b, &b->item, page, len, b->item_serial);
     return 0;
 }
 
 static int bs_close(void *user, int failed, cw_error *err)
 {
     bundle_sink *b = user;
-    int rc = finish_item(b, failed ? NULL : err);
-    if (b->day_open) {
-        char hex[65];
-        b->day_open = 0;
-        int rc2 = hfile_close(&b->day, b->day_path, hex, failed || rc ? NULL : err);
-        if (!rc)
-            rc = rc2;
-        if (!rc && !failed)
-            rc = sums_add(b->S, hex, "day.ogg", err);
+    int rc = of_close(&b->item, b->S, failed, failed ? NULL : err);
+    int rc2 = of_close(&b->block, b->S, failed || rc, failed || rc ? NULL : err);
+    int rc3 = of_close(&b->day, b->S, failed || rc || rc2, failed || rc || rc2 ? NULL : err);
+    return rc ? rc : rc2 ? rc2 : rc3;
+}
+
+/* day.ogg, blocks/ and items/: one render of the whole day (day mode: gaps between
+ * windows are "Off air" silence in day.ogg) or one render per block (blocks mode). A day
+ * of one block has a block file with the bytes of day.ogg: a hard link. */
+static int render_audio(const cw_station *st, bundle_sink *bs, const char *day_rel, cw_error *err)
+{
+    const cw_pl_view *v = bs->v;
+    const cw_plan *plan = v->plan;
+    cw_ogg_sink sink = {bs, bs_link_begin, bs_page, bs_close};
+    cw_render_report rr;
+    int rc = 0;
+    if (v->day_ogg) {
+        bs->blocks_tee = v->n_blocks > 1;
+        if ((rc = of_open(&bs->day, bs->tmp, day_rel, err)) != 0)
+            return rc;
+        rc = cw_render_plan(st, plan, 0, 0, plan->n_items, &sink, &rr, err);
+        bs->report->day_samples = rr.samples;
+        if (!rc && v->n_blocks == 1) {
+            char hex[65], rel[200];
+            int copied = 0;
+            snprintf(rel, sizeof rel, "blocks/%s.ogg", v->blocks[0].name);
+            char *src = cw_path_join(bs->tmp, day_rel), *dst = cw_path_join(bs->tmp, rel);
+            rc = src && dst ? link_or_copy(src, dst, hex, &copied, err) : cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+            if (!rc)
+                rc = sums_add(bs->S, hex, rel, err);
+            free(src);
+            free(dst);
+        }
+        return rc;
+    }
+    bs->blocks_tee = 1;
+    for (size_t k = 0; !rc && k < v->n_blocks; k++) {
+        rc = cw_render_plan(st, plan, v->blocks[k].first, 0, v->blocks[k].first + v->blocks[k].n, &sink, &rr, err);
+        bs->report->day_samples += rr.samples;
     }
     return rc;
 }
@@ -562,7 +665,7 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
 
     /* the target's parent, absolute: liquidsoap.m3u needs the final absolute paths */
     char *parent_rel = cw_strdup(out_dir), *tmp = NULL, *abs_dir = NULL, *items_dir = NULL;
-    char *day_path = NULL, *old_tmp = NULL;
+    char *blocks_dir = NULL, *old_tmp = NULL;
     cw_pl_view *v = NULL;
     sums S = {{0}};
     char parent[PATH_MAX];
@@ -598,8 +701,8 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
     tmp = cw_asprintf("%s/.%s.tmp-%ld", parent, base, (long)getpid());
     old_tmp = cw_asprintf("%s/.%s.old-%ld", parent, base, (long)getpid());
     items_dir = tmp ? cw_path_join(tmp, "items") : NULL;
-    day_path = tmp ? cw_path_join(tmp, "day.ogg") : NULL;
-    if (!abs_dir || !tmp || !items_dir || !day_path || !old_tmp) {
+    blocks_dir = tmp ? cw_path_join(tmp, "blocks") : NULL;
+    if (!abs_dir || !tmp || !items_dir || !blocks_dir || !old_tmp) {
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
         goto done;
     }
@@ -607,7 +710,7 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
         goto done;
     cleanup_stale(parent, base);
     cw_pl_rmtree(tmp);
-    if (mkdir(tmp, 0755) != 0 || mkdir(items_dir, 0755) != 0) {
+    if (mkdir(tmp, 0755) != 0 || mkdir(items_dir, 0755) != 0 || mkdir(blocks_dir, 0755) != 0) {
         rc = cw_fail(err, CW_EIO, tmp, 0, "cannot create the build folder: %s", strerror(errno));
         goto done;
     }
@@ -616,28 +719,17 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
     snprintf(report->dir, sizeof report->dir, "%s", abs_dir);
     report->items = v->n;
 
-    /* day.ogg and items/, in one pass of the renderer */
+    /* day.ogg, blocks/ and items/ */
     bs = calloc(1, sizeof *bs);
     if (!bs) {
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
         goto done;
     }
-    bs->st = st;
     bs->v = v;
     bs->tmp = tmp;
     bs->report = report;
     bs->S = &S;
-    bs->day_path = day_path;
-    if ((rc = hfile_open(&bs->day, day_path, err)) != 0)
-        goto done;
-    bs->day_open = 1;
-    if (plan->n_items > 0) {
-        cw_ogg_sink sink = {bs, bs_link_begin, bs_page, bs_close};
-        cw_render_report rr;
-        rc = cw_render_plan(st, plan, 0, 0, plan->n_items, &sink, &rr, err);
-        report->day_samples = rr.samples;
-    }
-    if (rc)
+    if ((rc = render_audio(st, bs, "day.ogg", err)) != 0)
         goto done;
 
     /* text files */
@@ -649,15 +741,29 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
             {"playlist.m3u8", cw_pl_write_m3u8},    {"playlist.xspf", cw_pl_write_xspf},
             {"playlist.pls", cw_pl_write_pls},      {"day.cue", cw_pl_write_cue},
             {"liquidsoap.m3u", cw_pl_write_liquidsoap}, {"guide.html", cw_pl_write_guide_html},
-            {"guide.txt", cw_pl_write_guide_txt},
+            {"guide.txt", cw_pl_write_guide_txt},   {"events.csv", cw_pl_write_events_csv},
+            {"liquidsoap.liq", cw_pl_write_liquidsoap_script},
         };
         for (size_t w = 0; !rc && w < sizeof writers / sizeof writers[0]; w++) {
+            if (!v->day_ogg && writers[w].fn == cw_pl_write_cue)
+                continue; /* day.cue indexes day.ogg */
             cw_buf b;
             cw_buf_init(&b);
             writers[w].fn(v, &b);
             rc = write_text(tmp, writers[w].name, &b, hex, err);
             if (!rc)
                 rc = sums_add(&S, hex, writers[w].name, err);
+            cw_buf_free(&b);
+        }
+        for (size_t k = 0; !rc && k < v->n_blocks; k++) {
+            char rel[200];
+            snprintf(rel, sizeof rel, "blocks/%s.m3u8", v->blocks[k].name);
+            cw_buf b;
+            cw_buf_init(&b);
+            cw_pl_write_block_m3u8(v, &v->blocks[k], &b);
+            rc = write_text(tmp, rel, &b, hex, err);
+            if (!rc)
+                rc = sums_add(&S, hex, rel, err);
             cw_buf_free(&b);
         }
     }
@@ -699,6 +805,8 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
     if (!rc)
         rc = fsync_path_dir(items_dir, err);
     if (!rc)
+        rc = fsync_path_dir(blocks_dir, err);
+    if (!rc)
         rc = fsync_path_dir(tmp, err);
     if (rc)
         goto done;
@@ -735,9 +843,8 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
 
 done:
     if (bs) {
-        if (bs->day_open || bs->item_open)
-            bs_close(bs, 1, NULL);
-        free(bs->item_path);
+        bs_close(bs, 1, NULL);
+        free(bs->used);
         free(bs);
     }
     if (rc && tmp)
@@ -749,7 +856,7 @@ done:
     free(old_tmp);
     free(abs_dir);
     free(items_dir);
-    free(day_path);
+    free(blocks_dir);
     if (report == &local_report)
         cw_bundle_report_free(report);
     return rc;

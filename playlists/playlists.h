@@ -48,9 +48,13 @@ int cw_render_plan(const cw_station *st, const cw_plan *plan, size_t first_item,
                    size_t to_item, const cw_ogg_sink *sink, cw_render_report *report,
                    cw_error *err) CW_WARN_UNUSED;
 
-/* Check SHA256SUMS and decode the headers of every Ogg file. `bad` receives one line per
- * problem ("items/003-0900-x.ogg: checksum mismatch"). CW_EINVAL when anything is bad. */
+/* Check SHA256SUMS and decode the headers of every Ogg file; day.ogg and blocks/ against
+ * plan.json. `bad` receives one line per problem ("items/003-0900-x.ogg: checksum
+ * mismatch"). CW_EINVAL when anything is bad. cw_bundle_verify_notes also fills `notes`
+ * (may be NULL) with what was ignored: files an operating system added to the copied
+ * folder ("desktop.ini: added by Windows, ...") and other hidden files. */
 int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err);
+int cw_bundle_verify_notes(const char *dir, cw_strlist *bad, cw_strlist *notes, cw_error *err);
 
 /* The broadcast schedule of one or more plans as RFC 5545 text (export command and the
  * bundle's schedule.ics): stable UIDs derived from station, date, start and recording;

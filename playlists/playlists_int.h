@@ -20,6 +20,18 @@ typedef struct cw_pl_item {
     double seconds;        /* length */
 } cw_pl_item;
 
+/* A block (README "Bundle modes"): items that play back to back; its own chained Ogg in
+ * blocks/, its M3U, its row in events.csv, its line in liquidsoap.liq. */
+typedef struct cw_pl_block {
+    size_t first, n;         /* items[first .. first + n) */
+    int64_t offset, length;  /* samples */
+    int64_t start_ms, end_ms; /* UTC, milliseconds */
+    char name[80];           /* "0730-maths-p5": local start and first programme, unique */
+    char start_hms[9], end_hms[9];   /* local "07:30:00" (start rounded down, end to the second) */
+    char start_utc[21], end_utc[21]; /* "2027-01-13T06:30:00Z" */
+    char *titles;            /* its programmes, "; " between them ("Fill" when none), cleaned */
+} cw_pl_block;
+
 typedef struct cw_pl_view {
     const cw_station *st;
     const cw_plan *plan;
@@ -31,6 +43,9 @@ typedef struct cw_pl_view {
     char *abs_dir;         /* the bundle's final absolute path (liquidsoap.m3u) */
     cw_pl_item *items;
     size_t n;
+    cw_pl_block *blocks;   /* derived from the items as cw_plan_compute_blocks does */
+    size_t n_blocks;
+    int day_ogg;           /* 1: the bundle has day.ogg (day mode with items) */
 } cw_pl_view;
 
 /* Build the view; abs_dir may be NULL (then liquidsoap paths are relative). */
@@ -61,6 +76,13 @@ typedef struct cw_pl_meta {
 int cw_pl_link_meta(cw_pl_meta *s, const cw_pl_view *v, const cw_pl_item *it);
 /* The serial seed of a stream rendered from `first_item` of the plan. */
 uint32_t cw_pl_render_seed(const cw_plan *plan, size_t first_item);
+
+/* The bundle's block files and event list (blocks.c). */
+void cw_pl_write_events_csv(const cw_pl_view *v, cw_buf *out);
+void cw_pl_write_block_m3u8(const cw_pl_view *v, const cw_pl_block *b, cw_buf *out);
+void cw_pl_write_liquidsoap_script(const cw_pl_view *v, cw_buf *out);
+/* Fill v->blocks from v->items; 0 or CW_ENOMEM. */
+int cw_pl_view_blocks(cw_pl_view *v, const cw_tz *tz);
 
 /* Remove a directory tree (no symlink following). 0 or -1. */
 int cw_pl_rmtree(const char *path);

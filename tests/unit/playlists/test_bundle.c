@@ -298,7 +298,7 @@ static void test_sums_verify_and_rebuild(void **state)
     /* every line is right and every file is listed */
     static const char *const files[] = {"day.ogg",      "playlist.m3u8", "playlist.xspf", "playlist.pls",
                                         "day.cue",      "liquidsoap.m3u", "plan.json",    "schedule.ics",
-                                        "guide.html",   "guide.txt"};
+                                        "guide.html",   "guide.txt",     "events.csv",    "liquidsoap.liq"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *p = bundle_file(f, files[i]);
         char hex[65], line[200];
@@ -312,7 +312,15 @@ static void test_sums_verify_and_rebuild(void **state)
     size_t lines = 0;
     for (const char *c = sums1; *c; c++)
         lines += *c == '\n';
-    assert_int_equal(lines, 10 + N_ITEMS);
+    /* and the one block's chained Ogg (day.ogg's bytes: the day is one block) and M3U */
+    assert_int_equal(lines, 12 + 2 + N_ITEMS);
+    char *day_line = strstr(sums1, "  day.ogg\n"), *blk = strstr(sums1, "  blocks/");
+    assert_non_null(day_line);
+    assert_non_null(blk);
+    while (blk && strncmp(strchr(blk, '\n') - 4, ".ogg", 4) != 0)
+        blk = strstr(blk + 1, "  blocks/");
+    assert_non_null(blk);
+    assert_memory_equal(day_line - 64, blk - 64, 64);
 
     cw_strlist bad = {0};
     cw_error err;
