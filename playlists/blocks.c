@@ -172,13 +172,24 @@ void cw_pl_write_block_m3u8(const cw_pl_view *v, const cw_pl_block *b, cw_buf *o
 
 /* ---- liquidsoap.liq -------------------------------------------------------------------- */
 
+/* A Liquidsoap string expression with the text of s: quotes and backslashes escaped,
+ * control characters as octal escapes, and "#{" (which would interpolate code even after an
+ * escape) split as "...#" ^ "{...". */
 static void put_liq_string(cw_buf *b, const char *s)
 {
     cw_buf_puts(b, "\"");
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
             cw_buf_append(b, "\\", 1);
-        cw_buf_append(b, s, 1);
+            cw_buf_append(b, s, 1);
+        } else if (c < 0x20 || c == 0x7f) {
+            cw_buf_printf(b, "\\%03o", c);
+        } else if (c == '#' && s[1] == '{') {
+            cw_buf_puts(b, "#\" ^ \"");
+        } else {
+            cw_buf_append(b, s, 1);
+        }
     }
     cw_buf_puts(b, "\"");
 }
@@ -190,15 +201,18 @@ void cw_pl_write_liquidsoap_script(const cw_pl_view *v, cw_buf *out)
     cw_buf_puts(out, "# liquidsoap.liq - chalkwave's blocks for ");
     cw_buf_puts(out, v->station_name);
     cw_buf_printf(out, ", %s %s (Liquidsoap 2.1 or later).\n", v->weekday, v->date);
+    cw_buf_puts(out, "# Include it in the station's script and wrap the station's own source:\n"
+                     "#   %include \"");
+    for (const char *c = v->abs_dir ? v->abs_dir : "."; *c; c++)
+        cw_buf_append(out, (unsigned char)*c < 0x20 ? "?" : c, 1); /* a comment line stays one line */
     cw_buf_printf(out,
-                  "# Include it in the station's script and wrap the station's own source:\n"
-                  "#   %%include \"%s/liquidsoap.liq\"\n"
+                  "/liquidsoap.liq\"\n"
                   "#   radio = %s(radio)\n"
                   "# Each block plays from its start at its instant (within Liquidsoap's 40 ms frame), then\n"
                   "# the station's source again. A block whose start has passed when the script starts is\n"
                   "# not played (it would air late; `chalkwave air` joins late). Several days nest:\n"
                   "#   radio = chalkwave_2027_01_14(chalkwave_2027_01_13(radio))\n",
-                  v->abs_dir ? v->abs_dir : ".", fn);
+                  fn);
     cw_buf_printf(out, "def %s(station) =\n", fn);
     cw_buf_puts(out, "  def block(t0, uri, name) =\n"
                      "    r = request.create(uri)\n"

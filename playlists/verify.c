@@ -268,14 +268,19 @@ int cw_bundle_verify_notes(const char *dir, cw_strlist *bad, cw_strlist *notes, 
         if (!listed(&names, required[i]))
             cw_strlist_pushf(bad, "%s: not listed in SHA256SUMS", required[i]);
     expect_load(&x, dir);
-    if (x.view && x.view->day_ogg && !listed(&names, "day.ogg"))
-        cw_strlist_push(bad, "day.ogg: not listed in SHA256SUMS");
+    int blocks_listed = 1;
     for (size_t k = 0; x.view && k < x.view->n_blocks; k++) {
         char name[200];
         snprintf(name, sizeof name, "blocks/%s.ogg", x.view->blocks[k].name);
-        if (!listed(&names, name))
+        if (!listed(&names, name)) {
             cw_strlist_pushf(bad, "%s: not listed in SHA256SUMS", name);
+            blocks_listed = 0;
+        }
     }
+    /* a plan.json without "mode" reads as day mode: a bundle whose blocks are all there
+     * and that lists no day.ogg is then taken for a blocks-mode bundle */
+    if (x.view && x.view->day_ogg && !listed(&names, "day.ogg") && !blocks_listed)
+        cw_strlist_push(bad, "day.ogg: not listed in SHA256SUMS");
     unlisted(dir, "", &names, bad, notes, 0);
     cw_pl_view_free(x.view);
     cw_plan_free(x.plan);
