@@ -77,6 +77,33 @@ static char *display_title(const cw_plan_item *pi)
     return cw_strdup(cw_kind_name(pi->kind)[0] ? cw_kind_name(pi->kind) : "item");
 }
 
+/* The slots' display titles, and which items play for a missing or pending slot. */
+static int pl_view_slots(cw_pl_view *v)
+{
+    const cw_plan *p = v->plan;
+    v->slot_of = calloc(v->n ? v->n : 1, sizeof *v->slot_of);
+    v->slot_title = calloc(p->n_slots ? p->n_slots : 1, sizeof *v->slot_title);
+    if (!v->slot_of || !v->slot_title)
+        return CW_ENOMEM;
+    for (size_t k = 0; k < p->n_slots; k++) {
+        const cw_plan_slot *sl = &p->slots[k];
+        const char *name = sl->summary && sl->summary[0] ? sl->summary
+                           : sl->series && sl->series[0]  ? sl->series
+                                                          : cw_kind_name(sl->kind);
+        char *t = sl->episode > 0 ? cw_asprintf("%s, episode %d", name, sl->episode) : cw_strdup(name);
+        v->slot_title[k] = t ? cw_pl_clean(t) : NULL;
+        free(t);
+        if (!v->slot_title[k])
+            return CW_ENOMEM;
+        if (sl->status != CW_SLOT_MISSING && sl->status != CW_SLOT_PENDING)
+            continue;
+        for (size_t i = sl->first_item; i < sl->first_item + sl->n_items && i < v->n; i++)
+            if (!v->slot_of[i])
+                v->slot_of[i] = k + 1;
+    }
+    return 0;
+}
+
 void cw_pl_view_free(cw_pl_view *v)
 {
     if (!v)
@@ -91,6 +118,10 @@ void cw_pl_view_free(cw_pl_view *v)
     for (size_t k = 0; k < v->n_blocks; k++)
         free(v->blocks[k].titles);
     free(v->blocks);
+    for (size_t k = 0; v->slot_title && k < v->plan->n_slots; k++)
+        free(v->slot_title[k]);
+    free(v->slot_title);
+    free(v->slot_of);
     free(v->station_name);
     free(v->abs_dir);
     free(v);
@@ -157,6 +188,9 @@ int cw_pl_view_new(cw_pl_view **out, const cw_station *st, const cw_plan *plan, 
                  (unsigned)c.hour % 100u, (unsigned)c.minute % 60u, slug);
     }
     v->day_ogg = plan->mode == CW_BUNDLE_DAY && v->n > 0;
+    v->max_silence = CW_PL_MAX_SILENCE;
+    if (!bad && pl_view_slots(v) != 0)
+        bad = 1;
     if (!bad && cw_pl_view_blocks(v, tz) != 0)
         bad = 1;
     cw_tz_free(tz);

@@ -46,7 +46,15 @@ typedef struct cw_pl_view {
     cw_pl_block *blocks;   /* derived from the items as cw_plan_compute_blocks does */
     size_t n_blocks;
     int day_ogg;           /* 1: the bundle has day.ogg (day mode with items) */
+    double max_silence;    /* seconds: a longer run of silence is dead air (guide) */
+    size_t *slot_of;       /* per item: 1 + the index of the missing or pending slot whose
+                            * fallback it plays, 0 for none */
+    char **slot_title;     /* per plan slot: "SUMMARY, episode N", cleaned */
 } cw_pl_view;
+
+/* Dead air: silence longer than this is a warning in the guide (the [schedule] max_silence
+ * default; README "Dead air"). */
+#define CW_PL_MAX_SILENCE 10.0
 
 /* Build the view; abs_dir may be NULL (then liquidsoap paths are relative). */
 int cw_pl_view_new(cw_pl_view **out, const cw_station *st, const cw_plan *plan,
@@ -57,6 +65,10 @@ void cw_pl_view_free(cw_pl_view *v);
 char *cw_pl_clean(const char *s);
 /* "teacher - title" or "title". */
 void cw_pl_put_display(cw_buf *b, const cw_pl_item *it);
+
+/* "1:05" / "1:02:03"; the item's kind as its CSS class and label ("lesson", ...). */
+void cw_pl_put_duration(cw_buf *b, double seconds);
+const char *cw_pl_kind_label(const cw_plan_item *pi);
 
 /* The writers (append to out). */
 void cw_pl_write_m3u8(const cw_pl_view *v, cw_buf *out);
