@@ -44,7 +44,7 @@ static void uid_of(const char *key, char out[64])
         cw_sha256_final(h, hex);
     }
     hex[24] = 0;
-    snprintf(out, 64, "%s@chalkwave", hex);
+    snprintf(out, 64, "%.24s@chalkwave", hex);
 }
 
 /* The strings of one event, pushed to `strings` in the order take_event reads them. */

@@ -96,6 +96,14 @@ void cw_pl_write_liquidsoap_script(const cw_pl_view *v, cw_buf *out);
 /* Fill v->blocks from v->items; 0 or CW_ENOMEM. */
 int cw_pl_view_blocks(cw_pl_view *v, const cw_tz *tz);
 
+/* The bundle's files (bundle_audio.c): day.ogg, blocks/ and items/ rendered into the build
+ * folder `tmp` in one pass (one per block in blocks mode), each file's "HEX  path" line
+ * added to sums; a text file written and hashed; a SHA256SUMS line. */
+int cw_pl_bundle_audio(const cw_station *st, const cw_pl_view *v, const char *tmp, cw_bundle_report *report,
+                       cw_strlist *sums, cw_error *err);
+int cw_pl_write_text(const char *dir, const char *name, const cw_buf *b, char hex[65], cw_error *err);
+int cw_pl_sums_add(cw_strlist *sums, const char *hex, const char *path, cw_error *err);
+
 /* Remove a directory tree (no symlink following). 0 or -1. */
 int cw_pl_rmtree(const char *path);
 
