@@ -27,6 +27,44 @@ struct cw_chain {
     int part, reencoded;
 };
 
+/* ---- ogg_pages.c ---- */
+
+typedef struct page_reader {
+    FILE *fp;
+    ogg_sync_state oy;
+    int64_t offset; /* file offset of the next page */
+} page_reader;
+
+/* What the header pages of a library file told us. */
+typedef struct src_info {
+    int rate, channels;
+    long serial;
+    int64_t length; /* last granule - begin */
+    int copyable;   /* headers framed on their own pages, audio starts at granule 0 */
+} src_info;
+
+/* Read the three headers of path. On success the packets are returned in hdr[] (owned by
+ * the caller, free with free(hdr[i].packet)) and rd is positioned at the first audio page,
+ * which is returned in *first (copied into firstbuf). */
+typedef struct header_state {
+    ogg_packet hdr[3];
+    unsigned char *firstbuf; /* the first audio page, copied; NULL when none */
+    ogg_page first;
+    int has_first;
+} header_state;
+
+/* 1: a page; 0: end of file; CW_EINVAL: garbage or a bad CRC; CW_EIO: read error. */
+int chn_read_page(page_reader *r, ogg_page *og);
+/* The final granule of the stream with `serial`, from the file's last pages. */
+int chn_last_granule(FILE *fp, long serial, int64_t *granule);
+/* Read the three headers of a file (rd at its start); see header_state. */
+int chn_read_headers(page_reader *rd, const char *path, src_info *si, header_state *hs, cw_error *err);
+void chn_header_state_clear(header_state *h);
+/* Copy the file's pages behind our own header pages as one link of `samples` samples (its
+ * final granule). rd is positioned after hs->first. */
+int chn_page_copy(cw_chain *c, page_reader *rd, const char *path, const src_info *si, header_state *hs,
+                  const cw_link_meta *meta, int64_t samples, cw_error *err);
+
 /* The serial of the next link (unique in the stream). */
 uint32_t chn_next_serial(cw_chain *c);
 /* Announce a link of `samples` samples with `serial` to the sink (c->spec, c->part and
