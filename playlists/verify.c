@@ -78,7 +78,8 @@ static void unlisted(const char *dir, const char *sub, const cw_strlist *names, 
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
             cw_strlist_push(&ents, e->d_name);
     closedir(d);
-    qsort(ents.v, ents.n, sizeof *ents.v, by_name);
+    if (ents.n)
+        qsort(ents.v, ents.n, sizeof *ents.v, by_name);
     for (size_t i = 0; i < ents.n; i++) {
         const char *name = ents.v[i];
         char *rel = sub[0] ? cw_asprintf("%s/%s", sub, name) : cw_strdup(name);
