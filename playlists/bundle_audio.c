@@ -381,7 +381,6 @@ static int render_audio(const cw_station *st, bundle_sink *bs, const char *day_r
         if ((rc = of_open(&bs->day, bs->tmp, day_rel, err)) != 0)
             return rc;
         rc = cw_render_plan(st, plan, 0, 0, plan->n_items, &sink, &rr, err);
-        bs->report->day_samples = rr.samples;
         if (!rc && v->n_blocks == 1) {
             char hex[65], rel[200];
             int copied = 0;
@@ -398,7 +397,6 @@ static int render_audio(const cw_station *st, bundle_sink *bs, const char *day_r
     bs->blocks_tee = 1;
     for (size_t k = 0; !rc && k < v->n_blocks; k++) {
         rc = cw_render_plan(st, plan, v->blocks[k].first, 0, v->blocks[k].first + v->blocks[k].n, &sink, &rr, err);
-        bs->report->day_samples += rr.samples;
     }
     return rc;
 }
@@ -414,6 +412,8 @@ int cw_pl_bundle_audio(const cw_station *st, const cw_pl_view *v, const char *tm
     bs->report = report;
     bs->S = sums;
     int rc = render_audio(st, bs, "day.ogg", err);
+    for (size_t i = 0; i < v->n; i++)
+        report->day_samples += v->items[i].pi->length_samples; /* airtime: the gaps are not ours */
     bs_close(bs, 1, NULL); /* closes what an error left open; nothing after success */
     free(bs->used);
     free(bs);

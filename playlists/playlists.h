@@ -15,7 +15,7 @@ typedef struct cw_bundle_report {
     char dir[1024];         /* the finished bundle */
     size_t items;
     size_t reencoded;       /* items re-encoded (cut or other format) */
-    int64_t day_samples;
+    int64_t day_samples;    /* airtime: the samples of every item (gaps between blocks not counted) */
     cw_strlist notes;       /* "item 3 re-encoded: library file is 48000 Hz" ... */
 } cw_bundle_report;
 void cw_bundle_report_free(cw_bundle_report *r);
