@@ -340,8 +340,8 @@ static int handle_schedule(parse_ctx *c, const char *name, const char *value)
         return 1;
     }
     if (!strcmp(name, "max_silence")) {
-        if (parse_double(value, 0, 86400, &st->max_silence))
-            return perr(c, "key 'max_silence' in [schedule]: '%s' is out of range (use seconds from 0 to 86400, e.g. 10)",
+        if (parse_double(value, 0.1, 86400, &st->max_silence))
+            return perr(c, "key 'max_silence' in [schedule]: '%s' is out of range (use seconds from 0.1 to 86400, e.g. 10)",
                         value);
         return 1;
     }

@@ -75,7 +75,8 @@ typedef struct cw_station {
     cw_overrun_policy overrun;
     int newsletters_fill_gaps;   /* 1: newsletter items may fill gaps (default 0) */
     cw_strlist fillers;          /* filler series keys in rotation order; empty = all fillers */
-    double max_silence;          /* seconds; longer silence in a plan is a plan.dead-air warning (10) */
+    double max_silence;          /* seconds; longer silence in a plan is a plan.dead-air warning (10;
+                                    0 in a hand-made station means that default) */
     cw_missed_policy missed;     /* a lesson that did not air: skip (default) or hold its episode */
 
     /* [bundle] */

@@ -107,7 +107,8 @@ int cw_pc_make_slots(ctx *c, cand *cands, size_t n)
 void cw_pc_dead_air(ctx *c, const cand *cands, size_t n)
 {
     cw_plan *p = c->p;
-    int64_t max = (int64_t)(c->st->max_silence * c->rate);
+    double limit = c->st->max_silence > 0 ? c->st->max_silence : 10.0; /* 0: a hand-made station */
+    int64_t max = (int64_t)(limit * c->rate);
     for (size_t i = 0; i < p->n_items;) {
         if (p->items[i].kind != CW_KIND_SILENCE) {
             i++;

@@ -121,6 +121,7 @@ static void test_schedule_and_bundle_keys(void **state)
         const char *extra, *want;
     } bad[] = {
         {"[schedule]\nmax_silence = -1\n", "key 'max_silence' in [schedule]: '-1' is out of range"},
+        {"[schedule]\nmax_silence = 0\n", "use seconds from 0.1 to 86400"},
         {"[schedule]\nmax_silence = ten\n", "key 'max_silence' in [schedule]"},
         {"[schedule]\nmissed = later\n", "key 'missed' in [schedule]: 'later' is not a policy (use skip or hold)"},
         {"[bundle]\nmode = week\n", "key 'mode' in [bundle]: 'week' is not a mode (use day or blocks)"},
