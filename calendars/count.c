@@ -158,7 +158,8 @@ static const cw_tz *frame_tz(const cw_calset *set, const cal_time *frame)
  * generator, a date-time DTSTART, instants before year 2500.) */
 int cal_raw_eligible(const cw_calset *set, const cal_comp *m)
 {
-    if (!m || m->dtstart.kind == CT_DATE || m->n_rrules != 1 || m->until_before_start)
+    if (!m || m->dtstart.kind == CT_DATE || m->n_rrules != 1 || m->until_before_start ||
+        m->rrules[0].r.rscale || m->skipped)
         return 0;
     int lo, hi;
     frame_offsets(frame_tz(set, &m->dtstart), &lo, &hi);
@@ -347,7 +348,7 @@ int cal_key_matches(const cal_comp *k, const char *key, int by_uid)
 
 static int counted_comp(const cal_comp *k, const char *key, int by_uid)
 {
-    return cal_key_matches(k, key, by_uid) && !k->cancelled && !k->repeat;
+    return cal_key_matches(k, key, by_uid) && !k->cancelled && !k->repeat && !k->skipped;
 }
 
 /* Counted instances (series_collect's sense) of event ev with original start < bound, for an

@@ -24,6 +24,23 @@ int cal_grow(void *arr, size_t *cap, size_t size, size_t first)
     return 0;
 }
 
+int cal_grow_one(void *arr, const size_t *n, size_t size)
+{
+    void *v;
+    memcpy(&v, arr, sizeof v);
+    void *nv = realloc(v, (*n + 1) * size);
+    if (!nv)
+        return -1;
+    memcpy(arr, &nv, sizeof nv);
+    return 0;
+}
+
+const char *cal_zone_name(const cw_tz *tz)
+{
+    const char *n = cw_tz_name(tz);
+    return n[0] == '@' ? n + 1 : n;
+}
+
 /* ---- frames ------------------------------------------------------------------------ */
 
 /* The zone a frame that is not UTC reads wall times in: its own, or the station's. */
@@ -86,6 +103,7 @@ static void fill_occ(const cw_calset *set, const cal_file *f, const cal_comp *k,
     o->teacher = k->teacher;
     o->language = k->language;
     o->recurrence_id = "";
+    o->skipped = "";
     (void)set;
 }
 
@@ -117,117 +135,145 @@ int cal_limit_error(cw_error *err, const cal_file *f, const cal_comp *k, int rc)
                    k ? k->uid : "?", CAL_STEP_BUDGET, CW_CAL_MAX_OCCURRENCES);
 }
 
-/* Which components an expansion keeps (cw_calset_expand_where); NULL keeps all. */
-typedef struct comp_filter {
-    cw_comp_filter keep;
+/* What an expansion gives: the occurrences that air (cancelled ones when asked, filtered), or
+ * only those that events skipped for errors would have had. */
+typedef struct exp_mode {
+    cw_comp_filter keep;  /* NULL keeps all */
     void *ctx;
-} comp_filter;
+    int include_cancelled;
+    int skipped;
+} exp_mode;
 
-static int comp_kept(const cw_calset *set, const cal_file *f, const cal_comp *k, const comp_filter *flt)
+static int comp_kept(const cw_calset *set, const cal_file *f, const cal_comp *k, const exp_mode *md)
 {
-    if (!flt || !flt->keep)
+    if (!md->keep)
         return 1;
     cw_occurrence d;
     fill_occ(set, f, k, &d);
     d.all_day = k->dtstart.kind == CT_DATE;
-    return flt->keep(&d, flt->ctx) != 0;
+    return md->keep(&d, md->ctx) != 0;
 }
 
-static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from, int64_t to,
-                        int include_cancelled, cw_occurrences *out, cal_budget *b, const comp_filter *flt)
+/* The THISANDFUTURE override that governs the master's instance `key` (the latest before it),
+ * or NULL. */
+const cal_comp *cal_future_for(const cal_event *ev, int64_t key)
 {
-    const cal_file *f = ev->file;
-    const cal_comp *m = ev->master;
-    int rc = 0;
-    cw_occurrence o;
-    if (m && !comp_kept(set, f, m, flt))
-        m = NULL; /* its instances are not wanted; the overrides are looked at one by one */
-    /* a filtered expansion (the scheduler's history walk asks for many short ranges) skips
-     * the generator of a master that has no instance yet: none starts before its earliest
-     * DTSTART/RDATE (a day of margin for DST folds) */
-    if (m && flt && cal_master_first_start(set, m) - 2 * 86400 >= to)
-        m = NULL;
-    if (m) {
-        int single = m->n_rrules == 0 && m->n_rdates == 0;
-        int64_t span = cal_max_span(set, m);
-        for (size_t i = 0; i < m->n_rdates; i++)
-            if (m->rdates[i].is_period) {
-                int64_t ps = m->rdates[i].has_dur
-                                 ? (int64_t)m->rdates[i].dur_days * 86400 + m->rdates[i].dur_secs
-                                 : m->rdates[i].end.wall - m->rdates[i].t.wall;
-                if (ps + 86400 > span)
-                    span = ps + 86400;
-            }
-        cal_inst_list l = {0};
-        b->comp = m;
-        rc = cal_master_instances(set, ev, from - span, to, &l, b);
-        if (rc) {
-            free(l.v);
-            return rc;
-        }
-        for (size_t i = 0; i < l.n; i++) {
-            const cal_inst *x = &l.v[i];
-            if (ev->n_ovr && cal_find_override(ev, x->key))
-                continue;
-            if (!overlaps(x->start, x->end, from, to))
-                continue;
-            if (m->cancelled && !include_cancelled)
-                continue;
-            fill_occ(set, f, m, &o);
-            if (m->dtstart.kind == CT_DATE) {
-                int64_t days = cw_floor_div(x->end - x->start + 7200, 86400);
-                if (days < 0)
-                    days = 0;
-                /* exact day count from the component (DST-safe) */
-                int64_t ed = x->period ? cw_floor_div(cw_tz_utc_to_wall(set->deftz, x->end), 86400)
-                                       : x->key + (days);
-                if (!x->period) {
-                    int64_t nd = 1;
-                    if (m->has_dtend)
-                        nd = cw_floor_div(m->dtend.wall, 86400) - cw_floor_div(m->dtstart.wall, 86400);
-                    else if (m->has_duration)
-                        nd = m->dur_days + m->dur_secs / 86400;
-                    ed = x->key + nd;
-                }
-                set_dates(set, &o, x->key, ed);
-            } else {
-                o.start = x->start;
-                o.end = x->end;
-            }
-            o.recurrence_utc = x->start;
-            if (!single) {
-                o.recurrence_id = cal_rid_intern(set, x->key, m->dtstart.kind == CT_DATE);
-                if (!o.recurrence_id) {
-                    free(l.v);
-                    return CW_ENOMEM;
-                }
-            }
-            if (occ_push(out, &o)) {
-                free(l.v);
-                return CW_ENOMEM;
-            }
-            if (out->n > CW_CAL_MAX_OCCURRENCES) {
-                free(l.v);
-                return CW_ELIMIT;
-            }
-        }
-        free(l.v);
+    size_t lo = 0, hi = ev->n_fut;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ev->fut[mid]->rid_key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    return lo ? ev->fut[lo - 1] : NULL;
+}
+
+/* Days an all-day component lasts (from DTEND or DURATION, else one). */
+static int64_t comp_days(const cal_comp *k)
+{
+    if (k->has_dtend)
+        return cw_floor_div(k->dtend.wall, 86400) - cw_floor_div(k->dtstart.wall, 86400);
+    if (k->has_duration)
+        return k->dur_days + k->dur_secs / 86400;
+    return 1;
+}
+
+/* One instance x of the master, as governed by `eff` (the master, or a THISANDFUTURE
+ * override: its time shift and its length and text), into o. */
+static void master_occ(const cw_calset *set, const cal_event *ev, const cal_comp *eff,
+                       const cal_inst *x, cw_occurrence *o)
+{
+    const cal_comp *m = ev->master;
+    fill_occ(set, ev->file, eff, o);
+    o->recurrence_utc = x->start;
+    if (m->dtstart.kind == CT_DATE) {
+        int64_t day = x->key + (eff != m ? cw_floor_div(eff->future_shift, 86400) : 0);
+        int64_t ed = x->period ? cw_floor_div(cw_tz_utc_to_wall(set->deftz, x->end), 86400)
+                               : day + comp_days(eff);
+        set_dates(set, o, day, ed);
+        return;
+    }
+    if (eff == m) {
+        o->start = x->start;
+        o->end = x->end;
+        return;
+    }
+    int64_t wall = x->wall + eff->future_shift;
+    o->start = cal_frame_wall_to_utc(set, &m->dtstart, wall);
+    o->end = eff->dtstart.kind == CT_DATE ? o->start : cal_comp_end(set, eff, wall, o->start);
+    o->moved = o->start != x->start;
+}
+
+static int push_checked(cw_occurrences *out, const cw_occurrence *o)
+{
+    if (occ_push(out, o))
+        return CW_ENOMEM;
+    return out->n > CW_CAL_MAX_OCCURRENCES ? CW_ELIMIT : 0;
+}
+
+/* The master's instances in [from, to) that no single override replaces. */
+static int expand_master(const cw_calset *set, const cal_event *ev, int64_t from, int64_t to,
+                         cw_occurrences *out, cal_budget *b, const exp_mode *md)
+{
+    const cal_comp *m = ev->master;
+    int single = m->n_rrules == 0 && m->n_rdates == 0;
+    int64_t span = cal_max_span(set, m);
+    for (size_t i = 0; i < m->n_rdates; i++)
+        if (m->rdates[i].is_period) {
+            int64_t ps = m->rdates[i].has_dur
+                             ? (int64_t)m->rdates[i].dur_days * 86400 + m->rdates[i].dur_secs
+                             : m->rdates[i].end.wall - m->rdates[i].t.wall;
+            if (ps + 86400 > span)
+                span = ps + 86400;
+        }
+    for (size_t i = 0; i < ev->n_fut; i++)
+        if (cal_max_span(set, ev->fut[i]) > span)
+            span = cal_max_span(set, ev->fut[i]);
+    cal_inst_list l = {0};
+    b->comp = m;
+    int rc = cal_master_instances(set, ev, from - span - ev->max_shift, to + ev->max_shift, &l, b);
+    for (size_t i = 0; i < l.n && rc == 0; i++) {
+        const cal_inst *x = &l.v[i];
+        if (ev->n_ovr && cal_find_override(ev, x->key))
+            continue;
+        const cal_comp *eff = ev->n_fut ? cal_future_for(ev, x->key) : NULL;
+        if (!eff)
+            eff = m;
+        if ((eff->cancelled && !md->include_cancelled) || (eff != m && !comp_kept(set, ev->file, eff, md)))
+            continue;
+        cw_occurrence o;
+        master_occ(set, ev, eff, x, &o);
+        if (!overlaps(o.start, o.end, from, to))
+            continue;
+        if (!single && !(o.recurrence_id = cal_rid_intern(set, x->key, m->dtstart.kind == CT_DATE)))
+            rc = CW_ENOMEM;
+        if (md->skipped)
+            o.skipped = m->skip_text ? m->skip_text : "";
+        if (rc == 0)
+            rc = push_checked(out, &o);
+    }
+    free(l.v);
+    return rc;
+}
+
+/* The event's overrides in [from, to): the ones that air, or (skipped mode) the skipped ones. */
+static int expand_overrides(const cw_calset *set, const cal_event *ev, int64_t from, int64_t to,
+                            cw_occurrences *out, cal_budget *b, const exp_mode *md)
+{
     for (size_t j = 0; j < ev->n_ovr; j++) {
         const cal_comp *ov = ev->ovr[j];
         b->comp = ov;
+        if (ov->skipped != md->skipped || (ov->cancelled && !md->include_cancelled))
+            continue;
         int64_t s, e, sday = 0, eday = 0;
         cal_override_times(set, ov, &s, &e, &sday, &eday);
-        if (!overlaps(s, e, from, to))
-            continue;
-        if (ov->cancelled && !include_cancelled)
-            continue;
-        if (!comp_kept(set, f, ov, flt))
+        if (!overlaps(s, e, from, to) || !comp_kept(set, ev->file, ov, md))
             continue;
         int is_date_master = ev->master ? ev->master->dtstart.kind == CT_DATE : ov->dtstart.kind == CT_DATE;
-        int64_t orig = is_date_master ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400)
-                                      : ov->rid_key;
-        fill_occ(set, f, ov, &o);
+        int64_t orig = is_date_master ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400) : ov->rid_key;
+        cw_occurrence o;
+        fill_occ(set, ev->file, ov, &o);
         if (ov->dtstart.kind == CT_DATE)
             set_dates(set, &o, sday, eday);
         else {
@@ -239,12 +285,32 @@ static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from,
         if (!o.recurrence_id)
             return CW_ENOMEM;
         o.moved = s != orig;
-        if (occ_push(out, &o))
-            return CW_ENOMEM;
-        if (out->n > CW_CAL_MAX_OCCURRENCES)
-            return CW_ELIMIT;
+        if (md->skipped)
+            o.skipped = ov->skip_text ? ov->skip_text : "";
+        int rc = push_checked(out, &o);
+        if (rc)
+            return rc;
     }
     return 0;
+}
+
+static int expand_event(const cw_calset *set, const cal_event *ev, int64_t from, int64_t to,
+                        cw_occurrences *out, cal_budget *b, const exp_mode *md)
+{
+    const cal_comp *m = ev->master;
+    int want = m && m->skipped == md->skipped && (!m->skipped || m->placeable);
+    if (want && !comp_kept(set, ev->file, m, md)) {
+        want = 0; /* its instances are not wanted, unless a THISANDFUTURE override is */
+        for (size_t i = 0; i < ev->n_fut && !want; i++)
+            want = comp_kept(set, ev->file, ev->fut[i], md);
+    }
+    /* a filtered expansion (the scheduler's history walk asks for many short ranges) skips
+     * the generator of a master that has no instance yet: none starts before its earliest
+     * DTSTART/RDATE (a day of margin for DST folds) */
+    if (want && md->keep && cal_master_first_start(set, m) - 2 * 86400 - ev->max_shift >= to)
+        want = 0;
+    int rc = want ? expand_master(set, ev, from, to, out, b, md) : 0;
+    return rc ? rc : expand_overrides(set, ev, from, to, out, b, md);
 }
 
 static int occ_cmp(const void *a, const void *b)
@@ -362,25 +428,33 @@ static void occ_key_sort(occ_key *v, size_t n, occ_key *tmp)
         memcpy(v, src, n * sizeof *v);
 }
 
-static int expand_set(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
-                      const comp_filter *flt, cw_occurrences *out, cw_error *err);
+static int expand_set(const cw_calset *set, int64_t from, int64_t to, const exp_mode *md,
+                      cw_occurrences *out, cw_error *err);
 
 int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
                      cw_occurrences *out, cw_error *err)
 {
-    return expand_set(set, from, to, include_cancelled, NULL, out, err);
+    exp_mode md = {NULL, NULL, include_cancelled, 0};
+    return expand_set(set, from, to, &md, out, err);
 }
 
 int cw_calset_expand_where(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
                            cw_comp_filter keep, void *ctx, cw_occurrences *out, cw_error *err)
 {
-    comp_filter flt = {keep, ctx};
-    return expand_set(set, from, to, include_cancelled, &flt, out, err);
+    exp_mode md = {keep, ctx, include_cancelled, 0};
+    return expand_set(set, from, to, &md, out, err);
+}
+
+int cw_calset_expand_skipped(const cw_calset *set, int64_t from, int64_t to, cw_occurrences *out,
+                             cw_error *err)
+{
+    exp_mode md = {NULL, NULL, 0, 1};
+    return expand_set(set, from, to, &md, out, err);
 }
 
 int cw_calset_first_start(const cw_calset *set, cw_comp_filter keep, void *ctx, int64_t *out)
 {
-    comp_filter flt = {keep, ctx};
+    exp_mode md = {keep, ctx, 0, 0};
     int found = 0;
     int64_t first = 0;
     for (size_t i = 0; i < set->n_files; i++) {
@@ -388,7 +462,7 @@ int cw_calset_first_start(const cw_calset *set, cw_comp_filter keep, void *ctx, 
         for (size_t j = 0; j < f->n_events; j++) {
             const cal_event *ev = &f->events[j];
             const cal_comp *m = ev->master;
-            if (m && comp_kept(set, f, m, &flt)) {
+            if (m && !m->skipped && comp_kept(set, f, m, &md)) {
                 int64_t t = cal_master_first_start(set, m);
                 if (!found || t < first)
                     first = t;
@@ -396,7 +470,7 @@ int cw_calset_first_start(const cw_calset *set, cw_comp_filter keep, void *ctx, 
             }
             for (size_t x = 0; x < ev->n_ovr; x++) {
                 const cal_comp *ov = ev->ovr[x];
-                if (!comp_kept(set, f, ov, &flt))
+                if (ov->skipped || !comp_kept(set, f, ov, &md))
                     continue;
                 int64_t s, e, sday = 0, eday = 0;
                 cal_override_times(set, ov, &s, &e, &sday, &eday);
@@ -411,8 +485,8 @@ int cw_calset_first_start(const cw_calset *set, cw_comp_filter keep, void *ctx, 
     return found ? 0 : CW_ENOTFOUND;
 }
 
-static int expand_set(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
-                      const comp_filter *flt, cw_occurrences *out, cw_error *err)
+static int expand_set(const cw_calset *set, int64_t from, int64_t to, const exp_mode *md,
+                      cw_occurrences *out, cw_error *err)
 {
     memset(out, 0, sizeof *out);
     if (to <= from)
@@ -425,7 +499,7 @@ static int expand_set(const cw_calset *set, int64_t from, int64_t to, int includ
         for (size_t j = 0; j < f->n_events; j++) {
             cal_budget b = {0, NULL};
             size_t before = out->n;
-            int rc = expand_event(set, &f->events[j], from, to, include_cancelled, out, &b, flt);
+            int rc = expand_event(set, &f->events[j], from, to, out, &b, md);
             if (!rc && ranked && out->n > cap_rank) {
                 size_t nc = out->cap > cap_rank * 2 ? out->cap : cap_rank * 2 + 64;
                 uint32_t *nv = realloc(rank, nc * sizeof *nv);

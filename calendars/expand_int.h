@@ -50,6 +50,9 @@ typedef struct cal_budget {
 } cal_budget;
 
 int64_t cal_max_span(const cw_calset *set, const cal_comp *k);
+/* End (UTC) of an instance of k starting at wall `w` in k's frame / UTC `s`, from k's DTEND
+ * (the same exact length every time) or DURATION (days nominal, hours exact). */
+int64_t cal_comp_end(const cw_calset *set, const cal_comp *k, int64_t w, int64_t s);
 int cal_is_excluded(const cal_comp *m, const cal_inst *x);
 const cal_comp *cal_find_override(const cal_event *e, int64_t key);
 int cal_master_instances(const cw_calset *set, const cal_event *ev, int64_t ulo, int64_t uhi,
@@ -65,5 +68,9 @@ int cal_raw_eligible(const cw_calset *set, const cal_comp *m);
 int cal_key_matches(const cal_comp *k, const char *key, int by_uid);
 int cal_fast_count(const cw_calset *set, const cal_event *ev, const char *key, int by_uid,
                       int64_t bound, long long *out);
+
+/* The RANGE=THISANDFUTURE override that governs the master's instance `key` (the latest one
+ * before it), or NULL. */
+const cal_comp *cal_future_for(const cal_event *ev, int64_t key);
 
 #endif

@@ -38,7 +38,7 @@ static int64_t date_days(const cal_comp *k)
 }
 
 /* End of an instance starting at wall `w` (frame of k) / UTC `s`, from k's DTEND/DURATION. */
-static int64_t comp_end(const cw_calset *set, const cal_comp *k, int64_t w, int64_t s)
+int64_t cal_comp_end(const cw_calset *set, const cal_comp *k, int64_t w, int64_t s)
 {
     if (k->dtstart.kind == CT_DATE) {
         int64_t d = cw_floor_div(w, 86400) + date_days(k);
@@ -83,7 +83,7 @@ static int make_master_inst(const cw_calset *set, const cal_comp *m, int64_t w, 
         x->start = cal_frame_wall_to_utc(set, &m->dtstart, w);
         x->key = x->start;
     }
-    x->end = comp_end(set, m, w, x->start);
+    x->end = cal_comp_end(set, m, w, x->start);
     return 0;
 }
 
@@ -273,7 +273,7 @@ int cal_master_instances(const cw_calset *set, const cal_event *ev, int64_t ulo,
                                                  : cal_time_utc(set, &rd->end);
             }
         } else {
-            x.end = comp_end(set, m, x.wall, x.start);
+            x.end = cal_comp_end(set, m, x.wall, x.start);
         }
         if (inst_push(out, &x))
             return CW_ENOMEM;
@@ -346,5 +346,5 @@ void cal_override_times(const cw_calset *set, const cal_comp *o, int64_t *s, int
         return;
     }
     *s = cal_time_utc(set, &o->dtstart);
-    *e = comp_end(set, o, o->dtstart.wall, *s);
+    *e = cal_comp_end(set, o, o->dtstart.wall, *s);
 }

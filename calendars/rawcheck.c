@@ -60,6 +60,37 @@ static int impossible(const char *s, size_t n, char *why, size_t wn)
     return 1;
 }
 
+/* A DURATION value (s, n bytes: [+-]P...W/D/H/M/S) longer than 10,000 years, or with a number
+ * that does not fit (libical would wrap it to another length without a word): 1 and `why`. */
+static int long_duration(const char *s, size_t n, char *why, size_t wn)
+{
+    static const struct {
+        char unit;
+        int64_t secs;
+    } units[] = {{'W', 604800}, {'D', 86400}, {'H', 3600}, {'M', 60}, {'S', 1}};
+    int64_t total = 0, v = 0;
+    int digits_run = 0, too_big = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            if (++digits_run > 9)
+                too_big = 1;
+            else
+                v = v * 10 + (s[i] - '0');
+            continue;
+        }
+        for (size_t u = 0; u < sizeof units / sizeof units[0] && !too_big; u++)
+            if ((s[i] == units[u].unit || s[i] == units[u].unit + 32) && digits_run)
+                total += v * units[u].secs;
+        digits_run = 0;
+        v = 0;
+    }
+    if (!too_big && total <= (int64_t)10000 * 366 * 86400)
+        return 0;
+    snprintf(why, wn, "a duration of %.*s, longer than any calendar can hold|durations are at most "
+             "10,000 years", (int)(n > 40 ? 40 : n), s);
+    return 1;
+}
+
 /* Check the comma-separated DATE / DATE-TIME / PERIOD list `v`: the first impossible value
  * is described in `why`; returns how many there are. */
 static int impossible_list(const char *v, size_t n, char *why, size_t wn)
@@ -79,6 +110,8 @@ static int impossible_list(const char *v, size_t n, char *why, size_t wn)
             bad++;
         else if (k < j && impossible(v + k + 1, j - k - 1, bad ? tmp : why, bad ? sizeof tmp : wn))
             bad++;
+        else if (k < j && long_duration(v + k + 1, j - k - 1, bad ? tmp : why, bad ? sizeof tmp : wn))
+            bad++;
         i = j + 1;
     }
     return bad;
@@ -90,7 +123,7 @@ static int impossible_list(const char *v, size_t n, char *why, size_t wn)
 int cal_raw_dates(cal_load *c, int a, int b)
 {
     static const char *const props[] = {"DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE",
-                                        "RRULE", "EXRULE"};
+                                        "RRULE", "EXRULE", "DURATION"};
     int depth = 0, errors = 0;
     c->n_bad_line = 0;
     cw_buf u;
@@ -141,7 +174,9 @@ int cal_raw_dates(cal_load *c, int a, int b)
         char why[256];
         int bad = 0;
         const char *what = props[pi];
-        if (pi >= 5) { /* a rule: its UNTIL */
+        if (pi == 7) {
+            bad = long_duration(val, vn, why, sizeof why);
+        } else if (pi >= 5) { /* a rule: its UNTIL */
             for (size_t i = 0; i < vn;) {
                 size_t j = i;
                 while (j < vn && val[j] != ';')
@@ -165,12 +200,13 @@ int cal_raw_dates(cal_load *c, int a, int b)
             detail = bar + 1;
         }
         if (bad > 1)
-            cal_diag(c, CW_DIAG_ERROR, ln, "%s has %s, and %d more impossible value%s (%s; "
+            cal_diag(c, CW_DIAG_ERROR, "cal.impossible-date", ln, "%s has %s, and %d more impossible value%s (%s; "
                  "correct them in the calendar and export it again)", what, why, bad - 1,
                  bad == 2 ? "" : "s", detail);
         else
-            cal_diag(c, CW_DIAG_ERROR, ln, "%s has %s (%s; correct it in the calendar and export it "
-                 "again)", what, why, detail);
+            cal_diag(c, CW_DIAG_ERROR, pi == 7 ? "cal.duration-overflow" : "cal.impossible-date", ln,
+                     "%s has %s (%s; correct it in the calendar and export it again)", what, why,
+                     detail);
         errors++;
         if (c->n_bad_line < (int)(sizeof c->bad_line / sizeof c->bad_line[0]))
             c->bad_line[c->n_bad_line++] = ln;

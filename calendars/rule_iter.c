@@ -65,6 +65,14 @@ static cal_gen *gen_new_ex(const cal_comp *m, const cal_rrule *rr, int64_t targe
     const struct icalrecurrencetype *r = &rr->r;
     int64_t dt = m->dtstart.wall;
     g->is_date = m->dtstart.kind == CT_DATE;
+    if (r->rscale) {
+        /* RFC 7529 (another calendar system): libical's ICU-backed iterator, from DTSTART
+         * (chalkwave's own generators and skip-ahead are Gregorian) */
+        g->it = icalrecur_iterator_new(*r, cal_ical_of_wall(dt, g->is_date));
+        if (!g->it)
+            g->done = 1;
+        return g;
+    }
     if (r->freq == ICAL_HOURLY_RECURRENCE || r->freq == ICAL_MINUTELY_RECURRENCE ||
         r->freq == ICAL_SECONDLY_RECURRENCE) {
         g->own = 1;

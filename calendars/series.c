@@ -38,7 +38,7 @@ static int series_collect(const cw_calset *set, const cal_event *ev, const char 
 {
     const cal_comp *m = ev->master;
     cal_inst_list l = {0};
-    if (m) {
+    if (m && !m->skipped) {
         int64_t first = cal_time_utc(set, &m->dtstart) - 2 * 86400;
         for (size_t i = 0; i < m->n_rdates; i++) {
             int64_t t = cal_time_utc(set, &m->rdates[i].t) - 2 * 86400;
@@ -57,9 +57,11 @@ static int series_collect(const cw_calset *set, const cal_event *ev, const char 
         int64_t orig = x->start;
         if (orig >= horizon)
             continue;
-        const cal_comp *k = m;
         if (ev->n_ovr && cal_find_override(ev, x->key))
             continue; /* counted with the overrides below */
+        const cal_comp *k = ev->n_fut ? cal_future_for(ev, x->key) : NULL;
+        if (!k)
+            k = m; /* else a THISANDFUTURE override governs it (its series, cancellation) */
         const char *sk = by_uid ? k->uid : event_series_key(k);
         if (!sk || strcmp(sk, key) != 0)
             continue;
@@ -82,7 +84,8 @@ static int series_collect(const cw_calset *set, const cal_event *ev, const char 
              * master is all-day */
             int is_date = m ? m->dtstart.kind == CT_DATE : ov->dtstart.kind == CT_DATE;
             int64_t orig = is_date ? cw_tz_wall_to_utc(set->deftz, ov->rid_key * 86400) : ov->rid_key;
-            if (!sk || strcmp(sk, key) != 0 || ov->cancelled || ov->repeat || orig >= horizon)
+            if (!sk || strcmp(sk, key) != 0 || ov->cancelled || ov->repeat || ov->skipped ||
+                orig >= horizon)
                 continue;
             if (*n == *cap && cal_grow(v, cap, sizeof **v, 256))
                 return CW_ENOMEM;
@@ -175,7 +178,7 @@ static int series_position(const cw_calset *set, const cw_occurrence *occ, long 
             const cal_event *ev = &f->events[j];
             if (!event_relevant(ev, key, by_uid))
                 continue;
-            if (cal_raw_eligible(set, ev->master)) {
+            if (ev->n_fut == 0 && cal_raw_eligible(set, ev->master)) {
                 const cal_event **nv = realloc(fast, (n_fast + 1) * sizeof *nv);
                 if (!nv) {
                     free(v);

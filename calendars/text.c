@@ -36,7 +36,7 @@ int cal_normalise(cal_load *c, const char *data, size_t len)
     const unsigned char *s = (const unsigned char *)data;
     size_t i = 0;
     if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
-        cal_diag(c, CW_DIAG_WARNING, 1,
+        cal_diag(c, CW_DIAG_WARNING, "cal.bom", 1,
              "the file starts with a byte-order mark (it was ignored; save as UTF-8 "
              "without BOM)");
         i = 3;
@@ -48,7 +48,7 @@ int cal_normalise(cal_load *c, const char *data, size_t len)
         unsigned char ch = s[i];
         if (ch == 0) {
             cw_buf_free(&b);
-            cal_diag(c, CW_DIAG_ERROR, line,
+            cal_diag(c, CW_DIAG_ERROR, "cal.nul-byte", line,
                  "the file contains a NUL byte (it is binary or corrupt; export the calendar "
                  "again)");
             return CW_EINVAL;
@@ -105,11 +105,11 @@ int cal_normalise(cal_load *c, const char *data, size_t len)
         }
     }
     if (cr_only)
-        cal_diag(c, CW_DIAG_WARNING, cr_only,
+        cal_diag(c, CW_DIAG_WARNING, "cal.cr-only", cr_only,
              "the file uses CR-only line ends (they were read as line ends; save it with "
              "CRLF line ends)");
     if (bad_utf8_line)
-        cal_diag(c, CW_DIAG_WARNING, bad_utf8_line,
+        cal_diag(c, CW_DIAG_WARNING, "cal.not-utf8", bad_utf8_line,
              "text that is not UTF-8 on %d line%s (read as Windows-1252; save the file as "
              "UTF-8)", bad_utf8_lines, bad_utf8_lines == 1 ? "" : "s");
     cw_buf_append(&b, "", 0);
@@ -123,14 +123,16 @@ int cal_normalise(cal_load *c, const char *data, size_t len)
     return c->text ? 0 : CW_ENOMEM;
 }
 
-int cal_scan_structure(cal_load *c)
+/* The line table: c->line_off[i] is where line i + 1 starts. */
+static int index_lines(cal_load *c)
 {
     size_t n = 1;
     for (size_t i = 0; i < c->len; i++)
         if (c->text[i] == '\n')
             n++;
     c->line_off = malloc(n * sizeof *c->line_off);
-    if (!c->line_off)
+    c->drop = calloc(n + 1, 1);
+    if (!c->line_off || !c->drop)
         return CW_ENOMEM;
     c->n_lines = 0;
     c->line_off[c->n_lines++] = 0;
@@ -139,107 +141,148 @@ int cal_scan_structure(cal_load *c)
             c->line_off[c->n_lines++] = i + 1;
     if (c->n_lines > 1 && c->line_off[c->n_lines - 1] == c->len)
         c->n_lines--; /* the final LF does not start a line */
+    return 0;
+}
 
-    struct {
-        const char *name;
-        size_t len;
-        int line;
-    } stack[CW_CAL_MAX_DEPTH + 1];
-    int depth = 0, seen_any = 0, seen_cal = 0;
-    for (size_t ln = 1; ln <= c->n_lines; ln++) {
+typedef struct scan_frame {
+    const char *name;
+    size_t len;
+    int line;
+} scan_frame;
+
+static int push_event(cal_load *c, int line)
+{
+    if (c->n_ev == c->cap_ev) {
+        size_t nc = c->cap_ev ? c->cap_ev * 2 : 32;
+        int *nb = realloc(c->ev_begin, nc * sizeof *nb);
+        if (!nb)
+            return CW_ENOMEM;
+        c->ev_begin = nb;
+        int *ne = realloc(c->ev_end, nc * sizeof *ne);
+        if (!ne)
+            return CW_ENOMEM;
+        c->ev_end = ne;
+        c->cap_ev = nc;
+    }
+    c->ev_begin[c->n_ev] = line;
+    c->ev_end[c->n_ev] = line;
+    c->n_ev++;
+    return 0;
+}
+
+/* BEGIN:NAME (s/sl, the whole line) on line ln at stack depth *depth. A VEVENT whose parent
+ * is a VCALENDAR is recorded; a VCALENDAR inside a VCALENDAR is flattened (its BEGIN and
+ * END lines are left out of libical's text, its events read as the outer calendar's). */
+static int scan_begin(cal_load *c, scan_frame *stack, int *depth, int ln, const char *s, size_t sl)
+{
+    int is_cal = name_eq(s + 6, sl - 6, "VCALENDAR", 9);
+    if (*depth == 0 && !is_cal) {
+        cal_diag(c, CW_DIAG_ERROR, "cal.outside-vcalendar", ln,
+                 "BEGIN:%.*s outside of a VCALENDAR (the file is malformed; export it again)",
+                 (int)(sl - 6 > 40 ? 40 : sl - 6), s + 6);
+        return CW_EINVAL;
+    }
+    if (*depth >= CW_CAL_MAX_DEPTH) {
+        cal_diag(c, CW_DIAG_ERROR, "cal.too-deep", ln,
+                 "components nested deeper than %d levels (the file is malformed or hostile; "
+                 "export it again)", CW_CAL_MAX_DEPTH);
+        return CW_ELIMIT;
+    }
+    if (is_cal && *depth > 0) {
+        if (!name_eq(stack[*depth - 1].name, stack[*depth - 1].len, "VCALENDAR", 9)) {
+            cal_diag(c, CW_DIAG_ERROR, "cal.misplaced-vcalendar", ln,
+                     "BEGIN:VCALENDAR inside BEGIN:%.*s (the file is malformed; export it again)",
+                     (int)(stack[*depth - 1].len > 40 ? 40 : stack[*depth - 1].len),
+                     stack[*depth - 1].name);
+            return CW_EINVAL;
+        }
+        c->drop[ln] = 1;
+        if (!c->nested_warned++)
+            cal_diag(c, CW_DIAG_WARNING, "cal.nested-vcalendar", ln,
+                     "a VCALENDAR inside a VCALENDAR (its events were read as the outer "
+                     "calendar's; export the calendar again to get a plain file)");
+    }
+    if (*depth > 0 && name_eq(s + 6, sl - 6, "VEVENT", 6) &&
+        name_eq(stack[*depth - 1].name, stack[*depth - 1].len, "VCALENDAR", 9) &&
+        push_event(c, ln))
+        return CW_ENOMEM;
+    stack[*depth] = (scan_frame){s + 6, sl - 6, ln};
+    ++*depth;
+    return 0;
+}
+
+static int scan_end(cal_load *c, scan_frame *stack, int *depth, int ln, const char *s, size_t sl)
+{
+    if (*depth == 0) {
+        cal_diag(c, CW_DIAG_ERROR, "cal.unmatched-end", ln,
+                 "END:%.*s without a matching BEGIN (the file is malformed; export it again)",
+                 (int)(sl - 4 > 40 ? 40 : sl - 4), s + 4);
+        return CW_EINVAL;
+    }
+    const scan_frame *top = &stack[*depth - 1];
+    if (!name_eq(s + 4, sl - 4, top->name, top->len)) {
+        cal_diag(c, CW_DIAG_ERROR, "cal.mismatched-end", ln,
+                 "END:%.*s does not match BEGIN:%.*s on line %d (the file is malformed; "
+                 "export it again)", (int)(sl - 4 > 40 ? 40 : sl - 4), s + 4,
+                 (int)(top->len > 40 ? 40 : top->len), top->name, top->line);
+        return CW_EINVAL;
+    }
+    --*depth;
+    if (*depth > 0 && c->drop[top->line])
+        c->drop[ln] = 1; /* the END of a flattened VCALENDAR */
+    if (*depth > 0 && name_eq(s + 4, sl - 4, "VEVENT", 6) && c->n_ev &&
+        c->ev_begin[c->n_ev - 1] == top->line)
+        c->ev_end[c->n_ev - 1] = ln;
+    return 0;
+}
+
+int cal_scan_structure(cal_load *c)
+{
+    int rc = index_lines(c);
+    if (rc)
+        return rc;
+    scan_frame stack[CW_CAL_MAX_DEPTH + 1];
+    int depth = 0, seen_any = 0;
+    for (size_t ln = 1; ln <= c->n_lines && rc == 0; ln++) {
         const char *s;
         size_t sl;
         cal_line_span(c, (int)ln, &s, &sl);
         while (sl > 0 && (s[sl - 1] == ' ' || s[sl - 1] == '\t'))
             sl--;
-        if (sl == 0)
-            continue;
-        if (s[0] == ' ' || s[0] == '\t')
-            continue; /* folded continuation */
+        if (sl == 0 || s[0] == ' ' || s[0] == '\t')
+            continue; /* blank, or a folded continuation */
         int is_begin = sl > 6 && starts_ci(s, "BEGIN:");
         int is_end = sl > 4 && starts_ci(s, "END:");
-        if (!seen_any) {
-            seen_any = 1;
-            if (!is_begin || !name_eq(s + 6, sl - 6, "VCALENDAR", 9)) {
-                cal_diag(c, CW_DIAG_ERROR, (int)ln,
+        if (!seen_any++ && (!is_begin || !name_eq(s + 6, sl - 6, "VCALENDAR", 9))) {
+            cal_diag(c, CW_DIAG_ERROR, "cal.not-icalendar", (int)ln,
                      "not an iCalendar file: it must start with BEGIN:VCALENDAR (export the "
                      "calendar as .ics)");
-                return CW_EINVAL;
-            }
+            return CW_EINVAL;
         }
-        if (is_begin) {
-            if (depth == 0 && !name_eq(s + 6, sl - 6, "VCALENDAR", 9)) {
-                cal_diag(c, CW_DIAG_ERROR, (int)ln,
-                     "BEGIN:%.*s outside of a VCALENDAR (the file is malformed; export it "
-                     "again)", (int)(sl - 6 > 40 ? 40 : sl - 6), s + 6);
-                return CW_EINVAL;
-            }
-            if (depth >= CW_CAL_MAX_DEPTH) {
-                cal_diag(c, CW_DIAG_ERROR, (int)ln,
-                     "components nested deeper than %d levels (the file is malformed or "
-                     "hostile; export it again)", CW_CAL_MAX_DEPTH);
-                return CW_ELIMIT;
-            }
-            stack[depth].name = s + 6;
-            stack[depth].len = sl - 6;
-            stack[depth].line = (int)ln;
-            if (depth == 0)
-                seen_cal = 1;
-            if (depth == 1 && name_eq(s + 6, sl - 6, "VEVENT", 6)) {
-                if (c->n_ev == c->cap_ev) {
-                    size_t nc = c->cap_ev ? c->cap_ev * 2 : 32;
-                    int *nb = realloc(c->ev_begin, nc * sizeof *nb);
-                    if (!nb)
-                        return CW_ENOMEM;
-                    c->ev_begin = nb;
-                    int *ne = realloc(c->ev_end, nc * sizeof *ne);
-                    if (!ne)
-                        return CW_ENOMEM;
-                    c->ev_end = ne;
-                    c->cap_ev = nc;
-                }
-                c->ev_begin[c->n_ev] = (int)ln;
-                c->ev_end[c->n_ev] = (int)ln;
-                c->n_ev++;
-            }
-            depth++;
-        } else if (is_end) {
-            if (depth == 0) {
-                cal_diag(c, CW_DIAG_ERROR, (int)ln,
-                     "END:%.*s without a matching BEGIN (the file is malformed; export it "
-                     "again)", (int)(sl - 4 > 40 ? 40 : sl - 4), s + 4);
-                return CW_EINVAL;
-            }
-            if (!name_eq(s + 4, sl - 4, stack[depth - 1].name, stack[depth - 1].len)) {
-                cal_diag(c, CW_DIAG_ERROR, (int)ln,
-                     "END:%.*s does not match BEGIN:%.*s on line %d (the file is malformed; "
-                     "export it again)", (int)(sl - 4 > 40 ? 40 : sl - 4), s + 4,
-                     (int)(stack[depth - 1].len > 40 ? 40 : stack[depth - 1].len),
-                     stack[depth - 1].name, stack[depth - 1].line);
-                return CW_EINVAL;
-            }
-            depth--;
-            if (depth == 1 && name_eq(s + 4, sl - 4, "VEVENT", 6) && c->n_ev)
-                c->ev_end[c->n_ev - 1] = (int)ln;
-        } else if (depth == 0) {
-            cal_diag(c, CW_DIAG_ERROR, (int)ln,
-                 "text outside BEGIN:VCALENDAR ... END:VCALENDAR (the file is malformed; "
-                 "export it again)");
+        if (is_begin)
+            rc = scan_begin(c, stack, &depth, (int)ln, s, sl);
+        else if (is_end)
+            rc = scan_end(c, stack, &depth, (int)ln, s, sl);
+        else if (depth == 0) {
+            cal_diag(c, CW_DIAG_ERROR, "cal.outside-vcalendar", (int)ln,
+                     "text outside BEGIN:VCALENDAR ... END:VCALENDAR (the file is malformed; "
+                     "export it again)");
             return CW_EINVAL;
         }
     }
+    if (rc)
+        return rc;
     if (!seen_any) {
-        cal_diag(c, CW_DIAG_ERROR, 1, "the file is empty (export the calendar again)");
+        cal_diag(c, CW_DIAG_ERROR, "cal.empty-file", 1, "the file is empty (export the calendar again)");
         return CW_EINVAL;
     }
     if (depth > 0) {
-        cal_diag(c, CW_DIAG_ERROR, stack[depth - 1].line,
-             "missing END:%.*s for this BEGIN (the file is truncated; download it again)",
-             (int)(stack[depth - 1].len > 40 ? 40 : stack[depth - 1].len),
-             stack[depth - 1].name);
+        cal_diag(c, CW_DIAG_ERROR, "cal.missing-end", stack[depth - 1].line,
+                 "missing END:%.*s for this BEGIN (the file is truncated; download it again)",
+                 (int)(stack[depth - 1].len > 40 ? 40 : stack[depth - 1].len),
+                 stack[depth - 1].name);
         return CW_EINVAL;
     }
-    (void)seen_cal;
     return 0;
 }
 
