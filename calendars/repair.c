@@ -187,7 +187,14 @@ static int repair_line(cal_load *c, int ln, int last, const cw_buf *u, int in_ca
         drop_lines(c, ln, last);
         return 0;
     }
-    if (!valid || !known) {
+    if (valid && !known) {
+        stray_flush(c, stray);
+        cal_diag(c, CW_DIAG_WARNING, "cal.unknown-property", ln, "unknown property '%s' (no iCalendar "
+                 "RFC defines it; it was ignored)", name[0] ? name : "?");
+        drop_lines(c, ln, last);
+        return 0;
+    }
+    if (!valid) {
         if (!stray->count) {
             stray->first = ln;
             size_t k = 0;

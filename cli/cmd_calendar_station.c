@@ -98,11 +98,8 @@ static int validate(cw_cli *cli, const char *sub, import_file *f, int holidays)
     } else if (cw_calset_file_info(set, 0, &info) == 0) {
         f->events = info.n_events;
         f->skipped = info.n_skipped;
-        if (info.n_events == 0 && info.n_skipped > 0) {
-            cw_cli_errorf(sub, "%s: none of its %zu events can be used (fix the errors above and "
-                          "import it again)", f->path, info.n_skipped);
-            code = CW_EXIT_REFUSED;
-        }
+        if (info.n_events == 0 && info.n_skipped > 0)
+            code = CW_EXIT_REFUSED; /* its FILE:LINE errors say why: one line per problem */
     }
     /* the same calendar under another name: most of its UIDs are an imported calendar's */
     for (size_t i = 0; rc == 0 && code == 0 && i < st->n_calendars; i++) {
