@@ -148,6 +148,13 @@ void cal_lic_errors(cal_load *c, icalcomponent *ev, int a, int b, int in_event)
             char pb[256];
             cal_diag(c, err_or_warn, "cal.bad-rrule", line, "invalid RRULE '%s': %s", raw,
                      rrule_problem(raw, pb, sizeof pb));
+        } else if (strcasecmp(prop, "DTEND") == 0 || strcasecmp(prop, "DURATION") == 0) {
+            /* an end that cannot be read does not stop the event being placed: read it as
+             * calendar apps do, without an end (RFC 5545 §3.6.1: a day for an all-day event,
+             * else no length) */
+            cal_diag(c, CW_DIAG_WARNING, "cal.bad-end", line, "cannot read %s value '%s' (it was "
+                     "ignored: the event was read without an end, as calendar apps do; write "
+                     "date-times as YYYYMMDDTHHMMSS, durations as e.g. PT1H)", prop, raw);
         } else if (is_crucial) {
             cal_diag(c, err_or_warn, "cal.bad-value", line, "cannot read %s value '%s' (write dates "
                      "as YYYYMMDD, date-times as YYYYMMDDTHHMMSS, durations as e.g. PT1H)", prop, raw);

@@ -257,29 +257,81 @@ static int list_skipped(cal_load *c, const cal_raw_comp *rcs, size_t n, cal_comp
     return 0;
 }
 
+/* `s` as one shell word (so a suggested command works when pasted): as it is when it holds
+ * only safe characters, else in single quotes. */
+static void shell_word(const char *s, char *out, size_t n)
+{
+    int safe = *s != 0;
+    for (const char *p = s; *p && safe; p++)
+        safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+               strchr("._/-+@,:=", *p);
+    if (safe) {
+        snprintf(out, n, "%s", s);
+        return;
+    }
+    size_t k = 0;
+    if (k + 1 < n)
+        out[k++] = '\'';
+    for (const char *p = s; *p && k + 5 < n; p++) {
+        if (*p == '\'') {
+            memcpy(out + k, "'\\''", 4);
+            k += 4;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    if (k + 1 < n)
+        out[k++] = '\'';
+    out[k] = 0;
+}
+
+/* All-day events nobody said the meaning of: read as lessons, which play nothing. One warning
+ * (for the first of them, with how many) that says exactly how to mark them. */
+static void warn_allday(cal_load *c, const cal_comp *first, size_t n)
+{
+    if (!n)
+        return;
+    char file[600];
+    shell_word(c->source, file, sizeof file);
+    const char *what = first->summary && *first->summary ? first->summary : first->uid;
+    if (n == 1)
+        cal_diag(c, CW_DIAG_WARNING, "cal.allday-unmarked", first->line,
+                 "the all-day event '%s' is read as a lesson, which plays nothing (if it is a "
+                 "holiday, add the line 'Kind: holiday' to its description, or import the whole "
+                 "calendar as holidays: chalkwave calendar import %s --holidays)", what, file);
+    else
+        cal_diag(c, CW_DIAG_WARNING, "cal.allday-unmarked", first->line,
+                 "%zu all-day events, from '%s' here on, are read as lessons, which play nothing "
+                 "(if they are holidays, add the line 'Kind: holiday' to their descriptions, or "
+                 "import the whole calendar as holidays: chalkwave calendar import %s --holidays)",
+                 n, what, file);
+}
+
 /* After grouping: meaning defaults, DTSTART as first occurrence, the all-day warning. */
 static void finish_file(cal_load *c, const cw_cal_file_opts *o)
 {
     cal_file *f = c->file;
+    int holidays = o && o->holidays;
+    const cal_comp *first = NULL;
+    size_t unmarked = 0;
     for (size_t i = 0; i < f->n_events; i++) {
         cal_event *e = &f->events[i];
-        cal_comp *all[1] = {e->master};
         for (size_t j = 0; j <= e->n_ovr; j++) {
-            cal_comp *k = j == 0 ? all[0] : e->ovr[j - 1];
+            cal_comp *k = j == 0 ? e->master : e->ovr[j - 1];
             if (!k)
                 continue;
-            cal_finish_meaning(k, o && o->holidays);
+            cal_finish_meaning(k, holidays);
             if (k->has_start && k->dtstart.kind == CT_DATE && !k->kind_stated && !k->skipped &&
-                !(o && o->holidays) && !k->cancelled && (j == 0 || !e->master))
-                cal_diag(c, CW_DIAG_WARNING, "cal.allday-unmarked", k->line,
-                         "the all-day event '%s' is read as a lesson, and plays nothing (if it is a "
-                         "holiday, add the line 'Kind: holiday' to its description, or import the "
-                         "whole calendar as holidays: chalkwave calendar import FILE --holidays)",
-                         k->summary && *k->summary ? k->summary : k->uid);
+                !holidays && !k->cancelled && (j == 0 || !e->master)) {
+                if (!first || k->line < first->line)
+                    first = k;
+                unmarked++;
+            }
         }
         if (e->master)
             cal_check_dtstart_on_rule(c, e->master);
     }
+    warn_allday(c, first, unmarked);
 }
 
 int cw_calset_add_data_opts(cw_calset *set, const char *data, size_t len,

@@ -46,7 +46,7 @@ typedef struct cal_load {
     int nested_warned;
     char *x_wr_tz;       /* X-WR-TIMEZONE of the calendar (NULL none) and its line */
     int x_wr_line;
-    int x_wr_warned;
+    int x_wr_warned, x_wr_floating_warned;
     cal_tzid_use *resolved; /* each TZID met, once */
     size_t n_resolved, cap_resolved;
 } cal_load;

@@ -51,6 +51,8 @@ static int parse_fixed(const char *s, int *off)
     if (strncasecmp(s, "UTC", 3) != 0 && strncasecmp(s, "GMT", 3) != 0)
         return 0;
     s += 3;
+    while (*s == ' ')
+        s++;
     if (*s != '+' && *s != '-')
         return 0;
     int sign = *s++ == '-' ? -1 : 1, h = 0, m = 0, nd = 0;
@@ -149,7 +151,8 @@ static const cw_tz *fallback_zone(cal_load *c, const char *tzid, int line, const
             return tz;
         }
     }
-    if (strncasecmp(tzid, "Customized Time Zone", 20) == 0) {
+    if (strncasecmp(tzid, "Customized Time Zone", 20) == 0 ||
+        strncasecmp(tzid, "tzone://Microsoft/", 18) == 0) {
         cal_diag(c, CW_DIAG_WARNING, "cal.tzid-station-zone", line,
                  "Outlook's '%s' without its VTIMEZONE (it was read in the station's zone, %s; "
                  "export the calendar again from Outlook)", tzid, cw_tz_name(c->set->deftz));
@@ -295,6 +298,18 @@ int cal_make_time(cal_load *c, icalproperty *p, struct icaltimetype t, int line,
         }
         out->kind = CT_ZONED;
         out->tz = tz;
+        return 0;
+    }
+    /* floating: in the calendar's X-WR-TIMEZONE when it has one (Apple Calendar writes it for
+     * exactly this; python-recurring-ical-events reads it so), else in the station's zone */
+    const cw_tz *xz = c->x_wr_tz ? x_wr_zone(c) : NULL;
+    if (xz) {
+        if (!c->x_wr_floating_warned++)
+            cal_diag(c, CW_DIAG_WARNING, "cal.floating-x-wr-timezone", line,
+                     "times without a time zone (as here) are read in the calendar's "
+                     "X-WR-TIMEZONE, %s (give them a TZID to be sure)", c->x_wr_tz);
+        out->kind = xz == c->set->deftz ? CT_FLOAT : CT_ZONED;
+        out->tz = out->kind == CT_ZONED ? xz : NULL;
         return 0;
     }
     out->kind = CT_FLOAT;
