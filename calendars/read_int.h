@@ -44,6 +44,7 @@ typedef struct cal_load {
     char **repl;         /* [line]: the unfolded content line that replaces it, or NULL */
     char *lic;           /* the text libical parses */
     int nested_warned;
+    int wrapped;         /* bare components: libical gets them inside a VCALENDAR */
     char *x_wr_tz;       /* X-WR-TIMEZONE of the calendar (NULL none) and its line */
     int x_wr_line;
     int x_wr_warned, x_wr_floating_warned;

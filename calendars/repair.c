@@ -236,6 +236,8 @@ static int build_text(cal_load *c)
 {
     cw_buf b;
     cw_buf_init(&b);
+    if (c->wrapped)
+        cw_buf_puts(&b, "BEGIN:VCALENDAR\n");
     for (int ln = 1; ln <= (int)c->n_lines; ln++) {
         if (c->drop[ln])
             continue;
@@ -249,6 +251,8 @@ static int build_text(cal_load *c)
         }
         cw_buf_puts(&b, "\n");
     }
+    if (c->wrapped)
+        cw_buf_puts(&b, "END:VCALENDAR\n");
     cw_buf_append(&b, "", 0);
     if (b.oom) {
         cw_buf_free(&b);
@@ -264,8 +268,8 @@ int cal_repair(cal_load *c)
     cw_buf_init(&u);
     cw_buf_init(&tmp);
     stray_run stray = {0, 0, ""};
-    int rc = 0, depth = 0;
-    unsigned char cal_at[CW_CAL_MAX_DEPTH + 2] = {0}; /* cal_at[d]: component at depth d is a VCALENDAR */
+    int rc = 0, depth = c->wrapped;
+    unsigned char cal_at[CW_CAL_MAX_DEPTH + 2] = {0, 1}; /* cal_at[d]: component at depth d is a VCALENDAR */
     for (int ln = 1; ln <= (int)c->n_lines && rc == 0; ln++) {
         const char *s;
         size_t sl;

@@ -236,6 +236,13 @@ static int scan_end(cal_load *c, scan_frame *stack, int *depth, int ln, const ch
     return 0;
 }
 
+/* Components a file may hold bare, without their VCALENDAR. */
+static int bare_component(const char *s, size_t n)
+{
+    return name_eq(s, n, "VEVENT", 6) || name_eq(s, n, "VTODO", 5) || name_eq(s, n, "VJOURNAL", 8) ||
+           name_eq(s, n, "VFREEBUSY", 9) || name_eq(s, n, "VTIMEZONE", 9);
+}
+
 int cal_scan_structure(cal_load *c)
 {
     int rc = index_lines(c);
@@ -254,10 +261,19 @@ int cal_scan_structure(cal_load *c)
         int is_begin = sl > 6 && starts_ci(s, "BEGIN:");
         int is_end = sl > 4 && starts_ci(s, "END:");
         if (!seen_any++ && (!is_begin || !name_eq(s + 6, sl - 6, "VCALENDAR", 9))) {
-            cal_diag(c, CW_DIAG_ERROR, "cal.not-icalendar", (int)ln,
-                     "not an iCalendar file: it must start with BEGIN:VCALENDAR (export the "
-                     "calendar as .ics)");
-            return CW_EINVAL;
+            if (!is_begin || !bare_component(s + 6, sl - 6)) {
+                cal_diag(c, CW_DIAG_ERROR, "cal.not-icalendar", (int)ln,
+                         "not an iCalendar file: it must start with BEGIN:VCALENDAR (export the "
+                         "calendar as .ics)");
+                return CW_EINVAL;
+            }
+            /* a bare VEVENT (what some mail programs attach): read inside a VCALENDAR that
+             * is not written (line 0), as libical and calendar apps do */
+            cal_diag(c, CW_DIAG_WARNING, "cal.bare-component", (int)ln,
+                     "the file holds a bare %.*s, not a calendar (it was read as if inside a "
+                     "VCALENDAR; export the whole calendar as .ics)", (int)(sl - 6), s + 6);
+            c->wrapped = 1;
+            stack[depth++] = (scan_frame){"VCALENDAR", 9, 0};
         }
         if (is_begin)
             rc = scan_begin(c, stack, &depth, (int)ln, s, sl);
@@ -276,6 +292,8 @@ int cal_scan_structure(cal_load *c)
         cal_diag(c, CW_DIAG_ERROR, "cal.empty-file", 1, "the file is empty (export the calendar again)");
         return CW_EINVAL;
     }
+    if (c->wrapped && depth == 1)
+        depth = 0; /* the VCALENDAR that is not written */
     if (depth > 0) {
         cal_diag(c, CW_DIAG_ERROR, "cal.missing-end", stack[depth - 1].line,
                  "missing END:%.*s for this BEGIN (the file is truncated; download it again)",
