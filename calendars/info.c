@@ -156,24 +156,29 @@ size_t cw_calset_shared_uids(const cw_calset *set, size_t a, size_t b)
 }
 
 /* ---- series keys that look like typos ------------------------------------------------ */
+/* Of two close keys, the one used less is taken for the typo: a recurring event (the series a
+ * partner keeps up) weighs ten one-off events. */
 
 typedef struct key_use {
     const char *key;
     const cal_file *file; /* where it is first used */
     int line;
     size_t n;             /* components that use it */
+    size_t weight;        /* how much it is used: a recurring event counts as ten single ones */
 } key_use;
 
-static int add_use(key_use **v, size_t *n, size_t *cap, const char *key, const cal_file *f, int line)
+static int add_use(key_use **v, size_t *n, size_t *cap, const cal_comp *k, const cal_file *f)
 {
+    size_t w = k->n_rrules ? 10 : 1;
     for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i].key, key) == 0 && (*v)[i].file == f) {
+        if (strcmp((*v)[i].key, k->series) == 0 && (*v)[i].file == f) {
             (*v)[i].n++;
+            (*v)[i].weight += w;
             return 0;
         }
     if (*n == *cap && cal_grow(v, cap, sizeof **v, 32))
         return -1;
-    (*v)[(*n)++] = (key_use){key, f, line, 1};
+    (*v)[(*n)++] = (key_use){k->series, f, k->line, 1, w};
     return 0;
 }
 
@@ -234,8 +239,7 @@ static int collect_keys(const cw_calset *set, key_use **v, size_t *n, size_t *ca
             const cal_event *ev = &f->events[j];
             for (size_t x = 0; x <= ev->n_ovr; x++) {
                 const cal_comp *k = x == 0 ? ev->master : ev->ovr[x - 1];
-                if (k && !k->skipped && k->series && *k->series &&
-                    add_use(v, n, cap, k->series, f, k->line))
+                if (k && !k->skipped && k->series && *k->series && add_use(v, n, cap, k, f))
                     return -1;
             }
         }
@@ -262,9 +266,9 @@ int cw_calset_check_series_keys(const cw_calset *set, size_t i, cw_diags *diags)
         for (size_t b = 0; b < n; b++) {
             if (strcmp(v[b].key, v[a].key) == 0 || !looks_like_typo(v[a].key, v[b].key))
                 continue;
-            if (v[b].n < v[a].n || (v[b].n == v[a].n && strcmp(v[b].key, v[a].key) > 0))
-                continue; /* of two keys used alike, the one that sorts later is flagged */
-            if (!best || v[b].n > best->n)
+            if (v[b].weight < v[a].weight || (v[b].weight == v[a].weight && strcmp(v[b].key, v[a].key) > 0))
+                continue; /* the less used key is flagged; of two used alike, the later one */
+            if (!best || v[b].weight > best->weight)
                 best = &v[b];
         }
         if (!best)
