@@ -53,6 +53,68 @@ static int64_t shifted_start(const struct icalrecurrencetype *r, int64_t dt, int
     }
 }
 
+/* The sub-daily generator from DTSTART wall `dt`, skipped ahead to `target` where the count
+ * before it is arithmetic (no COUNT, or no filter: every period holds the same instances). */
+static void sub_start(cal_gen *g, const struct icalrecurrencetype *r, int64_t dt, int64_t target)
+{
+    g->own = 1;
+    cal_sub_init(&g->sub, r, dt);
+    if (g->sub.n_offs == 0) {
+        g->done = 1; /* BYSETPOS picks nothing from any period: no instance, no scan */
+        return;
+    }
+    if (target <= dt)
+        return;
+    int64_t k = cw_floor_div(target - g->sub.base, g->sub.step) - 1;
+    if (k <= 0)
+        return;
+    if (r->count == 0) {
+        g->sub.k = k;
+    } else if (cal_sub_simple(&g->sub)) {
+        /* count before period k: the first period may be partial */
+        int64_t dummy;
+        int first = cal_sub_period(&g->sub, 0, &dummy) ? g->sub.n_cand : 0;
+        long long before = first + (long long)(k - 1) * cal_sub_per_period(&g->sub);
+        if (before >= r->count) {
+            g->done = 1;
+        } else {
+            g->sub.k = k;
+            g->sub.emitted = (long)before;
+        }
+        g->sub.n_cand = 0;
+    }
+}
+
+/* The daily-to-yearly generator (g->dw set up), skipped ahead like sub_start. */
+static void dw_start(cal_gen *g, const struct icalrecurrencetype *r, int64_t dt, int64_t target)
+{
+    g->own_dw = 1;
+    if (target > dt) {
+        int64_t tpos = cw_floor_div(target, 86400);
+        if (r->freq == ICAL_MONTHLY_RECURRENCE || r->freq == ICAL_YEARLY_RECURRENCE) {
+            int ty, tm, td;
+            cw_civil_from_days(tpos, &ty, &tm, &td);
+            tpos = r->freq == ICAL_YEARLY_RECURRENCE ? ty : (int64_t)ty * 12 + (tm - 1);
+        }
+        int64_t k = cw_floor_div(tpos - g->dw.p0, g->dw.step) - 1;
+        if (k > 0 && r->count == 0) {
+            g->dw.k = k;
+        } else if (k > 0 && !g->dw.filtered) {
+            cal_dw_period(&g->dw, 0);
+            long long per = (long long)(r->freq == ICAL_DAILY_RECURRENCE ? 1 : g->dw.n_wdays) *
+                            g->dw.n_hours * g->dw.n_mins * g->dw.n_secs;
+            long long before = g->dw.n_cand + (long long)(k - 1) * per;
+            if (before >= r->count) {
+                g->done = 1;
+            } else {
+                g->dw.k = k;
+                g->dw.emitted = (long)before;
+            }
+        }
+    }
+    g->dw.n_cand = g->dw.i_cand = 0;
+}
+
 /* A generator of the rule's wall times from DTSTART, or skipped ahead to `target` when the
  * rule allows (no COUNT; or a sub-daily rule whose count before target is arithmetic). */
 static cal_gen *gen_new_ex(const cal_comp *m, const cal_rrule *rr, int64_t target, int force_libical)
@@ -75,32 +137,7 @@ static cal_gen *gen_new_ex(const cal_comp *m, const cal_rrule *rr, int64_t targe
     }
     if (r->freq == ICAL_HOURLY_RECURRENCE || r->freq == ICAL_MINUTELY_RECURRENCE ||
         r->freq == ICAL_SECONDLY_RECURRENCE) {
-        g->own = 1;
-        cal_sub_init(&g->sub, r, g->is_date ? dt : dt);
-        if (g->sub.n_offs == 0) {
-            g->done = 1; /* BYSETPOS picks nothing from any period: no instance, no scan */
-            return g;
-        }
-        if (target > dt) {
-            int64_t k = cw_floor_div(target - g->sub.base, g->sub.step) - 1;
-            if (k > 0) {
-                if (r->count == 0) {
-                    g->sub.k = k;
-                } else if (cal_sub_simple(&g->sub)) {
-                    /* count before period k: the first period may be partial */
-                    int64_t dummy;
-                    int first = cal_sub_period(&g->sub, 0, &dummy) ? g->sub.n_cand : 0;
-                    long long before = first + (long long)(k - 1) * cal_sub_per_period(&g->sub);
-                    if (before >= r->count) {
-                        g->done = 1;
-                    } else {
-                        g->sub.k = k;
-                        g->sub.emitted = (long)before;
-                    }
-                    g->sub.n_cand = 0;
-                }
-            }
-        }
+        sub_start(g, r, dt, target);
         return g;
     }
     if (r->freq == ICAL_YEARLY_RECURRENCE && cal_arr_len(r->by_week_no, ICAL_BY_WEEKNO_SIZE)) {
@@ -123,33 +160,7 @@ static cal_gen *gen_new_ex(const cal_comp *m, const cal_rrule *rr, int64_t targe
         r->freq == ICAL_MONTHLY_RECURRENCE || (r->freq == ICAL_YEARLY_RECURRENCE && !force_libical)) {
         cal_dw_init(&g->dw, r, dt, g->is_date);
         if (!g->dw.big && !force_libical) {
-            g->own_dw = 1;
-            if (target > dt) {
-                int64_t tpos = cw_floor_div(target, 86400);
-                if (r->freq == ICAL_MONTHLY_RECURRENCE || r->freq == ICAL_YEARLY_RECURRENCE) {
-                    int ty, tm, td;
-                    cw_civil_from_days(tpos, &ty, &tm, &td);
-                    tpos = r->freq == ICAL_YEARLY_RECURRENCE ? ty : (int64_t)ty * 12 + (tm - 1);
-                }
-                int64_t k = cw_floor_div(tpos - g->dw.p0, g->dw.step) - 1;
-                if (k > 0) {
-                    if (r->count == 0) {
-                        g->dw.k = k;
-                    } else if (!g->dw.filtered) {
-                        cal_dw_period(&g->dw, 0);
-                        long long per = (long long)(r->freq == ICAL_DAILY_RECURRENCE ? 1 : g->dw.n_wdays) *
-                                        g->dw.n_hours * g->dw.n_mins * g->dw.n_secs;
-                        long long before = g->dw.n_cand + (long long)(k - 1) * per;
-                        if (before >= r->count)
-                            g->done = 1;
-                        else {
-                            g->dw.k = k;
-                            g->dw.emitted = (long)before;
-                        }
-                    }
-                }
-            }
-            g->dw.n_cand = g->dw.i_cand = 0;
+            dw_start(g, r, dt, target);
             return g;
         }
     }

@@ -127,6 +127,81 @@ static int event_relevant(const cal_event *ev, const char *key, int by_uid)
     return 0;
 }
 
+/* (Re)build the cache of `key` in file f up to a year past `need`: the instances of the events
+ * that need materialising, and the list of those counted arithmetically. *scp is the entry
+ * (created when NULL). */
+static int rebuild_series(const cw_calset *set, const cal_file *f, const char *key, int by_uid,
+                          int64_t need, cal_series_cache **scp, cw_error *err)
+{
+    cal_cache *c = set->cache;
+    cal_series_cache *sc = *scp;
+    int64_t horizon = need + 366 * 86400;
+    pos_item *v = NULL;
+    size_t n = 0, cap = 0;
+    const cal_event **fast = NULL;
+    size_t n_fast = 0;
+    for (size_t j = 0; j < f->n_events; j++) {
+        const cal_event *ev = &f->events[j];
+        if (!event_relevant(ev, key, by_uid))
+            continue;
+        if (ev->n_fut == 0 && cal_raw_eligible(set, ev->master)) {
+            const cal_event **nv = realloc(fast, (n_fast + 1) * sizeof *nv);
+            if (!nv)
+                goto nomem;
+            fast = nv;
+            fast[n_fast++] = ev;
+            continue;
+        }
+        cal_budget b = {0, NULL};
+        int rc = series_collect(set, ev, key, by_uid, horizon, &v, &n, &cap, &b);
+        if (rc) {
+            free(v);
+            free(fast);
+            return cal_limit_error(err, f, b.comp, rc);
+        }
+    }
+    if (n > 1)
+        qsort(v, n, sizeof *v, pos_cmp);
+    if (!sc) {
+        cal_series_cache *nv = realloc(c->series, (c->n_series + 1) * sizeof *nv);
+        if (!nv)
+            goto nomem;
+        c->series = nv;
+        sc = &c->series[c->n_series];
+        memset(sc, 0, sizeof *sc);
+        if (!(sc->key = cw_strdup(key)))
+            goto nomem;
+        sc->file = f;
+        c->n_series++;
+        *scp = sc;
+    }
+    free(sc->t);
+    free(sc->uid);
+    free(sc->fast);
+    sc->fast = fast;
+    sc->n_fast = n_fast;
+    sc->t = malloc((n ? n : 1) * sizeof *sc->t);
+    sc->uid = malloc((n ? n : 1) * sizeof *sc->uid);
+    if (!sc->t || !sc->uid) {
+        free(v);
+        sc->n = 0;
+        sc->horizon = INT64_MIN;
+        return cw_fail(err, CW_ENOMEM, f->label, 0, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        sc->t[i] = v[i].t;
+        sc->uid[i] = (char *)v[i].uid;
+    }
+    sc->n = n;
+    sc->horizon = horizon;
+    free(v);
+    return 0;
+nomem:
+    free(v);
+    free(fast);
+    return cw_fail(err, CW_ENOMEM, f->label, 0, "out of memory");
+}
+
 /* Position of occ among its series. `reference`: materialise every event's history (no
  * arithmetic, no cache) — the definition the fast path is tested against. */
 static int series_position(const cw_calset *set, const cw_occurrence *occ, long *out, cw_error *err,
@@ -167,77 +242,9 @@ static int series_position(const cw_calset *set, const cw_occurrence *occ, long 
             break;
         }
     if (!sc || sc->horizon <= need) {
-        /* (re)build up to a year past the instance asked for: the instances of the events
-         * that need materialising, and the list of those counted arithmetically */
-        int64_t horizon = need + 366 * 86400;
-        pos_item *v = NULL;
-        size_t n = 0, cap = 0;
-        const cal_event **fast = NULL;
-        size_t n_fast = 0;
-        for (size_t j = 0; j < f->n_events; j++) {
-            const cal_event *ev = &f->events[j];
-            if (!event_relevant(ev, key, by_uid))
-                continue;
-            if (ev->n_fut == 0 && cal_raw_eligible(set, ev->master)) {
-                const cal_event **nv = realloc(fast, (n_fast + 1) * sizeof *nv);
-                if (!nv) {
-                    free(v);
-                    free(fast);
-                    return cw_fail(err, CW_ENOMEM, f->label, 0, "out of memory");
-                }
-                fast = nv;
-                fast[n_fast++] = ev;
-                continue;
-            }
-            cal_budget b = {0, NULL};
-            int rc = series_collect(set, ev, key, by_uid, horizon, &v, &n, &cap, &b);
-            if (rc) {
-                free(v);
-                free(fast);
-                return cal_limit_error(err, f, b.comp, rc);
-            }
-        }
-        if (n > 1)
-            qsort(v, n, sizeof *v, pos_cmp);
-        if (!sc) {
-            cal_series_cache *nv = realloc(c->series, (c->n_series + 1) * sizeof *nv);
-            if (!nv) {
-                free(v);
-                free(fast);
-                return cw_fail(err, CW_ENOMEM, f->label, 0, "out of memory");
-            }
-            c->series = nv;
-            sc = &c->series[c->n_series];
-            memset(sc, 0, sizeof *sc);
-            sc->key = cw_strdup(key);
-            if (!sc->key) {
-                free(v);
-                free(fast);
-                return cw_fail(err, CW_ENOMEM, f->label, 0, "out of memory");
-            }
-            sc->file = f;
-            c->n_series++;
-        }
-        free(sc->t);
-        free(sc->uid);
-        free(sc->fast);
-        sc->fast = fast;
-        sc->n_fast = n_fast;
-        sc->t = malloc((n ? n : 1) * sizeof *sc->t);
-        sc->uid = malloc((n ? n : 1) * sizeof *sc->uid);
-        if (!sc->t || !sc->uid) {
-            free(v);
-            sc->n = 0;
-            sc->horizon = INT64_MIN;
-            return cw_fail(err, CW_ENOMEM, f->label, 0, "out of memory");
-        }
-        for (size_t i = 0; i < n; i++) {
-            sc->t[i] = v[i].t;
-            sc->uid[i] = (char *)v[i].uid;
-        }
-        sc->n = n;
-        sc->horizon = horizon;
-        free(v);
+        int rc = rebuild_series(set, f, key, by_uid, need, &sc, err);
+        if (rc)
+            return rc;
     }
     /* materialised events: counted instances ordered before occ */
     size_t lo = 0, hi = sc->n;
