@@ -153,9 +153,9 @@ static void read_start(cal_load *c, icalcomponent *ev, cal_comp *k, const cal_ra
                  "DTSTART (it was read as starting at its RECURRENCE-ID)");
         k->dtstart = rc->rid;
         k->has_start = 1;
-    } else if (ls == a) { /* no DTSTART line at all (else libical's complaint said it) */
-        cal_diag(c, CW_DIAG_ERROR, "cal.no-dtstart", a, "the event has no DTSTART (give it a "
-                 "start time)");
+    } else if (!k->skipped || ls == a) { /* unless libical's complaint about it said it */
+        cal_diag(c, CW_DIAG_ERROR, "cal.no-dtstart", ls, "the event has no DTSTART%s (give it a "
+                 "start time)", ls == a ? "" : " that can be read");
     }
 }
 

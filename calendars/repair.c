@@ -28,6 +28,44 @@ static const char *const valued_props[] = {"DTSTART", "DTEND", "DUE", "RECURRENC
                                            "RDATE", "DURATION", "TRIGGER", "ATTACH", "RRULE",
                                            "EXRULE", "FREEBUSY"};
 
+/* Properties whose values are dates and date-times. */
+static const char *const dated_props[] = {"DTSTART", "DTEND", "RDATE", "EXDATE", "RECURRENCE-ID"};
+
+/* A date written with a trailing Z (Google's birthday calendar: RDATE:20131210Z) is the date:
+ * the Z is taken out of every such value of line `b` (rewritten in place); 1 when it was. */
+static int strip_date_z(cal_load *c, int ln, cw_buf *b)
+{
+    size_t v = 0;
+    int quoted = 0;
+    for (; v < b->len; v++) {
+        if (b->data[v] == '"')
+            quoted = !quoted;
+        else if (b->data[v] == ':' && !quoted)
+            break;
+    }
+    int fixed = 0;
+    for (size_t i = v + 1; i < b->len;) {
+        size_t j = i;
+        while (j < b->len && b->data[j] != ',')
+            j++;
+        int digits = 1;
+        for (size_t k = i; k < i + 8 && k < j; k++)
+            digits &= b->data[k] >= '0' && b->data[k] <= '9';
+        if (j - i == 9 && digits && (b->data[i + 8] == 'Z' || b->data[i + 8] == 'z')) {
+            memmove(b->data + i + 8, b->data + i + 9, b->len - i - 9);
+            b->len--;
+            b->data[b->len] = 0;
+            j--;
+            fixed++;
+        }
+        i = j + 1;
+    }
+    if (fixed)
+        cal_diag(c, CW_DIAG_WARNING, "cal.date-with-z", ln, "a date written with a Z (YYYYMMDDZ) was "
+                 "read as the date (write dates as YYYYMMDD)");
+    return fixed > 0;
+}
+
 /* Properties whose empty value is ignored with a warning (an empty DTSTART or RECURRENCE-ID
  * still makes the event impossible to place: libical reports it, event.c refuses it). */
 static const char *const droppable_empty[] = {"RRULE", "EXRULE", "RDATE", "EXDATE", "DTEND",
@@ -50,7 +88,10 @@ static int name_char(char ch)
 }
 
 /* A content line name *(";" param) ":" value: the name's length and the offset of the ':'
- * that starts the value (outside quoted parameter values). 0 when the line is not one. */
+ * that starts the value (outside quoted parameter values). 0 when the line is not one; 2 when
+ * the closing quote of the last parameter was written after the value
+ * (`DTSTART;TZID="W. Europe Standard Time:20200609T090000"`): *colon is then the last ':'
+ * inside that quote. */
 static int cline_parse(const char *s, size_t n, size_t *name_len, size_t *colon)
 {
     size_t i = 0;
@@ -60,13 +101,22 @@ static int cline_parse(const char *s, size_t n, size_t *name_len, size_t *colon)
         return 0;
     *name_len = i;
     int quoted = 0;
+    size_t open = 0;
     for (; i < n; i++) {
-        if (s[i] == '"')
+        if (s[i] == '"') {
             quoted = !quoted;
-        else if (s[i] == ':' && !quoted) {
+            open = i;
+        } else if (s[i] == ':' && !quoted) {
             *colon = i;
             return 1;
         }
+    }
+    if (!quoted && n > 0 && s[n - 1] == '"' && open == n - 1) {
+        for (size_t k = n - 1; k > *name_len; k--)
+            if (s[k] == ':' && memchr(s + *name_len, '"', k - *name_len)) {
+                *colon = k;
+                return 2;
+            }
     }
     return 0;
 }
@@ -169,6 +219,9 @@ static void stray_flush(cal_load *c, stray_run *r)
     r->count = 0;
 }
 
+static int repair_line(cal_load *c, int ln, int last, const cw_buf *u, int in_cal, stray_run *stray,
+                       cw_buf *tmp);
+
 /* One content line (not BEGIN/END) on lines ln..last, unfolded in u, inside a component
  * (`in_cal`: directly inside a VCALENDAR). */
 static int repair_line(cal_load *c, int ln, int last, const cw_buf *u, int in_cal, stray_run *stray,
@@ -177,6 +230,22 @@ static int repair_line(cal_load *c, int ln, int last, const cw_buf *u, int in_ca
     size_t nl, colon;
     char name[64] = "";
     int valid = cline_parse(u->data, u->len, &nl, &colon);
+    if (valid == 2) {
+        /* the quote closed after the value: close it before the value instead */
+        tmp->len = 0;
+        cw_buf_append(tmp, u->data, colon);
+        cw_buf_puts(tmp, "\"");
+        cw_buf_append(tmp, u->data + colon, u->len - colon - 1);
+        cal_diag(c, CW_DIAG_WARNING, "cal.misquoted", ln, "a parameter's closing quote comes after "
+                 "the value (it was read as closing before the ':'; correct the line)");
+        if (set_repl(c, ln, last, tmp))
+            return CW_ENOMEM;
+        cw_buf fixed = *tmp;
+        cw_buf_init(tmp);
+        int rc = repair_line(c, ln, last, &fixed, in_cal, stray, tmp);
+        cw_buf_free(&fixed);
+        return rc;
+    }
     if (valid && nl < sizeof name) {
         memcpy(name, u->data, nl);
         name[nl] = 0;
@@ -226,9 +295,15 @@ static int repair_line(cal_load *c, int ln, int last, const cw_buf *u, int in_ca
         if (!c->x_wr_tz)
             return CW_ENOMEM;
     }
-    if (colon > nl && rewrite_params(u->data, nl, colon, u->len, !IN_LIST(valued_props, name, nl), tmp))
-        return set_repl(c, ln, last, tmp);
-    return 0;
+    int changed = colon > nl && rewrite_params(u->data, nl, colon, u->len,
+                                               !IN_LIST(valued_props, name, nl), tmp);
+    if (!changed) {
+        tmp->len = 0;
+        cw_buf_append(tmp, u->data, u->len);
+    }
+    if (IN_LIST(dated_props, name, nl) && strip_date_z(c, ln, tmp))
+        changed = 1;
+    return changed ? set_repl(c, ln, last, tmp) : 0;
 }
 
 /* libical's text from the file's lines (c->drop and c->repl applied). */

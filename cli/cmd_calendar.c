@@ -319,6 +319,8 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(sub, "unknown time zone '%s' for --tz (use an IANA name such as "
                              "Europe/Paris)", wzone);
     cw_calset *set = cw_calset_new(stzone ? stzone : wzone);
+    if (set && !stzone)
+        cw_calset_set_zone_warnings(set, 0); /* no station: no zone to warn about */
     if (!set) {
         cw_tz_free(tz);
         cw_cli_errorf(sub, "out of memory");
