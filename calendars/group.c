@@ -105,6 +105,16 @@ static int to_limbo(cal_load *c, cal_comp *k)
     return 0;
 }
 
+/* A component left out: freed, unless it was skipped for errors (the file's list of skipped
+ * events points at it: it goes to the limbo, freed with the file). */
+static void discard(cal_load *c, cal_comp *k)
+{
+    if (k->skipped)
+        (void)to_limbo(c, k);
+    else
+        cal_comp_free(k);
+}
+
 /* A later copy `nw` of a kept component `old` with the same UID (and RECURRENCE-ID): the
  * newer SEQUENCE replaces the older; an identical copy is dropped; a different event with
  * the same SEQUENCE is kept beside it (returns 1: the caller keeps both). A skipped copy
@@ -134,7 +144,7 @@ static int dup_resolve(cal_load *c, cal_comp **old, cal_comp *nw, int can_keep_b
                  o->sequence, nw->sequence, keep->sequence == drop->sequence ? "later" : "newer",
                  keep->line);
     *old = keep;
-    cal_comp_free(drop);
+    discard(c, drop);
     return 0;
 }
 
@@ -179,7 +189,7 @@ static cal_comp *group_masters(cal_load *c, cal_raw_comp *rcs, size_t i, size_t 
             cal_diag(c, CW_DIAG_WARNING, "cal.duplicate-uid", m->line, "more than %zu events "
                      "share the UID '%s' (this one was left out; give each event its own UID)",
                      nk, m->uid);
-            cal_comp_free(m);
+            discard(c, m);
             continue;
         }
         if (nk > 0) {
