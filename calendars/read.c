@@ -257,33 +257,6 @@ static int list_skipped(cal_load *c, const cal_raw_comp *rcs, size_t n, cal_comp
     return 0;
 }
 
-/* `s` as one shell word (so a suggested command works when pasted): as it is when it holds
- * only safe characters, else in single quotes. */
-static void shell_word(const char *s, char *out, size_t n)
-{
-    int safe = *s != 0;
-    for (const char *p = s; *p && safe; p++)
-        safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-               strchr("._/-+@,:=", *p);
-    if (safe) {
-        snprintf(out, n, "%s", s);
-        return;
-    }
-    size_t k = 0;
-    if (k + 1 < n)
-        out[k++] = '\'';
-    for (const char *p = s; *p && k + 5 < n; p++) {
-        if (*p == '\'') {
-            memcpy(out + k, "'\\''", 4);
-            k += 4;
-        } else {
-            out[k++] = *p;
-        }
-    }
-    if (k + 1 < n)
-        out[k++] = '\'';
-    out[k] = 0;
-}
 
 /* All-day events nobody said the meaning of: read as lessons, which play nothing. One warning
  * (for the first of them, with how many) that says exactly how to mark them. */
@@ -292,7 +265,7 @@ static void warn_allday(cal_load *c, const cal_comp *first, size_t n)
     if (!n)
         return;
     char file[600];
-    shell_word(c->source, file, sizeof file);
+    cw_shell_word(c->source, file, sizeof file);
     const char *what = first->summary && *first->summary ? first->summary : first->uid;
     if (n == 1)
         cal_diag(c, CW_DIAG_WARNING, "cal.allday-unmarked", first->line,

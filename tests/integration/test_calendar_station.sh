@@ -69,6 +69,11 @@ if grep -q 'read as a lesson' "$CW_OUT"; then not_ok "the all-day warning is sti
 cw plan --station "$st" --date 2026-12-09 --format json
 expect_rc 0 "plan the holiday"
 expect_eq "$(json_get "$CW_OUT" 'any("Jamhuri" in w for w in d["warnings"])')" True "the plan says the holiday suppressed the lesson"
+see=$(sed -n 's/.*kenya\.ics: [0-9]* warnings about how the calendar was read (see them with: \(chalkwave calendar check [^)]*\)).*/\1/p' "$CW_ERR" | head -n 1)
+expect_eq "$see" "chalkwave calendar check $st/calendars/kenya.ics" "the plan counts the calendar's other warnings and says how to see them"
+# shellcheck disable=SC2086
+cw --station "$st" ${see#chalkwave }
+expect_out "RRULE has no value" "that command, pasted, shows them"
 
 # ---- item 8: re-import, the same calendar under another name, list, remove ----------------
 cw calendar import --station "$st" "$D/county.ics"

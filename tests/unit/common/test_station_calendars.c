@@ -103,10 +103,26 @@ static void edit(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Paths in suggested commands are one shell word, whatever they hold. */
+static void shell_words(void **state)
+{
+    (void)state;
+    char out[64];
+    cw_shell_word("/srv/radio/calendars/kenya.ics", out, sizeof out);
+    assert_string_equal(out, "/srv/radio/calendars/kenya.ics");
+    cw_shell_word("/home/amina/My Calendars/basic (1).ics", out, sizeof out);
+    assert_string_equal(out, "'/home/amina/My Calendars/basic (1).ics'");
+    cw_shell_word("it's $HOME;rm", out, sizeof out);
+    assert_string_equal(out, "'it'\\''s $HOME;rm'");
+    cw_shell_word("", out, sizeof out);
+    assert_string_equal(out, "''");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(values),
+        cmocka_unit_test(shell_words),
         cmocka_unit_test(edit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
