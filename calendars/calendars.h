@@ -114,6 +114,10 @@ size_t cw_calset_shared_uids(const cw_calset *set, size_t a, size_t b);
  * used more often anywhere in the set ("math-g5" beside "maths-g5"; keys that differ only in
  * digits, like maths-g5 and maths-g6, are different series). Returns how many, or CW_ENOMEM. */
 int cw_calset_check_series_keys(const cw_calset *set, size_t i, cw_diags *diags);
+/* Is `key` (compared trimmed and in lower case, as calendars are read) the series key of some
+ * event of the set? 1, or 0 with *suggestion set to the key it looks like a typo of (borrowed
+ * from the set; NULL when none) — for "no calendar uses MATHS-G6: did you mean maths-g5?". */
+int cw_calset_series_known(const cw_calset *set, const char *key, const char **suggestion);
 
 /* One occurrence. All strings are borrowed from the set and live as long as it does. */
 typedef struct cw_occurrence {

@@ -286,3 +286,35 @@ int cw_calset_check_series_keys(const cw_calset *set, size_t i, cw_diags *diags)
     free(v);
     return warned;
 }
+
+int cw_calset_series_known(const cw_calset *set, const char *key, const char **suggestion)
+{
+    *suggestion = NULL;
+    char norm[130];
+    size_t n = 0;
+    while (*key == ' ' || *key == '\t')
+        key++;
+    for (; *key && n + 1 < sizeof norm; key++)
+        norm[n++] = (char)((*key >= 'A' && *key <= 'Z') ? *key + 32 : *key);
+    while (n > 0 && (norm[n - 1] == ' ' || norm[n - 1] == '\t'))
+        n--;
+    norm[n] = 0;
+    key_use *v = NULL;
+    size_t nv = 0, cap = 0;
+    if (collect_keys(set, &v, &nv, &cap)) {
+        free(v);
+        return 0;
+    }
+    int known = 0;
+    const key_use *best = NULL;
+    for (size_t i = 0; i < nv && !known; i++) {
+        if (strcmp(v[i].key, norm) == 0)
+            known = 1;
+        else if (looks_like_typo(norm, v[i].key) && (!best || v[i].weight > best->weight))
+            best = &v[i];
+    }
+    if (!known && best)
+        *suggestion = best->key;
+    free(v);
+    return known;
+}

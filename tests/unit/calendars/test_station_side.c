@@ -77,6 +77,13 @@ static void series_key_typos(void **state)
     assert_non_null(strstr(text, "'englsh-g4'"));
     assert_non_null(strstr(text, "'english-g4'"));
     cw_diags_free(&d);
+    /* for ingest: a key of a recording against the calendars */
+    const char *sug = NULL;
+    assert_int_equal(cw_calset_series_known(set, " MATHS-G5 ", &sug), 1);
+    assert_int_equal(cw_calset_series_known(set, "maths-g7", &sug), 0);
+    assert_null(sug); /* differs only in a digit: another series, no suggestion */
+    assert_int_equal(cw_calset_series_known(set, "Mahts-G5", &sug), 0);
+    assert_string_equal(sug, "maths-g5");
     cw_calset_free(set);
 }
 
