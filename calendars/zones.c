@@ -381,16 +381,13 @@ static const cw_tz *main_zone(const cal_file *f, const cal_comp **example)
     return best;
 }
 
-/* The first event (of those in `zone`, or all events when `floating`) whose local time there
- * differs from the station's; NULL when none does. */
-static const cal_comp *zone_differs(const cw_calset *set, const cal_file *f, const cw_tz *zone,
-                                    int floating, int64_t *at)
+/* The first event in `zone` whose local time there differs from the station's; NULL when none
+ * does. (Floating times are read in X-WR-TIMEZONE when there is one: they are in `zone` too.) */
+static const cal_comp *zone_differs(const cw_calset *set, const cal_file *f, const cw_tz *zone, int64_t *at)
 {
     for (size_t i = 0; i < f->n_events; i++) {
         const cal_comp *m = f->events[i].master;
-        if (!m || m->skipped || m->dtstart.kind == CT_DATE)
-            continue;
-        if (!floating && !(m->dtstart.kind == CT_ZONED && m->dtstart.tz == zone))
+        if (!m || m->skipped || m->dtstart.kind != CT_ZONED || m->dtstart.tz != zone)
             continue;
         int64_t t = cal_time_utc(set, &m->dtstart);
         if (cw_tz_offset_at(zone, t) != cw_tz_offset_at(set->deftz, t)) {
@@ -417,27 +414,17 @@ void cal_file_zone(cal_load *c)
     if (!c->set->station_zone || zone == c->set->deftz)
         return;
     int64_t at;
-    int floating = 0;
-    const cal_comp *m = zone_differs(c->set, f, zone, 0, &at);
-    if (!m && c->x_wr_tz && (m = zone_differs(c->set, f, zone, 1, &at)) != NULL)
-        floating = m->dtstart.kind == CT_FLOAT;
+    const cal_comp *m = zone_differs(c->set, f, zone, &at);
     if (!m)
         return;
     cw_civil there, here;
     cw_tz_to_local(zone, at, &there, NULL);
     cw_tz_to_local(c->set->deftz, at, &here, NULL);
     const char *zn = f->zone, *sn = cw_tz_name(c->set->deftz);
-    if (floating)
-        cal_diag(c, CW_DIAG_WARNING, "cal.zone-differs", line,
-                 "the calendar says it is written for %s (X-WR-TIMEZONE) but its times have no "
-                 "zone and are read as station time, %s: '%s' airs at %02d:%02d station time (if "
-                 "the partner meant %s time, ask them to export the calendar with time zones)",
-                 zn, sn, m->summary ? m->summary : m->uid, here.hour, here.minute, zn);
-    else
-        cal_diag(c, CW_DIAG_WARNING, "cal.zone-differs", line,
-                 "the calendar is written for %s but the station is in %s: times are converted, so "
-                 "'%s' at %02d:%02d in %s airs at %02d:%02d station time (if the partner meant "
-                 "station time, ask them to set the calendar's time zone to %s)", zn, sn,
-                 m->summary ? m->summary : m->uid, there.hour, there.minute, zn, here.hour,
-                 here.minute, sn);
+    cal_diag(c, CW_DIAG_WARNING, "cal.zone-differs", line,
+             "the calendar is written for %s but the station is in %s: times are converted, so "
+             "'%s' at %02d:%02d in %s airs at %02d:%02d station time (if the partner meant "
+             "station time, ask them to set the calendar's time zone to %s)", zn, sn,
+             m->summary && *m->summary ? m->summary : m->uid, there.hour, there.minute, zn,
+             here.hour, here.minute, sn);
 }
