@@ -402,10 +402,12 @@ void cal_file_zone(cal_load *c)
 {
     cal_file *f = c->file;
     const cal_comp *ex = NULL;
-    const cw_tz *zone = c->x_wr_tz ? x_wr_zone(c) : NULL;
-    int line = c->x_wr_line;
-    if (!zone && (zone = main_zone(f, &ex)) != NULL)
-        line = ex->line;
+    /* the zone most events start in (floating ones are read in X-WR-TIMEZONE, so they count
+     * there); else what X-WR-TIMEZONE says */
+    const cw_tz *zone = main_zone(f, &ex);
+    int line = ex ? ex->line : c->x_wr_line;
+    if (!zone && c->x_wr_tz)
+        zone = x_wr_zone(c);
     if (!zone || !(f->zone = cw_strdup(zone == c->set->deftz ? cw_tz_name(zone) : cal_zone_name(zone)))) {
         if (zone)
             c->oom = 1;

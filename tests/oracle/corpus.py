@@ -71,15 +71,30 @@ class Timeout(Exception):
     pass
 
 
+# The oracle hangs on some rules (SECONDLY, huge COUNT): a file it does not answer for in this
+# time is "oracle-fails". On a loaded machine a slow answer may come late: an outcome that
+# differs from the recorded one only by such a timeout is noted, not failed (the hash of
+# chalkwave's output is still checked).
+ORACLE_SECONDS = 20
+
+
+def timeout_only(old, status, detail):
+    """The recorded and the new outcome differ only because the oracle timed out once."""
+    return (status == "oracle-fails" and detail.startswith("Timeout") and
+            old["status"] in ("identical", "differs")) or \
+        (old["status"] == "oracle-fails" and old["reason"].startswith("Timeout") and
+         status in ("identical", "differs"))
+
+
 def run_oracle(path, w):
     import expand as oracle  # python3-recurring-ical-events and python3-icalendar
 
     def alarm(signum, frame):
-        raise Timeout("no answer within 5 s")
+        raise Timeout("no answer within %d s" % ORACLE_SECONDS)
 
     signal.signal(signal.SIGALRM, alarm)
     buf = io.StringIO()
-    signal.alarm(5)
+    signal.alarm(ORACLE_SECONDS)
     try:
         oracle.expand(w[0], w[1], "UTC", [path], buf)
         signal.alarm(0)
@@ -135,7 +150,7 @@ def main():
     manifest = load_manifest(manifest_path)
     files = sorted(os.path.relpath(os.path.join(d, f), a.dir) for d, _, fs in os.walk(a.dir)
                    for f in fs if f.lower().endswith(".ics"))
-    counts, problems, rows = {}, [], {}
+    counts, problems, rows, notes = {}, [], {}, []
     skipped_events = skipped_files = 0
     for rel in files:
         status, skipped, digest, detail = classify(a.binary, os.path.join(a.dir, rel), use_oracle)
@@ -153,6 +168,9 @@ def main():
             continue
         if not old:
             problems.append("%s: not in MANIFEST.tsv (run corpus.py --update)" % rel)
+        elif (old["skipped"], old["hash"]) == (skipped, digest) and timeout_only(old, status, detail):
+            notes.append("%s: the oracle's answer came %s this time (%s); chalkwave's output is unchanged" % (
+                rel, "too late" if status == "oracle-fails" else "in time", detail or old["reason"]))
         elif (old["status"], old["skipped"], old["hash"]) != (status, skipped, digest):
             problems.append("%s: %s, %d skipped, output %s; recorded %s, %d skipped, output %s (%s)" % (
                 rel, status, skipped, digest, old["status"], old["skipped"], old["hash"], old["reason"]))
@@ -177,6 +195,8 @@ def main():
           (skipped_events, skipped_files))
     if not use_oracle:
         print("# the oracle was not run: outcomes are the recorded ones where chalkwave's output is")
+    for n in notes:
+        print("# note: " + n)
     for p in problems:
         print("MISMATCH " + p)
     return 1 if problems else 0
