@@ -587,8 +587,10 @@ static const char default_conf[] =
     "fillers =                      ; filler series in rotation, comma-separated (empty: all fillers)\n"
     "\n"
     "[calendars]\n"
-    "; partner calendar file in calendars/ = priority (a higher number wins a conflict)\n"
-    "; 'chalkwave calendar import FILE --priority N' adds lines here.\n";
+    "; partner calendar file in calendars/ = priority (a higher number wins a conflict),\n"
+    "; then ', holidays' for a public-holidays calendar (its all-day events are blackouts)\n"
+    "; and ', from SOURCE' (what it was imported from).\n"
+    "; 'chalkwave calendar import FILE --priority N [--holidays]' adds lines here.\n";
 
 int cw_station_init(const char *dir, cw_error *err)
 {
