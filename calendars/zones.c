@@ -244,8 +244,8 @@ static void compare_vtimezone(cal_load *c, const char *tzid, const cw_tz *sys, i
     cw_tz_to_local(NULL, us, &b, NULL);
     cal_diag(c, CW_DIAG_WARNING, "cal.vtimezone-differs", line,
              "the file's VTIMEZONE for %s puts %04d-%02d-%02d %02d:%02d at %02d:%02d UTC where the "
-             "system's time-zone database says %02d:%02d UTC (the system's is used, as Google and "
-             "Apple Calendar do; its VTIMEZONE may cover other years only)", tzid, w.year,
+             "system's time-zone database says %02d:%02d UTC (the system's is used for IANA names; "
+             "the file's VTIMEZONE may be out of date or cover other years only)", tzid, w.year,
              w.month, w.day, w.hour, w.minute, a.hour, a.minute, b.hour, b.minute);
 }
 
