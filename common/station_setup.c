@@ -50,8 +50,10 @@ static const char default_conf[] =
     "mode = day                     ; day: whole on-air windows; blocks: only the partner events\n"
     "\n"
     "[calendars]\n"
-    "; partner calendar file in calendars/ = priority (a higher number wins a conflict)\n"
-    "; 'chalkwave calendar import FILE --priority N' adds lines here.\n";
+    "; partner calendar file in calendars/ = priority (a higher number wins a conflict),\n"
+    "; then ', holidays' for a public-holidays calendar (its all-day events are blackouts)\n"
+    "; and ', from SOURCE' (what it was imported from).\n"
+    "; 'chalkwave calendar import FILE --priority N [--holidays]' adds lines here.\n";
 
 /* The template with `timezone` in its [station] line. */
 static char *conf_with_zone(const char *tz)

@@ -115,6 +115,16 @@ for e in cal.walk("VEVENT"):
 PYEOF
 check "python-icalendar reads station.ics" grep -q "^restart-maths-g5-20261214 restart 2026-12-14$" "$CW_TMP/ics.txt"
 expect_eq "$(grep -c . "$CW_TMP/ics.txt")" 4 "four events in station.ics"
+cw --station "$ST" calendar list
+expect_rc 0 "calendar list"
+expect_no_out "station.ics" "station.ics is not listed as a partner calendar"
+cw --station "$ST" calendar remove station.ics
+expect_rc 1 "calendar remove station.ics is refused"
+expect_err "holds the station's own changes: remove them with 'chalkwave change remove ID'" "and says how"
+sed 's/maths@county/other@ngo/' "$SRC/county.ics" >"$CW_TMP/station.ics" # another partner's file
+cw --station "$ST" calendar import "$CW_TMP/station.ics"
+expect_rc 1 "a partner file called station.ics is not imported over the changes"
+expect_err "import $CW_TMP/station.ics under another name (--name NAME)"
 cw --station "$ST" calendar import "$SRC/county.ics"
 expect_rc 0 "re-importing the partner calendar"
 cw --station "$ST" change list
