@@ -88,7 +88,7 @@ expect_eq "$(json_get "$J" '[(b["offset_samples"], b["length_samples"]) for b in
     "[[0, $((3 * 3600 * RATE))], [$(off 16 0), $((15 * 60 * RATE))]]" "one block per window, each covered exactly"
 expect_eq "$(json_get "$J" 'any(0 < i["offset_samples"] + i["length_samples"] and i["offset_samples"] < '"$(off 16 0)"' and i["offset_samples"] >= '"$(off 9 0)"' for i in d["items"])')" False "nothing between the windows"
 expect_eq "$(json_get "$J" '[s["status"] for s in d["slots"] if s["event_uid"] == "math@county"]')" '["airs"]' \
-    "MATHS-G5 in the calendar plays the maths-g5 recording (keys in any case)"
+    "MATHS-G5 in the calendar plays the maths-g5 recording (keys in any case; the calendar lower-cases them too)"
 expect_eq "$(json_get "$J" '[s["status"] for s in d["slots"] if s["event_uid"] == "noon@county"]')" '["off-air"]' \
     "the noon event is off air, and listed"
 expect_eq "$(json_get "$J" 'sum(1 for w in d["warnings"] if w["code"] == "plan.dead-air")')" 4 \
@@ -151,7 +151,7 @@ check "the same plan twice, byte for byte" cmp -s "$CW_OUT" "$J"
 rm -f "$BL/library/filler/ids/"*.ogg
 cw --station "$BL" plan --date 2026-12-08 --format json
 expect_eq "$(json_get "$CW_OUT" '[s["reason"] for s in d["slots"] if s["event_uid"] == "math@county"]')" \
-    "[\"the recording of series 'MATHS-G5' episode 2 has not arrived; instead plays nothing: the station's own programming airs (the library has no fillers)\"]" \
+    "[\"the recording of series 'maths-g5' episode 2 has not arrived; instead plays nothing: the station's own programming airs (the library has no fillers)\"]" \
     "a missing lesson with nothing to fill it leaves the slot to the station"
 
 cw_finish
