@@ -310,6 +310,15 @@ static void make_candidate(ctx *c, cand *x)
         x->status = CW_SLOT_BLACKOUT;
         return;
     }
+    if (o->skipped && o->skipped[0]) {
+        x->status = CW_SLOT_SKIPPED;
+        snprintf(x->reason, sizeof x->reason, "the partner's calendar entry could not be read: %s", o->skipped);
+        cw_pc_ev_desc(o, x->kind, d, sizeof d);
+        cw_pc_warn(c, NULL, CW_DIAG_WARNING, "plan.event-skipped", o,
+                   "%s on %s does not air: its calendar entry could not be read (%s; ask the partner to fix it, "
+                   "see 'chalkwave calendar check')", d, c->datestr, o->skipped);
+        return;
+    }
     if (o->cancelled) {
         x->status = CW_SLOT_CANCELLED;
         snprintf(x->reason, sizeof x->reason, "%s", x->note && x->note->station_cancelled

@@ -13,7 +13,8 @@
 
 static int is_series_lesson(const cw_occurrence *o)
 {
-    return (o->kind == CW_KIND_LESSON || o->kind == CW_KIND_NONE) && o->series && o->series[0] && !o->all_day;
+    return (o->kind == CW_KIND_LESSON || o->kind == CW_KIND_NONE) && o->series && o->series[0] && !o->all_day &&
+           !(o->skipped && o->skipped[0]);
 }
 
 /* Offset changes inside [ws, we]: probe every 30 minutes, bisect to the second. */
@@ -169,7 +170,7 @@ int cw_plan_day_with(cw_plan **out, const cw_plan_inputs *pi, cw_date date, cw_e
     const cw_station *st = pi->st;
     const cw_calset *cals = pi->cals;
     cw_tz *tz = NULL;
-    cw_occurrences raw = {0};
+    cw_occurrences raw = {0}, skipped = {0};
     day_occ d;
     memset(&d, 0, sizeof d);
     long *positions = NULL;
@@ -192,6 +193,14 @@ int cw_plan_day_with(cw_plan **out, const cw_plan_inputs *pi, cw_date date, cw_e
     if (cals) {
         rc = cw_calset_expand(cals, span_from, span_to, 1, &raw, err);
         if (rc) goto done;
+        /* events skipped for calendar errors: a slot on each day they would have aired */
+        rc = cw_calset_expand_skipped(cals, span_from, span_to, &skipped, err);
+        if (rc) goto done;
+        for (size_t i = 0; i < skipped.n; i++)
+            if (skipped.v[i].kind != CW_KIND_BLACKOUT && push_occ(&d, &skipped.v[i], (cw_sched_note){0, 0, 0, ""})) {
+                rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+                goto done;
+            }
     }
     /* occurrences that only overlap the day's start belong to the day before */
     size_t m = 0;
@@ -206,7 +215,7 @@ int cw_plan_day_with(cw_plan **out, const cw_plan_inputs *pi, cw_date date, cw_e
     }
     for (size_t i = 0; i < d.occ.n; i++) {
         const cw_occurrence *o = &d.occ.v[i];
-        if (!is_series_lesson(o) || o->episode > 0 || o->cancelled) continue;
+        if (!is_series_lesson(o) || o->episode > 0 || o->cancelled || (o->skipped && o->skipped[0])) continue;
         rc = cw_calset_series_position(cals, o, &positions[i], err);
         if (rc) goto done;
         if (positions[i] < 0) positions[i] = 0;
@@ -237,6 +246,7 @@ done:
     free(positions);
     day_occ_free(&d);
     free(raw.v);
+    cw_occurrences_free(&skipped);
     cw_tz_free(tz);
     return rc;
 }

@@ -22,7 +22,8 @@
 
 static int is_series_lesson(const cw_occurrence *o)
 {
-    return (o->kind == CW_KIND_LESSON || o->kind == CW_KIND_NONE) && o->series && o->series[0] && !o->all_day;
+    return (o->kind == CW_KIND_LESSON || o->kind == CW_KIND_NONE) && o->series && o->series[0] && !o->all_day &&
+           !(o->skipped && o->skipped[0]);
 }
 
 /* A lesson of the day whose position (> 1) counts earlier lessons of its series: how many of

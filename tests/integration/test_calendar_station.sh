@@ -119,4 +119,12 @@ cw plan --station "$st" --date 2026-12-10 --format json
 expect_rc 0 "the plan is made"
 expect_err_re "ngo\.ics:[0-9]+: event 'Geography' \(UID bad1@t\) skipped" "the plan names the skipped event"
 expect_eq "$(json_get "$CW_OUT" 'any(i.get("event_uid") == "ok1@t" for i in d["items"]) or any("Science" in w["text"] for w in d["warnings"])')" True "the good event of the same file is planned"
+expect_eq "$(json_get "$CW_OUT" '[(s["event_uid"], s["status"]) for s in d["slots"] if s["event_uid"] == "bad1@t"]')" \
+    '[["bad1@t", "skipped"]]' "the skipped event is a slot of the day it would have aired, status skipped"
+expect_eq "$(json_get "$CW_OUT" '"DTEND is before DTSTART" in [s for s in d["slots"] if s["event_uid"] == "bad1@t"][0]["reason"]')" \
+    True "its reason says why it was skipped"
+expect_eq "$(json_get "$CW_OUT" '[w["code"] for w in d["warnings"] if w.get("code") == "plan.event-skipped"]')" \
+    '["plan.event-skipped"]' "and the plan warns about it on that day"
+cw plan --station "$st" --date 2026-12-11 --format json
+expect_eq "$(json_get "$CW_OUT" '[s["event_uid"] for s in d["slots"] if s["status"] == "skipped"]')" '[]' "not on a day it would not have aired"
 cw_finish
