@@ -58,6 +58,10 @@ void cw_recording_clear(cw_recording *r);
 
 /* ---- ingest ------------------------------------------------------------------------ */
 
+/* What ingest reads, for people ("WAV, AIFF, FLAC, MP3, M4A, ... or videos with sound"):
+ * built from the decoder registry. Static storage; safe from any thread. */
+const char *cw_audio_formats(void);
+
 typedef struct cw_ingest_meta {
     const char *series, *title, *teacher, *language, *description;
     const char *valid_from, *valid_until; /* YYYY-MM-DD or NULL */

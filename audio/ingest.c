@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include <vorbis/codec.h>
 
-#define B CW_BLOCK_FRAMES
+#define B CW_AUDIO_BLOCK
 #define CLIP_LEVEL 0.9999f
 #define SILENCE_WINDOW 0.010  /* s: silence detection window */
 #define LONG_PAUSE 20.0       /* s: inner pauses this long are reported */
@@ -46,12 +46,12 @@ void cw_ingest_result_free(cw_ingest_result *r)
     cw_strlist_free(&r->warnings);
 }
 
-double cw_db_to_lin(double db)
+double cw_audio_db_to_lin(double db)
 {
     return pow(10.0, db / 20.0);
 }
 
-double cw_lin_to_db(double lin)
+double cw_audio_lin_to_db(double lin)
 {
     return lin > 0 ? 20.0 * log10(lin) : -HUGE_VAL;
 }
@@ -140,21 +140,25 @@ static void meter_put(meter *m, size_t n)
 
 /* Pass 1. The true peak of the source (4x oversampled: a fifth of pass 1) only when
  * want_tp: ingest measures it during pass 2 instead, on the core the encoder leaves. */
-static int analyse(const char *path, int outch, double silence_db, int want_tp, cw_analysis *a,
+static int analyse(const char *path, int outch, double silence_db, int want_tp, cw_audio_analysis *a,
                    progress *pg, cw_error *err)
 {
     memset(a, 0, sizeof *a);
     a->first_sound = -1;
     a->tp_db = NAN;
-    cw_src *s = NULL;
-    int rc = cw_src_open(&s, path, err);
+    cw_audio_src *s = NULL;
+    int rc = cw_audio_src_open(&s, path, err);
     if (rc)
         return rc;
-    a->rate = cw_src_rate(s);
-    a->channels = cw_src_channels(s);
-    snprintf(a->format, sizeof a->format, "%s", cw_src_format(s));
-    cw_src_date(s, a->date);
-    pg->total = cw_src_frames(s);
+    a->rate = cw_audio_src_rate(s);
+    a->channels = cw_audio_src_channels(s);
+    snprintf(a->format, sizeof a->format, "%s", cw_audio_src_format(s));
+    {
+        cw_audio_tags tg;
+        cw_audio_src_tags(s, &tg);
+        memcpy(a->date, tg.date, sizeof a->date);
+    }
+    pg->total = cw_audio_src_frames(s);
     const size_t ic = (size_t)a->channels, oc = (size_t)outch;
     float *in = malloc(B * ic * sizeof(float));
     meter mt;
@@ -164,11 +168,11 @@ static int analyse(const char *path, int outch, double silence_db, int want_tp, 
      * fixed however long the recording */
     mt.eb = ebur128_init((unsigned)outch, (unsigned long)a->rate,
                          EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_HISTOGRAM);
-    cw_truepeak *tp = NULL;
+    cw_audio_truepeak *tp = NULL;
     int slots_ok = 1, sync = 0;
     for (int i = 0; i < LQ; i++)
         slots_ok &= (mt.slot[i] = malloc(B * oc * sizeof(float))) != NULL;
-    if (!in || !slots_ok || !mt.eb || (want_tp && cw_truepeak_new(&tp, a->channels))) {
+    if (!in || !slots_ok || !mt.eb || (want_tp && cw_audio_truepeak_new(&tp, a->channels))) {
         rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
         goto done;
     }
@@ -181,7 +185,7 @@ static int analyse(const char *path, int outch, double silence_db, int want_tp, 
 
     const int64_t win = (int64_t)(SILENCE_WINDOW * a->rate + 0.5) > 0
                             ? (int64_t)(SILENCE_WINDOW * a->rate + 0.5) : 1;
-    const double thr = cw_db_to_lin(silence_db);
+    const double thr = cw_audio_db_to_lin(silence_db);
     const double thr2 = thr * thr * (double)win * (double)oc;
     double wsum = 0.0;
     int64_t wfill = 0, wstart = 0, silent_since = -1;
@@ -189,7 +193,7 @@ static int analyse(const char *path, int outch, double silence_db, int want_tp, 
     int prev_clip[8] = {0};
     for (;;) {
         size_t got = 0;
-        rc = cw_src_read(s, in, B, &got, err);
+        rc = cw_audio_src_read(s, in, B, &got, err);
         if (rc)
             goto done;
         if (got == 0)
@@ -218,7 +222,7 @@ static int analyse(const char *path, int outch, double silence_db, int want_tp, 
             while (i < got * ic && isfinite(in[i]))
                 i++;
             char at[32];
-            cw_fmt_duration((double)(a->frames + (int64_t)(i / ic)) / a->rate, at);
+            cw_audio_fmt_duration((double)(a->frames + (int64_t)(i / ic)) / a->rate, at);
             rc = cw_fail(err, CW_EINVAL, path, 0, "the recording contains invalid samples "
                          "(not-a-number or infinite) at %s: the file is corrupt (export it "
                          "again from the editing program)", at);
@@ -236,9 +240,9 @@ static int analyse(const char *path, int outch, double silence_db, int want_tp, 
             memset(prev_clip, 0, sizeof prev_clip);
         }
         if (tp)
-            cw_truepeak_add(tp, in, got);
+            cw_audio_truepeak_add(tp, in, got);
         float *mix = meter_slot(&mt);
-        cw_mix(in, a->channels, mix, outch, got);
+        cw_audio_mix(in, a->channels, mix, outch, got);
         /* silence: mean square over SILENCE_WINDOW windows of the mixed signal */
         for (size_t i = 0; i < got;) {
             /* sum up to the end of the current window in one tight loop */
@@ -286,12 +290,12 @@ static int analyse(const char *path, int outch, double silence_db, int want_tp, 
             a->first_sound = wstart;
         a->sound_end = wstart + wfill;
     }
-    rc = cw_src_check_end(s, err);
+    rc = cw_audio_src_check_end(s, NULL, err);
     if (rc)
         goto done;
     a->clipped_pct = a->frames > 0 ? 100.0 * (double)clipped / ((double)a->frames * ic) : 0.0;
     if (tp)
-        a->tp_db = cw_lin_to_db(cw_truepeak_max(tp));
+        a->tp_db = cw_audio_lin_to_db(cw_audio_truepeak_max(tp));
 done:
     if (mt.threaded) {
         pthread_mutex_lock(&mt.mu);
@@ -309,17 +313,17 @@ done:
         pthread_mutex_destroy(&mt.mu);
         pthread_cond_destroy(&mt.cv);
     }
-    cw_truepeak_free(tp);
+    cw_audio_truepeak_free(tp);
     if (mt.eb)
         ebur128_destroy(&mt.eb);
     for (int i = 0; i < LQ; i++)
         free(mt.slot[i]);
     free(in);
-    cw_src_close(s);
+    cw_audio_src_close(s);
     return rc;
 }
 
-int cw_analyse(const char *path, int outch, double silence_db, cw_analysis *out,
+int cw_audio_analyse(const char *path, int outch, double silence_db, cw_audio_analysis *out,
                cw_error *err)
 {
     progress pg = {NULL, NULL, 0, 0, 0};
@@ -359,7 +363,7 @@ static float fade_gain(int64_t t, int64_t len)
  * The encoder is the slow stage; the DSP before it (decoding, mixing, resampling, the
  * limiter and the output loudness meter) runs beside it on another core, so the whole
  * costs little more wall time than the encoder alone. The encoder checks its own output
- * as it goes (cw_vorbis_enc_spot_check): the decoded true peak where it can matter and
+ * as it goes (cw_audio_enc_spot_check): the decoded true peak where it can matter and
  * the decoded length. */
 
 #define QSLOTS 8
@@ -381,7 +385,7 @@ typedef struct pipeline {
     int channels;
     int enc_rc;
     cw_error enc_err;
-    cw_vorbis_check vchk;
+    cw_audio_vorbis_check vchk;
 } pipeline;
 
 static void *encoder_main(void *arg)
@@ -415,7 +419,7 @@ static void *encoder_main(void *arg)
     if (abandon)
         cw_vorbis_enc_abort(p->enc);
     else
-        rc = cw_vorbis_enc_finish_checked(p->enc, &p->vchk, &p->enc_err);
+        rc = cw_audio_enc_finish_checked(p->enc, &p->vchk, &p->enc_err);
     p->enc = NULL;
     pthread_mutex_lock(&p->mu);
     if (rc)
@@ -454,12 +458,12 @@ static int push(pipeline *p, const float *x, size_t n)
 }
 
 /* Limiter, then the meter and the encoder, for n frames (any n). */
-static int lim_push(cw_limiter *lim, ebur128_state *eb, pipeline *pl, const float *x, size_t n,
+static int lim_push(cw_audio_limiter *lim, ebur128_state *eb, pipeline *pl, const float *x, size_t n,
                     float *lo, int ch, int64_t *frames)
 {
     while (n > 0) {
         size_t m = n < B ? n : B, got = 0;
-        cw_limiter_process(lim, x, m, lo, &got);
+        cw_audio_limiter_process(lim, x, m, lo, &got);
         if (got) {
             ebur128_add_frames_float(eb, lo, got);
             int rc = pl ? push(pl, lo, got) : 0;
@@ -477,19 +481,19 @@ static int lim_push(cw_limiter *lim, ebur128_state *eb, pipeline *pl, const floa
  * ends included: pass 1 leaves it to this pass, whose thread has time while the encoder
  * works. */
 static int process(const char *path, const char *work_path, const plan2 *p, FILE *fp, out2 *o,
-                   check *k, cw_truepeak *src_tp, progress *pg, cw_error *err)
+                   check *k, cw_audio_truepeak *src_tp, progress *pg, cw_error *err)
 {
     memset(o, 0, sizeof *o);
     memset(k, 0, sizeof *k);
-    cw_src *s = NULL;
-    int rc = cw_src_open(&s, path, err);
+    cw_audio_src *s = NULL;
+    int rc = cw_audio_src_open(&s, path, err);
     if (rc)
         return rc;
-    const int inch = cw_src_channels(s), in_rate = cw_src_rate(s);
+    const int inch = cw_audio_src_channels(s), in_rate = cw_audio_src_rate(s);
     const size_t ic = (size_t)inch, oc = (size_t)p->channels;
     const double ratio = (double)p->rate / in_rate;
     const size_t rs_cap = (size_t)ceil(B * ratio) + 256;
-    cw_limiter *lim = NULL;
+    cw_audio_limiter *lim = NULL;
     soxr_t sx = NULL;
     pipeline pl;
     memset(&pl, 0, sizeof pl);
@@ -502,11 +506,11 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
     float *rs = malloc(rs_cap * oc * sizeof(float));
     float *lo = NULL;
     if (!in || !mix || !rs || !eb ||
-        cw_limiter_new(&lim, p->channels, p->rate, p->gain, p->ceiling, LOOKAHEAD, RELEASE)) {
+        cw_audio_limiter_new(&lim, p->channels, p->rate, p->gain, p->ceiling, LOOKAHEAD, RELEASE)) {
         rc = cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
         goto done;
     }
-    pl.cap = B + cw_limiter_delay(lim) + 1;
+    pl.cap = B + cw_audio_limiter_delay(lim) + 1;
     lo = malloc(pl.cap * oc * sizeof(float));
     for (int i = 0; i < QSLOTS; i++)
         if (!(pl.slot[i] = malloc(pl.cap * oc * sizeof(float))))
@@ -532,8 +536,8 @@ static int process(const char *path, const char *work_path, const plan2 *p, FILE
     rc = cw_vorbis_enc_new(&pl.enc, fp, p->rate, p->channels, p->quality, p->serial, p->meta, err);
     if (rc)
         goto done;
-    o->header_bytes = cw_vorbis_enc_header_bytes(pl.enc);
-    if ((rc = cw_vorbis_enc_spot_check(pl.enc, SPOT_WINDOW_DB)) != 0) {
+    o->header_bytes = cw_audio_enc_header_bytes(pl.enc);
+    if ((rc = cw_audio_enc_spot_check(pl.enc, SPOT_WINDOW_DB)) != 0) {
         cw_vorbis_enc_abort(pl.enc);
         rc = cw_fail(err, rc, path, 0, "cannot set up the check of the encoded file");
         goto done;
@@ -562,18 +566,18 @@ run:;
         else if (pos >= p->lead && (int64_t)want > p->tail - pos)
             want = (size_t)(p->tail - pos);
         size_t got = 0;
-        rc = cw_src_read(s, in, want, &got, err);
+        rc = cw_audio_src_read(s, in, want, &got, err);
         if (rc)
             goto done;
         if (got == 0)
             break; /* pass 1 read this far: cannot happen unless the file changed */
         if (src_tp)
-            cw_truepeak_add(src_tp, in, got);
+            cw_audio_truepeak_add(src_tp, in, got);
         if (pos < p->lead) {
             pos += (int64_t)got;
             continue;
         }
-        cw_mix(in, inch, mix, p->channels, got);
+        cw_audio_mix(in, inch, mix, p->channels, got);
         /* fades at the cut points, in the source domain */
         int64_t t0 = pos - p->lead, seg = p->tail - p->lead;
         if (t0 < p->fade_in || t0 + (int64_t)got > seg - p->fade_out) {
@@ -619,20 +623,20 @@ run:;
         }
     }
     size_t got = 0;
-    cw_limiter_drain(lim, lo, &got);
+    cw_audio_limiter_drain(lim, lo, &got);
     if (got) {
         ebur128_add_frames_float(eb, lo, got);
         if (plp && (rc = push(plp, lo, got)))
             goto done;
     }
     o->frames += (int64_t)got;
-    o->min_gain = cw_limiter_min_gain(lim);
+    o->min_gain = cw_audio_limiter_min_gain(lim);
     /* the rest of the source, for its true peak only (the encoder has its queue to do) */
     while (src_tp) {
-        rc = cw_src_read(s, in, B, &got, err);
+        rc = cw_audio_src_read(s, in, B, &got, err);
         if (rc || got == 0)
             break;
-        cw_truepeak_add(src_tp, in, got);
+        cw_audio_truepeak_add(src_tp, in, got);
     }
 done:
     if (threading) {
@@ -665,7 +669,7 @@ done:
     if (rc == 0) {
         k->frames = p->dry ? o->frames : pl.vchk.frames;
         k->decoded = pl.vchk.decoded;
-        k->tp_db = cw_lin_to_db(pl.vchk.true_peak);
+        k->tp_db = cw_audio_lin_to_db(pl.vchk.true_peak);
         k->lufs = -HUGE_VAL;
         ebur128_loudness_global(eb, &k->lufs);
         ebur128_loudness_range(eb, &k->lra);
@@ -676,12 +680,12 @@ done:
         free(pl.slot[i]);
     if (sx)
         soxr_delete(sx);
-    cw_limiter_free(lim);
+    cw_audio_limiter_free(lim);
     free(in);
     free(mix);
     free(rs);
     free(lo);
-    cw_src_close(s);
+    cw_audio_src_close(s);
     return rc;
 }
 
@@ -704,7 +708,7 @@ static int find_gain(const char *path, const plan2 *p0, double target, double *g
             g1 = MAX_GAIN_DB;
         if (g1 == g0)
             break;
-        p.gain = cw_db_to_lin(g1);
+        p.gain = cw_audio_db_to_lin(g1);
         out2 o;
         check k;
         int rc = process(path, NULL, &p, NULL, &o, &k, NULL, pg, err);
@@ -825,7 +829,7 @@ static int library_conflicts(const char *station_dir, const char *sha, const cha
     const cw_recording *dup = cw_library_find_source(lib, sha);
     if (dup && !(replace && dup == same)) {
         char len[32];
-        cw_fmt_duration(dup->rate > 0 ? (double)dup->length_samples / dup->rate : 0, len);
+        cw_audio_fmt_duration(dup->rate > 0 ? (double)dup->length_samples / dup->rate : 0, len);
         rc = cw_fail(err, CW_EEXIST, src, 0, "this recording is already in the library as "
                      "'%s' (%s%s%s, episode %d, %s); nothing to do (to store it again under "
                      "the same episode, use --replace)", dup->path,
@@ -911,7 +915,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     cw_strlist extra = {0};
     char *final_abs = NULL, *final_dir = NULL;
     int lockfd = -1;
-    cw_truepeak *src_tp = NULL;
+    cw_audio_truepeak *src_tp = NULL;
 
     /* --- metadata checks (cheap, first) --- */
     if (m.kind == CW_KIND_NONE)
@@ -979,7 +983,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
 
     /* --- pass 1 --- */
     progress pg = {progress_fn, progress_user, 0.0, 0.25, 0};
-    cw_analysis a;
+    cw_audio_analysis a;
     cw_error e1;
     e1.text[0] = 0;
     rc = analyse(src_path, st->channels, st->silence_threshold, 0, &a, &pg, &e1);
@@ -998,9 +1002,9 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     double total_s = (double)a.frames / a.rate;
     char dur[32], lim[32];
     if (a.first_sound < 0 || !(a.lufs > -70.0)) {
-        cw_fmt_duration(total_s, dur);
+        cw_audio_fmt_duration(total_s, dur);
         if (total_s < st->min_length) {
-            cw_fmt_duration(st->min_length, lim);
+            cw_audio_fmt_duration(st->min_length, lim);
             return cw_fail(err, CW_EINVAL, src_path, 0, "the recording is too short: %s (at "
                            "least %s of speech are needed)", dur, lim);
         }
@@ -1018,14 +1022,14 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
         tail = a.frames;
     double kept = (double)(tail - lead) / a.rate;
     if (kept < st->min_length) {
-        cw_fmt_duration(kept, dur);
-        cw_fmt_duration(st->min_length, lim);
+        cw_audio_fmt_duration(kept, dur);
+        cw_audio_fmt_duration(st->min_length, lim);
         return cw_fail(err, CW_EINVAL, src_path, 0, "the recording is too short: %s of sound "
                        "after removing silence at the ends (at least %s are needed)", dur, lim);
     }
     if (kept > st->max_length) {
-        cw_fmt_duration(kept, dur);
-        cw_fmt_duration(st->max_length, lim);
+        cw_audio_fmt_duration(kept, dur);
+        cw_audio_fmt_duration(st->max_length, lim);
         return cw_fail(err, CW_ELIMIT, src_path, 0, "the recording is too long: %s (the "
                        "station takes at most %s; split it into parts)", dur, lim);
     }
@@ -1038,7 +1042,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
                          "loud) in %.1f%% of its samples: it will sound rough; next time record "
                          "a little further from the microphone", a.clipped_pct);
     if (a.longest_pause >= LONG_PAUSE) {
-        cw_fmt_duration(a.longest_pause_at, lim);
+        cw_audio_fmt_duration(a.longest_pause_at, lim);
         cw_strlist_pushf(&res->warnings, "there is a pause of %.0f s at %s (kept; check "
                          "nothing is missing)", a.longest_pause, lim);
     }
@@ -1097,7 +1101,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     out2 o;
     check k;
     memset(&k, 0, sizeof k);
-    if (cw_truepeak_new(&src_tp, a.channels)) {
+    if (cw_audio_truepeak_new(&src_tp, a.channels)) {
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
         goto done;
     }
@@ -1116,8 +1120,8 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
             rc = cw_fail(err, CW_EIO, "", 0, "cannot reuse the work file: %s", strerror(errno));
             goto done;
         }
-        p.gain = cw_db_to_lin(gain_db);
-        p.ceiling = cw_db_to_lin(st->true_peak - margin_db);
+        p.gain = cw_audio_db_to_lin(gain_db);
+        p.ceiling = cw_audio_db_to_lin(st->true_peak - margin_db);
         p.meta = &lm;
         pg.base = 0.25 + 0.6 * attempt / MAX_ATTEMPTS;
         pg.span = attempt == 0 ? 0.6 : 0.6 / MAX_ATTEMPTS;
@@ -1126,7 +1130,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
         if (rc)
             goto done;
         if (attempt == 0)
-            a.tp_db = cw_lin_to_db(cw_truepeak_max(src_tp));
+            a.tp_db = cw_audio_lin_to_db(cw_audio_truepeak_max(src_tp));
         if (k.frames != o.frames) {
             rc = cw_fail(err, CW_EINTERNAL, src_path, 0, "encoded %lld frames but decoded %lld",
                          (long long)o.frames, (long long)k.frames);
@@ -1150,7 +1154,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
                      "turned down by %.0f dB): its loudest moments are far louder than the "
                      "rest (clicks, knocks on the microphone or distortion); record it again "
                      "with the phone held still, not too close", st->loudness, st->true_peak,
-                     k.lufs, k.tp_db, -cw_lin_to_db(o.min_gain));
+                     k.lufs, k.tp_db, -cw_audio_lin_to_db(o.min_gain));
         goto done;
     }
     res->true_peak_in = a.tp_db;
@@ -1159,9 +1163,9 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     res->lra_in = a.lra;
     res->lra_out = k.lra;
     res->true_peak_out = k.tp_db;
-    if (o.min_gain < cw_db_to_lin(-6.0))
+    if (o.min_gain < cw_audio_db_to_lin(-6.0))
         cw_strlist_pushf(&res->warnings, "loud peaks were reduced by up to %.0f dB to stay "
-                         "under the ceiling", -cw_lin_to_db(o.min_gain));
+                         "under the ceiling", -cw_audio_lin_to_db(o.min_gain));
 
     /* --- final comments: the measured values --- */
     if (date[0])
@@ -1185,7 +1189,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     lm.extra = &extra;
     cw_buf hdr;
     cw_buf_init(&hdr);
-    rc = cw_vorbis_headers_build(&hdr, st->rate, st->channels, st->quality, serial, &lm, err);
+    rc = cw_audio_vorbis_headers_build(&hdr, st->rate, st->channels, st->quality, serial, &lm, err);
     if (rc == 0 && hdr.len > 60000)
         rc = cw_fail(err, CW_EINVAL, src_path, 0, "the description is too long for the file "
                      "header (shorten it)");
@@ -1226,7 +1230,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     if (rc == 0 && progress_fn)
         progress_fn(progress_user, 1.0);
 done:
-    cw_truepeak_free(src_tp);
+    cw_audio_truepeak_free(src_tp);
     lib_unlock(lockfd);
     cw_atomic_abort(final);
     cw_atomic_abort(work);

@@ -199,7 +199,7 @@ static int read_headers(ofile *f, head *h, cw_error *err)
                 return cw_fail(err, CW_EINVAL, f->path, 0, "file ends before the vorbis "
                                "headers (not an ogg vorbis file, or truncated)");
         }
-        if (!cw_ogg_page_crc_ok(p, len)) {
+        if (!cw_audio_ogg_page_crc_ok(p, len)) {
             pos++; /* a damaged page: look for the next one */
             continue;
         }
@@ -454,7 +454,7 @@ static int read_last_granule(ofile *f, int serial, int64_t *granule, cw_error *e
             if (memcmp(buf + i, "OggS", 4) != 0)
                 continue;
             size_t hlen = 0, len = page_len(buf + i, n - i, &hlen);
-            if (!len || !cw_ogg_page_crc_ok(buf + i, len) || (int)le32(buf + i + 14) != serial)
+            if (!len || !cw_audio_ogg_page_crc_ok(buf + i, len) || (int)le32(buf + i + 14) != serial)
                 continue;
             int eos = (buf[i + 5] & 0x04) != 0;
             int64_t g = (int64_t)((uint64_t)le32(buf + i + 6) |

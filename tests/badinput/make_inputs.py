@@ -80,10 +80,12 @@ def main():
     put('audio-ogg-headers-only', 'lesson.ogg', d[:d.find(b'OggS', d.find(b'OggS', 60) + 4)])
     m4a = os.path.join(tmp, 'x.m4a')
     sh('ffmpeg', '-v', 'quiet', '-y', '-i', good, '-c:a', 'aac', '-b:a', '24k', m4a)
-    put('audio-m4a-unsupported', 'lesson.m4a', open(m4a, 'rb').read())
+    d = open(m4a, 'rb').read()
+    put('audio-m4a-no-moov', 'lesson.m4a', d[:d.find(b'moov') - 4])  # the phone stopped before its index
     wma = os.path.join(tmp, 'x.wma')
     sh('ffmpeg', '-v', 'quiet', '-y', '-i', good, '-c:a', 'wmav2', '-b:a', '32k', wma)
-    put('audio-wma-unsupported', 'lesson.wma', open(wma, 'rb').read())
+    d = open(wma, 'rb').read()
+    put('audio-wma-truncated', 'lesson.wma', d[:len(d) // 2])
     # --- good recordings the cases copy ($COMMON/...) ---
     os.makedirs(os.path.join(HERE, 'common'), exist_ok=True)
     for name, freq in (('tone.wav', 440.0), ('tone2.wav', 550.0)):
