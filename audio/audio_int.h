@@ -155,6 +155,93 @@ void cw_audio_src_close(cw_audio_src *s);
 void cw_audio_tag_copy(char *dst, size_t cap, const char *value);
 void cw_audio_tag_date(char out[11], const char *value);
 
+/* ---- audio as a chain of stages (stages.c) ------------------------------------------ */
+
+typedef struct cw_audio_fmt {
+    int rate, channels;
+} cw_audio_fmt;
+
+#define CW_AUDIO_STAGE_SKIP 1 /* start: nothing to do here; the stage leaves the chain */
+#define CW_AUDIO_STAGE_DONE 2 /* flow: no more input wanted (what it produced still flows) */
+
+/* One stage (sox's effect handler): constructors below fill one; the chain owns it once
+ * added (it calls stop, also when start was never called or failed). */
+typedef struct cw_audio_stage cw_audio_stage;
+struct cw_audio_stage {
+    const char *name;
+    /* `in` arrives; set *out (preset to in) and *out_max, the frames flow or drain may
+     * produce from up to CW_AUDIO_BLOCK input frames (preset to CW_AUDIO_BLOCK). Returns
+     * 0, CW_AUDIO_STAGE_SKIP or a CW_E* code. NULL: nothing to prepare. */
+    int (*start)(cw_audio_stage *s, const cw_audio_fmt *in, cw_audio_fmt *out,
+                 size_t *out_max, cw_error *err);
+    /* *nin frames offered (<= CW_AUDIO_BLOCK), *nout frames of room; set both to what was
+     * consumed and produced (a stage may consume less than offered, but must do something).
+     * In-place stages get out == in and room *nin. 0, CW_AUDIO_STAGE_DONE or CW_E*. */
+    int (*flow)(cw_audio_stage *s, const float *in, size_t *nin, float *out, size_t *nout,
+                cw_error *err);
+    /* After the input: produce what is held back; called until *nout == 0. May be NULL. */
+    int (*drain)(cw_audio_stage *s, float *out, size_t *nout, cw_error *err);
+    void (*stop)(cw_audio_stage *s); /* free everything; may be NULL */
+    int inplace;   /* works on its input buffer (a tap, a gain): no buffer of its own */
+    int wants_all; /* keeps reading the source after a later stage said DONE (a meter) */
+    void *priv;
+};
+
+typedef struct cw_audio_chain cw_audio_chain;
+typedef int (*cw_audio_read_fn)(void *user, float *buf, size_t frames, size_t *got,
+                                cw_error *err);
+/* Called after each source block with the frames read so far; non-zero cancels. */
+typedef int (*cw_audio_progress_fn)(void *user, int64_t frames_read);
+
+int cw_audio_chain_new(cw_audio_chain **out);
+/* Append a stage (the chain takes it, also on failure: CW_ENOMEM for a stage whose
+ * constructor could not allocate, and then cw_audio_chain_run fails: callers may add a
+ * whole chain and check once). */
+int cw_audio_chain_add(cw_audio_chain *c, const cw_audio_stage *s);
+/* Read the source (`in` its format) in blocks through every stage, then drain them in
+ * order. Stops at the first error; CW_ECANCELLED when `progress` asks. Runs once. */
+int cw_audio_chain_run(cw_audio_chain *c, cw_audio_read_fn read, void *user,
+                       const cw_audio_fmt *in, cw_audio_progress_fn progress,
+                       void *progress_user, cw_error *err);
+cw_audio_fmt cw_audio_chain_out_format(const cw_audio_chain *c);
+void cw_audio_chain_free(cw_audio_chain *c); /* stops every stage; NULL is fine */
+
+/* Results the measuring stages write when drained. */
+typedef struct cw_audio_loudness {
+    double lufs, lra; /* integrated loudness, loudness range */
+} cw_audio_loudness;
+typedef struct cw_audio_enc_result {
+    int64_t frames;              /* written */
+    long header_bytes;           /* of the header pages */
+    cw_audio_vorbis_check check; /* the spot check (when asked) */
+} cw_audio_enc_result;
+
+/* The generic stages. Each leaves *s empty (chain_add refuses it) when out of memory. */
+void cw_audio_stage_mix(cw_audio_stage *s, int out_channels); /* cw_audio_mix, the one rule */
+void cw_audio_stage_trim(cw_audio_stage *s, int64_t lead, int64_t tail); /* keep [lead, tail) */
+/* Raised-cosine fades over the first fade_in and last fade_out of a segment of len frames
+ * (in place). */
+void cw_audio_stage_fade(cw_audio_stage *s, int64_t fade_in, int64_t fade_out, int64_t len);
+/* Exactly `samples` frames, the last `fade` faded out to zero; a shortfall up to pad_max
+ * frames is made up with silence, more is refused naming `name`. */
+void cw_audio_stage_cut(cw_audio_stage *s, int64_t samples, int64_t fade, int64_t pad_max,
+                        const char *name);
+void cw_audio_stage_dc(cw_audio_stage *s, const double *offset, int channels); /* x - offset */
+void cw_audio_stage_resample(cw_audio_stage *s, int rate); /* libsoxr HQ; skipped at the rate */
+/* Gain, then the true-peak limiter (cw_audio_limiter); *min_gain (may be NULL) gets the
+ * lowest gain it applied. */
+void cw_audio_stage_limiter(cw_audio_stage *s, double gain, double ceiling, double lookahead,
+                            double release, double *min_gain);
+void cw_audio_stage_meter(cw_audio_stage *s, cw_audio_loudness *res); /* libebur128 I, LRA */
+void cw_audio_stage_truepeak(cw_audio_stage *s, double *db); /* of everything, dBTP */
+/* The Vorbis encoder writing Ogg pages to fp; spot_db > 0 turns on its own output check. */
+void cw_audio_stage_encoder(cw_audio_stage *s, FILE *fp, int rate, int channels,
+                            double quality, uint32_t serial, const cw_link_meta *meta,
+                            double spot_db, cw_audio_enc_result *res);
+/* `inner` (a sink or tap) on a thread of its own, fed through a ring of blocks. */
+void cw_audio_stage_threaded(cw_audio_stage *s, const cw_audio_stage *inner,
+                             const char *thread_name);
+
 /* ---- processing stages (process.c) ------------------------------------------------- */
 
 /* Channel mix of n frames from inch to outch (downmix folds centre/surrounds, drops LFE;
@@ -175,25 +262,75 @@ void cw_audio_limiter_process(cw_audio_limiter *l, const float *in, size_t n, fl
 void cw_audio_limiter_drain(cw_audio_limiter *l, float *out, size_t *nout);
 double cw_audio_limiter_min_gain(const cw_audio_limiter *l); /* lowest g applied (1 = never limited) */
 
-/* ---- pass 1 of ingest (ingest.c) --------------------------------------------------- */
+/* ---- ingest's passes: measure (analyse.c), render and find the gain (render.c) --------- */
+
+/* Progress of one pass: frames read of `total`, mapped to base + span * fraction; the
+ * callback's non-zero return cancels. */
+typedef struct cw_audio_pass_progress {
+    int (*fn)(void *user, double fraction);
+    void *user;
+    double base, span;
+    int64_t total; /* frames of the source; <= 0 unknown */
+} cw_audio_pass_progress;
+int cw_audio_pass_report(void *pass_progress, int64_t frames_read); /* a cw_audio_progress_fn */
 
 /* What one decode of a source tells: integrated loudness of the source mixed to `outch`
- * channels (libebur128, mono as dual mono), true peak of the source channels, clipping,
- * the first and last sound above `silence_db` (10 ms windows), the longest inner pause.
- * Refuses damaged files and NaN/Inf samples (see cw_src_*). */
+ * channels (libebur128, mono as dual mono), true peak of the source channels (when asked),
+ * clipping, the first and last sound above `silence_db` (10 ms windows), the longest inner
+ * pause, a constant (DC) offset per mixed channel, how noise-like it is, its tags and what
+ * the decoder tolerated. Refuses damaged files and NaN/Inf samples (see cw_audio_src_*). */
 typedef struct cw_audio_analysis {
-    int rate, channels;
+    int rate, channels, outch;
     int64_t frames;
     double lufs, lra, tp_db, clipped_pct;
     int64_t first_sound, sound_end; /* source frames; first_sound -1 when none */
     double longest_pause, longest_pause_at; /* seconds */
-    char date[11];
+    double dc[8];       /* mean of each mixed channel */
+    double noise_corr;  /* lag-1 autocorrelation of the mixed signal: ~0 for white noise */
+    cw_audio_tags tags;
     char format[48];
+    cw_diags notes;     /* what the decoder tolerated (owned: cw_audio_analysis_clear) */
 } cw_audio_analysis;
 int cw_audio_analyse(const char *path, int outch, double silence_db, cw_audio_analysis *out,
-               cw_error *err);
+                     cw_error *err);
+/* Pass 1 of ingest: the same without the source true peak (pass 2 measures it). */
+int cw_audio_analyse_pass(const char *path, int outch, double silence_db, int want_tp,
+                          cw_audio_analysis *out, cw_audio_pass_progress *pg, cw_error *err);
+void cw_audio_analysis_clear(cw_audio_analysis *a);
 
-/* ---- loudness (ingest.c) ---------------------------------------------------------- */
+/* Pass 2: decode again and render [lead, tail) of the source: mix, DC removal, fades,
+ * resample, gain, limiter, loudness meter and (unless fp is NULL: a measuring pass) the
+ * Vorbis encoder writing to fp, whose output then is checked (its own decode: true peak
+ * and length; the written file's structure with cw_ogg_check at work_path). */
+typedef struct cw_audio_render_plan {
+    int64_t lead, tail;        /* source frames kept: [lead, tail) */
+    int64_t fade_in, fade_out; /* source frames */
+    double dc[8];              /* subtracted from the mixed channels (all 0: none) */
+    double gain;               /* linear */
+    double ceiling;            /* linear, margin included */
+    int rate, channels;
+    double quality;
+    uint32_t serial;
+    const cw_link_meta *meta;
+    FILE *fp;                  /* NULL: measure only */
+    const char *work_path;     /* the file fp writes */
+    double *src_tp_db;         /* non-NULL: the source's true peak, measured on the way */
+} cw_audio_render_plan;
+typedef struct cw_audio_render_out {
+    int64_t frames;          /* rendered */
+    int64_t decoded_frames;  /* the encoded file's own length (== frames) */
+    double min_gain;         /* lowest limiter gain */
+    long header_bytes;       /* of the work file's header pages */
+    double lufs, lra, tp_db; /* of the output (tp_db: the decoded file's, when encoded) */
+} cw_audio_render_out;
+int cw_audio_render(const char *path, const cw_audio_render_plan *p, cw_audio_render_out *o,
+                    cw_audio_pass_progress *pg, cw_error *err);
+/* The gain (dB, from *gain_db which gave loudness l0) that brings the limited signal to
+ * `target` LUFS, by measuring passes only. *gain_db ends at the best gain seen. */
+int cw_audio_find_gain(const char *path, const cw_audio_render_plan *p, double target,
+                       double *gain_db, double l0, cw_audio_pass_progress *pg, cw_error *err);
+
+/* ---- loudness (analyse.c) ---------------------------------------------------------- */
 
 double cw_audio_db_to_lin(double db);
 double cw_audio_lin_to_db(double lin); /* -inf for 0 */

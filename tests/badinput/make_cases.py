@@ -118,14 +118,14 @@ aud('audio-duplicate-episode', 'maths episode 1 exists already (no --replace)', 
     setup=['cp "$COMMON/tone2.wav" again.wav'])
 aud('audio-same-source-twice', 'the same source file as maths 1, as another episode', r'copy\.wav.*(already in the library)', cmd='ingest --series maths --episode 7 copy.wav',
     setup=['cp "$COMMON/tone.wav" copy.wav'])
-aud('audio-options-episode-zero', '--episode 0 is refused', r'(episode)', exit=1, cmd='ingest --series maths --episode 0 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-kind-bogus', '--kind podcast is refused', r'(kind|podcast)', exit=2, cmd='ingest --series maths --episode 2 --kind podcast lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-valid-date', '--valid-from 2026-02-30 is a usage error', r'(2026-02-30|date)', exit=2, cmd='ingest --series maths --episode 2 --valid-from 2026-02-30 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-valid-reversed', 'valid-until before valid-from', r'(valid|until|before)', exit=1, cmd='ingest --series maths --episode 2 --valid-from 2026-05-01 --valid-until 2026-04-01 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-series-slash', 'a series key that is a path', r'(series|\.\./)', exit=1, cmd='ingest --series ../../etc --episode 2 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
+aud('audio-options-episode-zero', '--episode 0 is refused', r'(episode)', exit=1, cmd='ingest --series maths --episode 0 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-kind-bogus', '--kind podcast is refused', r'(kind|podcast)', exit=2, cmd='ingest --series maths --episode 2 --kind podcast lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-valid-date', '--valid-from 2026-02-30 is a usage error', r'(2026-02-30|date)', exit=2, cmd='ingest --series maths --episode 2 --valid-from 2026-02-30 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-valid-reversed', 'valid-until before valid-from', r'(valid|until|before)', exit=1, cmd='ingest --series maths --episode 2 --valid-from 2026-05-01 --valid-until 2026-04-01 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-series-slash', 'a series key that is a path', r'(series|\.\./)', exit=1, cmd='ingest --series ../../etc --episode 2 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
 # ---------------- sidecars (ingest --inbox) ----------------
 def side(name, desc, note, error, setup=(), **kw):
-    st = ['cp "$COMMON/tone.wav" "$ST/inbox/lesson.wav"'] + list(setup)
+    st = ['cp "$COMMON/tone2.wav" "$ST/inbox/lesson.wav"'] + list(setup)
     if note is not None:
         st.append("printf %s > \"$ST/inbox/lesson.txt\"" % note)
     case(name, desc, 'ingest --inbox', 1, error, setup=st,
@@ -207,9 +207,9 @@ case('limit-calendar-occurrences', 'every minute for a year: over the 100000 occ
 case('limit-conf-calendars', 'more than 1000 calendars in [calendars]', 'library', 1, r'station\.conf:[0-9]+:.*1000',
      setup=["printf '[calendars]\\n' >> \"$ST/station.conf\"; for i in $(seq 1 1001); do echo \"c$i.ics = 1\"; done >> \"$ST/station.conf\""])
 case('limit-title-length', 'a title over 200 bytes', 'ingest --series maths --episode 2 --title "$(head -c 201 /dev/zero | tr \'\\0\' t)" lesson.wav', 1, r'lesson\.wav.*title.*200',
-     setup=['cp "$COMMON/tone.wav" lesson.wav'])
+     setup=['cp "$COMMON/tone2.wav" lesson.wav'])
 case('limit-episode-range', 'episode 1000 (1 to 999) is a usage error', 'ingest --series maths --episode 1000 lesson.wav', 2, r'episode.*999',
-     setup=['cp "$COMMON/tone.wav" lesson.wav'])
+     setup=['cp "$COMMON/tone2.wav" lesson.wav'])
 case('limit-plan-days', 'plan for more than 400 days', 'plan --from 2026-01-01 --to 2027-03-01', 2, r'400 days')
 case('limit-export-days', 'export more than 400 days', 'export --from 2026-01-01 --to 2027-03-01', 2, r'400')
 case('limit-sums-size', 'a SHA256SUMS over 16 MB', 'verify out-copy', 1, r'out-copy.*SHA256SUMS is too large.*16 MB',

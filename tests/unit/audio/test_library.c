@@ -121,7 +121,7 @@ static void test_long_comments_and_tail(void **state)
     cw_error err;
     assert_int_equal(cw_recording_read(&r, path, &err), 0);
     assert_int_equal(strlen(r.description), 150000);
-    assert_string_equal(r.series, "Maths-5");
+    assert_string_equal(r.series, "maths-5"); /* series keys are read lower-case (issue #14) */
     assert_int_equal(r.episode, 12);
     assert_int_equal(r.kind, CW_KIND_NEWSLETTER);
     assert_int_equal(r.length_samples, 441001);
