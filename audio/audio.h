@@ -134,13 +134,6 @@ void cw_ingest_result_free(cw_ingest_result *r);
 int cw_ingest(const cw_station *st, const char *src_path, const cw_ingest_opts *opts,
               cw_ingest_result *res, cw_error *err);
 
-/* Deprecated: cw_ingest with metadata, replace and a progress callback that cannot cancel.
- * Kept until every caller uses cw_ingest. */
-typedef void (*cw_progress_fn)(void *user, double fraction /* 0..1 */);
-int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_meta *meta,
-                   int replace, cw_progress_fn progress, void *progress_user,
-                   cw_ingest_result *res, cw_error *err);
-
 /* Trim and lower-case a series key in place (every entry point does this). */
 void cw_series_key_normalise(char *key);
 
@@ -227,7 +220,7 @@ int cw_sidecar_parse(const char *text, size_t len, cw_sidecar *out, cw_strlist *
                      cw_error *err) CW_WARN_UNUSED;
 void cw_sidecar_clear(cw_sidecar *s); /* frees the strings and zeroes *s; NULL is fine */
 
-#define CW_TITLE_MAX_BYTES 200 /* titles and teachers (cw_ingest_file refuses longer ones) */
+#define CW_TITLE_MAX_BYTES 200 /* titles and teachers (cw_ingest refuses longer ones) */
 
 /* The title a recording gets when nobody gave one: the stem of the file's base name with
  * '_' shown as a space, shortened to at most `max` bytes at a UTF-8 character boundary

@@ -561,27 +561,3 @@ int cw_ingest(const cw_station *st, const char *src_path, const cw_ingest_opts *
     free(j);
     return rc;
 }
-
-/* ---- the old entry point, until every caller uses cw_ingest ------------------------------- */
-
-typedef struct old_progress {
-    cw_progress_fn fn;
-    void *user;
-} old_progress;
-
-static int old_progress_fn(void *user, double f)
-{
-    old_progress *p = user;
-    p->fn(p->user, f);
-    return 0;
-}
-
-int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_meta *meta,
-                   int replace, cw_progress_fn progress, void *progress_user,
-                   cw_ingest_result *res, cw_error *err)
-{
-    old_progress op = {progress, progress_user};
-    cw_ingest_opts o = {.meta = *meta, .replace = replace,
-                        .progress = progress ? old_progress_fn : NULL, .progress_user = &op};
-    return cw_ingest(st, src_path, &o, res, err);
-}
