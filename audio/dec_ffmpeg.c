@@ -12,6 +12,7 @@
  * end; lengths a container leaves open or only estimates are not damage. */
 #include "audio_int.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -55,6 +56,49 @@ typedef struct ffdec {
     char format[48];
 } ffdec;
 
+/* ---- FFmpeg's libraries, loaded when first needed ------------------------------------
+ * libavcodec pulls in some 140 shared libraries (video and image codecs among them):
+ * linked into the program they cost every chalkwave command about 150 ms to start and
+ * 20 MB of memory. So they are opened with dlopen the first time a file needs them, by the
+ * soname the program was built against. */
+
+#define AV_FUNCS(X)                                                                        \
+    X(av_log_set_callback) X(av_malloc) X(av_free) X(av_freep) X(av_strdup)                \
+    X(av_sample_fmt_is_planar) X(av_get_packed_sample_fmt) X(av_rescale_q) X(av_rescale)  \
+    X(av_dict_get) X(av_frame_alloc) X(av_frame_free) X(av_frame_unref) X(av_codec_iterate)\
+    X(av_codec_is_decoder) X(avcodec_find_decoder) X(avcodec_alloc_context3)               \
+    X(avcodec_parameters_to_context) X(avcodec_open2) X(avcodec_free_context)               \
+    X(av_packet_alloc) X(av_packet_free) X(av_packet_unref) X(avcodec_send_packet)         \
+    X(avcodec_receive_frame) X(avcodec_descriptor_get) X(avio_alloc_context)               \
+    X(avio_context_free) X(avformat_alloc_context) X(avformat_open_input)                  \
+    X(avformat_find_stream_info) X(avformat_close_input) X(av_read_frame)
+
+static struct {
+#define AV_DECL(f) __typeof__(f) *f;
+    AV_FUNCS(AV_DECL)
+#undef AV_DECL
+} av;
+static int av_loaded; /* 1 when every function was found */
+
+static void av_load(void)
+{
+    /* each by the soname built against: the headers' structures must match */
+    static const char *const libs[] = {CW_LIBAVUTIL_SONAME, CW_LIBAVCODEC_SONAME,
+                                       CW_LIBAVFORMAT_SONAME};
+    void *h[3];
+    for (int i = 0; i < 3; i++)
+        if (!(h[i] = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL)))
+            return;
+    int ok = 1;
+#define AV_SYM(f)                                                                          \
+    if (!(*(void **)&av.f = dlsym(h[0], #f)) && !(*(void **)&av.f = dlsym(h[1], #f)) &&  \
+        !(*(void **)&av.f = dlsym(h[2], #f)))                                             \
+        ok = 0;
+    AV_FUNCS(AV_SYM)
+#undef AV_SYM
+    av_loaded = ok; /* the libraries stay loaded for the life of the process */
+}
+
 /* ---- FFmpeg's log: counted, never printed --------------------------------------------- */
 
 static __thread ffdec *tls_cur; /* the decoder calling into FFmpeg on this thread */
@@ -75,13 +119,16 @@ static char *audio_decoders;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void init_once(void)
 {
-    av_log_set_callback(log_cb);
+    av_load();
+    if (!av_loaded)
+        return;
+    av.av_log_set_callback(log_cb);
     cw_buf b;
     cw_buf_init(&b);
     void *it = NULL;
     const AVCodec *c;
-    while ((c = av_codec_iterate(&it)) != NULL)
-        if (av_codec_is_decoder(c) && c->type == AVMEDIA_TYPE_AUDIO)
+    while ((c = av.av_codec_iterate(&it)) != NULL)
+        if (av.av_codec_is_decoder(c) && c->type == AVMEDIA_TYPE_AUDIO)
             cw_buf_printf(&b, "%s%s", b.len ? "," : "", c->name);
     audio_decoders = b.oom ? NULL : b.data; /* kept for the life of the process */
 }
@@ -332,7 +379,7 @@ static const char *codec_label(enum AVCodecID id)
     case AV_CODEC_ID_WMALOSSLESS:
         return "WMA";
     default: {
-        const AVCodecDescriptor *cd = avcodec_descriptor_get(id);
+        const AVCodecDescriptor *cd = av.avcodec_descriptor_get(id);
         return cd ? cd->name : "unknown";
     }
     }
@@ -344,7 +391,7 @@ static void describe(ffdec *d, int has_video)
     const char *fmt = d->fmt->iformat->name, *codec = codec_label(d->st->codecpar->codec_id);
     const char *c = NULL;
     if (strstr(fmt, "mp4")) {
-        const AVDictionaryEntry *b = av_dict_get(d->fmt->metadata, "major_brand", NULL, 0);
+        const AVDictionaryEntry *b = av.av_dict_get(d->fmt->metadata, "major_brand", NULL, 0);
         const char *brand = b ? b->value : "";
         c = !strncmp(brand, "3g", 2) ? "3GP" : !strncmp(brand, "qt", 2) ? "MOV"
             : !strncmp(brand, "M4A", 3) ? "M4A" : "MP4";
@@ -417,12 +464,12 @@ static int take_frame(ffdec *d, const AVFrame *f, cw_error *err)
         return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
     float *o = d->buf + d->len;
     enum AVSampleFormat sf = (enum AVSampleFormat)f->format;
-    int planar = av_sample_fmt_is_planar(sf);
+    int planar = av.av_sample_fmt_is_planar(sf);
     for (int c = 0; c < ch; c++) {
         const uint8_t *p = planar ? f->extended_data[c] : f->extended_data[0];
         size_t step = planar ? 1 : (size_t)ch, first = planar ? 0 : (size_t)c;
         float *q = o + c;
-        switch (av_get_packed_sample_fmt(sf)) {
+        switch (av.av_get_packed_sample_fmt(sf)) {
         case AV_SAMPLE_FMT_U8:
             for (int i = 0; i < n; i++)
                 q[(size_t)i * ch] = ((float)p[first + i * step] - 128.0f) / 128.0f;
@@ -467,7 +514,7 @@ static int bad_packet(ffdec *d, const AVPacket *pkt, cw_error *err)
         d->bad_first_frame = d->produced;
     if (d->rate <= 0 || pkt->duration <= 0)
         return 0;
-    int64_t n = av_rescale_q(pkt->duration, d->st->time_base, (AVRational){1, d->rate});
+    int64_t n = av.av_rescale_q(pkt->duration, d->st->time_base, (AVRational){1, d->rate});
     if (n <= 0 || n > d->rate) /* over a second for one packet: not believable */
         return 0;
     if (grow(d, (size_t)n * (size_t)d->channels))
@@ -483,10 +530,10 @@ static int bad_packet(ffdec *d, const AVPacket *pkt, cw_error *err)
 static int decode_more(ffdec *d, cw_error *err)
 {
     for (;;) {
-        int r = avcodec_receive_frame(d->dec, d->frame);
+        int r = av.avcodec_receive_frame(d->dec, d->frame);
         if (r == 0) {
             int rc = take_frame(d, d->frame, err);
-            av_frame_unref(d->frame);
+            av.av_frame_unref(d->frame);
             return rc;
         }
         if (r == AVERROR_EOF) {
@@ -504,10 +551,10 @@ static int decode_more(ffdec *d, cw_error *err)
             }
         }
         if (d->demux_eof) {
-            avcodec_send_packet(d->dec, NULL);
+            av.avcodec_send_packet(d->dec, NULL);
             continue;
         }
-        r = av_read_frame(d->fmt, d->pkt);
+        r = av.av_read_frame(d->fmt, d->pkt);
         if (r < 0) {
             if (r != AVERROR_EOF)
                 d->demux_failed = 1; /* a read error or damage: the rest is lost */
@@ -515,15 +562,15 @@ static int decode_more(ffdec *d, cw_error *err)
             continue;
         }
         if (d->pkt->stream_index != d->st->index) {
-            av_packet_unref(d->pkt);
+            av.av_packet_unref(d->pkt);
             continue;
         }
         d->packets++;
         int before = d->log_errors;
-        r = avcodec_send_packet(d->dec, d->pkt);
+        r = av.avcodec_send_packet(d->dec, d->pkt);
         if (r < 0 && r != AVERROR(EAGAIN)) {
             int rc = bad_packet(d, d->pkt, err);
-            av_packet_unref(d->pkt);
+            av.av_packet_unref(d->pkt);
             if (rc)
                 return rc;
             continue;
@@ -531,7 +578,7 @@ static int decode_more(ffdec *d, cw_error *err)
         if (d->log_errors > before) /* decoded with concealment: counted, kept */
             if (d->bad++ == 0)
                 d->bad_first_frame = d->produced;
-        av_packet_unref(d->pkt);
+        av.av_packet_unref(d->pkt);
     }
 }
 
@@ -542,15 +589,15 @@ static void dec_close(void *state)
     ffdec *d = state;
     if (!d)
         return;
-    avcodec_free_context(&d->dec);
+    av.avcodec_free_context(&d->dec);
     if (d->fmt)
-        avformat_close_input(&d->fmt);
+        av.avformat_close_input(&d->fmt);
     if (d->avio) {
-        av_freep(&d->avio->buffer);
-        avio_context_free(&d->avio);
+        av.av_freep(&d->avio->buffer);
+        av.avio_context_free(&d->avio);
     }
-    av_packet_free(&d->pkt);
-    av_frame_free(&d->frame);
+    av.av_packet_free(&d->pkt);
+    av.av_frame_free(&d->frame);
     if (d->fd >= 0)
         close(d->fd);
     free(d->buf);
@@ -606,6 +653,8 @@ static const char *container_of(int fd)
         return "WebM/MKV";
     if (!memcmp(b, "OggS", 4))
         return "Ogg";
+    if (!memcmp(b + 4, "ftyp", 4))
+        return "MP4";
     if (!memcmp(b, asf, 16))
         return "WMA";
     if (!memcmp(b, "caff", 4))
@@ -635,12 +684,12 @@ static int refuse_unreadable(ffdec *d, const mp4_top *t, int averr, cw_error *er
 static int64_t stated_frames(ffdec *d)
 {
     if (d->st->duration > 0 && d->st->duration != AV_NOPTS_VALUE)
-        return av_rescale_q(d->st->duration, d->st->time_base, (AVRational){1, d->rate});
+        return av.av_rescale_q(d->st->duration, d->st->time_base, (AVRational){1, d->rate});
     if (d->fmt->duration > 0 && d->fmt->duration != AV_NOPTS_VALUE &&
         d->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE &&
         d->fmt->nb_streams == 1 && strcmp(d->fmt->iformat->name, "mp3") != 0 &&
         strcmp(d->fmt->iformat->name, "aac") != 0)
-        return av_rescale(d->fmt->duration, d->rate, AV_TIME_BASE);
+        return av.av_rescale(d->fmt->duration, d->rate, AV_TIME_BASE);
     return -1;
 }
 
@@ -650,16 +699,16 @@ static int open_ff(ffdec *d, cw_audio_src_info *info, cw_error *err)
     mp4_scan_top(d->fd, d->size, &t);
     if (t.is_mp4 && t.has_moov)
         hide_tracks(d, &t);
-    unsigned char *iob = av_malloc(IO_BUF);
-    if (!iob || !(d->avio = avio_alloc_context(iob, IO_BUF, 0, d, io_read, NULL, io_seek))) {
-        av_free(iob);
+    unsigned char *iob = av.av_malloc(IO_BUF);
+    if (!iob || !(d->avio = av.avio_alloc_context(iob, IO_BUF, 0, d, io_read, NULL, io_seek))) {
+        av.av_free(iob);
         return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
     }
-    if (!(d->fmt = avformat_alloc_context()))
+    if (!(d->fmt = av.avformat_alloc_context()))
         return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
     d->fmt->pb = d->avio;
     d->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    int r = avformat_open_input(&d->fmt, "", NULL, NULL);
+    int r = av.avformat_open_input(&d->fmt, "", NULL, NULL);
     if (r < 0) {
         d->fmt = NULL; /* freed by avformat_open_input */
         return refuse_unreadable(d, &t, r, err);
@@ -669,9 +718,9 @@ static int open_ff(ffdec *d, cw_audio_src_info *info, cw_error *err)
     if (!d->st && (d->fmt->ctx_flags & AVFMTCTX_NOHEADER)) {
         /* streams appear only while reading (MPEG-TS and the like): look, decoding no
          * video (only audio decoders may be opened) */
-        if (audio_decoders && !(d->fmt->codec_whitelist = av_strdup(audio_decoders)))
+        if (audio_decoders && !(d->fmt->codec_whitelist = av.av_strdup(audio_decoders)))
             return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
-        if (d->fmt->codec_whitelist && avformat_find_stream_info(d->fmt, NULL) >= 0)
+        if (d->fmt->codec_whitelist && av.avformat_find_stream_info(d->fmt, NULL) >= 0)
             d->st = pick_stream(d->fmt, &has_video);
     }
     if (!d->st) {
@@ -685,21 +734,21 @@ static int open_ff(ffdec *d, cw_audio_src_info *info, cw_error *err)
         if (d->fmt->streams[i] != d->st)
             d->fmt->streams[i]->discard = AVDISCARD_ALL;
     describe(d, has_video || d->hidden_video > 0);
-    const AVCodec *codec = avcodec_find_decoder(d->st->codecpar->codec_id);
+    const AVCodec *codec = av.avcodec_find_decoder(d->st->codecpar->codec_id);
     if (!codec)
         return cw_fail(err, CW_EUNSUPPORTED, d->name, 0, "this is %s, whose sound chalkwave "
                        "cannot decode (send %s)", d->format, cw_audio_formats());
-    if (!(d->dec = avcodec_alloc_context3(codec)) ||
-        avcodec_parameters_to_context(d->dec, d->st->codecpar) < 0)
+    if (!(d->dec = av.avcodec_alloc_context3(codec)) ||
+        av.avcodec_parameters_to_context(d->dec, d->st->codecpar) < 0)
         return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
     d->dec->thread_count = 1;
     d->dec->err_recognition |= AV_EF_CRCCHECK;
     d->dec->pkt_timebase = d->st->time_base;
-    if (avcodec_open2(d->dec, codec, NULL) < 0)
+    if (av.avcodec_open2(d->dec, codec, NULL) < 0)
         return cw_fail(err, CW_EINVAL, d->name, 0, "the %s sound cannot be decoded: its "
                        "settings are damaged (copy it again from the recorder or phone)",
                        d->format);
-    if (!(d->pkt = av_packet_alloc()) || !(d->frame = av_frame_alloc()))
+    if (!(d->pkt = av.av_packet_alloc()) || !(d->frame = av.av_frame_alloc()))
         return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
     d->is_ogg = !strcmp(d->fmt->iformat->name, "ogg");
     /* the first sound decides the rate and channels (HE-AAC doubles the stated rate) */
@@ -735,6 +784,14 @@ static int dec_open(void **state, int fd, const char *name, cw_audio_src_info *i
 {
     *state = NULL;
     pthread_once(&once, init_once);
+    if (!av_loaded) {
+        const char *c = container_of(fd);
+        close(fd);
+        return cw_fail(err, CW_EUNSUPPORTED, name, 0, "this is %s; reading it needs FFmpeg's "
+                       "libraries (%s, %s), which are not installed (install them, or send "
+                       "WAV, FLAC or MP3)", c ? c : "a recording in a format only FFmpeg reads",
+                       CW_LIBAVFORMAT_SONAME, CW_LIBAVCODEC_SONAME);
+    }
     ffdec *d = calloc(1, sizeof *d);
     if (!d) {
         close(fd);
@@ -828,17 +885,17 @@ static int dec_check_end(void *state, int64_t decoded, cw_diags *notes, cw_error
 
 static const char *tag(const ffdec *d, const char *key)
 {
-    const AVDictionaryEntry *e = av_dict_get(d->fmt->metadata, key, NULL, AV_DICT_IGNORE_SUFFIX);
+    const AVDictionaryEntry *e = av.av_dict_get(d->fmt->metadata, key, NULL, AV_DICT_IGNORE_SUFFIX);
     if (!e || !e->value[0])
-        e = av_dict_get(d->st->metadata, key, NULL, AV_DICT_IGNORE_SUFFIX);
+        e = av.av_dict_get(d->st->metadata, key, NULL, AV_DICT_IGNORE_SUFFIX);
     return e && e->value[0] ? e->value : NULL;
 }
 
 static const char *tag_exact(const ffdec *d, const char *key)
 {
-    const AVDictionaryEntry *e = av_dict_get(d->fmt->metadata, key, NULL, 0);
+    const AVDictionaryEntry *e = av.av_dict_get(d->fmt->metadata, key, NULL, 0);
     if (!e || !e->value[0])
-        e = av_dict_get(d->st->metadata, key, NULL, 0);
+        e = av.av_dict_get(d->st->metadata, key, NULL, 0);
     return e && e->value[0] ? e->value : NULL;
 }
 
