@@ -330,6 +330,14 @@ int cw_audio_render(const char *path, const cw_audio_render_plan *p, cw_audio_re
 int cw_audio_find_gain(const char *path, const cw_audio_render_plan *p, double target,
                        double *gain_db, double l0, cw_audio_pass_progress *pg, cw_error *err);
 
+/* ---- the bundle's re-encode (reencode.c) ------------------------------------------------ */
+
+/* Decode the library file at path and encode exactly `samples` frames of it at rate and
+ * channels into `out` (one Ogg Vorbis stream, serial 1, no comments), the last
+ * fade_seconds faded out when that cuts it short. */
+int cw_audio_reencode(const char *path, FILE *out, int rate, int channels, double quality,
+                      int64_t samples, double fade_seconds, cw_error *err);
+
 /* ---- loudness (analyse.c) ---------------------------------------------------------- */
 
 double cw_audio_db_to_lin(double db);
