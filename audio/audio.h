@@ -53,6 +53,19 @@ int cw_library_scan_pending(cw_library **out, const char *station_dir,
 int cw_library_scan_at(cw_library **out, const char *station_dir, const char *root,
                        cw_error *err) CW_WARN_UNUSED;
 void cw_library_free(cw_library *lib);
+/* Uploads awaiting approval (ingest with cw_ingest_opts.pending): approve moves
+ * pending/KIND/SERIES/FILE into library/ (a rename under the library lock; *library_path
+ * gets the new path, may be NULL), refused when the library holds the same recording or,
+ * without `replace`, the same series and episode (with replace the old one goes). reject
+ * moves it to pending/rejected/... and keeps `reason` (UTF-8, <= 4000 bytes, for the
+ * teacher) beside it as FILE.reason.txt, written first; cw_library_rejection reads it back
+ * (caller frees). Paths are relative to the station, as the scans give them. */
+int cw_library_approve(const char *station_dir, const char *pending_path, int replace,
+                       char *library_path, size_t cap, cw_error *err) CW_WARN_UNUSED;
+int cw_library_reject(const char *station_dir, const char *pending_path, const char *reason,
+                      cw_error *err) CW_WARN_UNUSED;
+int cw_library_rejection(const char *station_dir, const char *rejected_path, char **reason,
+                         cw_error *err) CW_WARN_UNUSED;
 /* Borrowed pointers into lib; NULL when absent. The first match by path; O(log n) after
  * cw_library_scan. Series keys (stored lower-case) and checksums compare
  * case-insensitively. */

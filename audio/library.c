@@ -752,6 +752,8 @@ static int scan_dir(scan *sc, int dfd, int depth, cw_error *err)
             }
         } else if (type != DT_REG) {
             warn(sc, "%s: not a regular file, skipped", sc->rel);
+        } else if (nl > 11 && !strcmp(name + nl - 11, ".reason.txt")) {
+            /* why an upload was rejected (pending/rejected/): read by cw_library_rejection */
         } else if (!has_ogg_suffix(name, nl)) {
             warn(sc, "%s: not an .ogg file, skipped", sc->rel);
         } else {
