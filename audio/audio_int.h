@@ -262,6 +262,28 @@ void cw_audio_limiter_process(cw_audio_limiter *l, const float *in, size_t n, fl
 void cw_audio_limiter_drain(cw_audio_limiter *l, float *out, size_t *nout);
 double cw_audio_limiter_min_gain(const cw_audio_limiter *l); /* lowest g applied (1 = never limited) */
 
+/* ---- containers read beside FFmpeg (containers.c) ---------------------------------------- */
+
+/* The top-level boxes of an MP4-family file (ISO BMFF / QuickTime). */
+typedef struct cw_audio_mp4_top {
+    int is_mp4; /* starts with an ISO box (ftyp, moov, mdat, free, wide, skip) */
+    int has_moov, has_mdat, has_moof;
+    int64_t moov, moov_len;
+    int cut; /* the last top-level box runs past the end of the file */
+} cw_audio_mp4_top;
+void cw_audio_mp4_scan(int fd, int64_t size, cw_audio_mp4_top *t);
+/* The tracks of the moov that are not sound (video, hint, text), when it has a sound
+ * track: up to max file offsets of their 'trak' type fields; *nvideo of them video. */
+int cw_audio_mp4_other_tracks(int fd, const cw_audio_mp4_top *t, int64_t *offsets, int max,
+                              int *nvideo);
+/* Does the last complete Ogg page end a logical stream (EOS)? */
+int cw_audio_ogg_has_end(int fd, int64_t size);
+/* "MP4", "WebM/MKV", "Ogg", "WMA", "CAF", "AMR" from the first bytes, or NULL. */
+const char *cw_audio_container_name(int fd);
+/* 1 when the file is shorter than its container says (ASF, Matroska, CAF, MP4) or ends
+ * inside a frame (ADTS, AMR); `demuxer` is FFmpeg's name for the format. */
+int cw_audio_container_cut(int fd, int64_t size, const char *demuxer);
+
 /* ---- ingest's passes: measure (analyse.c), render and find the gain (render.c) --------- */
 
 /* Progress of one pass: frames read of `total`, mapped to base + span * fraction; the

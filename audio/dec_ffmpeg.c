@@ -51,7 +51,8 @@ typedef struct ffdec {
                                * list states the length exactly; -1 none */
     int64_t given;            /* frames handed out */
     int is_ogg;
-    int64_t hidden[MAX_HIDDEN]; /* file offsets of 'trak' type fields shown as 'free' */
+    int64_t hidden[MAX_HIDDEN]; /* file offsets of 'trak' type fields shown as 'free' (see
+                                 * open_ff: a long video costs no more memory than its sound) */
     int nhidden, hidden_video;
     char format[48];
 } ffdec;
@@ -177,176 +178,6 @@ static int64_t io_seek(void *opaque, int64_t off, int whence)
         return AVERROR(EINVAL);
     d->pos = off;
     return off;
-}
-
-static int pread_all(int fd, int64_t off, unsigned char *b, size_t n)
-{
-    ssize_t got;
-    while ((got = pread(fd, b, n, (off_t)off)) < 0 && errno == EINTR) {
-    }
-    return got == (ssize_t)n ? 0 : -1;
-}
-
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-/* One ISO box header at off: its type and whole size (0 when it does not fit in `end`). */
-static int64_t box_at(int fd, int64_t off, int64_t end, char type[4], int64_t *hdr)
-{
-    unsigned char h[16];
-    if (off + 8 > end || pread_all(fd, off, h, 8))
-        return 0;
-    int64_t len = be32(h);
-    *hdr = 8;
-    if (len == 1) {
-        if (off + 16 > end || pread_all(fd, off + 8, h + 8, 8))
-            return 0;
-        len = (int64_t)((uint64_t)be32(h + 8) << 32 | be32(h + 12));
-        *hdr = 16;
-    } else if (len == 0) {
-        len = end - off; /* to the end */
-    }
-    memcpy(type, h + 4, 4);
-    return len >= *hdr && off + len <= end ? len : 0;
-}
-
-/* ---- MP4 family: the index ('moov') and its tracks ------------------------------------- */
-
-typedef struct mp4_top {
-    int is_mp4;   /* starts with an ISO box (ftyp, moov, mdat, free, wide, skip) */
-    int has_moov, has_mdat, has_moof;
-    int64_t moov, moov_len;
-    int cut; /* the last top-level box runs past the end of the file */
-} mp4_top;
-
-static void mp4_scan_top(int fd, int64_t size, mp4_top *t)
-{
-    memset(t, 0, sizeof *t);
-    int64_t off = 0;
-    for (int k = 0; k < 4096 && off < size; k++) {
-        char type[4];
-        int64_t hdr, len = box_at(fd, off, INT64_MAX, type, &hdr);
-        if (len == 0) {
-            unsigned char h[8];
-            if (k > 0 && off + 8 <= size && pread_all(fd, off, h, 8) == 0)
-                t->cut = 1;
-            break;
-        }
-        if (k == 0)
-            t->is_mp4 = !memcmp(type, "ftyp", 4) || !memcmp(type, "moov", 4) ||
-                        !memcmp(type, "mdat", 4) || !memcmp(type, "wide", 4) ||
-                        !memcmp(type, "free", 4) || !memcmp(type, "skip", 4);
-        if (!t->is_mp4)
-            return;
-        if (!memcmp(type, "moov", 4) && off + len <= size) {
-            t->has_moov = 1;
-            t->moov = off;
-            t->moov_len = len;
-        }
-        t->has_mdat |= !memcmp(type, "mdat", 4);
-        t->has_moof |= !memcmp(type, "moof", 4);
-        if (off + len > size)
-            t->cut = 1;
-        off += len;
-    }
-}
-
-/* The handler type of a 'trak' box ("soun", "vide", ...) into h; 0 when found. */
-static int trak_handler(int fd, int64_t trak, int64_t trak_len, int64_t trak_hdr, char h[4])
-{
-    int64_t off = trak + trak_hdr, end = trak + trak_len;
-    while (off < end) {
-        char type[4];
-        int64_t hdr, len = box_at(fd, off, end, type, &hdr);
-        if (!len)
-            return -1;
-        if (!memcmp(type, "mdia", 4)) {
-            int64_t o2 = off + hdr, e2 = off + len;
-            while (o2 < e2) {
-                int64_t hdr2, len2 = box_at(fd, o2, e2, type, &hdr2);
-                if (!len2)
-                    return -1;
-                if (!memcmp(type, "hdlr", 4)) {
-                    unsigned char b[12];
-                    if (len2 < hdr2 + 12 || pread_all(fd, o2 + hdr2, b, 12))
-                        return -1;
-                    memcpy(h, b + 8, 4); /* version/flags, pre_defined, handler_type */
-                    return 0;
-                }
-                o2 += len2;
-            }
-            return -1;
-        }
-        off += len;
-    }
-    return -1;
-}
-
-/* Every track that is not sound (video, hint, text, timecode) is shown to libavformat as
- * a 'free' box: it is never indexed, so a long video costs no more memory than its sound.
- * Only when the file also has a sound track; otherwise the tracks stay (for the message
- * "this video has no sound"). */
-static void hide_tracks(ffdec *d, const mp4_top *t)
-{
-    int64_t off = t->moov + 8, end = t->moov + t->moov_len;
-    int64_t other[MAX_HIDDEN];
-    int nother = 0, nsound = 0, nvideo = 0;
-    while (off < end) {
-        char type[4], h[4];
-        int64_t hdr, len = box_at(d->fd, off, end, type, &hdr);
-        if (!len)
-            return;
-        if (!memcmp(type, "trak", 4) && trak_handler(d->fd, off, len, hdr, h) == 0) {
-            if (!memcmp(h, "soun", 4))
-                nsound++;
-            else if (nother < MAX_HIDDEN)
-                other[nother++] = off + 4;
-            nvideo += !memcmp(h, "vide", 4);
-        }
-        off += len;
-    }
-    if (nsound == 0)
-        return;
-    memcpy(d->hidden, other, (size_t)nother * sizeof other[0]);
-    d->nhidden = nother;
-    d->hidden_video = nvideo;
-}
-
-/* ---- Ogg: does the stream end with its EOS page? ------------------------------------- */
-
-/* The last complete page of the file ends a logical stream (EOS); a file cut short, even
- * at a page boundary, does not. Chained and multiplexed files end with an EOS page too. */
-static int ogg_has_end(int fd, int64_t size)
-{
-    enum { WIN = 1 << 17 };
-    int64_t start = size > WIN ? size - WIN : 0;
-    size_t n = (size_t)(size - start);
-    unsigned char *b = malloc(n);
-    if (!b)
-        return 1; /* cannot tell: do not refuse */
-    int ok = 1;
-    if (n >= 27 && pread_all(fd, start, b, n) == 0) {
-        ok = 0;
-        for (size_t i = n - 27;; i--) {
-            if (!memcmp(b + i, "OggS", 4) && b[i + 4] == 0) {
-                size_t nseg = b[i + 26], body = 0;
-                if (i + 27 + nseg <= n) {
-                    for (size_t k = 0; k < nseg; k++)
-                        body += b[i + 27 + k];
-                    if (i + 27 + nseg + body <= n) {
-                        ok = (b[i + 5] & 4) != 0;
-                        break;
-                    }
-                }
-            }
-            if (i == 0)
-                break;
-        }
-    }
-    free(b);
-    return ok;
 }
 
 /* ---- names ----------------------------------------------------------------------------- */
@@ -641,30 +472,7 @@ static AVStream *pick_stream(AVFormatContext *fmt, int *has_video)
     return def ? def : first;
 }
 
-/* The container a file's first bytes name, or NULL. */
-static const char *container_of(int fd)
-{
-    unsigned char b[16];
-    if (pread_all(fd, 0, b, sizeof b))
-        return NULL;
-    static const unsigned char asf[16] = {0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11,
-                                          0xa6, 0xd9, 0x00, 0xaa, 0x00, 0x62, 0xce, 0x6c};
-    if (!memcmp(b, "\x1a\x45\xdf\xa3", 4))
-        return "WebM/MKV";
-    if (!memcmp(b, "OggS", 4))
-        return "Ogg";
-    if (!memcmp(b + 4, "ftyp", 4))
-        return "MP4";
-    if (!memcmp(b, asf, 16))
-        return "WMA";
-    if (!memcmp(b, "caff", 4))
-        return "CAF";
-    if (!memcmp(b, "#!AMR", 5))
-        return "AMR";
-    return NULL;
-}
-
-static int refuse_unreadable(ffdec *d, const mp4_top *t, int averr, cw_error *err)
+static int refuse_unreadable(ffdec *d, const cw_audio_mp4_top *t, int averr, cw_error *err)
 {
     if (averr == AVERROR(ENOMEM))
         return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
@@ -672,7 +480,7 @@ static int refuse_unreadable(ffdec *d, const mp4_top *t, int averr, cw_error *er
         return cw_fail(err, CW_EINVAL, d->name, 0, "the recording was not finished - the phone "
                        "stopped before saving it (its index, 'moov', is missing); record it "
                        "again, or copy it again if it plays on the phone");
-    const char *c = t->is_mp4 ? "MP4" : container_of(d->fd);
+    const char *c = t->is_mp4 ? "MP4" : cw_audio_container_name(d->fd);
     if (c)
         return cw_fail(err, CW_EINVAL, d->name, 0, "the %s file is damaged: its beginning "
                        "cannot be read (copy it again from the recorder or phone)", c);
@@ -695,10 +503,11 @@ static int64_t stated_frames(ffdec *d)
 
 static int open_ff(ffdec *d, cw_audio_src_info *info, cw_error *err)
 {
-    mp4_top t;
-    mp4_scan_top(d->fd, d->size, &t);
+    cw_audio_mp4_top t;
+    cw_audio_mp4_scan(d->fd, d->size, &t);
+    /* every track that is not sound is shown to libavformat as a 'free' box: never indexed */
     if (t.is_mp4 && t.has_moov)
-        hide_tracks(d, &t);
+        d->nhidden = cw_audio_mp4_other_tracks(d->fd, &t, d->hidden, MAX_HIDDEN, &d->hidden_video);
     unsigned char *iob = av.av_malloc(IO_BUF);
     if (!iob || !(d->avio = av.avio_alloc_context(iob, IO_BUF, 0, d, io_read, NULL, io_seek))) {
         av.av_free(iob);
@@ -785,7 +594,7 @@ static int dec_open(void **state, int fd, const char *name, cw_audio_src_info *i
     *state = NULL;
     pthread_once(&once, init_once);
     if (!av_loaded) {
-        const char *c = container_of(fd);
+        const char *c = cw_audio_container_name(fd);
         close(fd);
         return cw_fail(err, CW_EUNSUPPORTED, name, 0, "this is %s; reading it needs FFmpeg's "
                        "libraries (%s, %s), which are not installed (install them, or send "
@@ -848,15 +657,6 @@ static int dec_check_end(void *state, int64_t decoded, cw_diags *notes, cw_error
 {
     ffdec *d = state;
     char a[32], b[32];
-    int64_t limit = (int64_t)((double)d->packets * BAD_TOLERANCE);
-    if (limit > BAD_MAX)
-        limit = BAD_MAX;
-    if (d->bad > limit) {
-        cw_audio_fmt_duration((double)d->bad_first_frame / d->rate, a);
-        return cw_fail(err, CW_EINVAL, d->name, 0, "the %s file is damaged: %lld of its %lld "
-                       "parts cannot be decoded (the first at %s); copy it again from the "
-                       "recorder or phone", d->format, (long long)d->bad, (long long)d->packets, a);
-    }
     /* a stated length counts only beyond rounding and encoder priming: 0.1 s */
     if (d->claimed > 0 && decoded + d->rate / 10 < d->claimed) {
         cw_audio_fmt_duration((double)decoded / d->rate, a);
@@ -865,13 +665,21 @@ static int dec_check_end(void *state, int64_t decoded, cw_diags *notes, cw_error
                        "stops at %s of %s (copy it again from the recorder or phone)",
                        d->format, a, b);
     }
-    if (d->demux_failed)
+    if (d->demux_failed || cw_audio_container_cut(d->fd, d->size, d->fmt->iformat->name))
         return cw_fail(err, CW_EINVAL, d->name, 0, "the %s file is cut short or damaged: its "
-                       "end cannot be read (copy it again from the recorder or phone)",
-                       d->format);
-    if (d->is_ogg && !ogg_has_end(d->fd, d->size))
+                       "end is missing (copy it again from the recorder or phone)", d->format);
+    if (d->is_ogg && !cw_audio_ogg_has_end(d->fd, d->size))
         return cw_fail(err, CW_EINVAL, d->name, 0, "the %s file is incomplete (its end is "
                        "missing; copy it again from the recorder or phone)", d->format);
+    /* a few undecodable parts are tolerated (replaced by silence of their length) */
+    int64_t limit = (int64_t)((double)d->packets * BAD_TOLERANCE);
+    limit = limit < 1 ? 1 : limit > BAD_MAX ? BAD_MAX : limit;
+    if (d->bad > limit) {
+        cw_audio_fmt_duration((double)d->bad_first_frame / d->rate, a);
+        return cw_fail(err, CW_EINVAL, d->name, 0, "the %s file is damaged: %lld of its %lld "
+                       "parts cannot be decoded (the first at %s); copy it again from the "
+                       "recorder or phone", d->format, (long long)d->bad, (long long)d->packets, a);
+    }
     if (d->bad > 0 && notes) {
         cw_audio_fmt_duration((double)d->bad_first_frame / d->rate, a);
         cw_diags_addf(notes, CW_DIAG_WARNING, "ingest.decode-errors", d->name, 0, NULL,
