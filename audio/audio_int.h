@@ -272,10 +272,16 @@ typedef struct cw_audio_mp4_top {
     int cut; /* the last top-level box runs past the end of the file */
 } cw_audio_mp4_top;
 void cw_audio_mp4_scan(int fd, int64_t size, cw_audio_mp4_top *t);
-/* The tracks of the moov that are not sound (video, hint, text), when it has a sound
- * track: up to max file offsets of their 'trak' type fields; *nvideo of them video. */
+/* The box at off (before end): its type and whole length, *hdr its header's length; 0 when
+ * it is not a box that fits. */
+int64_t cw_audio_mp4_box(int fd, int64_t off, int64_t end, char type[4], int64_t *hdr);
+/* The handler type ("soun", "vide", ...) of the 'trak' box at trak; 0 when found. */
+int cw_audio_mp4_handler(int fd, int64_t trak, int64_t trak_len, int64_t trak_hdr, char h[4]);
+/* The tracks of the moov that are not sound (video, hint, text), or all of them when
+ * `all`, provided it has a sound track: up to max file offsets of their 'trak' type
+ * fields; *nvideo of them are video. */
 int cw_audio_mp4_other_tracks(int fd, const cw_audio_mp4_top *t, int64_t *offsets, int max,
-                              int *nvideo);
+                              int *nvideo, int all);
 /* Does the last complete Ogg page end a logical stream (EOS)? */
 int cw_audio_ogg_has_end(int fd, int64_t size);
 /* "MP4", "WebM/MKV", "Ogg", "WMA", "CAF", "AMR" from the first bytes, or NULL. */
@@ -283,6 +289,34 @@ const char *cw_audio_container_name(int fd);
 /* 1 when the file is shorter than its container says (ASF, Matroska, CAF, MP4) or ends
  * inside a frame (ADTS, AMR); `demuxer` is FFmpeg's name for the format. */
 int cw_audio_container_cut(int fd, int64_t size, const char *demuxer);
+
+/* ---- the sound track of an MP4-family file, sample by sample (mp4walk.c) ---------------- */
+
+typedef struct cw_audio_mp4_info {
+    char fourcc[4];            /* the sample description's type: mp4a, alac, samr, sawb, .mp3 */
+    unsigned char object_type; /* mp4a's: 0x40 AAC, 0x6B MP3, ... */
+    unsigned char extra[256];  /* the decoder's configuration (AAC's AudioSpecificConfig, the
+                                * whole 'alac' atom) */
+    size_t extra_len;
+    int channels, rate;        /* as the sample description says */
+    uint32_t timescale;        /* of the track's times */
+    int64_t duration;          /* the track's, in timescale units */
+    int64_t skip;              /* the edit list: media time where playing starts (priming) */
+    int64_t play;              /* and how long it plays, in timescale units; -1 to the end */
+} cw_audio_mp4_info;
+typedef struct cw_audio_mp4_track cw_audio_mp4_track;
+/* The sound track to decode (the first enabled, else the first). 0 and *out; 1 when the
+ * file is laid out otherwise (fragmented, several sample descriptions or edits, another
+ * codec: libavformat's); CW_EINVAL for tables that contradict the file; CW_ENOMEM. */
+int cw_audio_mp4_track_open(cw_audio_mp4_track **out, int fd, int64_t size,
+                            const cw_audio_mp4_top *top);
+const cw_audio_mp4_info *cw_audio_mp4_track_info(const cw_audio_mp4_track *t);
+uint32_t cw_audio_mp4_track_samples(const cw_audio_mp4_track *t);
+/* The next sample: 1 with its file offset, size and duration (timescale units); 0 after
+ * the last; -1 when the tables are damaged. */
+int cw_audio_mp4_track_next(cw_audio_mp4_track *t, int64_t *off, uint32_t *size,
+                            uint32_t *duration);
+void cw_audio_mp4_track_close(cw_audio_mp4_track *t);
 
 /* ---- ingest's passes: measure (analyse.c), render and find the gain (render.c) --------- */
 

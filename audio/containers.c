@@ -27,7 +27,7 @@ static uint32_t be32(const unsigned char *p)
 }
 
 /* One ISO box header at off: its type and whole size (0 when it does not fit in `end`). */
-static int64_t box_at(int fd, int64_t off, int64_t end, char type[4], int64_t *hdr)
+int64_t cw_audio_mp4_box(int fd, int64_t off, int64_t end, char type[4], int64_t *hdr)
 {
     unsigned char h[16];
     if (off + 8 > end || pread_all(fd, off, h, 8))
@@ -43,7 +43,7 @@ static int64_t box_at(int fd, int64_t off, int64_t end, char type[4], int64_t *h
         len = end - off; /* to the end */
     }
     memcpy(type, h + 4, 4);
-    return len >= *hdr && off + len <= end ? len : 0;
+    return len >= *hdr && len <= end - off ? len : 0;
 }
 
 /* ---- MP4 family: the index ('moov') and its tracks ------------------------------------- */
@@ -60,7 +60,7 @@ void cw_audio_mp4_scan(int fd, int64_t size, cw_audio_mp4_top *t)
             t->has_mdat |= !memcmp(raw + 4, "mdat", 4);
             break;
         }
-        int64_t hdr, len = box_at(fd, off, INT64_MAX, type, &hdr);
+        int64_t hdr, len = cw_audio_mp4_box(fd, off, INT64_MAX, type, &hdr);
         if (len == 0) {
             unsigned char h[8];
             if (k > 0 && off + 8 <= size && pread_all(fd, off, h, 8) == 0)
@@ -87,18 +87,18 @@ void cw_audio_mp4_scan(int fd, int64_t size, cw_audio_mp4_top *t)
 }
 
 /* The handler type of a 'trak' box ("soun", "vide", ...) into h; 0 when found. */
-static int trak_handler(int fd, int64_t trak, int64_t trak_len, int64_t trak_hdr, char h[4])
+int cw_audio_mp4_handler(int fd, int64_t trak, int64_t trak_len, int64_t trak_hdr, char h[4])
 {
     int64_t off = trak + trak_hdr, end = trak + trak_len;
     while (off < end) {
         char type[4];
-        int64_t hdr, len = box_at(fd, off, end, type, &hdr);
+        int64_t hdr, len = cw_audio_mp4_box(fd, off, end, type, &hdr);
         if (!len)
             return -1;
         if (!memcmp(type, "mdia", 4)) {
             int64_t o2 = off + hdr, e2 = off + len;
             while (o2 < e2) {
-                int64_t hdr2, len2 = box_at(fd, o2, e2, type, &hdr2);
+                int64_t hdr2, len2 = cw_audio_mp4_box(fd, o2, e2, type, &hdr2);
                 if (!len2)
                     return -1;
                 if (!memcmp(type, "hdlr", 4)) {
@@ -122,20 +122,20 @@ static int trak_handler(int fd, int64_t trak, int64_t trak_len, int64_t trak_hdr
  * Only when the file also has a sound track; otherwise the tracks stay (for the message
  * "this video has no sound"). */
 int cw_audio_mp4_other_tracks(int fd, const cw_audio_mp4_top *t, int64_t *offsets, int max,
-                              int *nvideo)
+                              int *nvideo, int all)
 {
     int64_t off = t->moov + 8, end = t->moov + t->moov_len;
     int nother = 0, nsound = 0;
     *nvideo = 0;
     while (off < end) {
         char type[4], h[4];
-        int64_t hdr, len = box_at(fd, off, end, type, &hdr);
+        int64_t hdr, len = cw_audio_mp4_box(fd, off, end, type, &hdr);
         if (!len)
             break;
-        if (!memcmp(type, "trak", 4) && trak_handler(fd, off, len, hdr, h) == 0) {
+        if (!memcmp(type, "trak", 4) && cw_audio_mp4_handler(fd, off, len, hdr, h) == 0) {
             if (!memcmp(h, "soun", 4))
                 nsound++;
-            else if (nother < max)
+            if ((all || memcmp(h, "soun", 4) != 0) && nother < max)
                 offsets[nother++] = off + 4;
             *nvideo += !memcmp(h, "vide", 4);
         }

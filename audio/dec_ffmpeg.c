@@ -37,7 +37,13 @@ typedef struct ffdec {
     AVIOContext *avio;
     AVFormatContext *fmt;
     AVCodecContext *dec;
-    AVStream *st;
+    AVStream *st;              /* the stream libavformat demuxes (NULL when walking) */
+    cw_audio_mp4_track *walk;  /* MP4's sound track read sample by sample (mp4walk.c) */
+    enum AVCodecID codec_id;
+    AVRational tb;             /* time base of packet durations */
+    int64_t skip_left;         /* decoded frames still to drop (MP4's edit list: priming) */
+    unsigned char *wbuf;       /* AMR in MP4: a sample of several frames, handed out one by */
+    size_t wcap, wlen, wpos;   /* one */
     AVPacket *pkt;
     AVFrame *frame;
     int rate, channels;
@@ -72,7 +78,7 @@ typedef struct ffdec {
     X(av_packet_alloc) X(av_packet_free) X(av_packet_unref) X(avcodec_send_packet)         \
     X(avcodec_receive_frame) X(avcodec_descriptor_get) X(avio_alloc_context)               \
     X(avio_context_free) X(avformat_alloc_context) X(avformat_open_input)                  \
-    X(avformat_find_stream_info) X(avformat_close_input) X(av_read_frame)
+    X(avformat_find_stream_info) X(avformat_close_input) X(av_read_frame) X(av_new_packet)
 
 static struct {
 #define AV_DECL(f) __typeof__(f) *f;
@@ -219,7 +225,7 @@ static const char *codec_label(enum AVCodecID id)
 /* "M4A (AAC)", "MP4 video (AAC)", "WebM (Opus)", "WMA", ... */
 static void describe(ffdec *d, int has_video)
 {
-    const char *fmt = d->fmt->iformat->name, *codec = codec_label(d->st->codecpar->codec_id);
+    const char *fmt = d->fmt->iformat->name, *codec = codec_label(d->codec_id);
     const char *c = NULL;
     if (strstr(fmt, "mp4")) {
         const AVDictionaryEntry *b = av.av_dict_get(d->fmt->metadata, "major_brand", NULL, 0);
@@ -232,8 +238,7 @@ static void describe(ffdec *d, int has_video)
         c = "Ogg";
     } else if (!strcmp(fmt, "asf")) {
         c = NULL;
-        codec = d->st->codecpar->codec_id == AV_CODEC_ID_WMAV2 ||
-                d->st->codecpar->codec_id == AV_CODEC_ID_WMAV1 ? "WMA" : codec;
+        codec = d->codec_id == AV_CODEC_ID_WMAV2 || d->codec_id == AV_CODEC_ID_WMAV1 ? "WMA" : codec;
     } else if (!strcmp(fmt, "caf")) {
         c = "CAF";
     } else if (!strcmp(fmt, "wav")) {
@@ -285,12 +290,25 @@ static int take_frame(ffdec *d, const AVFrame *f, cw_error *err)
     if (d->rate == 0) {
         d->rate = f->sample_rate;
         d->channels = ch;
+        if (d->walk && d->rate > 0) { /* the edit list's start (priming), at this rate */
+            const cw_audio_mp4_info *i = cw_audio_mp4_track_info(d->walk);
+            d->skip_left = av.av_rescale(i->skip, d->rate, i->timescale);
+        }
     } else if (f->sample_rate != d->rate || ch != d->channels) {
         return cw_fail(err, CW_EUNSUPPORTED, d->name, 0, "the recording changes its sample rate "
                        "or number of channels part way (export it again as one recording)");
     }
     if (n <= 0 || ch <= 0)
         return 0;
+    /* frames before the edit list's start (encoder priming) are not the recording's */
+    int from = 0;
+    if (d->skip_left > 0) {
+        from = d->skip_left < n ? (int)d->skip_left : n;
+        d->skip_left -= from;
+        if (from == n)
+            return 0;
+    }
+    n -= from;
     if (grow(d, (size_t)n * (size_t)ch))
         return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
     float *o = d->buf + d->len;
@@ -298,7 +316,7 @@ static int take_frame(ffdec *d, const AVFrame *f, cw_error *err)
     int planar = av.av_sample_fmt_is_planar(sf);
     for (int c = 0; c < ch; c++) {
         const uint8_t *p = planar ? f->extended_data[c] : f->extended_data[0];
-        size_t step = planar ? 1 : (size_t)ch, first = planar ? 0 : (size_t)c;
+        size_t step = planar ? 1 : (size_t)ch, first = (planar ? 0 : (size_t)c) + (size_t)from * step;
         float *q = o + c;
         switch (av.av_get_packed_sample_fmt(sf)) {
         case AV_SAMPLE_FMT_U8:
@@ -345,7 +363,7 @@ static int bad_packet(ffdec *d, const AVPacket *pkt, cw_error *err)
         d->bad_first_frame = d->produced;
     if (d->rate <= 0 || pkt->duration <= 0)
         return 0;
-    int64_t n = av.av_rescale_q(pkt->duration, d->st->time_base, (AVRational){1, d->rate});
+    int64_t n = av.av_rescale_q(pkt->duration, d->tb, (AVRational){1, d->rate});
     if (n <= 0 || n > d->rate) /* over a second for one packet: not believable */
         return 0;
     if (grow(d, (size_t)n * (size_t)d->channels))
@@ -355,6 +373,68 @@ static int bad_packet(ffdec *d, const AVPacket *pkt, cw_error *err)
     d->produced += n;
     d->silence += n;
     return 0;
+}
+
+/* Bytes of the AMR frame whose header byte is h (storage format), 0 for none. */
+static size_t amr_frame_bytes(unsigned char h, int wb)
+{
+    static const unsigned char nb[16] = {12, 13, 15, 17, 19, 20, 26, 31, 5, 6, 5, 5, 0, 0, 0, 0};
+    static const unsigned char w[16] = {17, 23, 32, 36, 40, 46, 50, 58, 60, 5, 0, 0, 0, 0, 0, 0};
+    return 1 + (wb ? w : nb)[(h >> 3) & 15];
+}
+
+/* The next packet of the MP4 sound track (mp4walk.c): a sample, or one AMR frame of it.
+ * AVERROR_EOF at the end; AVERROR_INVALIDDATA when the tables or the file end early. */
+static int walk_packet(ffdec *d)
+{
+    int amr = d->codec_id == AV_CODEC_ID_AMR_NB || d->codec_id == AV_CODEC_ID_AMR_WB;
+    for (;;) {
+        if (d->wpos < d->wlen) {
+            size_t n = amr_frame_bytes(d->wbuf[d->wpos], d->codec_id == AV_CODEC_ID_AMR_WB);
+            if (n > d->wlen - d->wpos)
+                n = d->wlen - d->wpos; /* the decoder judges a frame cut short */
+            if (av.av_new_packet(d->pkt, (int)n) < 0)
+                return AVERROR(ENOMEM);
+            memcpy(d->pkt->data, d->wbuf + d->wpos, n);
+            d->wpos += n;
+            return 0;
+        }
+        int64_t off;
+        uint32_t size, dur = 0;
+        int r = cw_audio_mp4_track_next(d->walk, &off, &size, &dur);
+        if (r == 0)
+            return AVERROR_EOF;
+        if (r < 0 || size == 0 || size > (1u << 24) || off < 0 || off > d->size - (int64_t)size)
+            return AVERROR_INVALIDDATA; /* the file ends before this sample: cut short */
+        unsigned char *dst;
+        if (amr) {
+            if (size > d->wcap) {
+                unsigned char *nb = realloc(d->wbuf, size);
+                if (!nb)
+                    return AVERROR(ENOMEM);
+                d->wbuf = nb;
+                d->wcap = size;
+            }
+            dst = d->wbuf;
+        } else {
+            if (av.av_new_packet(d->pkt, (int)size) < 0)
+                return AVERROR(ENOMEM);
+            dst = d->pkt->data;
+            d->pkt->duration = dur;
+        }
+        ssize_t got;
+        while ((got = pread(d->fd, dst, size, (off_t)off)) < 0 && errno == EINTR) {
+        }
+        if (got != (ssize_t)size) {
+            if (!amr)
+                av.av_packet_unref(d->pkt);
+            return AVERROR_INVALIDDATA;
+        }
+        if (!amr)
+            return 0;
+        d->wlen = size;
+        d->wpos = 0;
+    }
 }
 
 /* Decode until at least one frame is buffered or the stream ends. */
@@ -385,14 +465,14 @@ static int decode_more(ffdec *d, cw_error *err)
             av.avcodec_send_packet(d->dec, NULL);
             continue;
         }
-        r = av.av_read_frame(d->fmt, d->pkt);
+        r = d->walk ? walk_packet(d) : av.av_read_frame(d->fmt, d->pkt);
         if (r < 0) {
             if (r != AVERROR_EOF)
                 d->demux_failed = 1; /* a read error or damage: the rest is lost */
             d->demux_eof = 1;
             continue;
         }
-        if (d->pkt->stream_index != d->st->index) {
+        if (!d->walk && d->pkt->stream_index != d->st->index) {
             av.av_packet_unref(d->pkt);
             continue;
         }
@@ -431,6 +511,8 @@ static void dec_close(void *state)
     av.av_frame_free(&d->frame);
     if (d->fd >= 0)
         close(d->fd);
+    cw_audio_mp4_track_close(d->walk);
+    free(d->wbuf);
     free(d->buf);
     free(d);
 }
@@ -491,6 +573,11 @@ static int refuse_unreadable(ffdec *d, const cw_audio_mp4_top *t, int averr, cw_
  * leaves the length open. */
 static int64_t stated_frames(ffdec *d)
 {
+    if (d->walk) { /* the edit list's length, else the track's less its priming */
+        const cw_audio_mp4_info *i = cw_audio_mp4_track_info(d->walk);
+        int64_t units = i->play >= 0 ? i->play : i->duration - i->skip;
+        return units > 0 ? av.av_rescale(units, d->rate, i->timescale) : -1;
+    }
     if (d->st->duration > 0 && d->st->duration != AV_NOPTS_VALUE)
         return av.av_rescale_q(d->st->duration, d->st->time_base, (AVRational){1, d->rate});
     if (d->fmt->duration > 0 && d->fmt->duration != AV_NOPTS_VALUE &&
@@ -501,27 +588,9 @@ static int64_t stated_frames(ffdec *d)
     return -1;
 }
 
-static int open_ff(ffdec *d, cw_audio_src_info *info, cw_error *err)
+/* libavformat's path: the default (else first) audio stream; the others dropped unread. */
+static int setup_stream(ffdec *d, AVCodecParameters **par, cw_error *err)
 {
-    cw_audio_mp4_top t;
-    cw_audio_mp4_scan(d->fd, d->size, &t);
-    /* every track that is not sound is shown to libavformat as a 'free' box: never indexed */
-    if (t.is_mp4 && t.has_moov)
-        d->nhidden = cw_audio_mp4_other_tracks(d->fd, &t, d->hidden, MAX_HIDDEN, &d->hidden_video);
-    unsigned char *iob = av.av_malloc(IO_BUF);
-    if (!iob || !(d->avio = av.avio_alloc_context(iob, IO_BUF, 0, d, io_read, NULL, io_seek))) {
-        av.av_free(iob);
-        return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
-    }
-    if (!(d->fmt = av.avformat_alloc_context()))
-        return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
-    d->fmt->pb = d->avio;
-    d->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    int r = av.avformat_open_input(&d->fmt, "", NULL, NULL);
-    if (r < 0) {
-        d->fmt = NULL; /* freed by avformat_open_input */
-        return refuse_unreadable(d, &t, r, err);
-    }
     int has_video = 0;
     d->st = pick_stream(d->fmt, &has_video);
     if (!d->st && (d->fmt->ctx_flags & AVFMTCTX_NOHEADER)) {
@@ -542,25 +611,59 @@ static int open_ff(ffdec *d, cw_audio_src_info *info, cw_error *err)
     for (unsigned i = 0; i < d->fmt->nb_streams; i++)
         if (d->fmt->streams[i] != d->st)
             d->fmt->streams[i]->discard = AVDISCARD_ALL;
+    d->codec_id = d->st->codecpar->codec_id;
+    d->tb = d->st->time_base;
     describe(d, has_video || d->hidden_video > 0);
-    const AVCodec *codec = av.avcodec_find_decoder(d->st->codecpar->codec_id);
+    *par = d->st->codecpar;
+    return 0;
+}
+
+/* The MP4 walker's path: the codec and its configuration from the sample description. */
+static void setup_walk(ffdec *d)
+{
+    const cw_audio_mp4_info *i = cw_audio_mp4_track_info(d->walk);
+    const char *f = i->fourcc;
+    d->codec_id = !memcmp(f, "alac", 4) ? AV_CODEC_ID_ALAC
+                  : !memcmp(f, "samr", 4) ? AV_CODEC_ID_AMR_NB
+                  : !memcmp(f, "sawb", 4) ? AV_CODEC_ID_AMR_WB
+                  : !memcmp(f, ".mp3", 4) || i->object_type == 0x69 || i->object_type == 0x6B
+                      ? AV_CODEC_ID_MP3 : AV_CODEC_ID_AAC;
+    d->tb = (AVRational){1, (int)i->timescale};
+    describe(d, d->hidden_video > 0);
+}
+
+/* The decoder, and the first sound: it decides the rate and channels (HE-AAC doubles the
+ * stated rate). */
+static int open_decoder(ffdec *d, const AVCodecParameters *par, cw_error *err)
+{
+    const AVCodec *codec = av.avcodec_find_decoder(d->codec_id);
     if (!codec)
         return cw_fail(err, CW_EUNSUPPORTED, d->name, 0, "this is %s, whose sound chalkwave "
                        "cannot decode (send %s)", d->format, cw_audio_formats());
     if (!(d->dec = av.avcodec_alloc_context3(codec)) ||
-        av.avcodec_parameters_to_context(d->dec, d->st->codecpar) < 0)
+        (par && av.avcodec_parameters_to_context(d->dec, par) < 0))
         return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
+    if (d->walk) {
+        const cw_audio_mp4_info *i = cw_audio_mp4_track_info(d->walk);
+        if (i->extra_len) {
+            d->dec->extradata = av.av_malloc(i->extra_len + AV_INPUT_BUFFER_PADDING_SIZE);
+            if (!d->dec->extradata)
+                return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
+            memset(d->dec->extradata, 0, i->extra_len + AV_INPUT_BUFFER_PADDING_SIZE);
+            memcpy(d->dec->extradata, i->extra, i->extra_len);
+            d->dec->extradata_size = (int)i->extra_len;
+        }
+        d->dec->sample_rate = i->rate;
+    }
     d->dec->thread_count = 1;
     d->dec->err_recognition |= AV_EF_CRCCHECK;
-    d->dec->pkt_timebase = d->st->time_base;
+    d->dec->pkt_timebase = d->tb;
     if (av.avcodec_open2(d->dec, codec, NULL) < 0)
         return cw_fail(err, CW_EINVAL, d->name, 0, "the %s sound cannot be decoded: its "
                        "settings are damaged (copy it again from the recorder or phone)",
                        d->format);
     if (!(d->pkt = av.av_packet_alloc()) || !(d->frame = av.av_frame_alloc()))
         return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
-    d->is_ogg = !strcmp(d->fmt->iformat->name, "ogg");
-    /* the first sound decides the rate and channels (HE-AAC doubles the stated rate) */
     while (d->rate == 0 && !d->dec_eof) {
         int rc = decode_more(d, err);
         if (rc)
@@ -576,6 +679,45 @@ static int open_ff(ffdec *d, cw_audio_src_info *info, cw_error *err)
         return cw_fail(err, CW_EINVAL, d->name, 0, "the %s file holds no sound (it is empty; "
                        "record it again)", d->format);
     }
+    return 0;
+}
+
+static int open_ff(ffdec *d, cw_audio_src_info *info, cw_error *err)
+{
+    cw_audio_mp4_top t;
+    cw_audio_mp4_scan(d->fd, d->size, &t);
+    if (t.is_mp4 && t.has_moov) {
+        /* the sound track read here (memory independent of its length), or by libavformat;
+         * either way every track libavformat need not read is shown to it as a 'free' box:
+         * never indexed (with the walker, all of them: it reads only the tags) */
+        if (cw_audio_mp4_track_open(&d->walk, d->fd, d->size, &t) != 0)
+            d->walk = NULL;
+        d->nhidden = cw_audio_mp4_other_tracks(d->fd, &t, d->hidden, MAX_HIDDEN,
+                                               &d->hidden_video, d->walk != NULL);
+    }
+    unsigned char *iob = av.av_malloc(IO_BUF);
+    if (!iob || !(d->avio = av.avio_alloc_context(iob, IO_BUF, 0, d, io_read, NULL, io_seek))) {
+        av.av_free(iob);
+        return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
+    }
+    if (!(d->fmt = av.avformat_alloc_context()))
+        return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
+    d->fmt->pb = d->avio;
+    d->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    int r = av.avformat_open_input(&d->fmt, "", NULL, NULL);
+    if (r < 0) {
+        d->fmt = NULL; /* freed by avformat_open_input */
+        return refuse_unreadable(d, &t, r, err);
+    }
+    AVCodecParameters *par = NULL;
+    int rc = 0;
+    if (d->walk)
+        setup_walk(d);
+    else
+        rc = setup_stream(d, &par, err);
+    if (rc || (rc = open_decoder(d, par, err)) != 0)
+        return rc;
+    d->is_ogg = !strcmp(d->fmt->iformat->name, "ogg");
     d->claimed = stated_frames(d);
     /* MP4's stated length is exact (its edit list): what a player plays; AAC's padding
      * after it is not part of the recording */
@@ -694,7 +836,7 @@ static int dec_check_end(void *state, int64_t decoded, cw_diags *notes, cw_error
 static const char *tag(const ffdec *d, const char *key)
 {
     const AVDictionaryEntry *e = av.av_dict_get(d->fmt->metadata, key, NULL, AV_DICT_IGNORE_SUFFIX);
-    if (!e || !e->value[0])
+    if ((!e || !e->value[0]) && d->st)
         e = av.av_dict_get(d->st->metadata, key, NULL, AV_DICT_IGNORE_SUFFIX);
     return e && e->value[0] ? e->value : NULL;
 }
@@ -702,7 +844,7 @@ static const char *tag(const ffdec *d, const char *key)
 static const char *tag_exact(const ffdec *d, const char *key)
 {
     const AVDictionaryEntry *e = av.av_dict_get(d->fmt->metadata, key, NULL, 0);
-    if (!e || !e->value[0])
+    if ((!e || !e->value[0]) && d->st)
         e = av.av_dict_get(d->st->metadata, key, NULL, 0);
     return e && e->value[0] ? e->value : NULL;
 }
