@@ -11,15 +11,13 @@
  * (fewer are replaced by silence of their length and reported), an Ogg stream without its
  * end; lengths a container leaves open or only estimates are not damage. */
 #include "audio_int.h"
+#include "ffmpeg_lib.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/channel_layout.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,83 +60,6 @@ typedef struct ffdec {
     int nhidden, hidden_video;
     char format[48];
 } ffdec;
-
-/* ---- FFmpeg's libraries, loaded when first needed ------------------------------------
- * libavcodec pulls in some 140 shared libraries (video and image codecs among them):
- * linked into the program they cost every chalkwave command about 150 ms to start and
- * 20 MB of memory. So they are opened with dlopen the first time a file needs them, by the
- * soname the program was built against. */
-
-#define AV_FUNCS(X)                                                                        \
-    X(av_log_set_callback) X(av_malloc) X(av_free) X(av_freep) X(av_strdup)                \
-    X(av_sample_fmt_is_planar) X(av_get_packed_sample_fmt) X(av_rescale_q) X(av_rescale)  \
-    X(av_dict_get) X(av_frame_alloc) X(av_frame_free) X(av_frame_unref) X(av_codec_iterate)\
-    X(av_codec_is_decoder) X(avcodec_find_decoder) X(avcodec_alloc_context3)               \
-    X(avcodec_parameters_to_context) X(avcodec_open2) X(avcodec_free_context)               \
-    X(av_packet_alloc) X(av_packet_free) X(av_packet_unref) X(avcodec_send_packet)         \
-    X(avcodec_receive_frame) X(avcodec_descriptor_get) X(avio_alloc_context)               \
-    X(avio_context_free) X(avformat_alloc_context) X(avformat_open_input)                  \
-    X(avformat_find_stream_info) X(avformat_close_input) X(av_read_frame) X(av_new_packet)
-
-static struct {
-#define AV_DECL(f) __typeof__(f) *f;
-    AV_FUNCS(AV_DECL)
-#undef AV_DECL
-} av;
-static int av_loaded; /* 1 when every function was found */
-
-static void av_load(void)
-{
-    /* each by the soname built against: the headers' structures must match */
-    static const char *const libs[] = {CW_LIBAVUTIL_SONAME, CW_LIBAVCODEC_SONAME,
-                                       CW_LIBAVFORMAT_SONAME};
-    void *h[3];
-    for (int i = 0; i < 3; i++)
-        if (!(h[i] = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL)))
-            return;
-    int ok = 1;
-#define AV_SYM(f)                                                                          \
-    if (!(*(void **)&av.f = dlsym(h[0], #f)) && !(*(void **)&av.f = dlsym(h[1], #f)) &&  \
-        !(*(void **)&av.f = dlsym(h[2], #f)))                                             \
-        ok = 0;
-    AV_FUNCS(AV_SYM)
-#undef AV_SYM
-    av_loaded = ok; /* the libraries stay loaded for the life of the process */
-}
-
-/* ---- FFmpeg's log: counted, never printed --------------------------------------------- */
-
-static __thread ffdec *tls_cur; /* the decoder calling into FFmpeg on this thread */
-
-static void log_cb(void *avcl, int level, const char *fmt, va_list vl)
-{
-    (void)avcl;
-    (void)fmt;
-    (void)vl;
-    ffdec *d = tls_cur;
-    if (d && level <= AV_LOG_ERROR)
-        d->log_errors++;
-}
-
-/* Every audio decoder's name: the only decoders stream probing may open (never video). */
-static char *audio_decoders;
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static void init_once(void)
-{
-    av_load();
-    if (!av_loaded)
-        return;
-    av.av_log_set_callback(log_cb);
-    cw_buf b;
-    cw_buf_init(&b);
-    void *it = NULL;
-    const AVCodec *c;
-    while ((c = av.av_codec_iterate(&it)) != NULL)
-        if (av.av_codec_is_decoder(c) && c->type == AVMEDIA_TYPE_AUDIO)
-            cw_buf_printf(&b, "%s%s", b.len ? "," : "", c->name);
-    audio_decoders = b.oom ? NULL : b.data; /* kept for the life of the process */
-}
 
 /* ---- reading through our descriptor ---------------------------------------------------- */
 
@@ -596,7 +517,8 @@ static int setup_stream(ffdec *d, AVCodecParameters **par, cw_error *err)
     if (!d->st && (d->fmt->ctx_flags & AVFMTCTX_NOHEADER)) {
         /* streams appear only while reading (MPEG-TS and the like): look, decoding no
          * video (only audio decoders may be opened) */
-        if (audio_decoders && !(d->fmt->codec_whitelist = av.av_strdup(audio_decoders)))
+        const char *wl = cw_audio_av_audio_decoders();
+        if (wl && !(d->fmt->codec_whitelist = av.av_strdup(wl)))
             return cw_fail(err, CW_ENOMEM, d->name, 0, "out of memory");
         if (d->fmt->codec_whitelist && av.avformat_find_stream_info(d->fmt, NULL) >= 0)
             d->st = pick_stream(d->fmt, &has_video);
@@ -734,8 +656,7 @@ static int dec_open(void **state, int fd, const char *name, cw_audio_src_info *i
                     cw_error *err)
 {
     *state = NULL;
-    pthread_once(&once, init_once);
-    if (!av_loaded) {
+    if (!cw_audio_av_load()) {
         const char *c = cw_audio_container_name(fd);
         close(fd);
         return cw_fail(err, CW_EUNSUPPORTED, name, 0, "this is %s; reading it needs FFmpeg's "
@@ -754,9 +675,9 @@ static int dec_open(void **state, int fd, const char *name, cw_audio_src_info *i
     d->last = -1;
     off_t end = lseek(fd, 0, SEEK_END);
     d->size = end > 0 ? (int64_t)end : 0;
-    tls_cur = d;
+    cw_audio_av_errors = &d->log_errors;
     int rc = open_ff(d, info, err);
-    tls_cur = NULL;
+    cw_audio_av_errors = NULL;
     if (rc)
         dec_close(d);
     else
@@ -770,7 +691,7 @@ static int dec_read(void *state, float *buf, size_t frames, size_t *got, cw_erro
     const size_t ch = (size_t)d->channels, want = frames * ch;
     size_t have = 0;
     int rc = 0;
-    tls_cur = d;
+    cw_audio_av_errors = &d->log_errors;
     while (have < want) {
         if (d->rpos < d->len) {
             size_t m = d->len - d->rpos;
@@ -787,7 +708,7 @@ static int dec_read(void *state, float *buf, size_t frames, size_t *got, cw_erro
         if ((rc = decode_more(d, err)) != 0)
             break;
     }
-    tls_cur = NULL;
+    cw_audio_av_errors = NULL;
     *got = have / ch;
     if (d->last >= 0 && d->given + (int64_t)*got > d->last)
         *got = d->given < d->last ? (size_t)(d->last - d->given) : 0;
