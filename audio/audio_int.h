@@ -222,10 +222,11 @@ void cw_audio_stage_trim(cw_audio_stage *s, int64_t lead, int64_t tail); /* keep
 /* Raised-cosine fades over the first fade_in and last fade_out of a segment of len frames
  * (in place). */
 void cw_audio_stage_fade(cw_audio_stage *s, int64_t fade_in, int64_t fade_out, int64_t len);
-/* Exactly `samples` frames, the last `fade` faded out to zero; a shortfall up to pad_max
- * frames is made up with silence, more is refused naming `name`. */
-void cw_audio_stage_cut(cw_audio_stage *s, int64_t samples, int64_t fade, int64_t pad_max,
-                        const char *name);
+/* Exactly `samples` frames, the first fade_in faded in from zero and the last `fade` faded
+ * out to zero (raised cosines); a shortfall up to pad_max frames is made up with silence,
+ * more is refused naming `name`. */
+void cw_audio_stage_cut(cw_audio_stage *s, int64_t samples, int64_t fade_in, int64_t fade,
+                        int64_t pad_max, const char *name);
 void cw_audio_stage_dc(cw_audio_stage *s, const double *offset, int channels); /* x - offset */
 void cw_audio_stage_resample(cw_audio_stage *s, int rate); /* libsoxr HQ; skipped at the rate */
 /* Gain, then the true-peak limiter (cw_audio_limiter); *min_gain (may be NULL) gets the
@@ -388,11 +389,13 @@ int cw_audio_find_gain(const char *path, const cw_audio_render_plan *p, double t
 
 /* ---- the bundle's re-encode (reencode.c) ------------------------------------------------ */
 
-/* Decode the library file at path and encode exactly `samples` frames of it at rate and
- * channels into `out` (one Ogg Vorbis stream, serial 1, no comments), the last
- * fade_seconds faded out when that cuts it short. */
+/* Decode the library file at path and encode exactly `samples` frames of it, starting
+ * `from` frames in (at the output rate), at rate and channels into `out` (one Ogg Vorbis
+ * stream, serial 1, no comments): faded in over fade_in seconds when it starts inside the
+ * recording, the last fade_out seconds faded out when it ends before the recording does. */
 int cw_audio_reencode(const char *path, FILE *out, int rate, int channels, double quality,
-                      int64_t samples, double fade_seconds, cw_error *err);
+                      int64_t from, int64_t samples, double fade_in, double fade_out,
+                      cw_error *err);
 
 /* ---- loudness (analyse.c) ---------------------------------------------------------- */
 

@@ -189,6 +189,7 @@ void cw_audio_stage_fade(cw_audio_stage *s, int64_t fade_in, int64_t fade_out, i
 
 typedef struct cut_st {
     int64_t samples, fade_from, pos;
+    int64_t fade_in; /* frames faded in at the start */
     int64_t pad_max; /* frames of silence that may make up a shortfall (resampling rounds) */
     int ch;
     const char *name;
@@ -209,6 +210,13 @@ static void cut_fade(cut_st *c, float *frames, size_t n)
     int64_t len = c->samples - c->fade_from;
     for (size_t f = 0; f < n; f++) {
         int64_t pos = c->pos + (int64_t)f;
+        if (pos < c->fade_in) {
+            /* raised cosine from 0 up to 1 at the fade's last sample */
+            double x = (double)(pos + 1) / (double)c->fade_in;
+            float g = (float)(0.5 * (1.0 - cos(M_PI * x)));
+            for (int ch = 0; ch < c->ch; ch++)
+                frames[f * (size_t)c->ch + (size_t)ch] *= g;
+        }
         if (pos < c->fade_from)
             continue;
         /* raised cosine from 1 down to 0 at the last sample */
@@ -255,14 +263,15 @@ static int cut_drain(cw_audio_stage *s, float *out, size_t *nout, cw_error *err)
     return 0;
 }
 
-void cw_audio_stage_cut(cw_audio_stage *s, int64_t samples, int64_t fade, int64_t pad_max,
-                        const char *name)
+void cw_audio_stage_cut(cw_audio_stage *s, int64_t samples, int64_t fade_in, int64_t fade,
+                        int64_t pad_max, const char *name)
 {
     memset(s, 0, sizeof *s);
     cut_st *c = calloc(1, sizeof *c);
     if (!c)
         return failed(s);
     c->samples = samples;
+    c->fade_in = fade_in < samples ? fade_in : samples;
     c->fade_from = fade > 0 ? samples - (fade < samples ? fade : samples) : samples;
     c->pad_max = pad_max;
     c->name = name;

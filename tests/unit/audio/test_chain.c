@@ -184,7 +184,7 @@ static void test_cut_pads_or_refuses(void **state)
         cw_audio_chain *c;
         assert_int_equal(cw_audio_chain_new(&c), 0);
         cw_audio_stage st = {0};
-        cw_audio_stage_cut(&st, 1030, 100, pad ? 64 : 0, "x.ogg");
+        cw_audio_stage_cut(&st, 1030, 0, 100, pad ? 64 : 0, "x.ogg");
         cw_audio_chain_add(c, &st);
         st = keep_stage(k);
         cw_audio_chain_add(c, &st);
