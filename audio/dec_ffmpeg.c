@@ -484,10 +484,21 @@ static int refuse_unreadable(ffdec *d, const cw_audio_mp4_top *t, int averr, cw_
                        "stopped before saving it (its index, 'moov', is missing); record it "
                        "again, or copy it again if it plays on the phone");
     const char *c = t->is_mp4 ? "MP4" : cw_audio_container_name(d->fd);
-    if (c)
-        return cw_fail(err, CW_EINVAL, d->name, 0, "the %s file is damaged: its beginning "
-                       "cannot be read (copy it again from the recorder or phone)", c);
-    return CW_EUNSUPPORTED; /* not a format FFmpeg knows: the registry words the refusal */
+    if (!c)
+        return CW_EUNSUPPORTED; /* not a format FFmpeg knows: the registry words the refusal */
+    /* a header FFmpeg cannot read: often a file cut before its end (Ogg and the like read
+     * their end at open) */
+    static const char *const demuxer[][2] = {{"WebM/MKV", "matroska"}, {"WMA", "asf"},
+                                             {"CAF", "caf"}, {"AMR", "amr"}};
+    int cut = !strcmp(c, "Ogg") ? !cw_audio_ogg_has_end(d->fd, d->size) : t->cut;
+    for (size_t i = 0; i < sizeof demuxer / sizeof demuxer[0]; i++)
+        if (!strcmp(c, demuxer[i][0]))
+            cut |= cw_audio_container_cut(d->fd, d->size, demuxer[i][1]);
+    if (cut)
+        return cw_fail(err, CW_EINVAL, d->name, 0, "the %s file is cut short: its end is "
+                       "missing (copy it again from the recorder or phone)", c);
+    return cw_fail(err, CW_EINVAL, d->name, 0, "the %s file is damaged: its beginning "
+                   "cannot be read (copy it again from the recorder or phone)", c);
 }
 
 /* The container's own statement of the stream's length, in output frames; -1 when it

@@ -55,6 +55,13 @@ static int refuse_dup(cw_ingest_conflicts *q, const cw_recording *dup, int waiti
     snprintf(q->dup_path, sizeof q->dup_path, "%s", dup->path);
     snprintf(q->dup_series, sizeof q->dup_series, "%s", dup->series);
     q->dup_episode = dup->episode;
+    /* a run killed after storing it may have left its work file there: gone now */
+    char *full = cw_path_join(q->station_dir, dup->path);
+    if (full) {
+        *(char *)cw_path_base(full) = 0;
+        cw_cleanup_stale_tmp(full);
+    }
+    free(full);
     return cw_fail(err, CW_EEXIST, q->name, 0, "this recording is %s as '%s' (%s%s%s): "
                    "nothing to do (to store it again as the same episode, replace it)",
                    waiting ? "already waiting for approval" : "already in the library",

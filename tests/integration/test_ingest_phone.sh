@@ -75,7 +75,7 @@ import random, sys
 d = open(sys.argv[1], 'rb').read(); k = int(sys.argv[3]); r = random.Random(12)
 open(sys.argv[2], 'wb').write(d[:k] + bytes(r.randrange(256) for _ in range(len(d) - k)))
 EOF
-    refuse "$name with random bytes after its header" "$A/rnd-$name.$ext" "(damaged|not finished|noise|no sound|cannot be decoded|incomplete)"
+    refuse "$name with random bytes after its header" "$A/rnd-$name.$ext" "(damaged|not finished|noise|no sound|cannot be decoded|incomplete|cut short)"
 }
 
 # offset of the first byte of the box payload named $2 in the MP4 $1
