@@ -95,7 +95,7 @@ typedef struct cw_audio_tags {
  * file descriptor the decoder owns (a dup, at offset 0), so files, pipes already saved to
  * disk and memory (memfd) are read alike. Decoders never print (their libraries are
  * silenced) and turn every failure into a sentence a teacher can act on. */
-typedef struct cw_decoder {
+typedef struct cw_audio_decoder {
     const char *name;    /* "sndfile", "mpg123", "ffmpeg" */
     const char *formats; /* what it reads, for people: "WAV, AIFF, FLAC" */
     /* How much this decoder wants the file: 0 not at all, higher wins (the registry tries
@@ -114,11 +114,11 @@ typedef struct cw_decoder {
     int (*check_end)(void *state, int64_t decoded, cw_diags *notes, cw_error *err);
     void (*tags)(void *state, cw_audio_tags *out);
     void (*close)(void *state);
-} cw_decoder;
+} cw_audio_decoder;
 
 #define CW_AUDIO_SNIFF_BYTES 4096
 
-extern const cw_decoder cw_audio_dec_sndfile, cw_audio_dec_mpg123, cw_audio_dec_ffmpeg;
+extern const cw_audio_decoder cw_audio_dec_sndfile, cw_audio_dec_mpg123, cw_audio_dec_ffmpeg;
 
 /* A teacher's file opened for reading through the decoder that wants it most. Refuses, in
  * one sentence each: a missing file, a folder, a pipe or device, an empty file, what is no

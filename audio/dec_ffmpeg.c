@@ -795,7 +795,7 @@ static void dec_tags(void *state, cw_audio_tags *out)
         cw_audio_tag_date(out->date, tag_exact(d, "creation_time"));
 }
 
-const cw_decoder cw_audio_dec_ffmpeg = {
+const cw_audio_decoder cw_audio_dec_ffmpeg = {
     .name = "ffmpeg",
     .formats = "M4A, MP4, MOV, 3GP, AMR, AAC, WebM, Ogg, Opus, WMA, CAF, videos with sound",
     .sniff = sniff,

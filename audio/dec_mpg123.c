@@ -242,7 +242,7 @@ static void dec_tags(void *state, cw_audio_tags *out)
         cw_audio_tag_date(out->date, v2->year->p);
 }
 
-const cw_decoder cw_audio_dec_mpg123 = {
+const cw_audio_decoder cw_audio_dec_mpg123 = {
     .name = "mpg123",
     .formats = "MP3",
     .sniff = sniff,

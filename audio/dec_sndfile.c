@@ -235,7 +235,7 @@ static void dec_tags(void *state, cw_audio_tags *out)
     cw_audio_tag_date(out->date, sf_get_string(d->sf, SF_STR_DATE));
 }
 
-const cw_decoder cw_audio_dec_sndfile = {
+const cw_audio_decoder cw_audio_dec_sndfile = {
     .name = "sndfile",
     .formats = "WAV, AIFF, FLAC",
     .sniff = sniff,

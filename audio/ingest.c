@@ -53,7 +53,7 @@ typedef struct job {
     cw_audio_render_plan plan;
     cw_audio_render_out out;
     cw_strlist comments;     /* the final extra comments */
-    cw_ingest_conflicts q;   /* checksum and library conflicts */
+    cw_audio_ingest_conflicts q;   /* checksum and library conflicts */
 } job;
 
 static int progress_fn(void *user, double f)
@@ -118,7 +118,7 @@ static int validate(job *j, cw_error *err)
         m->kind = m->series[0] ? CW_KIND_LESSON : CW_KIND_FILLER;
     if (m->kind != CW_KIND_LESSON && m->kind != CW_KIND_NEWSLETTER && m->kind != CW_KIND_FILLER)
         return cw_fail(err, CW_EINVAL, j->name, 0, "kind must be lesson, newsletter or filler");
-    if (m->series[0] && !cw_ingest_key_ok(m->series))
+    if (m->series[0] && !cw_audio_ingest_key_ok(m->series))
         return cw_fail(err, CW_EINVAL, j->name, 0, "series key '%.80s' may use only letters, "
                        "digits, '-', '_' and '.', up to 64 (e.g. maths-5)", m->series);
     if (m->episode < 0 || m->episode > 999)
@@ -138,7 +138,7 @@ static int validate(job *j, cw_error *err)
         return rc;
     if (!m->language || !m->language[0])
         m->language = j->st->language;
-    return cw_ingest_extra_ok(j->o->extra_comments, m->description != NULL && m->description[0],
+    return cw_audio_ingest_extra_ok(j->o->extra_comments, m->description != NULL && m->description[0],
                               j->name, err);
 }
 
@@ -253,7 +253,7 @@ static int plan(job *j, cw_error *err)
 
 /* ---- render: pass 2 until the decoded file is under the ceiling and on target -------- */
 
-static int render(job *j, cw_ingest_work *w, const cw_link_meta *lm, cw_error *err)
+static int render(job *j, cw_audio_ingest_work *w, const cw_link_meta *lm, cw_error *err)
 {
     const cw_station *st = j->st;
     cw_audio_render_plan *p = &j->plan;
@@ -261,7 +261,7 @@ static int render(job *j, cw_ingest_work *w, const cw_link_meta *lm, cw_error *e
     double gain_db = st->loudness - j->a.lufs, margin_db = FIRST_MARGIN, src_tp = NAN;
     int ok = 0;
     for (int attempt = 0; attempt < MAX_ATTEMPTS && !ok; attempt++) {
-        int rc = cw_ingest_work_reset(w, err);
+        int rc = cw_audio_ingest_work_reset(w, err);
         if (rc)
             return rc;
         p->fp = w->fp;
@@ -395,7 +395,7 @@ static void final_comments(job *j)
 
 /* ---- commit: the final header, then rename into place under the library lock ------------ */
 
-static int commit(job *j, cw_ingest_work *w, cw_link_meta *lm, cw_error *err)
+static int commit(job *j, cw_audio_ingest_work *w, cw_link_meta *lm, cw_error *err)
 {
     const cw_station *st = j->st;
     final_comments(j);
@@ -412,9 +412,9 @@ static int commit(job *j, cw_ingest_work *w, cw_link_meta *lm, cw_error *err)
     int lockfd = -1;
     cw_atomic *final = NULL;
     if (rc == 0)
-        rc = cw_ingest_lock(st->dir, &lockfd, err);
-    if (rc == 0 && (rc = cw_ingest_conflicts_check(&j->q, err)) != 0)
-        cw_ingest_report_dup(j->res, &j->q);
+        rc = cw_audio_ingest_lock(st->dir, &lockfd, err);
+    if (rc == 0 && (rc = cw_audio_ingest_conflicts_check(&j->q, err)) != 0)
+        cw_audio_ingest_report_dup(j->res, &j->q);
     if (rc == 0 && !j->o->replace && cw_path_exists(w->final_abs))
         rc = cw_fail(err, CW_EEXIST, j->name, 0, "'%s' is already in the library (give "
                      "another title, or replace it)", j->res->library_path);
@@ -425,7 +425,7 @@ static int commit(job *j, cw_ingest_work *w, cw_link_meta *lm, cw_error *err)
         if (fwrite(hdr.data, 1, hdr.len, ffp) != hdr.len)
             rc = cw_fail(err, CW_EIO, w->final_abs, 0, "cannot write (disk full?)");
         else
-            rc = cw_ingest_copy_tail(w->path, j->out.header_bytes, ffp, err);
+            rc = cw_audio_ingest_copy_tail(w->path, j->out.header_bytes, ffp, err);
         if (rc == 0) {
             rc = cw_atomic_commit(final, err);
             final = NULL;
@@ -441,7 +441,7 @@ static int commit(job *j, cw_ingest_work *w, cw_link_meta *lm, cw_error *err)
                           NULL, "could not remove the replaced '%s': %s", old, strerror(errno));
         free(abs);
     }
-    cw_ingest_unlock(lockfd);
+    cw_audio_ingest_unlock(lockfd);
     return rc;
 }
 
@@ -452,13 +452,13 @@ static int render_and_commit(job *j, cw_error *err)
                        .album = m->series[0] ? m->series : NULL, .genre = cw_kind_name(m->kind),
                        .language = m->language, .description = m->description,
                        .tracknumber = m->episode, .extra = NULL};
-    cw_ingest_work w;
-    int rc = cw_ingest_work_open(&w, j->st->dir, j->res->library_path, err);
+    cw_audio_ingest_work w;
+    int rc = cw_audio_ingest_work_open(&w, j->st->dir, j->res->library_path, err);
     if (rc == 0)
         rc = render(j, &w, &lm, err);
     if (rc == 0)
         rc = commit(j, &w, &lm, err);
-    cw_ingest_work_close(&w);
+    cw_audio_ingest_work_close(&w);
     return rc;
 }
 
@@ -472,14 +472,14 @@ static int refuse_meta(job *j, int rc, cw_error *err)
     cw_error e2;
     if (rc != CW_EINVAL || stat(j->src, &sb) != 0 || !S_ISREG(sb.st_mode))
         return rc;
-    cw_ingest_conflicts q;
+    cw_audio_ingest_conflicts q;
     memset(&q, 0, sizeof q);
     q.station_dir = j->st->dir;
     q.src = j->src;
     q.name = j->name;
     q.any_episode = 1;
-    if (cw_ingest_precheck(&q, &e2) == CW_EEXIST && q.dup_path[0]) {
-        cw_ingest_report_dup(j->res, &q);
+    if (cw_audio_ingest_precheck(&q, &e2) == CW_EEXIST && q.dup_path[0]) {
+        cw_audio_ingest_report_dup(j->res, &q);
         if (err)
             *err = e2;
         return CW_EEXIST;
@@ -502,7 +502,7 @@ static int run(job *j, cw_error *err)
     }
     /* the checksum and the library's conflicts beside pass 1; their refusals come first,
      * as if they had run before it */
-    cw_ingest_conflicts *q = &j->q;
+    cw_audio_ingest_conflicts *q = &j->q;
     q->station_dir = st->dir;
     q->src = j->src;
     q->name = j->name;
@@ -511,16 +511,16 @@ static int run(job *j, cw_error *err)
     q->replace = j->o->replace;
     q->pending = j->o->pending;
     pthread_t qt;
-    int threaded = pthread_create(&qt, NULL, cw_ingest_precheck_main, q) == 0;
+    int threaded = pthread_create(&qt, NULL, cw_audio_ingest_precheck_main, q) == 0;
     if (!threaded)
-        cw_ingest_precheck_main(q);
+        cw_audio_ingest_precheck_main(q);
     cw_error e1;
     e1.text[0] = 0;
     rc = measure(j, &e1);
     if (threaded)
         pthread_join(qt, NULL);
     if (q->rc) {
-        cw_ingest_report_dup(j->res, q);
+        cw_audio_ingest_report_dup(j->res, q);
         if (err)
             *err = q->err;
         return q->rc;
@@ -533,7 +533,7 @@ static int run(job *j, cw_error *err)
     if ((rc = plan(j, err)) != 0)
         return rc;
     resolve_from_tags(j);
-    cw_ingest_check_series(j->m.series, j->o->known_series, j->name, &j->res->diags);
+    cw_audio_ingest_check_series(j->m.series, j->o->known_series, j->name, &j->res->diags);
     library_path(j);
     j->plan.serial = serial_of(j);
     return render_and_commit(j, err);

@@ -11,58 +11,58 @@
 
 /* ---- the source against the library and pending/ (ingest_lib.c) -------------------- */
 
-typedef struct cw_ingest_conflicts {
+typedef struct cw_audio_ingest_conflicts {
     /* in */
     const char *station_dir, *src, *name, *series;
     int episode, replace, pending;
     int any_episode; /* only whether the source is stored already (the metadata was refused) */
     /* out */
     char sha[65];                   /* of the source */
-    int rc;                         /* cw_ingest_precheck_main's result */
+    int rc;                         /* cw_audio_ingest_precheck_main's result */
     cw_error err;
     char replace_path[1024];        /* the stored recording this one replaces; "" none */
     char dup_path[1024], dup_series[80]; /* the same source, stored */
     int dup_episode;
-} cw_ingest_conflicts;
+} cw_audio_ingest_conflicts;
 
-/* The source's checksum, then cw_ingest_conflicts_check. */
-int cw_ingest_precheck(cw_ingest_conflicts *q, cw_error *err);
-void *cw_ingest_precheck_main(void *q); /* the same on a thread: result in q->rc, q->err */
+/* The source's checksum, then cw_audio_ingest_conflicts_check. */
+int cw_audio_ingest_precheck(cw_audio_ingest_conflicts *q, cw_error *err);
+void *cw_audio_ingest_precheck_main(void *q); /* the same on a thread: result in q->rc, q->err */
 /* Refusals that depend on what is stored (library/ and pending/): the same source (whatever
  * it is called: "already in the library as ... (sent on DATE)"), or the same series and
  * episode without replace. Sets replace_path. q->sha must be set. */
-int cw_ingest_conflicts_check(cw_ingest_conflicts *q, cw_error *err);
-void cw_ingest_report_dup(cw_ingest_result *res, const cw_ingest_conflicts *q);
+int cw_audio_ingest_conflicts_check(cw_audio_ingest_conflicts *q, cw_error *err);
+void cw_audio_ingest_report_dup(cw_ingest_result *res, const cw_audio_ingest_conflicts *q);
 
 /* Serialises the final check-and-rename of every ingest, approval and rejection (threads
  * and processes): flock on STATION/library/.ingest.lock, held for milliseconds. */
-int cw_ingest_lock(const char *station_dir, int *fd, cw_error *err);
-void cw_ingest_unlock(int fd); /* -1 is fine */
+int cw_audio_ingest_lock(const char *station_dir, int *fd, cw_error *err);
+void cw_audio_ingest_unlock(int fd); /* -1 is fine */
 
 /* The work file beside the final one (".NAME.ogg.work.tmp-..."): opened (or emptied) per
  * attempt, removed at close. */
-typedef struct cw_ingest_work {
+typedef struct cw_audio_ingest_work {
     cw_atomic *a;
     FILE *fp;
     const char *path; /* the temporary's path */
     char *final_abs;  /* where the recording goes */
-} cw_ingest_work;
-int cw_ingest_work_open(cw_ingest_work *w, const char *station_dir, const char *rel,
+} cw_audio_ingest_work;
+int cw_audio_ingest_work_open(cw_audio_ingest_work *w, const char *station_dir, const char *rel,
                         cw_error *err);
-int cw_ingest_work_reset(cw_ingest_work *w, cw_error *err);
-void cw_ingest_work_close(cw_ingest_work *w);
+int cw_audio_ingest_work_reset(cw_audio_ingest_work *w, cw_error *err);
+void cw_audio_ingest_work_close(cw_audio_ingest_work *w);
 /* Copy src_path from offset to its end into dst. */
-int cw_ingest_copy_tail(const char *src_path, long offset, FILE *dst, cw_error *err);
+int cw_audio_ingest_copy_tail(const char *src_path, long offset, FILE *dst, cw_error *err);
 
 /* ---- keys and comments (ingest_meta.c) ------------------------------------------------- */
 
-int cw_ingest_key_ok(const char *key); /* letters, digits, '-', '_', '.'; 1..64; not . or - first */
+int cw_audio_ingest_key_ok(const char *key); /* letters, digits, '-', '_', '.'; 1..64; not . or - first */
 /* "KEY=value" comments a caller adds: valid keys, UTF-8 values, none that chalkwave sets
  * (DESCRIPTION only when the metadata has none). */
-int cw_ingest_extra_ok(const cw_strlist *extra, int has_description, const char *name,
+int cw_audio_ingest_extra_ok(const cw_strlist *extra, int has_description, const char *name,
                        cw_error *err);
 /* Warn (ingest.series-unknown) when no calendar uses the key, naming the nearest. */
-void cw_ingest_check_series(const char *series, const cw_strlist *known, const char *name,
+void cw_audio_ingest_check_series(const char *series, const cw_strlist *known, const char *name,
                             cw_diags *d);
 
 #endif

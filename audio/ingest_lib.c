@@ -46,7 +46,7 @@ static void describe(const cw_recording *r, char *out, size_t cap)
         snprintf(out, cap, "'%.100s', %s", r->title[0] ? r->title : "untitled", len);
 }
 
-static int refuse_dup(cw_ingest_conflicts *q, const cw_recording *dup, int waiting,
+static int refuse_dup(cw_audio_ingest_conflicts *q, const cw_recording *dup, int waiting,
                       cw_error *err)
 {
     char what[256], when[16];
@@ -68,7 +68,7 @@ static int refuse_dup(cw_ingest_conflicts *q, const cw_recording *dup, int waiti
                    dup->path, what, when[0] ? "; sent on " : "", when);
 }
 
-static int check(cw_ingest_conflicts *q, const cw_library *lib, const cw_library *pend,
+static int check(cw_audio_ingest_conflicts *q, const cw_library *lib, const cw_library *pend,
                  cw_error *err)
 {
     const char *series = q->series ? q->series : "";
@@ -100,7 +100,7 @@ static int check(cw_ingest_conflicts *q, const cw_library *lib, const cw_library
     return 0;
 }
 
-int cw_ingest_conflicts_check(cw_ingest_conflicts *q, cw_error *err)
+int cw_audio_ingest_conflicts_check(cw_audio_ingest_conflicts *q, cw_error *err)
 {
     q->replace_path[0] = 0;
     q->dup_path[0] = 0;
@@ -113,22 +113,22 @@ int cw_ingest_conflicts_check(cw_ingest_conflicts *q, cw_error *err)
     return rc;
 }
 
-int cw_ingest_precheck(cw_ingest_conflicts *q, cw_error *err)
+int cw_audio_ingest_precheck(cw_audio_ingest_conflicts *q, cw_error *err)
 {
     int rc = cw_sha256_file(q->src, q->sha, err);
-    return rc ? rc : cw_ingest_conflicts_check(q, err);
+    return rc ? rc : cw_audio_ingest_conflicts_check(q, err);
 }
 
-void *cw_ingest_precheck_main(void *arg)
+void *cw_audio_ingest_precheck_main(void *arg)
 {
     pthread_setname_np(pthread_self(), "cw-checksum");
-    cw_ingest_conflicts *q = arg;
+    cw_audio_ingest_conflicts *q = arg;
     q->err.text[0] = 0;
-    q->rc = cw_ingest_precheck(q, &q->err);
+    q->rc = cw_audio_ingest_precheck(q, &q->err);
     return NULL;
 }
 
-void cw_ingest_report_dup(cw_ingest_result *res, const cw_ingest_conflicts *q)
+void cw_audio_ingest_report_dup(cw_ingest_result *res, const cw_audio_ingest_conflicts *q)
 {
     snprintf(res->duplicate_of, sizeof res->duplicate_of, "%s", q->dup_path);
     snprintf(res->duplicate_series, sizeof res->duplicate_series, "%s", q->dup_series);
@@ -137,7 +137,7 @@ void cw_ingest_report_dup(cw_ingest_result *res, const cw_ingest_conflicts *q)
 
 /* ---- the library lock --------------------------------------------------------------- */
 
-int cw_ingest_lock(const char *station_dir, int *fd, cw_error *err)
+int cw_audio_ingest_lock(const char *station_dir, int *fd, cw_error *err)
 {
     *fd = -1;
     char *lib = cw_path_join(station_dir, "library");
@@ -159,7 +159,7 @@ int cw_ingest_lock(const char *station_dir, int *fd, cw_error *err)
     return rc;
 }
 
-void cw_ingest_unlock(int fd)
+void cw_audio_ingest_unlock(int fd)
 {
     if (fd >= 0)
         close(fd); /* releases the flock */
@@ -167,7 +167,7 @@ void cw_ingest_unlock(int fd)
 
 /* ---- the work file -------------------------------------------------------------------- */
 
-int cw_ingest_work_open(cw_ingest_work *w, const char *station_dir, const char *rel,
+int cw_audio_ingest_work_open(cw_audio_ingest_work *w, const char *station_dir, const char *rel,
                         cw_error *err)
 {
     memset(w, 0, sizeof *w);
@@ -182,7 +182,7 @@ int cw_ingest_work_open(cw_ingest_work *w, const char *station_dir, const char *
     return rc;
 }
 
-int cw_ingest_work_reset(cw_ingest_work *w, cw_error *err)
+int cw_audio_ingest_work_reset(cw_audio_ingest_work *w, cw_error *err)
 {
     if (!w->a) {
         char *wp = cw_asprintf("%s.work", w->final_abs);
@@ -201,14 +201,14 @@ int cw_ingest_work_reset(cw_ingest_work *w, cw_error *err)
     return 0;
 }
 
-void cw_ingest_work_close(cw_ingest_work *w)
+void cw_audio_ingest_work_close(cw_audio_ingest_work *w)
 {
     cw_atomic_abort(w->a);
     free(w->final_abs);
     memset(w, 0, sizeof *w);
 }
 
-int cw_ingest_copy_tail(const char *src_path, long offset, FILE *dst, cw_error *err)
+int cw_audio_ingest_copy_tail(const char *src_path, long offset, FILE *dst, cw_error *err)
 {
     FILE *src = fopen(src_path, "rb");
     if (!src)

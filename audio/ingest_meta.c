@@ -31,7 +31,7 @@ void cw_series_key_normalise(char *key)
     key[n - a] = 0;
 }
 
-int cw_ingest_key_ok(const char *s)
+int cw_audio_ingest_key_ok(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
@@ -71,7 +71,7 @@ static int distance(const char *a, const char *b)
     return row[nb] > 9 ? 9 : row[nb];
 }
 
-void cw_ingest_check_series(const char *series, const cw_strlist *known, const char *name,
+void cw_audio_ingest_check_series(const char *series, const cw_strlist *known, const char *name,
                             cw_diags *d)
 {
     if (!series || !series[0] || !known || known->n == 0)
@@ -111,7 +111,7 @@ static const char *const reserved[] = {
     "CHALKWAVE_TRUE_PEAK_OUT",
 };
 
-int cw_ingest_extra_ok(const cw_strlist *extra, int has_description, const char *name,
+int cw_audio_ingest_extra_ok(const cw_strlist *extra, int has_description, const char *name,
                        cw_error *err)
 {
     for (size_t i = 0; extra && i < extra->n; i++) {

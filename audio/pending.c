@@ -101,12 +101,12 @@ int cw_library_approve(const char *station_dir, const char *pending_path, int re
     cw_recording r;
     memset(&r, 0, sizeof r);
     int fd = -1;
-    int rc = cw_ingest_lock(station_dir, &fd, err);
+    int rc = cw_audio_ingest_lock(station_dir, &fd, err);
     if (rc == 0)
         rc = check_pending(station_dir, pending_path, &r, err);
     if (rc == 0)
         rc = approve_locked(station_dir, pending_path, &r, replace, library_path, cap, err);
-    cw_ingest_unlock(fd);
+    cw_audio_ingest_unlock(fd);
     cw_recording_clear(&r);
     return rc;
 }
@@ -144,7 +144,7 @@ int cw_library_reject(const char *station_dir, const char *pending_path, const c
     memset(&r, 0, sizeof r);
     int fd = -1;
     char *target = NULL, *rp = NULL;
-    int rc = cw_ingest_lock(station_dir, &fd, err);
+    int rc = cw_audio_ingest_lock(station_dir, &fd, err);
     if (rc == 0)
         rc = check_pending(station_dir, pending_path, &r, err);
     if (rc == 0 && !(target = rejected_name(station_dir, pending_path)))
@@ -162,7 +162,7 @@ int cw_library_reject(const char *station_dir, const char *pending_path, const c
         rc = move(station_dir, pending_path, target, err);
     if (rc && rp)
         (void)unlink(rp);
-    cw_ingest_unlock(fd);
+    cw_audio_ingest_unlock(fd);
     cw_recording_clear(&r);
     free(dir);
     free(rp);

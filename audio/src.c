@@ -19,7 +19,7 @@
 
 /* The registry: every backend, tried in the order of their sniff scores (ties: table
  * order). Adding a backend is one file and one row here. */
-static const cw_decoder *const decoders[] = {
+static const cw_audio_decoder *const decoders[] = {
     &cw_audio_dec_sndfile,
     &cw_audio_dec_mpg123,
     &cw_audio_dec_ffmpeg,
@@ -27,7 +27,7 @@ static const cw_decoder *const decoders[] = {
 #define NDEC (sizeof decoders / sizeof decoders[0])
 
 struct cw_audio_src {
-    const cw_decoder *dec;
+    const cw_audio_decoder *dec;
     void *st;
     char *name;
     cw_audio_src_info info;
@@ -216,7 +216,7 @@ static int src_open_fd(cw_audio_src **out, int fd, const char *name, const char 
     cw_error first; /* the first decoder that knew what the file is, and said so */
     first.text[0] = 0;
     for (size_t k = 0; k < nord; k++) {
-        const cw_decoder *d = decoders[order[k]];
+        const cw_audio_decoder *d = decoders[order[k]];
         int dfd = dup(fd);
         if (dfd < 0) {
             free(nm);
