@@ -113,8 +113,12 @@ typedef struct cw_ingest_opts {
      * en", "DESCRIPTION=..."); keys chalkwave sets itself are refused, except DESCRIPTION
      * when meta.description is not given. May be NULL. */
     const cw_strlist *extra_comments;
-    /* The series keys the station's calendars use: a recording whose key none of them uses
-     * gets a warning (ingest.series-unknown) naming the nearest one. NULL: no check. */
+    /* Does a calendar use the series key? A recording whose key none uses gets a warning
+     * (ingest.series-unknown) naming the key it looks like a typo of. Either a callback
+     * (the calendars' own rule, e.g. cw_calset_series_known: 1 known, else 0 with
+     * *suggestion or NULL) or the list of keys the calendars use; neither: no check. */
+    int (*series_known)(void *user, const char *key, const char **suggestion);
+    void *series_known_user;
     const cw_strlist *known_series;
     cw_ingest_progress_fn progress;
     void *progress_user;

@@ -533,7 +533,7 @@ static int run(job *j, cw_error *err)
     if ((rc = plan(j, err)) != 0)
         return rc;
     resolve_from_tags(j);
-    cw_audio_ingest_check_series(j->m.series, j->o->known_series, j->name, &j->res->diags);
+    cw_audio_ingest_check_series(j->m.series, j->o, j->name, &j->res->diags);
     library_path(j);
     j->plan.serial = serial_of(j);
     return render_and_commit(j, err);

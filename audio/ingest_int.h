@@ -62,7 +62,7 @@ int cw_audio_ingest_key_ok(const char *key); /* letters, digits, '-', '_', '.'; 
 int cw_audio_ingest_extra_ok(const cw_strlist *extra, int has_description, const char *name,
                        cw_error *err);
 /* Warn (ingest.series-unknown) when no calendar uses the key, naming the nearest. */
-void cw_audio_ingest_check_series(const char *series, const cw_strlist *known, const char *name,
-                            cw_diags *d);
+void cw_audio_ingest_check_series(const char *series, const cw_ingest_opts *o,
+                                  const char *name, cw_diags *d);
 
 #endif

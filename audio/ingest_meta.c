@@ -71,33 +71,59 @@ static int distance(const char *a, const char *b)
     return row[nb] > 9 ? 9 : row[nb];
 }
 
-void cw_audio_ingest_check_series(const char *series, const cw_strlist *known, const char *name,
-                            cw_diags *d)
+/* Do a and b differ only in digits (maths-g5, maths-g6: two series, not a typo)? */
+static int only_digits_differ(const char *a, const char *b)
 {
-    if (!series || !series[0] || !known || known->n == 0)
+    if (strlen(a) != strlen(b))
+        return 0;
+    for (; *a; a++, b++)
+        if (*a != *b && !((*a >= '0' && *a <= '9') && (*b >= '0' && *b <= '9')))
+            return 0;
+    return 1;
+}
+
+void cw_audio_ingest_check_series(const char *series, const cw_ingest_opts *o, const char *name,
+                                  cw_diags *d)
+{
+    const cw_strlist *known = o->known_series;
+    if (!series || !series[0])
         return;
     const char *near = NULL;
-    int best = 9;
-    for (size_t i = 0; i < known->n; i++) {
-        if (strcasecmp(known->v[i], series) == 0)
+    if (o->series_known) {
+        if (o->series_known(o->series_known_user, series, &near))
             return;
-        int k = distance(series, known->v[i]);
-        if (k < best) {
-            best = k;
-            near = known->v[i];
+        known = NULL;
+    } else {
+        if (!known || known->n == 0)
+            return;
+        int best = 9;
+        for (size_t i = 0; i < known->n; i++) {
+            if (strcasecmp(known->v[i], series) == 0)
+                return;
+            int k = distance(series, known->v[i]);
+            if (k < best && !only_digits_differ(series, known->v[i])) {
+                best = k;
+                near = known->v[i];
+            }
         }
+        size_t len = strlen(series);
+        if (best > (len < 6 ? 1 : len < 12 ? 2 : 3))
+            near = NULL;
     }
-    size_t len = strlen(series);
-    if (near && best <= (len < 6 ? 1 : len < 12 ? 2 : 3))
+    if (near)
         cw_diags_addf(d, CW_DIAG_WARNING, "ingest.series-unknown", name, 0, series,
                       "no calendar uses %s - did you mean %s? (stored, but no slot plays it "
                       "until a calendar uses the key)", series, near);
-    else
+    else if (known)
         cw_diags_addf(d, CW_DIAG_WARNING, "ingest.series-unknown", name, 0, series,
                       "no calendar uses %s (stored, but no slot plays it until a calendar "
                       "uses the key; the calendars use %s%s%s%s)", series, known->v[0],
                       known->n > 1 ? ", " : "", known->n > 1 ? known->v[1] : "",
                       known->n > 2 ? ", ..." : "");
+    else
+        cw_diags_addf(d, CW_DIAG_WARNING, "ingest.series-unknown", name, 0, series,
+                      "no calendar uses %s (stored, but no slot plays it until a calendar "
+                      "uses the key)", series);
 }
 
 /* ---- extra comments -------------------------------------------------------------------- */

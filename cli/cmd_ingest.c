@@ -48,7 +48,7 @@ typedef struct ctx {
     cw_cli *cli;
     cw_ingest_meta mo;    /* the command-line metadata */
     const cw_station *st;
-    const cw_strlist *known; /* the calendars' series keys, or NULL */
+    cw_calset *calendars; /* for the keys' check, or NULL */
     job *jobs;
     size_t n;
     size_t next;          /* next job index to take */
@@ -69,6 +69,17 @@ static void job_clear(job *j)
 }
 
 /* ---- the worker ------------------------------------------------------------------------ */
+
+/* Is the key used by a calendar of the station? The calendars' own rule. The workers ask
+ * one at a time: a calendar set may fill its caches when asked. */
+static pthread_mutex_t keys_mu = PTHREAD_MUTEX_INITIALIZER;
+static int series_known(void *user, const char *key, const char **suggestion)
+{
+    pthread_mutex_lock(&keys_mu);
+    int known = cw_calset_series_known(user, key, suggestion);
+    pthread_mutex_unlock(&keys_mu);
+    return known;
+}
 
 static int on_progress(void *user, double f)
 {
@@ -125,7 +136,8 @@ static void run_job(ctx *c, job *j)
         cw_ingest_opts o = {.meta = cw_meta_view(&j->meta),
                             .replace = c->replace || j->meta.replace == 1,
                             .pending = c->pending, .display_name = j->name,
-                            .known_series = c->known, .progress = on_progress,
+                            .series_known = c->calendars ? series_known : NULL,
+                            .series_known_user = c->calendars, .progress = on_progress,
                             .progress_user = j};
         j->code = cw_ingest(c->st, j->path, &o, &j->res, &j->err);
     }
@@ -292,37 +304,19 @@ static int print_json(ctx *c, size_t acc, size_t ref)
     return rc;
 }
 
-/* The series keys the station's calendars use (for the warning about a key no calendar
- * uses): every component's key, through the expansion filter (nothing is expanded). */
-static int collect_key(const cw_occurrence *comp, void *user)
-{
-    cw_strlist *keys = user;
-    if (!comp->series || !comp->series[0])
-        return 0;
-    char k[80];
-    snprintf(k, sizeof k, "%s", comp->series);
-    cw_series_key_normalise(k);
-    for (size_t i = 0; i < keys->n; i++)
-        if (!strcmp(keys->v[i], k))
-            return 0;
-    cw_strlist_push(keys, k);
-    return 0;
-}
-
-static void calendar_keys(const cw_station *st, cw_strlist *keys)
+/* The station's calendars, for that check; NULL when there are none or one does not load
+ * (plan and check report that; here it only means no check of the keys). */
+static cw_calset *calendars_for_keys(const cw_station *st)
 {
     cw_calset *set = NULL;
     cw_diags diags = {0};
     cw_error err = {0};
-    int64_t first;
-    /* a calendar that does not load is reported by plan and check; here it only means no
-     * check of the keys */
-    if (cw_station_calendars(&set, st, &diags, &err) == 0) {
-        (void)cw_calset_first_start(set, collect_key, keys, &first);
-        cw_strlist_sort(keys);
+    if (st->n_calendars == 0 || cw_station_calendars(&set, st, &diags, &err) != 0) {
+        cw_calset_free(set);
+        set = NULL;
     }
-    cw_calset_free(set);
     cw_diags_free(&diags);
+    return set;
 }
 
 /* ---- the command ----------------------------------------------------------------------- */
@@ -468,9 +462,8 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
     ctx c = {.cli = cli, .st = st, .replace = replace, .inbox = inbox, .pending = pending};
     pthread_mutex_init(&c.mu, NULL);
     pthread_cond_init(&c.cv, NULL);
-    cw_strlist names = {0}, keys = {0};
-    calendar_keys(st, &keys);
-    c.known = keys.n ? &keys : NULL;
+    cw_strlist names = {0};
+    c.calendars = calendars_for_keys(st);
     int code = CW_EXIT_OK;
     if (inbox) {
         cw_error err = {0};
@@ -606,7 +599,7 @@ out:
     free(c.jobs);
     cw_inbox_close(c.ib);
     cw_strlist_free(&names);
-    cw_strlist_free(&keys);
+    cw_calset_free(c.calendars);
     pthread_mutex_destroy(&c.mu);
     pthread_cond_destroy(&c.cv);
     return code;

@@ -45,8 +45,11 @@ check "the warning names the key and the nearest one" \
 check "the warning has the code ingest.series-unknown" grep -q '"code": "ingest.series-unknown"' "$CW_OUT"
 tone "$CW_TMP/far.wav" 4 420
 cw --station "$S" ingest --series geography --episode 1 --title Rivers "$CW_TMP/far.wav"
-expect_err "no calendar uses geography (stored, but no slot plays it until a calendar uses the key; the calendars use maths-g5)" \
-    "a key far from every calendar's is named with the keys the calendars use"
+expect_err "no calendar uses geography (stored, but no slot plays it until a calendar uses the key)" \
+    "a key like no calendar's is warned about without a guess"
+tone "$CW_TMP/g6.wav" 4 430
+cw --station "$S" ingest --series maths-g6 --episode 1 --title Six "$CW_TMP/g6.wav"
+expect_err "no calendar uses maths-g6 (stored" "maths-g6 is another series, not a typo of maths-g5: no guess"
 
 # ---- the same recording again, whatever it is called --------------------------------------
 today=$(date -r "$S/library/lesson/maths-g5/001-fractions.ogg" +%Y-%m-%d)
