@@ -118,7 +118,6 @@ typedef struct cw_audio_decoder {
 
 #define CW_AUDIO_SNIFF_BYTES 4096
 
-extern const cw_audio_decoder cw_audio_dec_sndfile, cw_audio_dec_mpg123, cw_audio_dec_ffmpeg;
 
 /* A teacher's file opened for reading through the decoder that wants it most. Refuses, in
  * one sentence each: a missing file, a folder, a pipe or device, an empty file, what is no

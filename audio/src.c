@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 /* The registry: every backend, tried in the order of their sniff scores (ties: table
- * order). Adding a backend is one file and one row here. */
+ * order). Adding a backend is one file (dec_NAME.c defining cw_audio_dec_NAME) and its two
+ * lines here. */
+extern const cw_audio_decoder cw_audio_dec_sndfile, cw_audio_dec_mpg123, cw_audio_dec_ffmpeg;
 static const cw_audio_decoder *const decoders[] = {
     &cw_audio_dec_sndfile,
     &cw_audio_dec_mpg123,
