@@ -97,14 +97,15 @@ static int trim_flow(cw_audio_stage *s, const float *in, size_t *nin, float *out
 {
     (void)err;
     trim_st *t = s->priv;
-    size_t n = min_sz(*nin, *nout), skip = 0, keep;
+    size_t n = *nin, skip = 0, keep;
     if (t->pos < t->lead)
         skip = (size_t)(t->lead - t->pos < (int64_t)n ? t->lead - t->pos : (int64_t)n);
     int64_t from = t->pos + (int64_t)skip;
     keep = from < t->tail ? (size_t)(t->tail - from < (int64_t)(n - skip) ? t->tail - from
                                                                           : (int64_t)(n - skip))
                           : 0;
-    memcpy(out, in + skip * (size_t)t->ch, keep * (size_t)t->ch * sizeof(float));
+    if (skip) /* in place: only the block that holds the lead moves */
+        memmove(out, in + skip * (size_t)t->ch, keep * (size_t)t->ch * sizeof(float));
     t->pos += (int64_t)n;
     *nin = n;
     *nout = keep;
@@ -120,7 +121,7 @@ void cw_audio_stage_trim(cw_audio_stage *s, int64_t lead, int64_t tail)
     t->lead = lead;
     t->tail = tail;
     *s = (cw_audio_stage){.name = "trim", .start = trim_start, .flow = trim_flow,
-                          .stop = stop_free, .priv = t};
+                          .stop = stop_free, .priv = t, .inplace = 1};
 }
 
 /* ---- fades at the ends of a segment of known length (in place) ------------------------------ */
