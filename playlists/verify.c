@@ -1,8 +1,10 @@
 /* verify.c — check a bundle (e.g. on a USB stick): every line of SHA256SUMS, files that
  * are not listed, and the structure and headers of every Ogg file; day.ogg against
  * plan.json (one link per item, the window's length in samples).
- * Guarantees: never follows a listed path outside the bundle; reports every problem, one
- * line each, "path: what". */
+ * Guarantees: never follows a listed path outside the bundle; compares all 64 hex digits
+ * of every digest (either case); reports every problem, one line each, "path: what" — a
+ * digest of the wrong length and a file listed twice (even with the same digest) are
+ * problems, since build lists each file once with a full digest. */
 #include "playlists_int.h"
 
 #include <dirent.h>
@@ -12,12 +14,42 @@
 
 #define SUMS_MAX (16 * 1024 * 1024)
 
-static int is_hex64(const char *s)
+static int is_hex(char c)
 {
-    for (int i = 0; i < 64; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
-            return 0;
-    return 1;
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* One line of SHA256SUMS: "HEX  path" (text mode) or "HEX *path" (binary mode), as
+ * sha256sum writes them; upper-case digits are accepted (sha256sum -c accepts them too).
+ * Returns the path (inside `line`) or NULL after pushing what is wrong. A digest of the
+ * wrong length still names its path, so the file counts as listed (one problem, one line). */
+static const char *parse_line(char *line, int lineno, cw_strlist *bad, int *digest_ok)
+{
+    size_t n = 0;
+    while (is_hex(line[n]))
+        n++;
+    *digest_ok = n == 64;
+    if (n == 0 || line[n] != ' ' || (line[n + 1] != ' ' && line[n + 1] != '*') || !line[n + 2]) {
+        cw_strlist_pushf(bad, "SHA256SUMS: line %d is not 'sha256  path'", lineno);
+        return NULL;
+    }
+    const char *rel = line + n + 2;
+    if (!cw_path_is_safe_relative(rel) || !strcmp(rel, "SHA256SUMS")) {
+        cw_strlist_pushf(bad, "SHA256SUMS: line %d names an unsafe path", lineno);
+        return NULL;
+    }
+    if (n != 64)
+        cw_strlist_pushf(bad, "%s: its checksum on line %d of SHA256SUMS has %zu hex digits, not 64", rel, lineno, n);
+    return rel;
+}
+
+/* Line number where `rel` was listed before, 0 when it was not. */
+static int listed_at(const cw_strlist *names, const int *lines, const char *rel)
+{
+    for (size_t i = 0; i < names->n; i++)
+        if (!strcmp(names->v[i], rel))
+            return lines[i];
+    return 0;
 }
 
 static int listed(const cw_strlist *names, const char *rel)
@@ -65,18 +97,66 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
-int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err)
+/* day.ogg against plan.json: one link per planned item, the planned length in samples. */
+static void check_day(const char *dir, int links, int64_t samples, cw_strlist *bad)
 {
-    size_t bad_before = bad->n;
-    if (!cw_is_dir(dir))
-        return cw_fail(err, CW_ENOTFOUND, dir, 0, "not a folder (give the bundle folder, e.g. out/2026-03-16)");
+    char *pj = cw_path_join(dir, "plan.json");
+    char *json = NULL;
+    size_t jl = 0;
+    cw_plan *plan = NULL;
+    cw_error perr;
+    if (pj && cw_read_file(pj, SUMS_MAX, &json, &jl, &perr) == 0 && cw_plan_from_json(&plan, json, jl, &perr) == 0) {
+        int64_t want = 0;
+        for (size_t i = 0; i < plan->n_items; i++)
+            want += plan->items[i].length_samples;
+        if ((size_t)links != plan->n_items || samples != want)
+            cw_strlist_pushf(bad, "day.ogg: %d links and %lld samples, plan.json has %zu items and %lld samples", links,
+                             (long long)samples, plan->n_items, (long long)want);
+    }
+    cw_plan_free(plan);
+    free(json);
+    free(pj);
+}
+
+/* One listed file: there, inside the bundle, its whole 64-digit digest equal, and (Ogg)
+ * sound in structure. Returns 0 or CW_ENOMEM. */
+static int check_listed(const char *dir, const char *rel, const char *digest, cw_strlist *bad, cw_error *err)
+{
+    char *full = cw_path_join(dir, rel);
+    if (!full)
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    char hex[65];
+    cw_error herr;
+    if (!cw_path_exists(full)) {
+        cw_strlist_pushf(bad, "%s: missing", rel);
+    } else if (!cw_path_resolves_inside(dir, rel)) {
+        cw_strlist_pushf(bad, "%s: not a regular file inside the bundle", rel);
+    } else if (cw_sha256_file(full, hex, &herr) != 0) {
+        cw_strlist_pushf(bad, "%s: unreadable (%s)", rel, herr.text);
+    } else if (strncasecmp(hex, digest, 64) != 0) {
+        cw_strlist_pushf(bad, "%s: checksum mismatch", rel);
+    } else if (ends_with(rel, ".ogg")) {
+        int links = 0;
+        int64_t samples = 0;
+        cw_error oerr;
+        if (cw_ogg_check(full, &links, &samples, &oerr) != 0)
+            cw_strlist_pushf(bad, "%s: %s", rel, oerr.text);
+        else if (!strcmp(rel, "day.ogg"))
+            check_day(dir, links, samples, bad);
+    }
+    free(full);
+    return 0;
+}
+
+/* Read SHA256SUMS; on failure push the one line that says why and return the error. */
+static int read_sums(const char *dir, char **text, cw_strlist *bad, cw_error *err)
+{
     char *sums_path = cw_path_join(dir, "SHA256SUMS");
-    char *text = NULL;
     size_t len = 0;
     cw_error rerr;
     if (!sums_path)
         return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    int rc = cw_read_file(sums_path, SUMS_MAX, &text, &len, &rerr);
+    int rc = cw_read_file(sums_path, SUMS_MAX, text, &len, &rerr);
     struct stat sb;
     int have = rc && lstat(sums_path, &sb) == 0;
     free(sums_path);
@@ -96,76 +176,50 @@ int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err)
         return cw_fail(err, CW_EINVAL, dir, 0, "the bundle's SHA256SUMS %s (rebuild the bundle)",
                        S_ISREG(sb.st_mode) ? "cannot be read" : "is not a regular file");
     }
+    return 0;
+}
+
+int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err)
+{
+    size_t bad_before = bad->n;
+    if (!cw_is_dir(dir))
+        return cw_fail(err, CW_ENOTFOUND, dir, 0, "not a folder (give the bundle folder, e.g. out/2026-03-16)");
+    char *text = NULL;
+    int rc = read_sums(dir, &text, bad, err);
+    if (rc)
+        return rc;
     cw_strlist names = {0};
+    int *name_lines = NULL; /* the SHA256SUMS line of each name */
     char *save = NULL;
     int lineno = 0;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
         lineno++;
         size_t ll = strlen(line);
         if (ll && line[ll - 1] == '\r')
             line[--ll] = 0;
         if (ll == 0)
             continue;
-        /* "HEX  path" (text) or "HEX *path" (binary) */
-        if (ll < 67 || !is_hex64(line) || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) {
-            cw_strlist_pushf(bad, "SHA256SUMS: line %d is not 'sha256  path'", lineno);
+        int digest_ok;
+        const char *rel = parse_line(line, lineno, bad, &digest_ok);
+        if (!rel)
             continue;
-        }
-        const char *rel = line + 66;
-        if (!cw_path_is_safe_relative(rel) || !strcmp(rel, "SHA256SUMS")) {
-            cw_strlist_pushf(bad, "SHA256SUMS: line %d names an unsafe path", lineno);
-            continue;
-        }
-        cw_strlist_push(&names, rel);
-        char *full = cw_path_join(dir, rel);
-        if (!full) {
-            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-            break;
-        }
-        if (!cw_path_exists(full)) {
-            cw_strlist_pushf(bad, "%s: missing", rel);
-            free(full);
-            continue;
-        }
-        if (!cw_path_resolves_inside(dir, rel)) {
-            cw_strlist_pushf(bad, "%s: not a regular file inside the bundle", rel);
-            free(full);
-            continue;
-        }
-        char hex[65];
-        cw_error herr;
-        if (cw_sha256_file(full, hex, &herr) != 0) {
-            cw_strlist_pushf(bad, "%s: unreadable (%s)", rel, herr.text);
-        } else if (strncasecmp(hex, line, 64) != 0) {
-            cw_strlist_pushf(bad, "%s: checksum mismatch", rel);
-        } else if (ends_with(rel, ".ogg")) {
-            int links = 0;
-            int64_t samples = 0;
-            cw_error oerr;
-            if (cw_ogg_check(full, &links, &samples, &oerr) != 0)
-                cw_strlist_pushf(bad, "%s: %s", rel, oerr.text);
-            else if (!strcmp(rel, "day.ogg")) {
-                /* one link per planned item, the planned length in samples */
-                char *pj = cw_path_join(dir, "plan.json");
-                char *json = NULL;
-                size_t jl = 0;
-                cw_plan *plan = NULL;
-                cw_error perr;
-                if (pj && cw_read_file(pj, SUMS_MAX, &json, &jl, &perr) == 0 &&
-                    cw_plan_from_json(&plan, json, jl, &perr) == 0) {
-                    int64_t want = 0;
-                    for (size_t i = 0; i < plan->n_items; i++)
-                        want += plan->items[i].length_samples;
-                    if ((size_t)links != plan->n_items || samples != want)
-                        cw_strlist_pushf(bad, "day.ogg: %d links and %lld samples, plan.json has %zu items and %lld samples",
-                                         links, (long long)samples, plan->n_items, (long long)want);
-                }
-                cw_plan_free(plan);
-                free(json);
-                free(pj);
+        /* build lists each file once: a second line means the list was edited */
+        int before = listed_at(&names, name_lines, rel);
+        if (before)
+            cw_strlist_pushf(bad, "%s: listed twice in SHA256SUMS (lines %d and %d)", rel, before, lineno);
+        if (names.n % 64 == 0) {
+            int *nl = realloc(name_lines, (names.n + 64) * sizeof *nl);
+            if (!nl) {
+                rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+                break;
             }
+            name_lines = nl;
         }
-        free(full);
+        name_lines[names.n] = lineno;
+        if (cw_strlist_push(&names, rel))
+            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        else if (digest_ok)
+            rc = check_listed(dir, rel, line, bad, err);
     }
     free(text);
     if (!rc) {
@@ -176,6 +230,7 @@ int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err)
         unlisted(dir, "", &names, bad, 0);
     }
     cw_strlist_free(&names);
+    free(name_lines);
     if (rc)
         return rc;
     if (bad->n > bad_before)
