@@ -379,6 +379,16 @@ cw_skip_peer() {
     echo "# SKIP: $1 is missing (scripts/deps.txt installs it)"
 }
 
+# cw_need PROGRAM...: every PROGRAM is on the PATH (else cw_skip_peer for each missing one);
+# returns non-zero when one is missing.
+cw_need() {
+    local p rc=0
+    for p in "$@"; do
+        command -v "$p" >/dev/null 2>&1 || { cw_skip_peer "$p"; rc=1; }
+    done
+    return $rc
+}
+
 # cw_have_python_module MODULE...: Debian's python3 imports every MODULE (else cw_skip_peer).
 cw_have_python_module() {
     local m

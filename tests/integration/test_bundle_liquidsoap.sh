@@ -17,10 +17,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/test_bundle_station.inc"
 
-if ! command -v liquidsoap >/dev/null; then
-    not_ok "liquidsoap is not installed (apt-get install liquidsoap; it is in scripts/deps.txt)"
-    cw_finish
-fi
+cw_need liquidsoap sox
+cw_skip_if_missing
 
 date=2027-01-13
 rate=22050
