@@ -97,15 +97,24 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
-/* day.ogg against plan.json: one link per planned item, the planned length in samples. */
+/* day.ogg against plan.json: one link per planned item, the planned length in samples. A
+ * plan.json that cannot be read as a plan is a problem of its own (its checksum may still
+ * match: the list can be edited too), never a reason to skip the comparison silently. */
 static void check_day(const char *dir, int links, int64_t samples, cw_strlist *bad)
 {
     char *pj = cw_path_join(dir, "plan.json");
     char *json = NULL;
     size_t jl = 0;
     cw_plan *plan = NULL;
-    cw_error perr;
-    if (pj && cw_read_file(pj, SUMS_MAX, &json, &jl, &perr) == 0 && cw_plan_from_json(&plan, json, jl, &perr) == 0) {
+    cw_error perr = {0};
+    if (!pj) {
+        cw_strlist_push(bad, "plan.json: out of memory");
+    } else if (cw_read_file(pj, SUMS_MAX, &json, &jl, &perr) != 0) {
+        cw_strlist_pushf(bad, "plan.json: cannot be read (%s), so day.ogg cannot be checked against it", perr.text);
+    } else if (cw_plan_from_json(&plan, json, jl, &perr) != 0) {
+        cw_strlist_pushf(bad, "plan.json: not a chalkwave plan (%s), so day.ogg cannot be checked against it",
+                         perr.text);
+    } else {
         int64_t want = 0;
         for (size_t i = 0; i < plan->n_items; i++)
             want += plan->items[i].length_samples;

@@ -82,6 +82,29 @@ PYEOF
 check "some items start off a CUE frame ($(head -1 <<<"$res"))" test "$(sed -n 's/^off-frame //p' <<<"$res")" -ge 3
 expect_eq "$(tail -n +2 <<<"$res")" good "day.cue: every INDEX is the frame at or before its item's first sample"
 
+# lengths in the other playlists: XSPF in whole milliseconds (rounded down: 7002), M3U8 and
+# PLS in whole seconds (rounded: 7)
+expect_eq "$(grep -m1 -o '<duration>[0-9]*</duration>' "$bundle/playlist.xspf")" "<duration>7002</duration>" \
+    "playlist.xspf: the 336,100-sample lesson lasts 7002 ms"
+res=$("$CW_PYTHON" - "$bundle" <<'PYEOF'
+import json, re, sys
+b = sys.argv[1]
+plan = json.load(open(b + "/plan.json"))
+rate = plan["rate"]
+want_ms = [it["length_samples"] * 1000 // rate for it in plan["items"]]
+want_s = [round(it["length_samples"] / rate) for it in plan["items"]]
+xspf = [int(x) for x in re.findall(r"<duration>(\d+)</duration>", open(b + "/playlist.xspf").read())]
+m3u = [int(x) for x in re.findall(r"^#EXTINF:(-?\d+),", open(b + "/playlist.m3u8").read(), re.M)]
+pls = [int(x) for x in re.findall(r"^Length\d+=(-?\d+)$", open(b + "/playlist.pls").read(), re.M)]
+print("xspf", "good" if xspf == want_ms else "%s want %s" % (xspf, want_ms))
+print("m3u8", "good" if m3u == want_s else "%s want %s" % (m3u, want_s))
+print("pls", "good" if pls == want_s else "%s want %s" % (pls, want_s))
+PYEOF
+)
+expect_eq "$(sed -n 's/^xspf //p' <<<"$res")" good "playlist.xspf: every duration is the item's length in ms"
+expect_eq "$(sed -n 's/^m3u8 //p' <<<"$res")" good "playlist.m3u8: every EXTINF is the item's length in whole seconds"
+expect_eq "$(sed -n 's/^pls //p' <<<"$res")" good "playlist.pls: every Length is the item's length in whole seconds"
+
 # ---- verify on a hand-edited SHA256SUMS -----------------------------------------------------
 cw verify "$bundle"
 expect_rc 0 "verify the fresh bundle"
@@ -132,11 +155,13 @@ cw verify "$b"
 expect_rc 1 "verify: day.ogg's digest is 63 hex digits"
 expect_out "day.ogg: its checksum on line $n of SHA256SUMS has 63 hex digits, not 64" "verify names day.ogg, the line and what is wrong"
 expect_no_out "day.ogg: not listed" "the short line still lists day.ogg (one problem, one line)"
+expect_eq "$(grep -c '^day.ogg: ' "$CW_OUT")" 1 "one line about day.ogg (its digest is not compared as if it were whole)"
 b=$(copy_bundle long)
 sed -i -E 's/^([0-9a-f]{64})  day\.ogg$/\1a  day.ogg/' "$b/SHA256SUMS"
 cw verify "$b"
 expect_rc 1 "verify: day.ogg's digest is 65 hex digits"
 expect_out "day.ogg: its checksum on line $n of SHA256SUMS has 65 hex digits, not 64" "verify names day.ogg for the long digest"
+expect_eq "$(grep -c '^day.ogg: ' "$CW_OUT")" 1 "one line about day.ogg for the long digest"
 
 # upper-case digests (some tools write them; sha256sum -c accepts them)
 b=$(copy_bundle upper)
@@ -178,6 +203,50 @@ cw verify "$b"
 expect_rc 1 "verify: plan.json listed twice, both digests wrong"
 expect_out_re "^plan.json: listed twice in SHA256SUMS \(lines [0-9]+ and $last\)$" "verify names the second listing"
 expect_eq "$(grep -c '^plan.json: checksum mismatch$' "$CW_OUT")" 2 "verify checks both lines"
+
+# plan.json edited (one sample more in its last item) and its line in SHA256SUMS updated to
+# match: every checksum is right, but day.ogg no longer has the planned length
+b=$(copy_bundle replanned)
+"$CW_PYTHON" - "$b/plan.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["items"][-1]["length_samples"] += 1
+json.dump(d, open(sys.argv[1], "w"), indent=2)
+PYEOF
+sed -i "s/^[0-9a-f]\{64\}  plan\.json\$/$(sha256sum "$b/plan.json" | cut -c1-64)  plan.json/" "$b/SHA256SUMS"
+check "sha256sum -c accepts the edited bundle" bash -c "cd '$b' && sha256sum --quiet -c SHA256SUMS"
+cw verify "$b"
+expect_rc 1 "verify: a plan.json that is no longer a plan (its checksum updated)"
+expect_out_re "^plan.json: not a chalkwave plan \(.*\), so day.ogg cannot be checked against it$" \
+    "verify says plan.json is not a plan (it used to skip the day.ogg check silently)"
+# day.ogg's last page says one sample less (CRC and checksum updated): the pages and headers
+# read, but the day is one sample short of the plan
+b=$(copy_bundle short-day)
+"$CW_PYTHON" - "$b/day.ogg" <<'PYEOF'
+import struct, sys
+T = []
+for i in range(256):
+    r = i << 24
+    for _ in range(8):
+        r = ((r << 1) ^ 0x04C11DB7) if r & 0x80000000 else r << 1
+    T.append(r & 0xFFFFFFFF)
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.rfind(b"OggS")
+g = struct.unpack_from("<q", d, i + 6)[0]
+struct.pack_into("<q", d, i + 6, g - 1)
+end = i + 27 + d[i + 26] + sum(d[i + 27:i + 27 + d[i + 26]])
+d[i + 22:i + 26] = b"\0\0\0\0"
+c = 0
+for x in d[i:end]:
+    c = ((c << 8) ^ T[((c >> 24) ^ x) & 0xFF]) & 0xFFFFFFFF
+struct.pack_into("<I", d, i + 22, c)
+open(sys.argv[1], "wb").write(d)
+PYEOF
+sed -i "s/^[0-9a-f]\{64\}  day\.ogg\$/$(sha256sum "$b/day.ogg" | cut -c1-64)  day.ogg/" "$b/SHA256SUMS"
+cw verify "$b"
+expect_rc 1 "verify: day.ogg one sample shorter than plan.json (checksums updated)"
+expect_out "day.ogg: 7 links and 2879999 samples, plan.json has 7 items and 2880000 samples" \
+    "verify compares day.ogg's length in samples with plan.json"
 
 expect_eq "$(tree_sum "$bundle")" "$sum_before" "verify changed nothing in the bundle"
 cw_finish

@@ -143,7 +143,7 @@ static const spec day_spec[] = {
     {CW_KIND_LESSON, "library/lesson/maths/001-a.ogg", 3 * RATE, 3 * RATE, 0, NULL, "Ms Ada \"Lovelace\""},
     {CW_KIND_LESSON, "library/lesson/maths/002-b.ogg", 5 * RATE / 2, 4 * RATE, 1, "Cut lesson", "Mr B"},
     {CW_KIND_NEWSLETTER, "library/lesson/maths/003-c.ogg", 2 * RATE, 2 * 44100, 0, "Other format", ""},
-    {CW_KIND_SILENCE, NULL, 17 * RATE / 10, 0, 0, NULL, NULL},
+    {CW_KIND_SILENCE, NULL, 15 * RATE / 10, 0, 0, NULL, NULL}, /* the window: 10 s */
     {CW_KIND_FILLER, "library/lesson/maths/004-d.ogg", RATE, RATE, 0, "Jingle", "Station"},
 };
 #define N_ITEMS (sizeof day_spec / sizeof day_spec[0])
