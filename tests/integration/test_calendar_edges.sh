@@ -29,11 +29,14 @@ check "10 checked-in cases ($n)" test "$n" -ge 10
 
 # ---- in a station: episode numbers and holidays --------------------------------------------
 # A daily lesson at 00:30 local (the UTC day before, in both zones) with EXDATE;VALUE=DATE on
-# the 4th and UNTIL at the 7th's instance (local UNTIL); a weekly all-day holiday on
-# Fridays with the 6th excluded by date, so the lesson of Friday 6 March airs (episode 4)
-# and that of Friday 13 March (a holiday) does not.
+# the 4th and UNTIL exactly at the 12th's instance — in UTC for the Paris station
+# (20260311T233000Z), as local time for the Auckland one — and a weekly all-day holiday on
+# Tuesdays from the 3rd with the 3rd excluded by date: the lessons of the 3rd and the 12th
+# air, the one of the 10th (a holiday) does not, and none after the 12th.
 for zone in Europe/Paris Pacific/Auckland; do
     tag=${zone#*/}
+    until=20260312T003000
+    [ "$tag" = Paris ] && until=20260311T233000Z
     st=$(small_station "st-$tag" "Edge $tag" 00:00-01:00)
     sed -i "s|^timezone = .*|timezone = $zone|" "$st/station.conf"
     cat >"$CW_TMP/$tag.ics" <<EOF
@@ -45,19 +48,19 @@ UID:lesson@t
 DTSTAMP:20260101T000000Z
 DTSTART;TZID=$zone:20260302T003000
 DTEND;TZID=$zone:20260302T004500
-RRULE:FREQ=DAILY;UNTIL=20260313T003000
+RRULE:FREQ=DAILY;UNTIL=$until
 EXDATE;VALUE=DATE:20260304
 SUMMARY:Maths
 DESCRIPTION:Series: maths
 END:VEVENT
 BEGIN:VEVENT
-UID:fridays@t
+UID:tuesdays@t
 DTSTAMP:20260101T000000Z
-DTSTART;VALUE=DATE:20260306
-DTEND;VALUE=DATE:20260307
-RRULE:FREQ=WEEKLY;COUNT=3
-EXDATE;VALUE=DATE:20260306
-SUMMARY:Friday holiday
+DTSTART;VALUE=DATE:20260303
+DTEND;VALUE=DATE:20260304
+RRULE:FREQ=WEEKLY;COUNT=2
+EXDATE;VALUE=DATE:20260303
+SUMMARY:Tuesday holiday
 CATEGORIES:Holiday
 END:VEVENT
 END:VCALENDAR
@@ -68,14 +71,16 @@ EOF
     cw --station "$st" plan --from 2026-03-01 --to 2026-03-15 --missing --format json
     expect_rc 0 "$tag: plan 1-15 March"
     got=$("$CW_PYTHON" -c 'import json,sys; print(";".join("%s %s %d" % (m["date"][5:], m["time"][:5], m["episode"]) for m in json.load(open(sys.argv[1]))))' "$CW_OUT")
-    # 2, 3 (4 excluded), 5, 6 (holiday excluded), 7, ..., 12, 13 = UNTIL (13 a holiday)
-    expect_eq "$got" "03-02 00:30 1;03-03 00:30 2;03-05 00:30 3;03-06 00:30 4;03-07 00:30 5;03-08 00:30 6;03-09 00:30 7;03-10 00:30 8;03-11 00:30 9;03-12 00:30 10" \
-        "$tag: lessons on local dates 2, 3, 5-12 March with episodes 1-10 (4 March excluded, the holiday on 6 March excluded, 13 March a holiday)"
+    expect_eq "$got" "03-02 00:30 1;03-03 00:30 2;03-05 00:30 3;03-06 00:30 4;03-07 00:30 5;03-08 00:30 6;03-09 00:30 7;03-11 00:30 8;03-12 00:30 9" \
+        "$tag: lessons on local dates 2, 3, 5-9, 11 and 12 March, episodes 1-9 (4 March excluded, 3 March's holiday excluded, 10 March a holiday, 12 March = UNTIL)"
     # one day at a time agrees with the range (the day's own series count)
     cw --station "$st" plan --date 2026-03-12 --missing --format json
-    expect_eq "$(json_get "$CW_OUT" 'd[0]["episode"] if d else 0')" 10 "$tag: 12 March alone plans episode 10"
-    cw --station "$st" plan --date 2026-03-13 --format json
-    check "$tag: 13 March (UNTIL, a holiday) reports the lesson suppressed by 'Friday holiday'" \
-        grep -q "suppressed by 'Friday holiday'" "$CW_OUT" "$CW_ERR"
+    expect_eq "$(json_get "$CW_OUT" '";".join("%s %d" % (m["time"][:5], m["episode"]) for m in d)')" "00:30 9" \
+        "$tag: 12 March alone: the instance exactly at UNTIL, episode 9"
+    cw --station "$st" plan --date 2026-03-13 --missing --format json
+    expect_eq "$(json_get "$CW_OUT" 'len(d)')" 0 "$tag: 13 March: no lesson after UNTIL"
+    cw --station "$st" plan --date 2026-03-10 --format json
+    check "$tag: 10 March reports the lesson suppressed by 'Tuesday holiday'" \
+        grep -q "suppressed by 'Tuesday holiday'" "$CW_OUT" "$CW_ERR"
 done
 cw_finish
