@@ -87,7 +87,7 @@ for n in "${targets[@]}"; do
         leak=$(ls -t "$crashes" | grep '^leak-' | head -1)
         if [ "$unwind" = 1 ] && [ -n "$leak" ] && [ "$(ls "$crashes" | wc -l)" -gt "$before" ] &&
             ASAN_OPTIONS=$asan_base:fast_unwind_on_malloc=0 "$build/tests/fuzz/fuzz_$n" \
-                "$crashes/$leak" >"$log.check" 2>&1; then
+                -artifact_prefix="$build/fuzz-recheck-" "$crashes/$leak" >"$log.check" 2>&1; then
             mkdir -p "$set_aside"
             mv "$crashes/$leak" "$set_aside/"
             suppressed=$((suppressed + 1))

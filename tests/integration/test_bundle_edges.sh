@@ -217,7 +217,7 @@ sed -i "s/^[0-9a-f]\{64\}  plan\.json\$/$(sha256sum "$b/plan.json" | cut -c1-64)
 check "sha256sum -c accepts the edited bundle" bash -c "cd '$b' && sha256sum --quiet -c SHA256SUMS"
 cw verify "$b"
 expect_rc 1 "verify: a plan.json that is no longer a plan (its checksum updated)"
-expect_out_re "^plan.json: not a chalkwave plan \(.*\), so day.ogg cannot be checked against it$" \
+expect_out_re "^plan.json: not a chalkwave plan \(.*\), so the Ogg files cannot be checked against it$" \
     "verify says plan.json is not a plan (it used to skip the day.ogg check silently)"
 # day.ogg's last page says one sample less (CRC and checksum updated): the pages and headers
 # read, but the day is one sample short of the plan
@@ -245,7 +245,7 @@ PYEOF
 sed -i "s/^[0-9a-f]\{64\}  day\.ogg\$/$(sha256sum "$b/day.ogg" | cut -c1-64)  day.ogg/" "$b/SHA256SUMS"
 cw verify "$b"
 expect_rc 1 "verify: day.ogg one sample shorter than plan.json (checksums updated)"
-expect_out "day.ogg: 7 links and 2879999 samples, plan.json has 7 items and 2880000 samples" \
+expect_out "day.ogg: 7 links and 2879999 samples, plan.json says 7 links and 2880000 samples" \
     "verify compares day.ogg's length in samples with plan.json"
 
 expect_eq "$(tree_sum "$bundle")" "$sum_before" "verify changed nothing in the bundle"

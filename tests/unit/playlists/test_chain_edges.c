@@ -29,7 +29,9 @@ static void test_exact_length_and_one_more(void **state)
     cw_chain *c = NULL;
     cw_error err;
     cw_chain_format fmt = {RATE, 1, 2};
-    assert_int_equal(cw_chain_open(&c, fp, &fmt, 1, &err), 0);
+    cw_ogg_sink sink;
+    cw_ogg_sink_stdio(&sink, fp);
+    assert_int_equal(cw_chain_open(&c, &sink, &fmt, 1, &err), 0);
     int re = -1;
     /* one sample more than the recording: refused, nothing written, the counts named */
     memset(&err, 0, sizeof err);
