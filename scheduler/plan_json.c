@@ -418,8 +418,9 @@ static int read_plan(cw_plan *p, json_t *root, cw_error *err)
     json_t *items = json_object_get(root, "items");
     if (!json_is_array(items)) return jfail(err, "'items' must be an array");
     size_t n = json_array_size(items);
-    if (n == 0 || n > CW_PLAN_MAX_ITEMS * 2) return jfail(err, "'items' must hold 1 to 100000 items");
-    if (!(p->items = calloc(n, sizeof *p->items))) return CW_ENOMEM;
+    /* no items: a blocks-mode day without a partner event (nothing of chalkwave's airs) */
+    if (n > CW_PLAN_MAX_ITEMS * 2) return jfail(err, "'items' must hold at most 100000 items");
+    if (!(p->items = calloc(n ? n : 1, sizeof *p->items))) return CW_ENOMEM;
     int64_t pos = 0;
     int cur_off = p->start_offset;
     size_t tzcap = 0;
@@ -429,8 +430,11 @@ static int read_plan(cw_plan *p, json_t *root, cw_error *err)
         cw_plan_item *it = &p->items[i];
         p->n_items = i + 1;
         json_t *off = json_object_get(o, "offset_samples"), *len = json_object_get(o, "length_samples");
-        if (!json_is_integer(off) || json_integer_value(off) != pos)
-            return jfail(err, "'offset_samples' of item %zu must continue where the item before ends", i);
+        /* items play in order without overlapping; a gap is the time between two blocks
+         * (doc/DESIGN.md, "The plan": nothing covers it) */
+        if (!json_is_integer(off) || json_integer_value(off) < pos || json_integer_value(off) >= W)
+            return jfail(err, "'offset_samples' of item %zu must not start before the item before ends", i);
+        pos = json_integer_value(off);
         if (!json_is_integer(len) || json_integer_value(len) <= 0 || json_integer_value(len) > W - pos)
             return jfail(err, "'length_samples' of item %zu must be positive and stay in the window", i);
         it->offset_samples = pos;
@@ -494,7 +498,6 @@ static int read_plan(cw_plan *p, json_t *root, cw_error *err)
         it->recording_samples = it->recording ? it->length_samples : 0;
         it->hard_start = it->kind == CW_KIND_LESSON && it->event_uid != NULL;
     }
-    if (pos != W) return jfail(err, "the items must cover the whole window");
     if (p->end_offset != cur_off && push_change(p, &tzcap, p->window_end_utc, p->end_offset)) return CW_ENOMEM;
     return get_strlist(json_object_get(root, "warnings"), &p->warnings, "warnings", 0, err);
 }
