@@ -32,7 +32,9 @@ check "10 checked-in cases ($n)" test "$n" -ge 10
 # the 4th and UNTIL exactly at the 12th's instance — in UTC for the Paris station
 # (20260311T233000Z), as local time for the Auckland one — and a weekly all-day holiday on
 # Tuesdays from the 3rd with the 3rd excluded by date: the lessons of the 3rd and the 12th
-# air, the one of the 10th (a holiday) does not, and none after the 12th.
+# air, the one of the 10th (a holiday) does not. From the 13th a new event of the same
+# series (the timetable changed) goes on at 00:40: its first lesson's episode counts the
+# first event's lessons up to and including the one exactly at UNTIL.
 for zone in Europe/Paris Pacific/Auckland; do
     tag=${zone#*/}
     until=20260312T003000
@@ -54,6 +56,15 @@ SUMMARY:Maths
 DESCRIPTION:Series: maths
 END:VEVENT
 BEGIN:VEVENT
+UID:lesson-term2@t
+DTSTAMP:20260101T000000Z
+DTSTART;TZID=$zone:20260313T004000
+DTEND;TZID=$zone:20260313T005000
+RRULE:FREQ=DAILY;COUNT=2
+SUMMARY:Maths (new time)
+DESCRIPTION:Series: maths
+END:VEVENT
+BEGIN:VEVENT
 UID:tuesdays@t
 DTSTAMP:20260101T000000Z
 DTSTART;VALUE=DATE:20260303
@@ -71,14 +82,15 @@ EOF
     cw --station "$st" plan --from 2026-03-01 --to 2026-03-15 --missing --format json
     expect_rc 0 "$tag: plan 1-15 March"
     got=$("$CW_PYTHON" -c 'import json,sys; print(";".join("%s %s %d" % (m["date"][5:], m["time"][:5], m["episode"]) for m in json.load(open(sys.argv[1]))))' "$CW_OUT")
-    expect_eq "$got" "03-02 00:30 1;03-03 00:30 2;03-05 00:30 3;03-06 00:30 4;03-07 00:30 5;03-08 00:30 6;03-09 00:30 7;03-11 00:30 8;03-12 00:30 9" \
-        "$tag: lessons on local dates 2, 3, 5-9, 11 and 12 March, episodes 1-9 (4 March excluded, 3 March's holiday excluded, 10 March a holiday, 12 March = UNTIL)"
+    expect_eq "$got" "03-02 00:30 1;03-03 00:30 2;03-05 00:30 3;03-06 00:30 4;03-07 00:30 5;03-08 00:30 6;03-09 00:30 7;03-11 00:30 8;03-12 00:30 9;03-13 00:40 10;03-14 00:40 11" \
+        "$tag: lessons on local dates 2, 3, 5-9, 11 and 12 March, episodes 1-9 (4 March excluded, 3 March's holiday excluded, 10 March a holiday, 12 March = UNTIL), then 10 and 11 at the new time"
     # one day at a time agrees with the range (the day's own series count)
     cw --station "$st" plan --date 2026-03-12 --missing --format json
     expect_eq "$(json_get "$CW_OUT" '";".join("%s %d" % (m["time"][:5], m["episode"]) for m in d)')" "00:30 9" \
         "$tag: 12 March alone: the instance exactly at UNTIL, episode 9"
     cw --station "$st" plan --date 2026-03-13 --missing --format json
-    expect_eq "$(json_get "$CW_OUT" 'len(d)')" 0 "$tag: 13 March: no lesson after UNTIL"
+    expect_eq "$(json_get "$CW_OUT" '";".join("%s %d" % (m["time"][:5], m["episode"]) for m in d)')" "00:40 10" \
+        "$tag: 13 March alone: only the new event (the first one ended at UNTIL), episode 10 (9 lessons up to UNTIL before it)"
     cw --station "$st" plan --date 2026-03-10 --format json
     check "$tag: 10 March reports the lesson suppressed by 'Tuesday holiday'" \
         grep -q "suppressed by 'Tuesday holiday'" "$CW_OUT" "$CW_ERR"
