@@ -4,6 +4,8 @@
 # bundle is and how to listen, and never writes into examples/; when a step fails it stops
 # there, names the step and exits with that step's code.
 . "$(dirname "$0")/lib.sh"
+cw_need ogginfo
+cw_skip_if_missing
 
 demo=$CW_SOURCE_DIR/scripts/demo.sh
 examples_sum=$(tree_sum "$CW_SOURCE_DIR/examples")
