@@ -175,4 +175,54 @@ int64_t cw_chain_samples(const cw_chain *c);
  * unique serials, three Vorbis headers per link. Fills *links and *samples. */
 int cw_ogg_check(const char *path, int *links, int64_t *samples, cw_error *err);
 
+
+/* ---- speech synthesis (espeak.c, libespeak-ng) ------------------------------------- */
+
+/* One installed eSpeak NG voice (mbrola voices, which need the separate mbrola program,
+ * are left out). */
+typedef struct cw_voice {
+    char name[64];       /* what users write: its language code ("en-gb", "sw"), or its file
+                          * ("sit/yue") when two voices share a code */
+    char id[64];         /* eSpeak NG's voice file: "gmw/en" */
+    char title[64];      /* "English (Great Britain)" */
+    char languages[128]; /* every language it reads, best first: "en-gb en" */
+    char family[8];      /* ISO 639-5 family from the file's folder ("gmw", "bnt"); "" none */
+    int gender;          /* 0 unknown, 1 male, 2 female */
+} cw_voice;
+typedef struct cw_voices {
+    cw_voice *v; /* sorted by name */
+    size_t n;
+    cw_strlist variants; /* timbres applied as VOICE+VARIANT ("f3", "klatt"), sorted */
+} cw_voices;
+int cw_tts_voices(cw_voices *out, cw_error *err) CW_WARN_UNUSED;
+void cw_voices_free(cw_voices *vs); /* NULL is fine */
+/* A voice by name, file or title (case-insensitive, '_' = ' '); NULL when none. Borrowed. */
+const cw_voice *cw_tts_find_voice(const cw_voices *vs, const char *name);
+/* The voice eSpeak NG picks for a language tag ("fr-ca" -> French (France)); NULL when no
+ * voice reads it. Borrowed from vs. */
+const cw_voice *cw_tts_voice_for_language(const cw_voices *vs, const char *language);
+
+typedef struct cw_tts_params {
+    const char *voice; /* eSpeak NG voice file with an optional variant: "gmw/en+f3" */
+    int speed;         /* words a minute, 80..450 */
+    int pitch;         /* 0..99 (50 is the voice's own) */
+} cw_tts_params;
+
+/* A rendering of SSML text (len bytes, NUL-terminated at len) as mono frames at
+ * cw_tts_rate (22050 Hz), produced by a child process as they are read. The same text and
+ * params give the same samples every time, in any process. Errors: CW_EINVAL (no such
+ * voice, eSpeak NG failed or crashed on the text), CW_EIO (cannot start it; its data is
+ * missing). */
+typedef struct cw_tts cw_tts;
+int cw_tts_open(cw_tts **out, const char *ssml, size_t len, const cw_tts_params *p,
+                cw_error *err) CW_WARN_UNUSED;
+int cw_tts_rate(const cw_tts *t);
+/* Up to `frames` frames; *got == 0 at the end (then the synthesis is known to have ended
+ * cleanly). */
+int cw_tts_read(cw_tts *t, float *buf, size_t frames, size_t *got, cw_error *err);
+void cw_tts_close(cw_tts *t); /* stops the synthesis if it is still running; NULL is fine */
+/* eSpeak NG's phonemes for the text (as `espeak-ng -x` prints them), appended to out. */
+int cw_tts_phonemes(const char *ssml, size_t len, const cw_tts_params *p, cw_buf *out,
+                    cw_error *err) CW_WARN_UNUSED;
+
 #endif
