@@ -1,0 +1,69 @@
+/* speak.h — spoken items from text: preparing a partner's text the way a reader would say
+ * it (paragraphs and headings as pauses; dates, times, money, phone numbers and addresses
+ * read in the item's language; markup ignored; the station lexicon applied), choosing the
+ * voice for a language, and filing the speech in the library through the same ingest as a
+ * recording.
+ * Guarantees: text is UTF-8 or refused naming the line; the work is bounded by the
+ * station's [speak] max_chars (memory never grows with the length of the speech); the same
+ * text, settings and lexicon give the same SSML and the same library file. */
+#ifndef CW_SPEAK_H
+#define CW_SPEAK_H
+
+#include "common.h"
+#include "station.h"
+
+/* ---- the station lexicon (speak.lexicon) -------------------------------------------- */
+
+/* `word = say it like this`, one per line; `;` or `#` start a comment; `[fr]` starts the
+ * entries for a language (`[*]` for all again), or a line starts with `fr:`. A value in
+ * [[ ]] is eSpeak NG phonemes. A key in lower case matches in any case; a key with capitals
+ * matches as written or in all capitals. Keys may be several words. */
+typedef struct cw_lexicon cw_lexicon;
+#define CW_LEXICON_MAX_BYTES (1024 * 1024)
+#define CW_LEXICON_MAX_ENTRIES 20000
+/* Parse `len` bytes; `source` names the text in errors (err->line is set). Problems that
+ * make an entry unusable are errors; a later entry for the same word and language replaces
+ * the earlier one with a warning in `notes` (may be NULL). */
+int cw_lexicon_parse(cw_lexicon **out, const char *source, const char *text, size_t len,
+                     cw_diags *notes, cw_error *err) CW_WARN_UNUSED;
+/* Read a lexicon file; a missing file is an empty lexicon (*out NULL, returns 0). */
+int cw_lexicon_load(cw_lexicon **out, const char *path, cw_diags *notes,
+                    cw_error *err) CW_WARN_UNUSED;
+void cw_lexicon_free(cw_lexicon *lx);
+/* Entries that apply to a language tag (all-language entries included). */
+size_t cw_lexicon_count(const cw_lexicon *lx, const char *language);
+
+/* ---- text preparation --------------------------------------------------------------- */
+
+typedef struct cw_prep_opts {
+    const char *source;        /* names the text in errors (a file name); may be NULL */
+    const char *language;      /* the item's language tag: "en", "fr-fr", "sw" */
+    const cw_lexicon *lexicon; /* may be NULL */
+    int drop_addresses;        /* 1: web and e-mail addresses are left out, 0: read */
+    double paragraph_pause;    /* seconds between paragraphs */
+    double heading_pause;      /* seconds before a heading */
+    size_t max_chars;          /* longer text is refused (CW_ELIMIT) */
+} cw_prep_opts;
+
+typedef struct cw_prepared {
+    cw_buf ssml;   /* "<speak>...</speak>": the input of the synthesis */
+    cw_buf plain;  /* the same as plain text: a block per line, "[pause 1.2 s]" lines */
+    cw_buf text;   /* the input as given: BOM dropped, line ends as LF, trimmed */
+    size_t chars;  /* characters of the input */
+    size_t words;  /* words spoken */
+    size_t headings, paragraphs, lexicon_hits, addresses, dates, times;
+} cw_prepared;
+
+/* Check and prepare text. Refusals (one sentence; err->line when it is about a line):
+ * CW_EINVAL for text that is not UTF-8 (names the line and byte), holds binary data (a NUL
+ * or control bytes), is UTF-16, or has nothing to speak; CW_ELIMIT for more than max_chars
+ * characters. *out is initialised either way; free it with cw_prepared_free. */
+int cw_speak_prepare(const char *text, size_t len, const cw_prep_opts *o, cw_prepared *out,
+                     cw_error *err) CW_WARN_UNUSED;
+void cw_prepared_free(cw_prepared *p);
+
+/* Quick refusals before reading a whole text: `bytes` of input cannot hold more than
+ * max_chars characters when it is larger than 4 * max_chars (+ a BOM). */
+int cw_speak_check_size(uint64_t bytes, size_t max_chars, const char *source, cw_error *err);
+
+#endif
