@@ -313,6 +313,14 @@ static int handle_calendars(parse_ctx *c, const char *name, const char *value)
     return 1;
 }
 
+static int handle_speak(parse_ctx *c, const char *name, const char *value)
+{
+    char why[600];
+    if (cw_speak_settings_key(&c->st->speak, name, value, c->line, why, sizeof why))
+        return perr(c, "%s", why);
+    return 1;
+}
+
 /* A key set twice in one section is an error: a volunteer who adds a second "on_air" at the
  * end of the file must not wonder which one counts. */
 static int duplicate_key(parse_ctx *c, const char *section, const char *name)
@@ -332,15 +340,17 @@ static int conf_handler(void *user, const char *section, const char *name, const
 {
     parse_ctx *c = user;
     if (c->failed) return 0;
-    if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule")) &&
+    if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule") ||
+         !strcmp(section, "speak")) &&
         duplicate_key(c, section, name))
         return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
     if (!strcmp(section, "audio")) return handle_audio(c, name, value);
     if (!strcmp(section, "schedule")) return handle_schedule(c, name, value);
     if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
-    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule] or [calendars])", name);
-    return perr(c, "unknown section [%s] (use [station], [audio], [schedule] or [calendars])", section);
+    if (!strcmp(section, "speak")) return handle_speak(c, name, value);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [calendars] or [speak])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [calendars] or [speak])", section);
 }
 
 /* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
@@ -378,6 +388,7 @@ static void station_defaults(cw_station *st)
     st->fade = 0.5;
     st->missing = CW_MISSING_FILLER;
     st->overrun = CW_OVERRUN_CUT;
+    cw_speak_settings_defaults(&st->speak);
 }
 
 int cw_station_parse(cw_station **out, const char *dir, const char *source, const char *text, size_t len,
@@ -503,6 +514,7 @@ void cw_station_free(cw_station *st)
     free(st->language);
     free(st->unavailable);
     cw_strlist_free(&st->fillers);
+    cw_speak_settings_clear(&st->speak);
     for (size_t i = 0; i < st->n_calendars; i++) free(st->calendars[i].file);
     free(st->calendars);
     free(st);
@@ -546,6 +558,17 @@ static const char default_conf[] =
     "overrun = cut                  ; a lesson longer than its slot: cut (with a fade) or push\n"
     "newsletters_fill_gaps = no     ; may newsletter items fill gaps between lessons?\n"
     "fillers =                      ; filler series in rotation, comma-separated (empty: all fillers)\n"
+    "\n"
+    "[speak]\n"
+    "; texts spoken with eSpeak NG ('chalkwave speak', .txt/.md in the inbox)\n"
+    "max_chars = 20000              ; longest text spoken, in characters\n"
+    "addresses = read               ; web and e-mail addresses: read or drop\n"
+    "speed = 150                    ; words a minute (80-450)\n"
+    "pitch = 50                     ; 0-99\n"
+    "; per language: LANG.voice, LANG.speed, LANG.pitch, LANG.intro, LANG.outro, e.g.\n"
+    "; fr.voice = fr-fr\n"
+    "; ha.voice = sw                ; no Hausa voice in eSpeak NG: read Hausa with the Swahili one\n"
+    "; pronunciation fixes: speak.lexicon in the station folder (word = say it like this)\n"
     "\n"
     "[calendars]\n"
     "; partner calendar file in calendars/ = priority (a higher number wins a conflict)\n"
