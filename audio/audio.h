@@ -225,4 +225,42 @@ void cw_tts_close(cw_tts *t); /* stops the synthesis if it is still running; NUL
 int cw_tts_phonemes(const char *ssml, size_t len, const cw_tts_params *p, cw_buf *out,
                     cw_error *err) CW_WARN_UNUSED;
 
+
+/* ---- spoken items as a source (dec_espeak.c) ----------------------------------------- */
+
+/* A speech script: parts played one after the other, each fitted to the script's rate and
+ * channels and given a gain: SSML spoken by eSpeak NG, or a recording (a jingle). */
+typedef struct cw_speech_part {
+    const char *ssml;   /* speech (NUL-terminated at ssml_len), or NULL for a recording */
+    size_t ssml_len;
+    cw_tts_params tts;
+    const char *path;   /* a recording any decoder reads (when ssml is NULL) */
+    double gain_db;     /* -60..60 */
+} cw_speech_part;
+typedef struct cw_speech_script {
+    int rate, channels; /* of the stream */
+    const cw_speech_part *parts;
+    size_t n;           /* 1..16 */
+} cw_speech_script;
+#define CW_SPEECH_SCRIPT_MAX (16u << 20) /* bytes */
+
+/* Write a script (a binary signature, then lines; deterministic). */
+int cw_speech_script_write(FILE *fp, const cw_speech_script *s, cw_error *err) CW_WARN_UNUSED;
+/* Check n bytes of a script (the fuzz target); *parts gets the number of parts. */
+int cw_speech_script_check(const char *b, size_t n, size_t *parts, cw_error *err);
+
+/* A script read as one stream of interleaved float frames. */
+typedef struct cw_speech cw_speech;
+int cw_speech_open(cw_speech **out, const char *path, cw_error *err) CW_WARN_UNUSED;
+int cw_speech_rate(const cw_speech *s);
+int cw_speech_channels(const cw_speech *s);
+/* *got == 0 at the end (every part ended cleanly). */
+int cw_speech_read(cw_speech *s, float *buf, size_t frames, size_t *got, cw_error *err);
+void cw_speech_close(cw_speech *s); /* NULL is fine */
+/* Integrated loudness (LUFS, mono as dual mono, as ingest measures) and length of a
+ * script's stream. */
+int cw_speech_loudness(const char *path, double *lufs, int64_t *frames, cw_error *err);
+/* Render a script once into a float WAV written to fp (deterministic bytes). */
+int cw_speech_render_wav(const char *script_path, FILE *fp, int64_t *frames, cw_error *err);
+
 #endif

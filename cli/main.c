@@ -19,6 +19,7 @@ static const cw_cmd commands[] = {
     {"init", cmd_init, "create a station folder with commented default settings"},
     {"calendar", cmd_calendar, "check, expand or import partner calendars (.ics)"},
     {"ingest", cmd_ingest, "check, clean up and store teachers' recordings in the library"},
+    {"speak", cmd_speak, "speak a text (eSpeak NG) and store the speech in the library"},
     {"library", cmd_library, "list the recordings in the library"},
     {"plan", cmd_plan, "show what airs when on a day (or a range of days)"},
     {"build", cmd_build, "write a day's playout bundle (day.ogg, items, playlists, guide)"},

@@ -9,6 +9,7 @@
 #ifndef CW_SPEAK_H
 #define CW_SPEAK_H
 
+#include "audio.h"
 #include "common.h"
 #include "station.h"
 
@@ -65,5 +66,62 @@ void cw_prepared_free(cw_prepared *p);
 /* Quick refusals before reading a whole text: `bytes` of input cannot hold more than
  * max_chars characters when it is larger than 4 * max_chars (+ a BOM). */
 int cw_speak_check_size(uint64_t bytes, size_t max_chars, const char *source, cw_error *err);
+
+/* ---- voices ------------------------------------------------------------------------ */
+
+/* 1 when s is a language tag: 2-3 letters, then -subtags ("en", "fr-CA", "ha", "swa"). */
+int cw_speak_language_ok(const char *s);
+
+typedef struct cw_speak_voice {
+    char name[96];  /* as people write it and the item records: "en-gb", "en-gb+f3", "sw" */
+    char spec[128]; /* for eSpeak NG: "gmw/en+f3" */
+    int speed, pitch;
+} cw_speak_voice;
+/* The voice for an item in `language`: `voice` (--voice) when given, else [speak]
+ * LANG.voice, else eSpeak NG's voice for the language; speed and pitch from [speak]. A
+ * language no installed voice reads, an unknown voice or variant: CW_EINVAL, one sentence
+ * naming the closest installed voices. */
+int cw_speak_voice_choose(const cw_station *st, const cw_voices *vs, const char *language,
+                          const char *voice, cw_speak_voice *out, cw_error *err) CW_WARN_UNUSED;
+/* For a language without a voice: " (Hausa); in its family: ...; spoken alongside it: ..."
+ * appended to out (nothing when chalkwave knows nothing about the language). */
+void cw_speak_close_voices(const cw_voices *vs, const char *language, cw_buf *out);
+
+/* ---- spoken items in the library ------------------------------------------------------ */
+
+typedef struct cw_speak_opts {
+    const char *display_name; /* the text's name in messages ("notice.txt"; "-": stdin) */
+    const char *language;     /* the item's language (required) */
+    const char *voice;        /* NULL: [speak] LANG.voice, else the language's voice */
+    /* metadata, as for a recording (cw_ingest_meta) */
+    cw_kind kind;             /* NONE: newsletter */
+    const char *series, *title, *teacher, *valid_from, *valid_until, *date;
+    int episode;
+    int replace;              /* may replace the series/episode already in the library */
+    cw_progress_fn progress;  /* may be NULL */
+    void *progress_user;
+} cw_speak_opts;
+
+typedef struct cw_speak_result {
+    cw_ingest_result ingest; /* where it was filed, length, loudness, peaks */
+    char voice[96];          /* the voice that spoke it ("en-gb") */
+    size_t chars, words, lexicon_hits;
+    cw_diags notes;          /* warnings (lexicon duplicates, ...) */
+} cw_speak_result;
+void cw_speak_result_free(cw_speak_result *r);
+
+/* Speak `len` bytes of text and file the speech in the library (the text becomes its
+ * DESCRIPTION). Refusals as cw_speak_prepare and cw_speak_voice_choose, a lexicon line that
+ * cannot be used (its file and line), a missing intro/outro, and every ingest refusal; the
+ * library is unchanged then. */
+int cw_speak_text(const cw_station *st, const char *text, size_t len, const cw_speak_opts *o,
+                  cw_speak_result *res, cw_error *err) CW_WARN_UNUSED;
+/* What would be spoken, appended to out: the prepared text (pauses as "[pause 0.6 s]"
+ * lines), or eSpeak NG's phonemes for it when `phonemes` (to check the lexicon). */
+int cw_speak_preview(const cw_station *st, const char *text, size_t len, const cw_speak_opts *o,
+                     int phonemes, cw_buf *out, cw_error *err) CW_WARN_UNUSED;
+/* The station's lexicon ([speak] lexicon, default speak.lexicon); *out NULL when none. */
+int cw_speak_load_lexicon(const cw_station *st, cw_lexicon **out, cw_diags *notes,
+                          cw_error *err) CW_WARN_UNUSED;
 
 #endif

@@ -1,0 +1,294 @@
+/* speak.c — one text into the library as a spoken item: settings and voice for its language,
+ * the station lexicon, the prepared SSML, optional intro and outro recordings brought to the
+ * station's loudness, a speech script (dec_espeak.c), and the same ingest as a recording
+ * (trim, EBU R128, true-peak limit, Vorbis) with the text as DESCRIPTION.
+ * Guarantees: the same text, settings, lexicon and voices give the same library file; a
+ * refusal changes nothing in the library; temporaries live in the station folder under
+ * names the next run removes if this one is killed; memory is bounded by [speak] max_chars. */
+#include "speak_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void cw_speak_result_free(cw_speak_result *r)
+{
+    if (!r)
+        return;
+    cw_ingest_result_free(&r->ingest);
+    cw_diags_free(&r->notes);
+    memset(r, 0, sizeof *r);
+}
+
+/* The lexicon of the station ([speak] lexicon, default speak.lexicon); NULL when none. */
+int cw_speak_load_lexicon(const cw_station *st, cw_lexicon **out, cw_diags *notes, cw_error *err)
+{
+    *out = NULL;
+    char *path = cw_path_join(st->dir, st->speak.lexicon ? st->speak.lexicon : "speak.lexicon");
+    if (!path)
+        return cw_fail(err, CW_ENOMEM, st->dir, 0, "out of memory");
+    int rc = cw_lexicon_load(out, path, notes, err);
+    free(path);
+    return rc;
+}
+
+/* The intro or outro for a language: LANG.intro/outro, else the [speak] one; NULL: none. */
+static const char *jingle(const cw_station *st, const char *language, int outro)
+{
+    const cw_speak_lang *sl = cw_speak_settings_lang(&st->speak, language);
+    const char *v = sl ? (outro ? sl->outro : sl->intro) : NULL;
+    if (!v)
+        v = outro ? st->speak.outro : st->speak.intro;
+    return v && *v ? v : NULL;
+}
+
+/* A private folder for one item's temporaries: STATION/.speak.tmp-PID-N (removed by the next
+ * run when this one is killed: cw_cleanup_stale_tmp). */
+static int workdir_make(const cw_station *st, char **out, cw_error *err)
+{
+    static unsigned counter;
+    unsigned n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+    *out = cw_asprintf("%s/.speak.tmp-%ld-%u", st->dir, (long)getpid(), n);
+    if (!*out)
+        return cw_fail(err, CW_ENOMEM, st->dir, 0, "out of memory");
+    if (mkdir(*out, 0700) != 0) {
+        int rc = cw_fail(err, CW_EIO, st->dir, 0, "cannot write in the station folder: %s",
+                         strerror(errno));
+        free(*out);
+        *out = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+static void workdir_remove(char *dir)
+{
+    if (!dir)
+        return;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *p = cw_path_join(dir, e->d_name);
+        if (p)
+            unlink(p);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+    free(dir);
+}
+
+/* Write a script as DIR/NAME. */
+static int write_script(const char *dir, const char *name, const cw_speech_script *sc,
+                        char **path, cw_error *err)
+{
+    *path = cw_path_join(dir, name);
+    FILE *fp = *path ? fopen(*path, "wbx") : NULL;
+    if (!fp)
+        return cw_fail(err, *path ? CW_EIO : CW_ENOMEM, dir, 0, "cannot write in the station "
+                       "folder: %s", strerror(errno));
+    int rc = cw_speech_script_write(fp, sc, err);
+    if (fclose(fp) != 0 && !rc)
+        rc = cw_fail(err, CW_EIO, dir, 0, "cannot write in the station folder (check free "
+                     "disk space)");
+    return rc;
+}
+
+/* Integrated loudness of one part alone. */
+static int part_loudness(const char *dir, const cw_speech_part *p, int rate, int channels,
+                         double *lufs, cw_error *err)
+{
+    cw_speech_script sc = {.rate = rate, .channels = channels, .parts = p, .n = 1};
+    char *path = NULL;
+    int rc = write_script(dir, "part.cwspeech", &sc, &path, err);
+    if (!rc)
+        rc = cw_speech_loudness(path, lufs, NULL, err);
+    if (path)
+        unlink(path);
+    free(path);
+    return rc;
+}
+
+/* Gains that bring every part to the station's loudness, so intro, speech and outro sound
+ * alike; then the ingest of the whole sets the final level and peaks. */
+static int level_parts(const cw_station *st, const char *dir, cw_speech_part *parts, size_t n,
+                       cw_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        double lufs = -HUGE_VAL;
+        int rc = part_loudness(dir, &parts[i], st->rate, st->channels, &lufs, err);
+        if (rc)
+            return rc;
+        double g = isfinite(lufs) ? st->loudness - lufs : 0;
+        parts[i].gain_db = g > 40 ? 40 : g < -40 ? -40 : round(g * 100) / 100;
+    }
+    return 0;
+}
+
+static int check_jingle(const cw_station *st, const char *rel, char **abs, cw_error *err)
+{
+    *abs = cw_path_join(st->dir, rel);
+    if (!*abs)
+        return cw_fail(err, CW_ENOMEM, st->dir, 0, "out of memory");
+    struct stat sb;
+    if (stat(*abs, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return cw_fail(err, CW_ENOTFOUND, st->conf_path, 0, "the intro/outro '%s' in [speak] "
+                       "does not exist in the station folder (put the recording there, or "
+                       "clear the key)", rel);
+    return 0;
+}
+
+/* Everything before the synthesis: voice, lexicon, prepared text. */
+static int prepare(const cw_station *st, const char *text, size_t len, const cw_speak_opts *o,
+                   cw_speak_voice *voice, cw_prepared *prep, cw_speak_result *res, cw_error *err)
+{
+    cw_voices vs;
+    memset(prep, 0, sizeof *prep);
+    int rc = cw_tts_voices(&vs, err);
+    if (rc)
+        return rc;
+    rc = cw_speak_voice_choose(st, &vs, o->language, o->voice, voice, err);
+    cw_voices_free(&vs);
+    if (rc)
+        return rc;
+    cw_lexicon *lx = NULL;
+    rc = cw_speak_load_lexicon(st, &lx, res ? &res->notes : NULL, err);
+    if (rc)
+        return rc;
+    cw_prep_opts po = {.source = o->display_name, .language = o->language, .lexicon = lx,
+                       .drop_addresses = st->speak.drop_addresses,
+                       .paragraph_pause = st->speak.paragraph_pause,
+                       .heading_pause = st->speak.heading_pause, .max_chars = st->speak.max_chars};
+    rc = cw_speak_prepare(text, len, &po, prep, err);
+    cw_lexicon_free(lx);
+    return rc;
+}
+
+int cw_speak_preview(const cw_station *st, const char *text, size_t len, const cw_speak_opts *o,
+                     int phonemes, cw_buf *out, cw_error *err)
+{
+    cw_speak_voice voice;
+    cw_prepared prep;
+    int rc = prepare(st, text, len, o, &voice, &prep, NULL, err);
+    if (!rc && phonemes) {
+        cw_tts_params tp = {.voice = voice.spec, .speed = voice.speed, .pitch = voice.pitch};
+        rc = cw_tts_phonemes(prep.ssml.data, prep.ssml.len, &tp, out, err);
+    } else if (!rc) {
+        cw_buf_append(out, prep.plain.data, prep.plain.len);
+    }
+    cw_prepared_free(&prep);
+    return rc;
+}
+
+/* The name the speech file gets (ingest takes the series folder from it when there is no
+ * series): the text's own name without its extension, else the title. */
+static char *speech_name(const cw_speak_opts *o)
+{
+    char stem[120];
+    const char *base = o->display_name && strcmp(o->display_name, "standard input")
+                           ? cw_path_base(o->display_name) : NULL;
+    if (base && *base && base[0] != '.') {
+        const char *dot = strrchr(base, '.');
+        size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+        snprintf(stem, sizeof stem, "%.*s", (int)(n < 100 ? n : 100), base);
+    } else {
+        cw_slugify(o->title ? o->title : "speech", stem, 60);
+    }
+    for (char *p = stem; *p; p++)
+        if (*p == '/' || (unsigned char)*p < 0x20)
+            *p = '_';
+    return cw_asprintf("%s.wav", stem);
+}
+
+int cw_speak_text(const cw_station *st, const char *text, size_t len, const cw_speak_opts *o,
+                  cw_speak_result *res, cw_error *err)
+{
+    memset(res, 0, sizeof *res);
+    const char *name = o->display_name ? o->display_name : "text";
+    if (!o->title || !*o->title)
+        return cw_fail(err, CW_EINVAL, name, 0, "a spoken item needs a title (--title, or "
+                       "Title: in the text's header or note)");
+    cw_speak_voice voice;
+    cw_prepared prep;
+    char *dir = NULL, *script = NULL, *wav_name = NULL, *wav_path = NULL;
+    FILE *wfp = NULL;
+    int rc = prepare(st, text, len, o, &voice, &prep, res, err);
+    if (rc) {
+        cw_prepared_free(&prep);
+        return rc;
+    }
+    res->chars = prep.chars;
+    res->words = prep.words;
+    res->lexicon_hits = prep.lexicon_hits;
+    snprintf(res->voice, sizeof res->voice, "%s", voice.name);
+    cw_cleanup_stale_tmp(st->dir);
+    if ((rc = workdir_make(st, &dir, err)))
+        goto done;
+
+    /* the parts: [intro] speech [outro] */
+    cw_speech_part parts[3];
+    size_t n = 0;
+    char *intro = NULL, *outro = NULL;
+    const char *ji = jingle(st, o->language, 0), *jo = jingle(st, o->language, 1);
+    if ((ji && (rc = check_jingle(st, ji, &intro, err))) ||
+        (jo && (rc = check_jingle(st, jo, &outro, err))))
+        goto done;
+    if (intro)
+        parts[n++] = (cw_speech_part){.path = intro};
+    parts[n++] = (cw_speech_part){.ssml = prep.ssml.data, .ssml_len = prep.ssml.len,
+                                  .tts = {.voice = voice.spec, .speed = voice.speed,
+                                          .pitch = voice.pitch}};
+    if (outro)
+        parts[n++] = (cw_speech_part){.path = outro};
+    cw_speech_script sc = {.rate = 22050, .channels = 1, .parts = parts, .n = n};
+    if (n > 1) {
+        /* joined at the station's format, each part at the station's loudness */
+        sc.rate = st->rate;
+        sc.channels = st->channels;
+        if ((rc = level_parts(st, dir, parts, n, err)))
+            goto done;
+    }
+    if ((rc = write_script(dir, "speech.cwspeech", &sc, &script, err)))
+        goto done;
+    /* rendered once into a WAV that ingest reads like a recording */
+    wav_name = speech_name(o);
+    wav_path = wav_name ? cw_path_join(dir, wav_name) : NULL;
+    wfp = wav_path ? fopen(wav_path, "wbx") : NULL;
+    rc = wfp ? 0 : cw_fail(err, wav_path ? CW_EIO : CW_ENOMEM, st->dir, 0, "cannot write in the "
+                           "station folder: %s", strerror(errno));
+    if (!rc) {
+        rc = cw_speech_render_wav(script, wfp, NULL, err);
+        if (fclose(wfp) != 0 && !rc)
+            rc = cw_fail(err, CW_EIO, st->dir, 0, "cannot write in the station folder (check "
+                         "free disk space)");
+        if (rc && !err->source[0])
+            snprintf(err->source, sizeof err->source, "%s", name);
+    }
+    if (!rc) {
+        cw_ingest_meta meta = {.series = o->series, .title = o->title, .teacher = o->teacher,
+                               .language = o->language, .description = prep.text.data,
+                               .valid_from = o->valid_from, .valid_until = o->valid_until,
+                               .episode = o->episode,
+                               .kind = o->kind ? o->kind : CW_KIND_NEWSLETTER, .date = o->date};
+        rc = cw_ingest_file(st, wav_path, &meta, o->replace, o->progress, o->progress_user,
+                            &res->ingest, err);
+        if (rc && !strcmp(err->source, wav_path))
+            snprintf(err->source, sizeof err->source, "%s", name);
+    }
+done:
+    free(script);
+    free(wav_name);
+    free(wav_path);
+    workdir_remove(dir);
+    free(intro);
+    free(outro);
+    cw_prepared_free(&prep);
+    return rc;
+}
