@@ -126,7 +126,8 @@ int cw_tts_voices(cw_voices *out, cw_error *err)
             rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     pthread_mutex_unlock(&tts_mu);
     /* a language code shared by two voices (yue) names them by file instead */
-    qsort(v, k, sizeof *v, cmp_voice);
+    if (k)
+        qsort(v, k, sizeof *v, cmp_voice);
     for (size_t i = 0; i + 1 < k; i++)
         if (!strcmp(v[i].name, v[i + 1].name)) {
             size_t j = i + 1;
@@ -136,7 +137,8 @@ int cw_tts_voices(cw_voices *out, cw_error *err)
                 snprintf(v[m].name, sizeof v[m].name, "%s", v[m].id);
             i = j;
         }
-    qsort(v, k, sizeof *v, cmp_voice);
+    if (k)
+        qsort(v, k, sizeof *v, cmp_voice);
     cw_strlist_sort(&out->variants);
     out->v = v;
     out->n = k;

@@ -289,7 +289,8 @@ int cw_lexicon_parse(cw_lexicon **out, const char *source, const char *text, siz
         cw_lexicon_free(lx);
         return rc;
     }
-    qsort(lx->v, lx->n, sizeof *lx->v, cmp_entry);
+    if (lx->n)
+        qsort(lx->v, lx->n, sizeof *lx->v, cmp_entry);
     /* the same word twice for one language: the later line wins */
     size_t w = 0;
     for (size_t i = 0; i < lx->n; i++) {
