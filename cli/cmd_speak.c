@@ -188,8 +188,8 @@ int cmd_speak(cw_cli *cli, int argc, char **argv)
     cw_date vfrom = {0}, vuntil = {0}, date = {0};
     int episode = 0, replace = 0, list = 0, phonemes = 0, prepared = 0;
     const cw_opt opts[] = {
-        {"title", 0, CW_OPT_STRING, &title, "T", "title of the item (required)"},
-        {"language", 0, CW_OPT_STRING, &language, "L", "the text's language: en, fr, sw, ar, en-gb, ... (required)"},
+        {"title", 0, CW_OPT_STRING, &title, "T", "title of the item (or Title: in the text's header)"},
+        {"language", 0, CW_OPT_STRING, &language, "L", "the text's language: en, fr, sw, ar, en-gb, ... (or Language:)"},
         {"voice", 0, CW_OPT_STRING, &voice, "V", "eSpeak NG voice (default: [speak] L.voice, else the language's)"},
         {"kind", 0, CW_OPT_STRING, &kind, "KIND", "newsletter (default), filler or lesson"},
         {"series", 0, CW_OPT_STRING, &series, "KEY", "series key, e.g. health-news"},
@@ -208,7 +208,7 @@ int cmd_speak(cw_cli *cli, int argc, char **argv)
     const char **pos;
     int npos, rc;
     if (cw_cli_opts(cli, CMD, argc, argv, &pos, &npos, &rc,
-                    "chalkwave speak --title T --language L [OPTIONS] FILE.txt|-\n"
+                    "chalkwave speak [--title T] [--language L] [OPTIONS] FILE.txt|-\n"
                     "       chalkwave speak --list-voices [--language L]",
                     "Speak a text with eSpeak NG in its language and store the speech in the library\n"
                     "like a recording (trimmed, brought to the station's loudness under its true-peak\n"
@@ -224,6 +224,9 @@ int cmd_speak(cw_cli *cli, int argc, char **argv)
                     "Voice, speed and pitch per language come from [speak] in station.conf\n"
                     "(fr.voice = fr-fr, ha.voice = sw); intro and outro recordings are joined\n"
                     "around the speech ([speak] intro, outro).\n\n"
+                    "The text may start with a header of 'Key: value' lines and a blank line\n"
+                    "(Title, Language, Series, Episode, Kind, Teacher, Valid-From, Valid-Until,\n"
+                    "Voice); the options win over it. Title and language are required.\n\n"
                     "Refused: a text that is not UTF-8 (the line is named), binary data, an empty\n"
                     "text, more than [speak] max_chars characters, a language no voice reads (the\n"
                     "closest voices are named).",
@@ -243,17 +246,12 @@ int cmd_speak(cw_cli *cli, int argc, char **argv)
                              "news.txt', or - for standard input)");
     if (prepared && phonemes)
         return cw_cli_usagef(CMD, "give --prepared or --phonemes, not both");
-    if (!language)
-        return cw_cli_usagef(CMD, "give the text's language with --language (e.g. en, fr, sw; "
-                             "see 'chalkwave speak --list-voices')");
-    if (!cw_speak_language_ok(language))
+    if (language && !cw_speak_language_ok(language))
         return cw_cli_usagef(CMD, "--language '%s' is not a language code (write e.g. en, fr, "
                              "sw, ar or en-gb)", language);
-    if (!title && !prepared && !phonemes)
-        return cw_cli_usagef(CMD, "give the item's title with --title");
     if (episode < 0 || episode > 999)
         return cw_cli_usagef(CMD, "--episode must be 1 to 999");
-    cw_kind k = CW_KIND_NEWSLETTER;
+    cw_kind k = CW_KIND_NONE;
     if (kind) {
         k = cw_kind_parse(kind);
         if (k != CW_KIND_LESSON && k != CW_KIND_NEWSLETTER && k != CW_KIND_FILLER)
@@ -280,22 +278,60 @@ int cmd_speak(cw_cli *cli, int argc, char **argv)
     size_t len = 0;
     cw_error err = {0};
     rc = read_text(st, pos[0], &text, &len, &err);
-    if (!rc && (prepared || phonemes)) {
+    if (rc)
+        return cw_cli_report(CMD, rc, &err);
+    /* a header at the top of the text ("Title: ...", "Language: fr") gives what the options
+     * do not */
+    cw_speak_header hdr;
+    cw_strlist hnotes = {0};
+    rc = cw_speak_header_parse(text, len, &hdr, &hnotes, &err);
+    for (size_t i = 0; i < hnotes.n; i++)
+        cw_cli_warnf(CMD, "%s: %s", name, hnotes.v[i]);
+    cw_strlist_free(&hnotes);
+    if (rc) {
+        free(text);
+        if (!err.source[0])
+            snprintf(err.source, sizeof err.source, "%s", name);
+        return cw_cli_report(CMD, rc, &err);
+    }
+    cw_speak_opts_from_header(&so, &hdr);
+    so.first_line = hdr.first_line;
+    const char *body = text + hdr.body;
+    size_t blen = len - hdr.body;
+    if (!so.language || (!so.title && !prepared && !phonemes)) {
+        cw_speak_header_clear(&hdr);
+        free(text);
+        return cw_cli_usagef(CMD, !so.language ? "give the text's language with --language "
+                             "(e.g. en, fr, sw; see 'chalkwave speak --list-voices') or a "
+                             "'Language:' line at the top of the text"
+                             : "give the item's title with --title or a 'Title:' line at the "
+                               "top of the text");
+    }
+    if (!cw_speak_language_ok(so.language)) {
+        cw_speak_header_clear(&hdr);
+        free(text);
+        return cw_cli_usagef(CMD, "the language '%s' is not a language code (write e.g. en, "
+                             "fr, sw, ar or en-gb)", so.language);
+    }
+    if (prepared || phonemes) {
         cw_buf out;
         cw_buf_init(&out);
-        rc = cw_speak_preview(st, text, len, &so, phonemes, &out, &err);
+        rc = cw_speak_preview(st, body, blen, &so, phonemes, &out, &err);
         if (!rc)
             rc = cw_cli_write_stdout(CMD, &out) ? CW_EIO : 0;
         cw_buf_free(&out);
+        cw_speak_header_clear(&hdr);
         free(text);
         if (rc == CW_EIO && !err.text[0])
             return CW_EXIT_ENV;
+        if (rc && !err.source[0])
+            snprintf(err.source, sizeof err.source, "%s", name);
         return rc ? cw_cli_report(CMD, rc, &err) : CW_EXIT_OK;
     }
     cw_speak_result res;
     memset(&res, 0, sizeof res);
-    if (!rc)
-        rc = cw_speak_text(st, text, len, &so, &res, &err);
+    rc = cw_speak_text(st, body, blen, &so, &res, &err);
+    cw_speak_header_clear(&hdr);
     free(text);
     for (size_t i = 0; i < res.notes.n; i++)
         cw_cli_warnf(CMD, "%s:%d: %s", res.notes.v[i].file ? res.notes.v[i].file : "",

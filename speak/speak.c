@@ -162,7 +162,8 @@ static int prepare(const cw_station *st, const char *text, size_t len, const cw_
     rc = cw_speak_load_lexicon(st, &lx, res ? &res->notes : NULL, err);
     if (rc)
         return rc;
-    cw_prep_opts po = {.source = o->display_name, .language = o->language, .lexicon = lx,
+    cw_prep_opts po = {.source = o->display_name, .first_line = o->first_line,
+                       .language = o->language, .lexicon = lx,
                        .drop_addresses = st->speak.drop_addresses,
                        .paragraph_pause = st->speak.paragraph_pause,
                        .heading_pause = st->speak.heading_pause, .max_chars = st->speak.max_chars};
@@ -291,4 +292,137 @@ done:
     free(outro);
     cw_prepared_free(&prep);
     return rc;
+}
+
+/* ---- a text's own header ------------------------------------------------------------------ */
+
+static int header_key(const char *s, size_t n, char *key, size_t cap)
+{
+    static const char *const keys[] = {"series", "episode", "title", "teacher", "artist",
+                                       "language", "kind", "description", "date", "valid-from",
+                                       "valid-until", "voice"};
+    size_t i = 0, k = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    while (i < n && s[i] != ':' && k + 1 < cap) {
+        char c = s[i++];
+        if (c == ' ' || c == '_' || c == '\t')
+            c = '-';
+        else if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        else if (!(c >= 'a' && c <= 'z') && c != '-')
+            return 0;
+        key[k++] = c;
+    }
+    while (k && key[k - 1] == '-')
+        k--;
+    key[k] = 0;
+    if (i >= n || s[i] != ':')
+        return 0;
+    for (size_t j = 0; j < sizeof keys / sizeof keys[0]; j++)
+        if (!strcmp(key, keys[j]))
+            return 1;
+    return 0;
+}
+
+void cw_speak_header_clear(cw_speak_header *h)
+{
+    if (!h)
+        return;
+    cw_sidecar_clear(&h->meta);
+    free(h->voice);
+    memset(h, 0, sizeof *h);
+}
+
+int cw_speak_header_parse(const char *text, size_t len, cw_speak_header *out, cw_strlist *notes,
+                          cw_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->first_line = 1;
+    size_t i = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0, start = i;
+    cw_buf meta;
+    cw_buf_init(&meta);
+    int lines = 0, rc = 0;
+    char key[40];
+    /* the first block: every line a "Key: value" of a known key */
+    while (i < len) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - text) : len, le = e;
+        while (le > i && (text[le - 1] == '\r' || text[le - 1] == ' ' || text[le - 1] == '\t'))
+            le--;
+        if (le == i)
+            break; /* the blank line that ends the header */
+        if (!cw_utf8_valid(text + i, le - i) || memchr(text + i, 0, le - i) ||
+            !header_key(text + i, le - i, key, sizeof key)) {
+            cw_buf_free(&meta);
+            return 0; /* no header: all of it is the text */
+        }
+        if (!strcmp(key, "voice")) {
+            const char *v = memchr(text + i, ':', le - i) + 1;
+            while (v < text + le && (*v == ' ' || *v == '\t'))
+                v++;
+            free(out->voice);
+            out->voice = cw_strndup(v, (size_t)(text + le - v));
+            cw_buf_puts(&meta, "\n"); /* keep the note's line numbers */
+        } else {
+            cw_buf_append(&meta, text + i, le - i);
+            cw_buf_puts(&meta, "\n");
+        }
+        lines++;
+        i = nl ? e + 1 : len;
+    }
+    if (!lines || i == start) {
+        cw_buf_free(&meta);
+        return 0;
+    }
+    /* the blank lines after it */
+    int line = lines + 1;
+    while (i < len) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - text) : len, k = i;
+        while (k < e && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r'))
+            k++;
+        if (k != e)
+            break;
+        line++;
+        i = nl ? e + 1 : len;
+    }
+    rc = meta.oom ? cw_fail(err, CW_ENOMEM, "", 0, "out of memory")
+                  : cw_sidecar_parse(meta.data ? meta.data : "", meta.len, &out->meta, notes, err);
+    cw_buf_free(&meta);
+    if (rc) {
+        cw_speak_header_clear(out);
+        return rc;
+    }
+    out->present = 1;
+    out->body = i;
+    out->first_line = line;
+    return 0;
+}
+
+/* Fill what the options leave open from a text's header (the options win). */
+void cw_speak_opts_from_header(cw_speak_opts *o, const cw_speak_header *h)
+{
+    if (!h->present)
+        return;
+    if (!o->series)
+        o->series = h->meta.series;
+    if (!o->title)
+        o->title = h->meta.title;
+    if (!o->teacher)
+        o->teacher = h->meta.teacher;
+    if (!o->language)
+        o->language = h->meta.language;
+    if (!o->voice)
+        o->voice = h->voice;
+    if (!o->valid_from)
+        o->valid_from = h->meta.valid_from;
+    if (!o->valid_until)
+        o->valid_until = h->meta.valid_until;
+    if (!o->date)
+        o->date = h->meta.date;
+    if (!o->episode)
+        o->episode = h->meta.episode;
+    if (o->kind == CW_KIND_NONE)
+        o->kind = h->meta.kind;
 }

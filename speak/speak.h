@@ -38,6 +38,7 @@ size_t cw_lexicon_count(const cw_lexicon *lx, const char *language);
 
 typedef struct cw_prep_opts {
     const char *source;        /* names the text in errors (a file name); may be NULL */
+    int first_line;            /* the line number of the text's first line (0 or 1: 1) */
     const char *language;      /* the item's language tag: "en", "fr-fr", "sw" */
     const cw_lexicon *lexicon; /* may be NULL */
     int drop_addresses;        /* 1: web and e-mail addresses are left out, 0: read */
@@ -91,6 +92,7 @@ void cw_speak_close_voices(const cw_voices *vs, const char *language, cw_buf *ou
 
 typedef struct cw_speak_opts {
     const char *display_name; /* the text's name in messages ("notice.txt"; "-": stdin) */
+    int first_line;           /* the line number of the text's first line (after a header) */
     const char *language;     /* the item's language (required) */
     const char *voice;        /* NULL: [speak] LANG.voice, else the language's voice */
     /* metadata, as for a recording (cw_ingest_meta) */
@@ -120,6 +122,24 @@ int cw_speak_text(const cw_station *st, const char *text, size_t len, const cw_s
  * lines), or eSpeak NG's phonemes for it when `phonemes` (to check the lexicon). */
 int cw_speak_preview(const cw_station *st, const char *text, size_t len, const cw_speak_opts *o,
                      int phonemes, cw_buf *out, cw_error *err) CW_WARN_UNUSED;
+/* A text's own header: "Key: value" lines at its top with the keys of a teacher's note
+ * (Series, Episode, Title, Teacher, Language, Kind, Date, Valid-From, Valid-Until, ...)
+ * and Voice, ended by a blank line. A first block with any other line is no header. */
+typedef struct cw_speak_header {
+    int present;
+    cw_sidecar meta; /* as cw_sidecar_parse gives it */
+    char *voice;     /* Voice: (NULL when not given) */
+    size_t body;     /* offset of the text after the header and its blank lines */
+    int first_line;  /* line number of the text's first line */
+} cw_speak_header;
+/* 0 (out->present says whether there was one), or a refusal of a value (an episode that
+ * is not 1..999, ...: err->line names the line). notes (may be NULL) gets warnings. */
+int cw_speak_header_parse(const char *text, size_t len, cw_speak_header *out, cw_strlist *notes,
+                          cw_error *err) CW_WARN_UNUSED;
+void cw_speak_header_clear(cw_speak_header *h);
+/* Fill what o leaves open (NULL, 0, NONE) from the header. Borrowed strings. */
+void cw_speak_opts_from_header(cw_speak_opts *o, const cw_speak_header *h);
+
 /* The station's lexicon ([speak] lexicon, default speak.lexicon); *out NULL when none. */
 int cw_speak_load_lexicon(const cw_station *st, cw_lexicon **out, cw_diags *notes,
                           cw_error *err) CW_WARN_UNUSED;

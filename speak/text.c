@@ -181,7 +181,7 @@ static int check_text(const char *t, size_t n, const cw_prep_opts *o, size_t *ch
                        "most editors, Save as > Encoding > UTF-8)");
     if (n >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3))
         *body = 3;
-    int line = 1;
+    int line = o->first_line > 1 ? o->first_line : 1;
     size_t col = 0;
     for (size_t i = *body; i < n;) {
         unsigned char c = (unsigned char)t[i];
