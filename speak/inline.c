@@ -582,6 +582,65 @@ static size_t money_after_at(scan *z, size_t i)
     return ci + cl - i;
 }
 
+/* "3/4" -> "3 quarters", "2 1/2" -> "2 and a half", "½" -> "one half": proper fractions
+ * and improper ones up to 20 over 2 to 4 ("24/7" is not a fraction). */
+static size_t fraction_at(scan *z, size_t i)
+{
+    const spk_lang *L = z->c->L;
+    if (!L)
+        return 0;
+    int n, d;
+    size_t nn = digits(z, i, &n);
+    if (!nn || nn > 2 || i + nn >= z->n || z->s[i + nn] != '/')
+        return 0;
+    size_t nd = digits(z, i + nn + 1, &d);
+    size_t e = i + nn + 1 + nd;
+    if (!nd || nd > 2 || d < 2 || d > 12 || n < 1 || (n >= d && (d > 4 || n > 20)))
+        return 0;
+    if (word_at(z, e) || (e < z->n && in_set(z->s[e], "/.-") && digit(z, e + 1)))
+        return 0;
+    /* after a whole number: "2 1/2" */
+    int whole = i >= 2 && z->s[i - 1] == ' ' && digit(z, i - 2);
+    size_t mark = z->out->len;
+    put_space(z->out);
+    if (!spk_say_fraction(z->out, L, n, d, whole)) {
+        z->out->len = mark;
+        if (z->out->data)
+            z->out->data[mark] = 0;
+        return 0;
+    }
+    z->c->numbers++;
+    return e - i;
+}
+
+/* "½", "¼", "¾". */
+static size_t vulgar_at(scan *z, size_t i)
+{
+    static const struct {
+        const char *ch;
+        int n, d;
+    } v[] = {{"\xC2\xBD", 1, 2}, {"\xC2\xBC", 1, 4}, {"\xC2\xBE", 3, 4},
+             {"\xE2\x85\x93", 1, 3}, {"\xE2\x85\x94", 2, 3}};
+    if (!z->c->L)
+        return 0;
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        size_t l = strlen(v[k].ch);
+        if (z->n - i >= l && !memcmp(z->s + i, v[k].ch, l)) {
+            int whole = i >= 1 && digit(z, i - 1);
+            size_t mark = z->out->len;
+            put_space(z->out);
+            if (!spk_say_fraction(z->out, z->c->L, v[k].n, v[k].d, whole)) {
+                z->out->len = mark;
+                if (z->out->data)
+                    z->out->data[mark] = 0;
+                return 0;
+            }
+            return l;
+        }
+    }
+    return 0;
+}
+
 /* "16 March" -> "the 16th of March" (en), "1 mars" -> "1er mars" (fr). */
 static size_t day_month_at(scan *z, size_t i)
 {
@@ -796,9 +855,12 @@ static size_t step(scan *z, size_t i)
     if (digit(z, i) && (i == 0 || !digit(z, i - 1))) {
         int in_decimal = i >= 2 && (z->s[i - 1] == '.' || z->s[i - 1] == ',') && digit(z, i - 2);
         if (!in_decimal && ((r = date_at(z, i)) || (r = time_at(z, i)) || (r = phone_at(z, i)) ||
-                            (r = money_after_at(z, i)) || (r = day_month_at(z, i))))
+                            (r = money_after_at(z, i)) || (r = fraction_at(z, i)) ||
+                            (r = day_month_at(z, i))))
             return r;
     }
+    if ((unsigned char)ch >= 0xC2 && (r = vulgar_at(z, i)))
+        return r;
     if (ch == '+' && ws && (r = phone_at(z, i)))
         return r;
     if ((r = money_before_at(z, i)))

@@ -7,6 +7,8 @@
  *     in French; Swahili counts the hours from 6 a.m. ("saa tatu asubuhi" is 09:00);
  *   - money: "$5" is "dollar five" (en), "₦500" loses the naira, "KSh 1,000" is spelled;
  *   - addresses: "https://www.health.gov.ng" is spelled letter by letter.
+ *   - fractions: "1/2" is "one slash two" (en), "un deux" (fr), "moja slash mbili" (sw); so
+ *     "3/4" becomes "3 quarters", "3 quarts", "robo 3", "ثلاثة أرباع", ...
  * Numbers, ordinals ("2nd", "1er"), percentages and decimals each voice reads well in its
  * own conventions, so they are left as digits. Languages without a table here keep
  * eSpeak NG's own reading.
@@ -286,6 +288,77 @@ int spk_month_at(const spk_lang *L, const char *s, size_t n, size_t *len)
             *len = k;
             return m + 1;
         }
+    }
+    return 0;
+}
+
+/* ---- fractions ---------------------------------------------------------------------------- */
+
+/* Denominators 2..12 as ordinal nouns, singular and plural. */
+static const char *const frac_en[11][2] = {
+    {"half", "halves"},   {"third", "thirds"},       {"quarter", "quarters"},
+    {"fifth", "fifths"},  {"sixth", "sixths"},       {"seventh", "sevenths"},
+    {"eighth", "eighths"}, {"ninth", "ninths"},      {"tenth", "tenths"},
+    {"eleventh", "elevenths"}, {"twelfth", "twelfths"}};
+static const char *const frac_fr[11][2] = {
+    {"demi", "demis"},         {"tiers", "tiers"},         {"quart", "quarts"},
+    {"cinquième", "cinquièmes"}, {"sixième", "sixièmes"},   {"septième", "septièmes"},
+    {"huitième", "huitièmes"}, {"neuvième", "neuvièmes"}, {"dixième", "dixièmes"},
+    {"onzième", "onzièmes"},   {"douzième", "douzièmes"}};
+static const char *const frac_pt[11][2] = {
+    {"meio", "meios"},   {"terço", "terços"},   {"quarto", "quartos"}, {"quinto", "quintos"},
+    {"sexto", "sextos"}, {"sétimo", "sétimos"}, {"oitavo", "oitavos"}, {"nono", "nonos"},
+    {"décimo", "décimos"}, {"onze avos", "onze avos"}, {"doze avos", "doze avos"}};
+static const char *const frac_es[11][2] = {
+    {"medio", "medios"},     {"tercio", "tercios"},     {"cuarto", "cuartos"},
+    {"quinto", "quintos"},   {"sexto", "sextos"},       {"séptimo", "séptimos"},
+    {"octavo", "octavos"},   {"noveno", "novenos"},     {"décimo", "décimos"},
+    {"onceavo", "onceavos"}, {"doceavo", "doceavos"}};
+
+int spk_say_fraction(cw_buf *out, const spk_lang *L, int n, int d, int whole)
+{
+    if (d < 2 || d > 12 || n < 1)
+        return 0;
+    const char *and_ = !strcmp(L->code, "en") ? "and" : !strcmp(L->code, "fr") ? "et"
+                     : !strcmp(L->code, "sw") ? "na" : !strcmp(L->code, "ar") ? "و"
+                     : !strcmp(L->code, "pt") ? "e" : "y";
+    const char *const(*tab)[2] = !strcmp(L->code, "en") ? frac_en : !strcmp(L->code, "fr") ? frac_fr
+                              : !strcmp(L->code, "pt") ? frac_pt : !strcmp(L->code, "es") ? frac_es
+                              : NULL;
+    if (tab) {
+        if (whole)
+            cw_buf_printf(out, "%s ", and_);
+        if (!strcmp(L->code, "en") && n == 1 && d == 2 && whole)
+            cw_buf_puts(out, "a half");
+        else if (n == 1)
+            cw_buf_printf(out, "%s %s", !strcmp(L->code, "en") ? "one" : !strcmp(L->code, "fr") ? "un"
+                          : !strcmp(L->code, "pt") ? "um" : "un", tab[d - 2][0]);
+        else
+            cw_buf_printf(out, "%d %s", n, tab[d - 2][1]);
+        return 1;
+    }
+    if (!strcmp(L->code, "sw")) {
+        if (whole)
+            cw_buf_printf(out, "%s ", and_);
+        if (d == 2 && n == 1)
+            cw_buf_puts(out, "nusu");
+        else if (d == 4)
+            cw_buf_printf(out, n == 1 ? "robo" : "robo %d", n);
+        else if (d == 3)
+            cw_buf_printf(out, "theluthi %d", n);
+        else
+            cw_buf_printf(out, "sehemu %d kati ya %d", n, d);
+        return 1;
+    }
+    if (!strcmp(L->code, "ar")) {
+        const char *w = d == 2 && n == 1 ? "نصف" : d == 3 && n == 1 ? "ثلث" : d == 3 && n == 2 ? "ثلثان"
+                      : d == 4 && n == 1 ? "ربع" : d == 4 && n == 3 ? "ثلاثة أرباع" : NULL;
+        if (!w)
+            return 0;
+        if (whole)
+            cw_buf_printf(out, "%s ", and_);
+        cw_buf_puts(out, w);
+        return 1;
     }
     return 0;
 }

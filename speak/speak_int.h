@@ -51,6 +51,9 @@ void spk_say_date(cw_buf *out, const spk_lang *L, const char *tag, int y, int m,
 /* h 0..23, m 0..59; ampm: 0 none given (24-hour), 1 a.m., 2 p.m. */
 void spk_say_time(cw_buf *out, const spk_lang *L, const char *tag, int h, int m, int ampm,
                   const char *prev);
+/* n/d (d 2..12) as words; `whole`: after a whole number ("2 and a half"). 0 when the
+ * language has no words for it (then the digits are left to eSpeak NG). */
+int spk_say_fraction(cw_buf *out, const spk_lang *L, int n, int d, int whole);
 void spk_say_money(cw_buf *out, const spk_lang *L, int currency, const char *number,
                    size_t nlen);
 /* A currency symbol or code at s (n bytes): its id and length, or -1. `before` says the

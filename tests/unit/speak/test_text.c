@@ -176,6 +176,22 @@ static void test_money_phone_numbers(void **state)
     SAYS("Room 012 34 and 01/02/2026.", "en", "Room 012 34 and the 1st of February 2026.");
 }
 
+static void test_fractions(void **state)
+{
+    (void)state;
+    SAYS("Add 1/2 and 3/4 to get 5/4; 2 1/2 cups, ½ cup, 1½ hours, 2/3.", "en",
+         "Add one half and 3 quarters to get 5 quarters; 2 and a half cups, one half cup, 1 and a "
+         "half hours, 2 thirds.");
+    SAYS("1/2 et 3/4, 2 1/2, 7/10", "fr", "un demi et 3 quarts, 2 et un demi, 7 dixièmes");
+    SAYS("1/2, 3/4, 1/4, 2/3, 3/5", "sw", "nusu, robo 3, robo, theluthi 2, sehemu 3 kati ya 5");
+    SAYS("1/2 و 3/4", "ar", "نصف و ثلاثة أرباع");
+    SAYS("1/3 e 5/8", "pt", "um terço e 5 oitavos");
+    /* not fractions: 24/7, dates, units, big denominators, a language without rules */
+    SAYS("24/7 help, 1/2/2026, km/h, 3/100, 12/13", "en",
+         "24/7 help, the 1st of February 2026, km/h, 3/100, 12/13");
+    SAYS("1/2", "de", "1/2");
+}
+
 static void test_addresses(void **state)
 {
     (void)state;
@@ -293,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_money_phone_numbers),
+        cmocka_unit_test(test_fractions),
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_ssml_is_safe),
         cmocka_unit_test(test_refusals),
