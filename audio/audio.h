@@ -58,6 +58,10 @@ void cw_recording_clear(cw_recording *r);
 
 /* ---- ingest ------------------------------------------------------------------------ */
 
+/* DESCRIPTION: a teacher's note, or the whole text of a spoken item ([speak] max_chars is at
+ * most 200000 characters, 800 kB of UTF-8). */
+#define CW_DESCRIPTION_MAX_BYTES (1024 * 1024)
+
 typedef struct cw_ingest_meta {
     const char *series, *title, *teacher, *language, *description;
     const char *valid_from, *valid_until; /* YYYY-MM-DD or NULL */

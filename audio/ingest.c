@@ -935,7 +935,7 @@ int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_m
     }
     if ((rc = text_ok("title", m.title, 200, err)) || (rc = text_ok("teacher", m.teacher, 200, err)) ||
         (rc = text_ok("language", m.language, 35, err)) ||
-        (rc = text_ok("description", m.description, 4000, err)))
+        (rc = text_ok("description", m.description, CW_DESCRIPTION_MAX_BYTES, err)))
         return rc;
     cw_date d1, d2;
     if (m.valid_from && m.valid_from[0] && cw_date_parse(m.valid_from, &d1))

@@ -172,9 +172,9 @@ int cw_speak_settings_key(cw_speak_settings *sp, const char *name, const char *v
         return set_path(!strcmp(key, "intro") ? &e->intro : &e->outro, name, value, w, wn);
     }
     if (!strcmp(name, "max_chars")) {
-        if (num(value, 100, 1000000, &d) || d != (size_t)d)
+        if (num(value, 100, 200000, &d) || d != (size_t)d)
             return why(w, wn, "key 'max_chars' in [speak]: '%s' is out of range (characters, "
-                       "100 to 1000000, e.g. 20000)", value);
+                       "100 to 200000, e.g. 20000)", value);
         sp->max_chars = (size_t)d;
         return 0;
     }

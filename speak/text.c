@@ -589,6 +589,8 @@ static void normalise(const char *t, size_t n, cw_buf *out)
                 l++;
         } else if (cp == '\f') {
             cw_buf_puts(out, "\n\n");
+        } else if (cp == '\t') {
+            cw_buf_puts(out, " "); /* DESCRIPTION holds no control characters */
         } else if (cp >= 0x660 && cp <= 0x669) {
             spk_put_cp(out, '0' + (cp - 0x660)); /* Arabic-Indic digits */
         } else if (cp >= 0x6f0 && cp <= 0x6f9) {
