@@ -59,7 +59,7 @@ typedef struct cw_prepared {
 /* Check and prepare text. Refusals (one sentence; err->line when it is about a line):
  * CW_EINVAL for text that is not UTF-8 (names the line and byte), holds binary data (a NUL
  * or control bytes), is UTF-16, or has nothing to speak; CW_ELIMIT for more than max_chars
- * characters. *out is initialised either way; free it with cw_prepared_free. */
+ * characters. On success free *out with cw_prepared_free; on a refusal it is empty. */
 int cw_speak_prepare(const char *text, size_t len, const cw_prep_opts *o, cw_prepared *out,
                      cw_error *err) CW_WARN_UNUSED;
 void cw_prepared_free(cw_prepared *p);
@@ -74,7 +74,7 @@ int cw_speak_check_size(uint64_t bytes, size_t max_chars, const char *source, cw
 int cw_speak_language_ok(const char *s);
 
 typedef struct cw_speak_voice {
-    char name[96];  /* as people write it and the item records: "en-gb", "en-gb+f3", "sw" */
+    char name[112]; /* as people write it and the item records: "en-gb", "en-gb+f3", "sw" */
     char spec[128]; /* for eSpeak NG: "gmw/en+f3" */
     int speed, pitch;
 } cw_speak_voice;
@@ -106,7 +106,7 @@ typedef struct cw_speak_opts {
 
 typedef struct cw_speak_result {
     cw_ingest_result ingest; /* where it was filed, length, loudness, peaks */
-    char voice[96];          /* the voice that spoke it ("en-gb") */
+    char voice[112];         /* the voice that spoke it ("en-gb") */
     size_t chars, words, lexicon_hits;
     cw_diags notes;          /* warnings (lexicon duplicates, ...) */
 } cw_speak_result;

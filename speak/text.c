@@ -648,6 +648,7 @@ int cw_speak_prepare(const char *text, size_t len, const cw_prep_opts *o, cw_pre
     if (!lines) {
         cw_buf_free(&p.block);
         cw_buf_free(&p.spoken);
+        cw_prepared_free(out);
         return cw_fail(err, CW_ENOMEM, src, 0, "out of memory");
     }
     for (size_t i = 0, k = 0; k < nlines; k++) {
@@ -675,10 +676,12 @@ int cw_speak_prepare(const char *text, size_t len, const cw_prep_opts *o, cw_pre
     cw_buf_free(&p.block);
     cw_buf_free(&p.spoken);
     if (oom)
-        return cw_fail(err, CW_ENOMEM, src, 0, "out of memory");
-    if (out->words == 0)
-        return cw_fail(err, CW_EINVAL, src, 0, out->chars ? "the text has nothing to speak (only "
-                       "markup, punctuation or addresses left out)" : "the text is empty "
-                       "(nothing to speak)");
-    return 0;
+        rc = cw_fail(err, CW_ENOMEM, src, 0, "out of memory");
+    else if (out->words == 0)
+        rc = cw_fail(err, CW_EINVAL, src, 0, out->chars ? "the text has nothing to speak (only "
+                     "markup, punctuation or addresses left out)" : "the text is empty "
+                     "(nothing to speak)");
+    if (rc)
+        cw_prepared_free(out);
+    return rc;
 }
