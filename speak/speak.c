@@ -188,6 +188,26 @@ int cw_speak_preview(const cw_station *st, const char *text, size_t len, const c
     return rc;
 }
 
+/* Speech too short or too long for the station, said about the text (ingest would say it
+ * about "the recording"). */
+static int check_length(const cw_station *st, double seconds, const char *name, cw_error *err)
+{
+    char a[32], b[32];
+    if (seconds < st->min_length)
+        return cw_fail(err, CW_EINVAL, name, 0, "spoken, the text lasts only %.1f s; the station "
+                       "airs nothing shorter than %g s ([audio] min_length): write a longer text",
+                       seconds, st->min_length);
+    if (seconds > st->max_length) {
+        long s1 = (long)(seconds + 0.5), s2 = (long)(st->max_length + 0.5);
+        snprintf(a, sizeof a, "%ld:%02ld:%02ld", s1 / 3600, s1 / 60 % 60, s1 % 60);
+        snprintf(b, sizeof b, "%ld:%02ld:%02ld", s2 / 3600, s2 / 60 % 60, s2 % 60);
+        return cw_fail(err, CW_ELIMIT, name, 0, "spoken, the text lasts %s; the station airs "
+                       "nothing longer than %s ([audio] max_length): split it into several "
+                       "items", a, b);
+    }
+    return 0;
+}
+
 /* The name the speech file gets (ingest takes the series folder from it when there is no
  * series): the text's own name without its extension, else the title. */
 static char *speech_name(const cw_speak_opts *o)
@@ -265,12 +285,15 @@ int cw_speak_text(const cw_station *st, const char *text, size_t len, const cw_s
     rc = wfp ? 0 : cw_fail(err, wav_path ? CW_EIO : CW_ENOMEM, st->dir, 0, "cannot write in the "
                            "station folder: %s", strerror(errno));
     if (!rc) {
-        rc = cw_speech_render_wav(script, wfp, NULL, err);
+        int64_t frames = 0;
+        rc = cw_speech_render_wav(script, wfp, &frames, err);
         if (fclose(wfp) != 0 && !rc)
             rc = cw_fail(err, CW_EIO, st->dir, 0, "cannot write in the station folder (check "
                          "free disk space)");
         if (rc && !err->source[0])
             snprintf(err->source, sizeof err->source, "%s", name);
+        if (!rc)
+            rc = check_length(st, (double)frames / sc.rate, name, err);
     }
     if (!rc) {
         cw_ingest_meta meta = {.series = o->series, .title = o->title, .teacher = o->teacher,

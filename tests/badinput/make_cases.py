@@ -248,7 +248,7 @@ spk('speak-unknown-voice', 'a voice that is not installed', r"news\.txt.*no voic
 spk('speak-unknown-variant', 'a voice variant that is not installed', r"news\.txt.*no variant 'nosuch'",
     cmd='speak --title "Health news" --language en --voice en-gb+nosuch news.txt', text=GOOD)
 spk('speak-no-title', 'no --title: usage error', r'title', exit=2, cmd='speak --language en news.txt', text=GOOD)
-spk('speak-too-short', 'one word: shorter than [audio] min_length once spoken', r'news\.txt.*too short', text='Hi.\n')
+spk('speak-too-short', 'one word: shorter than [audio] min_length once spoken', r'news\.txt.*lasts only.*min_length', text='Hi.\n')
 spk('speak-folder', 'a folder given as the text', r'folder.*(is a folder|not a text)', cmd='speak --title t --language en folder',
     setup=['mkdir folder'])
 spk('speak-fifo', 'a named pipe given as the text (must not hang)', r'pipe.*not a regular file', cmd='speak --title t --language en pipe',
@@ -262,6 +262,8 @@ spk('speak-intro-missing', '[speak] intro names a file that is not there', r"sta
     text=GOOD, setup=["printf '[speak]\\nintro = jingles/none.wav\\n' >> \"$ST/station.conf\""])
 spk('speak-duplicate', 'the same text spoken twice: the second is refused (it is in the library)', r'news\.txt.*already in the library',
     text=GOOD, setup=['cp news.txt first.txt', '"$CW_BINARY" --station "$ST" speak --title First --language en first.txt >/dev/null 2>&1 || true'])
+spk('speak-too-long-spoken', 'a text that, spoken, is longer than [audio] max_length (30 s here)', r'news\.txt.*lasts 0:0.*max_length.*split',
+    text=GOOD * 6)
 conf('conf-speak-unknown-key', '[speak] with a key that does not exist', "printf '[speak]\\nvolume = 3\\n' >> \"$ST/station.conf\"",
      r"station\.conf:[0-9]+:.*unknown key 'volume' in \[speak\]")
 conf('conf-speak-bad-speed', '[speak] speed out of range', "printf '[speak]\\nfr.speed = 900\\n' >> \"$ST/station.conf\"",
