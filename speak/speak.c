@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -448,4 +449,104 @@ void cw_speak_opts_from_header(cw_speak_opts *o, const cw_speak_header *h)
         o->episode = h->meta.episode;
     if (o->kind == CW_KIND_NONE)
         o->kind = h->meta.kind;
+}
+
+/* ---- a text from the inbox or a web form --------------------------------------------------- */
+
+int cw_speak_is_text_name(const char *name)
+{
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    return dot && dot != name && (!strcasecmp(dot, ".txt") || !strcasecmp(dot, ".md") ||
+                                  !strcasecmp(dot, ".markdown"));
+}
+
+int cw_speak_read_text(const char *path, const char *name, size_t max_chars, char **out,
+                       size_t *len, cw_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        int rc = cw_speak_check_size((uint64_t)sb.st_size, max_chars, name, err);
+        if (rc)
+            return rc;
+    }
+    int rc = cw_read_file(path, (size_t)max_chars * 5 + 8, out, len, err);
+    if (rc == CW_ELIMIT)
+        return cw_speak_check_size((uint64_t)max_chars * 5 + 9, max_chars, name, err);
+    if (rc && !strcmp(err->source, path))
+        snprintf(err->source, sizeof err->source, "%s", name);
+    return rc;
+}
+
+int cw_speak_file(const cw_station *st, const char *path, const cw_speak_opts *defaults,
+                  const char *note_path, cw_speak_result *res, cw_error *err)
+{
+    memset(res, 0, sizeof *res);
+    const char *name = defaults && defaults->display_name ? defaults->display_name
+                                                            : cw_path_base(path);
+    char *text = NULL, *note = NULL;
+    size_t len = 0, nlen = 0;
+    int rc = cw_speak_read_text(path, name, st->speak.max_chars, &text, &len, err);
+    if (rc)
+        return rc;
+    cw_speak_header hdr;
+    cw_sidecar sc;
+    memset(&sc, 0, sizeof sc);
+    cw_strlist notes = {0};
+    rc = cw_speak_header_parse(text, len, &hdr, &notes, err);
+    if (rc && !err->source[0])
+        snprintf(err->source, sizeof err->source, "%s", name);
+    /* a note beside the text (NAME.txt for NAME.md) fills what the header leaves open */
+    if (!rc && note_path) {
+        rc = cw_read_file(note_path, CW_SIDECAR_MAX_BYTES, &note, &nlen, err);
+        if (!rc)
+            rc = cw_sidecar_parse(note, nlen, &sc, &notes, err);
+        if (rc)
+            snprintf(err->source, sizeof err->source, "%s", cw_path_base(note_path));
+    }
+    for (size_t i = 0; i < notes.n; i++)
+        cw_diags_addf(&res->notes, CW_DIAG_WARNING, "speak.note", name, 0, NULL, "%s",
+                      notes.v[i]);
+    cw_strlist_free(&notes);
+    char title[CW_TITLE_MAX_BYTES + 8];
+    if (!rc) {
+        /* strongest first: the header, the note, the defaults, then the file name */
+        cw_speak_opts o = {.display_name = name, .first_line = hdr.first_line};
+        cw_speak_opts_from_header(&o, &hdr);
+        cw_speak_header nh = {.present = 1, .meta = sc};
+        cw_speak_opts_from_header(&o, &nh);
+        if (defaults) {
+            cw_speak_opts d = *defaults;
+            if (!o.series) o.series = d.series;
+            if (!o.title) o.title = d.title;
+            if (!o.teacher) o.teacher = d.teacher;
+            if (!o.language) o.language = d.language;
+            if (!o.voice) o.voice = d.voice;
+            if (!o.valid_from) o.valid_from = d.valid_from;
+            if (!o.valid_until) o.valid_until = d.valid_until;
+            if (!o.date) o.date = d.date;
+            if (!o.episode) o.episode = d.episode;
+            if (o.kind == CW_KIND_NONE) o.kind = d.kind;
+            o.replace = d.replace;
+            o.progress = d.progress;
+            o.progress_user = d.progress_user;
+        }
+        if (!o.language)
+            o.language = st->language;
+        if (!o.title) {
+            cw_default_title(name, title, sizeof title, CW_TITLE_MAX_BYTES);
+            o.title = title;
+        }
+        cw_speak_result r2;
+        rc = cw_speak_text(st, text + hdr.body, len - hdr.body, &o, &r2, err);
+        cw_diags_extend(&r2.notes, &res->notes);
+        cw_diags_free(&res->notes);
+        *res = r2;
+    }
+    cw_speak_header_clear(&hdr);
+    cw_sidecar_clear(&sc);
+    free(note);
+    free(text);
+    return rc;
 }

@@ -140,6 +140,19 @@ void cw_speak_header_clear(cw_speak_header *h);
 /* Fill what o leaves open (NULL, 0, NONE) from the header. Borrowed strings. */
 void cw_speak_opts_from_header(cw_speak_opts *o, const cw_speak_header *h);
 
+/* 1 for the names of texts to speak: .txt, .md, .markdown (any case). */
+int cw_speak_is_text_name(const char *name);
+/* Read a text file, refused by its size first when it cannot fit max_chars (CW_ELIMIT);
+ * `name` names it in errors. */
+int cw_speak_read_text(const char *path, const char *name, size_t max_chars, char **out,
+                       size_t *len, cw_error *err) CW_WARN_UNUSED;
+/* Speak a text file (the inbox, a web upload): metadata from, strongest first, the text's
+ * header, the note at note_path (may be NULL; NAME.txt beside NAME.md), `defaults` (may be
+ * NULL; also its display_name, replace and progress), then the station's language and a
+ * title from the file name. Refusals as cw_speak_text, and a note that cannot be used. */
+int cw_speak_file(const cw_station *st, const char *path, const cw_speak_opts *defaults,
+                  const char *note_path, cw_speak_result *res, cw_error *err) CW_WARN_UNUSED;
+
 /* The station's lexicon ([speak] lexicon, default speak.lexicon); *out NULL when none. */
 int cw_speak_load_lexicon(const cw_station *st, cw_lexicon **out, cw_diags *notes,
                           cw_error *err) CW_WARN_UNUSED;
