@@ -55,6 +55,12 @@ int cw_speak_settings_key(cw_speak_settings *sp, const char *name, const char *v
 /* The most specific per-language entry for a language tag ("fr-ca" -> fr.*), or NULL. */
 const cw_speak_lang *cw_speak_settings_lang(const cw_speak_settings *sp, const char *language);
 
+/* What the plan covers: the whole on-air windows, or only the partner events inside them. */
+typedef enum cw_bundle_mode {
+    CW_BUNDLE_DAY = 0, /* every on-air window is one block, gaps filled (fillers, then silence) */
+    CW_BUNDLE_BLOCKS   /* only partner events are planned; the station's own programming airs between */
+} cw_bundle_mode;
+
 typedef struct cw_station {
     char *dir;       /* station directory as given (absolute after load) */
     char *conf_path; /* DIR/station.conf */
