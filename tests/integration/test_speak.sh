@@ -22,6 +22,15 @@ measure() {
     ffmpeg -hide_banner -nostats -i "$1" -af "pan=stereo|c0=c0|c1=c0,ebur128=peak=true" -f null - 2>&1 |
         awk '/^ *I:/ {i=$2} /^ *Peak:/ {p=$2} END {print i, p}'
 }
+# ogginfo_text FILE: ogginfo exits 0 and says no WARNING or ERROR (a spoken item's
+# DESCRIPTION holds the text with its line breaks, which ogginfo prints as they are, so
+# lib.sh's line-by-line check does not apply).
+ogginfo_text() {
+    local out rc
+    out=$(ogginfo "$1" 2>&1)
+    rc=$?
+    [ "$rc" = 0 ] && ! grep -qE '^(WARNING|ERROR)' <<<"$out"
+}
 seconds() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1"; }
 lib_path() { json_get "$CW_OUT" 'd["library_path"]'; }
 
@@ -60,7 +69,7 @@ for lang in en fr sw ar; do
     lp=$(lib_path)
     ogg=$S/$lp
     expect_file "$ogg" "$lang: $lp exists"
-    check "$lang: ogginfo finds no problem" ogginfo_check "$ogg"
+    check "$lang: ogginfo finds no problem" ogginfo_text "$ogg"
     m=$(measure "$ogg")
     i=${m% *}
     tp=${m#* }
