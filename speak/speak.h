@@ -109,6 +109,7 @@ typedef struct cw_speak_result {
     char voice[112];         /* the voice that spoke it ("en-gb") */
     size_t chars, words, lexicon_hits;
     cw_diags notes;          /* warnings (lexicon duplicates, ...) */
+    int already;             /* cw_speak_event: it was in the library already */
 } cw_speak_result;
 void cw_speak_result_free(cw_speak_result *r);
 
@@ -152,6 +153,26 @@ int cw_speak_read_text(const char *path, const char *name, size_t max_chars, cha
  * title from the file name. Refusals as cw_speak_text, and a note that cannot be used. */
 int cw_speak_file(const cw_station *st, const char *path, const cw_speak_opts *defaults,
                   const char *note_path, cw_speak_result *res, cw_error *err) CW_WARN_UNUSED;
+
+/* A partner's newsletter event whose DESCRIPTION carries "Text:" paragraphs, on one day. */
+typedef struct cw_speak_event_in {
+    const char *file;     /* the calendar's label (messages) */
+    const char *uid;      /* the event's UID */
+    const char *summary;  /* its SUMMARY: the item's title */
+    const char *series;   /* its series key, "" or NULL: one derived from the UID */
+    const char *teacher;  /* Teacher: (may be NULL) */
+    const char *language; /* Language: (NULL: the station's) */
+    const char *text;     /* the Text: paragraphs (NUL-terminated) */
+    cw_date date;         /* the day it airs: the item is valid that day only */
+} cw_speak_event_in;
+/* Speak an event's text into the library as a newsletter for its day (series from the
+ * event, else cw_speak_event_series; DATE, Valid-From and Valid-Until the day), so the
+ * planner puts it in the event's slot. Already spoken (the same text and settings give the
+ * same speech): 0 with res->already set. Refusals as cw_speak_text. */
+int cw_speak_event(const cw_station *st, const cw_speak_event_in *ev, cw_speak_result *res,
+                   cw_error *err) CW_WARN_UNUSED;
+/* "event-" and 12 hex digits of the UID's SHA-256: the series of an event without one. */
+void cw_speak_event_series(const char *uid, char out[40]);
 
 /* The station's lexicon ([speak] lexicon, default speak.lexicon); *out NULL when none. */
 int cw_speak_load_lexicon(const cw_station *st, cw_lexicon **out, cw_diags *notes,
