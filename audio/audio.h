@@ -316,7 +316,10 @@ void cw_speech_close(cw_speech *s); /* NULL is fine */
 /* Integrated loudness (LUFS, mono as dual mono, as ingest measures) and length of a
  * script's stream. */
 int cw_speech_loudness(const char *path, double *lufs, int64_t *frames, cw_error *err);
-/* Render a script once into a float WAV written to fp (deterministic bytes). */
-int cw_speech_render_wav(const char *script_path, FILE *fp, int64_t *frames, cw_error *err);
+/* Render a script once into a float WAV written to fp (deterministic bytes), with `date`
+ * (YYYY-MM-DD, may be NULL) as its date tag: the same speech on another day is another
+ * source. */
+int cw_speech_render_wav(const char *script_path, FILE *fp, const char *date, int64_t *frames,
+                         cw_error *err);
 
 #endif

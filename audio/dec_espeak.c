@@ -423,7 +423,8 @@ done:
 
 #include <sndfile.h>
 
-int cw_speech_render_wav(const char *script_path, FILE *fp, int64_t *frames, cw_error *err)
+int cw_speech_render_wav(const char *script_path, FILE *fp, const char *date, int64_t *frames,
+                         cw_error *err)
 {
     cw_speech *s;
     int rc = cw_speech_open(&s, script_path, err);
@@ -444,6 +445,8 @@ int cw_speech_render_wav(const char *script_path, FILE *fp, int64_t *frames, cw_
     /* no PEAK chunk: it holds the time of writing, and the same speech must give the same
      * bytes */
     sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+    if (date && *date)
+        sf_set_string(sf, SF_STR_DATE, date);
     int64_t n = 0;
     for (;;) {
         size_t got = 0;

@@ -287,7 +287,7 @@ int cw_speak_text(const cw_station *st, const char *text, size_t len, const cw_s
                            "station folder: %s", strerror(errno));
     if (!rc) {
         int64_t frames = 0;
-        rc = cw_speech_render_wav(script, wfp, &frames, err);
+        rc = cw_speech_render_wav(script, wfp, o->date, &frames, err);
         if (fclose(wfp) != 0 && !rc)
             rc = cw_fail(err, CW_EIO, st->dir, 0, "cannot write in the station folder (check "
                          "free disk space)");
@@ -579,10 +579,13 @@ int cw_speak_event(const cw_station *st, const cw_speak_event_in *ev, cw_speak_r
     char name[300];
     snprintf(name, sizeof name, "%s (%s, %s)", ev->file ? ev->file : "calendar",
              ev->summary && *ev->summary ? ev->summary : "newsletter", dbuf);
+    /* one item per day: the title carries the date (the library's file name comes from it) */
+    char title[CW_TITLE_MAX_BYTES + 1];
+    snprintf(title, sizeof title, "%.180s, %s", ev->summary && *ev->summary ? ev->summary
+                                                                            : "Newsletter", dbuf);
     cw_speak_opts o = {.display_name = name, .language = ev->language && *ev->language
                                                             ? ev->language : st->language,
-                       .kind = CW_KIND_NEWSLETTER, .series = series,
-                       .title = ev->summary && *ev->summary ? ev->summary : "Newsletter",
+                       .kind = CW_KIND_NEWSLETTER, .series = series, .title = title,
                        .teacher = ev->teacher && *ev->teacher ? ev->teacher : NULL,
                        .valid_from = dbuf, .valid_until = dbuf, .date = dbuf};
     int rc = cw_speak_text(st, ev->text, strlen(ev->text), &o, res, err);
@@ -591,5 +594,66 @@ int cw_speak_event(const cw_station *st, const cw_speak_event_in *ev, cw_speak_r
         res->already = 1;
         return 0;
     }
+    return rc;
+}
+
+/* ---- a day's newsletter events ----------------------------------------------------------------- */
+
+static int speakable_event(const cw_occurrence *o)
+{
+    return o->kind == CW_KIND_NEWSLETTER && o->text && o->text[0] &&
+           (!o->attach || !o->attach[0]) && !o->cancelled;
+}
+
+int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date date, int dry_run,
+                        cw_speak_day_report *rep, cw_diags *diags, cw_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    cw_tz *tz = NULL;
+    int rc = cw_tz_open(&tz, st->timezone, err);
+    if (rc)
+        return rc;
+    cw_civil a = {.year = date.year, .month = date.month, .day = date.day};
+    cw_date next = cw_date_add_days(date, 1);
+    cw_civil b = {.year = next.year, .month = next.month, .day = next.day};
+    int64_t from = cw_tz_to_utc(tz, &a), to = cw_tz_to_utc(tz, &b);
+    cw_tz_free(tz);
+    cw_occurrences occ = {0};
+    rc = cw_calset_expand(cals, from, to, 0, &occ, err);
+    for (size_t i = 0; !rc && i < occ.n; i++) {
+        const cw_occurrence *o = &occ.v[i];
+        if (!speakable_event(o) || o->start < from || o->start >= to)
+            continue;
+        rep->events++;
+        if (dry_run) {
+            cw_diags_addf(diags, CW_DIAG_INFO, "speak.event-text", o->file, o->line, o->uid,
+                          "newsletter '%s' has no recording: its text (%zu characters) is "
+                          "spoken when the day is built", o->summary, strlen(o->text));
+            continue;
+        }
+        cw_speak_event_in ev = {.file = o->file, .uid = o->uid, .summary = o->summary,
+                                .series = o->series, .teacher = o->teacher,
+                                .language = o->language, .text = o->text, .date = date};
+        cw_speak_result res;
+        cw_error e;
+        memset(&e, 0, sizeof e);
+        int r = cw_speak_event(st, &ev, &res, &e);
+        if (r == 0) {
+            if (res.already)
+                rep->already++;
+            else
+                rep->spoken++;
+        } else if (r == CW_ENOMEM || r == CW_EIO) {
+            rc = cw_fail(err, r, o->file, o->line, "%s", e.text);
+        } else {
+            /* the partner's text cannot be spoken: the slot gets what the planner gives it */
+            rep->refused++;
+            cw_diags_addf(diags, CW_DIAG_WARNING, "speak.event-refused", o->file, o->line, o->uid,
+                          "the text of newsletter '%s' cannot be spoken: %s", o->summary, e.text);
+        }
+        cw_diags_extend(diags, &res.notes);
+        cw_speak_result_free(&res);
+    }
+    cw_occurrences_free(&occ);
     return rc;
 }

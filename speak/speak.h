@@ -10,6 +10,7 @@
 #define CW_SPEAK_H
 
 #include "audio.h"
+#include "calendars.h"
 #include "common.h"
 #include "station.h"
 
@@ -173,6 +174,22 @@ int cw_speak_event(const cw_station *st, const cw_speak_event_in *ev, cw_speak_r
                    cw_error *err) CW_WARN_UNUSED;
 /* "event-" and 12 hex digits of the UID's SHA-256: the series of an event without one. */
 void cw_speak_event_series(const char *uid, char out[40]);
+
+/* What cw_speak_day_events did. */
+typedef struct cw_speak_day_report {
+    size_t events;  /* newsletter events of the day with a text and no recording attached */
+    size_t spoken;  /* spoken into the library now */
+    size_t already; /* found spoken already */
+    size_t refused; /* whose text could not be spoken (a warning each) */
+} cw_speak_day_report;
+/* Speak the texts of the day's newsletter events (kind newsletter, a "Text:", no ATTACH)
+ * into the library (cw_speak_event), so the plan of `date` (the station's local day) puts
+ * them in their slots. dry_run: only report them (an info each, code speak.event-text),
+ * for `plan`, which changes nothing. A text that cannot be spoken is a warning
+ * (speak.event-refused), not a failure: the slot gets what the planner gives it. The
+ * caller holds the station lock (exclusive) unless dry_run. */
+int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date date, int dry_run,
+                        cw_speak_day_report *rep, cw_diags *diags, cw_error *err) CW_WARN_UNUSED;
 
 /* The station's lexicon ([speak] lexicon, default speak.lexicon); *out NULL when none. */
 int cw_speak_load_lexicon(const cw_station *st, cw_lexicon **out, cw_diags *notes,

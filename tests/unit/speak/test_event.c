@@ -75,7 +75,7 @@ static void test_event(void **state)
     cw_recording r;
     assert_int_equal(cw_recording_read(&r, path, &err), 0);
     assert_int_equal(r.kind, CW_KIND_NEWSLETTER);
-    assert_string_equal(r.title, "Health news");
+    assert_string_equal(r.title, "Health news, 2027-01-13");
     assert_string_equal(r.language, "fr");
     assert_string_equal(r.valid_from, "2027-01-13");
     assert_string_equal(r.valid_until, "2027-01-13");
@@ -142,10 +142,86 @@ static void test_file_with_note(void **state)
     cw_station_free(st);
 }
 
+static const char ICS[] =
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+    /* a weekly newsletter with a text (the series' text) */
+    "BEGIN:VEVENT\r\nUID:weekly@t\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Community news\r\n"
+    "DTSTART:20270113T070000Z\r\nDTEND:20270113T071000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\n"
+    "DESCRIPTION:Kind: newsletter\\nLanguage: sw\\nText: Soko litafunguliwa mapema Jumamosi "
+    "kwa maonyesho ya shule. Familia zote mnakaribishwa kununua na kuuza.\r\nEND:VEVENT\r\n"
+    /* one with a recording attached: not spoken */
+    "BEGIN:VEVENT\r\nUID:attached@t\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Attached\r\n"
+    "DTSTART:20270113T080000Z\r\nDTEND:20270113T081000Z\r\nX-CHALKWAVE-ATTACH:news.ogg\r\n"
+    "DESCRIPTION:Kind: newsletter\\nText: Not spoken.\r\nEND:VEVENT\r\n"
+    /* a lesson with a Text: label: not a newsletter */
+    "BEGIN:VEVENT\r\nUID:lesson@t\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Lesson\r\n"
+    "DTSTART:20270113T090000Z\r\nDTEND:20270113T091500Z\r\n"
+    "DESCRIPTION:Series: maths\\nText: 1 Corinthians 13\r\nEND:VEVENT\r\n"
+    /* a text that cannot be spoken (no voice for Hausa): a warning */
+    "BEGIN:VEVENT\r\nUID:hausa@t\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Labarai\r\n"
+    "DTSTART:20270113T100000Z\r\nDTEND:20270113T101000Z\r\n"
+    "DESCRIPTION:Kind: newsletter\\nLanguage: ha\\nText: Labarai na lafiya ga kowa da kowa.\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n";
+
+static void test_day_events(void **state)
+{
+    (void)state;
+    cw_station *st = load();
+    cw_calset *set = cw_calset_new(st->timezone);
+    cw_diags d = {0};
+    cw_error err;
+    assert_int_equal(cw_calset_add_data(set, ICS, strlen(ICS), "partner.ics", 1, &d, &err), 0);
+    cw_diags_free(&d);
+    cw_speak_day_report rep;
+    /* plan: reported, nothing spoken */
+    assert_int_equal(cw_speak_day_events(st, set, (cw_date){2027, 1, 13}, 1, &rep, &d, &err), 0);
+    assert_int_equal(rep.events, 2);
+    assert_int_equal(rep.spoken, 0);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.v[0].code, "speak.event-text");
+    assert_non_null(strstr(d.v[0].text, "newsletter 'Community news' has no recording"));
+    cw_diags_free(&d);
+    /* build: spoken, the Hausa one refused with a warning */
+    assert_int_equal(cw_speak_day_events(st, set, (cw_date){2027, 1, 13}, 0, &rep, &d, &err), 0);
+    assert_int_equal(rep.events, 2);
+    assert_int_equal(rep.spoken, 1);
+    assert_int_equal(rep.refused, 1);
+    int warned = 0;
+    for (size_t i = 0; i < d.n; i++)
+        warned |= !strcmp(d.v[i].code, "speak.event-refused") && strstr(d.v[i].text, "'ha'");
+    assert_true(warned);
+    cw_diags_free(&d);
+    /* built again: found */
+    assert_int_equal(cw_speak_day_events(st, set, (cw_date){2027, 1, 13}, 0, &rep, &d, &err), 0);
+    assert_int_equal(rep.spoken, 0);
+    assert_int_equal(rep.already, 1);
+    cw_diags_free(&d);
+    /* the next week: another item, valid that day */
+    assert_int_equal(cw_speak_day_events(st, set, (cw_date){2027, 1, 20}, 0, &rep, &d, &err), 0);
+    assert_int_equal(rep.spoken, 1);
+    cw_diags_free(&d);
+    cw_library *lib = NULL;
+    assert_int_equal(cw_library_scan(&lib, st->dir, &err), 0);
+    size_t n = 0;
+    char weekly[40];
+    cw_speak_event_series("weekly@t", weekly);
+    for (size_t i = 0; i < lib->n; i++)
+        if (lib->v[i].series && !strcmp(lib->v[i].series, weekly)) {
+            n++;
+            assert_string_equal(lib->v[i].language, "sw");
+            assert_string_equal(lib->v[i].valid_from, lib->v[i].valid_until);
+        }
+    assert_int_equal(n, 2);
+    cw_library_free(lib);
+    cw_calset_free(set);
+    cw_station_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_event),
+        cmocka_unit_test(test_day_events),
         cmocka_unit_test(test_file_with_note),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
