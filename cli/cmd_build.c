@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "playlists.h"
 #include "scheduler.h"
+#include "speak.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +49,23 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
     memset(&rep, 0, sizeof rep);
     char *dflt = NULL;
     int code = 0;
-    if ((code = cw_library_scan(&lib, st->dir, &err)) != 0)
-        goto fail;
     /* library warnings reach the user through the plan's warnings ("library: ...") */
     code = cw_station_calendars(&cals, st, &diags, &err);
     cw_cli_print_diags(cmd, &diags);
     if (code)
+        goto fail;
+    /* newsletter events with a text and no recording: spoken into the library first */
+    cw_speak_day_report srep;
+    cw_diags sd = {0};
+    code = cw_speak_day_events(st, cals, date, 0, &srep, &sd, &err);
+    cw_cli_print_diags(cmd, &sd);
+    cw_diags_free(&sd);
+    if (code)
+        goto fail;
+    if (srep.spoken && !quiet)
+        printf("synthesised %zu newsletter%s from %s event text\n", srep.spoken,
+               srep.spoken == 1 ? "" : "s", srep.spoken == 1 ? "its" : "their");
+    if ((code = cw_library_scan(&lib, st->dir, &err)) != 0)
         goto fail;
     if ((code = cw_plan_day(&plan, st, cals, lib, date, &err)) != 0)
         goto fail;

@@ -6,6 +6,7 @@
 #include "calendars.h"
 #include "cli.h"
 #include "scheduler.h"
+#include "speak.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,13 @@ int cmd_plan(cw_cli *cli, int argc, char **argv)
         } else {
             if (days) cw_buf_puts(&out, "\n");
             code = cw_plan_to_text(plan, &out);
+            /* newsletter events whose text is (or will be) spoken */
+            cw_speak_day_report srep;
+            cw_diags sd = {0};
+            if (!code && cw_speak_day_events(st, cals, d, 1, &srep, &sd, &err) == 0)
+                for (size_t i = 0; i < sd.n; i++)
+                    cw_buf_printf(&out, "  synthesised: %s\n", sd.v[i].text);
+            cw_diags_free(&sd);
         }
         cw_plan_free(plan);
         if (code) {

@@ -619,16 +619,39 @@ int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date dat
     int64_t from = cw_tz_to_utc(tz, &a), to = cw_tz_to_utc(tz, &b);
     cw_tz_free(tz);
     cw_occurrences occ = {0};
+    cw_library *lib = NULL;
     rc = cw_calset_expand(cals, from, to, 0, &occ, err);
+    if (!rc && dry_run)
+        rc = cw_library_scan(&lib, st->dir, err);
+    char dbuf[11];
+    cw_date_format(date, dbuf);
     for (size_t i = 0; !rc && i < occ.n; i++) {
         const cw_occurrence *o = &occ.v[i];
         if (!speakable_event(o) || o->start < from || o->start >= to)
             continue;
         rep->events++;
         if (dry_run) {
-            cw_diags_addf(diags, CW_DIAG_INFO, "speak.event-text", o->file, o->line, o->uid,
-                          "newsletter '%s' has no recording: its text (%zu characters) is "
-                          "spoken when the day is built", o->summary, strlen(o->text));
+            /* spoken at an earlier build: an item of the event's series for the day */
+            char series[40];
+            if (o->series && *o->series)
+                snprintf(series, sizeof series, "%s", o->series);
+            else
+                cw_speak_event_series(o->uid, series);
+            const cw_recording *found = NULL;
+            for (size_t k = 0; k < lib->n && !found; k++)
+                if (lib->v[k].kind == CW_KIND_NEWSLETTER && !strcmp(lib->v[k].series, series) &&
+                    !strcmp(lib->v[k].valid_from, dbuf) && !strcmp(lib->v[k].valid_until, dbuf))
+                    found = &lib->v[k];
+            if (found)
+                rep->already++;
+            if (found)
+                cw_diags_addf(diags, CW_DIAG_INFO, "speak.event-text", o->file, o->line, o->uid,
+                              "newsletter '%s' is synthesised from its event's text (%s)",
+                              o->summary, found->path);
+            else
+                cw_diags_addf(diags, CW_DIAG_INFO, "speak.event-text", o->file, o->line, o->uid,
+                              "newsletter '%s' has no recording: its text (%zu characters) is "
+                              "synthesised when the day is built", o->summary, strlen(o->text));
             continue;
         }
         cw_speak_event_in ev = {.file = o->file, .uid = o->uid, .summary = o->summary,
@@ -655,5 +678,6 @@ int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date dat
         cw_speak_result_free(&res);
     }
     cw_occurrences_free(&occ);
+    cw_library_free(lib);
     return rc;
 }
