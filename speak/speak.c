@@ -592,6 +592,10 @@ int cw_speak_event(const cw_station *st, const cw_speak_event_in *ev, cw_speak_r
     if (rc == CW_EEXIST && strstr(err->text, "already in the library")) {
         /* spoken at an earlier build: the same text and settings give the same speech */
         res->already = 1;
+        const char *a = strstr(err->text, " as '"), *b = a ? strchr(a + 5, '\'') : NULL;
+        if (a && b)
+            snprintf(res->ingest.library_path, sizeof res->ingest.library_path, "%.*s",
+                     (int)(b - a - 5), a + 5);
         return 0;
     }
     return rc;
@@ -605,8 +609,23 @@ static int speakable_event(const cw_occurrence *o)
            (!o->attach || !o->attach[0]) && !o->cancelled;
 }
 
-int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date date, int dry_run,
-                        cw_speak_day_report *rep, cw_diags *diags, cw_error *err)
+/* Only newsletter events with a text are expanded (planning every day must not pay for the
+ * rest of the calendars twice). */
+static int keep_speakable(const cw_occurrence *comp, void *ctx)
+{
+    (void)ctx;
+    return comp->kind == CW_KIND_NEWSLETTER && comp->text && comp->text[0];
+}
+
+void cw_speak_day_report_free(cw_speak_day_report *r)
+{
+    if (r)
+        cw_strlist_free(&r->paths);
+}
+
+int cw_speak_day_events(const cw_station *st, const cw_calset *cals, const cw_library *given,
+                        cw_date date, int dry_run, cw_speak_day_report *rep, cw_diags *diags,
+                        cw_error *err)
 {
     memset(rep, 0, sizeof *rep);
     cw_tz *tz = NULL;
@@ -619,10 +638,17 @@ int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date dat
     int64_t from = cw_tz_to_utc(tz, &a), to = cw_tz_to_utc(tz, &b);
     cw_tz_free(tz);
     cw_occurrences occ = {0};
-    cw_library *lib = NULL;
-    rc = cw_calset_expand(cals, from, to, 0, &occ, err);
-    if (!rc && dry_run)
-        rc = cw_library_scan(&lib, st->dir, err);
+    cw_library *scanned = NULL;
+    const cw_library *lib = given;
+    rc = cw_calset_expand_where(cals, from, to, 0, keep_speakable, NULL, &occ, err);
+    if (!rc && occ.n == 0) {
+        cw_occurrences_free(&occ);
+        return 0;
+    }
+    if (!rc && dry_run && !lib) {
+        rc = cw_library_scan(&scanned, st->dir, err);
+        lib = scanned;
+    }
     char dbuf[11];
     cw_date_format(date, dbuf);
     for (size_t i = 0; !rc && i < occ.n; i++) {
@@ -642,11 +668,13 @@ int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date dat
                 if (lib->v[k].kind == CW_KIND_NEWSLETTER && !strcmp(lib->v[k].series, series) &&
                     !strcmp(lib->v[k].valid_from, dbuf) && !strcmp(lib->v[k].valid_until, dbuf))
                     found = &lib->v[k];
-            if (found)
+            if (found) {
                 rep->already++;
+                cw_strlist_push(&rep->paths, found->path);
+            }
             if (found)
-                cw_diags_addf(diags, CW_DIAG_INFO, "speak.event-text", o->file, o->line, o->uid,
-                              "newsletter '%s' is synthesised from its event's text (%s)",
+                cw_diags_addf(diags, CW_DIAG_INFO, "speak.event-synthesised", o->file, o->line,
+                              o->uid, "newsletter '%s' is synthesised from its event's text (%s)",
                               o->summary, found->path);
             else
                 cw_diags_addf(diags, CW_DIAG_INFO, "speak.event-text", o->file, o->line, o->uid,
@@ -666,6 +694,8 @@ int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date dat
                 rep->already++;
             else
                 rep->spoken++;
+            if (res.ingest.library_path[0])
+                cw_strlist_push(&rep->paths, res.ingest.library_path);
         } else if (r == CW_ENOMEM || r == CW_EIO) {
             rc = cw_fail(err, r, o->file, o->line, "%s", e.text);
         } else {
@@ -678,6 +708,6 @@ int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date dat
         cw_speak_result_free(&res);
     }
     cw_occurrences_free(&occ);
-    cw_library_free(lib);
+    cw_library_free(scanned);
     return rc;
 }

@@ -181,15 +181,20 @@ typedef struct cw_speak_day_report {
     size_t spoken;  /* spoken into the library now */
     size_t already; /* found spoken already */
     size_t refused; /* whose text could not be spoken (a warning each) */
+    cw_strlist paths; /* the library paths of the day's spoken items (spoken now or before) */
 } cw_speak_day_report;
+void cw_speak_day_report_free(cw_speak_day_report *r);
 /* Speak the texts of the day's newsletter events (kind newsletter, a "Text:", no ATTACH)
  * into the library (cw_speak_event), so the plan of `date` (the station's local day) puts
- * them in their slots. dry_run: only report them (an info each, code speak.event-text),
- * for `plan`, which changes nothing. A text that cannot be spoken is a warning
- * (speak.event-refused), not a failure: the slot gets what the planner gives it. The
- * caller holds the station lock (exclusive) unless dry_run. */
-int cw_speak_day_events(const cw_station *st, const cw_calset *cals, cw_date date, int dry_run,
-                        cw_speak_day_report *rep, cw_diags *diags, cw_error *err) CW_WARN_UNUSED;
+ * them in their slots. dry_run: only report them (an info each: speak.event-text when not
+ * spoken yet, speak.event-synthesised naming the item when it is), for `plan`, which
+ * changes nothing; `lib` (may be NULL: scanned) is the library to look in. A text that
+ * cannot be spoken is a warning (speak.event-refused), not a failure: the slot gets what
+ * the planner gives it. The caller holds the station lock (shared, as ingest) unless
+ * dry_run. Free *rep with cw_speak_day_report_free. */
+int cw_speak_day_events(const cw_station *st, const cw_calset *cals, const cw_library *lib,
+                        cw_date date, int dry_run, cw_speak_day_report *rep, cw_diags *diags,
+                        cw_error *err) CW_WARN_UNUSED;
 
 /* The station's lexicon ([speak] lexicon, default speak.lexicon); *out NULL when none. */
 int cw_speak_load_lexicon(const cw_station *st, cw_lexicon **out, cw_diags *notes,

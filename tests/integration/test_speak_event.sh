@@ -28,14 +28,15 @@ expect_rc 0 "the partner calendar is imported"
 
 cw --station "$S" plan --date 2026-03-16
 expect_rc 0 "plan for the day"
-expect_out "synthesised: newsletter 'Nouvelles du centre de santé' has no recording: its text" \
+expect_out "note: newsletter 'Nouvelles du centre de santé' has no recording: its text (189 characters) is synthesised when the day is built [speak.event-text]" \
     "plan says the newsletter will be synthesised from its text"
+expect_no_out "plan.newsletter-empty" "... instead of warning that the slot is empty"
 expect_no_out "Bible studies' has no recording" "a lesson's Text: line is not a newsletter"
 expect_eq "$(find "$S/library" -name '*.ogg' | wc -l)" 0 "plan speaks nothing (the library is unchanged)"
 
 cw --station "$S" build --date 2026-03-16
 expect_rc 0 "build the day"
-expect_out "synthesised 1 newsletter from its event text" "build speaks the event's text"
+expect_out "note: synthesised 1 newsletter from its calendar event's text" "build speaks the event's text"
 bundle=$S/out/2026-03-16
 plan=$bundle/plan.json
 item=$(json_get "$plan" "[i['recording'] for i in d['items'] if i['kind'] == 'newsletter']")
@@ -56,6 +57,10 @@ fi
 
 cw --station "$S" plan --date 2026-03-16
 expect_out "is synthesised from its event's text (library/newsletter/event-" "plan then names the spoken item"
+expect_out "! note: synthesised from its calendar event's text [speak.synthesised]" "... and marks the item that airs it"
+cw --station "$S" plan --date 2026-03-16 --format json
+expect_eq "$(json_get "$CW_OUT" "[w['code'] for i in d['items'] if i['kind'] == 'newsletter' for w in i['warnings']]")" \
+    '["speak.synthesised"]' "the plan JSON marks the item as synthesised"
 first=$(tree_sum "$bundle")
 lib=$(tree_sum "$S/library")
 cw --station "$S" build --date 2026-03-16
@@ -66,7 +71,7 @@ expect_eq "$(tree_sum "$S/library")" "$lib" "the library is unchanged by the sec
 
 cw --station "$S" build --date 2026-03-23
 expect_rc 0 "build the next week"
-expect_out "synthesised 1 newsletter" "the next week's instance is spoken too"
+expect_out "note: synthesised 1 newsletter" "the next week's instance is spoken too"
 expect_eq "$(find "$S/library" -name '*.ogg' | wc -l)" 2 "two items, one per week"
 cw --station "$S" plan --date 2026-03-23 --format json
 expect_eq "$(json_get "$CW_OUT" "[i['title'] for i in d['items'] if i['kind'] == 'newsletter']")" \

@@ -174,31 +174,46 @@ static void test_day_events(void **state)
     cw_diags_free(&d);
     cw_speak_day_report rep;
     /* plan: reported, nothing spoken */
-    assert_int_equal(cw_speak_day_events(st, set, (cw_date){2027, 1, 13}, 1, &rep, &d, &err), 0);
+    assert_int_equal(cw_speak_day_events(st, set, NULL, (cw_date){2027, 1, 13}, 1, &rep, &d, &err), 0);
     assert_int_equal(rep.events, 2);
     assert_int_equal(rep.spoken, 0);
+    assert_int_equal(rep.paths.n, 0);
     assert_int_equal(d.n, 2);
     assert_string_equal(d.v[0].code, "speak.event-text");
     assert_non_null(strstr(d.v[0].text, "newsletter 'Community news' has no recording"));
     cw_diags_free(&d);
     /* build: spoken, the Hausa one refused with a warning */
-    assert_int_equal(cw_speak_day_events(st, set, (cw_date){2027, 1, 13}, 0, &rep, &d, &err), 0);
+    assert_int_equal(cw_speak_day_events(st, set, NULL, (cw_date){2027, 1, 13}, 0, &rep, &d, &err), 0);
     assert_int_equal(rep.events, 2);
     assert_int_equal(rep.spoken, 1);
     assert_int_equal(rep.refused, 1);
+    cw_speak_day_report_free(&rep);
     int warned = 0;
     for (size_t i = 0; i < d.n; i++)
         warned |= !strcmp(d.v[i].code, "speak.event-refused") && strstr(d.v[i].text, "'ha'");
     assert_true(warned);
     cw_diags_free(&d);
     /* built again: found */
-    assert_int_equal(cw_speak_day_events(st, set, (cw_date){2027, 1, 13}, 0, &rep, &d, &err), 0);
+    assert_int_equal(cw_speak_day_events(st, set, NULL, (cw_date){2027, 1, 13}, 0, &rep, &d, &err), 0);
     assert_int_equal(rep.spoken, 0);
     assert_int_equal(rep.already, 1);
+    assert_int_equal(rep.paths.n, 1);
+    assert_non_null(strstr(rep.paths.v[0], "library/newsletter/event-"));
+    cw_speak_day_report_free(&rep);
+    cw_diags_free(&d);
+    /* plan then names the item */
+    assert_int_equal(cw_speak_day_events(st, set, NULL, (cw_date){2027, 1, 13}, 1, &rep, &d, &err), 0);
+    assert_int_equal(rep.paths.n, 1);
+    int named = 0;
+    for (size_t i = 0; i < d.n; i++)
+        named |= !strcmp(d.v[i].code, "speak.event-synthesised");
+    assert_true(named);
+    cw_speak_day_report_free(&rep);
     cw_diags_free(&d);
     /* the next week: another item, valid that day */
-    assert_int_equal(cw_speak_day_events(st, set, (cw_date){2027, 1, 20}, 0, &rep, &d, &err), 0);
+    assert_int_equal(cw_speak_day_events(st, set, NULL, (cw_date){2027, 1, 20}, 0, &rep, &d, &err), 0);
     assert_int_equal(rep.spoken, 1);
+    cw_speak_day_report_free(&rep);
     cw_diags_free(&d);
     cw_library *lib = NULL;
     assert_int_equal(cw_library_scan(&lib, st->dir, &err), 0);
