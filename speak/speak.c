@@ -302,10 +302,11 @@ int cw_speak_text(const cw_station *st, const char *text, size_t len, const cw_s
                                .valid_from = o->valid_from, .valid_until = o->valid_until,
                                .episode = o->episode,
                                .kind = o->kind ? o->kind : CW_KIND_NEWSLETTER, .date = o->date};
-        /* the voice is part of what was broadcast: CHALKWAVE_SYNTHESISED=espeak-ng VOICE */
+        /* the voice is part of what was broadcast: CHALKWAVE_SYNTHESISED=espeak-ng VOICE,
+         * the voice as --voice and [speak] LANG.voice name it ("en-gb", "en-gb+f3") */
         cw_strlist extra = {0};
         char synth[160];
-        snprintf(synth, sizeof synth, "CHALKWAVE_SYNTHESISED=espeak-ng %s", voice.spec);
+        snprintf(synth, sizeof synth, "CHALKWAVE_SYNTHESISED=espeak-ng %s", voice.name);
         cw_ingest_opts io = {.meta = meta, .replace = o->replace, .display_name = name,
                              .extra_comments = &extra, .progress = o->progress,
                              .progress_user = o->progress_user};
