@@ -412,8 +412,13 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
         "name come first and the options are defaults. Series keys are trimmed and\n"
         "lower-cased; a key no calendar uses is warned about.\n\n"
         "--inbox: accepted originals move to inbox/accepted/, refused ones to\n"
-        "inbox/rejected/ with NAME.reason.txt saying why. Several runs may work on one\n"
-        "inbox at once: each file is taken by exactly one of them.\n"
+        "inbox/rejected/ with NAME.reason.txt saying why. Texts (.txt, .md) that are no\n"
+        "recording's note are spoken as 'chalkwave speak' does when they start with a\n"
+        "header ('Kind: newsletter', 'Title: ...', 'Language: ...', then a blank line) or\n"
+        "have a note (NAME.txt beside NAME.md, NAME.txt.txt); a .txt of 'Key: value'\n"
+        "lines only waits in the inbox for its recording; other texts are refused.\n"
+        "Several runs may work on one inbox at once: each file is taken by exactly one\n"
+        "of them.\n"
         "Exit 1 when any file was refused.",
         formats);
     free(formats);
