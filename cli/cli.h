@@ -86,6 +86,9 @@ int cmd_plan(cw_cli *cli, int argc, char **argv);
 int cmd_build(cw_cli *cli, int argc, char **argv);
 int cmd_verify(cw_cli *cli, int argc, char **argv);
 int cmd_export(cw_cli *cli, int argc, char **argv);
+int cmd_serve(cw_cli *cli, int argc, char **argv);   /* the web desk */
+int cmd_user(cw_cli *cli, int argc, char **argv);    /* add | passwd | remove | list */
+int cmd_teacher(cw_cli *cli, int argc, char **argv); /* add | relink | revoke | list */
 
 /* The exit-code paragraph every --help ends with. */
 extern const char cw_cli_exit_codes_help[];

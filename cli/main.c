@@ -24,6 +24,9 @@ static const cw_cmd commands[] = {
     {"build", cmd_build, "write a day's playout bundle (day.ogg, items, playlists, guide)"},
     {"verify", cmd_verify, "check a bundle's checksums and Ogg files"},
     {"export", cmd_export, "write the station's broadcast schedule as iCalendar (.ics)"},
+    {"serve", cmd_serve, "run the desk: a web app for teachers, staff and scripts"},
+    {"user", cmd_user, "add, remove or list the desk's staff accounts"},
+    {"teacher", cmd_teacher, "add teachers and print their personal upload links"},
     {NULL, NULL, NULL},
 };
 
