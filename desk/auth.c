@@ -80,32 +80,12 @@ int desk_sessions_load(cw_desk *d, cw_error *err)
     return 0;
 }
 
-/* The value of cookie `name` in a Cookie header, copied into out. */
-static int cookie_value(const char *h, const char *name, char *out, size_t cap)
-{
-    size_t nl = strlen(name);
-    for (const char *p = h; p && *p;) {
-        while (*p == ' ' || *p == ';') p++;
-        if (!strncmp(p, name, nl) && p[nl] == '=') {
-            const char *v = p + nl + 1;
-            size_t n = strcspn(v, ";");
-            while (n && v[n - 1] == ' ') n--;
-            if (n >= cap) return 0;
-            memcpy(out, v, n);
-            out[n] = 0;
-            return 1;
-        }
-        p = strchr(p, ';');
-    }
-    return 0;
-}
-
 void desk_auth_staff(desk_req *r)
 {
     r->staff = 0;
     const char *h = desk_header(r, "Cookie");
     char tok[128];
-    if (!h || !cookie_value(h, COOKIE, tok, sizeof tok) || strlen(tok) != 43) return;
+    if (!h || !desk_cookie_value(h, COOKIE, tok, sizeof tok) || strlen(tok) != 43) return;
     char hash[65];
     desk_token_hash(tok, hash);
     cw_desk *d = r->d;

@@ -215,38 +215,6 @@ void desk_reply_error(desk_req *r, int status, const char *text)
     desk_reply_html(r, status);
 }
 
-/* Parse "bytes=A-B", "bytes=A-" or "bytes=-N" against a size. 1: a range (off, len);
- * 0: no usable Range header (send everything); -1: unsatisfiable. */
-static int parse_range(const char *h, int64_t size, int64_t *off, int64_t *len)
-{
-    if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',')) return 0;
-    const char *p = h + 6;
-    char *end;
-    errno = 0;
-    if (*p == '-') {
-        long long n = strtoll(p + 1, &end, 10);
-        if (errno || end == p + 1 || *end || n <= 0) return 0;
-        if (size == 0) return -1;
-        if (n > size) n = size;
-        *off = size - n;
-        *len = n;
-        return 1;
-    }
-    long long a = strtoll(p, &end, 10);
-    if (errno || end == p || *end != '-' || a < 0) return 0;
-    p = end + 1;
-    long long b = size - 1;
-    if (*p) {
-        b = strtoll(p, &end, 10);
-        if (errno || *end || b < a) return 0;
-    }
-    if (a >= size) return -1;
-    if (b >= size) b = size - 1;
-    *off = a;
-    *len = b - a + 1;
-    return 1;
-}
-
 void desk_reply_file(desk_req *r, const char *abs_path, const char *ctype, const char *download_name)
 {
     int fd = open(abs_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -257,7 +225,7 @@ void desk_reply_file(desk_req *r, const char *abs_path, const char *ctype, const
         return;
     }
     int64_t off = 0, len = st.st_size;
-    int rg = parse_range(desk_header(r, "Range"), st.st_size, &off, &len);
+    int rg = desk_parse_range(desk_header(r, "Range"), st.st_size, &off, &len);
     char v[96];
     if (rg < 0) {
         close(fd);

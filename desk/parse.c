@@ -419,6 +419,60 @@ int desk_mp_finish(desk_mp *m)
     return -1;
 }
 
+/* ---- headers ------------------------------------------------------------------------------ */
+
+/* Parse "bytes=A-B", "bytes=A-" or "bytes=-N" against a size. 1: a range (off, len);
+ * 0: no usable Range header (send everything); -1: unsatisfiable. */
+int desk_parse_range(const char *h, int64_t size, int64_t *off, int64_t *len)
+{
+    if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',')) return 0;
+    const char *p = h + 6;
+    char *end;
+    errno = 0;
+    if (*p == '-') {
+        long long n = strtoll(p + 1, &end, 10);
+        if (errno || end == p + 1 || *end || n <= 0) return 0;
+        if (size == 0) return -1;
+        if (n > size) n = size;
+        *off = size - n;
+        *len = n;
+        return 1;
+    }
+    long long a = strtoll(p, &end, 10);
+    if (errno || end == p || *end != '-' || a < 0) return 0;
+    p = end + 1;
+    long long b = size - 1;
+    if (*p) {
+        b = strtoll(p, &end, 10);
+        if (errno || *end || b < a) return 0;
+    }
+    if (a >= size) return -1;
+    if (b >= size) b = size - 1;
+    *off = a;
+    *len = b - a + 1;
+    return 1;
+}
+
+/* The value of cookie `name` in a Cookie header, copied into out. */
+int desk_cookie_value(const char *h, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    for (const char *p = h; p && *p;) {
+        while (*p == ' ' || *p == ';') p++;
+        if (!strncmp(p, name, nl) && p[nl] == '=') {
+            const char *v = p + nl + 1;
+            size_t n = strcspn(v, ";");
+            while (n && v[n - 1] == ' ') n--;
+            if (n >= cap) return 0;
+            memcpy(out, v, n);
+            out[n] = 0;
+            return 1;
+        }
+        p = strchr(p, ';');
+    }
+    return 0;
+}
+
 /* ---- validators ------------------------------------------------------------------------- */
 
 int desk_valid_name(const char *s)

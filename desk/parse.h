@@ -12,6 +12,7 @@
 #include "common.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define DESK_MAX_URI 4096          /* request target, bytes */
 #define DESK_MAX_SEGMENTS 12       /* path segments */
@@ -78,6 +79,15 @@ int desk_mp_feed(desk_mp *m, const char *data, size_t n);
 int desk_mp_finish(desk_mp *m);
 const char *desk_mp_error(const desk_mp *m);
 void desk_mp_free(desk_mp *m); /* NULL is fine */
+
+/* ---- headers ---------------------------------------------------------------------------- */
+
+/* A Range header ("bytes=A-B", "bytes=A-", "bytes=-N"; one range only) against a file of
+ * `size` bytes: 1 and (*off, *len) for a range; 0 when there is no usable header (send it
+ * all); -1 when the range is outside the file (416). */
+int desk_parse_range(const char *h, int64_t size, int64_t *off, int64_t *len);
+/* The value of cookie `name` in a Cookie header, copied into out (cap bytes): 1 when found. */
+int desk_cookie_value(const char *h, const char *name, char *out, size_t cap);
 
 /* ---- parameter validators ----------------------------------------------------------- */
 

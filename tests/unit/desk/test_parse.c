@@ -334,13 +334,42 @@ static void test_validators(void **state)
     assert_false(desk_valid_recording_path("library/lesson/a.wav"));
 }
 
+static void test_headers(void **state)
+{
+    (void)state;
+    int64_t off, len;
+    assert_int_equal(desk_parse_range("bytes=0-99", 1000, &off, &len), 1);
+    assert_true(off == 0 && len == 100);
+    assert_int_equal(desk_parse_range("bytes=900-", 1000, &off, &len), 1);
+    assert_true(off == 900 && len == 100);
+    assert_int_equal(desk_parse_range("bytes=-10", 1000, &off, &len), 1);
+    assert_true(off == 990 && len == 10);
+    assert_int_equal(desk_parse_range("bytes=-5000", 1000, &off, &len), 1); /* a suffix longer than the file */
+    assert_true(off == 0 && len == 1000);
+    assert_int_equal(desk_parse_range("bytes=500-99999", 1000, &off, &len), 1);
+    assert_true(off == 500 && len == 500);
+    assert_int_equal(desk_parse_range("bytes=1000-", 1000, &off, &len), -1);
+    assert_int_equal(desk_parse_range("bytes=0-", 0, &off, &len), -1);
+    /* not usable: the whole file is sent */
+    const char *ignored[] = {NULL, "", "items=0-1", "bytes=", "bytes=5-1", "bytes=0-1,5-9", "bytes=a-b", "bytes=-0",
+                             "bytes=99999999999999999999-"};
+    for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
+        assert_int_equal(desk_parse_range(ignored[i], 1000, &off, &len), 0);
+    char v[64];
+    assert_int_equal(desk_cookie_value("a=1; cw_session=abc; b=2", "cw_session", v, sizeof v), 1);
+    assert_string_equal(v, "abc");
+    assert_int_equal(desk_cookie_value("xcw_session=abc", "cw_session", v, sizeof v), 0);
+    assert_int_equal(desk_cookie_value("cw_session", "cw_session", v, sizeof v), 0);
+    assert_int_equal(desk_cookie_value("cw_session=0123456789", "cw_session", v, 5), 0); /* too long: refused */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pct_decode),       cmocka_unit_test(test_params),
         cmocka_unit_test(test_paths),            cmocka_unit_test(test_multipart_every_split),
         cmocka_unit_test(test_multipart_refusals), cmocka_unit_test(test_multipart_filenames),
-        cmocka_unit_test(test_validators),
+        cmocka_unit_test(test_validators),       cmocka_unit_test(test_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
