@@ -35,12 +35,12 @@ static int ask(FILE *tty, const char *prompt, char *buf, size_t cap)
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         quiet.c_lflag |= ECHONL;
-        tcsetattr(fd, TCSAFLUSH, &quiet);
+        tcsetattr(fd, TCSANOW, &quiet);
     }
     fputs(prompt, tty);
     fflush(tty);
     int rc = read_line(tty, buf, cap);
-    if (have) tcsetattr(fd, TCSAFLUSH, &old);
+    if (have) tcsetattr(fd, TCSANOW, &old);
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 int desk_start_daemon(cw_desk *d, const cw_desk_opts *o, cw_error *err);
+int desk_serve_lock(cw_desk *d, cw_error *err); /* one server per station; cleans uploads/ */
 void desk_stop_daemon(cw_desk *d);
 
 static void desk_free(cw_desk *d)
@@ -70,7 +71,9 @@ int cw_desk_start(cw_desk **out, const char *station_dir, const cw_desk_opts *op
     snprintf(d->listen, sizeof d->listen, "%s", o.listen);
     if (!d->station_dir) rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     if (rc == 0) rc = desk_store_ensure(d->station_dir, err);
+    if (rc == 0) rc = desk_serve_lock(d, err);
     if (rc == 0) rc = desk_sessions_load(d, err);
+    if (rc == 0) rc = desk_inbox_recover(d, err);
     if (rc == 0) rc = desk_limiter_new(&d->limiter) ? cw_fail(err, CW_ENOMEM, "", 0, "out of memory") : 0;
     if (rc == 0) rc = desk_view_open(&d->view, d->station_dir, err);
     if (rc == 0) rc = desk_jobs_start(d, err);

@@ -318,6 +318,8 @@ int desk_inbox_update(cw_desk *d, const desk_upload *u, cw_error *err);
 /* Uploads, newest first; `teacher` NULL for all. *out freed with free(). */
 int desk_inbox_list(cw_desk *d, const char *teacher, desk_upload **out, size_t *n, cw_error *err);
 int desk_inbox_get(cw_desk *d, const char *id, desk_upload *out, cw_error *err);
+/* At start: uploads a killed desk was still preparing are marked refused (upload again). */
+int desk_inbox_recover(cw_desk *d, cw_error *err);
 /* Let an upload awaiting approval air / refuse it with a reason the teacher sees. Update u. */
 int desk_pending_approve(cw_desk *d, desk_upload *u, cw_error *err);
 int desk_pending_reject(cw_desk *d, desk_upload *u, const char *reason, cw_error *err);

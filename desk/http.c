@@ -736,7 +736,7 @@ static void clean_uploads(const char *station_dir)
     free(dir);
 }
 
-static int serve_lock(cw_desk *d, cw_error *err)
+int desk_serve_lock(cw_desk *d, cw_error *err)
 {
     char *p = desk_store_path(d->station_dir, "serve.lock");
     if (!p) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
@@ -751,6 +751,7 @@ static int serve_lock(cw_desk *d, cw_error *err)
     }
     free(p);
     d->serve_lock_fd = fd;
+    if (rc == 0) clean_uploads(d->station_dir);
     return rc;
 }
 
@@ -764,9 +765,7 @@ int desk_start_daemon(cw_desk *d, const cw_desk_opts *o, cw_error *err)
     if (!listen) return cw_fail(err, CW_EUSAGE, "", 0, "no address to listen on");
     if (parse_listen(listen, &ss, &sl, &v6) != 0)
         return cw_fail(err, CW_EUSAGE, "", 0, "'%s' is not ADDR:PORT (e.g. 127.0.0.1:8070 or 0.0.0.0:8070)", listen);
-    int rc = serve_lock(d, err);
-    if (rc) return rc;
-    clean_uploads(d->station_dir);
+    int rc;
     if ((o->cert_path != NULL) != (o->key_path != NULL))
         return cw_fail(err, CW_EUSAGE, "", 0, "give both --cert and --key for HTTPS");
     if (o->cert_path) {

@@ -145,3 +145,29 @@ int desk_inbox_get(cw_desk *d, const char *id, desk_upload *out, cw_error *err)
     if (rc) cw_fail(err, rc, "", 0, "there is no upload '%s' in the inbox", id);
     return rc;
 }
+
+int desk_inbox_recover(cw_desk *d, cw_error *err)
+{
+    /* Uploads still "received" belonged to a desk that was killed mid-ingest: the ingest
+     * stored nothing (it is atomic), so say so and ask for the file again. */
+    pthread_mutex_lock(&d->inbox_mu);
+    int fd;
+    int rc = desk_store_lock(d->station_dir, &fd, err);
+    json_t *doc = NULL;
+    if (rc == 0 && (rc = desk_store_load(d->station_dir, "uploads.json", "uploads", &doc, err)) == 0) {
+        size_t i, fixed = 0;
+        json_t *v;
+        json_array_foreach(json_object_get(doc, "uploads"), i, v) {
+            if (strcmp(jstr(v, "status"), "received") != 0) continue;
+            json_object_set_new(v, "status", json_string("refused"));
+            json_object_set_new(v, "reason", json_string("the desk stopped while it was preparing this recording, so "
+                                                         "it was not stored: please upload it again"));
+            fixed++;
+        }
+        if (fixed) rc = desk_store_save(d->station_dir, "uploads.json", doc, err);
+    }
+    json_decref(doc);
+    desk_store_unlock(fd);
+    pthread_mutex_unlock(&d->inbox_mu);
+    return rc;
+}
