@@ -118,6 +118,7 @@ typedef struct desk_file_part {
 } desk_file_part;
 
 #define DESK_MAX_FILES 2
+#define DESK_DRAIN_MAX (1024 * 1024) /* a refused body up to this size is read and dropped */
 #define DESK_MAX_HEADERS 10
 
 struct desk_req {
@@ -140,6 +141,7 @@ struct desk_req {
     desk_teacher *teacher; /* a private copy, when the route is a teacher's */
     /* body */
     int64_t body_bytes, body_limit;
+    int64_t declared; /* Content-Length; -1 unknown (chunked), 0 no body */
     cw_buf body;
     desk_params form; /* urlencoded fields, or the plain fields of a multipart body */
     json_t *json;     /* an API route's JSON body */

@@ -429,14 +429,7 @@ static const desk_mp_cb mp_callbacks = {on_part_begin, on_part_data, on_part_end
 static void body_begin(desk_req *r)
 {
     const char *ct = desk_header(r, "Content-Type");
-    const char *cl = desk_header(r, "Content-Length");
-    long long declared = -1;
-    if (cl) {
-        char *end;
-        errno = 0;
-        declared = strtoll(cl, &end, 10);
-        if (errno || *end || declared < 0) declared = -1;
-    }
+    long long declared = r->declared;
     if (r->route->flags & DESK_F_UPLOAD) {
         r->body_limit = r->d->max_upload + 1024 * 1024; /* the file plus the form's fields */
         if (!ct || desk_mp_new(&r->mp, ct, &mp_callbacks, r) != 0)
@@ -454,8 +447,8 @@ static void body_begin(desk_req *r)
 
 static void body_feed(desk_req *r, const char *data, size_t n)
 {
-    if (r->fail_status) return;
     r->body_bytes += (int64_t)n;
+    if (r->fail_status) return; /* dropped */
     if (r->body_bytes > r->body_limit) {
         body_fail(r, 413, r->mp ? "the upload is larger than this station accepts" : "the request body is too large");
         return;
@@ -509,6 +502,14 @@ static int wants_json(desk_req *r)
 static int decide_early(desk_req *r, const char *method)
 {
     snprintf(r->method, sizeof r->method, "%.7s", method);
+    const char *cl = desk_header(r, "Content-Length");
+    r->declared = desk_header(r, "Transfer-Encoding") ? -1 : 0;
+    if (cl) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(cl, &end, 10);
+        r->declared = (errno || *end || v < 0) ? -1 : v;
+    }
     client_address(r);
     if (!r->target || desk_path_parse(&r->path, r->target) != 0) {
         r->api = r->target && !strncmp(r->target, "/api/", 5);
@@ -567,7 +568,17 @@ static int decide_early(desk_req *r, const char *method)
             return 1;
         }
     }
-    if (!strcmp(method, "POST")) body_begin(r);
+    if (!strcmp(method, "POST")) {
+        /* a token in the header must be right; without one it must come in the body, which
+         * a body of the wrong kind cannot carry */
+        if (r->route->auth == DESK_STAFF && desk_header(r, "X-Chalkwave-CSRF") && !desk_auth_csrf_ok(r))
+            body_fail(r, 403, "this form has expired or did not come from the desk (reload the page and try again)");
+        body_begin(r);
+        if (r->fail_status == 415 && r->route->auth == DESK_STAFF && !desk_auth_csrf_ok(r)) {
+            r->fail_status = 0;
+            body_fail(r, 403, "this form has expired or did not come from the desk (reload the page and try again)");
+        }
+    }
     if (r->fail_status) {
         desk_reply_error(r, r->fail_status, r->fail_msg);
         return 1;
@@ -603,17 +614,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return send_response(r);
         }
         if (decide_early(r, method)) {
-            /* with a body still to come, answer now (MHD then closes the connection, so
-             * the client need not send it); without one, answer on the next call and keep
-             * the connection alive */
-            const char *cl = desk_header(r, "Content-Length"), *te = desk_header(r, "Transfer-Encoding");
-            if ((cl && strcmp(cl, "0") != 0) || te) return send_response(r);
+            /* decided from the headers: a small body (a form) is read and dropped first, so
+             * the client surely sees the answer and the connection stays usable; a large or
+             * unknown one is answered at once (MHD then closes the connection; a client
+             * that sent Expect: 100-continue never sends the body) */
+            if (r->declared != 0 && (r->declared < 0 || r->declared > DESK_DRAIN_MAX)) return send_response(r);
             r->early = 1;
         }
         return MHD_YES;
     }
-    if (r->early && !r->answered) {
-        *upload_data_size = 0;
+    if (r->early) {
+        if (*upload_data_size) {
+            r->body_bytes += (int64_t)*upload_data_size;
+            *upload_data_size = 0;
+            if (r->body_bytes <= DESK_DRAIN_MAX) return MHD_YES;
+            desk_add_header(r, "Connection", "close");
+        }
         return send_response(r);
     }
     if (r->answered) {
@@ -623,8 +639,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_data_size) {
         body_feed(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        if (r->fail_status == 413 || r->fail_status == 403 || r->fail_status == 507) {
-            /* answer now and close: the client should not send the rest */
+        /* too large, or nowhere to put it: answer now and close, the rest is not wanted;
+         * any other refusal is answered when the body has been read (dropped), unless more
+         * than DESK_DRAIN_MAX of it is still to come */
+        int64_t left = r->declared >= 0 ? r->declared - r->body_bytes : -1;
+        if (r->fail_status == 413 || r->fail_status == 507 ||
+            (r->fail_status && (left < 0 || left > DESK_DRAIN_MAX))) {
             desk_reply_error(r, r->fail_status, r->fail_msg);
             desk_add_header(r, "Connection", "close");
             return send_response(r);
