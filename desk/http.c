@@ -645,9 +645,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         int64_t left = r->declared >= 0 ? r->declared - r->body_bytes : -1;
         if (r->fail_status == 413 || r->fail_status == 507 ||
             (r->fail_status && (left < 0 || left > DESK_DRAIN_MAX))) {
-            desk_reply_error(r, r->fail_status, r->fail_msg);
-            desk_add_header(r, "Connection", "close");
-            return send_response(r);
+            /* libmicrohttpd takes no answer in the middle of a body: the connection is
+             * closed (the client sees it cut; a declared size over the limit was answered
+             * with 413 before any of the body was sent) */
+            r->answered = 1;
+            log_request(r, r->fail_status);
+            return MHD_NO;
         }
         return MHD_YES;
     }

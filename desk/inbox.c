@@ -30,6 +30,7 @@ static json_t *to_json(const desk_upload *u)
                           u->received, "title", u->title, "series", u->series, "kind", u->kind, "episode", u->episode,
                           "status", desk_upload_status_name(u->status), "reason", u->reason, "recording",
                           u->recording, "seconds", u->seconds, "job", u->job);
+    if (o) json_object_set_new(o, "airs", json_string(u->airs));
     return o;
 }
 

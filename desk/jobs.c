@@ -166,6 +166,10 @@ static void *worker(void *arg)
         j->refs++;
         pthread_mutex_unlock(&d->job_mu);
         j->fn(j, j->arg);
+        /* what the work used (a temporary upload, say) goes now, not when the record does */
+        if (j->free_arg) j->free_arg(j->arg);
+        j->free_arg = NULL;
+        j->arg = NULL;
         pthread_mutex_lock(&d->job_mu);
         if (j->state < JOB_DONE) { /* the function forgot to finish: a bug, but never a hang */
             pthread_mutex_unlock(&d->job_mu);

@@ -170,24 +170,40 @@ static void airs_words(cw_desk *d, const char *rel, char *out, size_t cap)
 }
 
 /* The refusal for a teacher: the decoder names our temporary; show their file instead. */
-static void teacher_words(const char *text, const char *tmp, const char *shown, char *out, size_t cap)
+static void replace_all(cw_buf *b, const char *text, const char *what, const char *with)
 {
-    const char *base = cw_path_base(tmp);
-    cw_buf b;
-    cw_buf_init(&b);
-    size_t bl = strlen(base);
+    size_t wl = strlen(what);
     for (const char *p = text; *p;) {
-        const char *hit = strstr(p, base);
+        const char *hit = wl ? strstr(p, what) : NULL;
         if (!hit) {
-            cw_buf_puts(&b, p);
+            cw_buf_puts(b, p);
             break;
         }
-        cw_buf_append(&b, p, (size_t)(hit - p));
-        cw_buf_puts(&b, shown);
-        p = hit + bl;
+        cw_buf_append(b, p, (size_t)(hit - p));
+        cw_buf_puts(b, with);
+        p = hit + wl;
     }
-    snprintf(out, cap, "%s", b.data && !b.oom ? b.data : text);
+}
+
+static void teacher_words(const char *text, const char *tmp, const char *shown, char *out, size_t cap)
+{
+    cw_buf a, b;
+    cw_buf_init(&a);
+    cw_buf_init(&b);
+    cw_buf c;
+    cw_buf_init(&c);
+    /* the whole path first, then its base name, then its stem (in a suggested command) */
+    replace_all(&a, text, tmp, shown);
+    replace_all(&b, a.data ? a.data : text, cw_path_base(tmp), shown);
+    char tstem[128], sstem[256];
+    const char *tb = cw_path_base(tmp), *dot = strrchr(tb, '.'), *sdot = strrchr(shown, '.');
+    snprintf(tstem, sizeof tstem, "%.*s", (int)(dot ? dot - tb : (long)strlen(tb)), tb);
+    snprintf(sstem, sizeof sstem, "%.*s", (int)(sdot ? sdot - shown : (long)strlen(shown)), shown);
+    replace_all(&c, b.data ? b.data : text, tstem, sstem);
+    snprintf(out, cap, "%s", c.data && !c.oom ? c.data : text);
+    cw_buf_free(&a);
     cw_buf_free(&b);
+    cw_buf_free(&c);
 }
 
 static void run_ingest(desk_job *j, void *arg)

@@ -1,0 +1,202 @@
+#!/bin/bash
+# test_desk_upload.sh — recordings in through the desk, against the real `chalkwave serve`:
+#  - a teacher's page lists their missing episodes; an upload from the page's form is
+#    accepted and the teacher reads when it airs; a broken file is refused in plain words
+#    naming their file (never the desk's temporary); refusals of bad fields;
+#  - an upload over [desk] max_upload is refused before it is all received (declared size:
+#    before the body; chunked: cut while it streams), nothing stored;
+#  - 50 concurrent uploads of distinct files: each stored exactly once;
+#  - the same file from the desk and `chalkwave ingest --inbox` at once: stored once;
+#  - kill -9 during an upload and during its ingest: nothing partial in the library or the
+#    inbox, and the next start is clean (the interrupted upload says "upload it again");
+#  - a slow-loris client (many connections sending headers a byte at a time) does not
+#    block anyone else.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/desk_lib.sh"
+command -v sox >/dev/null || { echo "sox is not installed"; exit 77; }
+
+ST=$(small_station up "Upload Radio" 07:00-07:02)
+cd "$CW_TMP" || exit 1
+tomorrow=$(TZ=Africa/Lagos date -d tomorrow +%Y%m%d)
+printf '%s\r\n' 'BEGIN:VCALENDAR' 'VERSION:2.0' 'PRODID:-//chalkwave tests//desk//EN' \
+    'BEGIN:VEVENT' 'UID:maths@desk.test' 'DTSTAMP:20260101T000000Z' "DTSTART;TZID=Africa/Lagos:${tomorrow}T070000" \
+    "DTEND;TZID=Africa/Lagos:${tomorrow}T070020" 'RRULE:FREQ=DAILY' 'SUMMARY:Maths' 'X-CHALKWAVE-SERIES:maths' 'END:VEVENT' \
+    'END:VCALENDAR' >partner.ics
+cw --station "$ST" calendar import partner.ics
+expect_rc 0 "setup: a daily maths lesson from tomorrow"
+desk_user "$ST" amina "amina's password"
+TOKEN=$(desk_teacher "$ST" "Mrs Okafor" maths)
+T50=$(desk_teacher "$ST" "Fifty" s50)
+desk_start "$ST" || cw_finish
+
+# ---- the teacher's page and an upload from its form ------------------------------------------
+code=$(hcurl "$DESK_URL/t/$TOKEN")
+expect_eq "$code" 200 "the teacher's page"
+grep -q 'recording needed' body && ok "it lists the missing episodes" || not_ok "no missing episode on the page"
+grep -q 'name="episode" value="1"' body && ok "an upload form for episode 1, pre-filled" || not_ok "no form for episode 1"
+tone maths1.wav 3 440
+code=$(hcurl -F series=maths -F episode=1 -F kind=lesson -F "title=Maths one" -F "file=@maths1.wav;filename=Maths 1 (final).wav" \
+    "$DESK_URL/t/$TOKEN/upload")
+expect_eq "$code" 303 "the form's upload answers with the page to follow"
+follow=$(sed -n 's/^[Ll]ocation: \(.*\)\r$/\1/p' headers)
+for _ in $(seq 100); do
+    hcurl "$DESK_URL$follow" >/dev/null
+    grep -q 'http-equiv="refresh"' body || break
+    sleep 0.2
+done
+grep -q "Accepted: 'Maths one', 0:03 long, is in the station&#39;s library. It airs on" body &&
+    ok "the teacher reads: accepted, its length and when it airs" || not_ok "result page: $(sed -n '/<main/,/<\/main>/p' body | head -5)"
+expect_file "$ST/library/lesson/maths/001-maths-one.ogg" "the recording is in the library"
+code=$(hcurl "$DESK_URL/t/$TOKEN")
+grep -q '<span class="tag">ready</span> Maths one' body && ok "episode 1 is ready on the teacher's page" || not_ok "episode 1 not shown ready"
+
+# a broken file: refused in plain words that name the teacher's file
+head -c 20000 /dev/urandom >memo.m4a
+code=$(hcurl -H 'Accept: application/json' -F series=maths -F episode=2 -F "file=@memo.m4a" "$DESK_URL/t/$TOKEN/upload")
+expect_eq "$code" 422 "a broken recording: 422"
+expect_eq "$(json_get body 'd["accepted"]')" False "accepted: false"
+reason=$(json_get body 'd["reason"]')
+[[ "$reason" == *memo.m4a* ]] && ok "the reason names the teacher's file: $reason" || not_ok "reason: $reason"
+[[ "$reason" == *" in-"* || "$reason" == *"'in-"* || "$reason" == */desk/* ]] && not_ok "the reason shows the desk's temporary: $reason" ||
+    ok "the reason never shows a desk path"
+hcurl "$DESK_URL/t/$TOKEN" >/dev/null
+grep -q 'refused' body && ok "the refusal is on the teacher's page" || not_ok "the refusal is not listed"
+[ -z "$(ls "$ST/desk/uploads")" ] && ok "nothing left in desk/uploads" || not_ok "left: $(ls "$ST/desk/uploads")"
+
+# fields
+expect_eq "$(hcurl -F series=maths -F kind=lesson -F "file=@maths1.wav" "$DESK_URL/t/$TOKEN/upload")" 422 "a lesson without an episode: 422"
+grep -q 'needs its series and episode' body && ok "...said in plain words" || not_ok "$(grep problem body)"
+expect_eq "$(hcurl -F series=english -F episode=1 -F "file=@maths1.wav" "$DESK_URL/t/$TOKEN/upload")" 422 "another teacher's series: 422"
+expect_eq "$(hcurl -F series=maths -F episode=1000 -F "file=@maths1.wav" "$DESK_URL/t/$TOKEN/upload")" 422 "episode 1000: 422"
+expect_eq "$(hcurl -F series=maths -F episode=2 "$DESK_URL/t/$TOKEN/upload")" 400 "no file: 400"
+expect_eq "$(hcurl -d series=maths "$DESK_URL/t/$TOKEN/upload")" 415 "not multipart: 415"
+# the same recording again: refused, not stored twice
+code=$(hcurl -H 'Accept: application/json' -F series=maths -F episode=1 -F "file=@maths1.wav" "$DESK_URL/t/$TOKEN/upload")
+expect_eq "$code" 422 "the same recording again is refused"
+expect_eq "$(find "$ST/library" -name '*.ogg' | wc -l)" 1 "still one recording in the library"
+
+# ---- over the size limit ------------------------------------------------------------------------------
+desk_stop
+printf '\n[desk]\nmax_upload = 1M\n' >>"$ST/station.conf"
+desk_start "$ST" || cw_finish
+head -c 5000000 /dev/urandom >big.wav
+sum_before=$(tree_sum "$ST/library")
+out=$(curl -s -o body -w '%{http_code} %{size_upload}' -F series=maths -F episode=2 -F "file=@big.wav" "$DESK_URL/t/$TOKEN/upload")
+expect_eq "${out% *}" 413 "a 5 MB upload with a 1 MB limit: 413"
+[ "${out#* }" -lt 1000000 ] && ok "refused before the body was sent (${out#* } bytes went)" || not_ok "${out#* } bytes were sent"
+grep -q '1 MB at most' body && ok "the answer says the limit" || not_ok "$(grep problem body)"
+out=$(curl -s -o body -w '%{http_code} %{size_upload}' -H 'Transfer-Encoding: chunked' -H 'Expect:' -F series=maths \
+    -F episode=2 -F "file=@big.wav" "$DESK_URL/t/$TOKEN/upload")
+sent=${out#* }
+[ "$sent" -lt 5000000 ] && ok "a chunked upload is cut while it streams (${out% *}, $sent of 5000000 bytes sent)" ||
+    not_ok "the chunked upload went through whole: $out"
+expect_eq "$(tree_sum "$ST/library")" "$sum_before" "nothing stored"
+sleep 0.3
+[ -z "$(ls "$ST/desk/uploads")" ] && ok "nothing left in desk/uploads" || not_ok "left: $(ls "$ST/desk/uploads")"
+expect_eq "$(hcurl "$DESK_URL/t/$TOKEN")" 200 "the desk answers after the cut"
+desk_stop
+sed -i '/^max_upload = 1M$/d' "$ST/station.conf"
+
+# ---- 50 at once ----------------------------------------------------------------------------------------
+desk_start "$ST" || cw_finish
+for i in $(seq 50); do tone "s50-$i.wav" 2 $((300 + 17 * i)); done
+pids=()
+for i in $(seq 50); do
+    curl -s -o "r50-$i.json" -w '%{http_code}' -H 'Accept: application/json' -F series=s50 -F "episode=$i" \
+        -F "title=Part $i" -F "file=@s50-$i.wav" "$DESK_URL/t/$T50/upload" >"c50-$i" &
+    pids+=($!)
+done
+wait "${pids[@]}" # (a plain `wait` would wait for the desk too)
+good=0
+for i in $(seq 50); do [ "$(cat "c50-$i")" = 200 ] && [ "$(json_get "r50-$i.json" 'd["accepted"]')" = True ] && good=$((good + 1)); done
+expect_eq "$good" 50 "50 concurrent uploads: all accepted"
+expect_eq "$(find "$ST/library/lesson/s50" -name '*.ogg' | wc -l)" 50 "50 recordings in the library"
+expect_eq "$(ls "$ST/library/lesson/s50" | cut -c1-3 | sort -u | wc -l)" 50 "each episode exactly once"
+expect_eq "$(json_get "$ST/desk/uploads.json" 'len([u for u in d["uploads"] if u["series"] == "s50" and u["status"] == "accepted"])')" 50 \
+    "50 accepted entries in the inbox"
+cw --station "$ST" library --format json
+expect_eq "$(json_get "$CW_OUT" 'len([r for r in d if r["series"] == "s50"])')" 50 "chalkwave library sees them"
+
+# ---- the desk and `ingest --inbox` with the same file ------------------------------------------------
+tone same.wav 3 777
+cp same.wav "$ST/inbox/same.wav"
+printf 'Series: maths\nEpisode: 5\nTitle: Same\n' >"$ST/inbox/same.txt"
+curl -s -o same.json -H 'Accept: application/json' -F series=maths -F episode=5 -F title=Same -F "file=@same.wav" \
+    "$DESK_URL/t/$TOKEN/upload" &
+SAME=$!
+cw --station "$ST" ingest --inbox
+wait $SAME
+expect_eq "$(find "$ST/library/lesson/maths" -name '005-*.ogg' | wc -l)" 1 "the same lesson from the desk and the inbox: stored once"
+
+# ---- slow-loris ------------------------------------------------------------------------------------------
+"$CW_PYTHON" - "${DESK_URL#http://}" 150 20 >loris.log 2>&1 <<'PYEOF' &
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+socks = []
+for i in range(int(sys.argv[2])):
+    s = socket.create_connection((host, int(port)))
+    s.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\n")
+    socks.append(s)
+end = time.time() + int(sys.argv[3])
+while time.time() < end:  # one header byte per connection every second
+    for s in socks:
+        try:
+            s.sendall(b"X")
+        except OSError:
+            pass
+    time.sleep(1)
+PYEOF
+LORIS=$!
+sleep 2
+t0=$(date +%s%N)
+code=$(hcurl "$DESK_URL/login")
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_eq "$code" 200 "with 150 slow-loris connections open, a page still loads"
+[ "$ms" -lt 2000 ] && ok "...in $ms ms" || not_ok "it took $ms ms"
+tone loris.wav 2 1234
+code=$(hcurl -F series=maths -F episode=6 -F "file=@loris.wav" -H 'Accept: application/json' "$DESK_URL/t/$TOKEN/upload")
+expect_eq "$code" 200 "and an upload goes through"
+kill $LORIS 2>/dev/null
+wait $LORIS 2>/dev/null
+
+# ---- kill -9 during an upload ------------------------------------------------------------------------------
+sox -n -r 8000 -c 1 -b 16 long.wav synth 180 sine 500 vol 0.3
+lib_before=$(tree_sum "$ST/library")
+inbox_before=$(json_get "$ST/desk/uploads.json" 'len(d["uploads"])')
+curl -s -o /dev/null --limit-rate 300k -F series=maths -F episode=7 -F "file=@long.wav" "$DESK_URL/t/$TOKEN/upload" &
+CURL=$!
+for _ in $(seq 100); do ls "$ST/desk/uploads" | grep -q part && break; sleep 0.05; done
+ls "$ST/desk/uploads" | grep -q part && ok "an upload is streaming to disk" || not_ok "no part file appeared"
+kill -KILL "$DESK_PID"
+wait "$DESK_PID" 2>/dev/null
+wait $CURL 2>/dev/null
+expect_eq "$(tree_sum "$ST/library")" "$lib_before" "kill -9 mid-upload: the library is unchanged"
+expect_eq "$(json_get "$ST/desk/uploads.json" 'len(d["uploads"])')" "$inbox_before" "...and the inbox too"
+desk_start "$ST" || cw_finish
+[ -z "$(ls "$ST/desk/uploads")" ] && ok "the next start removes the partial upload" || not_ok "left: $(ls "$ST/desk/uploads")"
+
+# ---- kill -9 during the ingest of an upload ------------------------------------------------------------------
+sox -n -r 44100 -c 2 -b 16 long2.wav synth 600 sine 500 vol 0.3
+curl -s -o /dev/null -H 'Accept: application/json' -F series=maths -F episode=8 -F "file=@long2.wav" \
+    "$DESK_URL/t/$TOKEN/upload" &
+CURL=$!
+for _ in $(seq 200); do ls "$ST/desk/uploads" | grep -q '^in-' && break; sleep 0.05; done
+ls "$ST/desk/uploads" | grep -q '^in-' && ok "the ingest of an upload has started" || not_ok "no ingest started"
+sleep 0.3
+kill -KILL "$DESK_PID"
+wait "$DESK_PID" 2>/dev/null
+wait $CURL 2>/dev/null
+expect_no_path "$ST/library/lesson/maths/008-long2.ogg" "kill -9 mid-ingest: no recording under its final name"
+cw --station "$ST" library
+expect_rc 0 "the library reads cleanly"
+expect_empty_err "no damaged file in the library"
+desk_start "$ST" || cw_finish
+[ -z "$(ls "$ST/desk/uploads")" ] && ok "the next start removes the interrupted upload's file" || not_ok "left: $(ls "$ST/desk/uploads")"
+st=$(json_get "$ST/desk/uploads.json" '[u["status"] + ": " + u["reason"] for u in d["uploads"] if u["episode"] == 8][0]')
+[[ "$st" == "refused: "*"upload it again"* ]] && ok "the interrupted upload says: $st" || not_ok "the interrupted upload: $st"
+tone after.wav 2 1500
+code=$(hcurl -H 'Accept: application/json' -F series=maths -F episode=8 -F "file=@after.wav" "$DESK_URL/t/$TOKEN/upload")
+expect_eq "$code" 200 "after the restart an upload of the same episode works"
+desk_stop
+expect_eq "$DESK_RC" 0 "the desk stops cleanly"
+cw_finish
