@@ -245,6 +245,7 @@ struct desk_job {
     cw_desk *d;
     desk_job *next;
     int refs;
+    int held; /* prepared, not yet to be run (desk_job_release) */
 };
 
 int desk_jobs_start(cw_desk *d, cw_error *err);
@@ -254,6 +255,11 @@ void desk_jobs_stop(cw_desk *d);
  * with desk_job_put) or NULL. */
 desk_job *desk_job_submit(cw_desk *d, const char *kind, const char *owner, const char *title, desk_job_fn fn,
                           void *arg, void (*free_arg)(void *));
+/* The same in two steps: a job with its id that no worker takes until it is released (so
+ * records naming the job can be written first). */
+desk_job *desk_job_prepare(cw_desk *d, const char *kind, const char *owner, const char *title, desk_job_fn fn,
+                           void *arg, void (*free_arg)(void *));
+void desk_job_release(desk_job *j);
 desk_job *desk_job_get(cw_desk *d, const char *id); /* a reference, or NULL */
 void desk_job_put(desk_job *j);
 /* From the job's thread: progress, and the end of the work. */

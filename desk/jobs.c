@@ -61,6 +61,22 @@ static void trim_locked(cw_desk *d)
 desk_job *desk_job_submit(cw_desk *d, const char *kind, const char *owner, const char *title, desk_job_fn fn,
                           void *arg, void (*free_arg)(void *))
 {
+    desk_job *j = desk_job_prepare(d, kind, owner, title, fn, arg, free_arg);
+    if (j) desk_job_release(j);
+    return j;
+}
+
+void desk_job_release(desk_job *j)
+{
+    pthread_mutex_lock(&j->d->job_mu);
+    j->held = 0;
+    pthread_cond_broadcast(&j->d->job_cv);
+    pthread_mutex_unlock(&j->d->job_mu);
+}
+
+desk_job *desk_job_prepare(cw_desk *d, const char *kind, const char *owner, const char *title, desk_job_fn fn,
+                           void *arg, void (*free_arg)(void *))
+{
     desk_job *j = calloc(1, sizeof *j);
     if (!j) {
         if (free_arg) free_arg(arg);
@@ -76,6 +92,7 @@ desk_job *desk_job_submit(cw_desk *d, const char *kind, const char *owner, const
     j->d = d;
     j->created = (int64_t)time(NULL);
     j->refs = 2; /* the list and the caller */
+    j->held = 1; /* until desk_job_release */
     pthread_mutex_lock(&d->job_mu);
     if (d->stopping) {
         pthread_mutex_unlock(&d->job_mu);
@@ -150,7 +167,7 @@ static desk_job *next_queued(cw_desk *d)
 {
     desk_job *pick = NULL;
     for (desk_job *j = d->jobs; j; j = j->next)
-        if (j->state == JOB_QUEUED) pick = j; /* the list is newest first */
+        if (j->state == JOB_QUEUED && !j->held) pick = j; /* the list is newest first */
     return pick;
 }
 

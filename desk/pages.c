@@ -30,7 +30,7 @@ void desk_page_begin(desk_req *r, const char *title, desk_nav nav)
               "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
               "<title>%s · %s</title>\n<link rel=\"stylesheet\" href=\"/assets/desk.css\">\n"
-              "<script src=\"/assets/desk.js\" defer></script>\n",
+              "<link rel=\"icon\" href=\"data:,\">\n<script src=\"/assets/desk.js\" defer></script>\n",
               title, r->d->station_name[0] ? r->d->station_name : "chalkwave desk");
     if (r->refresh_seconds > 0) desk_html(b, "<meta http-equiv=\"refresh\" content=\"%d\">\n", r->refresh_seconds);
     desk_html(b, "</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to the content</a>\n<header class=\"top\">\n"

@@ -333,7 +333,7 @@ static void start_ingest(desk_req *r, desk_file_part *f, const upload_meta *m, c
     snprintf(owner, sizeof owner, "%s %s", r->teacher ? "teacher" : "staff", by);
     /* the record goes in first: the job updates it */
     desk_upload first = *u;
-    desk_job *j = desk_job_submit(r->d, "ingest", owner, title, run_ingest, a, ingest_job_free);
+    desk_job *j = desk_job_prepare(r->d, "ingest", owner, title, run_ingest, a, ingest_job_free);
     if (!j) {
         desk_reply_error(r, 503, "the desk is stopping: upload again in a moment");
         return;
@@ -341,6 +341,7 @@ static void start_ingest(desk_req *r, desk_file_part *f, const upload_meta *m, c
     snprintf(first.job, sizeof first.job, "%s", j->id);
     cw_error err = {0};
     if (desk_inbox_add(r->d, &first, &err) != 0 && r->d->log) r->d->log(r->d->log_user, err.text);
+    desk_job_release(j); /* only now: the job updates the record just written */
     if (r->api) {
         r->wait = j; /* answered when the ingest ends */
         r->after_wait = answer_upload_json;
@@ -397,6 +398,11 @@ void desk_h_teacher_job(desk_req *r)
     }
     desk_job_info j;
     int have_job = desk_job_info_get(r->d, u.job, &j);
+    /* the job may have ended between the two reads: its record is written before it ends */
+    if (u.status == UP_RECEIVED && have_job && j.state >= JOB_DONE && desk_inbox_get(r->d, r->args[1], &u, &err)) {
+        desk_reply_error(r, 404, "there is no such upload");
+        return;
+    }
     if (u.status == UP_RECEIVED && have_job && j.state < JOB_DONE) r->refresh_seconds = 2;
     desk_page_begin(r, u.title, NAV_NONE);
     cw_buf *b = &r->out;

@@ -41,7 +41,10 @@
         status.textContent = "Sending… " + pct + "%";
       };
       xhr.onload = function () {
-        if (xhr.status >= 200 && xhr.status < 300 && xhr.responseURL) { window.location = xhr.responseURL; return; }
+        /* a redirect (303) leads to a page of its own: go there; any other answer is a page
+         * for this form (a check result, a refusal): show it here */
+        var redirected = xhr.responseURL && xhr.responseURL !== form.action;
+        if (xhr.status >= 200 && xhr.status < 300 && redirected) { window.location = xhr.responseURL; return; }
         if (button) button.disabled = false;
         showAnswer(xhr.responseText);
       };
