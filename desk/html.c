@@ -8,12 +8,26 @@
 #include <stdarg.h>
 #include <string.h>
 
+/* The bytes that need no escaping: printable ASCII but & < > " ' and DEL. */
+static int plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+}
+
 void desk_html_text(cw_buf *b, const char *s)
 {
     if (!s) return;
     const unsigned char *p = (const unsigned char *)s;
     size_t left = strlen(s);
     while (left) {
+        size_t run = 0; /* a run of plain bytes goes in one append */
+        while (run < left && plain(p[run])) run++;
+        if (run) {
+            cw_buf_append(b, p, run);
+            p += run;
+            left -= run;
+            continue;
+        }
         unsigned char c = *p;
         size_t l = cw_utf8_seq_len(p, left);
         if (l == 0) {
@@ -27,8 +41,7 @@ void desk_html_text(cw_buf *b, const char *s)
             case '"': cw_buf_puts(b, "&quot;"); break;
             case '\'': cw_buf_puts(b, "&#39;"); break;
             case '\n': case '\t': cw_buf_append(b, p, 1); break;
-            default:
-                if (c >= 0x20 && c != 0x7f) cw_buf_append(b, p, 1);
+            default: break; /* other control characters are dropped */
             }
         } else {
             cw_buf_append(b, p, l);

@@ -280,8 +280,13 @@ static enum MHD_Result send_response(desk_req *r)
         resp = MHD_create_response_from_fd_at_offset64((uint64_t)r->file_len, r->file_fd, (uint64_t)r->file_off);
         if (resp) r->file_fd = -1; /* MHD closes it */
     } else {
-        resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : (void *)"",
-                                               MHD_RESPMEM_MUST_COPY);
+        /* the page is handed over, not copied (MHD frees it) */
+        if (r->out.data) {
+            resp = MHD_create_response_from_buffer(r->out.len, r->out.data, MHD_RESPMEM_MUST_FREE);
+            if (resp) cw_buf_init(&r->out);
+        } else {
+            resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        }
     }
     if (!resp) return MHD_NO;
     MHD_add_response_header(resp, "Content-Security-Policy", DESK_CSP);
@@ -815,7 +820,7 @@ int desk_start_daemon(cw_desk *d, const cw_desk_opts *o, cw_error *err)
                               MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
                               MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
                               MHD_OPTION_ARRAY, d->tls ? tls_opts : tls_opts + 2,
                               MHD_OPTION_END);

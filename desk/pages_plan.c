@@ -217,18 +217,23 @@ static void day_table(cw_buf *b, const cw_plan *p)
         const cw_plan_item *it = &p->items[i];
         char hhmm[8], len[32];
         desk_plan_hhmm(p, it->offset_samples, hhmm);
-        /* a run of fillers without warnings is one row: the station's own sound between lessons */
+        /* a run of fillers (or of newsletters) without warnings is one row, with the first
+         * titles: the station's own sound between lessons, not hundreds of lines */
         size_t run = 0;
         int64_t run_len = 0;
-        while (i + run < p->n_items && p->items[i + run].kind == CW_KIND_FILLER && !p->items[i + run].warnings.n) {
+        while ((it->kind == CW_KIND_FILLER || it->kind == CW_KIND_NEWSLETTER) && i + run < p->n_items &&
+               p->items[i + run].kind == it->kind && !p->items[i + run].warnings.n) {
             run_len += p->items[i + run].length_samples;
             run++;
         }
         if (run > 1) {
             desk_fmt_length(p->rate > 0 ? (double)run_len / p->rate : 0, len);
-            desk_html(b, "<tr class=\"k-filler\"><td>%s</td><td><span class=\"kind\">filler</span> %z fillers</td>"
-                         "<td>%s</td><td></td></tr>\n",
-                      hhmm, run, len);
+            desk_html(b, "<tr class=\"k-%s\"><td>%s</td><td><span class=\"kind\">%s</span> %z %ss: ", cw_kind_name(it->kind),
+                      hhmm, cw_kind_name(it->kind), run, cw_kind_name(it->kind));
+            for (size_t k = 0; k < run && k < 3; k++)
+                desk_html(b, "%s%s", k ? ", " : "", p->items[i + k].title[0] ? p->items[i + k].title : p->items[i + k].series);
+            if (run > 3) desk_html(b, " and %z more", run - 3);
+            desk_html(b, "</td><td>%s</td><td></td></tr>\n", len);
             i += run - 1;
             continue;
         }

@@ -81,16 +81,18 @@ static void tree_sig(const char *dir, int depth, int files, uint64_t *h)
     if (stat(dir, &st) != 0) return;
     uint64_t x[3] = {(uint64_t)st.st_ino, (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec};
     *h = *h * 1099511628211ULL ^ cw_hash32(x, sizeof x) ^ cw_hash32(dir, strlen(dir));
+    if (depth == 0 && !files) return; /* its mtime says enough: its entries are not listed */
     DIR *d = opendir(dir);
     if (!d) return;
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
+        if (!(e->d_type == DT_DIR && depth > 0) && !(files && e->d_type == DT_REG)) continue;
         char *p = cw_path_join(dir, e->d_name);
         if (!p) continue;
-        if (e->d_type == DT_DIR && depth > 0) {
+        if (e->d_type == DT_DIR) {
             tree_sig(p, depth - 1, files, h);
-        } else if (files && e->d_type == DT_REG && stat(p, &st) == 0) {
+        } else if (stat(p, &st) == 0) {
             uint64_t y[4] = {(uint64_t)st.st_ino, (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
                              (uint64_t)st.st_mtim.tv_nsec};
             *h = *h * 1099511628211ULL ^ cw_hash32(y, sizeof y) ^ cw_hash32(e->d_name, strlen(e->d_name));
@@ -118,7 +120,7 @@ static int refresh(desk_view *v, cw_error *err)
     }
     char *libdir = cw_path_join(v->dir, "library");
     uint64_t ls = 14695981039346656037ULL;
-    tree_sig(libdir, 3, 0, &ls);
+    tree_sig(libdir, 2, 0, &ls); /* library/KIND/SERIES: a file added or replaced changes its folder's mtime */
     free(libdir);
     if (!v->lib || ls != v->lib_sig || changed) {
         cw_library *lib;

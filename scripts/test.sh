@@ -10,8 +10,8 @@ bash scripts/setup.sh --tests
 jobs=$(nproc)
 echo "== ctest (normal build)"
 ctest --test-dir build --output-on-failure -j"$jobs"
-echo "== integration tests under valgrind memcheck (the example day, the bundle peers, station errors)"
-bash scripts/valgrind-tests.sh build 'test_(cli_station|e2e_example|bundle_peers)\.sh'
+echo "== integration tests under valgrind memcheck (the example day, the bundle peers, station errors, the desk)"
+bash scripts/valgrind-tests.sh build 'test_(cli_station|e2e_example|bundle_peers|desk_http|desk_cli)\.sh'
 echo "== build with ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCW_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null || { cmake --build build-asan -j1; exit 1; }
