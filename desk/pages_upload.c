@@ -495,7 +495,7 @@ static int teacher_rows(desk_req *r, slot_row **out, size_t *n, cw_error *err)
             rows[(*n)++] = x;
         }
     }
-    qsort(rows, *n, sizeof *rows, row_cmp);
+    if (*n) qsort(rows, *n, sizeof *rows, row_cmp);
     *out = rows;
     return 0;
 }

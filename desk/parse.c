@@ -294,7 +294,7 @@ static int mp_headers(desk_mp *m, char *h, size_t n)
             char tmp[DESK_MAX_KEY * 2 + 1];
             if (!header_param(v, "name", tmp, sizeof tmp) || !tmp[0] || strlen(tmp) > DESK_MAX_KEY)
                 return mp_fail(m, "a part has no usable field name");
-            snprintf(name, sizeof name, "%s", tmp);
+            memcpy(name, tmp, strlen(tmp) + 1); /* checked: at most DESK_MAX_KEY bytes */
             have_file = header_param(v, "filename", fname, sizeof fname);
         } else if (!strcasecmp(line, "Content-Type")) {
             snprintf(ctype, sizeof ctype, "%s", v);
