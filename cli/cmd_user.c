@@ -91,6 +91,11 @@ static int user_set(cw_cli *cli, int argc, char **argv, int add)
                     opts))
         return rc;
     if (npos != 1) return cw_cli_usagef(sub, "give exactly one user name (e.g. 'chalkwave %s amina')", sub + 5);
+    if (!cw_desk_name_valid(pos[0])) {
+        cw_cli_errorf(sub, "'%s' cannot be a user name (use 1-64 characters, no control characters and none of "
+                           "/ \\ \" < >)", pos[0]);
+        return CW_EXIT_REFUSED;
+    }
     if ((rc = cw_cli_station(cli, sub)) != 0) return rc;
     char pw[CW_DESK_PASSWORD_MAX + 2];
     if ((rc = get_password(sub, pos[0], from_stdin, pw, sizeof pw)) != 0) return rc;

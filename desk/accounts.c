@@ -66,6 +66,11 @@ static int bad_name(const char *what, const char *name, cw_error *err)
                    name ? name : "", what);
 }
 
+int cw_desk_name_valid(const char *name)
+{
+    return desk_valid_name(name);
+}
+
 /* ---- users ------------------------------------------------------------------------------ */
 
 typedef enum { U_ADD, U_PASSWD, U_REMOVE } user_op;

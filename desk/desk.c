@@ -10,6 +10,7 @@
 
 int desk_start_daemon(cw_desk *d, const cw_desk_opts *o, cw_error *err);
 int desk_serve_lock(cw_desk *d, cw_error *err); /* one server per station; cleans uploads/ */
+int desk_check_opts(cw_desk *d, const cw_desk_opts *o, cw_error *err); /* address, TLS files */
 void desk_stop_daemon(cw_desk *d);
 
 static void desk_free(cw_desk *d)
@@ -70,6 +71,7 @@ int cw_desk_start(cw_desk **out, const char *station_dir, const cw_desk_opts *op
     if (!o.listen) o.listen = st->desk_listen;
     snprintf(d->listen, sizeof d->listen, "%s", o.listen);
     if (!d->station_dir) rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    if (rc == 0) rc = desk_check_opts(d, &o, err); /* before anything in the station changes */
     if (rc == 0) rc = desk_store_ensure(d->station_dir, err);
     if (rc == 0) rc = desk_serve_lock(d, err);
     if (rc == 0) rc = desk_sessions_load(d, err);

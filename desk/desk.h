@@ -46,6 +46,10 @@ void cw_desk_stop(cw_desk *d);
  * --routes` and the tests that walk the table. Appends to out. */
 void cw_desk_routes_text(cw_buf *out);
 
+/* 1 when `name` can be a user's or a teacher's name: 1..64 bytes of UTF-8, no control
+ * characters, none of / \\ " < >, no blank at either end. */
+int cw_desk_name_valid(const char *name);
+
 /* ---- staff users ----------------------------------------------------------------------- */
 
 #define CW_DESK_PASSWORD_MIN 8

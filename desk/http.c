@@ -783,17 +783,15 @@ int desk_serve_lock(cw_desk *d, cw_error *err)
     return rc;
 }
 
-int desk_start_daemon(cw_desk *d, const cw_desk_opts *o, cw_error *err);
-int desk_start_daemon(cw_desk *d, const cw_desk_opts *o, cw_error *err)
+int desk_check_opts(cw_desk *d, const cw_desk_opts *o, cw_error *err);
+int desk_check_opts(cw_desk *d, const cw_desk_opts *o, cw_error *err)
 {
-    const char *listen = o && o->listen ? o->listen : NULL;
     struct sockaddr_storage ss;
     socklen_t sl;
-    int v6;
-    if (!listen) return cw_fail(err, CW_EUSAGE, "", 0, "no address to listen on");
-    if (parse_listen(listen, &ss, &sl, &v6) != 0)
-        return cw_fail(err, CW_EUSAGE, "", 0, "'%s' is not ADDR:PORT (e.g. 127.0.0.1:8070 or 0.0.0.0:8070)", listen);
-    int rc;
+    int v6, rc;
+    if (!o->listen || parse_listen(o->listen, &ss, &sl, &v6) != 0)
+        return cw_fail(err, CW_EUSAGE, "", 0, "'%s' is not ADDR:PORT (e.g. 127.0.0.1:8070 or 0.0.0.0:8070)",
+                       o->listen ? o->listen : "");
     if ((o->cert_path != NULL) != (o->key_path != NULL))
         return cw_fail(err, CW_EUSAGE, "", 0, "give both --cert and --key for HTTPS");
     if (o->cert_path) {
@@ -803,6 +801,17 @@ int desk_start_daemon(cw_desk *d, const cw_desk_opts *o, cw_error *err)
             return cw_fail(err, CW_EUNSUPPORTED, "", 0, "this libmicrohttpd has no TLS support (install Debian's libmicrohttpd12)");
         d->tls = 1;
     }
+    return 0;
+}
+
+int desk_start_daemon(cw_desk *d, const cw_desk_opts *o, cw_error *err);
+int desk_start_daemon(cw_desk *d, const cw_desk_opts *o, cw_error *err)
+{
+    const char *listen = o->listen;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int v6;
+    parse_listen(listen, &ss, &sl, &v6); /* checked by desk_check_opts */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (v6) flags |= MHD_USE_IPv6;
     if (d->tls) flags |= MHD_USE_TLS;
