@@ -165,6 +165,7 @@ for i in $(seq 10); do codes+="$(hcurl "$DESK_URL/t/AAAAAAAAAAAAAAAAAAAA$i") "; 
 [ "$codes" = "$(printf '404 %.0s' $(seq 10))" ] && ok "wrong tokens: 404 each" || not_ok "wrong tokens: $codes"
 expect_eq "$(hcurl "$DESK_URL/t/$TOKEN")" 429 "after 10 wrong tokens the address waits, even with a good token (429)"
 expect_eq "$(hcurl -F file=@routes.txt "$DESK_URL/t/$TOKEN/upload")" 429 "uploads from that address wait too"
+expect_eq "$(hcurl -H 'X-Forwarded-For: 10.9.8.7' "$DESK_URL/t/$TOKEN")" 429 "a forged X-Forwarded-For does not escape the limit (trust_proxy = no)"
 
 # ---- SIGTERM ------------------------------------------------------------------------------------------
 desk_stop
@@ -183,8 +184,9 @@ if command -v openssl >/dev/null; then
     expect_eq "$code" 303 "login over TLS"
     grep -qi '^set-cookie: cw_session=.*; Secure' headers && ok "the cookie is Secure under TLS" || not_ok "cookie: $(grep -i set-cookie headers)"
     expect_eq "$(hcurl "${DESK_URL/https/http}/login")" 000 "plain http to the TLS port gets no page"
-    desk_stop
-    expect_eq "$DESK_RC" 0 "the TLS desk stops cleanly"
+    kill -INT "$DESK_PID"
+    wait "$DESK_PID"
+    expect_eq "$?" 0 "SIGINT stops the TLS desk cleanly"
     cw --station "$ST" serve --listen 127.0.0.1:0 --cert cert.pem
     expect_rc 2 "--cert without --key is a usage error"
     cw --station "$ST" serve --listen 127.0.0.1:0 --cert routes.txt --key routes.txt
