@@ -130,6 +130,17 @@ for _ in $(seq 100); do hcurl -b jar "$DESK_URL$loc" >/dev/null; grep -q 'http-e
 grep -q 'guide.txt' body && ok "a damaged bundle: verify names the file" || not_ok "verify missed the damage"
 expect_eq "$(hcurl -b jar "$DESK_URL/staff/days/2027-01-12/bundle.tar")" 404 "a day without a bundle has no .tar"
 
+# ---- the CLI and the desk at once: a build from the terminal while pages show the week ------------------------
+"$CW_BINARY" --station "$ST" build --date 2027-01-12 >cli-build.out 2>&1 &
+CLIB=$!
+codes=""
+for _ in $(seq 10); do codes+="$(hcurl -b jar "$DESK_URL/staff/week?from=$DAY") "; done
+wait $CLIB
+expect_eq "$?" 0 "chalkwave build from the terminal while the desk serves the week"
+[ "$codes" = "$(printf '200 %.0s' $(seq 10))" ] && ok "the week answered 200 throughout" || not_ok "week answers: $codes"
+cw verify "$ST/out/2027-01-12"
+expect_rc 0 "and the CLI's bundle verifies"
+
 # ---- teachers from the page ---------------------------------------------------------------------------------------
 code=$(hcurl -b jar -d "csrf=$CSRF&name=Mr+Okafor&series=english-p4&language=en" "$DESK_URL/staff/teachers/add")
 expect_eq "$code" 200 "a teacher added from the page"
