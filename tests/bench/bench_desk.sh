@@ -50,18 +50,29 @@ sox -n -r 44100 -c 2 -b 16 "$tmp/talk.wav" synth 600 pinknoise tremolo 2.5 90 lo
 printf 'file: %s MB\n' "$(($(stat -c %s "$tmp/talk.wav") / 1048576))"
 : >"$tmp/cli.t"
 : >"$tmp/web.t"
+: >"$tmp/cli.c"
+: >"$tmp/web.c"
+# CPU seconds (user + system) of a running process
+cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
 cli_run() {
     t0=$(date +%s.%N)
-    "$bin" --station "$tmp/a" ingest --series talk --episode 1 --title Talk --teacher T "$tmp/talk.wav" >/dev/null
+    /usr/bin/time -f '%U %S' -o "$tmp/cli.time" \
+        "$bin" --station "$tmp/a" ingest --series talk --episode 1 --title Talk --teacher T "$tmp/talk.wav" >/dev/null
     echo "$(date +%s.%N) - $t0" | bc >>"$tmp/cli.t"
+    read -r u s <"$tmp/cli.time"
+    echo "$u + $s" | bc >>"$tmp/cli.c"
 }
 web_run() {
     tok=$("$bin" --station "$tmp/b" teacher add T --series talk --no-qr 2>/dev/null | sed -n 's#.*/t/##p')
     serve "$tmp/b"
+    c0=$(cpu_of "$pid")
     t0=$(date +%s.%N)
-    code=$(curl -s -o "$tmp/up.json" -w '%{http_code}' -H 'Accept: application/json' -F series=talk -F episode=1 \
-        -F title=Talk -F "file=@$tmp/talk.wav" "$url/t/$tok/upload")
+    /usr/bin/time -f '%U %S' -o "$tmp/curl.time" curl -s -o "$tmp/up.json" -w '%{http_code}' -H 'Accept: application/json' \
+        -F series=talk -F episode=1 -F title=Talk -F "file=@$tmp/talk.wav" "$url/t/$tok/upload" >"$tmp/code"
+    code=$(cat "$tmp/code")
     echo "$(date +%s.%N) - $t0" | bc >>"$tmp/web.t"
+    read -r u s <"$tmp/curl.time"
+    echo "$(cpu_of "$pid") - $c0 + $u + $s" | bc >>"$tmp/web.c"
     stop
     [ "$code" = 200 ] || { echo "bench_desk: the upload failed ($code): $(cat "$tmp/up.json")" >&2; exit 1; }
 }
@@ -75,8 +86,12 @@ for i in $(seq "$runs"); do # the order alternates, so a busy moment of the mach
 done
 cli=$(median <"$tmp/cli.t")
 web=$(median <"$tmp/web.t")
-printf 'chalkwave ingest: %.2f s   upload + ingest through the desk: %.2f s   ratio %.3f (goal <= 1.1); same bytes\n' \
+printf 'wall: chalkwave ingest %.2f s, upload + ingest through the desk %.2f s: ratio %.3f (goal <= 1.1); same bytes\n' \
     "$cli" "$web" "$(echo "$web / $cli" | bc -l)"
+clic=$(median <"$tmp/cli.c")
+webc=$(median <"$tmp/web.c")
+printf 'CPU:  chalkwave ingest %.2f s, the desk + curl %.2f s: ratio %.3f (wall ratios swing on a shared machine)\n' \
+    "$clic" "$webc" "$(echo "$webc / $clic" | bc -l)"
 fi
 
 # ---- 2. the week and the library of a 10,000-recording station --------------------------------------------
