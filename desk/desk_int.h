@@ -171,6 +171,12 @@ struct desk_req {
     int refresh_seconds; /* > 0: the page reloads itself (progress without JavaScript) */
 };
 
+/* libmicrohttpd's callbacks (http.c), handed to the daemon (daemon.c). */
+enum MHD_Result desk_on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                           const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
+void *desk_on_uri(void *cls, const char *uri, struct MHD_Connection *c);
+void desk_on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe);
+
 /* Response helpers: each sets status, body and content type. */
 void desk_add_header(desk_req *r, const char *name, const char *value);
 void desk_reply_html(desk_req *r, int status); /* r->out holds the page */
