@@ -76,6 +76,10 @@ void cw_buf_vprintf(cw_buf *b, const char *fmt, va_list ap) CW_PRINTF(2, 0);
 /* Escapers for the writers (playlists, guide, export): they never pass raw control chars. */
 void cw_buf_put_xml(cw_buf *b, const char *s);   /* & < > " ' and control chars */
 void cw_buf_put_oneline(cw_buf *b, const char *s); /* control chars -> space */
+/* s as one POSIX shell word, so a command suggested in a message works when pasted: as it is
+ * when it holds only characters no shell treats specially, else in single quotes (a quote
+ * inside written '\''). Truncated to fit out[n]. */
+void cw_shell_word(const char *s, char *out, size_t n);
 
 /* A list of owned strings. */
 typedef struct cw_strlist {

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -368,14 +369,45 @@ static int handle_desk(parse_ctx *c, const char *name, const char *value)
                 name);
 }
 
+/* A [calendars] value: PRIORITY[, holidays][, from SOURCE] (SOURCE is the rest). */
+static int calendar_value(const char *value, long *prio, int *holidays, const char **source)
+{
+    char num[32];
+    size_t n = strcspn(value, ",");
+    while (n > 0 && isspace((unsigned char)value[n - 1])) n--;
+    if (n == 0 || n >= sizeof num) return -1;
+    memcpy(num, value, n);
+    num[n] = 0;
+    if (parse_int(num, -1000000, 1000000, prio)) return -1;
+    *holidays = 0;
+    *source = NULL;
+    for (const char *p = strchr(value, ','); p; p = strchr(p, ',')) {
+        p++;
+        while (isspace((unsigned char)*p)) p++;
+        size_t tl = strcspn(p, ",");
+        while (tl > 0 && isspace((unsigned char)p[tl - 1])) tl--;
+        if (tl == 8 && !strncasecmp(p, "holidays", 8)) {
+            *holidays = 1;
+        } else if (!strncasecmp(p, "from ", 5)) {
+            *source = p + 5;
+            return 0;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int handle_calendars(parse_ctx *c, const char *name, const char *value)
 {
     cw_station *st = c->st;
     long prio;
+    int holidays;
+    const char *source;
     if (!cw_path_is_safe_relative(name) || strchr(name, '/'))
         return perr(c, "[calendars]: '%s' is not a file name inside calendars/ (write just the file name, e.g. ministry.ics = 10)", name);
-    if (parse_int(value, -1000000, 1000000, &prio))
-        return perr(c, "[calendars]: priority of '%s' is '%s' (use a whole number; higher wins a conflict)", name, value);
+    if (calendar_value(value, &prio, &holidays, &source))
+        return perr(c, "[calendars]: '%s = %s' is not PRIORITY[, holidays][, from SOURCE] (e.g. ministry.ics = 10, or holidays.ics = 0, holidays)", name, value);
     for (size_t i = 0; i < st->n_calendars; i++)
         if (!strcmp(st->calendars[i].file, name))
             return perr(c, "[calendars]: '%s' is listed twice (keep one line per calendar)", name);
@@ -384,11 +416,15 @@ static int handle_calendars(parse_ctx *c, const char *name, const char *value)
     cw_partner_calendar *v = realloc(st->calendars, (st->n_calendars + 1) * sizeof *v);
     if (!v) return perr(c, "out of memory");
     st->calendars = v;
-    v[st->n_calendars].file = cw_strdup(name);
-    v[st->n_calendars].priority = (int)prio;
-    v[st->n_calendars].line = c->line;
-    if (!v[st->n_calendars].file) return perr(c, "out of memory");
+    cw_partner_calendar *pc = &v[st->n_calendars];
+    memset(pc, 0, sizeof *pc);
+    pc->file = cw_strdup(name);
+    pc->priority = (int)prio;
+    pc->line = c->line;
+    pc->holidays = holidays;
+    pc->source = source && *source ? cw_strdup(source) : NULL;
     st->n_calendars++;
+    if (!pc->file || (source && *source && !pc->source)) return perr(c, "out of memory");
     return 1;
 }
 
@@ -591,7 +627,10 @@ void cw_station_free(cw_station *st)
     free(st->desk_listen);
     free(st->desk_url);
     cw_strlist_free(&st->fillers);
-    for (size_t i = 0; i < st->n_calendars; i++) free(st->calendars[i].file);
+    for (size_t i = 0; i < st->n_calendars; i++) {
+        free(st->calendars[i].file);
+        free(st->calendars[i].source);
+    }
     free(st->calendars);
     free(st);
 }
@@ -645,8 +684,10 @@ static const char default_conf[] =
     "trust_proxy = no               ; yes behind a reverse proxy: rate limits use X-Forwarded-For\n"
     "\n"
     "[calendars]\n"
-    "; partner calendar file in calendars/ = priority (a higher number wins a conflict)\n"
-    "; 'chalkwave calendar import FILE --priority N' adds lines here.\n";
+    "; partner calendar file in calendars/ = priority (a higher number wins a conflict),\n"
+    "; then ', holidays' for a public-holidays calendar (its all-day events are blackouts)\n"
+    "; and ', from SOURCE' (what it was imported from).\n"
+    "; 'chalkwave calendar import FILE --priority N [--holidays]' adds lines here.\n";
 
 int cw_station_init(const char *dir, cw_error *err)
 {
@@ -715,11 +756,18 @@ int cw_station_calendar_name_valid(const char *file)
            !isspace((unsigned char)file[flen - 1]);
 }
 
-int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_error *err)
+const cw_partner_calendar *cw_station_calendar(const cw_station *st, const char *file)
 {
-    if (!cw_station_calendar_name_valid(file))
-        return cw_fail(err, CW_EINVAL, file, 0,
-                       "'%s' cannot be a calendar name (rename the file to letters, digits, '-', '_' and '.ics')", file);
+    for (size_t i = 0; i < st->n_calendars; i++)
+        if (!strcmp(st->calendars[i].file, file)) return &st->calendars[i];
+    return NULL;
+}
+
+/* Rewrite [calendars] with FILE's line replaced by `line` (NULL: removed), keeping every other
+ * line and comment; re-parse before writing so a bad edit never reaches the disk, then adopt
+ * the new calendar list. *found says whether FILE had a line. */
+static int edit_calendars(cw_station *st, const char *file, const char *line, int *found, cw_error *err)
+{
     char *text;
     size_t len;
     int rc = cw_read_file(st->conf_path, CONF_MAX_BYTES, &text, &len, err);
@@ -727,7 +775,8 @@ int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_e
     cw_buf out;
     cw_buf_init(&out);
     char section[64] = "";
-    int in_cal = 0, done = 0, have_section = 0;
+    int in_cal = 0, done = line == NULL, have_section = 0;
+    *found = 0;
     const char *p = text, *end = text + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -735,7 +784,7 @@ int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_e
         char key[256];
         if (line_section(p, n, section, sizeof section)) {
             if (in_cal && !done) {
-                cw_buf_printf(&out, "%s = %d\n", file, priority);
+                cw_buf_printf(&out, "%s\n", line);
                 done = 1;
             }
             in_cal = !strcmp(section, "calendars");
@@ -743,8 +792,9 @@ int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_e
             cw_buf_append(&out, p, n);
             cw_buf_puts(&out, "\n");
         } else if (in_cal && line_key(p, n, key, sizeof key) && !strcmp(key, file)) {
-            if (!done) cw_buf_printf(&out, "%s = %d\n", file, priority);
+            if (!done) cw_buf_printf(&out, "%s\n", line);
             done = 1;
+            *found = 1;
         } else {
             cw_buf_append(&out, p, n);
             if (nl) cw_buf_puts(&out, "\n");
@@ -756,29 +806,71 @@ int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_e
          * leaving [calendars] for another section already inserted the line above. */
         if (out.len && out.data[out.len - 1] != '\n') cw_buf_puts(&out, "\n");
         if (!have_section) cw_buf_puts(&out, "\n[calendars]\n");
-        cw_buf_printf(&out, "%s = %d\n", file, priority);
+        cw_buf_printf(&out, "%s\n", line);
     }
     free(text);
     if (out.oom) {
         cw_buf_free(&out);
         return cw_fail(err, CW_ENOMEM, st->conf_path, 0, "out of memory");
     }
-    /* Re-parse before writing, so a bad edit can never reach the disk. */
     cw_station *check;
     rc = cw_station_parse(&check, st->dir, st->conf_path, out.data ? out.data : "", out.len, err);
     if (rc == CW_OK) {
         rc = cw_write_file_atomic(st->conf_path, out.data, out.len, err);
         if (rc == CW_OK) {
-            /* adopt the new calendar list */
-            for (size_t i = 0; i < st->n_calendars; i++) free(st->calendars[i].file);
-            free(st->calendars);
+            cw_partner_calendar *old = st->calendars;
+            size_t n_old = st->n_calendars;
             st->calendars = check->calendars;
             st->n_calendars = check->n_calendars;
-            check->calendars = NULL;
-            check->n_calendars = 0;
+            check->calendars = old;
+            check->n_calendars = n_old;
         }
         cw_station_free(check);
     }
     cw_buf_free(&out);
+    return rc;
+}
+
+int cw_station_put_calendar(cw_station *st, const cw_partner_calendar *c, cw_error *err)
+{
+    if (!cw_station_calendar_name_valid(c->file))
+        return cw_fail(err, CW_EINVAL, c->file, 0,
+                       "'%s' cannot be a calendar name (rename the file to letters, digits, '-', '_' and '.ics')", c->file);
+    cw_buf line;
+    cw_buf_init(&line);
+    cw_buf_printf(&line, "%s = %d", c->file, c->priority);
+    if (c->holidays) cw_buf_puts(&line, ", holidays");
+    if (c->source && *c->source) {
+        cw_buf_puts(&line, ", from ");
+        /* one line, no inline comment (" ;"), no other value separators */
+        for (const char *q = c->source; *q; q++)
+            cw_buf_append(&line, (*q == ';' || *q == '#' || *q == '\n' || *q == '\r') ? "_" : q, 1);
+    }
+    if (line.oom) {
+        cw_buf_free(&line);
+        return cw_fail(err, CW_ENOMEM, st->conf_path, 0, "out of memory");
+    }
+    int found;
+    int rc = edit_calendars(st, c->file, line.data, &found, err);
+    cw_buf_free(&line);
+    return rc;
+}
+
+int cw_station_remove_calendar(cw_station *st, const char *file, cw_error *err)
+{
+    if (!cw_station_calendar(st, file))
+        return cw_fail(err, CW_ENOTFOUND, st->conf_path, 0, "no calendar '%s' in [calendars]", file);
+    int found;
+    return edit_calendars(st, file, NULL, &found, err);
+}
+
+int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_error *err)
+{
+    const cw_partner_calendar *old = cw_station_calendar(st, file);
+    cw_partner_calendar c = {(char *)file, priority, 0, old ? old->holidays : 0, old ? old->source : NULL};
+    char *keep = c.source ? cw_strdup(c.source) : NULL; /* `old` goes with the list */
+    c.source = keep;
+    int rc = cw_station_put_calendar(st, &c, err);
+    free(keep);
     return rc;
 }

@@ -7,10 +7,14 @@
 
 #include "common.h"
 
+/* One line of [calendars]: FILE = PRIORITY[, holidays][, from SOURCE] */
 typedef struct cw_partner_calendar {
     char *file;   /* file name inside calendars/ (no directory part) */
     int priority; /* higher wins a conflict; default 0 */
     int line;     /* line in station.conf, 0 if not listed there */
+    int holidays; /* a public-holidays calendar: its all-day events are blackouts */
+    char *source; /* what it was imported from (a path as given), NULL when not recorded;
+                     subscriptions keep their URL in calendars/subscriptions.conf */
 } cw_partner_calendar;
 
 typedef enum cw_missing_policy {
@@ -90,11 +94,19 @@ int cw_station_init(const char *dir, cw_error *err);
  * no leading '#', no blank at either end, at most 120 bytes). `calendar import` checks this
  * before copying anything into calendars/. */
 int cw_station_calendar_name_valid(const char *file);
-/* Record FILE = PRIORITY in [calendars] of station.conf, atomically, keeping comments.
- * A FILE that fails cw_station_calendar_name_valid is refused (CW_EINVAL), nothing written. */
+/* Record FILE = PRIORITY in [calendars] of station.conf, atomically, keeping comments (and
+ * the holidays flag and source the line had). A FILE that fails
+ * cw_station_calendar_name_valid is refused (CW_EINVAL), nothing written. */
 int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_error *err);
 /* Priority of a calendar file name (0 when not listed). */
 int cw_station_calendar_priority(const cw_station *st, const char *file);
+/* The [calendars] entry of a file name, or NULL when it is not listed. Borrowed. */
+const cw_partner_calendar *cw_station_calendar(const cw_station *st, const char *file);
+/* Record the whole entry c (file, priority, holidays, source) in [calendars], atomically,
+ * replacing the file's line if there is one. Same checks as cw_station_set_calendar. */
+int cw_station_put_calendar(cw_station *st, const cw_partner_calendar *c, cw_error *err);
+/* Remove FILE's line from [calendars], atomically (CW_ENOTFOUND when it has none). */
+int cw_station_remove_calendar(cw_station *st, const char *file, cw_error *err);
 
 /* Resolve the station directory: explicit option, else $CHALKWAVE_STATION, else ".". */
 const char *cw_station_dir_default(const char *option);

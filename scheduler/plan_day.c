@@ -337,6 +337,30 @@ static void diag_warn(cw_diags *d, const char *file, int line, const char *text)
     (void)cw_diags_add(d, CW_DIAG_WARNING, NULL, file, line, NULL, text);
 }
 
+
+/* What a plan says about one calendar file (README "Partner calendars"): every error (an event
+ * skipped: the plan also shows it on the days it would have aired) and the zone warning
+ * (cal.zone-differs) as they are; the other warnings, said once by `calendar check`, as one
+ * line that counts them. */
+static int keep_calendar_diags(cw_diags *diags, const cw_diags *mine, const char *name, const char *path,
+                               cw_error *err)
+{
+    size_t other = 0;
+    int rc = 0;
+    for (size_t i = 0; i < mine->n && !rc; i++) {
+        const cw_diag *g = &mine->v[i];
+        if (g->severity == CW_DIAG_ERROR || (g->code && !strcmp(g->code, "cal.zone-differs")))
+            rc = diags ? cw_diags_add(diags, g->severity, g->code, g->file, g->line, g->item, g->text) : 0;
+        else if (g->severity == CW_DIAG_WARNING)
+            other++;
+    }
+    if (!rc && other && diags)
+        rc = cw_diags_addf(diags, CW_DIAG_WARNING, "cal.warnings", name, 0, NULL,
+                           "%zu warning%s about how the calendar was read (see them with: chalkwave "
+                           "calendar check %s)", other, other == 1 ? "" : "s", path);
+    return rc ? cw_fail(err, CW_ENOMEM, "", 0, "out of memory") : 0;
+}
+
 int cw_station_calendars(cw_calset **out, const cw_station *st, cw_diags *diags, cw_error *err)
 {
     *out = NULL;
@@ -369,8 +393,18 @@ int cw_station_calendars(cw_calset **out, const cw_station *st, cw_diags *diags,
             rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
             break;
         }
-        rc = cw_calset_add_file(set, path, names.v[i], cw_station_calendar_priority(st, names.v[i]), diags, err);
+        const cw_partner_calendar *pc = cw_station_calendar(st, names.v[i]);
+        cw_cal_file_opts o = {names.v[i], pc ? pc->priority : 0, pc ? pc->holidays : 0};
+        cw_diags mine = {0};
+        rc = cw_calset_add_file_opts(set, path, &o, &mine, err);
         if (rc && !err->source[0]) snprintf(err->source, sizeof err->source, "%s", path);
+        if (!rc) {
+            char word[1400];
+            cw_shell_word(path, word, sizeof word);
+            rc = keep_calendar_diags(diags, &mine, names.v[i], word, err);
+        }
+        else if (diags) cw_diags_extend(diags, &mine);
+        cw_diags_free(&mine);
         free(path);
     }
     /* a calendar listed in station.conf but not in calendars/ plans nothing: say so */

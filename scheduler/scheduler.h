@@ -107,8 +107,13 @@ int cw_plan_to_text(const cw_plan *p, cw_buf *out);
 /* Read plan JSON back (verify, tests, fuzzing). */
 int cw_plan_from_json(cw_plan **out, const char *json, size_t len, cw_error *err);
 
-/* Load every partner calendar of the station (calendars/ *.ics with their priorities)
- * into a new set. Files with errors are refused with err naming the file. */
+/* Load every partner calendar of the station (calendars/ *.ics with their priorities and
+ * holidays flags) into a new set. An event with errors is skipped, every other one used:
+ * its errors go to `diags` (severity error, `cal.*` codes) and cw_calset_expand_skipped
+ * places it on the days it would have aired (CW_SLOT_SKIPPED). Also in `diags`: the
+ * `cal.zone-differs` warning of a calendar written for another zone, and one `cal.warnings`
+ * line per file counting its other warnings. A file that is not a calendar at all is
+ * refused with err naming it. */
 int cw_station_calendars(cw_calset **out, const cw_station *st, cw_diags *diags,
                          cw_error *err) CW_WARN_UNUSED;
 
