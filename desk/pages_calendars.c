@@ -31,13 +31,24 @@ static void suggest_name(const char *file, char *out, size_t cap)
     if (!cw_station_calendar_name_valid(out) || out[0] == '.') out[0] = 0;
 }
 
-/* Check the bytes of a calendar; diagnostics into d. Returns the calset's code. */
+/* Check the bytes of a calendar as `calendar import` does: diagnostics into d, the events
+ * used and skipped into *used and *skipped. Returns the calset's code, or CW_EINVAL when no
+ * event can be used (every one was skipped for errors). */
 static int check_calendar(const cw_station *st, const char *data, size_t len, const char *label, int priority,
-                          cw_diags *d, cw_error *err)
+                          int holidays, cw_diags *d, size_t *used, size_t *skipped, cw_error *err)
 {
+    *used = *skipped = 0;
     cw_calset *set = cw_calset_new(st->timezone);
     if (!set) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    int rc = cw_calset_add_data(set, data, len, label, priority, d, err);
+    cw_cal_file_opts o = {label, priority, holidays};
+    int rc = cw_calset_add_data_opts(set, data, len, &o, d, err);
+    cw_cal_file_info info;
+    if (rc == 0 && cw_calset_file_info(set, 0, &info) == 0) {
+        *used = info.n_events;
+        *skipped = info.n_skipped;
+        if (info.n_events == 0 && info.n_skipped > 0)
+            rc = cw_fail(err, CW_EINVAL, label, 0, "no event of this calendar can be used (each has an error)");
+    }
     cw_calset_free(set);
     return rc;
 }
@@ -153,7 +164,8 @@ void desk_h_calendar_check(desk_req *r)
         return;
     }
     cw_diags d = {0};
-    int rc = check_calendar(desk_view_station(v), data, len, f->filename, 0, &d, &err);
+    size_t used, skipped;
+    int rc = check_calendar(desk_view_station(v), data, len, f->filename, 0, 0, &d, &used, &skipped, &err);
     desk_view_unlock(v);
     char id[24] = "";
     if (rc == 0) {
@@ -174,9 +186,13 @@ void desk_h_calendar_check(desk_req *r)
                      "partner; nothing was imported.</p>\n",
                   d.errors, d.errors == 1 ? "" : "s");
         if (!d.n) desk_html(b, "<p class=\"problem\">%s</p>\n", err.text);
+    } else if (skipped) {
+        desk_html(b, "<p class=\"problem\" role=\"status\">The calendar can be used: %z event%s, but %z with errors "
+                     "will be skipped. Send these lines to the partner.</p>\n",
+                  used, used == 1 ? "" : "s", skipped);
     } else {
-        desk_html(b, "<p class=\"good\" role=\"status\">The calendar can be used%H.</p>\n",
-                  d.warnings ? " (read the warnings: chalkwave repaired or ignored those lines)" : "");
+        desk_html(b, "<p class=\"good\" role=\"status\">The calendar can be used: %z event%s%H.</p>\n", used,
+                  used == 1 ? "" : "s", d.warnings ? " (read the warnings: chalkwave repaired or ignored those lines)" : "");
     }
     diags_list(b, &d);
     if (rc == 0 && id[0]) {
@@ -187,8 +203,11 @@ void desk_h_calendar_check(desk_req *r)
                      "pattern=\".+\\.ics\">"
                      "<label for=\"priority\">Priority (a higher number wins when two calendars want the same time)</label>"
                      "<input id=\"priority\" name=\"priority\" value=\"0\" inputmode=\"numeric\">"
+                     "<label><input type=\"checkbox\" name=\"holidays\" value=\"yes\"> A public-holidays calendar: its "
+                     "all-day events stop lessons</label>"
+                     "<input type=\"hidden\" name=\"source\" value=\"%s\">"
                      "<button type=\"submit\">Import</button></form>\n",
-                  id, name);
+                  id, name, f->filename);
     }
     desk_html(b, "<p><a href=\"/staff/calendars\">Back to the calendars</a></p>\n");
     desk_page_end(r);
@@ -197,15 +216,15 @@ void desk_h_calendar_check(desk_req *r)
 }
 
 /* Write calendars/NAME and its [calendars] line under the exclusive station lock. */
-static int import_calendar(cw_desk *d, const char *name, int priority, const char *data, size_t len, cw_diags *diags,
-                           cw_error *err)
+static int import_calendar(cw_desk *d, const char *name, int priority, int holidays, const char *source,
+                           const char *data, size_t len, cw_diags *diags, size_t *used, size_t *skipped, cw_error *err)
 {
     int lock;
     int rc = cw_station_lock(d->station_dir, 1, 30, &lock, err);
     if (rc) return rc;
     cw_station *st = NULL;
     rc = cw_station_load(&st, d->station_dir, err);
-    if (rc == 0) rc = check_calendar(st, data, len, name, priority, diags, err);
+    if (rc == 0) rc = check_calendar(st, data, len, name, priority, holidays, diags, used, skipped, err);
     char *dir = rc == 0 ? cw_path_join(st->dir, "calendars") : NULL;
     char *dst = dir ? cw_path_join(dir, name) : NULL;
     if (rc == 0 && (!dir || !dst)) rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
@@ -214,7 +233,14 @@ static int import_calendar(cw_desk *d, const char *name, int priority, const cha
         cw_cleanup_stale_tmp(dir);
         rc = cw_write_file_atomic(dst, data, len, err);
     }
-    if (rc == 0) rc = cw_station_set_calendar(st, name, priority, err);
+    /* the source is what the staff member uploaded: its name, one line, no commas' worries
+     * (it is the rest of the [calendars] line) */
+    char src[300];
+    snprintf(src, sizeof src, "desk upload %s", source && *source ? source : name);
+    for (char *p = src; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == ';' || *p == '#') *p = ' ';
+    cw_partner_calendar pc = {.file = (char *)name, .priority = priority, .holidays = holidays, .source = src};
+    if (rc == 0) rc = cw_station_put_calendar(st, &pc, err);
     free(dst);
     free(dir);
     cw_station_free(st);
@@ -257,7 +283,10 @@ void desk_h_calendar_import(desk_req *r)
         return;
     }
     cw_diags d = {0};
-    int rc = import_calendar(r->d, name, (int)prio, data, len, &d, &err);
+    size_t used, skipped;
+    const char *hol = desk_field(r, "holidays");
+    int rc = import_calendar(r->d, name, (int)prio, hol && !strcmp(hol, "yes"), desk_field(r, "source"), data, len, &d,
+                             &used, &skipped, &err);
     free(data);
     if (rc == 0) unlink(path);
     free(path);
@@ -290,13 +319,17 @@ void desk_h_api_calendars(desk_req *r)
     }
     cw_diags d = {0};
     cw_error err = {0};
-    int rc = import_calendar(r->d, name, (int)prio, data, len, &d, &err);
+    size_t used, skipped;
+    const char *hol = desk_field(r, "holidays");
+    int rc = import_calendar(r->d, name, (int)prio, hol && (!strcmp(hol, "yes") || !strcmp(hol, "1")), f->filename,
+                             data, len, &d, &used, &skipped, &err);
     free(data);
     if (rc)
         desk_reply_json(r, rc == CW_ELOCKED ? 503 : (rc == CW_EINVAL || rc == CW_ELIMIT) ? 422 : 500,
                         json_pack("{s:b, s:s, s:o}", "imported", 0, "error", err.text, "diagnostics", diags_json(&d)));
     else
-        desk_reply_json(r, 200, json_pack("{s:b, s:s, s:i, s:o}", "imported", 1, "name", name, "priority", (int)prio,
+        desk_reply_json(r, 200, json_pack("{s:b, s:s, s:i, s:I, s:I, s:o}", "imported", 1, "name", name, "priority",
+                                          (int)prio, "events", (json_int_t)used, "skipped", (json_int_t)skipped,
                                           "diagnostics", diags_json(&d)));
     cw_diags_free(&d);
 }

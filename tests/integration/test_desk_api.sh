@@ -72,17 +72,23 @@ code=$(hcurl -b jar -F "csrf=$CSRF" -F "file=@good.ics;filename=Term 2.ics" "$DE
 expect_eq "$code" 200 "a good calendar: checked"
 grep -q 'name="name" value="Term 2.ics"' body && ok "the name is suggested from the file" || not_ok "no name suggestion"
 upload=$(grep -o 'name="upload" value="[^"]*"' body | sed 's/.*value="//; s/"$//')
-code=$(hcurl -b jar -d "csrf=$CSRF&upload=$upload&name=term2.ics&priority=7" "$DESK_URL/staff/calendars/import")
+source=$(grep -o 'name="source" value="[^"]*"' body | sed 's/.*value="//; s/"$//')
+expect_eq "$source" "Term 2.ics" "the import form keeps the uploaded file's name"
+code=$(hcurl -b jar -d "csrf=$CSRF&upload=$upload&name=term2.ics&priority=7&source=Term+2.ics" "$DESK_URL/staff/calendars/import")
 expect_eq "$code" 303 "imported"
 expect_file "$ST/calendars/term2.ics"
-grep -q '^term2.ics = 7$' "$ST/station.conf" && ok "station.conf records priority 7" || not_ok "no [calendars] line"
+grep -q '^term2.ics = 7, from desk upload Term 2.ics$' "$ST/station.conf" && ok "station.conf records priority 7 and where it came from" ||
+    not_ok "[calendars] line: $(grep term2 "$ST/station.conf")"
 code=$(hcurl -b jar -d "csrf=$CSRF&upload=$upload&name=term2.ics&priority=7" "$DESK_URL/staff/calendars/import")
 expect_eq "$code" 404 "the same checked upload cannot be imported twice"
 code=$(hcurl -b jar -d "csrf=$CSRF&upload=$upload&name=../station.conf&priority=1" "$DESK_URL/staff/calendars/import")
 expect_eq "$code" 422 "a calendar name with a path: 422"
-code=$(hcurl -b jar -H "X-Chalkwave-CSRF: $CSRF" -F "file=@good.ics" -F priority=3 -F name=api.ics "$DESK_URL/api/calendars")
+sed -e 's/UID:/UID:hol-/' good.ics >hol.ics
+code=$(hcurl -b jar -H "X-Chalkwave-CSRF: $CSRF" -F "file=@hol.ics" -F priority=3 -F name=api.ics -F holidays=yes "$DESK_URL/api/calendars")
 expect_eq "$code" 200 "POST /api/calendars"
 expect_eq "$(json_get body 'd["imported"]')" True "imported: true"
+grep -q '^api.ics = 3, holidays, from desk upload hol.ics$' "$ST/station.conf" && ok "as a holidays calendar" ||
+    not_ok "[calendars] line: $(grep api.ics "$ST/station.conf")"
 code=$(hcurl -b jar -H "X-Chalkwave-CSRF: $CSRF" -F "file=@bad.ics" -F name=bad.ics "$DESK_URL/api/calendars")
 expect_eq "$code" 422 "POST /api/calendars with a bad calendar: 422"
 expect_eq "$(json_get body '[x["severity"] for x in d["diagnostics"]].count("error") >= 1')" True "with its diagnostics"
