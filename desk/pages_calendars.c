@@ -96,13 +96,15 @@ void desk_h_calendars(desk_req *r)
     if (st->n_calendars == 0) desk_html(b, "<p>No partner calendars yet.</p>\n");
     else {
         desk_html(b, "<table class=\"list\"><thead><tr><th scope=\"col\">Calendar</th><th scope=\"col\">Priority</th>"
-                     "<th scope=\"col\">Problems</th></tr></thead><tbody>\n");
+                     "<th scope=\"col\">Problems</th><th scope=\"col\">From</th></tr></thead><tbody>\n");
         for (size_t i = 0; i < st->n_calendars; i++) {
+            const cw_partner_calendar *pc = &st->calendars[i];
             size_t nd = 0;
             for (size_t k = 0; k < cd->n; k++)
-                if (cd->v[k].file && strstr(cd->v[k].file, st->calendars[i].file)) nd++;
-            desk_html(b, "<tr><td>%s</td><td>%d</td><td>%z</td></tr>\n", st->calendars[i].file, st->calendars[i].priority,
-                      nd);
+                if (cd->v[k].file && strstr(cd->v[k].file, pc->file)) nd++;
+            desk_html(b, "<tr><td>%s%H</td><td>%d</td><td>%z</td><td>%s</td></tr>\n", pc->file,
+                      pc->holidays ? " <span class=\"tag\">holidays</span>" : "", pc->priority, nd,
+                      pc->source ? pc->source : "");
         }
         desk_html(b, "</tbody></table>\n");
     }

@@ -94,7 +94,7 @@ expect_eq "$code" 422 "POST /api/calendars with a bad calendar: 422"
 expect_eq "$(json_get body '[x["severity"] for x in d["diagnostics"]].count("error") >= 1')" True "with its diagnostics"
 expect_no_path "$ST/calendars/bad.ics" "nothing imported"
 expect_eq "$(hcurl -b jar "$DESK_URL/staff/calendars?imported=term2.ics")" 200 "the calendars page"
-grep -q '<td>term2.ics</td><td>7</td>' body && ok "lists term2.ics with priority 7" || not_ok "calendar not listed"
+grep -q '<td>term2.ics</td><td>7</td><td>0</td><td>desk upload Term 2.ics</td>' body && ok "lists term2.ics with priority 7" || not_ok "calendar not listed"
 
 # ---- a day: build (a job), download, verify ---------------------------------------------------------------------
 code=$(hcurl -b jar -X POST -H "X-Chalkwave-CSRF: $CSRF" "$DESK_URL/api/days/$DAY/build")
