@@ -7,6 +7,7 @@
  * name replaces its earlier import instead of conflicting with it. */
 #include "calendars.h"
 #include "cli.h"
+#include "scheduler.h" /* CW_STATION_CHANGES_FILE */
 #include "cmd_calendar.h"
 
 #include <dirent.h>
@@ -139,6 +140,11 @@ static int choose_name(const char *sub, import_file *f, const import_opts *io)
     if (!f->name) {
         cw_cli_errorf(sub, "'%s' is not a usable calendar file name (rename it, e.g. term1.ics, or "
                       "give --name)", f->path);
+        return CW_EXIT_REFUSED;
+    }
+    if (!strcmp(f->name, CW_STATION_CHANGES_FILE)) {
+        cw_cli_errorf(sub, "calendars/%s holds the station's own changes (chalkwave change): import %s under "
+                      "another name (--name NAME)", CW_STATION_CHANGES_FILE, f->path);
         return CW_EXIT_REFUSED;
     }
     return 0;
@@ -351,6 +357,7 @@ static int list_rows(const cw_station *st, list_row **out, size_t *n)
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
         if (e->d_name[0] != '.' && len > 4 && !strcmp(e->d_name + len - 4, ".ics") &&
+            strcmp(e->d_name, CW_STATION_CHANGES_FILE) != 0 && /* the station's own changes */
             cw_strlist_push(&files, e->d_name))
             break;
     }
@@ -476,6 +483,10 @@ int cal_remove(cw_cli *cli, int argc, char **argv)
     int code = 0;
     if (!name || !path) {
         cw_cli_errorf(sub, "'%s' is not a calendar name (see 'chalkwave calendar list')", pos[0]);
+        code = CW_EXIT_REFUSED;
+    } else if (!strcmp(name, CW_STATION_CHANGES_FILE)) {
+        cw_cli_errorf(sub, "calendars/%s holds the station's own changes: remove them with 'chalkwave change "
+                      "remove ID' (see 'chalkwave change list')", CW_STATION_CHANGES_FILE);
         code = CW_EXIT_REFUSED;
     } else {
         int listed = cw_station_calendar(cli->station, name) != NULL, present = cw_path_exists(path);

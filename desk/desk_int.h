@@ -299,6 +299,10 @@ int desk_view_lock(desk_view *v, cw_error *err);
 void desk_view_unlock(desk_view *v);
 const cw_station *desk_view_station(desk_view *v);
 const cw_library *desk_view_library(desk_view *v);
+const cw_library *desk_view_pending(desk_view *v); /* uploads awaiting approval; NULL: none indexed */
+/* The session under the view, for calls made outside a request (jobs): its calls are safe
+ * from any thread (session.h). */
+struct cw_session *desk_view_session(desk_view *v);
 const cw_diags *desk_view_calendar_diags(desk_view *v);
 /* The plan of one day (cached until an input changes). */
 int desk_view_plan(desk_view *v, cw_date day, const cw_plan **out, cw_error *err);
@@ -400,13 +404,12 @@ json_t *desk_recording_json(const cw_recording *rec);
 void desk_fmt_day(cw_date d, char out[48]);
 void desk_plan_hhmm(const cw_plan *p, int64_t offset, char out[8]);
 void desk_plan_section(cw_buf *b, const cw_plan *p, int with_link);
-typedef struct desk_missing {
-    cw_date day;
-    char time[8];
-    char series[128];
-    int episode;
-} desk_missing;
-int desk_missing_collect(desk_view *v, cw_date from, cw_date to, desk_missing **out, size_t *n, cw_error *err);
+/* The slots of from..to (status bits in mask, CW_SLOTS_*; one series or all) from the
+ * view's cached plans, appended to out. The view is held. */
+int desk_slots_collect(desk_view *v, cw_date from, cw_date to, unsigned mask, const char *series, cw_slot_list *out,
+                       cw_error *err);
+/* A slot's local start: its day and "HH:MM". */
+void desk_slot_local(const cw_slot_entry *e, cw_date *day, char hhmm[8]);
 
 int64_t desk_now_us(void);
 /* A day given as YYYY-MM-DD, or today (station time) when s is NULL or "". */

@@ -8,6 +8,7 @@
 #include "calendars.h"
 #include "desk_int.h"
 #include "playlists.h"
+#include "session.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -207,32 +208,19 @@ static void run_build(desk_job *j, void *arg)
     day_job *a = arg;
     cw_desk *d = a->d;
     cw_error err = {0};
-    cw_station *st = NULL;
-    cw_library *lib = NULL;
-    cw_calset *cals = NULL;
     cw_plan *plan = NULL;
-    cw_diags diags = {0};
     cw_bundle_report rep;
     memset(&rep, 0, sizeof rep);
-    int lock = -1;
     char iso[11];
     cw_date_format(a->day, iso);
-    char *out = bundle_dir(d, iso);
-    int rc = out ? cw_station_load(&st, d->station_dir, &err) : cw_fail(&err, CW_ENOMEM, "", 0, "out of memory");
-    if (rc == 0) rc = cw_station_lock(d->station_dir, 0, 600, &lock, &err);
-    if (rc == 0) rc = cw_library_scan(&lib, st->dir, &err);
-    if (rc == 0) rc = cw_station_calendars(&cals, st, &diags, &err);
-    if (rc == 0) rc = cw_plan_day(&plan, st, cals, lib, a->day, &err);
-    if (rc == 0) {
-        desk_job_progress(j, 0.1);
-        rc = cw_bundle_build(st, plan, out, &rep, &err);
-    }
-    cw_station_unlock(lock);
+    desk_job_progress(j, 0.05);
+    /* one session call (shared lock; the bundle is swapped in atomically) */
+    int rc = cw_session_build(desk_view_session(d->view), a->day, NULL, &rep, &plan, &err);
     char msg[1024];
     json_t *res = NULL;
     if (rc == 0) {
         char len[32];
-        desk_fmt_length(plan->rate > 0 ? (double)rep.day_samples / plan->rate : 0, len);
+        desk_fmt_length(plan && plan->rate > 0 ? (double)rep.day_samples / plan->rate : 0, len);
         snprintf(msg, sizeof msg, "Built %s: %zu item%s, %s on air, %zu re-encoded. It is ready to download.", iso,
                  rep.items, rep.items == 1 ? "" : "s", len, rep.reencoded);
         res = json_pack("{s:b, s:s, s:I, s:I, s:I}", "built", 1, "date", iso, "items", (json_int_t)rep.items,
@@ -243,11 +231,6 @@ static void run_build(desk_job *j, void *arg)
     }
     cw_bundle_report_free(&rep);
     cw_plan_free(plan);
-    cw_calset_free(cals);
-    cw_diags_free(&diags);
-    cw_library_free(lib);
-    cw_station_free(st);
-    free(out);
     desk_job_finish(j, rc == 0 ? JOB_DONE : JOB_FAILED, msg, res);
 }
 

@@ -145,7 +145,8 @@ void desk_h_api_library(desk_req *r)
     desk_reply_json(r, 200, json_pack("{s:o, s:o}", "recordings", arr, "warnings", warn));
 }
 
-/* The recording named by the route's "*" (the library's own path), or NULL after an answer. */
+/* The recording named by the route's "*" (the library's or, for pending/..., the uploads
+ * awaiting approval's own path), or NULL after an answer. The view is held. */
 static const cw_recording *find_recording(desk_req *r, const cw_library *lib)
 {
     const char *rel = r->rest;
@@ -153,7 +154,8 @@ static const cw_recording *find_recording(desk_req *r, const cw_library *lib)
         desk_reply_error(r, 404, "there is no such recording");
         return NULL;
     }
-    const cw_recording *rec = cw_library_find_path(lib, rel);
+    if (!strncmp(rel, "pending/", 8)) lib = desk_view_pending(r->d->view);
+    const cw_recording *rec = lib ? cw_library_find_path(lib, rel) : NULL;
     if (!rec) desk_reply_error(r, 404, "there is no such recording (it may have been replaced)");
     return rec;
 }

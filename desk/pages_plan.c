@@ -29,44 +29,27 @@ void desk_plan_hhmm(const cw_plan *p, int64_t offset, char out[8])
     snprintf(out, 8, "%.5s", strlen(iso) >= 16 ? iso + 11 : "--:--");
 }
 
-/* ---- missing recordings --------------------------------------------------------------------- */
+/* ---- missing recordings ----------------------------------------------------------------------- */
 
-/* Every missing recording from `from` to `to` (included), by time. The view is held. */
-int desk_missing_collect(desk_view *v, cw_date from, cw_date to, desk_missing **out, size_t *n, cw_error *err)
+void desk_slot_local(const cw_slot_entry *e, cw_date *day, char hhmm[8])
 {
-    *out = NULL;
-    *n = 0;
-    size_t cap = 0;
-    desk_missing *m = NULL;
+    int64_t l = e->slot.start_utc + e->utc_offset;
+    int64_t days = l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
+    int64_t sod = l - days * 86400;
+    cw_civil_from_days(days, &day->year, &day->month, &day->day);
+    snprintf(hhmm, 8, "%02d:%02d", (int)(sod / 3600), (int)(sod / 60 % 60));
+}
+
+int desk_slots_collect(desk_view *v, cw_date from, cw_date to, unsigned mask, const char *series, cw_slot_list *out,
+                       cw_error *err)
+{
     for (cw_date d = from; cw_date_cmp(d, to) <= 0; d = cw_date_add_days(d, 1)) {
         const cw_plan *p;
         int rc = desk_view_plan(v, d, &p, err);
-        if (rc) {
-            free(m);
-            return rc;
-        }
-        for (size_t i = 0; i < p->missing.n; i++) {
-            /* "series\tepisode\tYYYY-MM-DD HH:MM" (scheduler.h) */
-            const char *e = p->missing.v[i], *t1 = strchr(e, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-            if (!t1 || !t2) continue;
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 32;
-                desk_missing *nm = realloc(m, cap * sizeof *nm);
-                if (!nm) {
-                    free(m);
-                    return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-                }
-                m = nm;
-            }
-            desk_missing *x = &m[(*n)++];
-            memset(x, 0, sizeof *x);
-            snprintf(x->series, sizeof x->series, "%.*s", (int)(t1 - e), e);
-            x->episode = atoi(t1 + 1);
-            x->day = d;
-            snprintf(x->time, sizeof x->time, "%.5s", strlen(t2 + 1) >= 16 ? t2 + 12 : "");
-        }
+        if (rc == 0 && cw_slot_list_add_plan(out, p, mask, series) != 0)
+            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        if (rc) return rc;
     }
-    *out = m;
     return 0;
 }
 
@@ -79,7 +62,7 @@ static void teachers_of(cw_desk *d, const char *series, char *out, size_t cap)
         const desk_teacher *t = &d->teachers[i];
         if (t->t.revoked) continue;
         for (size_t k = 0; k < t->t.series.n; k++)
-            if (!strcasecmp(t->t.series.v[k], series)) {
+            if (cw_series_eq(t->t.series.v[k], series)) {
                 size_t l = strlen(out);
                 snprintf(out + l, cap - l, "%s%s", l ? ", " : "", t->t.name);
                 break;
@@ -116,6 +99,35 @@ static int range_params(desk_req *r, cw_date *from, cw_date *to)
     return 0;
 }
 
+static void missing_table(desk_req *r, const cw_slot_list *l)
+{
+    cw_buf *b = &r->out;
+    desk_html(b, "<table class=\"list\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Lesson</th>"
+                 "<th scope=\"col\">Teacher to ask</th><th scope=\"col\">Why</th></tr></thead><tbody>\n");
+    for (size_t i = 0; i < l->n; i++) {
+        const cw_plan_slot *s = &l->v[i].slot;
+        cw_date day;
+        char hhmm[8], when[48], desk_t[512];
+        desk_slot_local(&l->v[i], &day, hhmm);
+        desk_fmt_day(day, when);
+        teachers_of(r->d, s->series, desk_t, sizeof desk_t);
+        desk_html(b, "<tr class=\"s-%s\"><td>%s %s</td><td>%s <small>%s", cw_slot_status_name(s->status), when, hhmm,
+                  s->summary && s->summary[0] ? s->summary : s->series, s->series);
+        if (s->episode > 0) desk_html(b, " ep. %d", s->episode);
+        desk_html(b, "</small></td><td>");
+        if (s->teacher && s->teacher[0]) desk_html(b, "%s", s->teacher);
+        if (desk_t[0]) desk_html(b, "%s%s (<a href=\"/staff/teachers\">link</a>)", s->teacher && s->teacher[0] ? "; on the desk: " : "",
+                                 desk_t);
+        else desk_html(b, "%s<a href=\"/staff/teachers\">give a teacher a link for %s</a>",
+                       s->teacher && s->teacher[0] ? "; " : "", s->series);
+        if (s->status == CW_SLOT_PENDING)
+            desk_html(b, "</td><td><span class=\"tag warn\">awaiting approval</span> <a href=\"/staff/inbox\">listen and decide</a>"
+                         "</td></tr>\n");
+        else desk_html(b, "</td><td>%s</td></tr>\n", s->reason ? s->reason : "");
+    }
+    desk_html(b, "</tbody></table>\n");
+}
+
 void desk_h_missing(desk_req *r)
 {
     cw_error err = {0};
@@ -125,10 +137,9 @@ void desk_h_missing(desk_req *r)
         return;
     }
     cw_date from, to;
-    desk_missing *m = NULL;
-    size_t n = 0;
+    cw_slot_list l = {0};
     if (range_params(r, &from, &to) == 0) {
-        if (desk_missing_collect(v, from, to, &m, &n, &err)) {
+        if (desk_slots_collect(v, from, to, CW_SLOTS_MISSING, NULL, &l, &err)) {
             desk_reply_error(r, 500, err.text);
         } else {
             refresh_teachers(r);
@@ -142,30 +153,17 @@ void desk_h_missing(desk_req *r)
                          "<label for=\"to\">to</label> <input id=\"to\" name=\"to\" type=\"date\" value=\"%s\"> "
                          "<button type=\"submit\">Show</button></form>\n",
                       f, t);
-            if (n == 0) {
-                desk_html(b, "<p class=\"good\" role=\"status\">Nothing is missing from %s to %s.</p>\n", f, t);
-            } else {
-                desk_html(b, "<p role=\"status\">%z recording%s still to come from %s to %s.</p>\n"
-                             "<table class=\"list\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Series</th>"
-                             "<th scope=\"col\">Episode</th><th scope=\"col\">Teacher to ask</th></tr></thead><tbody>\n",
-                          n, n == 1 ? " is" : "s are", f, t);
-                for (size_t i = 0; i < n; i++) {
-                    char day[48], who[512];
-                    desk_fmt_day(m[i].day, day);
-                    teachers_of(r->d, m[i].series, who, sizeof who);
-                    desk_html(b, "<tr><td>%s %s</td><td>%s</td><td>%d</td><td>", day, m[i].time, m[i].series,
-                              m[i].episode);
-                    if (who[0]) desk_html(b, "%s (<a href=\"/staff/teachers\">new link</a>)", who);
-                    else desk_html(b, "<a href=\"/staff/teachers\">add a teacher for %s</a>", m[i].series);
-                    desk_html(b, "</td></tr>\n");
-                }
-                desk_html(b, "</tbody></table>\n");
+            if (l.n == 0) desk_html(b, "<p class=\"good\" role=\"status\">Nothing is missing from %s to %s.</p>\n", f, t);
+            else {
+                desk_html(b, "<p role=\"status\">%z recording%s still to come from %s to %s.</p>\n", l.n,
+                          l.n == 1 ? " is" : "s are", f, t);
+                missing_table(r, &l);
             }
             desk_page_end(r);
             desk_reply_html(r, 200);
         }
     }
-    free(m);
+    cw_slot_list_free(&l);
     desk_view_unlock(v);
 }
 
@@ -178,28 +176,21 @@ void desk_h_api_missing(desk_req *r)
         return;
     }
     cw_date from, to;
-    desk_missing *m = NULL;
-    size_t n = 0;
+    cw_slot_list l = {0};
     if (range_params(r, &from, &to) == 0) {
-        if (desk_missing_collect(v, from, to, &m, &n, &err)) {
+        if (desk_slots_collect(v, from, to, CW_SLOTS_MISSING, NULL, &l, &err)) {
             desk_reply_error(r, 500, err.text);
         } else {
-            refresh_teachers(r);
-            json_t *arr = json_array();
-            for (size_t i = 0; i < n && arr; i++) {
-                char day[11], who[512];
-                cw_date_format(m[i].day, day);
-                teachers_of(r->d, m[i].series, who, sizeof who);
-                json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i, s:s}", "date", day, "time", m[i].time,
-                                                     "series", m[i].series, "episode", m[i].episode, "teachers", who));
+            /* the same JSON as `chalkwave plan --missing --format json` */
+            r->out.len = 0;
+            if (cw_chase_write(&l, CW_CHASE_JSON, &r->out) != 0 || r->out.oom) desk_reply_error(r, 500, "out of memory");
+            else {
+                r->status = 200;
+                r->ctype = "application/json";
             }
-            char f[11], t[11];
-            cw_date_format(from, f);
-            cw_date_format(to, t);
-            desk_reply_json(r, 200, json_pack("{s:s, s:s, s:o}", "from", f, "to", t, "missing", arr));
         }
     }
-    free(m);
+    cw_slot_list_free(&l);
     desk_view_unlock(v);
 }
 
@@ -252,7 +243,7 @@ static void day_table(cw_buf *b, const cw_plan *p)
         if (it->hard_start) desk_html(b, "<span class=\"tag\">fixed time</span> ");
         if (it->repeat) desk_html(b, "<span class=\"tag\">repeat</span> ");
         if (it->cut) desk_html(b, "<span class=\"tag warn\">cut</span> ");
-        for (size_t w = 0; w < it->warnings.n; w++) desk_html(b, "<span class=\"warn\">%s</span> ", it->warnings.v[w]);
+        for (size_t w = 0; w < it->warnings.n; w++) desk_html(b, "<span class=\"warn\">%s</span> ", it->warnings.v[w].text);
         desk_html(b, "</td></tr>\n");
     }
     desk_html(b, "</tbody></table>\n");
@@ -268,7 +259,7 @@ void desk_plan_section(cw_buf *b, const cw_plan *p, int with_link)
     if (p->warnings.n) {
         desk_html(b, "<details class=\"warnings\" open><summary>%z warning%s</summary><ul>\n", p->warnings.n,
                   p->warnings.n == 1 ? "" : "s");
-        for (size_t i = 0; i < p->warnings.n; i++) desk_html(b, "<li>%s</li>\n", p->warnings.v[i]);
+        for (size_t i = 0; i < p->warnings.n; i++) desk_html(b, "<li>%s</li>\n", p->warnings.v[i].text);
         desk_html(b, "</ul></details>\n");
     }
     day_table(b, p);

@@ -124,7 +124,7 @@ typedef struct ingest_job {
     cw_desk *d;
     char *path; /* the desk's temporary copy; removed when the job ends */
     upload_meta m;
-    int pending;
+    int teacher_upload; /* from a teacher's link: waits for approval when [desk] approve = yes */
     desk_upload up;
 } ingest_job;
 
@@ -144,32 +144,41 @@ static void on_progress(void *user, double f)
     desk_job_progress(user, f);
 }
 
-/* When the recording at rel airs in the next four weeks, in words (the view is taken here). */
-static void airs_words(cw_desk *d, const char *rel, char *out, size_t cap)
+/* When the recording of series/episode airs in the next four weeks, in words; `pending`:
+ * when it will, once approved (its slot is "awaiting approval" until then). */
+static void airs_words(cw_desk *d, const char *series, int episode, int pending, char *out, size_t cap)
 {
     out[0] = 0;
     cw_error err = {0};
     desk_view *v = d->view;
     desk_view_invalidate(v);
-    if (desk_view_lock(v, &err)) return;
+    if (!series || !series[0] || episode <= 0 || desk_view_lock(v, &err)) {
+        snprintf(out, cap, "%s", pending ? "The station listens to it before it airs." : "");
+        return;
+    }
     cw_date today = desk_today(desk_view_station(v));
-    for (int i = 0; i < LOOKAHEAD_DAYS && !out[0]; i++) {
-        const cw_plan *p;
-        if (desk_view_plan(v, cw_date_add_days(today, i), &p, &err)) break;
-        for (size_t k = 0; k < p->n_items; k++) {
-            if (!p->items[k].recording || strcmp(p->items[k].recording, rel) != 0) continue;
-            char day[48], hhmm[8];
-            desk_fmt_day(p->date, day);
-            desk_plan_hhmm(p, p->items[k].offset_samples, hhmm);
-            snprintf(out, cap, "It airs on %s at %s.", day, hhmm);
-            break;
+    cw_slot_list l = {0};
+    unsigned mask = (1u << CW_SLOT_AIRS) | (1u << CW_SLOT_PENDING);
+    if (desk_slots_collect(v, today, cw_date_add_days(today, LOOKAHEAD_DAYS - 1), mask, series, &l, &err) == 0) {
+        for (size_t i = 0; i < l.n && !out[0]; i++) {
+            if (l.v[i].slot.episode != episode) continue;
+            cw_date day;
+            char hhmm[8], when[48];
+            desk_slot_local(&l.v[i], &day, hhmm);
+            desk_fmt_day(day, when);
+            if (pending) snprintf(out, cap, "Once the station approves it, it airs on %s at %s.", when, hhmm);
+            else snprintf(out, cap, "It airs on %s at %s.", when, hhmm);
         }
     }
-    if (!out[0]) snprintf(out, cap, "No lesson in the next four weeks plays it yet.");
+    cw_slot_list_free(&l);
     desk_view_unlock(v);
+    if (!out[0])
+        snprintf(out, cap, "%s", pending ? "The station listens to it before it airs; no lesson in the next four weeks "
+                                           "plays it yet."
+                                         : "No lesson in the next four weeks plays it yet.");
 }
 
-/* The refusal for a teacher: the decoder names our temporary; show their file instead. */
+/* The refusal for a teacher: should the decoder name our temporary, show their file instead. */
 static void replace_all(cw_buf *b, const char *text, const char *what, const char *with)
 {
     size_t wl = strlen(what);
@@ -187,10 +196,9 @@ static void replace_all(cw_buf *b, const char *text, const char *what, const cha
 
 static void teacher_words(const char *text, const char *tmp, const char *shown, char *out, size_t cap)
 {
-    cw_buf a, b;
+    cw_buf a, b, c;
     cw_buf_init(&a);
     cw_buf_init(&b);
-    cw_buf c;
     cw_buf_init(&c);
     /* the whole path first, then its base name, then its stem (in a suggested command) */
     replace_all(&a, text, tmp, shown);
@@ -232,21 +240,32 @@ static void run_ingest(desk_job *j, void *arg)
     desk_upload *u = &a->up;
     json_t *result;
     char msg[1024];
+    desk_job_state state = JOB_DONE;
     if (rc == 0) {
-        u->status = UP_ACCEPTED;
+        int pending = !strncmp(res.library_path, "pending/", 8);
+        u->status = pending ? UP_PENDING : UP_ACCEPTED;
         snprintf(u->recording, sizeof u->recording, "%s", res.library_path);
         u->seconds = res.seconds;
-        airs_words(d, res.library_path, u->airs, sizeof u->airs);
+        airs_words(d, a->m.series, a->m.episode, pending, u->airs, sizeof u->airs);
         char len[32];
         desk_fmt_length(res.seconds, len);
-        snprintf(msg, sizeof msg, "Accepted: '%s', %s long, is in the station's library. %s", u->title, len, u->airs);
-        result = json_pack("{s:b, s:o, s:s, s:s}", "accepted", 1, "recording", json_pack("{s:s, s:f, s:f, s:f}", "path",
-                           res.library_path, "seconds", res.seconds, "lufs", res.lufs_out, "true_peak",
-                           res.true_peak_out), "airs", u->airs, "upload", u->id);
+        snprintf(msg, sizeof msg, "Accepted: '%s', %s long, %s. %s", u->title, len,
+                 pending ? "waits for the station's approval" : "is in the station's library", u->airs);
+        result = json_pack("{s:b, s:b, s:o, s:s, s:s}", "accepted", 1, "pending", pending, "recording",
+                           json_pack("{s:s, s:f, s:f, s:f}", "path", res.library_path, "seconds", res.seconds, "lufs",
+                                     res.lufs_out, "true_peak", res.true_peak_out),
+                           "airs", u->airs, "upload", u->id);
     } else {
         u->status = UP_REFUSED;
         char words[1024];
-        teacher_words(err.text[0] ? err.text : cw_strerror(rc), a->path, u->file, words, sizeof words);
+        if (rc == CW_ECANCELLED) {
+            snprintf(words, sizeof words, "the desk stopped while it was preparing this recording, so it was not "
+                                          "stored: please upload it again");
+            state = JOB_CANCELLED;
+        } else {
+            teacher_words(err.text[0] ? err.text : cw_strerror(rc), a->path, u->file, words, sizeof words);
+            state = JOB_FAILED;
+        }
         snprintf(u->reason, sizeof u->reason, "%s", words);
         snprintf(msg, sizeof msg, "Refused: %.1000s", words);
         result = json_pack("{s:b, s:s, s:s}", "accepted", 0, "reason", words, "upload", u->id);
@@ -255,7 +274,7 @@ static void run_ingest(desk_job *j, void *arg)
     cw_error e2 = {0};
     if (desk_inbox_update(d, u, &e2) != 0 && d->log) d->log(d->log_user, e2.text);
     desk_view_invalidate(d->view);
-    desk_job_finish(j, rc == 0 ? JOB_DONE : JOB_FAILED, msg, result);
+    desk_job_finish(j, state, msg, result);
 }
 
 int desk_pending_approve(cw_desk *d, desk_upload *u, cw_error *err)
@@ -303,6 +322,7 @@ static void start_ingest(desk_req *r, desk_file_part *f, const upload_meta *m, c
     }
     a->d = r->d;
     a->m = *m;
+    a->teacher_upload = r->teacher != NULL;
     desk_upload *u = &a->up;
     desk_token_new(u->id, sizeof u->id, 9);
     snprintf(u->teacher, sizeof u->teacher, "%s", r->teacher ? r->teacher->t.name : "");
@@ -436,8 +456,9 @@ typedef struct slot_row {
     char time[8];
     char series[128];
     int episode;
-    char title[256]; /* what plays, when it is there */
-    int missing;
+    char title[256]; /* the lesson's title in the timetable */
+    cw_slot_status status;
+    char reason[512];
 } slot_row;
 
 static int row_cmp(const void *a, const void *b)
@@ -447,54 +468,39 @@ static int row_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->time, y->time);
 }
 
-/* The teacher's lessons in the next four weeks: what is ready and what is missing. */
+/* The teacher's lessons in the next four weeks, from the plans' slots. */
 static int teacher_rows(desk_req *r, slot_row **out, size_t *n, cw_error *err)
 {
     *out = NULL;
     *n = 0;
     desk_view *v = r->d->view;
     cw_date today = desk_today(desk_view_station(v));
-    size_t cap = 0;
-    slot_row *rows = NULL;
-    for (int i = 0; i < LOOKAHEAD_DAYS; i++) {
-        const cw_plan *p;
-        int rc = desk_view_plan(v, cw_date_add_days(today, i), &p, err);
+    cw_slot_list l = {0};
+    for (size_t k = 0; k < r->teacher->t.series.n; k++) {
+        int rc = desk_slots_collect(v, today, cw_date_add_days(today, LOOKAHEAD_DAYS - 1), CW_SLOTS_ALL,
+                                    r->teacher->t.series.v[k], &l, err);
         if (rc) {
-            free(rows);
+            cw_slot_list_free(&l);
             return rc;
         }
-        for (size_t k = 0; k < p->n_items + p->missing.n; k++) {
-            slot_row x;
-            memset(&x, 0, sizeof x);
-            x.day = p->date;
-            if (k < p->n_items) {
-                const cw_plan_item *it = &p->items[k];
-                if (it->kind != CW_KIND_LESSON || !it->series[0] || !teaches(r->teacher, it->series)) continue;
-                snprintf(x.series, sizeof x.series, "%s", it->series);
-                x.episode = it->episode;
-                snprintf(x.title, sizeof x.title, "%s", it->title);
-                desk_plan_hhmm(p, it->offset_samples, x.time);
-            } else {
-                const char *e = p->missing.v[k - p->n_items], *t1 = strchr(e, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-                if (!t1 || !t2) continue;
-                snprintf(x.series, sizeof x.series, "%.*s", (int)(t1 - e), e);
-                if (!teaches(r->teacher, x.series)) continue;
-                x.episode = atoi(t1 + 1);
-                snprintf(x.time, sizeof x.time, "%.5s", strlen(t2 + 1) >= 16 ? t2 + 12 : "");
-                x.missing = 1;
-            }
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 16;
-                slot_row *nr = realloc(rows, cap * sizeof *nr);
-                if (!nr) {
-                    free(rows);
-                    return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-                }
-                rows = nr;
-            }
-            rows[(*n)++] = x;
-        }
     }
+    slot_row *rows = calloc(l.n ? l.n : 1, sizeof *rows);
+    if (!rows) {
+        cw_slot_list_free(&l);
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        const cw_plan_slot *s = &l.v[i].slot;
+        if (s->kind != CW_KIND_LESSON) continue;
+        slot_row *x = &rows[(*n)++];
+        desk_slot_local(&l.v[i], &x->day, x->time);
+        snprintf(x->series, sizeof x->series, "%s", s->series ? s->series : "");
+        x->episode = s->episode;
+        snprintf(x->title, sizeof x->title, "%s", s->summary && s->summary[0] ? s->summary : x->series);
+        x->status = s->status;
+        snprintf(x->reason, sizeof x->reason, "%s", s->reason ? s->reason : "");
+    }
+    cw_slot_list_free(&l);
     if (*n) qsort(rows, *n, sizeof *rows, row_cmp);
     *out = rows;
     return 0;
@@ -506,11 +512,11 @@ static void upload_form(desk_req *r, const slot_row *x, int idx)
     desk_html(b, "<form method=\"post\" action=\"/t/%U/upload\" enctype=\"multipart/form-data\" class=\"upload\">"
                  "<input type=\"hidden\" name=\"series\" value=\"%s\"><input type=\"hidden\" name=\"episode\" value=\"%d\">"
                  "<input type=\"hidden\" name=\"kind\" value=\"lesson\">"
-                 "<label for=\"t-%d\">Title</label><input id=\"t-%d\" name=\"title\" value=\"%s %d\">"
+                 "<label for=\"t-%d\">Title</label><input id=\"t-%d\" name=\"title\" value=\"%s\">"
                  "<label for=\"f-%d\">Recording of episode %d</label><input id=\"f-%d\" name=\"file\" type=\"file\" "
                  "accept=\"audio/*,video/*\" required>"
                  "<button type=\"submit\">Upload episode %d</button></form>\n",
-              r->args[0], x->series, x->episode, idx, idx, x->series, x->episode, idx, x->episode, idx, x->episode);
+              r->args[0], x->series, x->episode, idx, idx, x->title, idx, x->episode, idx, x->episode);
 }
 
 void desk_h_teacher_page(desk_req *r)
@@ -533,7 +539,7 @@ void desk_h_teacher_page(desk_req *r)
     desk_html(b, "<h1>Hello, %s</h1>\n", r->teacher->t.name);
     if (rc) desk_html(b, "<p class=\"problem\" role=\"alert\">The timetable cannot be shown now: %s</p>\n", err.text);
     size_t missing = 0;
-    for (size_t i = 0; i < n; i++) missing += rows[i].missing;
+    for (size_t i = 0; i < n; i++) missing += rows[i].status == CW_SLOT_MISSING;
     if (r->teacher->t.series.n) {
         desk_html(b, "<section aria-labelledby=\"next\"><h2 id=\"next\">Your lessons in the next four weeks</h2>\n");
         if (n == 0) desk_html(b, "<p>No lessons of your series are on the timetable in the next four weeks.</p>\n");
@@ -542,15 +548,24 @@ void desk_h_teacher_page(desk_req *r)
         else desk_html(b, "<p class=\"good\" role=\"status\">Every lesson has its recording. Thank you!</p>\n");
         desk_html(b, "<ol class=\"slots\">\n");
         for (size_t i = 0; i < n; i++) {
+            const slot_row *x = &rows[i];
             char day[48];
-            desk_fmt_day(rows[i].day, day);
-            desk_html(b, "<li class=\"%s\"><p><strong>%s %s</strong> · %s, episode %d · ", rows[i].missing ? "missing" : "ready",
-                      day, rows[i].time, rows[i].series, rows[i].episode);
-            if (rows[i].missing) {
+            desk_fmt_day(x->day, day);
+            const char *cls = x->status == CW_SLOT_MISSING ? "missing" : x->status == CW_SLOT_AIRS ? "ready" : "other";
+            desk_html(b, "<li class=\"%s\"><p><strong>%s %s</strong> · %s · %s", cls, day, x->time, x->title, x->series);
+            if (x->episode > 0) desk_html(b, ", episode %d", x->episode);
+            desk_html(b, " · ");
+            switch (x->status) {
+            case CW_SLOT_MISSING:
                 desk_html(b, "<span class=\"tag warn\">recording needed</span></p>\n");
-                upload_form(r, &rows[i], (int)i);
-            } else {
-                desk_html(b, "<span class=\"tag\">ready</span> %s</p>\n", rows[i].title);
+                upload_form(r, x, (int)i);
+                break;
+            case CW_SLOT_AIRS: desk_html(b, "<span class=\"tag\">ready</span></p>\n"); break;
+            case CW_SLOT_PENDING:
+                desk_html(b, "<span class=\"tag\">waiting for the station's approval</span></p>\n");
+                break;
+            default: /* cancelled, a holiday, held, moved out of the station's hours: said why */
+                desk_html(b, "<span class=\"tag\">%s</span> %s</p>\n", cw_slot_status_name(x->status), x->reason);
             }
             desk_html(b, "</li>\n");
         }

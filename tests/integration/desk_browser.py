@@ -198,7 +198,7 @@ try:
     wait_for(s, lambda x: "/staff/week" in x.current_url)
     shot(s, "10-staff-week")
     check("The week from" in text(s), "after logging in: the week")
-    check("maths 1" in text(s), "the week shows the lesson the teacher uploaded")
+    check("maths ep. 1" in text(s), "the week shows the lesson the teacher uploaded")
     accessibility(s, "week")
     s.get(URL + "/staff/missing")
     shot(s, "11-staff-missing")

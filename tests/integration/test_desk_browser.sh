@@ -47,7 +47,7 @@ fi
 desk_start "$ST" || cw_finish
 desk_login amina "amina's password"
 hcurl -b jar "$DESK_URL/api/missing" >/dev/null
-json_get body 'len(d["missing"])' >missing-before.json
+json_get body 'len(d)' >missing-before.json
 /usr/bin/python3 "$CW_LIB_DIR/desk_browser.py" "$DESK_URL" "$TOKEN" amina "amina's password" "$CW_TMP" "$SHOTS" \
     "$CW_TMP/english.ics" "$WEBM_OK" >browser.log 2>browser.err
 rc=$?

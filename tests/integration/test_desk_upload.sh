@@ -48,7 +48,7 @@ grep -q "Accepted: 'Maths one', 0:03 long, is in the station&#39;s library. It a
     ok "the teacher reads: accepted, its length and when it airs" || not_ok "result page: $(sed -n '/<main/,/<\/main>/p' body | head -5)"
 expect_file "$ST/library/lesson/maths/001-maths-one.ogg" "the recording is in the library"
 code=$(hcurl "$DESK_URL/t/$TOKEN")
-grep -q '<span class="tag">ready</span> Maths one' body && ok "episode 1 is ready on the teacher's page" || not_ok "episode 1 not shown ready"
+grep -q "episode 1 · <span class=\"tag\">ready</span>" body && ok "episode 1 is ready on the teacher's page" || not_ok "episode 1 not shown ready"
 
 # a broken file: refused in plain words that name the teacher's file
 head -c 20000 /dev/urandom >memo.m4a
