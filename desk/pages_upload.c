@@ -139,9 +139,11 @@ static void ingest_job_free(void *p)
     free(a);
 }
 
-static void on_progress(void *user, double f)
+static int on_progress(void *user, double f)
 {
-    desk_job_progress(user, f);
+    desk_job *j = user;
+    desk_job_progress(j, f);
+    return __atomic_load_n(&j->cancel, __ATOMIC_ACQUIRE); /* the desk is stopping: nothing is stored */
 }
 
 /* When the recording of series/episode airs in the next four weeks, in words; `pending`:
@@ -227,13 +229,19 @@ static void run_ingest(desk_job *j, void *arg)
     int rc = cw_station_load(&st, d->station_dir, &err);
     if (rc == 0) rc = cw_station_lock(d->station_dir, 0, 600, &lock, &err);
     if (rc == 0) {
-        cw_ingest_meta meta = {.series = a->m.series[0] ? a->m.series : NULL,
-                               .title = a->m.title,
-                               .teacher = a->m.teacher[0] ? a->m.teacher : NULL,
-                               .language = a->m.language[0] ? a->m.language : NULL,
-                               .episode = a->m.episode,
-                               .kind = a->m.kind};
-        rc = cw_ingest_file(st, a->path, &meta, 0, on_progress, j, &res, &err);
+        cw_ingest_opts o = {
+            .meta = {.series = a->m.series[0] ? a->m.series : NULL,
+                     .title = a->m.title,
+                     .teacher = a->m.teacher[0] ? a->m.teacher : NULL,
+                     .language = a->m.language[0] ? a->m.language : NULL,
+                     .episode = a->m.episode,
+                     .kind = a->m.kind},
+            .pending = a->teacher_upload && st->desk_approve, /* staff's own uploads need no approval */
+            .display_name = a->up.file,
+            .progress = on_progress,
+            .progress_user = j,
+        };
+        rc = cw_ingest(st, a->path, &o, &res, &err);
         cw_station_unlock(lock);
     }
     cw_station_free(st);
@@ -252,8 +260,8 @@ static void run_ingest(desk_job *j, void *arg)
         snprintf(msg, sizeof msg, "Accepted: '%s', %s long, %s. %s", u->title, len,
                  pending ? "waits for the station's approval" : "is in the station's library", u->airs);
         result = json_pack("{s:b, s:b, s:o, s:s, s:s}", "accepted", 1, "pending", pending, "recording",
-                           json_pack("{s:s, s:f, s:f, s:f}", "path", res.library_path, "seconds", res.seconds, "lufs",
-                                     res.lufs_out, "true_peak", res.true_peak_out),
+                           json_pack("{s:s, s:s, s:f, s:f, s:f}", "path", res.library_path, "format", res.format, "seconds",
+                                     res.seconds, "lufs", res.lufs_out, "true_peak", res.true_peak_out),
                            "airs", u->airs, "upload", u->id);
     } else {
         u->status = UP_REFUSED;
@@ -279,17 +287,23 @@ static void run_ingest(desk_job *j, void *arg)
 
 int desk_pending_approve(cw_desk *d, desk_upload *u, cw_error *err)
 {
-    (void)d;
-    (void)u;
-    return cw_fail(err, CW_EUNSUPPORTED, "", 0, "approval is not available in this build");
+    char path[1024];
+    int rc = cw_library_approve(d->station_dir, u->recording, 0, path, sizeof path, err);
+    if (rc) return rc;
+    u->status = UP_APPROVED;
+    snprintf(u->recording, sizeof u->recording, "%s", path);
+    airs_words(d, u->series, u->episode, 0, u->airs, sizeof u->airs);
+    return desk_inbox_update(d, u, err);
 }
 
 int desk_pending_reject(cw_desk *d, desk_upload *u, const char *reason, cw_error *err)
 {
-    (void)d;
-    (void)u;
-    (void)reason;
-    return cw_fail(err, CW_EUNSUPPORTED, "", 0, "approval is not available in this build");
+    int rc = cw_library_reject(d->station_dir, u->recording, reason, err);
+    if (rc) return rc;
+    u->status = UP_REJECTED;
+    snprintf(u->reason, sizeof u->reason, "%s", reason);
+    u->airs[0] = 0;
+    return desk_inbox_update(d, u, err);
 }
 
 /* Answer a JSON upload once its job has ended. */
