@@ -7,6 +7,7 @@
  * ingest ends, accepted or not; the teacher gets the result in plain words: accepted (length,
  * when it airs) or refused with the reason and what to do. */
 #include "desk_int.h"
+#include "session.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -221,30 +222,31 @@ static void run_ingest(desk_job *j, void *arg)
     ingest_job *a = arg;
     cw_desk *d = a->d;
     snprintf(a->up.job, sizeof a->up.job, "%s", j->id);
-    cw_station *st = NULL;
     cw_error err = {0};
     cw_ingest_result res;
     memset(&res, 0, sizeof res);
-    int lock = -1;
-    int rc = cw_station_load(&st, d->station_dir, &err);
-    if (rc == 0) rc = cw_station_lock(d->station_dir, 0, 600, &lock, &err);
-    if (rc == 0) {
-        cw_ingest_opts o = {
-            .meta = {.series = a->m.series[0] ? a->m.series : NULL,
-                     .title = a->m.title,
-                     .teacher = a->m.teacher[0] ? a->m.teacher : NULL,
-                     .language = a->m.language[0] ? a->m.language : NULL,
-                     .episode = a->m.episode,
-                     .kind = a->m.kind},
-            .pending = a->teacher_upload && st->desk_approve, /* staff's own uploads need no approval */
-            .display_name = a->up.file,
-            .progress = on_progress,
-            .progress_user = j,
-        };
-        rc = cw_ingest(st, a->path, &o, &res, &err);
-        cw_station_unlock(lock);
+    /* the session's settings and calendars (its series check, with 'did you mean'); the
+     * station lock shared for the ingest, like `chalkwave ingest` */
+    int approve = 1;
+    desk_view *v = d->view;
+    if (desk_view_lock(v, &err) == 0) {
+        approve = desk_view_station(v)->desk_approve;
+        desk_view_unlock(v);
     }
-    cw_station_free(st);
+    cw_ingest_opts o = {
+        .meta = {.series = a->m.series[0] ? a->m.series : NULL,
+                 .title = a->m.title,
+                 .teacher = a->m.teacher[0] ? a->m.teacher : NULL,
+                 .language = a->m.language[0] ? a->m.language : NULL,
+                 .episode = a->m.episode,
+                 .kind = a->m.kind},
+        .pending = a->teacher_upload && approve, /* staff's own uploads need no approval */
+        .display_name = a->up.file,
+        .progress = on_progress,
+        .progress_user = j,
+    };
+    memset(&err, 0, sizeof err);
+    int rc = cw_session_ingest(desk_view_session(v), a->path, &o, &res, &err);
     desk_upload *u = &a->up;
     json_t *result;
     char msg[1024];
@@ -288,7 +290,7 @@ static void run_ingest(desk_job *j, void *arg)
 int desk_pending_approve(cw_desk *d, desk_upload *u, cw_error *err)
 {
     char path[1024];
-    int rc = cw_library_approve(d->station_dir, u->recording, 0, path, sizeof path, err);
+    int rc = cw_session_approve(desk_view_session(d->view), u->recording, 0, path, sizeof path, err);
     if (rc) return rc;
     u->status = UP_APPROVED;
     snprintf(u->recording, sizeof u->recording, "%s", path);
@@ -298,7 +300,7 @@ int desk_pending_approve(cw_desk *d, desk_upload *u, cw_error *err)
 
 int desk_pending_reject(cw_desk *d, desk_upload *u, const char *reason, cw_error *err)
 {
-    int rc = cw_library_reject(d->station_dir, u->recording, reason, err);
+    int rc = cw_session_reject(desk_view_session(d->view), u->recording, reason, err);
     if (rc) return rc;
     u->status = UP_REJECTED;
     snprintf(u->reason, sizeof u->reason, "%s", reason);

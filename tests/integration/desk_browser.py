@@ -134,7 +134,8 @@ try:
     res = result_text(t)
     shot(t, "02-teacher-accepted")
     check(res.startswith("Accepted") or "Accepted:" in res, "a good recording: 'Accepted', with when it airs (%s)" % res.splitlines()[1:2])
-    check("It airs on" in res, "...and when it airs")
+    check("waiting for the station's approval" in res and "it airs on" in res,
+          "...that it waits for the station's approval, and when it will air")
     t.get(URL + "/t/" + TOKEN)
     free = t.find_element(By.ID, "free-upload")
     free.find_element(By.NAME, "episode").send_keys("2")
@@ -142,7 +143,7 @@ try:
     free.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
     res = result_text(t)
     shot(t, "03-teacher-refused")
-    check("Refused" in res and "broken.m4a" in res, "a broken recording: 'Refused' and the reason naming the file")
+    check("Refused" in res and "send" in res, "a broken recording: 'Refused' and what to send instead")
     # recording in the browser (a fake microphone), then uploading it
     t.get(URL + "/t/" + TOKEN)
     rec = t.find_elements(By.CSS_SELECTOR, ".recorder button.record")
@@ -196,9 +197,23 @@ try:
     s.find_element(By.ID, "password").send_keys(PASSWORD)
     s.find_element(By.CSS_SELECTOR, 'form button[type="submit"]').click()
     wait_for(s, lambda x: "/staff/week" in x.current_url)
-    shot(s, "10-staff-week")
     check("The week from" in text(s), "after logging in: the week")
-    check("maths ep. 1" in text(s), "the week shows the lesson the teacher uploaded")
+    # the teacher's uploads wait for approval: listen, then approve the first
+    s.get(URL + "/staff/inbox")
+    shot(s, "10-staff-inbox")
+    players = s.find_elements(By.CSS_SELECTOR, "article.s-pending audio")
+    check(len(players) >= 1, "the inbox offers the uploads awaiting approval with a player (%d)" % len(players))
+    accessibility(s, "inbox")
+    ok_src = s.execute_script("var a = arguments[0]; a.preload = 'auto'; a.load(); return a.currentSrc;", players[-1])
+    check(wait_for(s, lambda x: x.execute_script("return arguments[0].readyState >= 1", players[-1]), 20),
+          "the browser loads the pending recording to listen (%s)" % ok_src.rsplit("/", 1)[-1])
+    s.find_elements(By.CSS_SELECTOR, 'article.s-pending form[action$="/approve"] button')[-1].click()
+    wait_for(s, lambda x: "Approved" in text(x))
+    shot(s, "10-staff-approved")
+    check("Approved" in text(s), "approved from the inbox")
+    s.get(URL + "/staff/week")
+    shot(s, "10-staff-week")
+    check("maths ep. 1" in text(s), "the week shows the approved lesson")
     accessibility(s, "week")
     s.get(URL + "/staff/missing")
     shot(s, "11-staff-missing")
@@ -238,7 +253,7 @@ try:
     tar = os.path.join(dl, "chalkwave-%s.tar" % day)
     check(wait_for(s, lambda x: os.path.exists(tar) and not os.path.exists(tar + ".crdownload"), 120),
           "the bundle downloads as one .tar")
-    for page in ("library", "inbox", "teachers", "settings", "days"):
+    for page in ("library", "teachers", "settings", "days"):
         s.get(URL + "/staff/" + page)
         shot(s, "16-staff-" + page)
         accessibility(s, page)

@@ -44,19 +44,52 @@ for _ in $(seq 100); do
     grep -q 'http-equiv="refresh"' body || break
     sleep 0.2
 done
-grep -q "Accepted: 'Maths one', 0:03 long, is in the station&#39;s library. It airs on" body &&
-    ok "the teacher reads: accepted, its length and when it airs" || not_ok "result page: $(sed -n '/<main/,/<\/main>/p' body | head -5)"
-expect_file "$ST/library/lesson/maths/001-maths-one.ogg" "the recording is in the library"
+grep -q "Accepted: 'Maths one', 0:03 long, is waiting for the station&#39;s approval. Once the station approves it, it airs on" body &&
+    ok "the teacher reads: accepted, its length, that it waits for approval and when it will air" ||
+    not_ok "result page: $(sed -n '/<main/,/<\/main>/p' body | head -5)"
+expect_file "$ST/pending/lesson/maths/001-maths-one.ogg" "the recording waits in pending/"
+expect_no_path "$ST/library/lesson/maths/001-maths-one.ogg" "...not in the library"
+hcurl "$DESK_URL/t/$TOKEN" >/dev/null
+grep -q "episode 1 · <span class=\"tag\">waiting for the station's approval</span>" body &&
+    ok "episode 1 waits for approval on the teacher's page" || not_ok "episode 1 not shown waiting"
+desk_login amina "amina's password" || not_ok "staff login"
+hcurl -b jar "$DESK_URL/api/missing" >/dev/null
+expect_eq "$(json_get body '[m["status"] for m in d if m["episode"] == 1]')" '["pending"]' "the chase list says episode 1 awaits approval"
+hcurl -b jar "$DESK_URL/api/inbox" >/dev/null
+up1=$(json_get body '[u["id"] for u in d["uploads"] if u["episode"] == 1][0]')
+expect_eq "$(json_get body '[u["status"] for u in d["uploads"] if u["episode"] == 1][0]')" pending "the inbox lists it as pending"
+hcurl -b jar "$DESK_URL/staff/inbox" >/dev/null
+grep -q 'src="/staff/audio/pending/lesson/maths/001-maths-one.ogg"' body && ok "staff can listen to it on the inbox page" ||
+    not_ok "no player for the pending upload"
+expect_eq "$(hcurl -b jar -r 0-9 "$DESK_URL/staff/audio/pending/lesson/maths/001-maths-one.ogg")" 206 "...through Range requests"
+expect_eq "$(hcurl -b jar -X POST "$DESK_URL/api/inbox/$up1/approve")" 403 "approving needs the CSRF token"
+expect_eq "$(hcurl -b jar -X POST -H "X-Chalkwave-CSRF: $CSRF" "$DESK_URL/api/inbox/$up1/approve")" 200 "approved"
+expect_file "$ST/library/lesson/maths/001-maths-one.ogg" "the recording is in the library now"
+expect_no_path "$ST/pending/lesson/maths/001-maths-one.ogg" "...and no longer pending"
+expect_eq "$(hcurl -b jar -X POST -H "X-Chalkwave-CSRF: $CSRF" "$DESK_URL/api/inbox/$up1/approve")" 409 "approving twice: 409"
 code=$(hcurl "$DESK_URL/t/$TOKEN")
 grep -q "episode 1 · <span class=\"tag\">ready</span>" body && ok "episode 1 is ready on the teacher's page" || not_ok "episode 1 not shown ready"
+# a rejection with a reason the teacher reads
+tone maths2.wav 3 520
+hcurl -H 'Accept: application/json' -F series=maths -F episode=2 -F "title=Maths two" -F "file=@maths2.wav" "$DESK_URL/t/$TOKEN/upload" >/dev/null
+up2=$(json_get body 'd["upload"]')
+expect_eq "$(json_get body 'd["pending"]')" True "a second upload waits for approval"
+expect_eq "$(hcurl -b jar -X POST -H "X-Chalkwave-CSRF: $CSRF" "$DESK_URL/api/inbox/$up2/reject")" 400 "a rejection needs a reason"
+expect_eq "$(hcurl -b jar -H "X-Chalkwave-CSRF: $CSRF" -d 'reason=The classroom noise drowns your voice: please record again somewhere quiet.' \
+    "$DESK_URL/api/inbox/$up2/reject")" 200 "rejected with a reason"
+expect_no_path "$ST/library/lesson/maths/002-maths-two.ogg" "a rejected upload never reaches the library"
+hcurl "$DESK_URL/t/$TOKEN" >/dev/null
+grep -q "rejected</strong>: The classroom noise drowns your voice" body && ok "the teacher reads the rejection and its reason" ||
+    not_ok "rejection not on the teacher's page"
+grep -q 'name="episode" value="2"' body && ok "episode 2 can be uploaded again" || not_ok "no form for episode 2 after the rejection"
 
-# a broken file: refused in plain words that name the teacher's file
+# a broken file: refused in plain words, never naming the desk's temporary
 head -c 20000 /dev/urandom >memo.m4a
 code=$(hcurl -H 'Accept: application/json' -F series=maths -F episode=2 -F "file=@memo.m4a" "$DESK_URL/t/$TOKEN/upload")
 expect_eq "$code" 422 "a broken recording: 422"
 expect_eq "$(json_get body 'd["accepted"]')" False "accepted: false"
 reason=$(json_get body 'd["reason"]')
-[[ "$reason" == *memo.m4a* ]] && ok "the reason names the teacher's file: $reason" || not_ok "reason: $reason"
+[[ "$reason" == *"send "* || "$reason" == *memo.m4a* ]] && ok "the reason says what to do: $reason" || not_ok "reason: $reason"
 [[ "$reason" == *" in-"* || "$reason" == *"'in-"* || "$reason" == */desk/* ]] && not_ok "the reason shows the desk's temporary: $reason" ||
     ok "the reason never shows a desk path"
 hcurl "$DESK_URL/t/$TOKEN" >/dev/null
@@ -73,7 +106,7 @@ expect_eq "$(hcurl -d series=maths "$DESK_URL/t/$TOKEN/upload")" 415 "not multip
 # the same recording again: refused, not stored twice
 code=$(hcurl -H 'Accept: application/json' -F series=maths -F episode=1 -F "file=@maths1.wav" "$DESK_URL/t/$TOKEN/upload")
 expect_eq "$code" 422 "the same recording again is refused"
-expect_eq "$(find "$ST/library" -name '*.ogg' | wc -l)" 1 "still one recording in the library"
+expect_eq "$(find "$ST/library" "$ST/pending" -name '*.ogg' | grep -c maths/001)" 1 "still one recording of episode 1"
 
 # ---- over the size limit ------------------------------------------------------------------------------
 desk_stop
@@ -110,12 +143,12 @@ wait "${pids[@]}" # (a plain `wait` would wait for the desk too)
 good=0
 for i in $(seq 50); do [ "$(cat "c50-$i")" = 200 ] && [ "$(json_get "r50-$i.json" 'd["accepted"]')" = True ] && good=$((good + 1)); done
 expect_eq "$good" 50 "50 concurrent uploads: all accepted"
-expect_eq "$(find "$ST/library/lesson/s50" -name '*.ogg' | wc -l)" 50 "50 recordings in the library"
-expect_eq "$(ls "$ST/library/lesson/s50" | cut -c1-3 | sort -u | wc -l)" 50 "each episode exactly once"
-expect_eq "$(json_get "$ST/desk/uploads.json" 'len([u for u in d["uploads"] if u["series"] == "s50" and u["status"] == "accepted"])')" 50 \
-    "50 accepted entries in the inbox"
-cw --station "$ST" library --format json
-expect_eq "$(json_get "$CW_OUT" 'len([r for r in d if r["series"] == "s50"])')" 50 "chalkwave library sees them"
+expect_eq "$(find "$ST/pending/lesson/s50" -name '*.ogg' | wc -l)" 50 "50 recordings awaiting approval"
+expect_eq "$(ls "$ST/pending/lesson/s50" | cut -c1-3 | sort -u | wc -l)" 50 "each episode exactly once"
+expect_eq "$(json_get "$ST/desk/uploads.json" 'len([u for u in d["uploads"] if u["series"] == "s50" and u["status"] == "pending"])')" 50 \
+    "50 pending entries in the inbox"
+cw --station "$ST" library --pending --format json
+expect_eq "$(json_get "$CW_OUT" 'len([r for r in d if r["series"] == "s50"])')" 50 "chalkwave library --pending sees them"
 
 # ---- the desk and `ingest --inbox` with the same file ------------------------------------------------
 tone same.wav 3 777
@@ -126,7 +159,8 @@ curl -s -o same.json -H 'Accept: application/json' -F series=maths -F episode=5 
 SAME=$!
 cw --station "$ST" ingest --inbox
 wait $SAME
-expect_eq "$(find "$ST/library/lesson/maths" -name '005-*.ogg' | wc -l)" 1 "the same lesson from the desk and the inbox: stored once"
+expect_eq "$(find "$ST/library/lesson/maths" "$ST/pending/lesson/maths" -name '005-*.ogg' | wc -l)" 1 \
+    "the same lesson from the desk and the inbox: stored once"
 
 # ---- slow-loris ------------------------------------------------------------------------------------------
 "$CW_PYTHON" - "${DESK_URL#http://}" 150 20 >loris.log 2>&1 <<'PYEOF' &
@@ -187,6 +221,7 @@ kill -KILL "$DESK_PID"
 wait "$DESK_PID" 2>/dev/null
 wait $CURL 2>/dev/null
 expect_no_path "$ST/library/lesson/maths/008-long2.ogg" "kill -9 mid-ingest: no recording under its final name"
+expect_no_path "$ST/pending/lesson/maths/008-long2.ogg" "...in pending/ either"
 cw --station "$ST" library
 expect_rc 0 "the library reads cleanly"
 expect_empty_err "no damaged file in the library"
@@ -197,6 +232,25 @@ st=$(json_get "$ST/desk/uploads.json" '[u["status"] + ": " + u["reason"] for u i
 tone after.wav 2 1500
 code=$(hcurl -H 'Accept: application/json' -F series=maths -F episode=8 -F "file=@after.wav" "$DESK_URL/t/$TOKEN/upload")
 expect_eq "$code" 200 "after the restart an upload of the same episode works"
+
+# ---- SIGTERM during an ingest: the ingest is cancelled, the desk stops at once ---------------------------
+curl -s -o term.json -H 'Accept: application/json' -F series=maths -F episode=9 -F "file=@long2.wav" \
+    "$DESK_URL/t/$TOKEN/upload" &
+CURL=$!
+for _ in $(seq 200); do ls "$ST/desk/uploads" | grep -q '^in-' && break; sleep 0.05; done
+sleep 0.3
+t0=$(date +%s%N)
+desk_stop
+ms=$((($(date +%s%N) - t0) / 1000000))
+wait $CURL 2>/dev/null
+expect_eq "$DESK_RC" 0 "SIGTERM during an ingest: a clean stop"
+[ "$ms" -lt 5000 ] && ok "...in $ms ms (the ingest is cancelled, not waited for)" || not_ok "the stop took $ms ms"
+expect_no_path "$ST/pending/lesson/maths/009-long2.ogg" "the cancelled ingest stored nothing"
+expect_eq "$(json_get term.json 'd["accepted"]')" False "the waiting client is told it was not stored"
+st=$(json_get "$ST/desk/uploads.json" '[u["status"] + ": " + u["reason"] for u in d["uploads"] if u["episode"] == 9][0]')
+[[ "$st" == "refused: "*"upload it again"* ]] && ok "the inbox says: $st" || not_ok "the cancelled upload: $st"
+[ -z "$(ls "$ST/desk/uploads")" ] && ok "nothing left in desk/uploads" || not_ok "left: $(ls "$ST/desk/uploads")"
+desk_start "$ST" || cw_finish
 desk_stop
 expect_eq "$DESK_RC" 0 "the desk stops cleanly"
 cw_finish
