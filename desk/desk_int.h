@@ -328,6 +328,7 @@ typedef struct desk_upload {
     char recording[1024];
     double seconds;
     char airs[256];     /* when it airs, in words, once accepted */
+    char notes[1024];   /* the ingest's warnings, in words (a series key no calendar uses...) */
     char job[24];
 } desk_upload;
 
@@ -336,6 +337,9 @@ int desk_inbox_update(cw_desk *d, const desk_upload *u, cw_error *err);
 /* Uploads, newest first; `teacher` NULL for all. *out freed with free(). */
 int desk_inbox_list(cw_desk *d, const char *teacher, desk_upload **out, size_t *n, cw_error *err);
 int desk_inbox_get(cw_desk *d, const char *id, desk_upload *out, cw_error *err);
+/* Uploads awaiting approval that were decided outside the desk (`chalkwave library approve`
+ * or `reject`, or removed by hand) get their new status; called by desk_inbox_list. */
+void desk_inbox_sync(cw_desk *d, desk_upload *v, size_t n);
 /* At start: uploads a killed desk was still preparing are marked refused (upload again). */
 int desk_inbox_recover(cw_desk *d, cw_error *err);
 /* Let an upload awaiting approval air / refuse it with a reason the teacher sees. Update u. */

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define KEEP 2000
 
@@ -31,6 +32,7 @@ static json_t *to_json(const desk_upload *u)
                           "status", desk_upload_status_name(u->status), "reason", u->reason, "recording",
                           u->recording, "seconds", u->seconds, "job", u->job);
     if (o) json_object_set_new(o, "airs", json_string(u->airs));
+    if (o && u->notes[0]) json_object_set_new(o, "notes", json_string(u->notes));
     return o;
 }
 
@@ -55,6 +57,7 @@ static void from_json(json_t *o, desk_upload *u)
     u->seconds = json_number_value(json_object_get(o, "seconds"));
     snprintf(u->job, sizeof u->job, "%s", jstr(o, "job"));
     snprintf(u->airs, sizeof u->airs, "%s", jstr(o, "airs"));
+    snprintf(u->notes, sizeof u->notes, "%s", jstr(o, "notes"));
 }
 
 /* add (replace = 0) or replace the entry with u's id (replace = 1). */
@@ -124,9 +127,63 @@ int desk_inbox_list(cw_desk *d, const char *teacher, desk_upload **out, size_t *
         from_json(o, &v[k++]);
     }
     json_decref(doc);
+    desk_inbox_sync(d, v, k);
     *out = v;
     *n = k;
     return 0;
+}
+
+static int exists(const char *dir, const char *rel)
+{
+    char *p = cw_path_join(dir, rel);
+    int ok = p && access(p, F_OK) == 0;
+    free(p);
+    return ok;
+}
+
+/* One upload still pending in the inbox whose file left pending/: where did it go? */
+static int sync_one(cw_desk *d, desk_upload *u)
+{
+    if (u->status != UP_PENDING || strncmp(u->recording, "pending/", 8) != 0 || exists(d->station_dir, u->recording))
+        return 0;
+    const char *rest = u->recording + 8;
+    char *lib = cw_asprintf("library/%s", rest), *rej = cw_asprintf("pending/rejected/%s", rest);
+    int changed = 1;
+    if (lib && exists(d->station_dir, lib)) {
+        u->status = UP_APPROVED;
+        snprintf(u->recording, sizeof u->recording, "%s", lib);
+        snprintf(u->airs, sizeof u->airs, "The station approved it: it airs in its lesson's slot.");
+    } else if (rej && exists(d->station_dir, rej)) {
+        char *why = NULL;
+        cw_error e = {0};
+        u->status = UP_REJECTED;
+        snprintf(u->reason, sizeof u->reason, "%s",
+                 cw_library_rejection(d->station_dir, rej, &why, &e) == 0 && why && *why ? why
+                                                                                         : "the station did not approve it");
+        free(why);
+        snprintf(u->recording, sizeof u->recording, "%s", rej);
+        u->airs[0] = 0;
+    } else if (lib && rej) {
+        u->status = UP_REJECTED;
+        snprintf(u->reason, sizeof u->reason, "the station removed this recording before approving it: ask the "
+                                              "station, or upload it again");
+        u->recording[0] = 0;
+        u->airs[0] = 0;
+    } else {
+        changed = 0; /* out of memory: look again next time */
+    }
+    free(lib);
+    free(rej);
+    return changed;
+}
+
+void desk_inbox_sync(cw_desk *d, desk_upload *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!sync_one(d, &v[i])) continue;
+        cw_error e = {0};
+        if (desk_inbox_update(d, &v[i], &e) != 0 && d->log) d->log(d->log_user, e.text);
+    }
 }
 
 int desk_inbox_get(cw_desk *d, const char *id, desk_upload *out, cw_error *err)

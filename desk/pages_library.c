@@ -224,11 +224,11 @@ void desk_h_audio(desk_req *r)
 
 json_t *desk_upload_json(const desk_upload *u)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:f, s:s}", "id", u->id, "teacher",
-                     u->teacher, "by", u->by, "file", u->file, "size", (json_int_t)u->size, "received", u->received,
-                     "title", u->title, "series", u->series, "kind", u->kind, "episode", u->episode, "status",
-                     desk_upload_status_name(u->status), "reason", u->reason, "recording", u->recording, "seconds",
-                     u->seconds, "airs", u->airs);
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:f, s:s, s:s}", "id", u->id,
+                     "teacher", u->teacher, "by", u->by, "file", u->file, "size", (json_int_t)u->size, "received",
+                     u->received, "title", u->title, "series", u->series, "kind", u->kind, "episode", u->episode,
+                     "status", desk_upload_status_name(u->status), "reason", u->reason, "recording", u->recording,
+                     "seconds", u->seconds, "airs", u->airs, "notes", u->notes);
 }
 
 static const char *status_words(desk_upload_status s)
@@ -291,6 +291,7 @@ void desk_h_inbox(desk_req *r)
             desk_html(b, "</p>\n");
         }
         if (u->reason[0]) desk_html(b, "<p class=\"problem\">%s</p>\n", u->reason);
+        if (u->notes[0]) desk_html(b, "<p class=\"warn\">%s</p>\n", u->notes);
         if (u->recording[0] && (u->status == UP_ACCEPTED || u->status == UP_APPROVED || u->status == UP_PENDING))
             desk_html(b, "<audio controls preload=\"none\" src=\"/staff/audio/%P\"></audio>\n", u->recording);
         if (u->status == UP_PENDING) {

@@ -217,6 +217,25 @@ static void teacher_words(const char *text, const char *tmp, const char *shown, 
     cw_buf_free(&c);
 }
 
+/* The ingest's warnings for people (u->notes, one sentence after another) and for scripts
+ * (`arr`: code and text); the desk's temporary never shows. */
+static void notes_words(const cw_diags *dg, const char *tmp, const char *shown, char *out, size_t cap, json_t *arr)
+{
+    out[0] = 0;
+    size_t len = 0;
+    for (size_t i = 0; i < dg->n; i++) {
+        if (dg->v[i].severity == CW_DIAG_INFO) continue;
+        char words[1024];
+        teacher_words(dg->v[i].text ? dg->v[i].text : "", tmp, shown, words, sizeof words);
+        if (arr)
+            json_array_append_new(arr, json_pack("{s:s, s:s}", "code", dg->v[i].code ? dg->v[i].code : "", "text", words));
+        int w = snprintf(out + len, cap - len, "%s%s%s", len ? " " : "", words,
+                         words[0] && words[strlen(words) - 1] != '.' ? "." : "");
+        if (w < 0 || (size_t)w >= cap - len) break; /* full: the rest is in the JSON */
+        len += (size_t)w;
+    }
+}
+
 static void run_ingest(desk_job *j, void *arg)
 {
     ingest_job *a = arg;
@@ -279,6 +298,14 @@ static void run_ingest(desk_job *j, void *arg)
         snprintf(u->reason, sizeof u->reason, "%s", words);
         snprintf(msg, sizeof msg, "Refused: %.1000s", words);
         result = json_pack("{s:b, s:s, s:s}", "accepted", 0, "reason", words, "upload", u->id);
+    }
+    json_t *warnings = json_array();
+    notes_words(&res.diags, a->path, u->file, u->notes, sizeof u->notes, warnings);
+    if (result && warnings) json_object_set(result, "warnings", warnings);
+    json_decref(warnings);
+    if (u->notes[0] && rc == 0) {
+        size_t l = strlen(msg);
+        snprintf(msg + l, sizeof msg - l, " Please note: %.900s", u->notes);
     }
     cw_ingest_result_free(&res);
     cw_error e2 = {0};
@@ -462,6 +489,7 @@ void desk_h_teacher_job(desk_req *r)
                   u.status == UP_PENDING ? ", is waiting for the station's approval" : ", is in the station's library",
                   u.airs);
     }
+    if (u.notes[0]) desk_html(b, "<p class=\"warn\">Please note: %s</p>\n", u.notes);
     desk_html(b, "<p><a href=\"/t/%U\">Back to your page</a></p>\n", r->args[0]);
     desk_page_end(r);
     desk_reply_html(r, 200);
@@ -620,6 +648,7 @@ void desk_h_teacher_page(desk_req *r)
                       desk_upload_status_name(u->status), r->args[0], u->id, u->title, u->received,
                       upload_words[u->status]);
             if (u->reason[0]) desk_html(b, ": %s", u->reason);
+            if (u->notes[0]) desk_html(b, " <span class=\"warn\">(please note: %s)</span>", u->notes);
             desk_html(b, "</li>\n");
         }
         desk_html(b, "</ul></section>\n");

@@ -83,6 +83,42 @@ grep -q "rejected</strong>: The classroom noise drowns your voice" body && ok "t
     not_ok "rejection not on the teacher's page"
 grep -q 'name="episode" value="2"' body && ok "episode 2 can be uploaded again" || not_ok "no form for episode 2 after the rejection"
 
+# decided from the terminal (`chalkwave library approve` / `reject`): the desk's inbox and the
+# teacher's page follow
+tone maths3.wav 3 610
+hcurl -H 'Accept: application/json' -F series=maths -F episode=3 -F "title=Maths three" -F "file=@maths3.wav" "$DESK_URL/t/$TOKEN/upload" >/dev/null
+up3=$(json_get body 'd["upload"]'); p3=$(json_get body 'd["recording"]["path"]')
+tone maths4.wav 3 660
+hcurl -H 'Accept: application/json' -F series=maths -F episode=4 -F "title=Maths four" -F "file=@maths4.wav" "$DESK_URL/t/$TOKEN/upload" >/dev/null
+up4=$(json_get body 'd["upload"]'); p4=$(json_get body 'd["recording"]["path"]')
+cw --station "$ST" library approve "$p3"
+expect_rc 0 "chalkwave library approve from the terminal"
+cw --station "$ST" library reject --reason "Episode 4 is the wrong lesson: it repeats episode 3." "$p4"
+expect_rc 0 "chalkwave library reject from the terminal"
+hcurl -b jar "$DESK_URL/api/inbox" >/dev/null
+expect_eq "$(json_get body '[u["status"] + " " + u["recording"] for u in d["uploads"] if u["id"] == "'"$up3"'"][0]')" \
+    "approved library/${p3#pending/}" "the inbox follows an approval made in the terminal"
+expect_eq "$(json_get body '[u["status"] + ": " + u["reason"] for u in d["uploads"] if u["id"] == "'"$up4"'"][0]')" \
+    "rejected: Episode 4 is the wrong lesson: it repeats episode 3." "...and a rejection, with its reason"
+expect_eq "$(hcurl -b jar -X POST -H "X-Chalkwave-CSRF: $CSRF" "$DESK_URL/api/inbox/$up3/approve")" 409 \
+    "approving on the desk what the terminal approved: 409"
+hcurl "$DESK_URL/t/$TOKEN" >/dev/null
+grep -q "Maths three</a> · [^<]* · <strong>approved: it will air</strong>" body && ok "the teacher reads that episode 3 was approved" ||
+    not_ok "episode 3 not shown approved: $(grep -o 'Maths three</a>[^<]*<strong>[^<]*' body)"
+grep -q "<strong>rejected</strong>: Episode 4 is the wrong lesson" body && ok "...and why episode 4 was rejected" ||
+    not_ok "episode 4's rejection not shown"
+
+# a series key no calendar uses: stored, and the uploader is told, with the key it looks like
+tone typo.wav 3 700
+expect_eq "$(hcurl -b jar -H 'Accept: application/json' -H "X-Chalkwave-CSRF: $CSRF" -F series=mahts -F episode=1 \
+    -F "file=@typo.wav;filename=typo lesson.wav" "$DESK_URL/api/upload")" 200 "a staff upload with a mistyped series key is stored"
+expect_eq "$(json_get body '[w["code"] for w in d["warnings"]]')" "[\"ingest.series-unknown\"]" "...with the ingest's warning"
+[[ "$(json_get body 'd["warnings"][0]["text"]')" == *"did you mean maths"* ]] && ok "...that names the key it looks like" ||
+    not_ok "warning: $(json_get body 'd["warnings"]')"
+hcurl -b jar "$DESK_URL/staff/inbox" >/dev/null
+grep -q '<p class="warn">no calendar uses mahts - did you mean maths?' body && ok "the inbox page shows the warning" ||
+    not_ok "no warning on the inbox page"
+
 # a broken file: refused in plain words, never naming the desk's temporary
 head -c 20000 /dev/urandom >memo.m4a
 code=$(hcurl -H 'Accept: application/json' -F series=maths -F episode=2 -F "file=@memo.m4a" "$DESK_URL/t/$TOKEN/upload")
@@ -143,6 +179,9 @@ wait "${pids[@]}" # (a plain `wait` would wait for the desk too)
 good=0
 for i in $(seq 50); do [ "$(cat "c50-$i")" = 200 ] && [ "$(json_get "r50-$i.json" 'd["accepted"]')" = True ] && good=$((good + 1)); done
 expect_eq "$good" 50 "50 concurrent uploads: all accepted"
+expect_eq "$(json_get r50-7.json 'd["warnings"][0]["code"]')" ingest.series-unknown "a teacher's series no calendar uses: the answer warns"
+hcurl "$DESK_URL/t/$T50" >/dev/null
+grep -q 'please note: no calendar uses s50' body && ok "...and the teacher's page says so" || not_ok "no note on the teacher's page"
 expect_eq "$(find "$ST/pending/lesson/s50" -name '*.ogg' | wc -l)" 50 "50 recordings awaiting approval"
 expect_eq "$(ls "$ST/pending/lesson/s50" | cut -c1-3 | sort -u | wc -l)" 50 "each episode exactly once"
 expect_eq "$(json_get "$ST/desk/uploads.json" 'len([u for u in d["uploads"] if u["series"] == "s50" and u["status"] == "pending"])')" 50 \
