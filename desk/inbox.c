@@ -141,13 +141,33 @@ static int exists(const char *dir, const char *rel)
     return ok;
 }
 
+/* Where `chalkwave library reject` put pending/REST: pending/rejected/REST, or "REST (N).ogg"
+ * when that name was taken by an earlier rejection (the highest N is the latest). */
+static char *latest_rejected(const char *dir, const char *rest)
+{
+    char *best = cw_asprintf("pending/rejected/%s", rest);
+    if (!best || !exists(dir, best)) return best;
+    const char *dot = strrchr(rest, '.');
+    if (!dot || strchr(dot, '/')) dot = rest + strlen(rest);
+    for (int i = 2; i < 1000; i++) {
+        char *t = cw_asprintf("pending/rejected/%.*s (%d)%s", (int)(dot - rest), rest, i, dot);
+        if (!t || !exists(dir, t)) {
+            free(t);
+            break;
+        }
+        free(best);
+        best = t;
+    }
+    return best;
+}
+
 /* One upload still pending in the inbox whose file left pending/: where did it go? */
 static int sync_one(cw_desk *d, desk_upload *u)
 {
     if (u->status != UP_PENDING || strncmp(u->recording, "pending/", 8) != 0 || exists(d->station_dir, u->recording))
         return 0;
     const char *rest = u->recording + 8;
-    char *lib = cw_asprintf("library/%s", rest), *rej = cw_asprintf("pending/rejected/%s", rest);
+    char *lib = cw_asprintf("library/%s", rest), *rej = latest_rejected(d->station_dir, rest);
     int changed = 1;
     if (lib && exists(d->station_dir, lib)) {
         u->status = UP_APPROVED;

@@ -52,15 +52,18 @@ printf 'file: %s MB\n' "$(($(stat -c %s "$tmp/talk.wav") / 1048576))"
 : >"$tmp/web.t"
 : >"$tmp/cli.c"
 : >"$tmp/web.c"
+: >"$tmp/cli.m"
+: >"$tmp/web.m"
 # CPU seconds (user + system) of a running process
 cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
 cli_run() {
     t0=$(date +%s.%N)
-    /usr/bin/time -f '%U %S' -o "$tmp/cli.time" \
+    /usr/bin/time -f '%U %S %M' -o "$tmp/cli.time" \
         "$bin" --station "$tmp/a" ingest --series talk --episode 1 --title Talk --teacher T "$tmp/talk.wav" >/dev/null
     echo "$(date +%s.%N) - $t0" | bc >>"$tmp/cli.t"
-    read -r u s <"$tmp/cli.time"
+    read -r u s m <"$tmp/cli.time"
     echo "$u + $s" | bc >>"$tmp/cli.c"
+    echo "$m" >>"$tmp/cli.m"
 }
 web_run() {
     tok=$("$bin" --station "$tmp/b" teacher add T --series talk --no-qr 2>/dev/null | sed -n 's#.*/t/##p')
@@ -73,6 +76,7 @@ web_run() {
     echo "$(date +%s.%N) - $t0" | bc >>"$tmp/web.t"
     read -r u s <"$tmp/curl.time"
     echo "$(cpu_of "$pid") - $c0 + $u + $s" | bc >>"$tmp/web.c"
+    awk '/VmHWM/ {print $2}' "/proc/$pid/status" >>"$tmp/web.m" # the desk's peak resident memory
     stop
     [ "$code" = 200 ] || { echo "bench_desk: the upload failed ($code): $(cat "$tmp/up.json")" >&2; exit 1; }
 }
@@ -81,7 +85,8 @@ for i in $(seq "$runs"); do # the order alternates, so a busy moment of the mach
     "$bin" init "$tmp/a" >/dev/null
     "$bin" init "$tmp/b" >/dev/null
     if [ $((i % 2)) = 1 ]; then cli_run; web_run; else web_run; cli_run; fi
-    cmp -s "$tmp/a/library/lesson/talk/001-talk.ogg" "$tmp/b/library/lesson/talk/001-talk.ogg" ||
+    # a teacher's upload waits for approval ([desk] approve = yes): pending/, the same bytes
+    cmp -s "$tmp/a/library/lesson/talk/001-talk.ogg" "$tmp/b/pending/lesson/talk/001-talk.ogg" ||
         { echo "bench_desk: the desk's file differs from the CLI's" >&2; exit 1; }
 done
 cli=$(median <"$tmp/cli.t")
@@ -92,6 +97,9 @@ clic=$(median <"$tmp/cli.c")
 webc=$(median <"$tmp/web.c")
 printf 'CPU:  chalkwave ingest %.2f s, the desk + curl %.2f s: ratio %.3f (wall ratios swing on a shared machine)\n' \
     "$clic" "$webc" "$(echo "$webc / $clic" | bc -l)"
+printf 'peak RSS: chalkwave ingest %.1f MB, the desk (start, upload streamed to disk, ingest) %.1f MB for a %s MB upload\n' \
+    "$(median <"$tmp/cli.m" | awk '{print $1/1024}')" "$(median <"$tmp/web.m" | awk '{print $1/1024}')" \
+    "$(($(stat -c %s "$tmp/talk.wav") / 1048576))"
 fi
 
 # ---- 2. the week and the library of a 10,000-recording station --------------------------------------------

@@ -211,6 +211,17 @@ try:
     wait_for(s, lambda x: "Approved" in text(x))
     shot(s, "10-staff-approved")
     check("Approved" in text(s), "approved from the inbox")
+    # reject another with a reason, typed into the form; the teacher's page shows it
+    forms = s.find_elements(By.CSS_SELECTOR, 'article.s-pending form[action$="/reject"]')
+    if check(len(forms) >= 1, "another upload awaits approval, with a form to reject it (%d)" % len(forms)):
+        why = "Please record again without the radio playing behind you."
+        forms[0].find_element(By.TAG_NAME, "textarea").send_keys(why)
+        forms[0].find_element(By.CSS_SELECTOR, "button").click()
+        wait_for(s, lambda x: "Rejected" in text(x))
+        shot(s, "10-staff-rejected")
+        check("Rejected: the teacher sees why." in text(s), "rejected from the inbox")
+        s.get(URL + "/t/" + TOKEN)
+        check("rejected: " + why in text(s), "the teacher's page shows the rejection and its reason")
     s.get(URL + "/staff/week")
     shot(s, "10-staff-week")
     check("maths ep. 1" in text(s), "the week shows the approved lesson")

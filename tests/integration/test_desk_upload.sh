@@ -108,6 +108,35 @@ grep -q "Maths three</a> · [^<]* · <strong>approved: it will air</strong>" bod
 grep -q "<strong>rejected</strong>: Episode 4 is the wrong lesson" body && ok "...and why episode 4 was rejected" ||
     not_ok "episode 4's rejection not shown"
 
+# the same episode sent again and rejected again: the inbox reads the second reason (the
+# rejected file is kept under a numbered name beside the first)
+tone maths4b.wav 3 680
+hcurl -H 'Accept: application/json' -F series=maths -F episode=4 -F "title=Maths four" -F "file=@maths4b.wav" "$DESK_URL/t/$TOKEN/upload" >/dev/null
+up4b=$(json_get body 'd["upload"]')
+cw --station "$ST" library reject --reason "Still episode 3, sorry." "$(json_get body 'd["recording"]["path"]')"
+expect_rc 0 "the second try rejected from the terminal"
+hcurl -b jar "$DESK_URL/api/inbox" >/dev/null
+expect_eq "$(json_get body '[u["reason"] for u in d["uploads"] if u["id"] == "'"$up4b"'"][0]')" "Still episode 3, sorry." \
+    "...and the inbox has its own reason, not the first one's"
+
+# what people type and their browsers send is shown, never run: markup in the title, the
+# file name and a rejection's reason is escaped on every page that shows it
+tone xss.wav 3 740
+hcurl -H 'Accept: application/json' -F series=maths -F episode=6 --form-string 'title=<img src=x onerror=alert(1)>' \
+    -F 'file=@xss.wav;filename=a"><svg onload=alert(2)>.wav' "$DESK_URL/t/$TOKEN/upload" >/dev/null
+up6=$(json_get body 'd["upload"]')
+expect_eq "$(hcurl -b jar -H "X-Chalkwave-CSRF: $CSRF" --data-urlencode 'reason=<b onmouseover=alert(3)>louder</b> & again' \
+    "$DESK_URL/api/inbox/$up6/reject")" 200 "rejected with markup in the reason"
+for page in "/t/$TOKEN" "/t/$TOKEN/uploads/$up6" /staff/inbox; do
+    hcurl -b jar "$DESK_URL$page" >/dev/null
+    if grep -qE '<img src=x|<svg onload|<b onmouseover' body; then not_ok "$page shows markup unescaped"
+    elif grep -q '&lt;img src=x onerror=alert(1)&gt;' body && grep -q '&lt;b onmouseover=alert(3)&gt;louder&lt;/b&gt; &amp; again' body; then
+        ok "$page: the title and the reason escaped"
+    else not_ok "$page: escaped text not found"; fi
+done
+grep -qE 'a(&quot;|%22)&gt;&lt;svg onload=alert\(2\)&gt;\.wav' body && ok "the inbox shows the browser's file name escaped" ||
+    not_ok "file name not shown escaped: $(grep -o "file [^<]*alert(2[^<]*" body | head -2)"
+
 # a series key no calendar uses: stored, and the uploader is told, with the key it looks like
 tone typo.wav 3 700
 expect_eq "$(hcurl -b jar -H 'Accept: application/json' -H "X-Chalkwave-CSRF: $CSRF" -F series=mahts -F episode=1 \
