@@ -14,6 +14,7 @@ import time
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -102,8 +103,66 @@ def accessibility(d, page):
         });
         return bad;""")
     check(not r, "%s: labelled controls, lang, title, one h1%s" % (page, (": " + "; ".join(r)) if r else ""))
+    # WCAG 2.1 AA contrast of every visible text against the background it is drawn on
+    # (the nearest opaque background up the tree): 4.5:1, 3:1 for large text
+    low = d.execute_script("""
+        function rgb(c) { var m = c.match(/[0-9.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; }
+        function lum(c) { return [0, 1, 2].map(function (i) { var v = c[i] / 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+            .reduce(function (s, v, i) { return s + v * [0.2126, 0.7152, 0.0722][i]; }, 0); }
+        function bg(e) { for (; e; e = e.parentElement) { var c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length < 4 || c[3] > 0.99) return c; } return [255, 255, 255]; }
+        var bad = [];
+        document.querySelectorAll('body *').forEach(function (e) {
+            var own = Array.prototype.some.call(e.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+            if (!own || !e.offsetParent && getComputedStyle(e).position !== 'fixed') return;
+            var st = getComputedStyle(e), r = e.getBoundingClientRect();
+            if (r.width === 0 || r.height === 0 || r.right < 0) return; /* off screen: the skip link until focused */
+            var fg = rgb(st.color), b = bg(e), a = fg.length > 3 ? fg[3] : 1;
+            fg = [0, 1, 2].map(function (i) { return fg[i] * a + b[i] * (1 - a); });
+            var l1 = lum(fg), l2 = lum(b), ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+            var size = parseFloat(st.fontSize), large = size >= 24 || (size >= 18.66 && +st.fontWeight >= 700);
+            if (ratio < (large ? 3 : 4.5)) bad.push(e.tagName.toLowerCase() + ' "' + e.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+        });
+        return bad;""")
+    check(not low, "%s: text contrast at least WCAG AA%s" % (page, (": " + "; ".join(low[:5])) if low else ""))
     logs = [l for l in d.get_log("browser") if l.get("level") == "SEVERE" and "favicon" not in l.get("message", "")]
     check(not logs, "%s: no errors in the browser console%s" % (page, (": " + logs[0]["message"]) if logs else ""))
+
+
+def keyboard(d, page):
+    """Tab from the top: every visible link, button and control is reached in turn (no
+    trap, nothing mouse-only), and each shows a focus outline."""
+    wanted = d.execute_script("""
+        var all = document.querySelectorAll('*');
+        return Array.prototype.filter.call(document.querySelectorAll('a[href], button, input, select, textarea, summary'),
+            function (e) { var shut = e.closest('details:not([open])');  /* folded away until opened */
+                           if (shut && e.parentElement !== shut) return false;
+                           return e.type !== 'hidden' && !e.disabled && e.getClientRects().length &&
+                                  getComputedStyle(e).visibility !== 'hidden'; })
+            .map(function (e) { return [e.tagName + '#' + Array.prototype.indexOf.call(all, e),
+                                        (e.textContent || e.name || e.href || '').trim().slice(0, 30)]; });""")
+    want = len(wanted)
+    d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
+    seen, no_ring, last = set(), [], None
+    for _ in range(want * 6 + 5):  # an <audio> player takes several tabs through its own buttons
+        ActionChains(d).send_keys(Keys.TAB).perform()
+        info = d.execute_script("""
+            var e = document.activeElement; if (!e || e === document.body) return null;
+            var s = getComputedStyle(e);
+            return [e.tagName + '#' + Array.prototype.indexOf.call(document.querySelectorAll('*'), e),
+                    s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2, (e.textContent || e.name || '').trim().slice(0, 30)];""")
+        if info and info[0] == last:
+            continue  # inside a player's own controls (they draw their own focus)
+        if not info or info[0] in seen:
+            break
+        seen.add(info[0])
+        last = info[0]
+        if not info[1] and not info[0].startswith(("AUDIO#", "VIDEO#")):
+            no_ring.append(info[2])
+    missed = [w[1] or w[0] for w in wanted if w[0] not in seen]
+    check(not missed, "%s: the keyboard reaches all %d controls%s" % (page, want, (": not " + ", ".join(missed[:4])) if missed else ""))
+    check(not no_ring, "%s: each shows where the focus is%s" % (page, (": not " + ", ".join(no_ring[:3])) if no_ring else ""))
 
 
 def result_text(d):
@@ -125,6 +184,7 @@ try:
     check("Hello, Mrs Okafor" in text(t), "the teacher's page greets the teacher")
     check("recording needed" in text(t), "it shows the episodes still needed")
     accessibility(t, "teacher page")
+    keyboard(t, "teacher page")
     width = t.execute_script("return document.documentElement.scrollWidth")
     check(width <= 390, "the page fits a 390-pixel phone screen (%d px wide)" % width)
     forms = t.find_elements(By.CSS_SELECTOR, "ol.slots form.upload")
@@ -204,6 +264,7 @@ try:
     players = s.find_elements(By.CSS_SELECTOR, "article.s-pending audio")
     check(len(players) >= 1, "the inbox offers the uploads awaiting approval with a player (%d)" % len(players))
     accessibility(s, "inbox")
+    keyboard(s, "inbox")
     ok_src = s.execute_script("var a = arguments[0]; a.preload = 'auto'; a.load(); return a.currentSrc;", players[-1])
     check(wait_for(s, lambda x: x.execute_script("return arguments[0].readyState >= 1", players[-1]), 20),
           "the browser loads the pending recording to listen (%s)" % ok_src.rsplit("/", 1)[-1])
