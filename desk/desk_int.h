@@ -327,8 +327,9 @@ typedef struct desk_upload {
     char reason[1024];  /* refusal or rejection, plain words */
     char recording[1024];
     double seconds;
-    char airs[256];     /* when it airs, in words, once accepted */
+    char airs[512];     /* when it airs, in words, once accepted */
     char notes[1024];   /* the ingest's warnings, in words (a series key no calendar uses...) */
+    char replaces[1024]; /* a teacher's new take of an episode the library has: that recording */
     char job[24];
 } desk_upload;
 
@@ -343,7 +344,7 @@ void desk_inbox_sync(cw_desk *d, desk_upload *v, size_t n);
 /* At start: uploads a killed desk was still preparing are marked refused (upload again). */
 int desk_inbox_recover(cw_desk *d, cw_error *err);
 /* Let an upload awaiting approval air / refuse it with a reason the teacher sees. Update u. */
-int desk_pending_approve(cw_desk *d, desk_upload *u, cw_error *err);
+int desk_pending_approve(cw_desk *d, desk_upload *u, int replace, cw_error *err);
 int desk_pending_reject(cw_desk *d, desk_upload *u, const char *reason, cw_error *err);
 
 /* ---- handlers (one file per area) ----------------------------------------------------------- */

@@ -33,6 +33,7 @@ static json_t *to_json(const desk_upload *u)
                           u->recording, "seconds", u->seconds, "job", u->job);
     if (o) json_object_set_new(o, "airs", json_string(u->airs));
     if (o && u->notes[0]) json_object_set_new(o, "notes", json_string(u->notes));
+    if (o && u->replaces[0]) json_object_set_new(o, "replaces", json_string(u->replaces));
     return o;
 }
 
@@ -58,6 +59,7 @@ static void from_json(json_t *o, desk_upload *u)
     snprintf(u->job, sizeof u->job, "%s", jstr(o, "job"));
     snprintf(u->airs, sizeof u->airs, "%s", jstr(o, "airs"));
     snprintf(u->notes, sizeof u->notes, "%s", jstr(o, "notes"));
+    snprintf(u->replaces, sizeof u->replaces, "%s", jstr(o, "replaces"));
 }
 
 /* add (replace = 0) or replace the entry with u's id (replace = 1). */

@@ -295,11 +295,15 @@ void desk_h_inbox(desk_req *r)
         if (u->recording[0] && (u->status == UP_ACCEPTED || u->status == UP_APPROVED || u->status == UP_PENDING))
             desk_html(b, "<audio controls preload=\"none\" src=\"/staff/audio/%P\"></audio>\n", u->recording);
         if (u->status == UP_PENDING) {
+            if (u->replaces[0])
+                desk_html(b, "<p>A new take: approving it replaces <a href=\"/staff/recording/%P\">the recording the "
+                             "library has</a>.</p>\n", u->replaces);
             desk_html(b, "<form method=\"post\" action=\"/staff/inbox/%U/approve\" class=\"inline\">", u->id);
             desk_csrf_field(r);
-            desk_html(b, "<button type=\"submit\">Approve: it may air</button></form>\n"
+            if (u->replaces[0]) desk_html(b, "<input type=\"hidden\" name=\"replace\" value=\"1\">");
+            desk_html(b, "<button type=\"submit\">%s</button></form>\n"
                          "<form method=\"post\" action=\"/staff/inbox/%U/reject\" class=\"stack\">",
-                      u->id);
+                      u->replaces[0] ? "Approve: it replaces the library's recording" : "Approve: it may air", u->id);
             desk_csrf_field(r);
             desk_html(b, "<label for=\"why-%s\">Reason for the teacher</label><textarea id=\"why-%s\" name=\"reason\" "
                          "required maxlength=\"500\"></textarea><button type=\"submit\">Reject</button></form>\n",
@@ -330,7 +334,9 @@ static void decide(desk_req *r, int approve)
         desk_reply_error(r, 400, "give the teacher a reason (what to change), up to 1000 characters");
         return;
     }
-    int rc = approve ? desk_pending_approve(r->d, &u, &err) : desk_pending_reject(r->d, &u, reason, &err);
+    const char *rep = desk_field(r, "replace");
+    int replace = rep && (!strcmp(rep, "1") || !strcmp(rep, "yes") || !strcmp(rep, "true"));
+    int rc = approve ? desk_pending_approve(r->d, &u, replace, &err) : desk_pending_reject(r->d, &u, reason, &err);
     if (rc) {
         desk_reply_error(r, rc == CW_EEXIST ? 409 : 500, err.text);
         return;

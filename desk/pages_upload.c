@@ -247,9 +247,23 @@ static void run_ingest(desk_job *j, void *arg)
     /* the session's settings and calendars (its series check, with 'did you mean'); the
      * station lock shared for the ingest, like `chalkwave ingest` */
     int approve = 1;
+    cw_error refusal = {0};
+    int refused = 0; /* a take of this episode already waits */
     desk_view *v = d->view;
     if (desk_view_lock(v, &err) == 0) {
         approve = desk_view_station(v)->desk_approve;
+        /* a teacher's new take of an episode the library has: it waits beside it and, once
+         * approved, replaces it (an earlier take still waiting is refused as usual) */
+        const cw_recording *has = NULL, *waits = NULL;
+        if (a->teacher_upload && approve && a->m.series[0] && a->m.episode > 0) {
+            has = cw_library_find_episode(desk_view_library(v), a->m.series, a->m.episode);
+            waits = desk_view_pending(v) ? cw_library_find_episode(desk_view_pending(v), a->m.series, a->m.episode) : NULL;
+        }
+        if (has && !waits) snprintf(a->up.replaces, sizeof a->up.replaces, "%s", has->path);
+        if (waits)
+            refused = cw_fail(&refusal, CW_EEXIST, "", 0, "episode %d of %s already waits for the station's approval ('%s'): the "
+                                               "station decides on it first; send this one again after that if it is "
+                                               "still needed", a->m.episode, a->m.series, waits->title);
         desk_view_unlock(v);
     }
     cw_ingest_opts o = {
@@ -260,12 +274,13 @@ static void run_ingest(desk_job *j, void *arg)
                  .episode = a->m.episode,
                  .kind = a->m.kind},
         .pending = a->teacher_upload && approve, /* staff's own uploads need no approval */
+        .replace = a->up.replaces[0] != 0,       /* (pending: only ever a take still waiting) */
         .display_name = a->up.file,
         .progress = on_progress,
         .progress_user = j,
     };
     memset(&err, 0, sizeof err);
-    int rc = cw_session_ingest(desk_view_session(v), a->path, &o, &res, &err);
+    int rc = refused ? (err = refusal, refused) : cw_session_ingest(desk_view_session(v), a->path, &o, &res, &err);
     desk_upload *u = &a->up;
     json_t *result;
     char msg[1024];
@@ -275,7 +290,14 @@ static void run_ingest(desk_job *j, void *arg)
         u->status = pending ? UP_PENDING : UP_ACCEPTED;
         snprintf(u->recording, sizeof u->recording, "%s", res.library_path);
         u->seconds = res.seconds;
+        if (!pending) u->replaces[0] = 0;
         airs_words(d, a->m.series, a->m.episode, pending, u->airs, sizeof u->airs);
+        if (u->replaces[0]) {
+            char more[sizeof u->airs];
+            snprintf(more, sizeof more, "Once approved it replaces the recording of episode %d the station has now. %.300s",
+                     a->m.episode, u->airs);
+            memcpy(u->airs, more, sizeof more);
+        }
         char len[32];
         desk_fmt_length(res.seconds, len);
         snprintf(msg, sizeof msg, "Accepted: '%s', %s long, %s. %s", u->title, len,
@@ -284,7 +306,9 @@ static void run_ingest(desk_job *j, void *arg)
                            json_pack("{s:s, s:s, s:f, s:f, s:f}", "path", res.library_path, "format", res.format, "seconds",
                                      res.seconds, "lufs", res.lufs_out, "true_peak", res.true_peak_out),
                            "airs", u->airs, "upload", u->id);
+        if (result && u->replaces[0]) json_object_set_new(result, "replaces", json_string(u->replaces));
     } else {
+        u->replaces[0] = 0;
         u->status = UP_REFUSED;
         char words[1024];
         if (rc == CW_ECANCELLED) {
@@ -314,10 +338,10 @@ static void run_ingest(desk_job *j, void *arg)
     desk_job_finish(j, state, msg, result);
 }
 
-int desk_pending_approve(cw_desk *d, desk_upload *u, cw_error *err)
+int desk_pending_approve(cw_desk *d, desk_upload *u, int replace, cw_error *err)
 {
     char path[1024];
-    int rc = cw_session_approve(desk_view_session(d->view), u->recording, 0, path, sizeof path, err);
+    int rc = cw_session_approve(desk_view_session(d->view), u->recording, replace, path, sizeof path, err);
     if (rc) return rc;
     u->status = UP_APPROVED;
     snprintf(u->recording, sizeof u->recording, "%s", path);

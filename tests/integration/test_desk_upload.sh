@@ -173,6 +173,32 @@ code=$(hcurl -H 'Accept: application/json' -F series=maths -F episode=1 -F "file
 expect_eq "$code" 422 "the same recording again is refused"
 expect_eq "$(find "$ST/library" "$ST/pending" -name '*.ogg' | grep -c maths/001)" 1 "still one recording of episode 1"
 
+# a new take of an episode the library has: it waits beside it, and replaces it once approved
+tone maths1b.wav 3 450
+expect_eq "$(hcurl -H 'Accept: application/json' -F series=maths -F episode=1 -F "title=Maths one again" -F "file=@maths1b.wav" \
+    "$DESK_URL/t/$TOKEN/upload")" 200 "a teacher's new take of a ready episode is accepted"
+upb=$(json_get body 'd["upload"]')
+expect_eq "$(json_get body '[d["pending"], d["replaces"]]')" '[true, "library/lesson/maths/001-maths-one.ogg"]' \
+    "...to wait for approval, naming the recording it would replace"
+[[ "$(json_get body 'd["airs"]')" == "Once approved it replaces the recording of episode 1 the station has now."* ]] &&
+    ok "...and the teacher is told so" || not_ok "airs: $(json_get body 'd["airs"]')"
+tone maths1c.wav 3 455
+expect_eq "$(hcurl -H 'Accept: application/json' -F series=maths -F episode=1 -F "file=@maths1c.wav" "$DESK_URL/t/$TOKEN/upload")" 422 \
+    "a third take while the second waits: refused"
+[[ "$(json_get body 'd["reason"]')" == "episode 1 of maths already waits for the station's approval ('Maths one again')"* ]] &&
+    ok "...because one already waits" ||
+    not_ok "reason: $(json_get body 'd["reason"]')"
+hcurl -b jar "$DESK_URL/staff/inbox" >/dev/null
+grep -q 'name="replace" value="1"><button type="submit">Approve: it replaces the library&#39;s recording</button>' body &&
+    ok "the inbox offers to approve it in place of the old one" || not_ok "no replacing approval on the inbox page"
+old_sum=$(sha256sum <"$ST/library/lesson/maths/001-maths-one.ogg")
+expect_eq "$(hcurl -b jar -X POST -H "X-Chalkwave-CSRF: $CSRF" "$DESK_URL/api/inbox/$upb/approve")" 409 \
+    "approving it without replace=1: 409 (the library has episode 1)"
+expect_eq "$(hcurl -b jar -H "X-Chalkwave-CSRF: $CSRF" -d replace=1 "$DESK_URL/api/inbox/$upb/approve")" 200 "approved with replace=1"
+expect_eq "$(cd "$ST/library/lesson/maths" && ls 001-*)" 001-maths-one-again.ogg "the new take is episode 1 now, the old one gone"
+[ "$(sha256sum <"$ST/library/lesson/maths/001-maths-one-again.ogg")" != "$old_sum" ] && ok "...with the new take's sound" ||
+    not_ok "the old recording is still there"
+
 # ---- over the size limit ------------------------------------------------------------------------------
 desk_stop
 printf '\n[desk]\nmax_upload = 1M\n' >>"$ST/station.conf"
