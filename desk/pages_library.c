@@ -338,7 +338,13 @@ static void decide(desk_req *r, int approve)
     int replace = rep && (!strcmp(rep, "1") || !strcmp(rep, "yes") || !strcmp(rep, "true"));
     int rc = approve ? desk_pending_approve(r->d, &u, replace, &err) : desk_pending_reject(r->d, &u, reason, &err);
     if (rc) {
-        desk_reply_error(r, rc == CW_EEXIST ? 409 : 500, err.text);
+        /* decided meanwhile (or the file went): 409; a reason that is not text: 422; the
+         * station busy: 503 */
+        int status = rc == CW_EEXIST || rc == CW_ENOTFOUND ? 409
+                     : rc == CW_EINVAL || rc == CW_ELIMIT  ? 422
+                     : rc == CW_ELOCKED                    ? 503
+                                                           : 500;
+        desk_reply_error(r, status, err.text);
         return;
     }
     desk_view_invalidate(r->d->view);

@@ -75,6 +75,12 @@ hcurl -H 'Accept: application/json' -F series=maths -F episode=2 -F "title=Maths
 up2=$(json_get body 'd["upload"]')
 expect_eq "$(json_get body 'd["pending"]')" True "a second upload waits for approval"
 expect_eq "$(hcurl -b jar -X POST -H "X-Chalkwave-CSRF: $CSRF" "$DESK_URL/api/inbox/$up2/reject")" 400 "a rejection needs a reason"
+expect_eq "$(hcurl -b jar -H "X-Chalkwave-CSRF: $CSRF" --data-urlencode "reason=$(head -c 1001 /dev/zero | tr '\0' x)" \
+    "$DESK_URL/api/inbox/$up2/reject")" 400 "a reason over 1000 characters: 400"
+expect_eq "$(hcurl -b jar -H "X-Chalkwave-CSRF: $CSRF" -d 'reason=Caf%E9%FF%FE' "$DESK_URL/api/inbox/$up2/reject")" 400 \
+    "a reason that is not UTF-8 text: 400 (the form is refused as it is read)"
+expect_eq "$(json_get "$ST/desk/uploads.json" '[u["status"] for u in d["uploads"] if u["id"] == "'"$up2"'"][0]')" pending "...and it still waits"
+expect_eq "$(hcurl -b jar -X POST -H "X-Chalkwave-CSRF: $CSRF" "$DESK_URL/api/inbox/nosuch/approve")" 404 "an upload that is not there: 404"
 expect_eq "$(hcurl -b jar -H "X-Chalkwave-CSRF: $CSRF" -d 'reason=The classroom noise drowns your voice: please record again somewhere quiet.' \
     "$DESK_URL/api/inbox/$up2/reject")" 200 "rejected with a reason"
 expect_no_path "$ST/library/lesson/maths/002-maths-two.ogg" "a rejected upload never reaches the library"
