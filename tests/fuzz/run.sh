@@ -58,8 +58,10 @@ seed_dir() {
     fi
 }
 
-fail=0
-for n in "${targets[@]}"; do
+# run_target NAME: one target for $secs seconds; prints one line (and the first lines of a
+# failure); non-zero when it found something
+run_target() {
+    local n=$1 corpus crashes set_aside s seeds d log start runs unwind suppressed rc left before r leak cov note
     corpus=$build/fuzz-corpus/$n crashes=$build/fuzz-crashes/$n set_aside=$build/fuzz-suppressed/$n
     mkdir -p "$corpus" "$crashes"
     s=$n
@@ -102,11 +104,32 @@ for n in "${targets[@]}"; do
     note=""
     [ "$suppressed" = 0 ] || note=" (after $suppressed suppressed leak: full stacks)"
     if [ $rc -ne 0 ]; then
-        fail=1
         echo "fuzz $n: FAILED after $(($(date +%s) - start)) s ($runs runs, $cov) — see $log and $crashes/"
         tail -300 "$log" | grep -m3 -E 'ERROR|SUMMARY|runtime error'
-    else
-        echo "fuzz $n: ok, $secs s, $runs runs, $cov, corpus $(ls "$corpus" | wc -l) files$note"
+        return 1
     fi
+    echo "fuzz $n: ok, $secs s, $runs runs, $cov, corpus $(ls "$corpus" | wc -l) files$note"
+}
+
+# CW_FUZZ_JOBS=N runs N targets at once (long runs on an idle machine: each target gets
+# its full time); default 1, one after the other (CI)
+jobs=${CW_FUZZ_JOBS:-1}
+fail=0
+running=0
+for n in "${targets[@]}"; do
+    if [ "$jobs" -le 1 ]; then
+        run_target "$n" || fail=1
+        continue
+    fi
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n || fail=1
+        running=$((running - 1))
+    fi
+    run_target "$n" &
+    running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+    wait -n || fail=1
+    running=$((running - 1))
 done
 exit $fail

@@ -10,7 +10,7 @@
 #       libical/libical            test-data/*.ics, *.ifb, *.vcs   (MPL-2.0 / LGPL-2.1)
 #       kewisch/ical.js            samples/, test/parser/ *.ics    (MPL-2.0)
 #       niccokunzmann/python-recurring-ical-events  .../test/calendars/*.ics (LGPL-3.0)
-#       taglib/taglib              tests/data/*.ogg *.oga *.opus *.spx (LGPL-2.1 / MPL-1.1)
+#       taglib/taglib              tests/data/*.ogg *.oga *.opus *.spx, and recordings of other formats (decode) (LGPL-2.1 / MPL-1.1)
 #       quodlibet/mutagen          tests/data/*.ogg *.opus *.spx *.oggflac (GPL-2.0)
 #       beetbox/beets              test/rsrc/*.ogg *.opus          (MIT)
 #       nst/JSONTestSuite          test_parsing/*.json             (MIT)
@@ -26,7 +26,7 @@ set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${CW_FUZZ_BUILD:-$src/build-fuzz}/extra-seeds
 rm -rf "$out"
-mkdir -p "$out"/{ical,ogg,vorbiscomment,plan,station,sidecar}
+mkdir -p "$out"/{ical,ogg,vorbiscomment,plan,station,sidecar,decode}
 
 repos=("$@")
 if [ ${#repos[@]} -eq 0 ]; then
@@ -51,10 +51,14 @@ for r in "${repos[@]}"; do
             *.ics | *.ifb | *.vcs) target=ical ;;
             *.ogg | *.oga | *.opus | *.spx | *.oggflac | *.oggtheora) target=ogg ;;
             test*/*.json | */test*/*.json) target=plan ;;
+            *.wav | *.flac | *.mp3 | *.m4a | *.m4b | *.mp4 | *.aif | *.aiff | *.aifc | *.wma | *.asf | \
+                *.caf | *.amr | *.awb | *.3gp | *.aac | *.webm | *.mka | *.mkv | *.mov) target=decode ;;
             *) continue ;;
         esac
         git -C "$r" cat-file -s "HEAD:$f" 2>/dev/null | awk '{exit !($1 <= 1048576)}' || continue
         git -C "$r" show "HEAD:$f" 2>/dev/null | put "$target" "$tag--${f//\//--}"
+        # every recording seeds the decoder target too (Ogg files included)
+        [ "$target" = ogg ] && git -C "$r" show "HEAD:$f" 2>/dev/null | put decode "$tag--${f//\//--}"
     done
 done
 
@@ -119,7 +123,7 @@ PYEOF
 import os, resource, subprocess, sys, tempfile
 out, bins = sys.argv[1], sys.argv[2]
 for target, dirname in [("ical", "ical"), ("ogg", "ogg"), ("chain", "ogg"), ("vorbiscomment", "vorbiscomment"),
-                        ("plan", "plan"), ("station", "station"), ("sidecar", "sidecar")]:
+                        ("plan", "plan"), ("station", "station"), ("sidecar", "sidecar"), ("decode", "decode")]:
     exe = os.path.join(bins, "replay_" + target)
     d = os.path.join(out, dirname)
     if not os.access(exe, os.X_OK):
@@ -137,6 +141,6 @@ for target, dirname in [("ical", "ical"), ("ogg", "ogg"), ("chain", "ogg"), ("vo
             print("seeds: %s/%s takes %.2f s in replay_%s: renamed slow-*" % (dirname, name, used, target))
 PYEOF
 
-for t in ical ogg vorbiscomment plan station sidecar; do
+for t in ical ogg vorbiscomment plan station sidecar decode; do
     echo "seeds: $t: $(ls "$out/$t" | wc -l) files in $out/$t ($(ls "$out/$t" | grep -c '^slow-') slow-*)"
 done
