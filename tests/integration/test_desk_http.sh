@@ -129,6 +129,12 @@ grep -qi '^location: /staff/week' headers && ok "nor after logging in" || not_ok
 expect_eq "$(hcurl -X PUT "$DESK_URL/login")" 405 "PUT is refused with 405"
 expect_eq "$(hcurl -X DELETE "$DESK_URL/staff/week")" 405 "DELETE is refused with 405"
 expect_eq "$(hcurl -I "$DESK_URL/login")" 200 "HEAD works"
+# HEAD asks for what GET would answer: without a login, a staff page's HEAD is no 200
+for u in /staff/week /staff/library /api/plan; do
+    get=$(hcurl "$DESK_URL$u")
+    expect_eq "$(hcurl -I "$DESK_URL$u")" "$get" "HEAD $u without a login answers as GET does ($get)"
+    [ "$get" != 200 ] || not_ok "GET $u without a login: 200"
+done
 curl -sv -o /dev/null -o /dev/null "$DESK_URL/login" "$DESK_URL/assets/desk.css" 2>curl.err
 grep -q 'Re-using existing connection' curl.err && ok "keep-alive: two requests on one connection" || not_ok "no connection reuse"
 etag=$(curl -sI "$DESK_URL/assets/desk.js" | sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p')

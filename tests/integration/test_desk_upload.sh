@@ -224,6 +224,18 @@ expect_eq "$(tree_sum "$ST/library")" "$sum_before" "nothing stored"
 sleep 0.3
 [ -z "$(ls "$ST/desk/uploads")" ] && ok "nothing left in desk/uploads" || not_ok "left: $(ls "$ST/desk/uploads")"
 expect_eq "$(hcurl "$DESK_URL/t/$TOKEN")" 200 "the desk answers after the cut"
+# the limit is the largest size accepted: a file of exactly 1 MB (1048576 bytes) passes it
+# (this one is then refused as not a recording: 422), one byte more does not (413)
+head -c 1048576 /dev/urandom >exact.m4a
+expect_eq "$(hcurl -H 'Accept: application/json' -F series=maths -F episode=2 -F "file=@exact.m4a" "$DESK_URL/t/$TOKEN/upload")" \
+    422 "a file of exactly max_upload passes the limit (then refused as not a recording)"
+grep -q 'at most' body && not_ok "...but the answer is about its size: $(cat body)" || ok "...the answer is not about its size"
+head -c 1 /dev/urandom >>exact.m4a
+# (the desk answers 413 and closes while the body still comes: curl may see the cut, 000)
+code=$(hcurl -H 'Expect:' -H 'Accept: application/json' -F series=maths -F episode=2 -F "file=@exact.m4a" "$DESK_URL/t/$TOKEN/upload")
+[[ "$code" == 413 || "$code" == 000 ]] && ok "one byte over max_upload: refused for its size ($code)" ||
+    not_ok "one byte over max_upload: $code (want 413, or the connection cut)"
+expect_eq "$(tree_sum "$ST/library")" "$sum_before" "nothing stored"
 desk_stop
 sed -i '/^max_upload = 1M$/d' "$ST/station.conf"
 

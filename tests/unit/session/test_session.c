@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -273,6 +274,64 @@ static void test_rewritten_in_place(void **state)
     assert_int_equal(ch, CW_SESSION_LIBRARY);
     assert_int_equal(cw_session_library(s)->n, 0);
     free(f);
+    cw_session_free(s);
+    free(st);
+}
+
+/* Write `text` over path in place (same inode, as an editor that saves in place or
+ * `cat >` does) and give it the modification time sec.nsec. */
+static void write_in_place(const char *path, const char *text, time_t sec, long nsec)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fputs(text, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+    struct timespec ts[2] = {{sec, nsec}, {sec, nsec}};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* station.conf edited in place twice within one second (a script, or the desk's settings
+ * page saving twice): the second edit is seen. And restored in place from a copy that
+ * keeps the old time (cp -p, rsync -t): seen too, when its size differs. */
+static void test_edits_in_place_same_second(void **state)
+{
+    (void)state;
+    char *st = make_station("samesec");
+    char *conf = cw_path_join(st, "station.conf");
+    time_t t0 = time(NULL) - 100;
+    char *a = cw_asprintf("%s[calendars]\nschool.ics = 7\n", conf_text);
+    char *b = cw_asprintf("%s[calendars]\nschool.ics = 0\n", conf_text);
+    write_in_place(conf, b, t0, 100000000);
+    cw_session *s = NULL;
+    cw_error err = {0};
+    assert_int_equal(cw_session_open(&s, st, NULL, &err), 0);
+    unsigned ch = 0;
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    assert_int_equal(cw_station_calendar_priority(cw_session_station(s), "school.ics"), 0);
+
+    /* the same second, 0.1 s later, the same size: priority 7 instead of 0 */
+    write_in_place(conf, a, t0, 200000000);
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    assert_int_equal(ch & CW_SESSION_STATION, CW_SESSION_STATION);
+    assert_int_equal(cw_station_calendar_priority(cw_session_station(s), "school.ics"), 7);
+    write_in_place(conf, b, t0, 600000000);
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    assert_int_equal(ch & CW_SESSION_STATION, CW_SESSION_STATION);
+    assert_int_equal(cw_station_calendar_priority(cw_session_station(s), "school.ics"), 0);
+
+    /* an older copy put back with its time kept: the same time as now, another size */
+    char *c = cw_asprintf("%s[calendars]\nschool.ics = 12\n", conf_text);
+    write_in_place(conf, c, t0, 600000000);
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    assert_int_equal(ch & CW_SESSION_STATION, CW_SESSION_STATION);
+    assert_int_equal(cw_station_calendar_priority(cw_session_station(s), "school.ics"), 12);
+    /* and nothing more after that */
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    assert_int_equal(ch, 0);
+    free(a);
+    free(b);
+    free(c);
+    free(conf);
     cw_session_free(s);
     free(st);
 }
@@ -630,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test(test_reload_on_change),
         cmocka_unit_test(test_rewritten_in_place),
+        cmocka_unit_test(test_edits_in_place_same_second),
         cmocka_unit_test(test_lock_rules),
         cmocka_unit_test(test_views_outlive_reload),
         cmocka_unit_test(test_two_threads),
