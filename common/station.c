@@ -289,6 +289,57 @@ static int handle_schedule(parse_ctx *c, const char *name, const char *value)
                 name);
 }
 
+static int handle_air(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    long l;
+    if (!strcmp(name, "outputs")) {
+        cw_strlist_free(&st->air_outputs);
+        char *copy = cw_strdup(value), *save = NULL;
+        if (!copy) return perr(c, "out of memory");
+        for (char *tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+            if (strncmp(tok, "icecast://", 10) && strncmp(tok, "icy://", 6) && strncmp(tok, "alsa:", 5)) {
+                free(copy);
+                return perr(c, "key 'outputs' in [air]: '%s' is not an output (write icecast://USER:PASS@HOST:PORT/MOUNT or alsa:DEVICE)", tok);
+            }
+            if (cw_strlist_push(&st->air_outputs, tok)) {
+                free(copy);
+                return perr(c, "out of memory");
+            }
+        }
+        free(copy);
+        return 1;
+    }
+    if (!strcmp(name, "between")) {
+        if (!strcasecmp(value, "silence")) st->air_between_nothing = 0;
+        else if (!strcasecmp(value, "nothing")) st->air_between_nothing = 1;
+        else return perr(c, "key 'between' in [air]: '%s' is not a choice (use silence or nothing)", value);
+        return 1;
+    }
+    if (!strcmp(name, "emergency")) {
+        if (!*value) {
+            free(st->air_emergency);
+            st->air_emergency = NULL;
+            return 1;
+        }
+        if (!cw_path_is_safe_relative(value))
+            return perr(c, "key 'emergency' in [air]: '%s' is not a file inside the station (give a path such as library/filler/station-id/000-id.ogg)", value);
+        return set_str(c, &st->air_emergency, value);
+    }
+    if (!strcmp(name, "build_ahead")) {
+        if (parse_bool(value, &st->air_build_ahead))
+            return perr(c, "key 'build_ahead' in [air]: '%s' is not yes or no", value);
+        return 1;
+    }
+    if (!strcmp(name, "retry_max")) {
+        if (parse_int(value, 1, 3600, &l))
+            return perr(c, "key 'retry_max' in [air]: '%s' is out of range (use seconds from 1 to 3600, e.g. 60)", value);
+        st->air_retry_max = (int)l;
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [air] (known keys: outputs, between, emergency, build_ahead, retry_max)", name);
+}
+
 static int handle_calendars(parse_ctx *c, const char *name, const char *value)
 {
     cw_station *st = c->st;
@@ -332,15 +383,17 @@ static int conf_handler(void *user, const char *section, const char *name, const
 {
     parse_ctx *c = user;
     if (c->failed) return 0;
-    if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule")) &&
+    if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule") ||
+         !strcmp(section, "air")) &&
         duplicate_key(c, section, name))
         return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
     if (!strcmp(section, "audio")) return handle_audio(c, name, value);
     if (!strcmp(section, "schedule")) return handle_schedule(c, name, value);
     if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
-    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule] or [calendars])", name);
-    return perr(c, "unknown section [%s] (use [station], [audio], [schedule] or [calendars])", section);
+    if (!strcmp(section, "air")) return handle_air(c, name, value);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [air] or [calendars])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [air] or [calendars])", section);
 }
 
 /* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
@@ -378,6 +431,7 @@ static void station_defaults(cw_station *st)
     st->fade = 0.5;
     st->missing = CW_MISSING_FILLER;
     st->overrun = CW_OVERRUN_CUT;
+    st->air_retry_max = 60;
 }
 
 int cw_station_parse(cw_station **out, const char *dir, const char *source, const char *text, size_t len,
@@ -503,6 +557,8 @@ void cw_station_free(cw_station *st)
     free(st->language);
     free(st->unavailable);
     cw_strlist_free(&st->fillers);
+    cw_strlist_free(&st->air_outputs);
+    free(st->air_emergency);
     for (size_t i = 0; i < st->n_calendars; i++) free(st->calendars[i].file);
     free(st->calendars);
     free(st);
@@ -546,6 +602,13 @@ static const char default_conf[] =
     "overrun = cut                  ; a lesson longer than its slot: cut (with a fade) or push\n"
     "newsletters_fill_gaps = no     ; may newsletter items fill gaps between lessons?\n"
     "fillers =                      ; filler series in rotation, comma-separated (empty: all fillers)\n"
+    "\n"
+    "[air]\n"
+    "; 'chalkwave air' plays the days by the clock to these outputs (or those given with --output)\n"
+    "outputs =                      ; e.g. alsa:default icecast://source:PASSWORD@127.0.0.1:8000/radio.ogg\n"
+    "between = silence              ; between on-air windows: silence, or nothing (release the outputs)\n"
+    "emergency =                    ; Ogg Vorbis file played when a day's bundle is missing (empty: fillers)\n"
+    "build_ahead = no               ; build a missing day's bundle before it is needed\n"
     "\n"
     "[calendars]\n"
     "; partner calendar file in calendars/ = priority (a higher number wins a conflict)\n"

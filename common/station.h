@@ -55,6 +55,15 @@ typedef struct cw_station {
     int newsletters_fill_gaps;   /* 1: newsletter items may fill gaps (default 0) */
     cw_strlist fillers;          /* filler series keys in rotation order; empty = all fillers */
 
+    /* [air]  playout (chalkwave air) */
+    cw_strlist air_outputs;      /* output URLs used when no --output is given */
+    int air_between_nothing;     /* 1: outputs fall silent between windows (Icecast: disconnect,
+                                  * ALSA: release the card); 0 (default): digital silence */
+    char *air_emergency;         /* Ogg Vorbis file (relative to the station) played when a
+                                  * day's bundle is missing or damaged; NULL: library fillers */
+    int air_build_ahead;         /* 1: build a missing day's bundle before it is needed */
+    int air_retry_max;           /* seconds: longest wait between reconnection attempts (60) */
+
     /* [calendars]  FILE = PRIORITY */
     cw_partner_calendar *calendars;
     size_t n_calendars;

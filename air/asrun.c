@@ -1,0 +1,731 @@
+/* asrun.c — the as-run log: what each output actually aired, merged per item into one JSON
+ * line in STATION/asrun/YYYY-MM-DD.jsonl, plus gaps (chalkwave stopped, an output down)
+ * and what air did (start, stop, bundles, clock steps, outputs going down and up).
+ * Guarantees: each line is written with one write(2) on an O_APPEND file and fdatasync'd;
+ * nothing is ever rewritten; a line torn by a power cut is closed off before the next one.
+ * A heartbeat state file (asrun/.air-state.json) lets the next start record the item a
+ * killed run was playing (cut where the heartbeat stopped) and the gap that followed. */
+#include "air_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_OUTS 8
+#define MAX_PARTS 16
+
+typedef struct part {
+    int64_t start_ns, from, samples;
+    int open;
+    char reason[80];
+} part;
+
+typedef struct out_entry {
+    char *name;
+    part parts[MAX_PARTS];
+    int n;
+} out_entry;
+
+typedef struct entry {
+    cw_date date;
+    size_t item;
+    char id[17];
+    int64_t planned_ns, length_samples;
+    int rate;
+    json_t *meta; /* kind, title, ... copied from the plan item */
+    out_entry outs[MAX_OUTS];
+    int n_outs;
+} entry;
+
+typedef struct down {
+    char *name, *detail;
+    int64_t since;
+} down;
+
+struct air_asrun {
+    pthread_mutex_t mu;
+    char *dir;
+    const cw_tz *tz;
+    cw_air_clock *clock;
+    air_log *log;
+    int fd;
+    cw_date fd_date;
+    entry *e;
+    size_t n_e, cap_e;
+    down downs[MAX_OUTS];
+    int n_down;
+    size_t records;
+    int write_failed;
+};
+
+/* ---- writing lines ------------------------------------------------------------------------ */
+
+static int open_day(air_asrun *a, cw_date date)
+{
+    if (a->fd >= 0 && !cw_date_cmp(a->fd_date, date))
+        return 0;
+    if (a->fd >= 0)
+        close(a->fd);
+    char ds[11];
+    cw_date_format(date, ds);
+    char *path = cw_asprintf("%s/%s.jsonl", a->dir, ds);
+    a->fd = path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+    if (a->fd < 0) {
+        air_logf(a->log, CW_DIAG_ERROR, "air.asrun-write", path, "cannot open the as-run log '%s': %s",
+                 path ? path : ds, strerror(errno));
+        free(path);
+        return -1;
+    }
+    /* a line torn by a power cut: end it, so the next line stands on its own */
+    off_t end = lseek(a->fd, 0, SEEK_END);
+    if (end > 0) {
+        char last;
+        int rfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (rfd >= 0 && pread(rfd, &last, 1, end - 1) == 1 && last != '\n' && write(a->fd, "\n", 1) != 1)
+            air_logf(a->log, CW_DIAG_ERROR, "air.asrun-write", path, "cannot write the as-run log: %s", strerror(errno));
+        if (rfd >= 0)
+            close(rfd);
+    }
+    a->fd_date = date;
+    free(path);
+    return 0;
+}
+
+/* Append one record (consumes o). Under the lock. */
+static void put(air_asrun *a, int64_t when_ns, json_t *o)
+{
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    json_decref(o);
+    if (!line)
+        return;
+    if (open_day(a, air_local_date(a->tz, when_ns)) == 0) {
+        size_t n = strlen(line);
+        line[n] = '\n';
+        ssize_t w = write(a->fd, line, n + 1);
+        if (w != (ssize_t)(n + 1) || fdatasync(a->fd) != 0) {
+            if (!a->write_failed)
+                air_logf(a->log, CW_DIAG_ERROR, "air.asrun-write", a->dir,
+                         "cannot write the as-run log in '%s': %s (check free space); playout goes on", a->dir,
+                         strerror(errno));
+            a->write_failed = 1;
+        } else {
+            a->write_failed = 0;
+            a->records++;
+        }
+    }
+    free(line);
+}
+
+static json_t *time_pair(json_t *o, const air_asrun *a, const char *key, int64_t ns)
+{
+    char u[32], l[40], k[64];
+    air_fmt_utc(ns, u);
+    air_fmt_local(a->tz, ns, l);
+    snprintf(k, sizeof k, "%s_utc", key);
+    json_object_set_new(o, k, json_string(u));
+    snprintf(k, sizeof k, "%s_local", key);
+    json_object_set_new(o, k, json_string(l));
+    return o;
+}
+
+static json_t *record(const air_asrun *a, const char *type, int64_t ns)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "record", json_string(type));
+    if (ns)
+        time_pair(o, a, "time", ns);
+    return o;
+}
+
+/* ---- items ---------------------------------------------------------------------------------- */
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *item_meta(const air_day *d, size_t i)
+{
+    const cw_plan_item *it = &d->plan->items[i];
+    json_t *m = json_object();
+    json_object_set_new(m, "kind", json_string(cw_kind_name(it->kind)));
+    json_object_set_new(m, "title", str_or_null(it->title));
+    json_object_set_new(m, "teacher", str_or_null(it->teacher));
+    json_object_set_new(m, "language", str_or_null(it->language));
+    json_object_set_new(m, "series", str_or_null(it->series));
+    json_object_set_new(m, "episode", it->episode > 0 ? json_integer(it->episode) : json_null());
+    json_object_set_new(m, "repeat", json_boolean(it->repeat));
+    json_object_set_new(m, "event_uid", str_or_null(it->event_uid));
+    json_object_set_new(m, "event_file", str_or_null(it->event_file));
+    json_object_set_new(m, "recurrence_id", str_or_null(it->event_recurrence_id));
+    json_object_set_new(m, "recording", str_or_null(it->recording));
+    json_object_set_new(m, "recording_length_s", it->recording_samples > 0
+                                                      ? json_real((double)it->recording_samples / d->plan->rate)
+                                                      : json_null());
+    json_object_set_new(m, "cut_in_plan", json_boolean(it->cut));
+    return m;
+}
+
+air_item_ref air_ref(const air_day *d, size_t item)
+{
+    air_item_ref r;
+    memset(&r, 0, sizeof r);
+    r.day = d;
+    r.item = item;
+    r.date = d->date;
+    memcpy(r.id, d->id, sizeof r.id);
+    return r;
+}
+
+static entry *find_entry(air_asrun *a, const air_item_ref *ref, int create)
+{
+    for (size_t i = 0; i < a->n_e; i++) {
+        entry *e = &a->e[i];
+        if (e->item == ref->item && !cw_date_cmp(e->date, ref->date) && !strcmp(e->id, ref->id))
+            return e;
+    }
+    if (!create || !ref->day)
+        return NULL;
+    const air_day *d = ref->day;
+    if (a->n_e == a->cap_e) {
+        size_t nc = a->cap_e ? a->cap_e * 2 : 8;
+        entry *v = realloc(a->e, nc * sizeof *v);
+        if (!v)
+            return NULL;
+        a->e = v;
+        a->cap_e = nc;
+    }
+    entry *e = &a->e[a->n_e++];
+    memset(e, 0, sizeof *e);
+    e->date = d->date;
+    e->item = ref->item;
+    memcpy(e->id, d->id, sizeof e->id);
+    e->planned_ns = d->start_ns[ref->item];
+    e->length_samples = d->plan->items[ref->item].length_samples;
+    e->rate = d->plan->rate;
+    e->meta = item_meta(d, ref->item);
+    return e;
+}
+
+static out_entry *find_out(entry *e, const char *name, int create)
+{
+    for (int i = 0; i < e->n_outs; i++)
+        if (!strcmp(e->outs[i].name, name))
+            return &e->outs[i];
+    if (!create || e->n_outs >= MAX_OUTS)
+        return NULL;
+    out_entry *o = &e->outs[e->n_outs];
+    memset(o, 0, sizeof *o);
+    o->name = cw_strdup(name);
+    if (!o->name)
+        return NULL;
+    e->n_outs++;
+    return o;
+}
+
+static void free_entry(entry *e)
+{
+    json_decref(e->meta);
+    for (int i = 0; i < e->n_outs; i++)
+        free(e->outs[i].name);
+}
+
+static int out_complete(const entry *e, const out_entry *o)
+{
+    for (int k = 0; k < o->n; k++)
+        if (o->parts[k].from == 0 && o->parts[k].samples >= e->length_samples)
+            return 1;
+    return 0;
+}
+
+/* The record of an entry whose parts are all closed. */
+static json_t *item_record(const air_asrun *a, const entry *e)
+{
+    json_t *o = record(a, "item", 0);
+    char ds[11];
+    cw_date_format(e->date, ds);
+    json_object_set_new(o, "date", json_string(ds));
+    json_object_set_new(o, "item", json_integer((json_int_t)e->item + 1));
+    json_object_set_new(o, "bundle", json_string(e->id));
+    time_pair(o, a, "planned_start", e->planned_ns);
+    int64_t first = INT64_MAX, best_len = 0, min_from = INT64_MAX;
+    int complete = 0;
+    const out_entry *best = NULL;
+    json_t *outs = json_array();
+    for (int i = 0; i < e->n_outs; i++) {
+        const out_entry *oe = &e->outs[i];
+        int64_t len = 0;
+        json_t *parts = json_array();
+        for (int k = 0; k < oe->n; k++) {
+            const part *p = &oe->parts[k];
+            len += p->samples;
+            if (p->start_ns < first)
+                first = p->start_ns;
+            if (p->from < min_from)
+                min_from = p->from;
+            json_t *pj = json_object();
+            char u[32];
+            air_fmt_utc(p->start_ns, u);
+            json_object_set_new(pj, "start_utc", json_string(u));
+            json_object_set_new(pj, "from_s", json_real((double)p->from / e->rate));
+            json_object_set_new(pj, "length_s", json_real((double)p->samples / e->rate));
+            json_object_set_new(pj, "ended", json_string(p->reason[0] ? p->reason : "end of item"));
+            json_array_append_new(parts, pj);
+        }
+        int c = out_complete(e, oe);
+        complete |= c;
+        if (!best || len > best_len) {
+            best = oe;
+            best_len = len;
+        }
+        json_t *oj = json_object();
+        json_object_set_new(oj, "output", json_string(oe->name));
+        char u[32];
+        air_fmt_utc(oe->n ? oe->parts[0].start_ns : 0, u);
+        json_object_set_new(oj, "actual_start_utc", json_string(u));
+        json_object_set_new(oj, "actual_length_s", json_real((double)len / e->rate));
+        json_object_set_new(oj, "complete", json_boolean(c));
+        json_object_set_new(oj, "parts", parts);
+        json_array_append_new(outs, oj);
+    }
+    time_pair(o, a, "actual_start", first == INT64_MAX ? e->planned_ns : first);
+    json_object_set_new(o, "planned_length_s", json_real((double)e->length_samples / e->rate));
+    json_object_set_new(o, "actual_length_s", json_real((double)best_len / e->rate));
+    json_object_set_new(o, "from_s", json_real(min_from == INT64_MAX ? 0.0 : (double)min_from / e->rate));
+    json_object_set_new(o, "complete", json_boolean(complete));
+    char cut[160] = "";
+    if (!complete && best && best->n) {
+        const part *p0 = &best->parts[0], *pl = &best->parts[best->n - 1];
+        if (p0->from > 0)
+            snprintf(cut, sizeof cut, "joined %.1f s into the item", (double)p0->from / e->rate);
+        if (pl->reason[0])
+            snprintf(cut + strlen(cut), sizeof cut - strlen(cut), "%s%s", cut[0] ? "; " : "", pl->reason);
+        else if (!cut[0])
+            snprintf(cut, sizeof cut, "interrupted");
+    } else if (!complete) {
+        snprintf(cut, sizeof cut, "no output carried it");
+    }
+    json_object_set_new(o, "cut_reason", complete ? json_null() : json_string(cut));
+    json_object_update(o, e->meta);
+    json_object_set_new(o, "outputs", outs);
+    return o;
+}
+
+/* Write and drop entries with no open part whose planned end has passed (or all, `force`,
+ * closing open parts at `now` with `why`). Under the lock. */
+static void flush_entries(air_asrun *a, int64_t now, int force, const char *why)
+{
+    for (size_t i = 0; i < a->n_e;) {
+        entry *e = &a->e[i];
+        int open = 0;
+        for (int k = 0; k < e->n_outs; k++)
+            for (int j = 0; j < e->outs[k].n; j++) {
+                part *p = &e->outs[k].parts[j];
+                if (p->open && force) {
+                    int64_t s = air_ns_to_samples(now - p->start_ns, e->rate);
+                    p->samples = s < 0 ? 0 : s > e->length_samples - p->from ? e->length_samples - p->from : s;
+                    p->open = 0;
+                    snprintf(p->reason, sizeof p->reason, "%s", why);
+                }
+                open |= p->open;
+            }
+        int64_t end = e->planned_ns + air_samples_to_ns(e->length_samples, e->rate);
+        if (!open && (force || now >= end)) {
+            put(a, e->outs[0].n ? e->outs[0].parts[0].start_ns : e->planned_ns, item_record(a, e));
+            free_entry(e);
+            a->e[i] = a->e[--a->n_e];
+        } else {
+            i++;
+        }
+    }
+}
+
+void air_asrun_begin(air_asrun *a, const air_item_ref *ref, const char *output, int64_t actual_ns, int64_t from)
+{
+    pthread_mutex_lock(&a->mu);
+    entry *e = find_entry(a, ref, 1);
+    out_entry *o = e ? find_out(e, output, 1) : NULL;
+    if (o && o->n < MAX_PARTS) {
+        part *p = &o->parts[o->n++];
+        memset(p, 0, sizeof *p);
+        p->start_ns = actual_ns;
+        p->from = from;
+        p->open = 1;
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+void air_asrun_end(air_asrun *a, const air_item_ref *ref, const char *output, int64_t samples, const char *reason)
+{
+    pthread_mutex_lock(&a->mu);
+    entry *e = find_entry(a, ref, 0);
+    out_entry *o = e ? find_out(e, output, 0) : NULL;
+    if (o && o->n && o->parts[o->n - 1].open) {
+        part *p = &o->parts[o->n - 1];
+        p->open = 0;
+        p->samples = samples;
+        snprintf(p->reason, sizeof p->reason, "%s", reason ? reason : "");
+        /* everything aired to its end on every output: write now, not at the next tick */
+        int all = 1;
+        for (int k = 0; k < e->n_outs && all; k++) {
+            const out_entry *q = &e->outs[k];
+            all = q->n && !q->parts[q->n - 1].open && !q->parts[q->n - 1].reason[0];
+        }
+        if (all)
+            flush_entries(a, e->planned_ns + air_samples_to_ns(e->length_samples, e->rate), 0, "");
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* ---- other records ----------------------------------------------------------------------------- */
+
+void air_asrun_event(air_asrun *a, const char *type, int64_t wall_ns, void *fields)
+{
+    if (!wall_ns)
+        wall_ns = a->clock->wall_ns(a->clock);
+    pthread_mutex_lock(&a->mu);
+    json_t *o = record(a, type, wall_ns);
+    if (fields) {
+        json_object_update(o, (json_t *)fields);
+        json_decref((json_t *)fields);
+    }
+    put(a, wall_ns, o);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void gap_locked(air_asrun *a, int64_t start_ns, int64_t end_ns, const char *reason, const char *output,
+                       const char *detail)
+{
+    if (end_ns <= start_ns)
+        return;
+    json_t *o = record(a, "gap", 0);
+    time_pair(o, a, "start", start_ns);
+    time_pair(o, a, "end", end_ns);
+    json_object_set_new(o, "length_s", json_real((double)(end_ns - start_ns) / AIR_NS));
+    json_object_set_new(o, "reason", json_string(reason));
+    json_object_set_new(o, "output", str_or_null(output));
+    json_object_set_new(o, "detail", str_or_null(detail));
+    put(a, start_ns, o);
+}
+
+void air_asrun_gap(air_asrun *a, int64_t start_ns, int64_t end_ns, const char *reason, const char *output,
+                   const char *detail)
+{
+    pthread_mutex_lock(&a->mu);
+    gap_locked(a, start_ns, end_ns, reason, output, detail);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void air_asrun_down(air_asrun *a, const char *output, int64_t wall_ns, const char *detail)
+{
+    pthread_mutex_lock(&a->mu);
+    int known = 0;
+    for (int i = 0; i < a->n_down; i++)
+        known |= !strcmp(a->downs[i].name, output);
+    if (!known && a->n_down < MAX_OUTS) {
+        down *d = &a->downs[a->n_down];
+        d->name = cw_strdup(output);
+        d->detail = cw_strdup(detail ? detail : "");
+        d->since = wall_ns;
+        if (d->name && d->detail)
+            a->n_down++;
+        json_t *o = record(a, "output", wall_ns);
+        json_object_set_new(o, "output", json_string(output));
+        json_object_set_new(o, "event", json_string("down"));
+        json_object_set_new(o, "detail", str_or_null(detail));
+        put(a, wall_ns, o);
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void up_locked(air_asrun *a, int i, int64_t wall_ns, int stopping)
+{
+    down *d = &a->downs[i];
+    if (!stopping) {
+        json_t *o = record(a, "output", wall_ns);
+        json_object_set_new(o, "output", json_string(d->name));
+        json_object_set_new(o, "event", json_string("up"));
+        json_object_set_new(o, "down_s", json_real((double)(wall_ns - d->since) / AIR_NS));
+        put(a, wall_ns, o);
+    }
+    gap_locked(a, d->since, wall_ns, "output down", d->name, d->detail);
+    free(d->name);
+    free(d->detail);
+    a->downs[i] = a->downs[--a->n_down];
+}
+
+void air_asrun_up(air_asrun *a, const char *output, int64_t wall_ns)
+{
+    pthread_mutex_lock(&a->mu);
+    for (int i = 0; i < a->n_down; i++)
+        if (!strcmp(a->downs[i].name, output)) {
+            up_locked(a, i, wall_ns, 0);
+            break;
+        }
+    pthread_mutex_unlock(&a->mu);
+}
+
+size_t air_asrun_records(air_asrun *a)
+{
+    pthread_mutex_lock(&a->mu);
+    size_t n = a->records;
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
+
+/* ---- heartbeat state and recovery ------------------------------------------------------------- */
+
+static json_t *state_json(const air_asrun *a, int64_t now, int clean)
+{
+    json_t *st = json_object();
+    json_object_set_new(st, "pid", json_integer((json_int_t)getpid()));
+    json_object_set_new(st, "alive_ns", json_integer((json_int_t)now));
+    json_object_set_new(st, "clean", json_boolean(clean));
+    json_t *items = json_array();
+    for (size_t i = 0; i < a->n_e; i++) {
+        const entry *e = &a->e[i];
+        json_t *ej = json_object();
+        char ds[11];
+        cw_date_format(e->date, ds);
+        json_object_set_new(ej, "date", json_string(ds));
+        json_object_set_new(ej, "item", json_integer((json_int_t)e->item));
+        json_object_set_new(ej, "bundle", json_string(e->id));
+        json_object_set_new(ej, "planned_ns", json_integer((json_int_t)e->planned_ns));
+        json_object_set_new(ej, "length_samples", json_integer((json_int_t)e->length_samples));
+        json_object_set_new(ej, "rate", json_integer(e->rate));
+        json_object_set(ej, "meta", e->meta);
+        json_t *outs = json_array();
+        for (int k = 0; k < e->n_outs; k++) {
+            json_t *oj = json_object(), *parts = json_array();
+            json_object_set_new(oj, "name", json_string(e->outs[k].name));
+            for (int j = 0; j < e->outs[k].n; j++) {
+                const part *p = &e->outs[k].parts[j];
+                json_t *pj = json_object();
+                json_object_set_new(pj, "start_ns", json_integer((json_int_t)p->start_ns));
+                json_object_set_new(pj, "from", json_integer((json_int_t)p->from));
+                json_object_set_new(pj, "samples", json_integer((json_int_t)p->samples));
+                json_object_set_new(pj, "open", json_boolean(p->open));
+                json_object_set_new(pj, "reason", json_string(p->reason));
+                json_array_append_new(parts, pj);
+            }
+            json_object_set_new(oj, "parts", parts);
+            json_array_append_new(outs, oj);
+        }
+        json_object_set_new(ej, "outs", outs);
+        json_array_append_new(items, ej);
+    }
+    json_object_set_new(st, "items", items);
+    json_t *downs = json_array();
+    for (int i = 0; i < a->n_down; i++) {
+        json_t *dj = json_object();
+        json_object_set_new(dj, "name", json_string(a->downs[i].name));
+        json_object_set_new(dj, "detail", json_string(a->downs[i].detail));
+        json_object_set_new(dj, "since_ns", json_integer((json_int_t)a->downs[i].since));
+        json_array_append_new(downs, dj);
+    }
+    json_object_set_new(st, "down", downs);
+    return st;
+}
+
+/* Replace the state file (write + rename; no fsync: it matters after a kill, where the page
+ * cache survives, and a second of heartbeat lost to a power cut costs nothing). */
+static void save_state(air_asrun *a, int64_t now, int clean)
+{
+    json_t *st = state_json(a, now, clean);
+    char *text = json_dumps(st, JSON_COMPACT);
+    json_decref(st);
+    char *path = cw_asprintf("%s/.air-state.json", a->dir), *tmp = cw_asprintf("%s/.air-state.json.tmp", a->dir);
+    if (text && path && tmp) {
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        size_t n = strlen(text);
+        if (fd >= 0) {
+            int ok = write(fd, text, n) == (ssize_t)n;
+            if (clean)
+                ok = ok && fsync(fd) == 0;
+            close(fd);
+            if (ok)
+                rename(tmp, path);
+        }
+    }
+    free(text);
+    free(path);
+    free(tmp);
+}
+
+void air_asrun_tick(air_asrun *a, int64_t wall_ns)
+{
+    pthread_mutex_lock(&a->mu);
+    flush_entries(a, wall_ns, 0, "");
+    /* the samples an open part has aired so far, as far as the clock says */
+    for (size_t i = 0; i < a->n_e; i++)
+        for (int k = 0; k < a->e[i].n_outs; k++)
+            for (int j = 0; j < a->e[i].outs[k].n; j++) {
+                part *p = &a->e[i].outs[k].parts[j];
+                if (p->open && wall_ns > p->start_ns) {
+                    int64_t s = air_ns_to_samples(wall_ns - p->start_ns, a->e[i].rate);
+                    int64_t max = a->e[i].length_samples - p->from;
+                    p->samples = s > max ? max : s;
+                }
+            }
+    save_state(a, wall_ns, 0);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static int64_t jint(json_t *o, const char *k)
+{
+    return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static const char *jstr(json_t *o, const char *k, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : dflt;
+}
+
+/* What a previous run left in the state file: its open items become records cut where its
+ * heartbeat stopped; outputs it had down and the time it was not running become gaps. */
+static void recover(air_asrun *a, int64_t now)
+{
+    char *path = cw_asprintf("%s/.air-state.json", a->dir);
+    json_error_t je;
+    json_t *st = path ? json_load_file(path, 0, &je) : NULL;
+    free(path);
+    if (!st)
+        return;
+    int clean = json_is_true(json_object_get(st, "clean"));
+    int64_t alive = jint(st, "alive_ns");
+    size_t i;
+    json_t *ej;
+    json_array_foreach(json_object_get(st, "items"), i, ej)
+    {
+        cw_date date;
+        const char *ds = json_string_value(json_object_get(ej, "date"));
+        const char *id = json_string_value(json_object_get(ej, "bundle"));
+        if (!ds || !id || cw_date_parse(ds, &date) != 0 || strlen(id) != 16)
+            continue;
+        if (a->n_e == a->cap_e) {
+            entry *v = realloc(a->e, (a->cap_e + 8) * sizeof *v);
+            if (!v)
+                break;
+            a->e = v;
+            a->cap_e += 8;
+        }
+        entry *e = &a->e[a->n_e];
+        memset(e, 0, sizeof *e);
+        e->date = date;
+        e->item = (size_t)jint(ej, "item");
+        memcpy(e->id, id, 17);
+        e->planned_ns = jint(ej, "planned_ns");
+        e->length_samples = jint(ej, "length_samples");
+        e->rate = (int)jint(ej, "rate");
+        json_t *meta = json_object_get(ej, "meta");
+        if (e->rate <= 0 || e->length_samples <= 0 || !json_is_object(meta))
+            continue;
+        e->meta = json_deep_copy(meta);
+        size_t k;
+        json_t *oj;
+        json_array_foreach(json_object_get(ej, "outs"), k, oj)
+        {
+            out_entry *o = find_out(e, jstr(oj, "name", "?"), 1);
+            size_t j;
+            json_t *pj;
+            json_array_foreach(json_object_get(oj, "parts"), j, pj)
+            {
+                if (!o || o->n >= MAX_PARTS)
+                    break;
+                part *p = &o->parts[o->n++];
+                memset(p, 0, sizeof *p);
+                p->start_ns = jint(pj, "start_ns");
+                p->from = jint(pj, "from");
+                p->samples = jint(pj, "samples");
+                p->open = json_is_true(json_object_get(pj, "open"));
+                snprintf(p->reason, sizeof p->reason, "%s", jstr(pj, "reason", ""));
+            }
+        }
+        a->n_e++;
+    }
+    /* the samples the heartbeat counted are what aired: close the parts there */
+    for (size_t n = 0; n < a->n_e; n++)
+        for (int k = 0; k < a->e[n].n_outs; k++)
+            for (int j = 0; j < a->e[n].outs[k].n; j++) {
+                part *p = &a->e[n].outs[k].parts[j];
+                if (p->open) {
+                    p->open = 0;
+                    snprintf(p->reason, sizeof p->reason, "chalkwave stopped");
+                }
+            }
+    flush_entries(a, alive, 1, "chalkwave stopped");
+    json_t *dj;
+    json_array_foreach(json_object_get(st, "down"), i, dj)
+    {
+        const char *name = json_string_value(json_object_get(dj, "name"));
+        if (name)
+            gap_locked(a, jint(dj, "since_ns"), alive, "output down", name,
+                       json_string_value(json_object_get(dj, "detail")));
+    }
+    if (alive > 0 && now > alive)
+        gap_locked(a, alive, now, "chalkwave stopped", NULL,
+                   clean ? "stopped by the operator" : "chalkwave was killed or crashed (no clean stop)");
+    json_decref(st);
+}
+
+int air_asrun_open(air_asrun **out, const char *station_dir, const cw_tz *tz, cw_air_clock *clock, air_log *log,
+                   cw_error *err)
+{
+    *out = NULL;
+    air_asrun *a = calloc(1, sizeof *a);
+    if (!a)
+        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    pthread_mutex_init(&a->mu, NULL);
+    a->fd = -1;
+    a->tz = tz;
+    a->clock = clock;
+    a->log = log;
+    a->dir = cw_path_join(station_dir, "asrun");
+    int rc = a->dir ? cw_mkdir_p(a->dir, err) : cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    if (!rc && access(a->dir, W_OK) != 0)
+        rc = cw_fail(err, CW_EIO, a->dir, 0, "cannot write the as-run folder '%s': %s", a->dir, strerror(errno));
+    if (rc) {
+        air_asrun_free(a);
+        return rc;
+    }
+    int64_t now = clock->wall_ns(clock);
+    pthread_mutex_lock(&a->mu);
+    recover(a, now);
+    save_state(a, now, 0);
+    pthread_mutex_unlock(&a->mu);
+    *out = a;
+    return 0;
+}
+
+void air_asrun_close(air_asrun *a, int64_t wall_ns)
+{
+    pthread_mutex_lock(&a->mu);
+    flush_entries(a, wall_ns, 1, "chalkwave stopped");
+    while (a->n_down)
+        up_locked(a, a->n_down - 1, wall_ns, 1);
+    put(a, wall_ns, record(a, "stop", wall_ns));
+    save_state(a, wall_ns, 1);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void air_asrun_free(air_asrun *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->n_e; i++)
+        free_entry(&a->e[i]);
+    free(a->e);
+    for (int i = 0; i < a->n_down; i++) {
+        free(a->downs[i].name);
+        free(a->downs[i].detail);
+    }
+    if (a->fd >= 0)
+        close(a->fd);
+    pthread_mutex_destroy(&a->mu);
+    free(a->dir);
+    free(a);
+}
