@@ -233,6 +233,31 @@ static void free_entry(entry *e)
         free(e->outs[i].name);
 }
 
+/* Samples of the item an output aired, parts that overlap (a re-join) counted once. */
+static int64_t aired_samples(const entry *e, const out_entry *o)
+{
+    int64_t total = 0;
+    int used[MAX_PARTS] = {0};
+    int64_t upto = 0;
+    for (int n = 0; n < o->n; n++) { /* parts by their start in the item */
+        int best = -1;
+        for (int k = 0; k < o->n; k++)
+            if (!used[k] && (best < 0 || o->parts[k].from < o->parts[best].from))
+                best = k;
+        used[best] = 1;
+        int64_t a = o->parts[best].from, b = a + o->parts[best].samples;
+        if (b > e->length_samples)
+            b = e->length_samples;
+        if (a < upto)
+            a = upto;
+        if (b > a) {
+            total += b - a;
+            upto = b;
+        }
+    }
+    return total;
+}
+
 static int out_complete(const entry *e, const out_entry *o)
 {
     for (int k = 0; k < o->n; k++)
@@ -257,11 +282,9 @@ static json_t *item_record(const air_asrun *a, const entry *e)
     json_t *outs = json_array();
     for (int i = 0; i < e->n_outs; i++) {
         const out_entry *oe = &e->outs[i];
-        int64_t len = 0;
         json_t *parts = json_array();
         for (int k = 0; k < oe->n; k++) {
             const part *p = &oe->parts[k];
-            len += p->samples;
             if (p->start_ns < first)
                 first = p->start_ns;
             if (p->from < min_from)
@@ -275,6 +298,7 @@ static json_t *item_record(const air_asrun *a, const entry *e)
             json_object_set_new(pj, "ended", json_string(p->reason[0] ? p->reason : "end of item"));
             json_array_append_new(parts, pj);
         }
+        int64_t len = aired_samples(e, oe);
         int c = out_complete(e, oe);
         complete |= c;
         if (!best || len > best_len) {
@@ -296,14 +320,18 @@ static json_t *item_record(const air_asrun *a, const entry *e)
     json_object_set_new(o, "actual_length_s", json_real((double)best_len / e->rate));
     json_object_set_new(o, "from_s", json_real(min_from == INT64_MAX ? 0.0 : (double)min_from / e->rate));
     json_object_set_new(o, "complete", json_boolean(complete));
-    char cut[160] = "";
+    char cut[200] = "";
     if (!complete && best && best->n) {
-        const part *p0 = &best->parts[0], *pl = &best->parts[best->n - 1];
-        if (p0->from > 0)
-            snprintf(cut, sizeof cut, "joined %.1f s into the item", (double)p0->from / e->rate);
-        if (pl->reason[0])
-            snprintf(cut + strlen(cut), sizeof cut - strlen(cut), "%s%s", cut[0] ? "; " : "", pl->reason);
-        else if (!cut[0])
+        if (best->parts[0].from > 0)
+            snprintf(cut, sizeof cut, "joined %.1f s into the item", (double)best->parts[0].from / e->rate);
+        for (int k = 0; k < best->n; k++) {
+            const char *r = best->parts[k].reason;
+            if (!r[0] || strstr(cut, r))
+                continue;
+            size_t L = strlen(cut);
+            snprintf(cut + L, sizeof cut - L, "%s%s", L ? "; " : "", r);
+        }
+        if (!cut[0])
             snprintf(cut, sizeof cut, "interrupted");
     } else if (!complete) {
         snprintf(cut, sizeof cut, "no output carried it");

@@ -66,6 +66,22 @@ static int index_links(air_day *d, cw_error *err)
             break;
         if (rc)
             return cw_fail(err, CW_EINVAL, d->ogg_path, 0, "%s", e.text);
+        if (pg.bos && link < 0) { /* plan.json has no channel count: the first link says it */
+            unsigned char id[27 + 255 + 16];
+            size_t got = 0;
+            ssize_t r = pread(d->fd, id, sizeof id, (off_t)pos);
+            got = r > 0 ? (size_t)r : 0;
+            size_t off = 27 + (size_t)id[26];
+            if (got < off + 16 || id[off] != 1 || memcmp(id + off + 1, "vorbis", 6) != 0)
+                return cw_fail(err, CW_EINVAL, d->ogg_path, 0, "day.ogg does not start with a Vorbis stream (rebuild the day)");
+            uint32_t rate = (uint32_t)id[off + 12] | (uint32_t)id[off + 13] << 8 | (uint32_t)id[off + 14] << 16 |
+                            (uint32_t)id[off + 15] << 24;
+            if (d->plan->channels <= 0)
+                d->plan->channels = id[off + 11];
+            if ((int)rate != d->plan->rate || d->plan->channels <= 0)
+                return cw_fail(err, CW_EINVAL, d->ogg_path, 0, "day.ogg is %u Hz but plan.json says %d Hz (rebuild the day)",
+                               rate, d->plan->rate);
+        }
         if (pg.bos) {
             if (link >= 0 && last_granule != d->plan->items[link].length_samples)
                 break;
@@ -145,8 +161,8 @@ static int load_plan(air_day *d, const char *dir, cw_error *err)
     cw_error e = {0};
     if ((rc = cw_plan_from_json(&d->plan, json, json_len, &e)) != 0)
         rc = cw_fail(err, rc == CW_ENOMEM ? CW_ENOMEM : CW_EINVAL, plan_path, e.line, "%s", e.text);
-    else if (d->plan->rate <= 0 || d->plan->channels <= 0)
-        rc = cw_fail(err, CW_EINVAL, plan_path, 0, "the plan has no audio format (rebuild the day)");
+    else if (d->plan->rate <= 0)
+        rc = cw_fail(err, CW_EINVAL, plan_path, 0, "the plan has no sample rate (rebuild the day)");
 done:
     free(sums);
     free(json);

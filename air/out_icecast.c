@@ -324,7 +324,7 @@ static void link_done(ice *o, const air_now *now)
 {
     if (o->seg.kind == AIR_SEG_ITEM) {
         item_end(o, NULL);
-    } else if (o->stream_end_ns < o->seg.end_ns - AIR_NS / 1000) {
+    } else if (!(o->seg.kind == AIR_SEG_GAP && o->base.between_nothing) && o->stream_end_ns < o->seg.end_ns - AIR_NS / 1000) {
         /* the silence link or the emergency file ended before the segment: another one,
          * unless a bundle has appeared meanwhile (then it plays from where it is now) */
         if (o->own_fd)
@@ -426,6 +426,8 @@ static int64_t send_due(ice *o, const air_now *now)
             start_seg(o, now);
         }
         if (o->seg.kind == AIR_SEG_GAP && base->between_nothing) {
+            if (o->seg.end_ns - now->wall > PRECONNECT_NS)
+                return now->mono; /* idle_gap releases the connection */
             if (now->wall < o->seg.end_ns)
                 return now->mono + (o->seg.end_ns - now->wall);
             link_done(o, now);

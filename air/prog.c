@@ -24,6 +24,7 @@ typedef struct day_slot {
     struct stat seen;    /* plan.json as last seen when MISSING/DAMAGED (to retry on change) */
     int seen_ok;
     int64_t last_build_try; /* wall ns of the last build attempt (0 none) */
+    int announced;          /* the missing bundle was reported (when it was first needed) */
     char why[200];
 } day_slot;
 
@@ -206,17 +207,12 @@ static void try_load(air_prog *p, day_slot *s)
     } else {
         s->state = rc == CW_ENOTFOUND ? DAY_MISSING : DAY_DAMAGED;
         snprintf(s->why, sizeof s->why, "%.190s", rc == CW_ENOTFOUND ? "no bundle" : err.text);
-        if (was != s->state || old) {
-            if (rc == CW_ENOTFOUND)
-                air_logf(p->log, CW_DIAG_WARNING, "air.bundle-missing", ds,
-                         "no bundle for %s in %s (build it: chalkwave build --date %s); the emergency filler plays "
-                         "in its on-air window",
-                         ds, dir ? dir : "out/", ds);
-            else
-                air_logf(p->log, CW_DIAG_ERROR, "air.bundle-damaged", ds,
-                         "the bundle of %s is damaged: %s; the emergency filler plays in its on-air window", ds, err.text);
-            bundle_event(p, rc == CW_ENOTFOUND ? "missing" : "damaged", s->date, NULL,
-                         rc == CW_ENOTFOUND ? NULL : err.text);
+        if (rc == CW_ENOTFOUND && old) {
+            s->announced = 0; /* it was there and is gone: say so when it is needed */
+        } else if (rc != CW_ENOTFOUND && (was != s->state || old)) {
+            air_logf(p->log, CW_DIAG_ERROR, "air.bundle-damaged", ds,
+                     "the bundle of %s is damaged: %s; the emergency filler plays in its on-air window", ds, err.text);
+            bundle_event(p, "damaged", s->date, NULL, err.text);
         }
     }
     day_unref(old);
@@ -321,6 +317,14 @@ void air_prog_at(air_prog *p, int64_t wall, air_seg *out)
         if (wall >= ws && wall < we) {
             char ds[11];
             cw_date_format(date, ds);
+            if (s->state == DAY_MISSING && !s->announced) {
+                s->announced = 1;
+                air_logf(p->log, CW_DIAG_WARNING, "air.bundle-missing", ds,
+                         "no bundle for %s in out/%s (build it: chalkwave build --date %s); the emergency filler plays "
+                         "until it is there",
+                         ds, ds, ds);
+                bundle_event(p, "missing", date, NULL, NULL);
+            }
             out->kind = AIR_SEG_EMERGENCY;
             out->start_ns = wall;
             out->end_ns = we; /* outputs ask again at the end of each filler link */
