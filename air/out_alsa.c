@@ -60,10 +60,13 @@ typedef struct pcm_out {
     size_t emerg_next;
     /* feeding and steering */
     int64_t prog_ns;                  /* programme instant after the last frame fed */
+    int64_t out_base;                 /* programme instant of the first frame out of the resampler */
+    double out_off;                   /* ns after out_base of the next frame out of it */
     soxr_t rs;
     double integ, u, err_ns;
     int have_err;
     int64_t settle_mono;              /* no steering before the card plays post-jump audio */
+    int64_t seen_dac, seen_wall;      /* the last measurement: programme instant leaving the card then */
     int64_t last_mono;
     float *in, *out, *tmp;
     size_t pend_n, pend_off;
@@ -340,6 +343,23 @@ static long decode(pcm_out *o)
         float **pcm;
         int link;
         long n = ov_read_float(&o->vf, &pcm, o->conv ? CHUNK / 2 : (int)want, &link);
+        if (n <= 0 && o->conv) { /* what the rate converter still holds */
+            float *res = o->tmp + CHUNK * MAX_CH;
+            size_t odone = 0;
+            soxr_process(o->conv, NULL, 0, NULL, res, (size_t)want, &odone);
+            if (odone > 0) {
+                int sch = o->src_ch > MAX_CH ? MAX_CH : o->src_ch;
+                float *plan_buf = o->out;
+                const float *planes[MAX_CH];
+                for (int c = 0; c < sch; c++) {
+                    planes[c] = plan_buf + (size_t)c * CHUNK;
+                    for (size_t i = 0; i < odone; i++)
+                        plan_buf[(size_t)c * CHUNK + i] = res[i * (size_t)sch + (size_t)c];
+                }
+                mix_into(planes, sch, o->in, o->ch, (long)odone);
+                return (long)odone;
+            }
+        }
         if (n <= 0) { /* this file is over: the next one, unless a bundle appeared */
             close_decoder(o);
             air_seg nx;
@@ -404,19 +424,26 @@ static void produce(pcm_out *o, const air_now *now)
     }
     o->seg_pos += n;
     o->prog_ns = o->seg_t0 + air_samples_to_ns(o->seg_pos, o->rate);
+    /* the decoder leaves denormal dust in silence; it makes the resampler 50 times slower */
+    for (long i = 0; i < n * o->ch; i++)
+        if (fabsf(o->in[i]) < 1e-20f)
+            o->in[i] = 0.0f;
     size_t idone = 0, odone = 0;
     soxr_process(o->rs, o->in, (size_t)n, &idone, o->out, CHUNK * 2, &odone);
     o->pend_n = odone;
     o->pend_off = 0;
+    /* soxr's output is aligned with its input (it holds frames back, it does not delay
+     * them): output frame k is input frame k at ratio 1, and each output frame moves the
+     * programme by ratio / rate seconds (the ratio changes without a slew: exact) */
+    o->out_off += (double)odone * ((double)AIR_NS / o->rate) * (1.0 - o->u);
 }
 
 /* ---- steering --------------------------------------------------------------------------------- */
 
 static int64_t dac_prog(pcm_out *o, int64_t card_delay)
 {
-    double rs_delay = soxr_delay(o->rs);
-    int64_t queued = card_delay + (int64_t)(o->pend_n - o->pend_off) + (int64_t)lround(rs_delay);
-    return o->prog_ns - air_samples_to_ns(queued, o->rate);
+    int64_t queued = card_delay + (int64_t)(o->pend_n - o->pend_off);
+    return o->out_base + (int64_t)llround(o->out_off) - air_samples_to_ns(queued, o->rate);
 }
 
 /* Start (again) at the programme instant that will leave the card next. */
@@ -427,6 +454,8 @@ static void rejoin(pcm_out *o, const air_now *now, int64_t card_delay)
     soxr_set_io_ratio(o->rs, 1.0 - o->u, 0);
     o->pend_n = o->pend_off = 0;
     o->prog_ns = now->wall + air_samples_to_ns(card_delay, o->rate);
+    o->out_base = o->prog_ns;
+    o->out_off = 0;
     o->settle_mono = now->mono + air_samples_to_ns(card_delay, o->rate) + 50000000;
     o->have_err = 0;
 }
@@ -437,6 +466,7 @@ static void go_down(pcm_out *o, const air_now *now, int64_t dac, const char *why
     if (o->open)
         o->ops->close(o->card);
     o->open = 0;
+    o->seen_wall = 0;
     drop_seg(o);
     close_decoder(o);
     o->failures++;
@@ -466,7 +496,7 @@ static void steer(pcm_out *o, const air_now *now, int64_t e)
         u = -U_MAX;
     if (fabs(u - o->u) > 1e-7) {
         o->u = u;
-        soxr_set_io_ratio(o->rs, 1.0 - u, (size_t)(o->rate / 10));
+        soxr_set_io_ratio(o->rs, 1.0 - u, 0);
     }
 }
 
@@ -506,12 +536,15 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
     int64_t delay = 0, at_mono = now->mono;
     cw_error err = {0};
     int rc = o->ops->delay(o->card, &delay, &at_mono, &err);
-    if (rc < 0) {
-        go_down(o, now, dac_prog(o, 0), err.text);
+    if (rc < 0) { /* what it held is lost: it played until about now */
+        int64_t est = o->seen_wall ? o->seen_dac + (now->wall - o->seen_wall) : dac_prog(o, 0);
+        go_down(o, now, est < dac_prog(o, 0) ? est : dac_prog(o, 0), err.text);
         return o->retry_mono;
     }
     int64_t dac = dac_prog(o, delay);
     int64_t wall_at = now->wall + (at_mono - now->mono);
+    o->seen_dac = dac;
+    o->seen_wall = wall_at;
     int64_t e = dac - wall_at;
     if (o->have_seg || o->n_ends)
         settle_ends(o, dac);
@@ -557,7 +590,7 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
             n = (size_t)avail;
         rc = o->ops->write(o->card, o->out + o->pend_off * (size_t)o->ch, n, &done, &err);
         if (rc < 0) {
-            go_down(o, now, dac, err.text);
+            go_down(o, now, dac < dac_prog(o, 0) ? dac : dac_prog(o, 0), err.text);
             return o->retry_mono;
         }
         if (rc == 1) { /* an underrun while writing: measured and re-joined next time */

@@ -338,7 +338,7 @@ static int card_open(void *t, int rate, int channels, cw_error *err)
     c->opens++;
     c->running = 0;
     c->written = 0;
-    c->quiet = 0;
+    c->quiet = rate; /* as if silence came before */
     return 0;
 }
 
@@ -380,11 +380,18 @@ static int card_write(void *t, const float *frames, size_t n, size_t *done, cw_e
         return 1;
     int64_t room = c->buffer - (c->written - consumed(c, c->clock->mono));
     size_t k = room < (int64_t)n ? (size_t)(room > 0 ? room : 0) : n;
+    if (getenv("CW_CARD_DEBUG")) {
+        float mx = 0;
+        for (size_t i = 0; i < k; i++)
+            mx = fabsf(frames[i]) > mx ? fabsf(frames[i]) : mx;
+        fprintf(stderr, "card write %zu/%zu max %.3f written %lld\n", k, n, mx, (long long)c->written);
+    }
     for (size_t i = 0; i < k; i++) {
         float v = fabsf(frames[i * (size_t)c->channels]);
+        /* a beep: loud after a fifth of a second without a loud sample */
         if (v > 0.1f && c->quiet > c->rate / 5)
             note_onset(c, c->written + (int64_t)i);
-        c->quiet = v < 0.02f ? c->quiet + 1 : 0;
+        c->quiet = v <= 0.1f ? c->quiet + 1 : 0;
     }
     c->written += (int64_t)k;
     *done = k;

@@ -87,7 +87,7 @@ typedef struct at_card {
     int open, running, opens, xruns;
     int64_t start_mono;    /* when it started playing */
     int64_t written;       /* frames written since it started */
-    int quiet;             /* onset detector: frames of quiet before the current frame */
+    int quiet;             /* onset detector: frames since the last loud one */
     int64_t *onsets;       /* frame index (since start) of each beep's first loud sample */
     size_t n_onsets, cap;
     int64_t *onset_wall;   /* wall ns at which each onset left the card */
