@@ -69,7 +69,6 @@ typedef struct cw_air_opts {
     const cw_air_output_spec *outputs;
     size_t n_outputs;
     int between_nothing;      /* station [air] between = nothing */
-    const char *emergency;    /* path of the emergency Ogg Vorbis file, NULL: library fillers */
     int retry_max;            /* seconds, longest back-off between reconnection attempts */
     cw_air_build_fn build;    /* NULL: never build (a missing bundle plays the emergency filler) */
     void *build_user;

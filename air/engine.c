@@ -229,14 +229,20 @@ static void sleep_until(cw_air *a, int64_t mono)
     }
 }
 
-static void *output_thread(void *p)
+/* Denormal floats (the resampler's filter ringing out into silence) cost fifty times more
+ * than normal ones: flush them to zero in the threads that process audio. */
+static void fp_setup(void)
 {
-    thread_arg *t = p;
 #if defined(__SSE2__)
-    /* denormal floats (decoder dust in silence) cost fifty times more in the resampler */
     _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
     _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
 #endif
+}
+
+static void *output_thread(void *p)
+{
+    thread_arg *t = p;
+    fp_setup();
     while (!*t->a->stop) {
         air_now now = air_now_read(t->a->clock);
         int64_t next = t->o->ops->pump(t->o, &now);
@@ -309,6 +315,7 @@ int cw_air_run(cw_air *a, volatile sig_atomic_t *stop, cw_error *err)
 int cw_air_run_until(cw_air *a, int64_t until_ns, cw_error *err)
 {
     (void)err;
+    fp_setup();
     static volatile sig_atomic_t never = 0;
     if (!a->stop)
         a->stop = &never;

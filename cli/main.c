@@ -24,6 +24,7 @@ static const cw_cmd commands[] = {
     {"build", cmd_build, "write a day's playout bundle (day.ogg, items, playlists, guide)"},
     {"verify", cmd_verify, "check a bundle's checksums and Ogg files"},
     {"export", cmd_export, "write the station's broadcast schedule as iCalendar (.ics)"},
+    {"air", cmd_air, "play the days by the clock to Icecast and sound cards, with an as-run log"},
     {NULL, NULL, NULL},
 };
 

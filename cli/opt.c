@@ -61,6 +61,12 @@ static int set_value(const char *cmd, const cw_opt *o, const char *v)
         if (cw_date_parse(v, (cw_date *)o->value))
             return cw_cli_usagef(cmd, "--%s needs a date as YYYY-MM-DD, not '%s'", o->name, v);
         return 0;
+    case CW_OPT_LIST:
+        if (cw_strlist_push((cw_strlist *)o->value, v)) {
+            cw_cli_errorf(cmd, "out of memory");
+            return CW_EXIT_ENV;
+        }
+        return 0;
     }
     return CW_EXIT_USAGE;
 }
