@@ -119,6 +119,10 @@ void air_prog_release(air_prog *p, air_seg *s);
 void air_prog_damaged(air_prog *p, air_day *d, size_t item, const char *what);
 /* The emergency filler's files (absolute paths), in rotation order; n == 0: silence. */
 size_t air_prog_emergency(air_prog *p, const char *const **paths);
+/* Watcher: reload the bundles of yesterday, today and tomorrow that changed on disk (a
+ * rebuild, a bundle that appeared or went). Called about once a second from air's heartbeat,
+ * never from an output: loading a day file takes time. */
+void air_prog_watch(air_prog *p, int64_t wall_ns);
 /* Builder: build missing bundles of today and tomorrow (with a build function). Called
  * from the builder thread; returns when done. */
 void air_prog_build_ahead(air_prog *p, int64_t wall_ns);
@@ -153,7 +157,11 @@ air_item_ref air_ref(const air_day *d, size_t item);
  * records cut at the last heartbeat, plus a "chalkwave stopped" gap up to now). */
 int air_asrun_open(air_asrun **out, const char *station_dir, const cw_tz *tz, cw_air_clock *clock,
                    air_log *log, cw_error *err);
-/* Clean stop: open items are closed (cut, "chalkwave stopped"), a stop record written. */
+/* From now on lines are written (and synced) by a thread of the as-run's own, so outputs
+ * never wait for the disk. Without it (tests) they are written at once. 0 or CW_EIO. */
+int air_asrun_start_writer(air_asrun *a);
+/* Clean stop: open items are closed (cut, "chalkwave stopped"), a stop record written, the
+ * writer thread drained and stopped. */
 void air_asrun_close(air_asrun *a, int64_t wall_ns);
 void air_asrun_free(air_asrun *a);
 /* An output began airing item at actual_ns, `from` samples into it. */

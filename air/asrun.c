@@ -45,8 +45,21 @@ typedef struct down {
     int64_t since;
 } down;
 
+typedef struct qline {
+    struct qline *next;
+    cw_date date;
+    size_t len;
+    char text[]; /* the line with its newline */
+} qline;
+
 struct air_asrun {
     pthread_mutex_t mu;
+    /* lines wait here for the writer thread, so no output thread ever waits for a disk */
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    qline *qhead, *qtail;
+    int writer_on, writer_stop;
+    pthread_t writer;
     char *dir;
     const cw_tz *tz;
     cw_air_clock *clock;
@@ -94,26 +107,100 @@ static int open_day(air_asrun *a, cw_date date)
     return 0;
 }
 
-/* Append one record (consumes o). Under the lock. */
+/* Write one line to its day's file and sync it. Only the writer (or a caller without a
+ * writer thread) calls this; a->fd belongs to it. */
+static void write_line(air_asrun *a, const qline *q)
+{
+    if (open_day(a, q->date) != 0)
+        return;
+    ssize_t w = write(a->fd, q->text, q->len);
+    if (w != (ssize_t)q->len || fdatasync(a->fd) != 0) {
+        if (!a->write_failed)
+            air_logf(a->log, CW_DIAG_ERROR, "air.asrun-write", a->dir,
+                     "cannot write the as-run log in '%s': %s (check free space); playout goes on", a->dir, strerror(errno));
+        a->write_failed = 1;
+    } else {
+        a->write_failed = 0;
+    }
+}
+
+static void *writer_main(void *p)
+{
+    air_asrun *a = p;
+    pthread_mutex_lock(&a->qmu);
+    for (;;) {
+        while (!a->qhead && !a->writer_stop)
+            pthread_cond_wait(&a->qcv, &a->qmu);
+        if (!a->qhead)
+            break;
+        qline *q = a->qhead;
+        a->qhead = q->next;
+        if (!a->qhead)
+            a->qtail = NULL;
+        pthread_mutex_unlock(&a->qmu);
+        write_line(a, q);
+        free(q);
+        pthread_mutex_lock(&a->qmu);
+    }
+    pthread_mutex_unlock(&a->qmu);
+    return NULL;
+}
+
+int air_asrun_start_writer(air_asrun *a)
+{
+    if (a->writer_on)
+        return 0;
+    a->writer_stop = 0;
+    if (pthread_create(&a->writer, NULL, writer_main, a) != 0)
+        return CW_EIO;
+    a->writer_on = 1;
+    return 0;
+}
+
+/* Write what is queued and stop the writer thread. */
+static void stop_writer(air_asrun *a)
+{
+    if (!a->writer_on)
+        return;
+    pthread_mutex_lock(&a->qmu);
+    a->writer_stop = 1;
+    pthread_cond_signal(&a->qcv);
+    pthread_mutex_unlock(&a->qmu);
+    pthread_join(a->writer, NULL);
+    a->writer_on = 0;
+}
+
+/* Append one record (consumes o): queued for the writer thread, or written now when there
+ * is none (tests, recovery at start). Under the lock. */
 static void put(air_asrun *a, int64_t when_ns, json_t *o)
 {
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     json_decref(o);
     if (!line)
         return;
-    if (open_day(a, air_local_date(a->tz, when_ns)) == 0) {
-        size_t n = strlen(line);
-        line[n] = '\n';
-        ssize_t w = write(a->fd, line, n + 1);
-        if (w != (ssize_t)(n + 1) || fdatasync(a->fd) != 0) {
-            if (!a->write_failed)
-                air_logf(a->log, CW_DIAG_ERROR, "air.asrun-write", a->dir,
-                         "cannot write the as-run log in '%s': %s (check free space); playout goes on", a->dir,
-                         strerror(errno));
-            a->write_failed = 1;
-        } else {
-            a->write_failed = 0;
-            a->records++;
+    size_t n = strlen(line);
+    qline *q = malloc(sizeof *q + n + 1);
+    if (q) {
+        q->next = NULL;
+        q->date = air_local_date(a->tz, when_ns);
+        q->len = n + 1;
+        memcpy(q->text, line, n);
+        q->text[n] = '\n';
+        a->records++;
+        pthread_mutex_lock(&a->qmu);
+        int queued = a->writer_on && !a->writer_stop;
+        if (queued) {
+            if (a->qtail)
+                a->qtail->next = q;
+            else
+                a->qhead = q;
+            a->qtail = q;
+            pthread_cond_signal(&a->qcv);
+        }
+        pthread_mutex_unlock(&a->qmu);
+        if (!queued) {
+            write_line(a, q);
+            free(q);
         }
     }
     free(line);
@@ -708,6 +795,8 @@ int air_asrun_open(air_asrun **out, const char *station_dir, const cw_tz *tz, cw
     if (!a)
         return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     pthread_mutex_init(&a->mu, NULL);
+    pthread_mutex_init(&a->qmu, NULL);
+    pthread_cond_init(&a->qcv, NULL);
     a->fd = -1;
     a->tz = tz;
     a->clock = clock;
@@ -736,6 +825,9 @@ void air_asrun_close(air_asrun *a, int64_t wall_ns)
     while (a->n_down)
         up_locked(a, a->n_down - 1, wall_ns, 1);
     put(a, wall_ns, record(a, "stop", wall_ns));
+    pthread_mutex_unlock(&a->mu);
+    stop_writer(a); /* every line is on disk before the clean state is */
+    pthread_mutex_lock(&a->mu);
     save_state(a, wall_ns, 1);
     pthread_mutex_unlock(&a->mu);
 }
@@ -744,6 +836,7 @@ void air_asrun_free(air_asrun *a)
 {
     if (!a)
         return;
+    stop_writer(a);
     for (size_t i = 0; i < a->n_e; i++)
         free_entry(&a->e[i]);
     free(a->e);
@@ -754,6 +847,8 @@ void air_asrun_free(air_asrun *a)
     if (a->fd >= 0)
         close(a->fd);
     pthread_mutex_destroy(&a->mu);
+    pthread_mutex_destroy(&a->qmu);
+    pthread_cond_destroy(&a->qcv);
     free(a->dir);
     free(a);
 }

@@ -271,6 +271,8 @@ static void *builder_thread(void *p)
 int cw_air_run(cw_air *a, volatile sig_atomic_t *stop, cw_error *err)
 {
     a->stop = stop;
+    if (air_asrun_start_writer(a->asrun) != 0)
+        return cw_fail(err, CW_EIO, "", 0, "cannot start the as-run writer");
     air_now now = air_now_read(a->clock);
     start_record(a, now.wall);
     thread_arg *args = calloc(a->n_outs ? a->n_outs : 1, sizeof *args);
@@ -298,6 +300,7 @@ int cw_air_run(cw_air *a, volatile sig_atomic_t *stop, cw_error *err)
         now = air_now_read(a->clock);
         clock_check(a, &now);
         air_asrun_tick(a->asrun, now.wall);
+        air_prog_watch(a->prog, now.wall);
         sleep_until(a, now.mono + AIR_NS);
     }
     for (size_t i = 0; i < started; i++)
@@ -325,13 +328,17 @@ int cw_air_run_until(cw_air *a, int64_t until_ns, cw_error *err)
     int64_t *due = calloc(a->n_outs ? a->n_outs : 1, sizeof *due);
     if (!due)
         return CW_ENOMEM;
-    int64_t next_tick = now.mono, next_build = now.mono;
+    int64_t next_tick = now.mono, next_build = now.mono, next_watch = now.mono;
     for (;;) {
         now = air_now_read(a->clock);
         if (now.wall >= until_ns)
             break;
-        if (now.mono >= next_tick) {
+        if (now.mono >= next_watch) {
             clock_check(a, &now);
+            air_prog_watch(a->prog, now.wall);
+            next_watch = now.mono + AIR_NS;
+        }
+        if (now.mono >= next_tick) {
             air_asrun_tick(a->asrun, now.wall);
             next_tick = now.mono + 30 * AIR_NS; /* virtual days: the state file need not move every second */
         }
@@ -340,6 +347,8 @@ int cw_air_run_until(cw_air *a, int64_t until_ns, cw_error *err)
             next_build = now.mono + BUILD_EVERY_NS;
         }
         int64_t soonest = next_tick < next_build ? next_tick : next_build;
+        if (next_watch < soonest)
+            soonest = next_watch;
         for (size_t i = 0; i < a->n_outs; i++) {
             if (due[i] <= now.mono)
                 due[i] = a->outs[i]->ops->pump(a->outs[i], &now);

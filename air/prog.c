@@ -183,59 +183,101 @@ static int plan_stat(air_prog *p, cw_date date, struct stat *sb)
     return ok;
 }
 
-static void try_load(air_prog *p, day_slot *s)
+/* Put the result of loading a bundle into its slot and say what changed. Under the lock. */
+static void install(air_prog *p, day_slot *s, air_day *d, int rc, const cw_error *err, int seen_ok,
+                    const struct stat *seen)
 {
-    char *dir = bundle_dir(p, s->date);
     char ds[11];
     cw_date_format(s->date, ds);
-    air_day *d = NULL;
-    cw_error err = {0};
-    int rc = dir ? air_day_load(&d, dir, &err) : CW_ENOMEM;
     int was = s->state;
     air_day *old = s->day;
     s->day = NULL;
-    s->seen_ok = plan_stat(p, s->date, &s->seen);
+    s->seen_ok = seen_ok;
+    if (seen_ok)
+        s->seen = *seen;
     if (!rc) {
         d->refs = 1;
         s->day = d;
         s->state = DAY_LOADED;
         air_logf(p->log, CW_DIAG_INFO, old ? "air.bundle-rebuilt" : "air.bundle-loaded", ds,
-                 old ? "bundle %s was rebuilt: the new one plays from the next item boundary"
+                 old ? "bundle %s changed on disk (rebuilt): the new one plays from the next item boundary"
                      : "bundle %s loaded: %zu items",
                  ds, d->plan->n_items);
         bundle_event(p, old ? "rebuilt" : "loaded", s->date, d->id, NULL);
     } else {
         s->state = rc == CW_ENOTFOUND ? DAY_MISSING : DAY_DAMAGED;
-        snprintf(s->why, sizeof s->why, "%.190s", rc == CW_ENOTFOUND ? "no bundle" : err.text);
+        snprintf(s->why, sizeof s->why, "%.190s", rc == CW_ENOTFOUND ? "no bundle" : err->text);
         if (rc == CW_ENOTFOUND && old) {
             s->announced = 0; /* it was there and is gone: say so when it is needed */
         } else if (rc != CW_ENOTFOUND && (was != s->state || old)) {
             air_logf(p->log, CW_DIAG_ERROR, "air.bundle-damaged", ds,
-                     "the bundle of %s is damaged: %s; the emergency filler plays in its on-air window", ds, err.text);
-            bundle_event(p, "damaged", s->date, NULL, err.text);
+                     "the bundle of %s is damaged: %s; the emergency filler plays in its on-air window", ds, err->text);
+            bundle_event(p, "damaged", s->date, NULL, err->text);
         }
     }
     day_unref(old);
-    free(dir);
 }
 
-/* The slot of `date`, loaded or re-checked. Under the lock. */
+/* Load the bundle of date (no lock held: reading and indexing a day file takes time). */
+static int load_date(air_prog *p, cw_date date, air_day **d, cw_error *err, int *seen_ok, struct stat *seen)
+{
+    char *dir = bundle_dir(p, date);
+    *seen_ok = plan_stat(p, date, seen);
+    int rc = dir ? air_day_load(d, dir, err) : CW_ENOMEM;
+    free(dir);
+    return rc;
+}
+
+/* The slot of `date`. Outputs never wait for a disk here: a date seen before is answered
+ * from memory (the watcher reloads what changes); only a date never seen is loaded now
+ * (at the start, before anything plays). Under the lock. */
 static day_slot *get_day(air_prog *p, cw_date date)
 {
     day_slot *s = slot_for(p, date);
     if (s->state == DAY_UNKNOWN) {
-        try_load(p, s);
-    } else if (s->state == DAY_LOADED) {
-        if (air_day_changed(s->day))
-            try_load(p, s);
-    } else {
-        struct stat sb;
-        int ok = plan_stat(p, date, &sb);
-        if (ok != s->seen_ok || (ok && (sb.st_ino != s->seen.st_ino || sb.st_mtim.tv_sec != s->seen.st_mtim.tv_sec ||
-                                        sb.st_mtim.tv_nsec != s->seen.st_mtim.tv_nsec || sb.st_size != s->seen.st_size)))
-            try_load(p, s);
+        air_day *d = NULL;
+        cw_error err = {0};
+        struct stat seen;
+        int seen_ok;
+        int rc = load_date(p, date, &d, &err, &seen_ok, &seen);
+        install(p, s, d, rc, &err, seen_ok, &seen);
     }
     return s;
+}
+
+static int stat_changed(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino != b->st_ino || a->st_dev != b->st_dev || a->st_size != b->st_size ||
+           a->st_mtim.tv_sec != b->st_mtim.tv_sec || a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
+}
+
+void air_prog_watch(air_prog *p, int64_t wall)
+{
+    cw_date today = air_local_date(p->tz, wall);
+    for (int k = -1; k <= 1; k++) {
+        cw_date date = cw_date_add_days(today, k);
+        pthread_mutex_lock(&p->mu);
+        day_slot *s = get_day(p, date);
+        int check;
+        if (s->state == DAY_LOADED && !s->day->damaged) {
+            check = air_day_changed(s->day);
+        } else {
+            struct stat sb;
+            int ok = plan_stat(p, date, &sb);
+            check = ok != s->seen_ok || (ok && stat_changed(&sb, &s->seen));
+        }
+        pthread_mutex_unlock(&p->mu);
+        if (!check)
+            continue;
+        air_day *d = NULL;
+        cw_error err = {0};
+        struct stat seen;
+        int seen_ok;
+        int rc = load_date(p, date, &d, &err, &seen_ok, &seen);
+        pthread_mutex_lock(&p->mu);
+        install(p, slot_for(p, date), d, rc, &err, seen_ok, &seen);
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 /* ---- the station's windows ---------------------------------------------------------------- */
@@ -406,8 +448,6 @@ void air_prog_build_ahead(air_prog *p, int64_t wall)
                      ds, err.text[0] ? err.text : cw_strerror(rc));
         else
             bundle_event(p, "built", date, NULL, NULL);
-        pthread_mutex_lock(&p->mu);
-        get_day(p, date);
-        pthread_mutex_unlock(&p->mu);
+        air_prog_watch(p, wall);
     }
 }

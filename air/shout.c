@@ -83,7 +83,11 @@ static int tr_send(void *tp, const unsigned char *data, size_t len, cw_error *er
     int rc = shout_send(t->s, data, len);
     if (rc == SHOUTERR_SUCCESS || rc == SHOUTERR_BUSY)
         return 0;
-    fail_text(t, err, "lost the connection to");
+    if (rc == SHOUTERR_SOCKET || rc == SHOUTERR_UNCONNECTED)
+        cw_fail(err, CW_EIO, "", 0, "the connection to %s:%d%s broke (the server stopped or the network is down)",
+                t->spec.host, t->spec.port, t->spec.mount);
+    else
+        fail_text(t, err, "lost the connection to");
     return -1;
 }
 
