@@ -137,16 +137,7 @@ int cw_vorbis_enc_write(cw_vorbis_enc *e, const float *frames, size_t n, cw_erro
 int cw_vorbis_enc_finish(cw_vorbis_enc *e, cw_error *err);
 void cw_vorbis_enc_abort(cw_vorbis_enc *e); /* free without finishing; NULL is fine */
 
-/* ---- Ogg Vorbis chain writer (day files and per-item files) ------------------------ */
-
-/* A stream of links written to one file. Each link gets a serial number derived from
- * `seed` and the link index, unique within the file. */
-typedef struct cw_chain cw_chain;
-
-typedef struct cw_chain_format {
-    int rate, channels;
-    double quality; /* oggenc scale, for links that must be encoded */
-} cw_chain_format;
+/* ---- Ogg page sinks and the chain writer (day files, blocks, items, playout) -------- */
 
 /* Comments for a link; NULL fields are left out. Extra "KEY=value" strings in `extra`. */
 struct cw_link_meta {
@@ -155,21 +146,82 @@ struct cw_link_meta {
     const cw_strlist *extra;
 };
 
-int cw_chain_open(cw_chain **out, FILE *fp, const cw_chain_format *fmt, uint32_t seed,
-                  cw_error *err) CW_WARN_UNUSED;
-/* Append a library file as a link of exactly `samples` samples (<= its length): whole
- * files with the chain's format are page-copied (new serial, recomputed CRCs, comments
- * replaced by `meta`); a shorter `samples` ends the link sample-accurately with a fade of
- * `fade_seconds` (re-encoding only what must change); another format is re-encoded and
- * *reencoded is set to 1. */
+/* One link of a chained stream: what plays, from where, for how long (cf. libopusenc's
+ * per-chain comments). */
+typedef struct cw_link_spec {
+    const char *path;     /* an Ogg Vorbis file; NULL: digital silence */
+    int64_t from;         /* first sample of the file to play, at the stream's rate (0: its start) */
+    int64_t samples;      /* samples the link plays (> 0; from + samples <= the file's length) */
+    double fade_in;       /* seconds of fade-in where the link starts inside its recording
+                           * (from > 0: playout joining late); 0 none */
+    double fade_out;      /* seconds of fade-out where the link ends before its recording
+                           * does (a cut); 0 none */
+    const cw_link_meta *meta; /* comments (may be NULL) */
+    const void *item;     /* the caller's, passed back to the sink (the plan renderer: the
+                           * const cw_plan_item *, NULL for the silence of a gap) */
+    size_t item_index;    /* the caller's (the plan renderer: the item's index in the plan) */
+} cw_link_spec;
+
+/* What a sink is told when a link begins, before its first page. */
+typedef struct cw_ogg_link {
+    size_t index;          /* link number in the stream, from 0 */
+    uint32_t serial;
+    int64_t stream_offset; /* samples of the stream before this link */
+    int64_t samples;       /* this link's length (its final granule position) */
+    int part;              /* 0; 1 for the page-copied rest of a spec joined inside a recording
+                            * (`from` > 0: a short re-encoded head with the fade-in, then the
+                            * recording's own packets — two links, one spec) */
+    int reencoded;         /* 1 when the link's audio was decoded and encoded again */
+    const cw_link_spec *spec; /* borrowed: valid until the link's last page; copy what you keep */
+} cw_ogg_link;
+
+/* Where a stream's pages go (cf. libopusenc's OpusEncCallbacks). Every function returns 0
+ * or a negative CW_E* with err set; a failure stops the writer. `page` gets one whole page
+ * (header and body, CRC set) and its granule position (link-relative; -1 when no packet
+ * ends on it; 0 on header pages). Pages of a link follow its link_begin. link_begin and
+ * close may be NULL. `close` is called once by whoever drives the sink (cw_render_plan),
+ * with failed = 1 when the stream is incomplete. */
+typedef struct cw_ogg_sink {
+    void *user;
+    int (*link_begin)(void *user, const cw_ogg_link *link, cw_error *err);
+    int (*page)(void *user, const unsigned char *page, size_t len, int64_t granule, cw_error *err);
+    int (*close)(void *user, int failed, cw_error *err);
+} cw_ogg_sink;
+
+/* A sink writing to an open FILE* (tests, tools); close does not close fp. */
+void cw_ogg_sink_stdio(cw_ogg_sink *s, FILE *fp);
+
+/* A stream of links written to a sink. Each link gets a serial number derived from `seed`
+ * and the link index, unique within the stream. */
+typedef struct cw_chain cw_chain;
+
+typedef struct cw_chain_format {
+    int rate, channels;
+    double quality; /* oggenc scale, for links that must be encoded */
+} cw_chain_format;
+
+/* The sink is borrowed and must outlive the chain. */
+int cw_chain_open(cw_chain **out, const cw_ogg_sink *sink, const cw_chain_format *fmt,
+                  uint32_t seed, cw_error *err) CW_WARN_UNUSED;
+/* Append spec as a link of exactly spec->samples samples. A whole file in the chain's
+ * format is page-copied (new serial, renumbered pages, recomputed CRCs, comments replaced
+ * by spec->meta); a cut or another format is decoded and encoded (*reencoded = 1); a spec starting inside a file (`from` > 0) in the chain's format is a short encoded
+ * head with the fade-in, then the file's own packets from there on (two links, see
+ * cw_ogg_link.part). Silence is built from libvorbis's silent packets. */
+int cw_chain_add(cw_chain *c, const cw_link_spec *spec, int *reencoded, cw_error *err);
+/* Shorthands for cw_chain_add: a file from its start with a fade-out; silence. */
 int cw_chain_add_file(cw_chain *c, const char *ogg_path, int64_t samples, double fade_seconds,
                       const cw_link_meta *meta, int *reencoded, cw_error *err);
-/* Append a link of `samples` samples of digital silence (encoded). */
 int cw_chain_add_silence(cw_chain *c, int64_t samples, const cw_link_meta *meta, cw_error *err);
-/* Flush and free; the FILE* stays open (caller commits it). */
+/* Free the chain; CW_EINTERNAL when a link was left incomplete. The sink is not closed. */
 int cw_chain_close(cw_chain *c, cw_error *err);
-/* Total samples written so far across links. */
+/* Total samples written so far across links; links written so far. */
 int64_t cw_chain_samples(const cw_chain *c);
+size_t cw_chain_links(const cw_chain *c);
+/* The serial the chain gives link `index` of a stream seeded with `seed`, skipping the
+ * n_used serials in `used` (the stream's earlier links). Re-serialising sinks use it so
+ * that a link copied into another stream gets that stream's own serial. */
+uint32_t cw_chain_serial(uint32_t seed, uint64_t index, const uint32_t *used, size_t n_used);
 
 /* Check an Ogg Vorbis file's structure and headers (verify): every page's CRC, BOS/EOS,
  * unique serials, three Vorbis headers per link. Fills *links and *samples. */

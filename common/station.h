@@ -24,6 +24,12 @@ typedef enum cw_overrun_policy {
     CW_OVERRUN_PUSH     /* run on and push soft items (never past a hard start) */
 } cw_overrun_policy;
 
+/* What the plan covers: the whole on-air windows, or only the partner events inside them. */
+typedef enum cw_bundle_mode {
+    CW_BUNDLE_DAY = 0, /* every on-air window is one block, gaps filled (fillers, then silence) */
+    CW_BUNDLE_BLOCKS   /* only partner events are planned; the station's own programming airs between */
+} cw_bundle_mode;
+
 typedef struct cw_station {
     char *dir;       /* station directory as given (absolute after load) */
     char *conf_path; /* DIR/station.conf */

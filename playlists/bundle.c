@@ -1,5 +1,5 @@
-/* bundle.c — a day plan -> the bundle folder: day.ogg (one link per item, each starting at
- * its planned sample offset), items/, playlists, plan.json, schedule.ics, guide, SHA256SUMS.
+/* bundle.c — a day plan -> the bundle folder: day.ogg and blocks/ (bundle_audio.c), items/,
+ * playlists, events.csv, liquidsoap.liq, plan.json, schedule.ics, guide, SHA256SUMS.
  * Guarantees: everything is written into a temporary folder beside the target, fsynced,
  * and swapped in with renameat2(RENAME_EXCHANGE) (plain rename when there is no previous
  * bundle); a failed or killed build leaves the previous bundle untouched and its leftovers
@@ -27,254 +27,6 @@ void cw_bundle_report_free(cw_bundle_report *r)
     if (!r)
         return;
     cw_strlist_free(&r->notes);
-}
-
-/* ---- the view ----------------------------------------------------------------------- */
-
-static const char *const weekdays[7] = {"Monday", "Tuesday", "Wednesday", "Thursday",
-                                        "Friday", "Saturday", "Sunday"};
-
-static void fmt_offset(int off, char out[8])
-{
-    int a = off < 0 ? -off : off;
-    snprintf(out, 8, "%c%02d:%02d", off < 0 ? '-' : '+', (a / 3600) % 100, (a / 60) % 60);
-}
-
-static void local_hhmm(const cw_tz *tz, int64_t utc, char out[6])
-{
-    cw_civil c;
-    int off;
-    cw_tz_to_local(tz, utc, &c, &off);
-    snprintf(out, 6, "%02u:%02u", (unsigned)c.hour % 100u, (unsigned)c.minute % 60u);
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-static char *display_title(const cw_plan_item *pi)
-{
-    if (pi->title && pi->title[0]) {
-        char *t = cw_pl_clean(pi->title);
-        if (!t || t[0])
-            return t;
-        free(t);
-    }
-    if (pi->kind == CW_KIND_SILENCE)
-        return cw_strdup("Silence");
-    if (pi->series && pi->series[0]) {
-        char *s = cw_pl_clean(pi->series);
-        char *t = s ? (pi->episode > 0 ? cw_asprintf("%s, episode %d", s, pi->episode) : cw_strdup(s)) : NULL;
-        free(s);
-        return t;
-    }
-    if (pi->recording && pi->recording[0])
-        return cw_pl_clean(cw_path_base(pi->recording));
-    return cw_strdup(cw_kind_name(pi->kind)[0] ? cw_kind_name(pi->kind) : "item");
-}
-
-void cw_pl_view_free(cw_pl_view *v)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < v->n; i++) {
-        free(v->items[i].title);
-        free(v->items[i].teacher);
-        free(v->items[i].language);
-        free(v->items[i].series);
-    }
-    free(v->items);
-    free(v->station_name);
-    free(v->abs_dir);
-    free(v);
-}
-
-int cw_pl_view_new(cw_pl_view **out, const cw_station *st, const cw_plan *plan, const char *abs_dir,
-                   cw_error *err)
-{
-    *out = NULL;
-    if (plan->rate <= 0)
-        return cw_fail(err, CW_EINVAL, "", 0, "the plan has no sample rate");
-    cw_tz *tz = NULL;
-    const char *zone = plan->timezone && plan->timezone[0] ? plan->timezone
-                       : st && st->timezone                 ? st->timezone
-                                                            : "UTC";
-    int rc = cw_tz_open(&tz, zone, err);
-    if (rc)
-        return rc;
-    cw_pl_view *v = calloc(1, sizeof *v);
-    if (!v) {
-        cw_tz_free(tz);
-        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    }
-    v->st = st;
-    v->plan = plan;
-    v->station_name = cw_pl_clean(st && st->name ? st->name : "chalkwave");
-    v->abs_dir = abs_dir ? cw_strdup(abs_dir) : NULL;
-    cw_date_format(plan->date, v->date);
-    snprintf(v->weekday, sizeof v->weekday, "%s", weekdays[cw_weekday(plan->date) % 7]);
-    local_hhmm(tz, plan->window_start_utc, v->start_hhmm);
-    local_hhmm(tz, plan->window_end_utc, v->end_hhmm);
-    fmt_offset(plan->start_offset, v->utc_offset);
-    v->n = plan->n_items;
-    v->items = calloc(v->n ? v->n : 1, sizeof *v->items);
-    int bad = !v->station_name || !v->items || (abs_dir && !v->abs_dir);
-    int width = v->n > 999 ? (v->n > 9999 ? 5 : 4) : 3;
-    for (size_t i = 0; i < v->n && !bad; i++) {
-        cw_pl_item *it = &v->items[i];
-        const cw_plan_item *pi = &plan->items[i];
-        it->pi = pi;
-        it->index = i + 1;
-        it->title = display_title(pi);
-        it->teacher = cw_pl_clean(pi->teacher);
-        it->language = cw_pl_clean(pi->language);
-        it->series = cw_pl_clean(pi->series);
-        bad = !it->title || !it->teacher || !it->language || !it->series;
-        it->seconds = (double)pi->length_samples / plan->rate;
-        int64_t utc = floor_div(pi->start_utc_ms, 1000);
-        cw_civil c;
-        int off;
-        cw_tz_to_local(tz, utc, &c, &off);
-        char offs[8];
-        fmt_offset(off, offs);
-        snprintf(it->hhmm, sizeof it->hhmm, "%02u:%02u", (unsigned)c.hour % 100u, (unsigned)c.minute % 60u);
-        snprintf(it->local_iso, sizeof it->local_iso, "%04u-%02u-%02uT%02u:%02u:%02u%s",
-                 (unsigned)c.year % 10000u, (unsigned)c.month % 100u, (unsigned)c.day % 100u,
-                 (unsigned)c.hour % 100u, (unsigned)c.minute % 60u, (unsigned)c.second % 61u, offs);
-        char slug[48];
-        if (pi->kind == CW_KIND_SILENCE)
-            snprintf(slug, sizeof slug, "silence");
-        else
-            cw_slugify(it->title ? it->title : "", slug, 40);
-        snprintf(it->file, sizeof it->file, "items/%0*zu-%02u%02u-%s.ogg", width, it->index,
-                 (unsigned)c.hour % 100u, (unsigned)c.minute % 60u, slug);
-    }
-    cw_tz_free(tz);
-    if (bad) {
-        cw_pl_view_free(v);
-        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    }
-    *out = v;
-    return 0;
-}
-
-/* ---- files that hash what they write ------------------------------------------------ */
-
-typedef struct hfile {
-    int fd;
-    cw_sha256 *h;
-    int werr; /* errno of the first failed write */
-} hfile;
-
-static ssize_t hfile_write(void *cookie, const char *buf, size_t n)
-{
-    hfile *hf = cookie;
-    size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(hf->fd, buf + done, n - done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            hf->werr = errno;
-            return -1;
-        }
-        done += (size_t)w;
-    }
-    cw_sha256_update(hf->h, buf, n);
-    return (ssize_t)n;
-}
-
-/* Open path for writing through a FILE* that hashes every byte. */
-static FILE *hfile_open(const char *path, hfile *hf, cw_error *err)
-{
-    memset(hf, 0, sizeof *hf);
-    hf->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (hf->fd < 0) {
-        cw_fail(err, CW_EIO, path, 0, "cannot create: %s", strerror(errno));
-        return NULL;
-    }
-    hf->h = cw_sha256_new();
-    cookie_io_functions_t io = {NULL, hfile_write, NULL, NULL};
-    FILE *fp = hf->h ? fopencookie(hf, "w", io) : NULL;
-    if (!fp) {
-        close(hf->fd);
-        if (hf->h) {
-            char dummy[65];
-            cw_sha256_final(hf->h, dummy);
-        }
-        cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
-        return NULL;
-    }
-    setvbuf(fp, NULL, _IOFBF, 1 << 18);
-    return fp;
-}
-
-/* Flush, fsync and close; the hex digest of everything written. */
-static int hfile_close(FILE *fp, hfile *hf, const char *path, char hex[65], cw_error *err)
-{
-    int rc = 0;
-    if (fclose(fp) != 0 || hf->werr)
-        rc = cw_fail(err, CW_EIO, path, 0, "cannot write: %s (check free space)",
-                     strerror(hf->werr ? hf->werr : EIO));
-    if (!rc && fsync(hf->fd) != 0)
-        rc = cw_fail(err, CW_EIO, path, 0, "cannot sync: %s", strerror(errno));
-    if (close(hf->fd) != 0 && !rc)
-        rc = cw_fail(err, CW_EIO, path, 0, "cannot close: %s", strerror(errno));
-    cw_sha256_final(hf->h, hex);
-    return rc;
-}
-
-static int write_text(const char *dir, const char *name, const cw_buf *b, char hex[65], cw_error *err)
-{
-    if (b->oom)
-        return cw_fail(err, CW_ENOMEM, name, 0, "out of memory");
-    char *path = cw_path_join(dir, name);
-    if (!path)
-        return cw_fail(err, CW_ENOMEM, name, 0, "out of memory");
-    hfile hf;
-    FILE *fp = hfile_open(path, &hf, err);
-    int rc = fp ? 0 : CW_EIO;
-    if (fp) {
-        if (b->len)
-            fwrite(b->data, 1, b->len, fp);
-        rc = hfile_close(fp, &hf, path, hex, err);
-    }
-    free(path);
-    return rc;
-}
-
-/* Hard link src to dst, or copy it when a link is impossible; hex = sha256 of the bytes. */
-static int link_or_copy(const char *src, const char *dst, char hex[65], int *copied, cw_error *err)
-{
-    *copied = 0;
-    if (link(src, dst) == 0)
-        return cw_sha256_file(dst, hex, err);
-    int lerr = errno;
-    if (lerr != EXDEV && lerr != EPERM && lerr != EMLINK && lerr != ENOTSUP && lerr != EACCES)
-        return cw_fail(err, CW_EIO, dst, 0, "cannot link '%s': %s", src, strerror(lerr));
-    *copied = 1;
-    int in = open(src, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
-        return cw_fail(err, CW_EIO, src, 0, "cannot open: %s", strerror(errno));
-    hfile hf;
-    FILE *fp = hfile_open(dst, &hf, err);
-    if (!fp) {
-        close(in);
-        return CW_EIO;
-    }
-    static char buf[1 << 16];
-    ssize_t n;
-    int rc = 0;
-    while ((n = read(in, buf, sizeof buf)) > 0)
-        if (fwrite(buf, 1, (size_t)n, fp) != (size_t)n)
-            break;
-    if (n < 0)
-        rc = cw_fail(err, CW_EIO, src, 0, "read error: %s", strerror(errno));
-    close(in);
-    int rc2 = hfile_close(fp, &hf, dst, hex, err);
-    return rc ? rc : rc2;
 }
 
 /* ---- directories -------------------------------------------------------------------- */
@@ -352,129 +104,10 @@ static void cleanup_stale(const char *parent, const char *base)
     closedir(d);
 }
 
-/* ---- reading a library file's format ------------------------------------------------- */
-
-/* Rate and channels from the identification header on the first page. */
-static int ogg_format(const char *path, int *rate, int *channels)
-{
-    unsigned char b[27 + 255 + 30];
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return -1;
-    size_t n = fread(b, 1, sizeof b, fp);
-    fclose(fp);
-    if (n < 27 || memcmp(b, "OggS", 4) != 0)
-        return -1;
-    size_t segs = b[26], off = 27 + segs;
-    if (n < off + 16 || b[off] != 1 || memcmp(b + off + 1, "vorbis", 6) != 0)
-        return -1;
-    *channels = b[off + 11];
-    *rate = (int)((uint32_t)b[off + 12] | (uint32_t)b[off + 13] << 8 | (uint32_t)b[off + 14] << 16 |
-                  (uint32_t)b[off + 15] << 24);
-    return 0;
-}
-
-/* ---- the build ---------------------------------------------------------------------- */
-
-typedef struct sums {
-    cw_strlist lines; /* "HEX  path" */
-} sums;
-
 /* "HEX  path" lines compared by path (bytewise, like LC_ALL=C sort). */
 static int by_path(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a + 66, *(char *const *)b + 66);
-}
-
-static int sums_add(sums *s, const char *hex, const char *path, cw_error *err)
-{
-    if (cw_strlist_pushf(&s->lines, "%s  %s", hex, path) != 0)
-        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    return 0;
-}
-
-/* Comments of a link. Strings borrowed from the view. */
-typedef struct link_meta_store {
-    cw_link_meta m;
-    cw_strlist extra;
-} link_meta_store;
-
-static int link_meta_for(link_meta_store *s, const cw_pl_view *v, const cw_pl_item *it)
-{
-    memset(s, 0, sizeof *s);
-    s->m.title = it->title;
-    s->m.artist = it->teacher[0] ? it->teacher : NULL;
-    s->m.album = it->series[0] ? it->series : NULL;
-    s->m.genre = cw_kind_name(it->pi->kind);
-    s->m.language = it->language[0] ? it->language : NULL;
-    s->m.tracknumber = (int)it->index;
-    int rc = cw_strlist_pushf(&s->extra, "PLANNED_START=%s", it->local_iso);
-    if (!rc)
-        rc = cw_strlist_pushf(&s->extra, "ORGANIZATION=%s", v->station_name);
-    s->m.extra = &s->extra;
-    return rc;
-}
-
-static uint32_t seed_for(const char *what, const char *date, size_t index)
-{
-    char key[128];
-    int n = snprintf(key, sizeof key, "chalkwave %s %s %zu", what, date, index);
-    return cw_hash32(key, (size_t)n);
-}
-
-/* Write one re-encoded or silence item file (one-link chain). */
-static int write_item_file(const cw_pl_view *v, const cw_pl_item *it, const char *src,
-                           const cw_link_meta *meta, double quality, const char *path, char hex[65],
-                           cw_error *err)
-{
-    hfile hf;
-    FILE *fp = hfile_open(path, &hf, err);
-    if (!fp)
-        return CW_EIO;
-    cw_chain *c = NULL;
-    cw_chain_format fmt = {v->plan->rate, v->plan->channels, quality};
-    int rc = cw_chain_open(&c, fp, &fmt, seed_for("item", v->date, it->index), err);
-    if (!rc) {
-        int re = 0;
-        if (src)
-            rc = cw_chain_add_file(c, src, it->pi->length_samples, it->pi->cut ? it->pi->fade_out : 0,
-                                   meta, &re, err);
-        else
-            rc = cw_chain_add_silence(c, it->pi->length_samples, meta, err);
-        int rc2 = cw_chain_close(c, err);
-        if (!rc)
-            rc = rc2;
-    }
-    char dummy[65];
-    int rc3 = hfile_close(fp, &hf, path, rc ? dummy : hex, rc ? NULL : err);
-    return rc ? rc : rc3;
-}
-
-static int check_plan(const cw_plan *p, cw_error *err)
-{
-    if (p->rate <= 0 || p->channels <= 0)
-        return cw_fail(err, CW_EINVAL, "", 0, "the plan has no audio format");
-    int64_t at = 0;
-    for (size_t i = 0; i < p->n_items; i++) {
-        const cw_plan_item *pi = &p->items[i];
-        if (pi->offset_samples != at)
-            return cw_fail(err, CW_EINTERNAL, "", 0,
-                           "plan item %zu starts at sample %lld, the previous items end at %lld "
-                           "(please report)",
-                           i + 1, (long long)pi->offset_samples, (long long)at);
-        if (pi->length_samples <= 0)
-            return cw_fail(err, CW_EINTERNAL, "", 0, "plan item %zu has no length (please report)", i + 1);
-        if (pi->kind != CW_KIND_SILENCE) {
-            if (!pi->recording || !cw_path_is_safe_relative(pi->recording))
-                return cw_fail(err, CW_EINVAL, "", 0, "plan item %zu has no usable recording path",
-                               i + 1);
-            if (pi->recording_samples > 0 && pi->length_samples > pi->recording_samples)
-                return cw_fail(err, CW_EINVAL, pi->recording, 0,
-                               "plan item %zu is longer than its recording (rescan the library)", i + 1);
-        }
-        at += pi->length_samples;
-    }
-    return 0;
 }
 
 static int fsync_path_dir(const char *dir, cw_error *err)
@@ -491,15 +124,16 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
     if (!report)
         report = &local_report;
     memset(report, 0, sizeof *report);
-    int rc = check_plan(plan, err);
-    if (rc)
-        return rc;
+    if (plan->rate <= 0 || plan->channels <= 0)
+        return cw_fail(err, CW_EINVAL, "", 0, "the plan has no audio format");
+    int rc = 0;
+    char hex[65];
 
     /* the target's parent, absolute: liquidsoap.m3u needs the final absolute paths */
     char *parent_rel = cw_strdup(out_dir), *tmp = NULL, *abs_dir = NULL, *items_dir = NULL;
-    char *day_path = NULL, *old_tmp = NULL;
+    char *blocks_dir = NULL, *old_tmp = NULL;
     cw_pl_view *v = NULL;
-    sums S = {{0}};
+    cw_strlist S = {0}; /* "HEX  path" lines of SHA256SUMS */
     char parent[PATH_MAX];
     if (!parent_rel) {
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
@@ -533,8 +167,8 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
     tmp = cw_asprintf("%s/.%s.tmp-%ld", parent, base, (long)getpid());
     old_tmp = cw_asprintf("%s/.%s.old-%ld", parent, base, (long)getpid());
     items_dir = tmp ? cw_path_join(tmp, "items") : NULL;
-    day_path = tmp ? cw_path_join(tmp, "day.ogg") : NULL;
-    if (!abs_dir || !tmp || !items_dir || !day_path || !old_tmp) {
+    blocks_dir = tmp ? cw_path_join(tmp, "blocks") : NULL;
+    if (!abs_dir || !tmp || !items_dir || !blocks_dir || !old_tmp) {
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
         goto done;
     }
@@ -542,7 +176,7 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
         goto done;
     cleanup_stale(parent, base);
     cw_pl_rmtree(tmp);
-    if (mkdir(tmp, 0755) != 0 || mkdir(items_dir, 0755) != 0) {
+    if (mkdir(tmp, 0755) != 0 || mkdir(items_dir, 0755) != 0 || mkdir(blocks_dir, 0755) != 0) {
         rc = cw_fail(err, CW_EIO, tmp, 0, "cannot create the build folder: %s", strerror(errno));
         goto done;
     }
@@ -551,90 +185,8 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
     snprintf(report->dir, sizeof report->dir, "%s", abs_dir);
     report->items = v->n;
 
-    /* day.ogg and items/ */
-    double quality = st ? st->quality : 3.0;
-    char hex[65];
-    hfile dayhf;
-    FILE *dayfp = hfile_open(day_path, &dayhf, err);
-    if (!dayfp) {
-        rc = CW_EIO;
-        goto done;
-    }
-    cw_chain *day = NULL;
-    cw_chain_format fmt = {plan->rate, plan->channels, quality};
-    rc = cw_chain_open(&day, dayfp, &fmt, seed_for("day", v->date, 0), err);
-    for (size_t i = 0; !rc && i < v->n; i++) {
-        cw_pl_item *it = &v->items[i];
-        const cw_plan_item *pi = it->pi;
-        if (cw_chain_samples(day) != pi->offset_samples) {
-            rc = cw_fail(err, CW_EINTERNAL, "", 0, "item %zu would start at sample %lld, planned %lld (please report)",
-                         it->index, (long long)cw_chain_samples(day), (long long)pi->offset_samples);
-            break;
-        }
-        link_meta_store lm;
-        if (link_meta_for(&lm, v, it) != 0) {
-            cw_strlist_free(&lm.extra);
-            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-            break;
-        }
-        char *item_path = cw_path_join(tmp, it->file);
-        char *src = pi->kind == CW_KIND_SILENCE ? NULL : cw_path_join(st ? st->dir : ".", pi->recording);
-        if (!item_path || (pi->kind != CW_KIND_SILENCE && !src)) {
-            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-        } else if (src && !cw_path_resolves_inside(st ? st->dir : ".", pi->recording)) {
-            rc = cw_fail(err, CW_ENOTFOUND, src, 0, "recording of item %zu is missing (rescan the library and plan again)",
-                         it->index);
-        } else {
-            int rate = 0, ch = 0;
-            int whole = src && !pi->cut && (pi->recording_samples == 0 || pi->length_samples == pi->recording_samples) &&
-                        ogg_format(src, &rate, &ch) == 0 && rate == plan->rate && ch == plan->channels;
-            int re = 0;
-            if (whole) {
-                /* page copy into day.ogg; the item file is the library file itself */
-                rc = cw_chain_add_file(day, src, pi->length_samples, 0, &lm.m, &re, err);
-                int copied = 0;
-                if (!rc)
-                    rc = link_or_copy(src, item_path, hex, &copied, err);
-                if (!rc && re) {
-                    report->reencoded++;
-                    cw_strlist_pushf(&report->notes, "item %zu re-encoded: '%s' could not be copied page by page",
-                                     it->index, pi->recording);
-                }
-            } else {
-                if (src && !pi->cut && ogg_format(src, &rate, &ch) == 0)
-                    cw_strlist_pushf(&report->notes, "item %zu re-encoded: '%s' is %d Hz, %d channel%s (station: %d Hz, %d)",
-                                     it->index, pi->recording, rate, ch, ch == 1 ? "" : "s", plan->rate, plan->channels);
-                else if (src && pi->cut)
-                    cw_strlist_pushf(&report->notes, "item %zu cut to %.3f s with a %.2f s fade (re-encoded)", it->index,
-                                     it->seconds, pi->fade_out);
-                if (src)
-                    report->reencoded++;
-                rc = write_item_file(v, it, src, &lm.m, quality, item_path, hex, err);
-                /* the encoded item is then copied page by page into day.ogg */
-                if (!rc)
-                    rc = cw_chain_add_file(day, item_path, pi->length_samples, 0, &lm.m, &re, err);
-            }
-            if (!rc)
-                rc = sums_add(&S, hex, it->file, err);
-        }
-        cw_strlist_free(&lm.extra);
-        free(item_path);
-        free(src);
-    }
-    report->day_samples = cw_chain_samples(day); /* before close: close frees the chain */
-    if (day) {
-        int rc2 = cw_chain_close(day, rc ? NULL : err);
-        if (!rc)
-            rc = rc2;
-    }
-    {
-        int rc3 = hfile_close(dayfp, &dayhf, day_path, hex, rc ? NULL : err);
-        if (!rc)
-            rc = rc3;
-    }
-    if (!rc)
-        rc = sums_add(&S, hex, "day.ogg", err);
-    if (rc)
+    /* day.ogg, blocks/ and items/ */
+    if ((rc = cw_pl_bundle_audio(st, v, tmp, report, &S, err)) != 0)
         goto done;
 
     /* text files */
@@ -646,15 +198,29 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
             {"playlist.m3u8", cw_pl_write_m3u8},    {"playlist.xspf", cw_pl_write_xspf},
             {"playlist.pls", cw_pl_write_pls},      {"day.cue", cw_pl_write_cue},
             {"liquidsoap.m3u", cw_pl_write_liquidsoap}, {"guide.html", cw_pl_write_guide_html},
-            {"guide.txt", cw_pl_write_guide_txt},
+            {"guide.txt", cw_pl_write_guide_txt},   {"events.csv", cw_pl_write_events_csv},
+            {"liquidsoap.liq", cw_pl_write_liquidsoap_script},
         };
         for (size_t w = 0; !rc && w < sizeof writers / sizeof writers[0]; w++) {
+            if (!v->day_ogg && writers[w].fn == cw_pl_write_cue)
+                continue; /* day.cue indexes day.ogg */
             cw_buf b;
             cw_buf_init(&b);
             writers[w].fn(v, &b);
-            rc = write_text(tmp, writers[w].name, &b, hex, err);
+            rc = cw_pl_write_text(tmp, writers[w].name, &b, hex, err);
             if (!rc)
-                rc = sums_add(&S, hex, writers[w].name, err);
+                rc = cw_pl_sums_add(&S, hex, writers[w].name, err);
+            cw_buf_free(&b);
+        }
+        for (size_t k = 0; !rc && k < v->n_blocks; k++) {
+            char rel[200];
+            snprintf(rel, sizeof rel, "blocks/%s.m3u8", v->blocks[k].name);
+            cw_buf b;
+            cw_buf_init(&b);
+            cw_pl_write_block_m3u8(v, &v->blocks[k], &b);
+            rc = cw_pl_write_text(tmp, rel, &b, hex, err);
+            if (!rc)
+                rc = cw_pl_sums_add(&S, hex, rel, err);
             cw_buf_free(&b);
         }
     }
@@ -664,9 +230,9 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
         if (cw_plan_to_json(plan, &b) != 0 || b.oom)
             rc = cw_fail(err, CW_ENOMEM, "", 0, "cannot write the plan as json");
         if (!rc)
-            rc = write_text(tmp, "plan.json", &b, hex, err);
+            rc = cw_pl_write_text(tmp, "plan.json", &b, hex, err);
         if (!rc)
-            rc = sums_add(&S, hex, "plan.json", err);
+            rc = cw_pl_sums_add(&S, hex, "plan.json", err);
         cw_buf_free(&b);
     }
     if (!rc) {
@@ -676,25 +242,27 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
         rc = cw_plans_to_ics(st, plans, 1, &ics, &ics_len, err);
         if (!rc) {
             cw_buf b = {ics, ics_len, ics_len, 0};
-            rc = write_text(tmp, "schedule.ics", &b, hex, err);
+            rc = cw_pl_write_text(tmp, "schedule.ics", &b, hex, err);
             if (!rc)
-                rc = sums_add(&S, hex, "schedule.ics", err);
+                rc = cw_pl_sums_add(&S, hex, "schedule.ics", err);
         }
         free(ics);
     }
     if (!rc) {
-        qsort(S.lines.v, S.lines.n, sizeof *S.lines.v, by_path); /* as `sort -k2` */
+        qsort(S.v, S.n, sizeof *S.v, by_path); /* as `sort -k2` */
         cw_buf b;
         cw_buf_init(&b);
-        for (size_t i = 0; i < S.lines.n; i++) {
-            cw_buf_puts(&b, S.lines.v[i]);
+        for (size_t i = 0; i < S.n; i++) {
+            cw_buf_puts(&b, S.v[i]);
             cw_buf_puts(&b, "\n");
         }
-        rc = write_text(tmp, "SHA256SUMS", &b, hex, err);
+        rc = cw_pl_write_text(tmp, "SHA256SUMS", &b, hex, err);
         cw_buf_free(&b);
     }
     if (!rc)
         rc = fsync_path_dir(items_dir, err);
+    if (!rc)
+        rc = fsync_path_dir(blocks_dir, err);
     if (!rc)
         rc = fsync_path_dir(tmp, err);
     if (rc)
@@ -733,14 +301,14 @@ int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_d
 done:
     if (rc && tmp)
         cw_pl_rmtree(tmp);
-    cw_strlist_free(&S.lines);
+    cw_strlist_free(&S);
     cw_pl_view_free(v);
     free(parent_rel);
     free(tmp);
     free(old_tmp);
     free(abs_dir);
     free(items_dir);
-    free(day_path);
+    free(blocks_dir);
     if (report == &local_report)
         cw_bundle_report_free(report);
     return rc;

@@ -15,7 +15,7 @@ typedef struct cw_bundle_report {
     char dir[1024];         /* the finished bundle */
     size_t items;
     size_t reencoded;       /* items re-encoded (cut or other format) */
-    int64_t day_samples;
+    int64_t day_samples;    /* airtime: the samples of every item (gaps between blocks not counted) */
     cw_strlist notes;       /* "item 3 re-encoded: library file is 48000 Hz" ... */
 } cw_bundle_report;
 void cw_bundle_report_free(cw_bundle_report *r);
@@ -24,9 +24,37 @@ void cw_bundle_report_free(cw_bundle_report *r);
 int cw_bundle_build(const cw_station *st, const cw_plan *plan, const char *out_dir,
                     cw_bundle_report *report, cw_error *err) CW_WARN_UNUSED;
 
-/* Check SHA256SUMS and decode the headers of every Ogg file. `bad` receives one line per
- * problem ("items/003-0900-x.ogg: checksum mismatch"). CW_EINVAL when anything is bad. */
+/* ---- rendering a plan (the bundle and playout) ------------------------------------ */
+
+typedef struct cw_render_report {
+    size_t links;      /* Ogg links written (gaps and joins included) */
+    size_t reencoded;  /* items whose audio was decoded and encoded again (cut, other format,
+                        * joined inside) */
+    int64_t samples;   /* samples written */
+} cw_render_report;
+
+/* Render plan items [first_item, to_item) as chained Ogg Vorbis through `sink`, starting
+ * from_sample samples into the first item (playout joining late: the rest of that item is
+ * a short re-encoded head with the station's fade as a fade-in, then the recording's own
+ * packets). Each item is one link (two when joined) of exactly its planned samples; a gap
+ * between items (between blocks) becomes a silence link titled "Off air" whose spec has no
+ * item. The sink's link_begin sees each link's spec: spec->item is the `const cw_plan_item *`
+ * and spec->item_index its index in plan->items. The stream's serials derive from the
+ * plan's date and first_item: the same call gives the same bytes. The sink is closed by
+ * every call, once, at the end (failed = 1 after an error, a refused argument included).
+ * Recordings are read from st->dir; Vorbis quality and
+ * the fade from st. */
+int cw_render_plan(const cw_station *st, const cw_plan *plan, size_t first_item, int64_t from_sample,
+                   size_t to_item, const cw_ogg_sink *sink, cw_render_report *report,
+                   cw_error *err) CW_WARN_UNUSED;
+
+/* Check SHA256SUMS and decode the headers of every Ogg file; day.ogg and blocks/ against
+ * plan.json. `bad` receives one line per problem ("items/003-0900-x.ogg: checksum
+ * mismatch"). CW_EINVAL when anything is bad. cw_bundle_verify_notes also fills `notes`
+ * (may be NULL) with what was ignored: files an operating system added to the copied
+ * folder ("desktop.ini: added by Windows, ...") and other hidden files. */
 int cw_bundle_verify(const char *dir, cw_strlist *bad, cw_error *err);
+int cw_bundle_verify_notes(const char *dir, cw_strlist *bad, cw_strlist *notes, cw_error *err);
 
 /* The broadcast schedule of one or more plans as RFC 5545 text (export command and the
  * bundle's schedule.ics): stable UIDs derived from station, date, start and recording;

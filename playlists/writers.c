@@ -1,6 +1,5 @@
 /* writers.c — the text files of a bundle: M3U8, XSPF, PLS, CUE, Liquidsoap annotate
- * playlist, and the programme guide (HTML and plain text; each run of two or more
- * fillers/silences is one row or line spanning the run, programmes one each).
+ * playlist (the programme guide is guide.c's).
  * Guarantees: every outside string (titles, teachers, station name) is cleaned to valid
  * one-line UTF-8 and escaped for its format (XML/HTML entities, CUE and Liquidsoap quotes,
  * no newline can start a new M3U/PLS entry); output depends only on the plan view. */
@@ -120,7 +119,7 @@ static void put_liq(cw_buf *b, const char *s)
     }
 }
 
-static void put_duration(cw_buf *b, double seconds)
+void cw_pl_put_duration(cw_buf *b, double seconds)
 {
     long s = (long)llround(seconds);
     if (s >= 3600)
@@ -129,7 +128,7 @@ static void put_duration(cw_buf *b, double seconds)
         cw_buf_printf(b, "%ld:%02ld", s / 60, s % 60);
 }
 
-static const char *kind_label(const cw_plan_item *pi)
+const char *cw_pl_kind_label(const cw_plan_item *pi)
 {
     const char *k = cw_kind_name(pi->kind);
     return k && *k ? k : "item";
@@ -178,7 +177,7 @@ void cw_pl_write_xspf(const cw_pl_view *v, cw_buf *out)
                       "      <trackNum>%zu</trackNum>\n"
                       "      <duration>%lld</duration>\n"
                       "    </track>\n",
-                      it->local_iso, kind_label(it->pi), it->index,
+                      it->local_iso, cw_pl_kind_label(it->pi), it->index,
                       (long long)(it->pi->length_samples * 1000 / v->plan->rate));
     }
     cw_buf_puts(out, "  </trackList>\n</playlist>\n");
@@ -230,232 +229,11 @@ void cw_pl_write_liquidsoap(const cw_pl_view *v, cw_buf *out)
         put_liq(out, it->title);
         cw_buf_puts(out, "\",artist=\"");
         put_liq(out, it->teacher);
-        cw_buf_printf(out, "\",planned_start=\"%s\",kind=\"%s\":", it->local_iso, kind_label(it->pi));
+        cw_buf_printf(out, "\",planned_start=\"%s\",kind=\"%s\":", it->local_iso, cw_pl_kind_label(it->pi));
         if (v->abs_dir) {
             cw_buf_puts(out, v->abs_dir);
             cw_buf_puts(out, "/");
         }
         cw_buf_printf(out, "%s\n", it->file);
-    }
-}
-
-/* ---- guide -------------------------------------------------------------------------- */
-
-static const char guide_css[] =
-    "body{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;color:#111;"
-    "background:#fff;margin:0 auto;max-width:52rem;padding:1rem;line-height:1.4}\n"
-    "h1{font-size:1.5rem;margin:0}\n"
-    "p.sub{margin:.2rem 0 1rem;color:#444}\n"
-    ".bar{position:relative;display:flex;height:1.6rem;border:1px solid #888;margin:0}\n"
-    ".bar span{display:block;height:100%;min-width:1px}\n"
-    ".hours{position:relative;height:1.2rem;font-size:.75rem;color:#444;margin:0 0 .6rem}\n"
-    ".hours span{position:absolute;top:0;transform:translateX(-50%)}\n"
-    ".k-lesson{background:#3c6fb0}.k-newsletter{background:#d39a1e}"
-    ".k-filler{background:#8fb35a}.k-silence{background:#ddd}\n"
-    ".legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 .8rem;"
-    "vertical-align:middle}\n"
-    "table{width:100%;border-collapse:collapse;margin-top:1rem}\n"
-    "th,td{text-align:left;padding:.35rem .4rem;border-bottom:1px solid #ccc;vertical-align:top}\n"
-    "td.time{white-space:nowrap;font-variant-numeric:tabular-nums;font-weight:bold}\n"
-    "td.len{white-space:nowrap;font-variant-numeric:tabular-nums}\n"
-    ".note{color:#555;font-size:.85rem}\n"
-    "tr.r-fill td{color:#444}\n"
-    "@media (max-width:36rem){table,tbody,tr,td{display:block}thead{display:none}"
-    "tr{border-bottom:1px solid #bbb;padding:.4rem 0}td{border:0;padding:.05rem 0}}\n"
-    "@media print{@page{size:A4;margin:14mm}body{max-width:none;padding:0;font-size:10pt}"
-    "tr{break-inside:avoid}.bar span,.legend span{-webkit-print-color-adjust:exact;"
-    "print-color-adjust:exact}}\n";
-
-static int is_fill(const cw_plan_item *pi)
-{
-    return pi->kind == CW_KIND_FILLER || pi->kind == CW_KIND_SILENCE;
-}
-
-/* A reader of the guide needs the programme, not every station ID of a gap: two or more
- * fillers and silences in a row are one entry. Returns the end (exclusive) of the run
- * starting at item i, or i when item i stands alone (a programme, or a lone filler). */
-static size_t fill_run_end(const cw_pl_view *v, size_t i)
-{
-    if (!is_fill(v->items[i].pi) || i + 1 >= v->n || !is_fill(v->items[i + 1].pi))
-        return i;
-    size_t j = i;
-    while (j < v->n && is_fill(v->items[j].pi))
-        j++;
-    return j;
-}
-
-/* The distinct titles of items [i, j), in order of first appearance, ", " between them,
- * each written with put (which escapes for the format). */
-static void put_run_titles(cw_buf *out, const cw_pl_view *v, size_t i, size_t j,
-                           void (*put)(cw_buf *, const char *))
-{
-    int any = 0;
-    for (size_t k = i; k < j; k++) {
-        int seen = 0;
-        for (size_t m = i; m < k && !seen; m++)
-            seen = strcmp(v->items[m].title, v->items[k].title) == 0;
-        if (seen)
-            continue;
-        if (any)
-            cw_buf_puts(out, ", ");
-        put(out, v->items[k].title);
-        any = 1;
-    }
-}
-
-static double run_seconds(const cw_pl_view *v, size_t i, size_t j)
-{
-    double secs = 0;
-    for (size_t k = i; k < j; k++)
-        secs += v->items[k].seconds;
-    return secs;
-}
-
-static void html_row_cell(cw_buf *out, const char *cls, const char *text)
-{
-    cw_buf_printf(out, "<td%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
-    put_xml(out, text);
-    cw_buf_puts(out, "</td>");
-}
-
-void cw_pl_write_guide_html(const cw_pl_view *v, cw_buf *out)
-{
-    const cw_plan *p = v->plan;
-    int64_t total = 0;
-    for (size_t i = 0; i < v->n; i++)
-        total += v->items[i].pi->length_samples;
-    cw_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                     "<title>");
-    put_xml(out, v->station_name);
-    cw_buf_printf(out, " - programme for %s %s</title>\n<style>\n%s</style>\n</head>\n<body>\n",
-                  v->weekday, v->date, guide_css);
-    cw_buf_puts(out, "<h1>");
-    put_xml(out, v->station_name);
-    cw_buf_printf(out,
-                  "</h1>\n<p class=\"sub\">Programme for %s %s, on air %s&ndash;%s "
-                  "(times in %s, UTC%s)</p>\n",
-                  v->weekday, v->date, v->start_hhmm, v->end_hhmm, p->timezone ? p->timezone : "",
-                  v->utc_offset);
-    /* timeline: one segment per item, widths in proportion to length */
-    cw_buf_puts(out, "<div class=\"bar\" role=\"img\" aria-label=\"timeline of the day\">\n");
-    for (size_t i = 0; i < v->n && total > 0; i++) {
-        const cw_pl_item *it = &v->items[i];
-        double w = 100.0 * (double)it->pi->length_samples / (double)total;
-        cw_buf_printf(out, "<span class=\"k-%s\" style=\"width:%.3f%%\" title=\"%s ", kind_label(it->pi), w,
-                      it->hhmm);
-        put_xml(out, it->title);
-        cw_buf_puts(out, "\"></span>\n");
-    }
-    cw_buf_puts(out, "</div>\n<div class=\"hours\">\n");
-    /* hour marks at each full local hour inside the window */
-    if (total > 0) {
-        int64_t start_ms = (int64_t)p->window_start_utc * 1000;
-        int64_t total_ms = total * 1000 / p->rate;
-        /* marks at real elapsed hours from the first full local hour, labelled with the
-         * local hour (on a DST day a label repeats or is skipped, as the clock does) */
-        int64_t first = ((start_ms / 1000 + p->start_offset + 3599) / 3600) * 3600 - p->start_offset;
-        for (int64_t t = first * 1000; t <= start_ms + total_ms; t += 3600000) {
-            double pos = 100.0 * (double)(t - start_ms) / (double)total_ms;
-            int off = p->start_offset;
-            for (size_t c = 0; c < p->n_tz_changes; c++)
-                if (p->tz_changes[c].utc * 1000 <= t)
-                    off = p->tz_changes[c].offset;
-            int64_t local = t / 1000 + off;
-            int hour = (int)(((local % 86400) + 86400) % 86400 / 3600);
-            cw_buf_printf(out, "<span style=\"left:%.3f%%\">%02d</span>\n", pos, hour);
-        }
-    }
-    cw_buf_puts(out, "</div>\n<p class=\"legend note\">"
-                     "<span class=\"k-lesson\"></span>lesson<span class=\"k-newsletter\"></span>newsletter"
-                     "<span class=\"k-filler\"></span>filler<span class=\"k-silence\"></span>silence</p>\n");
-    cw_buf_puts(out, "<table>\n<thead><tr><th>Time</th><th>Programme</th><th>Teacher</th>"
-                     "<th>Subject</th><th>Language</th><th>Length</th></tr></thead>\n<tbody>\n");
-    for (size_t i = 0; i < v->n; i++) {
-        const cw_pl_item *it = &v->items[i];
-        const cw_plan_item *pi = it->pi;
-        size_t j = fill_run_end(v, i);
-        if (j > i) {
-            /* a run of fillers and silence: one row from its start to the next item's
-             * start (or the end of the window), naming what plays in it */
-            cw_buf_printf(out, "<tr class=\"r-fill\"><td class=\"time\">%s&ndash;%s</td>"
-                               "<td colspan=\"4\"><strong>Between programmes</strong><br>"
-                               "<span class=\"note\">",
-                          it->hhmm, j < v->n ? v->items[j].hhmm : v->end_hhmm);
-            put_run_titles(out, v, i, j, put_xml);
-            cw_buf_printf(out, " (%zu items)</span></td><td class=\"len\">", j - i);
-            put_duration(out, run_seconds(v, i, j));
-            cw_buf_puts(out, "</td></tr>\n");
-            i = j - 1;
-            continue;
-        }
-        cw_buf_printf(out, "<tr class=\"r-%s\">", kind_label(pi));
-        html_row_cell(out, "time", it->hhmm);
-        cw_buf_puts(out, "<td><strong>");
-        put_xml(out, it->title);
-        cw_buf_printf(out, "</strong><br><span class=\"note\">%s", kind_label(pi));
-        if (pi->episode > 0)
-            cw_buf_printf(out, ", episode %d", pi->episode);
-        if (pi->repeat)
-            cw_buf_puts(out, ", repeat");
-        if (pi->cut)
-            cw_buf_puts(out, ", shortened to fit");
-        cw_buf_puts(out, "</span></td>");
-        html_row_cell(out, NULL, it->teacher);
-        html_row_cell(out, NULL, it->series);
-        html_row_cell(out, NULL, it->language);
-        cw_buf_puts(out, "<td class=\"len\">");
-        put_duration(out, it->seconds);
-        cw_buf_puts(out, "</td></tr>\n");
-    }
-    cw_buf_printf(out, "</tbody>\n</table>\n<p class=\"note\">%zu items. Made by chalkwave from the plan for %s; "
-                       "the audio is in day.ogg and items/.</p>\n</body>\n</html>\n",
-                  v->n, v->date);
-}
-
-void cw_pl_write_guide_txt(const cw_pl_view *v, cw_buf *out)
-{
-    cw_buf_puts(out, v->station_name);
-    cw_buf_printf(out, "\nProgramme for %s %s, on air %s-%s (%s, UTC%s)\n\n", v->weekday, v->date,
-                  v->start_hhmm, v->end_hhmm, v->plan->timezone ? v->plan->timezone : "", v->utc_offset);
-    for (size_t i = 0; i < v->n; i++) {
-        const cw_pl_item *it = &v->items[i];
-        const cw_plan_item *pi = it->pi;
-        size_t j = fill_run_end(v, i);
-        if (j > i) {
-            /* An announcer (or an SMS) needs the programme, not every station ID of a gap:
-             * a run of fillers and silence is one line naming what plays in it. */
-            cw_buf_printf(out, "%s  Between programmes: ", it->hhmm);
-            put_run_titles(out, v, i, j, cw_buf_puts);
-            cw_buf_printf(out, " (%zu items, ", j - i);
-            put_duration(out, run_seconds(v, i, j));
-            cw_buf_puts(out, ")\n");
-            i = j - 1;
-            continue;
-        }
-        cw_buf_printf(out, "%s  ", it->hhmm);
-        cw_buf_puts(out, it->title);
-        if (it->teacher[0]) {
-            cw_buf_puts(out, " - ");
-            cw_buf_puts(out, it->teacher);
-        }
-        cw_buf_printf(out, " (%s", kind_label(pi));
-        if (it->series[0]) {
-            cw_buf_puts(out, ", ");
-            cw_buf_puts(out, it->series);
-        }
-        if (pi->episode > 0)
-            cw_buf_printf(out, " ep %d", pi->episode);
-        if (it->language[0]) {
-            cw_buf_puts(out, ", ");
-            cw_buf_puts(out, it->language);
-        }
-        if (pi->repeat)
-            cw_buf_puts(out, ", repeat");
-        if (pi->cut)
-            cw_buf_puts(out, ", shortened");
-        cw_buf_puts(out, ", ");
-        put_duration(out, it->seconds);
-        cw_buf_puts(out, ")\n");
     }
 }

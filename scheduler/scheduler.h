@@ -79,6 +79,7 @@ typedef struct cw_plan {
     cw_date date;
     char *timezone;
     int rate, channels;
+    cw_bundle_mode mode;                      /* day: windows filled; blocks: events only */
     int64_t window_start_utc, window_end_utc; /* seconds */
     int start_offset, end_offset;             /* UTC offsets (s) at the window's ends */
     cw_plan_item *items;

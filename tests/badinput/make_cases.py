@@ -197,6 +197,12 @@ bund('bundle-ogg-truncated-summed', 'day.ogg truncated and re-summed',
      ['cd out-copy && head -c 4000 day.ogg > d && mv d day.ogg && grep -v "  day.ogg$" SHA256SUMS > S && sha256sum day.ogg >> S && mv S SHA256SUMS'], r'out-copy')
 bund('bundle-item-symlink-out', 'an item replaced by a symlink to a file outside the bundle',
      ['f=$(ls out-copy/items | head -1); cp out-copy/items/$f /tmp/.cw-badinput-outside.ogg.$$ && ln -sf /tmp/.cw-badinput-outside.ogg.$$ out-copy/items/$f'], r'out-copy')
+bund('bundle-block-missing', 'a listed block file deleted', ['rm out-copy/blocks/*.ogg'], r'out-copy')
+bund('bundle-block-swapped-summed', 'a block file replaced by an item file and re-summed: plan.json says what the block holds',
+     ['cd out-copy && b=$(ls blocks/*.ogg) && rm "$b" && cp "items/$(ls items | head -1)" "$b" && grep -v "  $b$" SHA256SUMS > S && sha256sum "$b" >> S && mv S SHA256SUMS'], r'out-copy')
+bund('bundle-events-unlisted', 'events.csv and its SHA256SUMS line deleted', ['cd out-copy && rm events.csv && grep -v "  events.csv$" SHA256SUMS > S && mv S SHA256SUMS'], r'out-copy')
+bund('bundle-junk-and-unlisted', 'what Windows adds is ignored, but a stranger file still fails',
+     ['touch out-copy/desktop.ini out-copy/Thumbs.db out-copy/._day.ogg', 'echo x > out-copy/readme-from-someone.txt'], r'out-copy')
 bund('bundle-missing-dir', 'verify a folder that is not there', [], r'nowhere', exit=3, cmd='verify nowhere')
 bund('bundle-is-file', 'verify a file, not a folder', ['touch plain-file'], r'plain-file', exit=3, cmd='verify plain-file')
 case('build-out-is-file', 'build --out naming an existing file: refused, the file kept', 'build --date 2026-03-16 --out plain-file', 1, r'plain-file', setup=['echo keep > plain-file'], check=['grep -q keep plain-file'])

@@ -1,6 +1,7 @@
 /* fuzz_chain.c — libFuzzer target for the chain writer's Ogg reader: the input plays the
  * part of a library file (which a volunteer may have replaced or damaged) and is appended
- * to a day file with cw_chain_add_file, whole (page copy) and cut (re-encode with a fade).
+ * to a day file with cw_chain_add_file, whole (page copy) and cut (re-encode with a fade),
+ * and with cw_chain_add from a third of the way in (a join: re-encoded head, copied rest).
  * Property: whatever the input, each add either fails with one error or succeeds, and the
  * finished day file always passes cw_ogg_check with one link per successful add and
  * exactly the samples asked for — a damaged recording can never corrupt a day file. */
@@ -37,7 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     cw_chain_format fmt = {8000, 1, 0};
     cw_chain *c = NULL;
-    if (cw_chain_open(&c, out, &fmt, 42, &err) != CW_OK) abort();
+    cw_ogg_sink sink;
+    cw_ogg_sink_stdio(&sink, out);
+    if (cw_chain_open(&c, &sink, &fmt, 42, &err) != CW_OK) abort();
     cw_link_meta meta = {.title = "fuzz <&> \"title\"\n", .artist = "a\x01b", .tracknumber = 1};
     int links = 0;
     int64_t want = 0;
@@ -57,6 +60,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cw_chain_add_file(c, src, len / 2, 0.01, &meta, &reenc, &err) == CW_OK) {
             links++;
             want += len / 2;
+        } else if (!err.text[0]) {
+            abort();
+        }
+    }
+    if (len > 3) {
+        /* joined a third of the way in (playout starting late): one or two links */
+        memset(&err, 0, sizeof err);
+        size_t before = cw_chain_links(c);
+        cw_link_spec sp = {.path = src, .from = len / 3, .samples = len - len / 3, .fade_in = 0.01, .meta = &meta};
+        if (cw_chain_add(c, &sp, &reenc, &err) == CW_OK) {
+            links += (int)(cw_chain_links(c) - before);
+            want += len - len / 3;
         } else if (!err.text[0]) {
             abort();
         }

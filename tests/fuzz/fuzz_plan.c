@@ -1,7 +1,8 @@
 /* fuzz_plan.c — libFuzzer target for the plan JSON reader (cw_plan_from_json: `verify` and
  * scripts read plan.json from bundles that travel on USB sticks) and, on every plan it
  * accepts, for the writers that turn a plan into text: the JSON writer (round trip must be
- * exact), the text rundown, every playlist writer, the guides and the .ics export.
+ * exact), the text rundown, every playlist writer, the block M3Us, events.csv, liquidsoap.liq,
+ * the guides and the .ics export.
  * Properties: reading gives a plan or one error; to_json(from_json(to_json(p))) ==
  * to_json(p); every writer's output is valid UTF-8 without raw control characters. */
 #include "playlists_int.h"
@@ -75,9 +76,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cw_pl_view *v = NULL;
     if (cw_pl_view_new(&v, station, p, "/srv/radio/out/day", &err) == CW_OK) {
         static void (*const writers[])(const cw_pl_view *, cw_buf *) = {
-            cw_pl_write_m3u8,      cw_pl_write_xspf, cw_pl_write_pls, cw_pl_write_cue, cw_pl_write_liquidsoap,
-            cw_pl_write_guide_html, cw_pl_write_guide_txt};
-        static const char *names[] = {"m3u8", "xspf", "pls", "cue", "liquidsoap", "guide.html", "guide.txt"};
+            cw_pl_write_m3u8,       cw_pl_write_xspf,      cw_pl_write_pls,        cw_pl_write_cue,
+            cw_pl_write_liquidsoap, cw_pl_write_guide_html, cw_pl_write_guide_txt, cw_pl_write_events_csv,
+            cw_pl_write_liquidsoap_script};
+        static const char *names[] = {"m3u8",      "xspf",      "pls",        "cue",           "liquidsoap",
+                                      "guide.html", "guide.txt", "events.csv", "liquidsoap.liq"};
+        for (size_t k = 0; k < v->n_blocks; k++) {
+            cw_buf w;
+            cw_buf_init(&w);
+            cw_pl_write_block_m3u8(v, &v->blocks[k], &w);
+            check_text(&w, "block m3u8");
+            cw_buf_free(&w);
+        }
         for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
             cw_buf w;
             cw_buf_init(&w);

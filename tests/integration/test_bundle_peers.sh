@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_bundle_peers.sh — `chalkwave build` on a station of sine-tone recordings, checked with
-# real peers: ogginfo (no errors or warnings), libvorbisfile through ctypes (one link per
+# real peers: ogginfo (nothing but its report), libvorbisfile through ctypes (one link per
 # plan item, each exactly its planned length, the window's length in samples, every tone at
 # its planned offset — after a cut too), ffmpeg decodes every link, sha256sum -c, a flipped
 # byte fails `verify`, guide.html parses strictly (python html.parser with a nesting check,
@@ -29,18 +29,14 @@ plan_total=$(json_get "$bundle/plan.json" 'sum(i["length_samples"] for i in d["i
 expect_eq "$plan_total" "$window" "plan items cover the window exactly"
 
 # ---- ogginfo ------------------------------------------------------------------------------
-# ogginfo 1.4.2 reads an uninitialised page counter when a chain has many links: it warns
-# "sequence number gap in stream N. Got page 0 when expecting page <garbage>" at the BOS
-# page of a new stream (a plain `cat` of 20 oggenc files with distinct serials does it too;
-# valgrind shows the uninitialised read). A BOS page is page 0 by definition, so that line
-# alone is ignored; every other warning or error counts, and cw_ogg_check (verify) checks
-# page sequences itself.
+# every line but ogginfo's report is a complaint (ogginfo_check in lib.sh: only its one
+# proven false positive on chains of 19+ streams is dropped)
+if ogginfo_check "$bundle/day.ogg" >"$CW_TMP/ogginfo.bad"; then
+    ok "ogginfo reports no warnings or errors about the stream"
+else
+    not_ok "ogginfo complains: $(head -3 "$CW_TMP/ogginfo.bad")"
+fi
 ogginfo "$bundle/day.ogg" >"$CW_TMP/ogginfo.txt" 2>&1
-grep -iE 'warning|error' "$CW_TMP/ogginfo.txt" |
-    grep -vE '^WARNING: sequence number gap in stream [0-9]+\. Got page 0 when expecting page -?[0-9]+\. Indicates missing data\.$' \
-    >"$CW_TMP/ogginfo.bad"
-expect_eq "$(wc -l <"$CW_TMP/ogginfo.bad")" 0 "ogginfo reports no warnings or errors about the stream"
-head -3 "$CW_TMP/ogginfo.bad"
 expect_eq "$(grep -c '^New logical stream' "$CW_TMP/ogginfo.txt")" "$n_items" "ogginfo sees one logical stream per item"
 expect_eq "$(grep -o 'serial: [0-9a-f]*' "$CW_TMP/ogginfo.txt" | sort -u | wc -l)" "$n_items" "serial numbers are unique"
 

@@ -134,7 +134,7 @@ cw --station "$ST" calendar import more.ics
 for d in 2026-03-17 2026-03-18 2026-03-19; do
     cw --station "$ST" build --date $d
     expect_rc 0 "build $d with path-like titles"
-    outside=$(cd "$ST/out/$d" && find . ! -path . | grep -vE '^\./(items|items/[0-9]{3}-[0-9]{4}-[a-z0-9-]+\.ogg|day\.ogg|day\.cue|playlist\.(m3u8|xspf|pls)|liquidsoap\.m3u|guide\.(html|txt)|plan\.json|schedule\.ics|SHA256SUMS)$')
+    outside=$(cd "$ST/out/$d" && find . ! -path . | grep -vE '^\./(items|items/[0-9]{3}-[0-9]{4}-[a-z0-9-]+\.ogg|blocks|blocks/[0-9]{4}-[a-z0-9-]+\.(ogg|m3u8)|day\.ogg|day\.cue|playlist\.(m3u8|xspf|pls)|liquidsoap\.(m3u|liq)|events\.csv|guide\.(html|txt)|plan\.json|schedule\.ics|SHA256SUMS)$')
     expect_eq "$outside" "" "bundle $d holds only its own files with safe names"
 done
 expect_no_path /tmp/evil "still no /tmp/evil"

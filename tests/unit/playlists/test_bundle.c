@@ -298,7 +298,7 @@ static void test_sums_verify_and_rebuild(void **state)
     /* every line is right and every file is listed */
     static const char *const files[] = {"day.ogg",      "playlist.m3u8", "playlist.xspf", "playlist.pls",
                                         "day.cue",      "liquidsoap.m3u", "plan.json",    "schedule.ics",
-                                        "guide.html",   "guide.txt"};
+                                        "guide.html",   "guide.txt",     "events.csv",    "liquidsoap.liq"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *p = bundle_file(f, files[i]);
         char hex[65], line[200];
@@ -312,7 +312,15 @@ static void test_sums_verify_and_rebuild(void **state)
     size_t lines = 0;
     for (const char *c = sums1; *c; c++)
         lines += *c == '\n';
-    assert_int_equal(lines, 10 + N_ITEMS);
+    /* and the one block's chained Ogg (day.ogg's bytes: the day is one block) and M3U */
+    assert_int_equal(lines, 12 + 2 + N_ITEMS);
+    char *day_line = strstr(sums1, "  day.ogg\n"), *blk = strstr(sums1, "  blocks/");
+    assert_non_null(day_line);
+    assert_non_null(blk);
+    while (blk && strncmp(strchr(blk, '\n') - 4, ".ogg", 4) != 0)
+        blk = strstr(blk + 1, "  blocks/");
+    assert_non_null(blk);
+    assert_memory_equal(day_line - 64, blk - 64, 64);
 
     cw_strlist bad = {0};
     cw_error err;
@@ -585,6 +593,7 @@ static void test_guide_collapses_filler_runs(void **state)
     cw_error err;
     cw_pl_view *v;
     assert_int_equal(cw_pl_view_new(&v, &f->st, plan, NULL, &err), 0);
+    v->max_silence = 600; /* the minute of silence is not dead air here (test_guide.c) */
     cw_buf h, h2, t;
     cw_buf_init(&h);
     cw_buf_init(&h2);
@@ -661,13 +670,13 @@ static void test_refuses_inconsistent_plan(void **state)
     fx *f = *state;
     spec s[2] = {day_spec[0], day_spec[4]};
     cw_plan *p = make_plan(s, 2);
-    p->items[1].offset_samples += 1; /* a one-sample gap */
+    p->items[1].offset_samples -= 1; /* overlaps the first item by a sample */
     cw_error err;
     cw_bundle_report rep;
     char *other = lib_path(f, "out/other");
     assert_int_equal(cw_bundle_build(&f->st, p, other, &rep, &err), CW_EINTERNAL);
     assert_false(cw_path_exists(other));
-    p->items[1].offset_samples -= 1;
+    p->items[1].offset_samples += 1;
     p->items[1].length_samples = 2 * RATE; /* longer than its recording */
     p->items[1].recording_samples = RATE;
     assert_int_equal(cw_bundle_build(&f->st, p, other, &rep, &err), CW_EINVAL);

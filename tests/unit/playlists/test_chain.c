@@ -71,7 +71,9 @@ static char *build(fx *f, const char *name, const step *steps, size_t n, uint32_
     cw_chain *c = NULL;
     cw_error err;
     cw_chain_format fmt = {RATE, 1, 2};
-    assert_int_equal(cw_chain_open(&c, fp, &fmt, seed, &err), 0);
+    cw_ogg_sink sink;
+    cw_ogg_sink_stdio(&sink, fp);
+    assert_int_equal(cw_chain_open(&c, &sink, &fmt, seed, &err), 0);
     for (size_t i = 0; i < n; i++) {
         char title[64];
         snprintf(title, sizeof title, "Link %zu \"quoted\"\nsecond line", i + 1);
@@ -294,7 +296,9 @@ static void test_refusals(void **state)
     cw_chain *c = NULL;
     cw_error err;
     cw_chain_format fmt = {RATE, 1, 2};
-    assert_int_equal(cw_chain_open(&c, fp, &fmt, 1, &err), 0);
+    cw_ogg_sink sink;
+    cw_ogg_sink_stdio(&sink, fp);
+    assert_int_equal(cw_chain_open(&c, &sink, &fmt, 1, &err), 0);
     int re;
     /* longer than the recording */
     assert_int_equal(cw_chain_add_file(c, f->a, 2 * RATE + 18, 0, NULL, &re, &err), CW_EINVAL);
