@@ -61,25 +61,36 @@ void air_page_empty_eos(air_page *pg, uint32_t serial, uint32_t seq, int64_t gra
 
 /* ---- day bundles -------------------------------------------------------------------- */
 
+typedef struct air_file { /* a chained Ogg file of the bundle: day.ogg or blocks/NAME.ogg */
+    char *path;
+    int fd;                /* read-only; stays valid when build swaps the bundle */
+    struct stat st;
+} air_file;
+
 typedef struct air_day {
     int refs;              /* guarded by the programme's lock */
     cw_date date;
     char *dir;             /* out/DATE */
-    char *ogg_path;        /* out/DATE/day.ogg */
     cw_plan *plan;         /* from plan.json */
-    int64_t *start_ns;     /* n_items + 1 planned wall instants (the last is the end) */
-    int64_t *link_pos;     /* n_items + 1 byte offsets of each link's first page in day.ogg */
-    int *link_headers;     /* pages of Vorbis headers at the start of each link (usually 3) */
-    int64_t *chain_pos;    /* n_items + 1: sample where each link starts in the decoded chain */
-    char id[17];           /* the first 16 hex digits of day.ogg's SHA-256 (SHA256SUMS) */
-    struct stat plan_st, ogg_st;
-    int fd;                /* day.ogg, read-only; stays valid when build swaps the bundle */
-    int damaged;           /* a page of it failed its checksum while playing */
+    air_file *files;
+    size_t n_files;
+    /* per item (n_items; start_ns has one more: the end of the last item) */
+    int64_t *start_ns;     /* planned wall instants */
+    size_t *file;          /* which file holds it */
+    int64_t *link_pos;     /* byte offset of its link's first page in that file */
+    int64_t *link_end;     /* byte offset just after its link's last page */
+    int *link_headers;     /* pages of Vorbis headers at the start of its link (usually 3) */
+    int64_t *chain_pos;    /* sample where its link starts in the file's decoded chain */
+    char **item_path;      /* the item alone (items/...ogg), for joining inside it */
+    char id[17];           /* the first 16 hex digits of plan.json's SHA-256 (SHA256SUMS) */
+    struct stat plan_st;
+    int damaged;           /* a page failed its checksum while playing */
 } air_day;
 
-/* Load out/DATE: plan.json (checked against SHA256SUMS), day.ogg indexed link by link (one
- * link per item, each exactly as long as its item). CW_ENOTFOUND when there is no bundle,
- * CW_EINVAL (err says what) when it is damaged. */
+/* Load out/DATE: plan.json (checked against SHA256SUMS), its audio files (day.ogg or
+ * blocks/) indexed link by link: every item must be a link exactly as long as the item, at
+ * the item's place. CW_ENOTFOUND when there is no bundle, CW_EINVAL (err says what) when it
+ * is damaged. */
 int air_day_load(air_day **out, const char *bundle_dir, cw_error *err);
 void air_day_free(air_day *d);
 /* 1 when the files of the bundle on disk are no longer the ones d was loaded from. */

@@ -53,6 +53,7 @@ typedef struct pcm_out {
     OggVorbis_File vf;
     int vf_open;
     const air_day *vf_day;            /* the day vf reads (the seg holds its reference) */
+    size_t vf_file;                   /* and which of its files */
     reader rd;
     int own_fd;
     soxr_t conv;                      /* the emergency file's rate to the station's */
@@ -237,13 +238,13 @@ static void start_seg(pcm_out *o)
         o->seg_t0 = o->seg.start_ns;
         o->seg_len = d->plan->items[o->seg.item].length_samples;
         int64_t want = d->chain_pos[o->seg.item] + o->seg.from;
-        int continues = o->vf_open && o->vf_day == d && ov_pcm_tell(&o->vf) == want;
+        int continues = o->vf_open && o->vf_day == d && o->vf_file == d->file[o->seg.item] && ov_pcm_tell(&o->vf) == want;
         o->seg_pos = o->seg.from;
         if (continues)
             return;
         close_decoder(o);
         cw_error err = {0};
-        int fd = dup(d->fd);
+        int fd = dup(d->files[d->file[o->seg.item]].fd);
         if (fd < 0 || open_decoder(o, fd, 1, &err) != 0 || ov_pcm_seek(&o->vf, want) != 0) {
             air_prog_damaged(o->base.prog, d, o->seg.item, err.text[0] ? err.text : "day.ogg cannot be decoded there");
             close_decoder(o);
@@ -251,6 +252,7 @@ static void start_seg(pcm_out *o)
             return;
         }
         o->vf_day = d;
+        o->vf_file = d->file[o->seg.item];
         o->src_rate = o->rate;
         o->src_ch = o->ch;
         return;

@@ -9,6 +9,7 @@
  * is closed with an empty EOS page; consecutive links never share a serial. */
 #include "air_int.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,14 @@ typedef struct ice {
     int begun;              /* the current ITEM is in the as-run */
     int64_t begun_from;
     int64_t stream_end_ns;  /* wall instant up to which audio has been sent */
+    int src_links;          /* links begun from the current filler source */
     unsigned char *sil;
     size_t sil_len;
+    /* an item joined inside: its rest rendered exactly from the joined sample (a short
+     * re-encoded head with a fade-in, then the recording's own packets: two links) */
+    FILE *join_fp;
+    int64_t join_off[4];    /* samples after seg.from where each of its links begins */
+    int join_links, join_k;
     size_t emerg_next;
     uint32_t counter;
 } ice;
@@ -94,13 +101,21 @@ static int make_silence(ice *o, cw_error *err)
 
 /* ---- the as-run of the current item ------------------------------------------------------- */
 
+/* Samples of the current item sent so far (counted from the item's start). */
+static int64_t item_pos(const ice *o)
+{
+    if (o->join_links)
+        return o->seg.from + (o->join_k > 0 ? o->join_off[o->join_k - 1] : 0) + o->prev_granule;
+    return o->prev_granule;
+}
+
 static void item_end(ice *o, const char *reason)
 {
     if (!o->begun)
         return;
     air_item_ref ref = air_ref(o->seg.day, o->seg.item);
     int64_t len = o->seg.day->plan->items[o->seg.item].length_samples;
-    int64_t upto = reason ? o->prev_granule : len;
+    int64_t upto = reason ? item_pos(o) : len;
     air_asrun_end(o->base.asrun, &ref, o->base.name, upto - o->begun_from, reason);
     o->begun = 0;
 }
@@ -150,6 +165,10 @@ static void drop_seg(ice *o)
     o->fd = -1;
     o->own_fd = 0;
     o->mem = NULL;
+    if (o->join_fp)
+        fclose(o->join_fp);
+    o->join_fp = NULL;
+    o->join_links = 0;
 }
 
 static void go_down(ice *o, const air_now *now, const char *why)
@@ -196,6 +215,7 @@ static void begin_filler_link(ice *o, const air_now *now)
     o->trim_at = o->seg.end_ns > start ? air_ns_to_samples(o->seg.end_ns - start, o->st->rate) : 1;
     o->hdr_left = 0;
     o->join_pos = -1;
+    o->src_links = 0;
 }
 
 static void start_silence(ice *o, const air_now *now)
@@ -232,6 +252,81 @@ static void start_emergency(ice *o, const air_now *now)
     start_silence(o, now); /* no usable emergency file: silence */
 }
 
+typedef struct join_sink {
+    FILE *fp;
+    int64_t *off;
+    int *n;
+} join_sink;
+
+static int js_link(void *user, const cw_ogg_link *l, cw_error *err)
+{
+    join_sink *j = user;
+    if (*j->n >= 4)
+        return cw_fail(err, CW_EINTERNAL, "", 0, "a join gave more than four links (please report)");
+    j->off[(*j->n)++] = l->stream_offset;
+    return 0;
+}
+
+static int js_page(void *user, const unsigned char *page, size_t len, int64_t granule, cw_error *err)
+{
+    (void)granule;
+    join_sink *j = user;
+    if (fwrite(page, 1, len, j->fp) != len)
+        return cw_fail(err, CW_EIO, "", 0, "cannot write a temporary file: %s", strerror(errno));
+    return 0;
+}
+
+/* The rest of the item from seg.from, rendered into a temporary file with the bundle's
+ * own item file as the source. 0, or -1 (then the page holding seg.from is used). */
+static int join_exact(ice *o)
+{
+    air_day *d = o->seg.day;
+    size_t i = o->seg.item;
+    const cw_plan_item *it = &d->plan->items[i];
+    FILE *fp = tmpfile();
+    if (!fp)
+        return -1;
+    o->join_links = 0;
+    join_sink js = {fp, o->join_off, &o->join_links};
+    cw_ogg_sink sink = {&js, js_link, js_page, NULL};
+    cw_chain *c = NULL;
+    cw_chain_format fmt = {d->plan->rate, d->plan->channels, o->st->quality};
+    char key[64];
+    int n = snprintf(key, sizeof key, "air join %zu %lld", i, (long long)o->seg.from);
+    cw_error err = {0};
+    cw_link_meta m = {.title = it->title, .artist = it->teacher && it->teacher[0] ? it->teacher : NULL,
+                      .album = it->series && it->series[0] ? it->series : NULL, .genre = cw_kind_name(it->kind)};
+    cw_link_spec spec = {.path = d->item_path[i], .from = o->seg.from, .samples = it->length_samples - o->seg.from,
+                         .fade_in = o->st->fade > 0 ? o->st->fade : 0, .meta = &m, .item = it, .item_index = i};
+    int re = 0, rc = cw_chain_open(&c, &sink, &fmt, cw_hash32(key, (size_t)n), &err);
+    if (!rc)
+        rc = cw_chain_add(c, &spec, &re, &err);
+    if (c) {
+        int rc2 = cw_chain_close(c, rc ? NULL : &err);
+        rc = rc ? rc : rc2;
+    }
+    if (!rc && fflush(fp) != 0)
+        rc = CW_EIO;
+    if (rc || !o->join_links) {
+        air_logf(o->base.log, CW_DIAG_WARNING, "air.join", o->base.name,
+                 "%s: cannot join item %zu exactly (%s); it starts at the page on air", o->base.name, i + 1,
+                 err.text[0] ? err.text : "no link");
+        fclose(fp);
+        o->join_links = 0;
+        return -1;
+    }
+    o->join_fp = fp;
+    o->fd = fileno(fp);
+    o->own_fd = 0;
+    o->mem = NULL;
+    o->pos = 0;
+    o->end = ftello(fp);
+    o->join_k = 0;
+    o->hdr_left = 0;
+    o->join_pos = -1;
+    return 0;
+}
+
 /* Position the reader for segment o->seg (ITEM: its link, joining at seg.from). */
 static void start_seg(ice *o, const air_now *now)
 {
@@ -239,11 +334,11 @@ static void start_seg(ice *o, const air_now *now)
     if (o->seg.kind == AIR_SEG_ITEM) {
         air_day *d = o->seg.day;
         size_t i = o->seg.item;
-        o->fd = d->fd;
+        o->fd = d->files[d->file[i]].fd;
         o->own_fd = 0;
         o->mem = NULL;
         o->pos = d->link_pos[i];
-        o->end = d->link_pos[i + 1];
+        o->end = d->link_end[i];
         o->link_start_ns = o->seg.start_ns;
         o->prev_granule = 0;
         o->trim_at = -1;
@@ -251,13 +346,15 @@ static void start_seg(ice *o, const air_now *now)
         o->join_pos = -1;
         o->rewrite = 0;
         o->begun = 0;
+        if (o->seg.from > 0 && join_exact(o) == 0)
+            return;
         if (o->seg.from > 0) { /* the page holding seg.from: hop page headers to it */
             unsigned char buf[27 + 255];
             air_page pk = {buf, 0, 0, 0, 0, 0};
             int64_t p = o->pos, prev = 0;
             int k = 0;
             cw_error err = {0};
-            while (p < o->end && air_page_peek(d->fd, p, &pk, &err) == 0) {
+            while (p < o->end && air_page_peek(o->fd, p, &pk, &err) == 0) {
                 if (k++ >= o->hdr_left && pk.granule >= 0) {
                     if (pk.granule > o->seg.from)
                         break;
@@ -303,6 +400,20 @@ static int next_page(ice *o, cw_error *err)
     o->pos += (int64_t)o->pg.len;
     if (o->hdr_left > 0)
         o->hdr_left--;
+    if (o->pg.bos && o->join_links) { /* the links of a joined item: each at its place */
+        int k = o->join_k < o->join_links ? o->join_k : o->join_links - 1;
+        o->link_start_ns = o->seg.start_ns + air_samples_to_ns(o->seg.from + o->join_off[k], o->st->rate);
+        o->prev_granule = 0;
+        o->join_k++;
+        o->rewrite = 0;
+    }
+    if (o->pg.bos && o->seg.kind != AIR_SEG_ITEM && o->src_links++ > 0) {
+        o->link_start_ns = o->stream_end_ns;
+        o->prev_granule = 0;
+        o->counter++;
+        o->link_serial = fresh_serial(o, o->link_serial ^ (o->counter * 2654435761u));
+        o->trim_at = o->seg.end_ns > o->link_start_ns ? air_ns_to_samples(o->seg.end_ns - o->link_start_ns, o->st->rate) : 1;
+    }
     if (o->pg.bos) {
         o->link_serial = o->rewrite ? o->link_serial : fresh_serial(o, o->pg.serial);
         o->rewrite = o->rewrite || o->link_serial != o->pg.serial;
@@ -322,6 +433,8 @@ static int next_page(ice *o, cw_error *err)
 /* The current link has been sent to its end: what comes next. */
 static void link_done(ice *o, const air_now *now)
 {
+    if (o->pos < o->end && (o->seg.kind != AIR_SEG_ITEM || o->join_links))
+        return; /* the next link of the same source (a joined item, a chained filler file) */
     if (o->seg.kind == AIR_SEG_ITEM) {
         item_end(o, NULL);
     } else if (!(o->seg.kind == AIR_SEG_GAP && o->base.between_nothing) && o->stream_end_ns < o->seg.end_ns - AIR_NS / 1000) {
@@ -455,8 +568,8 @@ static int64_t send_due(ice *o, const air_now *now)
         if (audio && o->seg.kind == AIR_SEG_ITEM && !o->begun) {
             air_item_ref ref = air_ref(o->seg.day, o->seg.item);
             o->begun = 1;
-            o->begun_from = o->prev_granule;
-            air_asrun_begin(base->asrun, &ref, base->name, now->wall, o->prev_granule);
+            o->begun_from = o->join_links ? o->seg.from : o->prev_granule;
+            air_asrun_begin(base->asrun, &ref, base->name, now->wall, o->begun_from);
         }
         if (send_page(o, now) < 0)
             return o->retry_mono;
@@ -465,10 +578,8 @@ static int64_t send_due(ice *o, const air_now *now)
             o->prev_granule = o->pg.granule;
             o->stream_end_ns = o->link_start_ns + air_samples_to_ns(o->pg.granule, o->st->rate);
         }
-        if (o->pg.eos) {
-            o->pos = o->end;
+        if (o->pg.eos)
             link_done(o, now);
-        }
     }
     return now->mono;
 }

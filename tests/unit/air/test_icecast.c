@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -242,23 +243,30 @@ static void test_join_mid_item(void **state)
     fx *f = setup_fx(NULL, 1, start);
     at_run(f->air, utc(2027, 1, 13, 6, 3, 0));
     cw_air_stop_outputs(f->air);
-    assert_true(f->cap->n >= 2);
-    const at_link *l = &f->cap->links[0];
-    assert_string_equal(l->title, "Words");
-    assert_int_equal(l->bos_ns, start); /* headers at once */
+    if (getenv("CW_TEST_VERBOSE"))
+        at_capture_dump(f->cap);
+    assert_true(f->cap->n >= 3);
     int64_t from = 30 * RATE + RATE / 4;
-    /* the first audio page holds the instant joined: it began at or before it */
-    assert_true(l->first_granule > from);
-    assert_int_equal(l->audio_ns, start);
-    assert_int_equal(f->cap->links[1].audio_ns, planned(f, 2)); /* the next item on time */
+    /* the rest of item 2 from exactly that sample: a short re-encoded head, then the
+     * recording's own packets, each link leaving at its planned instant */
+    const at_link *head = &f->cap->links[0], *rest = &f->cap->links[1];
+    assert_string_equal(head->title, "Words");
+    assert_string_equal(rest->title, "Words");
+    assert_int_equal(head->audio_ns, start);
+    assert_int_equal(rest->audio_ns, planned(f, 1) + air_samples_to_ns(from + head->last_granule, RATE));
+    assert_int_equal(head->last_granule + rest->last_granule, 90 * RATE - from);
+    assert_true(head->eos && rest->eos);
+    assert_int_equal(f->cap->links[2].audio_ns, planned(f, 2)); /* the next item on time */
+    assert_string_equal(f->cap->links[2].title, "Station ID");
     char **v;
     size_t k = at_asrun_lines(f->s, "item", &v);
     assert_int_equal(k, 2);
     json_t *j = parse(v[0]);
     assert_false(json_is_true(json_object_get(j, "complete")));
-    assert_non_null(strstr(js(j, "cut_reason"), "joined"));
-    double fs = json_real_value(json_object_get(j, "from_s"));
-    assert_true(fs <= 30.25 && fs > 0.5); /* the start of the page on air (pages of silence are long) */
+    assert_non_null(strstr(js(j, "cut_reason"), "joined 30."));
+    assert_true(json_real_value(json_object_get(j, "from_s")) == 30.25);
+    assert_true(json_real_value(json_object_get(j, "actual_length_s")) == 90 - 30.25);
+    assert_string_equal(js(j, "actual_start_utc"), "2027-01-13T06:01:30.250Z");
     json_decref(j);
     at_lines_free(v, k);
     free_fx(f);
@@ -360,16 +368,15 @@ static void test_missing_bundle_emergency(void **state)
     at_run(f->air, utc(2027, 1, 13, 6, 2, 0));
     cw_air_stop_outputs(f->air);
     const at_link *words = NULL;
-    for (size_t i = 0; i < f->cap->n; i++)
+    for (size_t i = 0; i < f->cap->n && !words; i++)
         if (!strcmp(f->cap->links[i].title, "Words"))
             words = &f->cap->links[i];
     if (getenv("CW_TEST_VERBOSE"))
         at_capture_dump(f->cap);
     assert_non_null(words);
-    /* when the filler that began at 07:01:00 had been sent, the item joined at the page
-     * holding 07:01:20 */
-    assert_true(words->first_granule > 20 * RATE);
-    assert_true(words->bos_ns > utc(2027, 1, 13, 6, 1, 5) && words->bos_ns <= utc(2027, 1, 13, 6, 1, 20));
+    /* when the filler that began at 07:01:00 had been sent, the item joined at exactly
+     * 07:01:20, the filler's end */
+    assert_int_equal(words->audio_ns, utc(2027, 1, 13, 6, 1, 20));
     char **v;
     size_t k = at_asrun_lines(f->s, "bundle", &v);
     assert_true(k >= 2);
@@ -416,7 +423,7 @@ static void test_damaged_bundle(void **state)
     cw_error err = {0};
     char *dir = at_path(f->s, "out/2027-01-13");
     assert_int_equal(air_day_load(&d, dir, &err), 0);
-    int64_t pos = (d->link_pos[4] + d->link_pos[5]) / 2;
+    int64_t pos = (d->link_pos[4] + d->link_end[4]) / 2;
     air_day_free(d);
     int fd = open(day, O_RDWR);
     unsigned char b;
@@ -458,10 +465,10 @@ static void test_clock_step(void **state)
     /* item 2 was abandoned and re-joined 5 s further on; item 3 on time by the new clock */
     const at_link *L[8];
     size_t n = item_links(f, L, 8);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5); /* Fractions, Words (abandoned), Words joined (head, rest), Station ID */
     assert_string_equal(L[2]->title, "Words");
-    assert_true(L[2]->first_granule > 15 * RATE);
-    assert_int_equal(L[3]->audio_ns, planned(f, 2));
+    assert_string_equal(L[3]->title, "Words");
+    assert_int_equal(L[4]->audio_ns, planned(f, 2));
     char **v;
     size_t k = at_asrun_lines(f->s, "clock", &v);
     assert_int_equal(k, 1);
@@ -474,7 +481,15 @@ static void test_clock_step(void **state)
     json_t *j = parse(v[1]);
     assert_string_equal(js(j, "title"), "Words");
     assert_string_equal(js(j, "cut_reason"), "clock stepped by +5.0 s");
-    assert_true(json_real_value(json_object_get(j, "actual_length_s")) == 90.0); /* parts overlap: counted once */
+    /* the second part starts where the stepped clock says */
+    json_t *p2 = json_array_get(json_object_get(json_array_get(json_object_get(j, "outputs"), 0), "parts"), 1);
+    int64_t at;
+    assert_int_equal(air_parse_time(js(p2, "start_utc"), &at), 0);
+    double pos = (double)(at - planned(f, 1)) / AIR_NS;
+    if (getenv("CW_TEST_VERBOSE"))
+        fprintf(stderr, "re-joined at %.3f s (from_s %.3f)\n", pos, json_real_value(json_object_get(p2, "from_s")));
+    assert_true(fabs(json_real_value(json_object_get(p2, "from_s")) - pos) < 0.002);
+    assert_true(pos >= 15.0 && pos < 30.0);
     json_decref(j);
     at_lines_free(v, k);
     free_fx(f);
