@@ -10,6 +10,8 @@
 #include "air.h"
 #include "calendars.h"
 
+#include <jansson.h>
+
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -191,6 +193,11 @@ void air_asrun_up(air_asrun *a, const char *output, int64_t wall_ns);
 /* Heartbeat: close items whose planned end has passed on every output, rewrite the state
  * file (what a restart after a kill needs). Called about once a second. */
 void air_asrun_tick(air_asrun *a, int64_t wall_ns);
+/* The fields an item record takes from its plan item (kind, title, teacher, series,
+ * episode, event, recording...), and "KEY_utc"/"KEY_local" time stamps: shared by air's
+ * records and imported ones, so both read the same. */
+json_t *air_item_meta(const cw_plan *plan, size_t i);
+json_t *air_time_pair(json_t *o, const cw_tz *tz, const char *key, int64_t ns);
 /* Count of records written (tests). */
 size_t air_asrun_records(air_asrun *a);
 

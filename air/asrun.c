@@ -206,11 +206,11 @@ static void put(air_asrun *a, int64_t when_ns, json_t *o)
     free(line);
 }
 
-static json_t *time_pair(json_t *o, const air_asrun *a, const char *key, int64_t ns)
+json_t *air_time_pair(json_t *o, const cw_tz *tz, const char *key, int64_t ns)
 {
     char u[32], l[40], k[64];
     air_fmt_utc(ns, u);
-    air_fmt_local(a->tz, ns, l);
+    air_fmt_local(tz, ns, l);
     snprintf(k, sizeof k, "%s_utc", key);
     json_object_set_new(o, k, json_string(u));
     snprintf(k, sizeof k, "%s_local", key);
@@ -223,7 +223,7 @@ static json_t *record(const air_asrun *a, const char *type, int64_t ns)
     json_t *o = json_object();
     json_object_set_new(o, "record", json_string(type));
     if (ns)
-        time_pair(o, a, "time", ns);
+        air_time_pair(o, a->tz, "time", ns);
     return o;
 }
 
@@ -234,9 +234,9 @@ static json_t *str_or_null(const char *s)
     return s && *s ? json_string(s) : json_null();
 }
 
-static json_t *item_meta(const air_day *d, size_t i)
+json_t *air_item_meta(const cw_plan *plan, size_t i)
 {
-    const cw_plan_item *it = &d->plan->items[i];
+    const cw_plan_item *it = &plan->items[i];
     json_t *m = json_object();
     json_object_set_new(m, "kind", json_string(cw_kind_name(it->kind)));
     json_object_set_new(m, "title", str_or_null(it->title));
@@ -250,7 +250,7 @@ static json_t *item_meta(const air_day *d, size_t i)
     json_object_set_new(m, "recurrence_id", str_or_null(it->event_recurrence_id));
     json_object_set_new(m, "recording", str_or_null(it->recording));
     json_object_set_new(m, "recording_length_s", it->recording_samples > 0
-                                                      ? json_real((double)it->recording_samples / d->plan->rate)
+                                                      ? json_real((double)it->recording_samples / plan->rate)
                                                       : json_null());
     json_object_set_new(m, "cut_in_plan", json_boolean(it->cut));
     return m;
@@ -293,7 +293,7 @@ static entry *find_entry(air_asrun *a, const air_item_ref *ref, int create)
     e->planned_ns = d->start_ns[ref->item];
     e->length_samples = d->plan->items[ref->item].length_samples;
     e->rate = d->plan->rate;
-    e->meta = item_meta(d, ref->item);
+    e->meta = air_item_meta(d->plan, ref->item);
     return e;
 }
 
@@ -362,7 +362,7 @@ static json_t *item_record(const air_asrun *a, const entry *e)
     json_object_set_new(o, "date", json_string(ds));
     json_object_set_new(o, "item", json_integer((json_int_t)e->item + 1));
     json_object_set_new(o, "bundle", json_string(e->id));
-    time_pair(o, a, "planned_start", e->planned_ns);
+    air_time_pair(o, a->tz, "planned_start", e->planned_ns);
     int64_t first = INT64_MAX, best_len = 0, min_from = INT64_MAX;
     int complete = 0;
     const out_entry *best = NULL;
@@ -402,7 +402,7 @@ static json_t *item_record(const air_asrun *a, const entry *e)
         json_object_set_new(oj, "parts", parts);
         json_array_append_new(outs, oj);
     }
-    time_pair(o, a, "actual_start", first == INT64_MAX ? e->planned_ns : first);
+    air_time_pair(o, a->tz, "actual_start", first == INT64_MAX ? e->planned_ns : first);
     json_object_set_new(o, "planned_length_s", json_real((double)e->length_samples / e->rate));
     json_object_set_new(o, "actual_length_s", json_real((double)best_len / e->rate));
     json_object_set_new(o, "from_s", json_real(min_from == INT64_MAX ? 0.0 : (double)min_from / e->rate));
@@ -517,8 +517,8 @@ static void gap_locked(air_asrun *a, int64_t start_ns, int64_t end_ns, const cha
     if (end_ns <= start_ns)
         return;
     json_t *o = record(a, "gap", 0);
-    time_pair(o, a, "start", start_ns);
-    time_pair(o, a, "end", end_ns);
+    air_time_pair(o, a->tz, "start", start_ns);
+    air_time_pair(o, a->tz, "end", end_ns);
     json_object_set_new(o, "length_s", json_real((double)(end_ns - start_ns) / AIR_NS));
     json_object_set_new(o, "reason", json_string(reason));
     json_object_set_new(o, "output", str_or_null(output));

@@ -88,6 +88,8 @@ int cmd_build(cw_cli *cli, int argc, char **argv);
 int cmd_verify(cw_cli *cli, int argc, char **argv);
 int cmd_export(cw_cli *cli, int argc, char **argv);
 int cmd_air(cw_cli *cli, int argc, char **argv);    /* air/ */
+int cmd_report(cw_cli *cli, int argc, char **argv); /* air/ */
+int cmd_asrun(cw_cli *cli, int argc, char **argv);  /* air/: import */
 
 /* The exit-code paragraph every --help ends with. */
 extern const char cw_cli_exit_codes_help[];

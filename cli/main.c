@@ -25,6 +25,8 @@ static const cw_cmd commands[] = {
     {"verify", cmd_verify, "check a bundle's checksums and Ogg files"},
     {"export", cmd_export, "write the station's broadcast schedule as iCalendar (.ics)"},
     {"air", cmd_air, "play the days by the clock to Icecast and sound cards, with an as-run log"},
+    {"report", cmd_report, "proof of broadcast: what aired of a partner's lessons, and why not"},
+    {"asrun", cmd_asrun, "import another player's as-run log (Liquidsoap)"},
     {NULL, NULL, NULL},
 };
 
