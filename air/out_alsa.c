@@ -68,6 +68,14 @@ typedef struct pcm_out {
     int have_err;
     int64_t settle_mono;              /* no steering before the card plays post-jump audio */
     int64_t seen_dac, seen_wall;      /* the last measurement: programme instant leaving the card then */
+    int64_t written;                  /* frames written since the card was opened */
+    int unpaced;                      /* the device takes frames at once (a null or file sink):
+                                       * paced by the clock alone, nothing to steer */
+    int empty_seen;                   /* measurements in a row that found it empty after writing */
+    int paced;                        /* it was seen holding what it was given: it has a clock */
+    int64_t wrote_last;               /* frames written in the last pump */
+    int64_t ppm_logged_mono;          /* when the card's rate was last reported */
+    int64_t rate_frames0, rate_wall0; /* frames the card had played, and when: its rate since */
     int64_t last_mono;
     float *in, *out, *tmp;
     size_t pend_n, pend_off;
@@ -261,7 +269,7 @@ static void start_seg(pcm_out *o)
     o->seg_pos = air_ns_to_samples(o->prog_ns - o->seg.start_ns, o->rate);
     if (o->seg_pos < 0)
         o->seg_pos = 0;
-    o->seg_len = air_ns_to_samples(o->seg.end_ns - o->seg.start_ns, o->rate);
+    o->seg_len = air_ns_to_samples(o->seg.end_ns - o->seg.start_ns + air_samples_to_ns(1, o->rate) - 1, o->rate);
     if (o->seg.kind == AIR_SEG_EMERGENCY)
         start_emergency(o);
     else
@@ -279,6 +287,10 @@ static void next_seg(pcm_out *o)
         }
         o->begun = 0;
     }
+    /* the next segment begins exactly where this one ends (never a nanosecond before it:
+     * sample counts round down, and the programme would answer with this one again) */
+    if (o->prog_ns < o->seg.end_ns)
+        o->prog_ns = o->seg.end_ns;
     air_seg nx;
     air_prog_at(o->base.prog, o->prog_ns, &nx);
     drop_seg(o);
@@ -528,6 +540,11 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
         }
         o->open = 1;
         o->failures = 0;
+        o->written = 0;
+        o->unpaced = 0;
+        o->paced = 0;
+        o->empty_seen = 0;
+        o->rate_wall0 = 0;
         if (o->is_down) {
             o->is_down = 0;
             air_asrun_up(base->asrun, base->name, now->wall);
@@ -550,7 +567,26 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
     int64_t e = dac - wall_at;
     if (o->have_seg || o->n_ends)
         settle_ends(o, dac);
-    if (rc == 1 || step > AIR_NS / 2 || step < -AIR_NS / 2 || (now->mono >= o->settle_mono && (e > HARD_NS || e < -HARD_NS))) {
+    long buffer = o->ops->buffer(o->card);
+    o->empty_seen = o->written >= (int64_t)buffer && o->wrote_last >= buffer / 8 && delay < buffer / 16 && rc == 0
+                        ? o->empty_seen + 1
+                        : 0;
+    if (o->written >= (int64_t)buffer && delay >= buffer / 4)
+        o->paced = 1;
+    if (!o->unpaced && o->empty_seen >= 3) {
+        o->unpaced = 1; /* a real card holds what we keep in it; this one swallowed it */
+        air_logf(base->log, CW_DIAG_INFO, "air.unpaced", base->name,
+                 "%s takes audio as fast as it is given (no clock of its own): paced by the system clock", base->name);
+    }
+    if (o->unpaced) {
+        if (step > AIR_NS / 2 || step < -AIR_NS / 2) {
+            cut_items(o, dac_prog(o, 0), "clock stepped");
+            rejoin(o, now, 0);
+        }
+        e = 0;
+        dac = dac_prog(o, 0);
+    } else if (rc == 1 || step > AIR_NS / 2 || step < -AIR_NS / 2 ||
+               (o->paced && now->mono >= o->settle_mono && (e > HARD_NS || e < -HARD_NS))) {
         char why[96];
         if (rc == 1)
             snprintf(why, sizeof why, "the sound card ran dry (underrun)");
@@ -563,10 +599,22 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
         rejoin(o, now, rc == 1 ? 0 : delay);
         dac = dac_prog(o, rc == 1 ? 0 : delay);
         e = 0;
-    } else if (now->mono >= o->settle_mono) {
+    } else if (o->paced && now->mono >= o->settle_mono) {
         o->err_ns = (double)e;
         o->have_err = 1;
         steer(o, now, e);
+        int64_t played = o->written - delay; /* frames the card has played: its own clock */
+        if (!o->rate_wall0) {
+            o->rate_frames0 = played;
+            o->rate_wall0 = wall_at;
+        } else if (now->mono - o->ppm_logged_mono > 600 * AIR_NS && wall_at - o->rate_wall0 > 100 * AIR_NS) {
+            o->ppm_logged_mono = now->mono;
+            double secs = (double)(wall_at - o->rate_wall0) / AIR_NS;
+            double ppm = ((double)(played - o->rate_frames0) / o->rate / secs - 1.0) * 1e6;
+            air_logf(base->log, CW_DIAG_INFO, "air.card-clock", base->name,
+                     "%s: the card's clock runs %+.0f ppm against the system clock; corrected (now %+.1f ms off the plan)",
+                     base->name, ppm, (double)e / 1e6);
+        }
     }
     /* `between = nothing`: in a gap, let the card play out what it holds, then release it */
     if (base->between_nothing && o->have_seg && o->seg.kind == AIR_SEG_GAP && o->seg_len - o->seg_pos > 2 * o->rate &&
@@ -579,9 +627,14 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
         }
         return now->mono + air_samples_to_ns(delay, o->rate) / 2 + 1000000;
     }
-    /* fill the card */
+    /* fill the card, never more than a buffer ahead of the clock (a device without a clock
+     * of its own would take everything at once) */
     long avail = o->ops->avail(o->card);
+    int64_t written_before = o->written;
+    int64_t ahead_max = now->wall + (o->unpaced ? 50000000 : air_samples_to_ns(buffer, o->rate) + 20000000);
     for (int guard = 0; avail > 0 && guard < 256; guard++) {
+        if (dac_prog(o, 0) >= ahead_max)
+            break;
         if (o->pend_off >= o->pend_n) {
             produce(o, now);
             if (o->pend_n == 0)
@@ -600,12 +653,13 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
             break;
         }
         o->pend_off += done;
+        o->written += (int64_t)done;
         avail -= (long)done;
         if (done < n)
             break;
     }
-    long buffer = o->ops->buffer(o->card);
-    int64_t wait = air_samples_to_ns(buffer / 4, o->rate);
+    o->wrote_last = o->written - written_before;
+    int64_t wait = o->unpaced ? 20000000 : air_samples_to_ns(buffer / 4, o->rate);
     if (wait < 20000000)
         wait = 20000000;
     if (wait > 200000000)
