@@ -299,8 +299,9 @@ static int handle_air(parse_ctx *c, const char *name, const char *value)
         if (!copy) return perr(c, "out of memory");
         for (char *tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
             if (strncmp(tok, "icecast://", 10) && strncmp(tok, "icy://", 6) && strncmp(tok, "alsa:", 5)) {
-                free(copy);
-                return perr(c, "key 'outputs' in [air]: '%s' is not an output (write icecast://USER:PASS@HOST:PORT/MOUNT or alsa:DEVICE)", tok);
+                perr(c, "key 'outputs' in [air]: '%s' is not an output (write icecast://USER:PASS@HOST:PORT/MOUNT or alsa:DEVICE)", tok);
+                free(copy); /* after the message: tok points into it */
+                return 0;
             }
             if (cw_strlist_push(&st->air_outputs, tok)) {
                 free(copy);

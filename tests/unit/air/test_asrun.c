@@ -189,6 +189,63 @@ static void test_output_urls(void **state)
     unsetenv("CHALKWAVE_ICECAST_PASSWORD");
 }
 
+static void test_air_settings(void **state)
+{
+    (void)state;
+    static const char base[] = "[station]\nname = X\ntimezone = UTC\non_air = 06:00-22:00\n\n[audio]\nrate = 8000\n"
+                               "channels = 1\nquality = 1\nloudness = -23\ntrue_peak = -1\n\n[air]\n";
+    struct {
+        const char *air;
+        int ok;
+        const char *error;
+    } cases[] = {
+        {"outputs = alsa:default, icecast://source:@h:8000/m icy://h/x\nbetween = nothing\nemergency = library/f/a.ogg\n"
+         "build_ahead = yes\nretry_max = 30\n",
+         1, NULL},
+        {"outputs = http://x/y\n", 0, "'http://x/y' is not an output"},
+        {"between = loud\n", 0, "between"},
+        {"emergency = /etc/passwd\n", 0, "emergency"},
+        {"emergency = ../x.ogg\n", 0, "emergency"},
+        {"build_ahead = maybe\n", 0, "build_ahead"},
+        {"retry_max = 0\n", 0, "retry_max"},
+        {"retry_max = 3601\n", 0, "retry_max"},
+        {"outputs = alsa:a\noutputs = alsa:b\n", 0, "set twice"},
+        {"volume = 11\n", 0, "unknown key 'volume' in [air]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = cw_asprintf("%s%s", base, cases[i].air);
+        cw_station *st = NULL;
+        cw_error err = {0};
+        int rc = cw_station_parse(&st, "/tmp", "station.conf", text, strlen(text), &err);
+        if (cases[i].ok) {
+            if (rc)
+                fail_msg("case %zu refused: %s", i, err.text);
+            assert_int_equal(st->air_outputs.n, 3);
+            assert_string_equal(st->air_outputs.v[1], "icecast://source:@h:8000/m");
+            assert_true(st->air_between_nothing);
+            assert_string_equal(st->air_emergency, "library/f/a.ogg");
+            assert_true(st->air_build_ahead);
+            assert_int_equal(st->air_retry_max, 30);
+        } else {
+            assert_int_equal(rc, CW_EINVAL);
+            if (!strstr(err.text, cases[i].error))
+                fail_msg("case %zu: '%s' lacks '%s'", i, err.text, cases[i].error);
+            assert_true(err.line > 0);
+        }
+        cw_station_free(st);
+        free(text);
+    }
+    /* defaults */
+    cw_station *st = NULL;
+    cw_error err = {0};
+    assert_int_equal(cw_station_parse(&st, "/tmp", "station.conf", base, strlen(base), &err), 0);
+    assert_int_equal(st->air_outputs.n, 0);
+    assert_false(st->air_between_nothing);
+    assert_null(st->air_emergency);
+    assert_int_equal(st->air_retry_max, 60);
+    cw_station_free(st);
+}
+
 static void test_times(void **state)
 {
     (void)state;
@@ -231,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_kill_and_restart),
         cmocka_unit_test(test_torn_line_and_second_air),
         cmocka_unit_test(test_output_urls),
+        cmocka_unit_test(test_air_settings),
         cmocka_unit_test(test_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
