@@ -139,8 +139,9 @@ void air_prog_watch(air_prog *p, int64_t wall_ns);
 /* Builder: build missing bundles of today and tomorrow (with a build function). Called
  * from the builder thread; returns when done. */
 void air_prog_build_ahead(air_prog *p, int64_t wall_ns);
-/* Planned on-air windows of date from the station's settings: [*start, *end) in ns. */
-void air_station_window(const cw_station *st, const cw_tz *tz, cw_date date, int64_t *start, int64_t *end);
+/* The station's on-air windows of date from its settings: [start[k], end[k]) in ns, k <
+ * the count returned (at most CW_MAX_ON_AIR). */
+size_t air_station_windows(const cw_station *st, const cw_tz *tz, cw_date date, int64_t *start, int64_t *end);
 const cw_station *air_prog_station(const air_prog *p);
 
 /* ---- operator log (thread-safe wrapper around the caller's callback) ------------------ */

@@ -282,13 +282,18 @@ void air_prog_watch(air_prog *p, int64_t wall)
 
 /* ---- the station's windows ---------------------------------------------------------------- */
 
-void air_station_window(const cw_station *st, const cw_tz *tz, cw_date date, int64_t *start, int64_t *end)
+size_t air_station_windows(const cw_station *st, const cw_tz *tz, cw_date date, int64_t *start, int64_t *end)
 {
-    cw_civil a = {date.year, date.month, date.day, st->on_air_start / 60, st->on_air_start % 60, 0};
-    cw_date ed = st->on_air_end <= st->on_air_start ? cw_date_add_days(date, 1) : date;
-    cw_civil b = {ed.year, ed.month, ed.day, st->on_air_end / 60, st->on_air_end % 60, 0};
-    *start = cw_tz_to_utc(tz, &a) * AIR_NS;
-    *end = cw_tz_to_utc(tz, &b) * AIR_NS;
+    cw_on_air w[CW_MAX_ON_AIR];
+    size_t n = cw_station_windows(st, w);
+    for (size_t k = 0; k < n; k++) {
+        cw_civil a = {date.year, date.month, date.day, w[k].start / 60, w[k].start % 60, 0};
+        cw_date ed = w[k].end <= w[k].start ? cw_date_add_days(date, 1) : date;
+        cw_civil b = {ed.year, ed.month, ed.day, w[k].end / 60, w[k].end % 60, 0};
+        start[k] = cw_tz_to_utc(tz, &a) * AIR_NS;
+        end[k] = cw_tz_to_utc(tz, &b) * AIR_NS;
+    }
+    return n;
 }
 
 /* ---- segments ------------------------------------------------------------------------------ */
@@ -324,10 +329,11 @@ static int64_t next_start(air_prog *p, cw_date today, int64_t wall)
                     break;
                 }
         } else {
-            int64_t ws, we;
-            air_station_window(p->st, p->tz, date, &ws, &we);
-            if (ws > wall && ws < best)
-                best = ws;
+            int64_t ws[CW_MAX_ON_AIR], we[CW_MAX_ON_AIR];
+            size_t n = air_station_windows(p->st, p->tz, date, ws, we);
+            for (size_t w = 0; w < n; w++)
+                if (ws[w] > wall && ws[w] < best)
+                    best = ws[w];
         }
     }
     return best;
@@ -349,14 +355,21 @@ void air_prog_at(air_prog *p, int64_t wall, air_seg *out)
             return;
         }
     }
-    for (int k = -1; k <= 0; k++) {
+    /* no usable bundle: the emergency filler fills the station's windows (in day mode; in
+     * blocks mode the station's own programme owns the windows and air stays out of it) */
+    for (int k = -1; k <= 0 && p->st->bundle_mode == CW_BUNDLE_DAY; k++) {
         cw_date date = cw_date_add_days(today, k);
         day_slot *s = get_day(p, date);
         if (s->state == DAY_LOADED && !s->day->damaged)
             continue;
-        int64_t ws, we;
-        air_station_window(p->st, p->tz, date, &ws, &we);
-        if (wall >= ws && wall < we) {
+        int64_t wss[CW_MAX_ON_AIR], wes[CW_MAX_ON_AIR], ws = 0, we = 0;
+        size_t nw = air_station_windows(p->st, p->tz, date, wss, wes);
+        for (size_t w = 0; w < nw; w++)
+            if (wall >= wss[w] && wall < wes[w]) {
+                ws = wss[w];
+                we = wes[w];
+            }
+        if (we > ws && wall >= ws && wall < we) {
             char ds[11];
             cw_date_format(date, ds);
             if (s->state == DAY_MISSING && !s->announced) {

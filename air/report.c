@@ -256,11 +256,12 @@ static const char *status_reason(cw_slot_status st)
     }
 }
 
+/* "09:12", or "09:12:07" when the instant is not on a whole minute. */
 static void fmt_hm(const cw_tz *tz, int64_t ns, char out[16])
 {
     char l[40];
     air_fmt_local(tz, ns, l);
-    snprintf(out, 16, "%.5s", l + 11);
+    snprintf(out, 16, "%.*s", memcmp(l + 16, ":00", 3) ? 8 : 5, l + 11);
 }
 
 /* Fill w's outcome from the as-run records of its event and the plan's slot. */

@@ -31,20 +31,96 @@ int64_t cw_tz_to_utc(const cw_tz *tz, const cw_civil *local);
 
 /* ---- loaded calendars -------------------------------------------------------------- */
 
+/* Not safe for concurrent use, even through a const pointer: expansion writes the set's
+ * caches (interned ids, series positions, recurrence caches). Threads share a set only under
+ * a lock (the session layer's views hand it out behind a mutex). */
 typedef struct cw_calset cw_calset;
-cw_calset *cw_calset_new(const char *default_tz /* floating times; NULL = UTC */);
+/* A new empty set. `default_tz` is the station's zone: floating times and all-day midnights
+ * are read in it, and a file written for another zone gets a `cal.zone-differs` warning.
+ * NULL: UTC, and no such warning (no station). */
+cw_calset *cw_calset_new(const char *default_tz);
 void cw_calset_free(cw_calset *set);
+/* Whether files written for another zone than the set's default are warned about
+ * (`cal.zone-differs`); on when cw_calset_new was given a zone. */
+void cw_calset_set_zone_warnings(cw_calset *set, int on);
 
-/* Parse and validate one file and add it to the set. Every problem goes to `diags`
- * (may be NULL). Returns CW_EINVAL when the file has errors (then it is not added),
- * CW_ELIMIT for size/nesting bounds, CW_EIO when unreadable. `priority` is the
- * station's priority for this partner calendar; `label` the name shown in plans
- * (usually the file's base name). */
+/* How one calendar file is used by the station. */
+typedef struct cw_cal_file_opts {
+    const char *label; /* the name shown in plans and diagnostics (NULL: the path) */
+    int priority;      /* a higher number wins a conflict (default 0) */
+    int holidays;      /* a public-holidays calendar: every all-day event is a blackout */
+} cw_cal_file_opts;
+
+/* Read one file and add it to the set. What calendar apps write is read as Google, Apple,
+ * Outlook and Thunderbird read it, with a warning naming the line and what was assumed
+ * (README "Exactness and limits"). An event that cannot be placed in time (no start, an end
+ * before its start, an unknown zone, a rule that cannot be read) is skipped: each of its
+ * errors is a diagnostic of severity error whose text begins "event 'SUMMARY' (UID U)
+ * skipped: ", it is listed by cw_calset_skipped and placed by cw_calset_expand_skipped, and
+ * every other event is used. Every problem goes to `diags` (may be NULL), in line order, with
+ * a stable `cal.*` code.
+ * Returns 0 when the file was added (check diags->errors and cw_calset_n_skipped for skipped
+ * events); CW_EINVAL when the file as a whole is unusable (not iCalendar, malformed
+ * structure: nothing added), CW_ELIMIT for the size and nesting bounds, CW_EIO when
+ * unreadable, CW_ENOMEM. `opts` may be NULL (label = path, priority 0). */
+int cw_calset_add_file_opts(cw_calset *set, const char *path, const cw_cal_file_opts *opts,
+                            cw_diags *diags, cw_error *err);
+/* Same, from memory (tests, fuzzing); opts->label names it (NULL: ""). */
+int cw_calset_add_data_opts(cw_calset *set, const char *data, size_t len,
+                            const cw_cal_file_opts *opts, cw_diags *diags, cw_error *err);
+/* The two above with a label and a priority only. */
 int cw_calset_add_file(cw_calset *set, const char *path, const char *label, int priority,
                        cw_diags *diags, cw_error *err);
-/* Same, from memory (tests, fuzzing). */
 int cw_calset_add_data(cw_calset *set, const char *data, size_t len, const char *label,
                        int priority, cw_diags *diags, cw_error *err);
+
+/* ---- events skipped for errors ------------------------------------------------------ */
+
+/* One event the set could not use. Strings are borrowed from the set. The planner turns the
+ * occurrences cw_calset_expand_skipped gives into CW_SLOT_SKIPPED slots, so a partner sees a
+ * broken event on the days it would have aired; one that cannot be placed (no readable start)
+ * is reported once, from this list. */
+typedef struct cw_cal_skipped {
+    const char *file;    /* calendar label */
+    int line;            /* its BEGIN:VEVENT */
+    const char *uid;     /* "" when it has none */
+    const char *summary; /* "" when it has none */
+    const char *code;    /* its first error's code, e.g. "cal.dtend-before-dtstart" */
+    const char *reason;  /* its first error's text: what is wrong (what to do) */
+    int placeable;       /* its start was read: cw_calset_expand_skipped places it */
+} cw_cal_skipped;
+/* How many events were skipped in all files of the set, and the i-th (file order). */
+size_t cw_calset_n_skipped(const cw_calset *set);
+const cw_cal_skipped *cw_calset_skipped(const cw_calset *set, size_t i);
+
+/* ---- what is in the set --------------------------------------------------------------- */
+
+/* One file of the set, for `calendar list`. */
+typedef struct cw_cal_file_info {
+    const char *label;
+    int priority, holidays;
+    size_t n_events;     /* events read (a UID with its moved instances is one event) */
+    size_t n_skipped;    /* events skipped for errors */
+    int has_range;       /* first_start/last_end are set (some event could be placed) */
+    int64_t first_start; /* UTC: the earliest start of any event */
+    int64_t last_end;    /* UTC: the latest end, when not open_ended */
+    int open_ended;      /* some rule has neither COUNT nor UNTIL (or more than the bounds) */
+    const char *zone;    /* the zone it is written for (X-WR-TIMEZONE or its TZIDs), or "" */
+} cw_cal_file_info;
+size_t cw_calset_n_files(const cw_calset *set);
+/* Fills *out for file i (0 <= i < cw_calset_n_files); CW_EINVAL when out of range. */
+int cw_calset_file_info(const cw_calset *set, size_t i, cw_cal_file_info *out);
+/* Events of files a and b with the same UID: the same calendar saved under two names
+ * (Google's download is always basic.ics) shares most of its UIDs with its earlier import. */
+size_t cw_calset_shared_uids(const cw_calset *set, size_t a, size_t b);
+/* Warnings (`cal.series-typo`) about the series keys of file i that look like a typo of a key
+ * used more often anywhere in the set ("math-g5" beside "maths-g5"; keys that differ only in
+ * digits, like maths-g5 and maths-g6, are different series). Returns how many, or CW_ENOMEM. */
+int cw_calset_check_series_keys(const cw_calset *set, size_t i, cw_diags *diags);
+/* Is `key` (compared trimmed and in lower case, as calendars are read) the series key of some
+ * event of the set? 1, or 0 with *suggestion set to the key it looks like a typo of (borrowed
+ * from the set; NULL when none) — for "no calendar uses MATHS-G6: did you mean maths-g5?". */
+int cw_calset_series_known(const cw_calset *set, const char *key, const char **suggestion);
 
 /* One occurrence. All strings are borrowed from the set and live as long as it does. */
 typedef struct cw_occurrence {
@@ -65,11 +141,13 @@ typedef struct cw_occurrence {
     int moved;                 /* a RECURRENCE-ID override changed its start */
     /* meaning for the station (README "Calendar meaning") */
     cw_kind kind;              /* lesson unless the partner said otherwise */
-    const char *series;        /* series key or "" */
+    const char *series;        /* series key, trimmed and lower-case, or "" */
     int episode;               /* explicit Episode: N on this instance, 0 when none */
     int repeat;                /* a repeat broadcast of a lesson already aired */
     const char *attach;        /* ATTACH value as written, "" when none */
     const char *teacher, *language; /* from X-CHALKWAVE-* or DESCRIPTION lines, "" */
+    const char *skipped;       /* cw_calset_expand_skipped only: why the event was skipped
+                                  (its first error's text); "" otherwise */
 } cw_occurrence;
 
 typedef struct cw_occurrences {
@@ -88,6 +166,14 @@ void cw_occurrences_free(cw_occurrences *o);
  * event when a bound is hit. */
 int cw_calset_expand(const cw_calset *set, int64_t from, int64_t to, int include_cancelled,
                      cw_occurrences *out, cw_error *err);
+
+/* The occurrences events skipped for errors would have had in [from, to) (UTC): as far as
+ * their start and rule could be read (a rule that could not be read: the start only; an end
+ * that could not: zero length, a day for all-day events), with `skipped` set to the reason.
+ * A skipped moved instance is placed at its own start when it could be read, else at its
+ * RECURRENCE-ID. Sorted and bounded as cw_calset_expand; cancelled ones are left out. */
+int cw_calset_expand_skipped(const cw_calset *set, int64_t from, int64_t to, cw_occurrences *out,
+                             cw_error *err);
 
 /* Which VEVENTs a filtered expansion keeps: called with each component of the set (a master,
  * or a RECURRENCE-ID override) described as an occurrence without times (file, priority,

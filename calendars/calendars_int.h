@@ -27,8 +27,12 @@ int64_t cw_tz_wall_to_utc(const cw_tz *tz, int64_t wall);
 int64_t cw_tz_utc_to_wall(const cw_tz *tz, int64_t utc);
 /* True when the local wall time happens twice (a fall-back overlap). */
 int cw_tz_wall_ambiguous(const cw_tz *tz, int64_t wall);
-/* Map a Windows zone name ("W. Europe Standard Time") to IANA via CLDR; NULL if unknown. */
+/* Map a Windows zone name ("W. Europe Standard Time", CLDR's table) or an Outlook display
+ * name ("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna") to IANA; NULL if
+ * unknown. */
 const char *cw_tz_windows_to_iana(const char *windows_name);
+/* A zone at a fixed offset (s east of UTC), named "UTC+01:00". 0 or CW_ENOMEM. */
+int cal_tz_fixed(cw_tz **out, int offset);
 /* Initialise libical's error handling once (non-fatal errors). */
 void cw_cal_lib_init(void);
 
@@ -53,6 +57,10 @@ static inline int cal_month_len(int64_t y, int m)
  * array pointer (any T **), *cap its capacity in elements of `size` bytes. Doubles *cap (0 ->
  * `first`) and moves the array; 0, or -1 when out of memory (array and *cap unchanged). */
 int cal_grow(void *arr, size_t *cap, size_t size, size_t first);
+/* Room for element n of an array grown one at a time (n elements now): 0 or -1. */
+int cal_grow_one(void *arr, const size_t *n, size_t size);
+/* The name a zone was opened or defined with (without the set's '@' marker). */
+const char *cal_zone_name(const cw_tz *tz);
 
 /* The libical time of civil c (expand.c): a DATE when is_date (no time of day), else a
  * DATE-TIME read in `zone` (NULL: floating). */
@@ -71,7 +79,8 @@ typedef struct cal_time {
 /* ---- recurrence rules (expand.c) --------------------------------------------------- */
 
 typedef struct cal_rrule {
-    struct icalrecurrencetype r; /* as parsed; until cleared, handled by chalkwave */
+    struct icalrecurrencetype r; /* as parsed; until cleared, handled by chalkwave; r.rscale
+                                    is this rule's own copy (NULL: Gregorian), freed with it */
     int has_until;
     cal_time until;
     /* lazily filled cache of every generated wall time from DTSTART on, in order */
@@ -107,6 +116,7 @@ typedef struct cal_comp {
     int cancelled;
     int sequence;
     cal_time dtstart;
+    int has_start;        /* DTSTART was read (always, unless skipped) */
     int has_dtend;
     cal_time dtend;
     int has_duration;
@@ -120,10 +130,20 @@ typedef struct cal_comp {
     cal_exdate *exdates;
     size_t n_exdates;
     int until_before_start; /* repaired: RRULE ignored, DTSTART only */
+    int dtstart_added;    /* DTSTART is no instance of its rules: added as the first one
+                             (an RDATE, RFC 5545 §3.3.10), COUNT reduced by one */
+    int kind_stated;      /* the partner said what it is (Kind:, a category, X-CHALKWAVE-KIND) */
     /* override only */
     int is_override;
+    int range_future;     /* RECURRENCE-ID;RANGE=THISANDFUTURE: applies to later instances too */
+    int64_t future_shift; /* its time shift (wall seconds in the master's frame) */
     int64_t rid_key;      /* UTC instant or days (DATE masters) */
     char rid_text[32];
+    /* an event with errors is skipped: never aired, its instances are reported instead
+     * (cw_calset_expand_skipped) where a start can be read */
+    int skipped;
+    int placeable;        /* skipped, but DTSTART (or RECURRENCE-ID) was read */
+    char *skip_code, *skip_text; /* its first error */
 } cal_comp;
 
 struct cal_file;
@@ -133,20 +153,32 @@ typedef struct cal_event {
     cal_comp *master;     /* NULL for orphan overrides */
     cal_comp **ovr;       /* sorted by rid_key */
     size_t n_ovr;
+    cal_comp **fut;       /* the overrides with RANGE=THISANDFUTURE, sorted by rid_key */
+    size_t n_fut;
+    int64_t max_shift;    /* the largest |time shift| of those (s), for search windows */
     uint32_t rank;        /* order by (UID, file label) in the set (expand.c, a cache) */
 } cal_event;
 
 typedef struct cal_file {
     char *label;
     int priority;
+    int holidays;         /* every all-day event is a blackout (calendar import --holidays) */
     cal_event *events;
     size_t n_events;
+    cw_cal_skipped *skipped; /* events skipped for errors, in file order (strings owned) */
+    size_t n_skipped;
+    cal_comp **limbo;     /* skipped components that cannot be placed (freed with the file) */
+    size_t n_limbo;
+    char *zone;           /* the zone the file is written for (X-WR-TIMEZONE, else its
+                             DTSTARTs' most common TZID), NULL when floating or UTC only */
 } cal_file;
 
 typedef struct cal_cache cal_cache; /* expand.c: interned ids and series positions */
 
 struct cw_calset {
     cw_tz *deftz;          /* floating times and all-day midnights */
+    int station_zone;      /* deftz is a station's zone (cw_calset_new got one): files
+                              written for another zone are warned about */
     cw_tz **zones;         /* owned zones (system by name, embedded per file) */
     size_t n_zones;
     cal_file **files;

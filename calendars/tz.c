@@ -611,6 +611,10 @@ static const win_zone win_zones[] = {
 #include "windows_zones.inc"
 };
 
+static const win_zone win_display[] = {
+#include "windows_display_names.inc"
+};
+
 const char *cw_tz_windows_to_iana(const char *name)
 {
     if (!name)
@@ -618,7 +622,24 @@ const char *cw_tz_windows_to_iana(const char *name)
     for (size_t i = 0; i < sizeof win_zones / sizeof win_zones[0]; i++)
         if (strcasecmp(win_zones[i].windows, name) == 0)
             return win_zones[i].iana;
+    for (size_t i = 0; i < sizeof win_display / sizeof win_display[0]; i++)
+        if (strcasecmp(win_display[i].windows, name) == 0)
+            return win_display[i].iana;
     return NULL;
+}
+
+int cal_tz_fixed(cw_tz **out, int offset)
+{
+    cw_tz *tz = calloc(1, sizeof *tz);
+    int a = offset < 0 ? -offset : offset;
+    if (!tz || !(tz->name = cw_asprintf("UTC%c%02d:%02d", offset < 0 ? '-' : '+', a / 3600,
+                                         a / 60 % 60))) {
+        free(tz);
+        return CW_ENOMEM;
+    }
+    tz->off0 = offset;
+    *out = tz;
+    return 0;
 }
 
 void cw_cal_cleanup(void)

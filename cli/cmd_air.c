@@ -6,6 +6,7 @@
  * error (exit 2) before anything starts; exit 0 after a clean stop. */
 #include "air.h"
 #include "cli.h"
+#include "session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,11 +126,11 @@ int cmd_air(cw_cli *cli, int argc, char **argv)
         cw_strlist_free(&urls);
         return cw_cli_usagef(cmd, "--between is silence or nothing, not '%s'", between);
     }
-    if ((rc = cw_cli_station(cli, cmd)) != 0) {
+    if ((rc = cw_cli_setup(cli, cmd)) != 0) { /* the station (no lock: air holds its own) */
         cw_strlist_free(&urls);
         return rc;
     }
-    const cw_station *st = cli->station;
+    const cw_station *st = cw_session_station(cli->session);
     const cw_strlist *src = urls.n ? &urls : &st->air_outputs;
     if (!src->n) {
         cw_strlist_free(&urls);

@@ -6,6 +6,7 @@
  * chalkwave-asrun line is refused (exit 1). */
 #include "air.h"
 #include "cli.h"
+#include "session.h"
 
 #include <string.h>
 
@@ -31,14 +32,15 @@ int cmd_asrun(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(cmd, "say what to do: 'chalkwave asrun import LOG...'");
     if (npos < 2)
         return cw_cli_usagef(cmd, "give the Liquidsoap log to import (e.g. 'chalkwave asrun import /var/log/liquidsoap/air.log')");
-    if ((rc = cw_cli_lock(cli, cmd, 0)) != 0)
+    if ((rc = cw_cli_setup(cli, cmd)) != 0)
         return rc;
+    const cw_station *st = cw_session_station(cli->session);
     int exit = CW_EXIT_OK;
     for (int i = 1; i < npos; i++) {
         cw_error err = {0};
         cw_diags diags = {0};
         size_t added = 0, skipped = 0;
-        int code = cw_asrun_import_liquidsoap(cli->station, pos[i], &added, &skipped, &diags, &err);
+        int code = cw_asrun_import_liquidsoap(st, pos[i], &added, &skipped, &diags, &err);
         cw_cli_print_diags(cmd, &diags);
         cw_diags_free(&diags);
         if (code) {

@@ -1,9 +1,11 @@
-/* cmd_calendar.c — `chalkwave calendar check|expand|import`: validate partner .ics files,
- * list their exact occurrences in a window, and copy valid ones into the station.
- * Guarantees: check prints every problem as `FILE:LINE: error|warning: what (what to do)`;
- * import changes nothing unless every file is valid; output order is deterministic. */
+/* cmd_calendar.c — `chalkwave calendar check|expand`: validate partner .ics files and list
+ * their exact occurrences in a window; the dispatch of every `calendar` subcommand (import,
+ * list and remove are in cmd_calendar_station.c).
+ * Guarantees: check prints every problem as `FILE:LINE: error|warning: what (what to do)` and
+ * exits 1 when an event had to be skipped; output order is deterministic. */
 #include "calendars.h"
 #include "cli.h"
+#include "cmd_calendar.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -12,7 +14,7 @@
 
 static const char *const CMD = "calendar";
 
-static void print_diags(FILE *fp, const cw_diags *d)
+void cal_cli_print_diags(FILE *fp, const cw_diags *d)
 {
     for (size_t i = 0; i < d->n; i++) {
         const cw_diag *x = &d->v[i];
@@ -23,10 +25,10 @@ static void print_diags(FILE *fp, const cw_diags *d)
 
 /* The station's zone when a station folder is found (option, environment or cwd). Returns
  * an exit code when a station was asked for explicitly and cannot be loaded. */
-static int station_zone(cw_cli *cli, const char *cmd, const char **zone)
+int cal_cli_station_zone(cw_cli *cli, const char *cmd, const char **zone)
 {
     *zone = NULL;
-    const char *dir = cw_station_dir_default(cli->station_opt);
+    const char *dir = cw_cli_station_dir(cli);
     char *conf = cw_path_join(dir, "station.conf");
     int have = conf && cw_path_exists(conf);
     free(conf);
@@ -41,50 +43,99 @@ static int station_zone(cw_cli *cli, const char *cmd, const char **zone)
 
 /* ---- check ------------------------------------------------------------------------- */
 
+/* The station's other calendars (not `skip_name`) into set, quietly: the checked file's
+ * series keys are compared with theirs. */
+static void add_station_calendars(cw_calset *set, const cw_station *st, const char *skip_name)
+{
+    char *dir = cw_path_join(st->dir, "calendars");
+    for (size_t i = 0; dir && i < st->n_calendars; i++) {
+        const cw_partner_calendar *pc = &st->calendars[i];
+        if (!strcmp(pc->file, skip_name))
+            continue;
+        char *path = cw_path_join(dir, pc->file);
+        cw_cal_file_opts o = {pc->file, pc->priority, pc->holidays};
+        cw_error e;
+        if (path && cw_path_exists(path))
+            (void)cw_calset_add_file_opts(set, path, &o, NULL, &e);
+        free(path);
+    }
+    free(dir);
+}
+
+/* One file: its diagnostics, the series-key typos against the station's calendars, a
+ * summary line. Returns its exit code. */
+static int check_one(cw_cli *cli, const char *path, const char *zone, int holidays)
+{
+    const cw_station *st = cli->station;
+    const char *base = cw_path_base(path);
+    const cw_partner_calendar *pc = st ? cw_station_calendar(st, base) : NULL;
+    cw_calset *set = cw_calset_new(zone);
+    if (!set) {
+        cw_cli_errorf("calendar check", "out of memory");
+        return CW_EXIT_ENV;
+    }
+    cw_diags d = {0};
+    cw_error err;
+    cw_error_clear(&err);
+    cw_cal_file_opts o = {path, pc ? pc->priority : 0, holidays || (pc && pc->holidays)};
+    int rc = cw_calset_add_file_opts(set, path, &o, &d, &err), code = 0;
+    if (rc == 0) {
+        if (st)
+            add_station_calendars(set, st, base);
+        (void)cw_calset_check_series_keys(set, 0, &d);
+    }
+    cal_cli_print_diags(stdout, &d);
+    cw_cal_file_info info;
+    if (rc == 0 && d.errors == 0) {
+        printf("%s: ok (%zu warning%s)\n", path, d.warnings, d.warnings == 1 ? "" : "s");
+    } else if (rc == 0 && cw_calset_file_info(set, 0, &info) == 0) {
+        printf("%s: %zu error%s, %zu warning%s (%zu event%s skipped, %zu used)\n", path, d.errors,
+               d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s", info.n_skipped,
+               info.n_skipped == 1 ? "" : "s", info.n_events);
+        code = CW_EXIT_REFUSED;
+    } else if (d.errors) {
+        printf("%s: %zu error%s, %zu warning%s (the file cannot be used)\n", path, d.errors,
+               d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s");
+        code = CW_EXIT_REFUSED;
+    } else {
+        code = cw_cli_report("calendar check", rc, &err);
+    }
+    cw_diags_free(&d);
+    cw_calset_free(set);
+    return code;
+}
+
 static int cal_check(cw_cli *cli, int argc, char **argv)
 {
-    static const cw_opt opts[] = {{0}};
+    int holidays = 0;
+    const cw_opt opts[] = {
+        {"holidays", 0, CW_OPT_FLAG, &holidays, NULL,
+         "check it as a public-holidays calendar (all-day events are blackouts)"},
+        {0}};
     const char **pos;
     int npos, rc;
-    if (cw_cli_opts(cli, "calendar check", argc, argv, &pos, &npos, &rc, "chalkwave calendar check FILE...",
+    if (cw_cli_opts(cli, "calendar check", argc, argv, &pos, &npos, &rc,
+                    "chalkwave calendar check [--holidays] FILE...",
                     "Validate partner calendars (.ics). Every problem is printed as\n"
-                    "FILE:LINE: error|warning: what (what to do). A file with errors cannot be\n"
-                    "imported; warnings are repaired or reported and the file is still used.",
+                    "FILE:LINE: error|warning: what (what to do). What calendar apps write is\n"
+                    "read as they read it, with a warning saying what was assumed. An event that\n"
+                    "cannot be placed in time is an error: it is skipped (the other events are\n"
+                    "used) and check exits 1. Series keys that look like a typo of another key\n"
+                    "(in the file or the station's calendars) and a calendar written for another\n"
+                    "time zone than the station's are warned about.",
                     opts))
         return rc;
     if (npos < 1)
         return cw_cli_usagef("calendar check", "give at least one .ics file (see 'chalkwave calendar "
                              "check --help')");
     const char *zone;
-    if ((rc = station_zone(cli, "calendar check", &zone)) != 0)
+    if ((rc = cal_cli_station_zone(cli, "calendar check", &zone)) != 0)
         return rc;
     int worst = 0;
     for (int i = 0; i < npos; i++) {
-        cw_calset *set = cw_calset_new(zone);
-        if (!set) {
-            cw_cli_errorf("calendar check", "out of memory");
-            return CW_EXIT_ENV;
-        }
-        cw_diags d;
-        memset(&d, 0, sizeof d);
-        cw_error err;
-        cw_error_clear(&err);
-        rc = cw_calset_add_file(set, pos[i], cw_path_base(pos[i]), 0, &d, &err);
-        print_diags(stdout, &d);
-        if (rc == 0) {
-            printf("%s: ok (%zu warning%s)\n", pos[i], d.warnings, d.warnings == 1 ? "" : "s");
-        } else if (d.errors) {
-            printf("%s: %zu error%s, %zu warning%s\n", pos[i], d.errors,
-                   d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s");
-            if (worst < CW_EXIT_REFUSED)
-                worst = CW_EXIT_REFUSED;
-        } else {
-            int code = cw_cli_report("calendar check", rc, &err);
-            if (code > worst)
-                worst = code;
-        }
-        cw_diags_free(&d);
-        cw_calset_free(set);
+        int code = check_one(cli, pos[i], zone, holidays);
+        if (code > worst)
+            worst = code;
     }
     fflush(stdout);
     return worst;
@@ -258,7 +309,7 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
     if (npos < 1)
         return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar expand --help')");
     const char *stzone;
-    if ((rc = station_zone(cli, sub, &stzone)) != 0)
+    if ((rc = cal_cli_station_zone(cli, sub, &stzone)) != 0)
         return rc;
     const char *wzone = tzopt ? tzopt : stzone ? stzone : "UTC";
     cw_error err;
@@ -268,6 +319,8 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(sub, "unknown time zone '%s' for --tz (use an IANA name such as "
                              "Europe/Paris)", wzone);
     cw_calset *set = cw_calset_new(stzone ? stzone : wzone);
+    if (set && !stzone)
+        cw_calset_set_zone_warnings(set, 0); /* no station: no zone to warn about */
     if (!set) {
         cw_tz_free(tz);
         cw_cli_errorf(sub, "out of memory");
@@ -278,7 +331,7 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
         cw_diags d;
         memset(&d, 0, sizeof d);
         rc = cw_calset_add_file(set, pos[i], cw_path_base(pos[i]), 0, &d, &err);
-        print_diags(stderr, &d);
+        cal_cli_print_diags(stderr, &d);
         size_t diag_errors = d.errors;
         cw_diags_free(&d);
         /* one line per problem: no summary after the FILE:LINE diagnostics that say it */
@@ -330,195 +383,51 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
     return code;
 }
 
-/* ---- import ------------------------------------------------------------------------ */
-
-static char *target_name(const char *path)
-{
-    const char *base = cw_path_base(path);
-    size_t n = strlen(base);
-    if (n == 0 || base[0] == '.' || !cw_path_is_safe_relative(base) || strchr(base, '/'))
-        return NULL;
-    char *name = (n > 4 && strcasecmp(base + n - 4, ".ics") == 0)
-                     ? cw_asprintf("%.*s.ics", (int)(n - 4), base)
-                     : cw_asprintf("%s.ics", base);
-    /* the name must also be writable as a [calendars] key in station.conf */
-    if (name && !cw_station_calendar_name_valid(name)) {
-        free(name);
-        return NULL;
-    }
-    return name;
-}
-
-static int cal_import(cw_cli *cli, int argc, char **argv)
-{
-    const char *sub = "calendar import";
-    int priority = 0;
-    const cw_opt opts[] = {
-        {"priority", 0, CW_OPT_INT, &priority, "N",
-         "priority of these calendars: a higher number wins a conflict (default 0)"},
-        {0}};
-    const char **pos;
-    int npos, rc;
-    if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc, "chalkwave calendar import FILE... [--priority N]",
-                    "Validate partner calendars and copy them into the station's calendars/\n"
-                    "folder atomically, recording their priority in station.conf. If any file has\n"
-                    "errors, nothing changes. Importing a file of the same name again replaces it.",
-                    opts))
-        return rc;
-    if (npos < 1)
-        return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar import --help')");
-    if (priority < -1000000 || priority > 1000000)
-        return cw_cli_usagef(sub, "--priority must be between -1000000 and 1000000");
-    if ((rc = cw_cli_lock(cli, sub, 1)) != 0)
-        return rc;
-    const cw_station *st = cli->station;
-    char **data = calloc((size_t)npos, sizeof *data);
-    size_t *len = calloc((size_t)npos, sizeof *len);
-    char **names = calloc((size_t)npos, sizeof *names);
-    int code = 0;
-    if (!data || !len || !names) {
-        cw_cli_errorf(sub, "out of memory");
-        code = CW_EXIT_ENV;
-        goto done;
-    }
-    /* 1. validate everything first */
-    int failed = 0; /* files with a problem */
-    for (int i = 0; i < npos; i++) {
-        names[i] = target_name(pos[i]);
-        if (!names[i]) {
-            cw_cli_errorf(sub, "'%s' is not a usable calendar file name (rename it, e.g. "
-                          "term1.ics)", pos[i]);
-            code = CW_EXIT_REFUSED;
-            failed++;
-            continue;
-        }
-        int dup = 0;
-        for (int j = 0; j < i && !dup; j++)
-            if (names[j] && strcmp(names[j], names[i]) == 0) {
-                cw_cli_errorf(sub, "'%s' and '%s' would both be imported as '%s' (rename one)",
-                              pos[j], pos[i], names[i]);
-                code = CW_EXIT_REFUSED;
-                dup = 1;
-            }
-        cw_error err;
-        cw_error_clear(&err);
-        rc = cw_read_file(pos[i], CW_CAL_MAX_BYTES, &data[i], &len[i], &err);
-        if (rc) {
-            int c2 = cw_cli_report(sub, rc, &err);
-            if (c2 > code)
-                code = c2;
-            failed++;
-            continue;
-        }
-        cw_calset *set = cw_calset_new(st->timezone);
-        if (!set) {
-            cw_cli_errorf(sub, "out of memory");
-            code = CW_EXIT_ENV;
-            goto done;
-        }
-        cw_diags d;
-        memset(&d, 0, sizeof d);
-        rc = cw_calset_add_data(set, data[i], len[i], pos[i], priority, &d, &err);
-        print_diags(stderr, &d);
-        size_t diag_errors = d.errors;
-        cw_diags_free(&d);
-        cw_calset_free(set);
-        if (rc) {
-            /* one line per problem: the FILE:LINE diagnostics above already say it; the
-             * summary in err ("the calendar has N errors") is printed only when they don't */
-            int c2 = diag_errors ? cw_exit_code(rc) : cw_cli_report(sub, rc, &err);
-            if (c2 > code)
-                code = c2;
-        }
-        if (rc || dup)
-            failed++;
-    }
-    if (code) {
-        /* with several files, say that the good ones were not imported either */
-        if (npos > 1)
-            cw_cli_errorf(sub, "nothing was imported: %d of %d files %s errors (fix them and "
-                          "import all again)", failed, npos, failed == 1 ? "has" : "have");
-        goto done;
-    }
-    /* 2. copy and record */
-    char *dir = cw_path_join(st->dir, "calendars");
-    cw_error err;
-    cw_error_clear(&err);
-    if (!dir || cw_mkdir_p(dir, &err)) {
-        code = cw_cli_report(sub, dir ? CW_EIO : CW_ENOMEM, &err);
-        free(dir);
-        goto done;
-    }
-    /* temporaries of imports that were killed (calendars/.NAME.tmp-PID-N, .station.conf.tmp-*) */
-    cw_cleanup_stale_tmp(dir);
-    cw_cleanup_stale_tmp(st->dir);
-    for (int i = 0; i < npos && code == 0; i++) {
-        char *dst = cw_path_join(dir, names[i]);
-        if (!dst) {
-            cw_cli_errorf(sub, "out of memory");
-            code = CW_EXIT_ENV;
-            break;
-        }
-        rc = cw_write_file_atomic(dst, data[i], len[i], &err);
-        if (rc == 0)
-            rc = cw_station_set_calendar(cli->station, names[i], priority, &err);
-        if (rc)
-            code = cw_cli_report(sub, rc, &err);
-        else
-            printf("imported '%s' as calendars/%s (priority %d)\n", pos[i], names[i], priority);
-        free(dst);
-    }
-    free(dir);
-    fflush(stdout);
-done:
-    for (int i = 0; i < npos; i++) {
-        if (data)
-            free(data[i]);
-        if (names)
-            free(names[i]);
-    }
-    free(data);
-    free(len);
-    free(names);
-    return code;
-}
-
 /* ---- dispatch ---------------------------------------------------------------------- */
 
 int cmd_calendar(cw_cli *cli, int argc, char **argv)
 {
+    static const struct {
+        const char *name;
+        int (*fn)(cw_cli *, int, char **);
+    } subs[] = {{"check", cal_check}, {"expand", cal_expand}, {"import", cal_import},
+                {"list", cal_list}, {"remove", cal_remove}};
     const char *usage =
-        "usage: chalkwave calendar check FILE...\n"
+        "usage: chalkwave calendar check [--holidays] FILE...\n"
         "       chalkwave calendar expand --from DATE --to DATE [--tz ZONE] "
         "[--format text|tsv|json] [--include-cancelled] FILE...\n"
-        "       chalkwave calendar import FILE... [--priority N]\n\n"
+        "       chalkwave calendar import FILE... [--priority N] [--holidays | --no-holidays] "
+        "[--name NAME]\n"
+        "       chalkwave calendar list [--format text|json]\n"
+        "       chalkwave calendar remove NAME\n\n"
         "Partner calendars (.ics from Google Calendar, Outlook, Thunderbird, Apple Calendar).\n"
         "'chalkwave calendar SUBCOMMAND --help' explains each subcommand.\n\n";
-    int rc = 0;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         if (argc < 2)
-            return cw_cli_usagef(CMD, "give a subcommand: check, expand or import (see 'chalkwave "
-                                 "calendar --help')");
+            return cw_cli_usagef(CMD, "give a subcommand: check, expand, import, list or remove "
+                                 "(see 'chalkwave calendar --help')");
         printf("%s%s", usage, cw_cli_exit_codes_help);
         return 0;
     }
-    if (!strcmp(argv[1], "check"))
-        rc = cal_check(cli, argc - 1, argv + 1);
-    else if (!strcmp(argv[1], "expand"))
-        rc = cal_expand(cli, argc - 1, argv + 1);
-    else if (!strcmp(argv[1], "import"))
-        rc = cal_import(cli, argc - 1, argv + 1);
-    else {
-        const char *s = argv[1][0] == 'c' ? "check" : argv[1][0] == 'e' ? "expand"
-                        : argv[1][0] == 'i' ? "import" : NULL;
-        if (s)
-            cw_cli_errorf(CMD, "unknown subcommand '%s' (did you mean '%s'? see 'chalkwave "
-                          "calendar --help')", argv[1], s);
-        else
-            cw_cli_errorf(CMD, "unknown subcommand '%s' (use check, expand or import)", argv[1]);
-        return CW_EXIT_USAGE;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (!strcmp(argv[1], subs[i].name)) {
+            int rc = subs[i].fn(cli, argc - 1, argv + 1);
+            cw_cal_cleanup();
+            return rc;
+        }
+    const char *best = NULL;
+    size_t bd = 3;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+        size_t dd = cw_cli_edit_distance(argv[1], subs[i].name);
+        if (dd < bd)
+            bd = dd, best = subs[i].name;
     }
-    cw_cal_cleanup();
-    return rc;
+    if (best)
+        cw_cli_errorf(CMD, "unknown subcommand '%s' (did you mean '%s'? see 'chalkwave calendar "
+                      "--help')", argv[1], best);
+    else
+        cw_cli_errorf(CMD, "unknown subcommand '%s' (use check, expand, import, list or remove)",
+                      argv[1]);
+    return CW_EXIT_USAGE;
 }

@@ -4,23 +4,30 @@
  * Guarantees: holds the station lock shared; stdout, or FILE written atomically; a range
  * over 400 days or --from after --to is a usage error. */
 #include "air.h"
-#include "calendars.h"
 #include "cli.h"
 #include "scheduler.h"
+#include "session.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* The range's plans, made by the session under one lock and one refresh; the report takes
+ * each day's plan over. */
 typedef struct planner {
-    const cw_station *st;
-    cw_calset *cals;
-    cw_library *lib;
+    cw_plan **plans;
+    size_t n;
+    cw_date from;
 } planner;
 
 static int plan_day(void *user, cw_date date, cw_plan **out, cw_error *err)
 {
     planner *p = user;
-    return cw_plan_day(out, p->st, p->cals, p->lib, date, err);
+    int64_t k = cw_days_from_civil(date.year, date.month, date.day) - cw_days_from_civil(p->from.year, p->from.month, p->from.day);
+    if (k < 0 || (size_t)k >= p->n || !p->plans[k])
+        return cw_fail(err, CW_EINTERNAL, "", 0, "no plan for that day (please report)");
+    *out = p->plans[k];
+    p->plans[k] = NULL;
+    return 0;
 }
 
 int cmd_report(cw_cli *cli, int argc, char **argv)
@@ -67,9 +74,9 @@ int cmd_report(cw_cli *cli, int argc, char **argv)
         fmt = CW_REPORT_JSON;
     else
         return cw_cli_usagef(cmd, "--format is html, csv or json, not '%s'", format);
-    if ((rc = cw_cli_lock(cli, cmd, 0)) != 0)
+    if ((rc = cw_cli_setup(cli, cmd)) != 0)
         return rc;
-    const cw_station *st = cli->station;
+    const cw_station *st = cw_session_station(cli->session);
     if (calendar) {
         const char *base = cw_path_base(calendar);
         char *path = cw_asprintf("%s/calendars/%s", st->dir, base);
@@ -82,17 +89,12 @@ int cmd_report(cw_cli *cli, int argc, char **argv)
         }
     }
     cw_error err = {0};
-    planner pl = {st, NULL, NULL};
+    planner pl = {NULL, 0, from};
     cw_diags diags = {0};
     cw_report *r = NULL;
     cw_buf b;
     cw_buf_init(&b);
-    int code = cw_library_scan(&pl.lib, st->dir, &err);
-    if (!code) {
-        code = cw_station_calendars(&pl.cals, st, &diags, &err);
-        cw_cli_print_diags(cmd, &diags);
-        cw_diags_free(&diags);
-    }
+    int code = cw_session_plans(cli->session, from, to, &pl.plans, &pl.n, &err);
     if (!code) {
         cw_report_opts o = {from, to, calendar, plan_day, &pl};
         code = cw_report_build(&r, st, &o, &diags, &err);
@@ -111,7 +113,6 @@ int cmd_report(cw_cli *cli, int argc, char **argv)
     cw_buf_free(&b);
     cw_report_free(r);
     cw_diags_free(&diags);
-    cw_calset_free(pl.cals);
-    cw_library_free(pl.lib);
+    cw_session_plans_free(pl.plans, pl.n);
     return rc;
 }

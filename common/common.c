@@ -177,6 +177,27 @@ void cw_buf_put_xml(cw_buf *b, const char *s)
     }
 }
 
+void cw_shell_word(const char *s, char *out, size_t n)
+{
+    if (!n) return;
+    int safe = *s != 0;
+    for (const char *p = s; *p && safe; p++)
+        safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+               strchr("._/-+@,:=%", *p) != NULL;
+    size_t k = 0;
+    if (!safe && k + 2 < n) out[k++] = '\'';
+    for (const char *p = s; *p && k + 6 < n; p++) {
+        if (*p == '\'' && !safe) {
+            memcpy(out + k, "'\\''", 4);
+            k += 4;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    if (!safe && k + 1 < n) out[k++] = '\'';
+    out[k] = 0;
+}
+
 void cw_buf_put_oneline(cw_buf *b, const char *s)
 {
     for (; s && *s; s++) {

@@ -76,6 +76,10 @@ void cw_buf_vprintf(cw_buf *b, const char *fmt, va_list ap) CW_PRINTF(2, 0);
 /* Escapers for the writers (playlists, guide, export): they never pass raw control chars. */
 void cw_buf_put_xml(cw_buf *b, const char *s);   /* & < > " ' and control chars */
 void cw_buf_put_oneline(cw_buf *b, const char *s); /* control chars -> space */
+/* s as one POSIX shell word, so a command suggested in a message works when pasted: as it is
+ * when it holds only characters no shell treats specially, else in single quotes (a quote
+ * inside written '\''). Truncated to fit out[n]. */
+void cw_shell_word(const char *s, char *out, size_t n);
 
 /* A list of owned strings. */
 typedef struct cw_strlist {
@@ -154,6 +158,12 @@ void cw_civil_from_days(int64_t z, int *y, int *m, int *d);
 cw_date cw_date_add_days(cw_date d, int n);
 int cw_date_cmp(cw_date a, cw_date b);
 int cw_weekday(cw_date d); /* 0 = Monday ... 6 = Sunday */
+/* A date as people type it: YYYY-MM-DD, "today", "tomorrow", "yesterday", "+N" or "-N" days
+ * from `today` (N up to 3660). Returns 0 and *out, or CW_EINVAL with `why` (at most whylen
+ * bytes): what to write instead, for the shapes people use — "07/12/2026" gives
+ * "07/12/2026: write it as 2026-12-07 (YYYY-MM-DD; for July 12 write 2026-07-12)",
+ * "2026-02-30" gives "2026-02-30 is not a date (February 2026 has 28 days)". */
+int cw_date_parse_loose(const char *s, cw_date today, cw_date *out, char *why, size_t whylen);
 
 /* ---- files ------------------------------------------------------------------------- */
 

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,6 +154,72 @@ static int set_str(parse_ctx *c, char **dst, const char *v)
     return 1;
 }
 
+/* "HH:MM-HH:MM[, HH:MM-HH:MM]...": windows in the day's order, not overlapping; only the
+ * last may cross midnight (or end at 24:00), and then it must end by the first one's start
+ * (a day's windows never overlap the next day's). "00:00-24:00" is the whole day; a window
+ * whose end equals its start is refused. On failure *why says what is wrong (it follows
+ * the quoted value in the message). */
+static int parse_windows(const char *value, cw_station *st, const char **why)
+{
+    static const char shape[] = "is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00, or several "
+                                "separated by commas: 06:00-09:00, 16:00-16:15)";
+    cw_on_air w[CW_MAX_ON_AIR];
+    size_t n = 0;
+    const char *p = value;
+    *why = shape;
+    for (;;) {
+        while (*p == ' ' || *p == '\t') p++;
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
+        char a[8], b[8];
+        const char *dash = memchr(p, '-', len);
+        if (!dash || dash - p != 5 || len != 11) return -1;
+        memcpy(a, p, 5), a[5] = 0;
+        memcpy(b, dash + 1, 5), b[5] = 0;
+        int s0, e0;
+        if (parse_hhmm(a, &s0) || parse_hhmm(b, &e0) || s0 == 24 * 60) return -1;
+        if (e0 == s0) {
+            *why = "is empty (a window's end must differ from its start)";
+            return -1;
+        }
+        if (n == CW_MAX_ON_AIR) {
+            *why = "has more than 8 windows (merge some)";
+            return -1;
+        }
+        /* "00:00-24:00" is a whole day: end == start, which (like any end <= start) the
+         * scheduler reads as "ends on the next day". */
+        w[n].start = s0;
+        w[n].end = e0 == 24 * 60 ? 0 : e0;
+        n++;
+        if (!end) break;
+        p = end + 1;
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (w[i].end <= w[i].start) {
+            *why = "has a window that crosses midnight before another one (only the day's last window may "
+                   "end after midnight)";
+            return -1;
+        }
+        if (w[i + 1].start < w[i].end) {
+            *why = w[i + 1].start < w[i].start
+                       ? "lists windows out of order (write them in the order of the day, e.g. 06:00-09:00, "
+                         "16:00-16:15)"
+                       : "has overlapping windows (one window must end before the next starts)";
+            return -1;
+        }
+    }
+    if (n > 1 && w[n - 1].end <= w[n - 1].start && w[n - 1].end > w[0].start) {
+        *why = "has a last window that runs into the next day's first one (end it earlier)";
+        return -1;
+    }
+    memcpy(st->on_air, w, n * sizeof *w);
+    st->n_on_air = n;
+    st->on_air_start = w[0].start;
+    st->on_air_end = w[0].end;
+    return 0;
+}
+
 static int handle_station(parse_ctx *c, const char *name, const char *value)
 {
     cw_station *st = c->st;
@@ -170,21 +237,9 @@ static int handle_station(parse_ctx *c, const char *name, const char *value)
         return set_str(c, &st->timezone, value);
     }
     if (!strcmp(name, "on_air")) {
-        char a[16] = "", b[16] = "";
-        const char *dash = strchr(value, '-');
-        if (!dash || (size_t)(dash - value) >= sizeof a || strlen(dash + 1) >= sizeof b)
-            return perr(c, "key 'on_air' in [station]: '%s' is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00)", value);
-        memcpy(a, value, (size_t)(dash - value));
-        snprintf(b, sizeof b, "%s", dash + 1);
-        int s, e;
-        if (parse_hhmm(a, &s) || parse_hhmm(b, &e) || s == 24 * 60)
-            return perr(c, "key 'on_air' in [station]: '%s' is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00)", value);
-        if (e == s)
-            return perr(c, "key 'on_air' in [station]: the window '%s' is empty (end must differ from start)", value);
-        st->on_air_start = s;
-        /* "00:00-24:00" is a whole day: end == start, which (like any end <= start) the
-         * scheduler reads as "ends on the next day". */
-        st->on_air_end = e == 24 * 60 ? 0 : e;
+        const char *why = NULL;
+        if (parse_windows(value, st, &why))
+            return perr(c, "key 'on_air' in [station]: '%s' %s", value, why);
         c->seen |= SEEN_ONAIR;
         return 1;
     }
@@ -285,7 +340,19 @@ static int handle_schedule(parse_ctx *c, const char *name, const char *value)
         free(copy);
         return 1;
     }
-    return perr(c, "unknown key '%s' in [schedule] (known keys: missing, unavailable, overrun, newsletters_fill_gaps, fillers)",
+    if (!strcmp(name, "max_silence")) {
+        if (parse_double(value, 0.1, 86400, &st->max_silence))
+            return perr(c, "key 'max_silence' in [schedule]: '%s' is out of range (use seconds from 0.1 to 86400, e.g. 10)",
+                        value);
+        return 1;
+    }
+    if (!strcmp(name, "missed")) {
+        if (!strcasecmp(value, "skip")) st->missed = CW_MISSED_SKIP;
+        else if (!strcasecmp(value, "hold")) st->missed = CW_MISSED_HOLD;
+        else return perr(c, "key 'missed' in [schedule]: '%s' is not a policy (use skip or hold)", value);
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [schedule] (known keys: missing, unavailable, overrun, newsletters_fill_gaps, fillers, max_silence, missed)",
                 name);
 }
 
@@ -341,14 +408,57 @@ static int handle_air(parse_ctx *c, const char *name, const char *value)
     return perr(c, "unknown key '%s' in [air] (known keys: outputs, between, emergency, build_ahead, retry_max)", name);
 }
 
+static int handle_bundle(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    if (!strcmp(name, "mode")) {
+        if (!strcasecmp(value, "day")) st->bundle_mode = CW_BUNDLE_DAY;
+        else if (!strcasecmp(value, "blocks")) st->bundle_mode = CW_BUNDLE_BLOCKS;
+        else return perr(c, "key 'mode' in [bundle]: '%s' is not a mode (use day or blocks)", value);
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [bundle] (known keys: mode)", name);
+}
+
+/* A [calendars] value: PRIORITY[, holidays][, from SOURCE] (SOURCE is the rest). */
+static int calendar_value(const char *value, long *prio, int *holidays, const char **source)
+{
+    char num[32];
+    size_t n = strcspn(value, ",");
+    while (n > 0 && isspace((unsigned char)value[n - 1])) n--;
+    if (n == 0 || n >= sizeof num) return -1;
+    memcpy(num, value, n);
+    num[n] = 0;
+    if (parse_int(num, -1000000, 1000000, prio)) return -1;
+    *holidays = 0;
+    *source = NULL;
+    for (const char *p = strchr(value, ','); p; p = strchr(p, ',')) {
+        p++;
+        while (isspace((unsigned char)*p)) p++;
+        size_t tl = strcspn(p, ",");
+        while (tl > 0 && isspace((unsigned char)p[tl - 1])) tl--;
+        if (tl == 8 && !strncasecmp(p, "holidays", 8)) {
+            *holidays = 1;
+        } else if (!strncasecmp(p, "from ", 5)) {
+            *source = p + 5;
+            return 0;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int handle_calendars(parse_ctx *c, const char *name, const char *value)
 {
     cw_station *st = c->st;
     long prio;
+    int holidays;
+    const char *source;
     if (!cw_path_is_safe_relative(name) || strchr(name, '/'))
         return perr(c, "[calendars]: '%s' is not a file name inside calendars/ (write just the file name, e.g. ministry.ics = 10)", name);
-    if (parse_int(value, -1000000, 1000000, &prio))
-        return perr(c, "[calendars]: priority of '%s' is '%s' (use a whole number; higher wins a conflict)", name, value);
+    if (calendar_value(value, &prio, &holidays, &source))
+        return perr(c, "[calendars]: '%s = %s' is not PRIORITY[, holidays][, from SOURCE] (e.g. ministry.ics = 10, or holidays.ics = 0, holidays)", name, value);
     for (size_t i = 0; i < st->n_calendars; i++)
         if (!strcmp(st->calendars[i].file, name))
             return perr(c, "[calendars]: '%s' is listed twice (keep one line per calendar)", name);
@@ -357,11 +467,15 @@ static int handle_calendars(parse_ctx *c, const char *name, const char *value)
     cw_partner_calendar *v = realloc(st->calendars, (st->n_calendars + 1) * sizeof *v);
     if (!v) return perr(c, "out of memory");
     st->calendars = v;
-    v[st->n_calendars].file = cw_strdup(name);
-    v[st->n_calendars].priority = (int)prio;
-    v[st->n_calendars].line = c->line;
-    if (!v[st->n_calendars].file) return perr(c, "out of memory");
+    cw_partner_calendar *pc = &v[st->n_calendars];
+    memset(pc, 0, sizeof *pc);
+    pc->file = cw_strdup(name);
+    pc->priority = (int)prio;
+    pc->line = c->line;
+    pc->holidays = holidays;
+    pc->source = source && *source ? cw_strdup(source) : NULL;
     st->n_calendars++;
+    if (!pc->file || (source && *source && !pc->source)) return perr(c, "out of memory");
     return 1;
 }
 
@@ -385,16 +499,17 @@ static int conf_handler(void *user, const char *section, const char *name, const
     parse_ctx *c = user;
     if (c->failed) return 0;
     if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule") ||
-         !strcmp(section, "air")) &&
+         !strcmp(section, "bundle") || !strcmp(section, "air")) &&
         duplicate_key(c, section, name))
         return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
     if (!strcmp(section, "audio")) return handle_audio(c, name, value);
     if (!strcmp(section, "schedule")) return handle_schedule(c, name, value);
+    if (!strcmp(section, "bundle")) return handle_bundle(c, name, value);
     if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
     if (!strcmp(section, "air")) return handle_air(c, name, value);
-    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [air] or [calendars])", name);
-    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [air] or [calendars])", section);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle], [air] or [calendars])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle], [air] or [calendars])", section);
 }
 
 /* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
@@ -433,6 +548,11 @@ static void station_defaults(cw_station *st)
     st->missing = CW_MISSING_FILLER;
     st->overrun = CW_OVERRUN_CUT;
     st->air_retry_max = 60;
+    st->max_silence = 10;
+    st->missed = CW_MISSED_SKIP;
+    st->bundle_mode = CW_BUNDLE_DAY;
+    st->on_air[0] = (cw_on_air){st->on_air_start, st->on_air_end};
+    st->n_on_air = 1;
 }
 
 int cw_station_parse(cw_station **out, const char *dir, const char *source, const char *text, size_t len,
@@ -560,7 +680,10 @@ void cw_station_free(cw_station *st)
     cw_strlist_free(&st->fillers);
     cw_strlist_free(&st->air_outputs);
     free(st->air_emergency);
-    for (size_t i = 0; i < st->n_calendars; i++) free(st->calendars[i].file);
+    for (size_t i = 0; i < st->n_calendars; i++) {
+        free(st->calendars[i].file);
+        free(st->calendars[i].source);
+    }
     free(st->calendars);
     free(st);
 }
@@ -572,70 +695,7 @@ int cw_station_calendar_priority(const cw_station *st, const char *file)
     return 0;
 }
 
-/* ---- init -------------------------------------------------------------------------- */
-
-static const char default_conf[] =
-    "; chalkwave station settings. Lines starting with ';' are comments.\n"
-    "; Every key is documented in 'man chalkwave' and the README.\n"
-    "\n"
-    "[station]\n"
-    "name = Radio Example\n"
-    "timezone = Africa/Lagos        ; IANA zone (see /usr/share/zoneinfo)\n"
-    "on_air = 06:00-22:00           ; local time; may cross midnight (20:00-02:00)\n"
-    "language = en                  ; default language of items without one\n"
-    "\n"
-    "[audio]\n"
-    "rate = 44100                   ; Hz, every library file and day file uses it\n"
-    "channels = 1                   ; 1 mono (speech), 2 stereo\n"
-    "quality = 3                    ; Vorbis VBR quality, -1 (small) .. 10 (large)\n"
-    "loudness = -23                 ; target LUFS (EBU R128)\n"
-    "true_peak = -1                 ; ceiling dBTP\n"
-    "min_length = 3                 ; seconds; shorter recordings are refused\n"
-    "max_length = 14400             ; seconds; longer recordings are refused\n"
-    "silence_threshold = -50        ; dBFS; quieter lead-in and tail are trimmed\n"
-    "silence_margin = 0.25          ; seconds of silence kept before and after speech\n"
-    "min_pause = 0.5                ; seconds; shorter silence at the start or end is left alone\n"
-    "fade = 0.5                     ; seconds of fade where an item is cut\n"
-    "\n"
-    "[schedule]\n"
-    "missing = filler               ; a lesson not in the library: filler, announcement or silence\n"
-    "unavailable = unavailable      ; series key of the 'lesson unavailable' announcement\n"
-    "overrun = cut                  ; a lesson longer than its slot: cut (with a fade) or push\n"
-    "newsletters_fill_gaps = no     ; may newsletter items fill gaps between lessons?\n"
-    "fillers =                      ; filler series in rotation, comma-separated (empty: all fillers)\n"
-    "\n"
-    "[air]\n"
-    "; 'chalkwave air' plays the days by the clock to these outputs (or those given with --output)\n"
-    "outputs =                      ; e.g. alsa:default icecast://source:PASSWORD@127.0.0.1:8000/radio.ogg\n"
-    "between = silence              ; between on-air windows: silence, or nothing (release the outputs)\n"
-    "emergency =                    ; Ogg Vorbis file played when a day's bundle is missing (empty: fillers)\n"
-    "build_ahead = no               ; build a missing day's bundle before it is needed\n"
-    "\n"
-    "[calendars]\n"
-    "; partner calendar file in calendars/ = priority (a higher number wins a conflict)\n"
-    "; 'chalkwave calendar import FILE --priority N' adds lines here.\n";
-
-int cw_station_init(const char *dir, cw_error *err)
-{
-    int rc = cw_mkdir_p(dir, err);
-    if (rc) return rc;
-    char *conf = cw_path_join(dir, "station.conf");
-    if (!conf) return cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
-    if (cw_path_exists(conf)) {
-        rc = cw_fail(err, CW_EEXIST, conf, 0, "'%s' already holds a station (choose an empty folder)", dir);
-        free(conf);
-        return rc;
-    }
-    static const char *subdirs[] = {"calendars", "library", "inbox", "inbox/accepted", "inbox/rejected", "out"};
-    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0] && rc == CW_OK; i++) {
-        char *p = cw_path_join(dir, subdirs[i]);
-        rc = p ? cw_mkdir_p(p, err) : cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
-        free(p);
-    }
-    if (rc == CW_OK) rc = cw_write_file_atomic(conf, default_conf, sizeof default_conf - 1, err);
-    free(conf);
-    return rc;
-}
+int cw_station_timezone_known(const char *tz) { return tz && timezone_known(tz); }
 
 /* ---- [calendars] editor ------------------------------------------------------------ */
 
@@ -682,11 +742,18 @@ int cw_station_calendar_name_valid(const char *file)
            !isspace((unsigned char)file[flen - 1]);
 }
 
-int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_error *err)
+const cw_partner_calendar *cw_station_calendar(const cw_station *st, const char *file)
 {
-    if (!cw_station_calendar_name_valid(file))
-        return cw_fail(err, CW_EINVAL, file, 0,
-                       "'%s' cannot be a calendar name (rename the file to letters, digits, '-', '_' and '.ics')", file);
+    for (size_t i = 0; i < st->n_calendars; i++)
+        if (!strcmp(st->calendars[i].file, file)) return &st->calendars[i];
+    return NULL;
+}
+
+/* Rewrite [calendars] with FILE's line replaced by `line` (NULL: removed), keeping every other
+ * line and comment; re-parse before writing so a bad edit never reaches the disk, then adopt
+ * the new calendar list. *found says whether FILE had a line. */
+static int edit_calendars(cw_station *st, const char *file, const char *line, int *found, cw_error *err)
+{
     char *text;
     size_t len;
     int rc = cw_read_file(st->conf_path, CONF_MAX_BYTES, &text, &len, err);
@@ -694,7 +761,8 @@ int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_e
     cw_buf out;
     cw_buf_init(&out);
     char section[64] = "";
-    int in_cal = 0, done = 0, have_section = 0;
+    int in_cal = 0, done = line == NULL, have_section = 0;
+    *found = 0;
     const char *p = text, *end = text + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -702,7 +770,7 @@ int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_e
         char key[256];
         if (line_section(p, n, section, sizeof section)) {
             if (in_cal && !done) {
-                cw_buf_printf(&out, "%s = %d\n", file, priority);
+                cw_buf_printf(&out, "%s\n", line);
                 done = 1;
             }
             in_cal = !strcmp(section, "calendars");
@@ -710,8 +778,9 @@ int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_e
             cw_buf_append(&out, p, n);
             cw_buf_puts(&out, "\n");
         } else if (in_cal && line_key(p, n, key, sizeof key) && !strcmp(key, file)) {
-            if (!done) cw_buf_printf(&out, "%s = %d\n", file, priority);
+            if (!done) cw_buf_printf(&out, "%s\n", line);
             done = 1;
+            *found = 1;
         } else {
             cw_buf_append(&out, p, n);
             if (nl) cw_buf_puts(&out, "\n");
@@ -723,29 +792,71 @@ int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_e
          * leaving [calendars] for another section already inserted the line above. */
         if (out.len && out.data[out.len - 1] != '\n') cw_buf_puts(&out, "\n");
         if (!have_section) cw_buf_puts(&out, "\n[calendars]\n");
-        cw_buf_printf(&out, "%s = %d\n", file, priority);
+        cw_buf_printf(&out, "%s\n", line);
     }
     free(text);
     if (out.oom) {
         cw_buf_free(&out);
         return cw_fail(err, CW_ENOMEM, st->conf_path, 0, "out of memory");
     }
-    /* Re-parse before writing, so a bad edit can never reach the disk. */
     cw_station *check;
     rc = cw_station_parse(&check, st->dir, st->conf_path, out.data ? out.data : "", out.len, err);
     if (rc == CW_OK) {
         rc = cw_write_file_atomic(st->conf_path, out.data, out.len, err);
         if (rc == CW_OK) {
-            /* adopt the new calendar list */
-            for (size_t i = 0; i < st->n_calendars; i++) free(st->calendars[i].file);
-            free(st->calendars);
+            cw_partner_calendar *old = st->calendars;
+            size_t n_old = st->n_calendars;
             st->calendars = check->calendars;
             st->n_calendars = check->n_calendars;
-            check->calendars = NULL;
-            check->n_calendars = 0;
+            check->calendars = old;
+            check->n_calendars = n_old;
         }
         cw_station_free(check);
     }
     cw_buf_free(&out);
+    return rc;
+}
+
+int cw_station_put_calendar(cw_station *st, const cw_partner_calendar *c, cw_error *err)
+{
+    if (!cw_station_calendar_name_valid(c->file))
+        return cw_fail(err, CW_EINVAL, c->file, 0,
+                       "'%s' cannot be a calendar name (rename the file to letters, digits, '-', '_' and '.ics')", c->file);
+    cw_buf line;
+    cw_buf_init(&line);
+    cw_buf_printf(&line, "%s = %d", c->file, c->priority);
+    if (c->holidays) cw_buf_puts(&line, ", holidays");
+    if (c->source && *c->source) {
+        cw_buf_puts(&line, ", from ");
+        /* one line, no inline comment (" ;"), no other value separators */
+        for (const char *q = c->source; *q; q++)
+            cw_buf_append(&line, (*q == ';' || *q == '#' || *q == '\n' || *q == '\r') ? "_" : q, 1);
+    }
+    if (line.oom) {
+        cw_buf_free(&line);
+        return cw_fail(err, CW_ENOMEM, st->conf_path, 0, "out of memory");
+    }
+    int found;
+    int rc = edit_calendars(st, c->file, line.data, &found, err);
+    cw_buf_free(&line);
+    return rc;
+}
+
+int cw_station_remove_calendar(cw_station *st, const char *file, cw_error *err)
+{
+    if (!cw_station_calendar(st, file))
+        return cw_fail(err, CW_ENOTFOUND, st->conf_path, 0, "no calendar '%s' in [calendars]", file);
+    int found;
+    return edit_calendars(st, file, NULL, &found, err);
+}
+
+int cw_station_set_calendar(cw_station *st, const char *file, int priority, cw_error *err)
+{
+    const cw_partner_calendar *old = cw_station_calendar(st, file);
+    cw_partner_calendar c = {(char *)file, priority, 0, old ? old->holidays : 0, old ? old->source : NULL};
+    char *keep = c.source ? cw_strdup(c.source) : NULL; /* `old` goes with the list */
+    c.source = keep;
+    int rc = cw_station_put_calendar(st, &c, err);
+    free(keep);
     return rc;
 }

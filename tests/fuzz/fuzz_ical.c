@@ -1,7 +1,8 @@
 /* fuzz_ical.c — libFuzzer target for partner calendars (cw_calset_add_data + expansion +
  * series positions): any bytes give a loaded file or diagnostics, never a crash, leak or
  * hang. Checks the promises: a refused file has at least one error diagnostic; every
- * occurrence lies in the window and the list is sorted. */
+ * occurrence lies in the window and the list is sorted; the skipped events' occurrences (and
+ * the set's information) are computed as boundedly as the others. */
 #include "calendars.h"
 
 #include <stdint.h>
@@ -32,7 +33,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 cw_occurrences_free(&o);
             }
+            if (cw_calset_expand_skipped(set, wins[w][0], wins[w][1], &o, &err) == 0) {
+                for (size_t i = 0; i < o.n; i++)
+                    if (o.v[i].start >= wins[w][1] || !o.v[i].skipped) abort();
+                cw_occurrences_free(&o);
+            }
         }
+        cw_cal_file_info info;
+        if (cw_calset_file_info(set, 0, &info) != 0) abort();
+        for (size_t i = 0; i < cw_calset_n_skipped(set); i++)
+            if (!cw_calset_skipped(set, i)) abort();
+        (void)cw_calset_check_series_keys(set, 0, &d);
     }
     cw_diags_free(&d);
     cw_calset_free(set);

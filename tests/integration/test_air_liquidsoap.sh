@@ -66,6 +66,24 @@ cw --station "$st" asrun import "$log"
 expect_rc 0 "import it again"
 expect_out " 0 items added to the as-run log"
 
+# the proof of broadcast from what the import wrote (and the plan's slots)
+cw --station "$st" report --from "$date" --to "$date" --format json --out "$CW_TMP/report.json"
+expect_rc 0 "report on the day"
+cw --station "$st" report --from "$date" --to "$date" --calendar partner.ics --out "$CW_TMP/report.html"
+expect_rc 0 "report on the day as HTML for the partner's calendar"
+if command -v xmllint >/dev/null; then
+    xmllint --noout "$CW_TMP/report.html" >"$CW_TMP/xmllint.txt" 2>&1 && xmllint --html --noout "$CW_TMP/report.html" >>"$CW_TMP/xmllint.txt" 2>&1
+    expect_eq "$?:$(wc -c <"$CW_TMP/xmllint.txt")" "0:0" "xmllint finds nothing to report in the report (XML and HTML)"
+fi
+cw --station "$st" report --from "$date" --to "$date" --format csv
+expect_rc 0 "report as CSV"
+"$CW_PYTHON" - "$CW_OUT" <<'PYEOF' >"$CW_TMP/csv.txt" 2>&1
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+print(";".join("%s=%s" % (r["title"], r["result"]) for r in rows))
+PYEOF
+expect_eq "$(cat "$CW_TMP/csv.txt")" "Fractions=aired, cut short;Words=aired, cut short;Plants=aired" "Python's csv reads the three lessons and their results"
+
 printf 'just a log\n' >"$CW_TMP/other.log"
 cw --station "$st" asrun import "$CW_TMP/other.log"
 expect_rc 1 "a log without chalkwave-asrun lines is refused"
@@ -113,6 +131,13 @@ if p:
     check(p[0]["outputs"][0]["output"] == "liquidsoap" and p[0]["source"].startswith("liquidsoap:"), "marked as imported")
     check(p[0]["event_uid"] == "lesson3@air-test" and p[0]["series"] == "s3", "with the plan's event and series")
 gaps = [r for r in recs if r["record"] == "gap"]
+rep = json.load(open(os.path.join(os.path.dirname(wav), "report.json")))
+res = {r["title"]: (r["result"], r["reason"] or "") for r in rep["lessons"]}
+check(res.get("Plants", ("",))[0] == "aired", "report: Plants aired (%s)" % (res.get("Plants"),))
+check(res.get("Fractions", ("",))[0] == "cut" and "started" in res["Fractions"][1], "report: Fractions cut, joined late (%s)" % (res.get("Fractions"),))
+check(res.get("Words", ("",))[0] == "cut" and "liquidsoap stopped" in res["Words"][1], "report: Words cut by the stop (%s)" % (res.get("Words"),))
+tot = {t["series"]: t for t in rep["totals"]}
+check(tot.get("s3", {}).get("aired") == 1 and tot.get("s1", {}).get("cut") == 1, "report totals per series: %s" % sorted(tot))
 check(len(gaps) == 1 and gaps[0]["reason"] == "liquidsoap stopped" and 1 < gaps[0]["length_s"] < 15,
       "one gap while liquidsoap was stopped (%s)" % [(g["reason"], g["length_s"]) for g in gaps])
 # the recording of the second run: Plants' tone where the plan puts it

@@ -37,7 +37,7 @@ expect_rc 0 "calendar check -- -partner.ics"
 cw_in "$work" --station "$st" calendar import --priority -5 -- -partner.ics
 expect_rc 0 "calendar import --priority -5 -- -partner.ics"
 expect_file "$st/calendars/-partner.ics" "the calendar was copied into calendars/"
-if grep -qx -- '-partner.ics = -5' "$st/station.conf"; then ok "station.conf records '-partner.ics = -5'"; else not_ok "station.conf lacks '-partner.ics = -5'"; fi
+if grep -qE -- '^-partner\.ics = -5(,|$)' "$st/station.conf"; then ok "station.conf records '-partner.ics = -5'"; else not_ok "station.conf lacks '-partner.ics = -5'"; fi
 cw --station "$st" library
 expect_rc 0 "the station still loads after the import"
 cw_in "$work" --station "$st" calendar check -partner.ics

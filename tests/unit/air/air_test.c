@@ -139,6 +139,7 @@ cw_plan *at_plan(cw_date date, const char *zone, int rate, int channels, int64_t
     p->window_end_utc = p->window_start_utc + at / rate;
     p->end_offset = cw_tz_offset_at(tz, p->window_end_utc);
     cw_tz_free(tz);
+    assert_int_equal(cw_plan_compute_blocks(p), 0);
     return p;
 }
 

@@ -510,8 +510,9 @@ static void test_three_nights_dst_week(void **state)
     cw_plan *plans[3];
     for (int d = 0; d < 3; d++) {
         cw_date date = {2026, 3, 28 + d};
-        int64_t ws, we;
-        air_station_window(s->st, tz, date, &ws, &we);
+        int64_t wss[CW_MAX_ON_AIR], wes[CW_MAX_ON_AIR];
+        assert_int_equal(air_station_windows(s->st, tz, date, wss, wes), 1);
+        int64_t ws = wss[0], we = wes[0];
         size_t n = (size_t)((we - ws) / (300 * AIR_NS));
         at_item *it = calloc(n, sizeof *it);
         for (size_t i = 0; i < n; i++)

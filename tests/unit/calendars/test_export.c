@@ -99,12 +99,13 @@ static void reimport_libical_and_chalkwave(void **state)
     assert_int_equal(icalcomponent_count_components(c, ICAL_VEVENT_COMPONENT), (int)N_EVENTS);
     icalcomponent_free(c);
 
-    cw_calset *set = cw_calset_new("UTC");
+    cw_calset *set = cw_calset_new(NULL); /* no station zone: no cal.zone-differs warning */
     cw_diags d;
     memset(&d, 0, sizeof d);
     cw_error err;
     assert_int_equal(cw_calset_add_data(set, s, len, "export.ics", 0, &d, &err), 0);
-    assert_int_equal(d.n, 0);
+    if (d.n)
+        fail_msg("%s:%d: %s", d.v[0].code, d.v[0].line, d.v[0].text);
     cw_occurrences o;
     assert_int_equal(cw_calset_expand(set, utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0), 0, &o, &err), 0);
     assert_int_equal(o.n, N_EVENTS);

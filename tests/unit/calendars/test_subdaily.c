@@ -84,7 +84,8 @@ static int period_ok(const rule *r, int64_t t)
     return 1;
 }
 
-/* Every start in [from, to), from DTSTART on (brute force). */
+/* Every start in [from, to), from DTSTART on (brute force). DTSTART always counts as the
+ * first occurrence (RFC 5545 §3.3.10), also in COUNT, when the rule does not give it. */
 static size_t reference(const rule *r, int64_t from, int64_t to, int64_t *out, size_t max)
 {
     int64_t unit = r->freq == 0 ? 3600 : r->freq == 1 ? 60 : 1;
@@ -112,6 +113,7 @@ static size_t reference(const rule *r, int64_t from, int64_t to, int64_t *out, s
         if (pick)
             picked[np++] = set[i];
     }
+    int first = 1;
     for (int64_t p = base; p < to; p += step) {
         if (!period_ok(r, p))
             continue;
@@ -119,6 +121,12 @@ static size_t reference(const rule *r, int64_t from, int64_t to, int64_t *out, s
             int64_t t = p + picked[i];
             if (t < r->dtstart)
                 continue;
+            if (first && t != r->dtstart) {
+                emitted++;
+                if (r->dtstart >= from && r->dtstart < to)
+                    out[n++] = r->dtstart;
+            }
+            first = 0;
             if (r->count && emitted >= r->count)
                 return n;
             emitted++;
@@ -128,6 +136,8 @@ static size_t reference(const rule *r, int64_t from, int64_t to, int64_t *out, s
             }
         }
     }
+    if (first && r->dtstart >= from && r->dtstart < to)
+        out[n++] = r->dtstart;
     return n;
 }
 

@@ -386,7 +386,7 @@ static void test_station_calendars_folder(void **state)
     st->dir = strdup(dir);
     free(st->timezone);
     st->timezone = strdup("Africa/Lagos");
-    cw_partner_calendar cals[2] = {{(char *)"school.ics", 7, 12}, {(char *)"gone.ics", 1, 13}};
+    cw_partner_calendar cals[2] = {{(char *)"school.ics", 7, 12, 0, NULL}, {(char *)"gone.ics", 1, 13, 0, NULL}};
     st->calendars = cals;
     st->n_calendars = 2;
     cw_calset *set = NULL;

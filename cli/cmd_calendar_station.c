@@ -1,0 +1,516 @@
+/* cmd_calendar_station.c — the station's calendars: `chalkwave calendar import` (copy partner
+ * files into calendars/, recording priority, holidays flag and source in station.conf),
+ * `calendar list` and `calendar remove`.
+ * Guarantees: import changes nothing unless every file can be used (events with errors are
+ * skipped and counted, never silently); files and station.conf change atomically; a re-import
+ * keeps what it does not say (priority, holidays); the same calendar saved under another
+ * name replaces its earlier import instead of conflicting with it. */
+#include "calendars.h"
+#include "cli.h"
+#include "scheduler.h" /* CW_STATION_CHANGES_FILE */
+#include "cmd_calendar.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* ---- import ------------------------------------------------------------------------ */
+
+/* calendars/NAME for a file name ("basic.ics", "term 1"): NAME.ics, or NULL when it cannot be
+ * a [calendars] key. */
+static char *target_name(const char *path)
+{
+    const char *base = cw_path_base(path);
+    size_t n = strlen(base);
+    if (n == 0 || base[0] == '.' || !cw_path_is_safe_relative(base) || strchr(base, '/'))
+        return NULL;
+    char *name = (n > 4 && strcasecmp(base + n - 4, ".ics") == 0)
+                     ? cw_asprintf("%.*s.ics", (int)(n - 4), base)
+                     : cw_asprintf("%s.ics", base);
+    /* the name must also be writable as a [calendars] key in station.conf */
+    if (name && !cw_station_calendar_name_valid(name)) {
+        free(name);
+        return NULL;
+    }
+    return name;
+}
+
+typedef struct import_file {
+    const char *path;  /* as given */
+    char *data;
+    size_t len;
+    char *name;        /* calendars/NAME it goes to */
+    const char *again; /* the imported calendar it is the same as (borrowed), or NULL */
+    size_t shared, events, skipped;
+} import_file;
+
+typedef struct import_opts {
+    int priority, have_priority, holidays, no_holidays;
+    const char *name;
+} import_opts;
+
+/* UIDs file f shares with the imported calendar NAME (both read quietly). */
+static size_t shared_with(const cw_station *st, const import_file *f, const char *name)
+{
+    char *dir = cw_path_join(st->dir, "calendars"), *full = dir ? cw_path_join(dir, name) : NULL;
+    cw_calset *both = cw_calset_new(NULL);
+    cw_cal_file_opts a = {f->path, 0, 0}, b = {name, 0, 0};
+    cw_error err;
+    size_t shared = 0;
+    if (both && full && cw_path_exists(full) &&
+        cw_calset_add_data_opts(both, f->data, f->len, &a, NULL, &err) == 0 &&
+        cw_calset_add_file_opts(both, full, &b, NULL, &err) == 0)
+        shared = cw_calset_shared_uids(both, 0, 1);
+    cw_calset_free(both);
+    free(full);
+    free(dir);
+    return shared;
+}
+
+/* Read and validate one file (its diagnostics on stderr); find an imported calendar with the
+ * same events. Returns 0, or the exit code of its refusal. */
+static int validate(cw_cli *cli, const char *sub, import_file *f, int holidays)
+{
+    const cw_station *st = cli->station;
+    cw_error err;
+    cw_error_clear(&err);
+    int rc = cw_read_file(f->path, CW_CAL_MAX_BYTES, &f->data, &f->len, &err);
+    if (rc)
+        return cw_cli_report(sub, rc, &err);
+    cw_calset *set = cw_calset_new(st->timezone);
+    if (!set) {
+        cw_cli_errorf(sub, "out of memory");
+        return CW_EXIT_ENV;
+    }
+    cw_diags d = {0};
+    cw_cal_file_opts o = {f->path, 0, holidays};
+    rc = cw_calset_add_data_opts(set, f->data, f->len, &o, &d, &err);
+    cal_cli_print_diags(stderr, &d);
+    int code = 0;
+    cw_cal_file_info info;
+    if (rc) {
+        /* one line per problem: the FILE:LINE diagnostics say it; err only when they don't */
+        code = d.errors ? cw_exit_code(rc) : cw_cli_report(sub, rc, &err);
+    } else if (cw_calset_file_info(set, 0, &info) == 0) {
+        f->events = info.n_events;
+        f->skipped = info.n_skipped;
+        if (info.n_events == 0 && info.n_skipped > 0)
+            code = CW_EXIT_REFUSED; /* its FILE:LINE errors say why: one line per problem */
+    }
+    /* the same calendar under another name: most of its UIDs are an imported calendar's */
+    for (size_t i = 0; rc == 0 && code == 0 && i < st->n_calendars; i++) {
+        size_t shared = shared_with(st, f, st->calendars[i].file);
+        if (shared > 0 && shared * 2 >= f->events + f->skipped && shared > f->shared) {
+            f->shared = shared;
+            f->again = st->calendars[i].file;
+        }
+    }
+    cw_diags_free(&d);
+    cw_calset_free(set);
+    return code;
+}
+
+/* Where file f goes: --name, the calendar it is again, else its own name. */
+static int choose_name(const char *sub, import_file *f, const import_opts *io)
+{
+    if (io->name) {
+        f->name = target_name(io->name);
+        if (!f->name) {
+            cw_cli_errorf(sub, "--name '%s' cannot be a calendar name (use letters, digits, '-', "
+                          "'_', e.g. --name county-education)", io->name);
+            return CW_EXIT_USAGE;
+        }
+        if (f->again && strcmp(f->again, f->name) != 0)
+            cw_cli_warnf(sub, "%s has %zu events of calendars/%s: the two will conflict (remove "
+                         "one: chalkwave calendar remove %s)", f->path, f->shared, f->again, f->again);
+        return 0;
+    }
+    if (f->again) {
+        f->name = cw_strdup(f->again);
+        printf("%s is %s again (%zu of its events have the same UIDs): it replaces calendars/%s\n",
+               f->path, f->again, f->shared, f->again);
+        return f->name ? 0 : CW_EXIT_ENV;
+    }
+    f->name = target_name(f->path);
+    if (!f->name) {
+        cw_cli_errorf(sub, "'%s' is not a usable calendar file name (rename it, e.g. term1.ics, or "
+                      "give --name)", f->path);
+        return CW_EXIT_REFUSED;
+    }
+    if (!strcmp(f->name, CW_STATION_CHANGES_FILE)) {
+        cw_cli_errorf(sub, "calendars/%s holds the station's own changes (chalkwave change): import %s under "
+                      "another name (--name NAME)", CW_STATION_CHANGES_FILE, f->path);
+        return CW_EXIT_REFUSED;
+    }
+    return 0;
+}
+
+/* Copy file f into calendars/ and record its [calendars] line. */
+static int install(cw_cli *cli, const char *sub, const char *dir, const import_file *f,
+                   const import_opts *io)
+{
+    cw_error err;
+    cw_error_clear(&err);
+    const cw_partner_calendar *old = cw_station_calendar(cli->station, f->name);
+    cw_partner_calendar pc = {f->name, old ? old->priority : 0, 0, old ? old->holidays : 0, NULL};
+    if (io->have_priority)
+        pc.priority = io->priority;
+    if (io->holidays || io->no_holidays)
+        pc.holidays = io->holidays;
+    char *real = realpath(f->path, NULL);
+    pc.source = real ? real : (char *)f->path;
+    char *dst = cw_path_join(dir, f->name);
+    int rc = dst ? cw_write_file_atomic(dst, f->data, f->len, &err) : CW_ENOMEM;
+    if (rc == 0)
+        rc = cw_station_put_calendar(cli->station, &pc, &err);
+    free(dst);
+    free(real);
+    if (rc)
+        return cw_cli_report(sub, rc, &err);
+    printf("imported '%s' as calendars/%s (priority %d%s)", f->path, f->name, pc.priority,
+           pc.holidays ? ", holidays: its all-day events are blackouts" : "");
+    if (f->skipped)
+        printf("; %zu event%s skipped for the errors above, %zu used", f->skipped,
+               f->skipped == 1 ? "" : "s", f->events);
+    printf("\n");
+    return 0;
+}
+
+int cal_import(cw_cli *cli, int argc, char **argv)
+{
+    const char *sub = "calendar import";
+    import_opts io = {INT_MIN, 0, 0, 0, NULL};
+    const cw_opt opts[] = {
+        {"priority", 0, CW_OPT_INT, &io.priority, "N",
+         "a higher number wins a conflict (default: the calendar's priority, else 0)"},
+        {"holidays", 0, CW_OPT_FLAG, &io.holidays, NULL,
+         "a public-holidays calendar: every all-day event is a blackout"},
+        {"no-holidays", 0, CW_OPT_FLAG, &io.no_holidays, NULL, "no longer a holidays calendar"},
+        {"name", 0, CW_OPT_STRING, &io.name, "NAME", "import as calendars/NAME.ics (one FILE only)"},
+        {0}};
+    const char **pos;
+    int npos, rc;
+    if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc,
+                    "chalkwave calendar import FILE... [--priority N] [--holidays | --no-holidays] "
+                    "[--name NAME]",
+                    "Validate partner calendars and copy them into the station's calendars/\n"
+                    "folder atomically, recording priority, holidays flag and source in\n"
+                    "station.conf. Events with errors are skipped (and counted); if a file\n"
+                    "cannot be used at all, nothing changes. Importing again keeps the\n"
+                    "priority and holidays flag unless they are given. A file with the same\n"
+                    "events as an imported calendar (Google always names it basic.ics)\n"
+                    "replaces that calendar.",
+                    opts))
+        return rc;
+    if (npos < 1)
+        return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar import --help')");
+    io.have_priority = io.priority != INT_MIN;
+    if (io.have_priority && (io.priority < -1000000 || io.priority > 1000000))
+        return cw_cli_usagef(sub, "--priority must be between -1000000 and 1000000");
+    if (io.holidays && io.no_holidays)
+        return cw_cli_usagef(sub, "give --holidays or --no-holidays, not both");
+    if (io.name && npos > 1)
+        return cw_cli_usagef(sub, "--name names one calendar: import the files one at a time");
+    if ((rc = cw_cli_lock(cli, sub, 1)) != 0)
+        return rc;
+    import_file *f = calloc((size_t)npos, sizeof *f);
+    int code = 0, failed = 0;
+    if (!f) {
+        cw_cli_errorf(sub, "out of memory");
+        code = CW_EXIT_ENV;
+        goto done;
+    }
+    /* 1. validate everything first */
+    for (int i = 0; i < npos; i++) {
+        f[i].path = pos[i];
+        int c = validate(cli, sub, &f[i], io.holidays);
+        if (!c)
+            c = choose_name(sub, &f[i], &io);
+        for (int j = 0; j < i && !c && f[i].name; j++)
+            if (f[j].name && strcmp(f[j].name, f[i].name) == 0) {
+                cw_cli_errorf(sub, "'%s' and '%s' would both be imported as '%s' (import one of "
+                              "them, or give each its own --name)", pos[j], pos[i], f[i].name);
+                c = CW_EXIT_REFUSED;
+            }
+        if (c) {
+            failed++;
+            if (c > code)
+                code = c;
+        }
+    }
+    if (code) {
+        if (npos > 1) /* say that the good ones were not imported either */
+            cw_cli_errorf(sub, "nothing was imported: %d of %d files cannot be (fix them and "
+                          "import all again)", failed, npos);
+        goto done;
+    }
+    /* 2. copy and record */
+    char *dir = cw_path_join(cli->station->dir, "calendars");
+    cw_error err;
+    cw_error_clear(&err);
+    if (!dir || cw_mkdir_p(dir, &err)) {
+        code = cw_cli_report(sub, dir ? CW_EIO : CW_ENOMEM, &err);
+        free(dir);
+        goto done;
+    }
+    /* temporaries of imports that were killed (calendars/.NAME.tmp-PID-N, .station.conf.tmp-*) */
+    cw_cleanup_stale_tmp(dir);
+    cw_cleanup_stale_tmp(cli->station->dir);
+    for (int i = 0; i < npos && code == 0; i++)
+        code = install(cli, sub, dir, &f[i], &io);
+    free(dir);
+    fflush(stdout);
+done:
+    for (int i = 0; f && i < npos; i++) {
+        free(f[i].data);
+        free(f[i].name);
+    }
+    free(f);
+    return code;
+}
+
+/* ---- list -------------------------------------------------------------------------- */
+
+typedef struct list_row {
+    const char *name;
+    const cw_partner_calendar *pc; /* NULL: in calendars/ but not in station.conf */
+    int present;                   /* the file is in calendars/ */
+    int readable;
+    cw_cal_file_info info;
+    char *zone; /* the zone it is written for (info.zone is borrowed from a freed set) */
+} list_row;
+
+static void fmt_day(const cw_station *st, int64_t utc, char out[16])
+{
+    cw_tz *tz = NULL;
+    cw_error e;
+    cw_civil c;
+    if (cw_tz_open(&tz, st->timezone, &e))
+        tz = NULL;
+    cw_tz_to_local(tz, utc, &c, NULL);
+    cw_tz_free(tz);
+    snprintf(out, 16, "%04d-%02d-%02d", c.year, c.month, c.day);
+}
+
+static json_t *row_json(const cw_station *st, const list_row *r)
+{
+    json_t *j = json_object();
+    char a[16], b[16];
+    json_object_set_new(j, "name", json_string(r->name));
+    json_object_set_new(j, "priority", json_integer(r->pc ? r->pc->priority : 0));
+    json_object_set_new(j, "holidays", json_boolean(r->pc && r->pc->holidays));
+    json_object_set_new(j, "listed", json_boolean(r->pc != NULL));
+    json_object_set_new(j, "present", json_boolean(r->present));
+    json_object_set_new(j, "readable", json_boolean(r->readable));
+    json_object_set_new(j, "events", json_integer((json_int_t)r->info.n_events));
+    json_object_set_new(j, "skipped", json_integer((json_int_t)r->info.n_skipped));
+    if (r->info.has_range) {
+        fmt_day(st, r->info.first_start, a);
+        fmt_day(st, r->info.last_end - (r->info.last_end > r->info.first_start), b);
+    }
+    json_object_set_new(j, "first", r->info.has_range ? json_string(a) : json_null());
+    json_object_set_new(j, "last", r->info.has_range && !r->info.open_ended ? json_string(b) : json_null());
+    json_object_set_new(j, "open_ended", json_boolean(r->info.open_ended));
+    json_object_set_new(j, "zone", r->zone && *r->zone ? json_string(r->zone) : json_null());
+    json_object_set_new(j, "source", r->pc && r->pc->source ? json_string(r->pc->source) : json_null());
+    return j;
+}
+
+static void row_text(cw_buf *b, const cw_station *st, const list_row *r)
+{
+    char a[16] = "-", z[16] = "-", ev[32];
+    if (r->info.has_range) {
+        fmt_day(st, r->info.first_start, a);
+        if (r->info.open_ended)
+            snprintf(z, sizeof z, "(open)");
+        else
+            fmt_day(st, r->info.last_end - (r->info.last_end > r->info.first_start), z);
+    }
+    if (!r->present)
+        snprintf(ev, sizeof ev, "missing");
+    else if (!r->readable)
+        snprintf(ev, sizeof ev, "unreadable");
+    else if (r->info.n_skipped)
+        snprintf(ev, sizeof ev, "%zu+%zu skipped", r->info.n_events, r->info.n_skipped);
+    else
+        snprintf(ev, sizeof ev, "%zu", r->info.n_events);
+    cw_buf_printf(b, "%-28s %8d  %-8s  %-16s %-10s  %-10s  ", r->name, r->pc ? r->pc->priority : 0,
+                  r->pc && r->pc->holidays ? "yes" : "no", ev, a, z);
+    cw_buf_put_oneline(b, r->pc && r->pc->source ? r->pc->source
+                          : r->pc ? "-" : "(not in station.conf: priority 0)");
+    cw_buf_puts(b, "\n");
+}
+
+/* Every calendar of the station: the [calendars] lines, then files of calendars/ not listed. */
+static int list_rows(const cw_station *st, list_row **out, size_t *n)
+{
+    char *dir = cw_path_join(st->dir, "calendars");
+    cw_strlist files = {0};
+    if (!dir)
+        return CW_ENOMEM;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] != '.' && len > 4 && !strcmp(e->d_name + len - 4, ".ics") &&
+            strcmp(e->d_name, CW_STATION_CHANGES_FILE) != 0 && /* the station's own changes */
+            cw_strlist_push(&files, e->d_name))
+            break;
+    }
+    if (d)
+        closedir(d);
+    cw_strlist_sort(&files);
+    list_row *v = calloc(st->n_calendars + files.n + 1, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; v && i < st->n_calendars; i++)
+        v[k++] = (list_row){st->calendars[i].file, &st->calendars[i], 0, 0, {0}, NULL};
+    for (size_t i = 0; v && i < files.n; i++) {
+        size_t j = 0;
+        while (j < k && strcmp(v[j].name, files.v[i]) != 0)
+            j++;
+        if (j == k)
+            v[k++] = (list_row){files.v[i], NULL, 0, 0, {0}, NULL};
+        v[j].present = 1;
+    }
+    for (size_t i = 0; v && i < k; i++) {
+        if (!v[i].present)
+            continue;
+        if (!v[i].pc) /* the name lives in `files`: keep a copy that outlives it */
+            v[i].name = cw_strdup(v[i].name);
+        char *path = cw_path_join(dir, v[i].name);
+        cw_calset *set = cw_calset_new(st->timezone);
+        cw_cal_file_opts o = {v[i].name, v[i].pc ? v[i].pc->priority : 0, v[i].pc && v[i].pc->holidays};
+        cw_error e;
+        if (path && set && cw_calset_add_file_opts(set, path, &o, NULL, &e) == 0 &&
+            cw_calset_file_info(set, 0, &v[i].info) == 0) {
+            v[i].readable = 1;
+            v[i].info.label = v[i].name;
+            v[i].zone = cw_strdup(v[i].info.zone ? v[i].info.zone : "");
+            v[i].info.zone = NULL; /* borrowed from the set, which goes now */
+        }
+        cw_calset_free(set);
+        free(path);
+    }
+    cw_strlist_free(&files);
+    free(dir);
+    *out = v;
+    *n = k;
+    return v ? 0 : CW_ENOMEM;
+}
+
+int cal_list(cw_cli *cli, int argc, char **argv)
+{
+    const char *sub = "calendar list", *format = "text";
+    const cw_opt opts[] = {{"format", 0, CW_OPT_STRING, &format, "FMT", "text or json (default: text)"},
+                           {0}};
+    const char **pos;
+    int npos, rc;
+    if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc, "chalkwave calendar list [--format text|json]",
+                    "The station's calendars: name, priority, holidays flag, events (and how many\n"
+                    "are skipped for errors), the first and last day of their events (station\n"
+                    "time; '(open)' when a rule has no end) and where each was imported from.",
+                    opts))
+        return rc;
+    if (npos)
+        return cw_cli_usagef(sub, "calendar list takes no file (see 'chalkwave calendar list --help')");
+    if (strcmp(format, "text") && strcmp(format, "json"))
+        return cw_cli_usagef(sub, "--format must be text or json, not '%s'", format);
+    if ((rc = cw_cli_lock(cli, sub, 0)) != 0)
+        return rc;
+    const cw_station *st = cli->station;
+    list_row *v = NULL;
+    size_t n = 0;
+    if (list_rows(st, &v, &n)) {
+        cw_cli_errorf(sub, "out of memory");
+        return CW_EXIT_ENV;
+    }
+    cw_buf b;
+    cw_buf_init(&b);
+    if (!strcmp(format, "json")) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, row_json(st, &v[i]));
+        char *s = json_dumps(arr, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+        json_decref(arr);
+        if (s)
+            cw_buf_printf(&b, "%s\n", s);
+        else
+            b.oom = 1;
+        free(s);
+    } else if (n == 0) {
+        cw_buf_puts(&b, "no calendars (import one: chalkwave calendar import FILE.ics)\n");
+    } else {
+        cw_buf_printf(&b, "%-28s %8s  %-8s  %-16s %-10s  %-10s  %s\n", "NAME", "PRIORITY", "HOLIDAYS",
+                      "EVENTS", "FIRST", "LAST", "SOURCE");
+        for (size_t i = 0; i < n; i++)
+            row_text(&b, st, &v[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].pc)
+            free((char *)v[i].name);
+        free(v[i].zone);
+    }
+    free(v);
+    int code = cw_cli_write_stdout(sub, &b);
+    cw_buf_free(&b);
+    return code;
+}
+
+/* ---- remove ------------------------------------------------------------------------ */
+
+int cal_remove(cw_cli *cli, int argc, char **argv)
+{
+    const char *sub = "calendar remove";
+    const cw_opt opts[] = {{0}};
+    const char **pos;
+    int npos, rc;
+    if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc, "chalkwave calendar remove NAME",
+                    "Remove a calendar from the station: its file in calendars/ and its line in\n"
+                    "station.conf. NAME as 'chalkwave calendar list' shows it (.ics may be left out).",
+                    opts))
+        return rc;
+    if (npos != 1)
+        return cw_cli_usagef(sub, "give one calendar name (see 'chalkwave calendar list')");
+    if ((rc = cw_cli_lock(cli, sub, 1)) != 0)
+        return rc;
+    char *name = target_name(pos[0]);
+    char *dir = cw_path_join(cli->station->dir, "calendars");
+    char *path = name && dir ? cw_path_join(dir, name) : NULL;
+    int code = 0;
+    if (!name || !path) {
+        cw_cli_errorf(sub, "'%s' is not a calendar name (see 'chalkwave calendar list')", pos[0]);
+        code = CW_EXIT_REFUSED;
+    } else if (!strcmp(name, CW_STATION_CHANGES_FILE)) {
+        cw_cli_errorf(sub, "calendars/%s holds the station's own changes: remove them with 'chalkwave change "
+                      "remove ID' (see 'chalkwave change list')", CW_STATION_CHANGES_FILE);
+        code = CW_EXIT_REFUSED;
+    } else {
+        int listed = cw_station_calendar(cli->station, name) != NULL, present = cw_path_exists(path);
+        cw_error err;
+        cw_error_clear(&err);
+        if (!listed && !present) {
+            cw_cli_errorf(sub, "no calendar '%s' in this station (see 'chalkwave calendar list')", name);
+            code = CW_EXIT_REFUSED;
+        } else if (present && unlink(path) != 0) {
+            /* the file first: a line without its file only warns, a file without its line
+             * would still be planned */
+            cw_cli_errorf(sub, "cannot remove %s: %s", path, strerror(errno));
+            code = CW_EXIT_ENV;
+        } else if (listed && (rc = cw_station_remove_calendar(cli->station, name, &err)) != 0) {
+            code = cw_cli_report(sub, rc, &err);
+        } else {
+            if (present)
+                printf("removed calendars/%s%s\n", name, listed ? " and its line in station.conf" : "");
+            else
+                printf("removed the line of %s from station.conf (its file was already gone)\n", name);
+        }
+    }
+    free(name);
+    free(dir);
+    free(path);
+    return code;
+}
