@@ -5,7 +5,7 @@
  * nothing is ever rewritten; a line torn by a power cut is closed off before the next one.
  * A heartbeat state file (asrun/.air-state.json) lets the next start record the item a
  * killed run was playing (cut where the heartbeat stopped) and the gap that followed. */
-#include "air_int.h"
+#include "asrun_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,66 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define MAX_OUTS 8
-#define MAX_PARTS 16
-
-typedef struct part {
-    int64_t start_ns, from, samples;
-    int open;
-    char reason[80];
-} part;
-
-typedef struct out_entry {
-    char *name;
-    part parts[MAX_PARTS];
-    int n;
-} out_entry;
-
-typedef struct entry {
-    cw_date date;
-    size_t item;
-    char id[17];
-    int64_t planned_ns, length_samples;
-    int rate;
-    json_t *meta; /* kind, title, ... copied from the plan item */
-    out_entry outs[MAX_OUTS];
-    int n_outs;
-} entry;
-
-typedef struct down {
-    char *name, *detail;
-    int64_t since;
-} down;
-
-typedef struct qline {
-    struct qline *next;
-    cw_date date;
-    size_t len;
-    char text[]; /* the line with its newline */
-} qline;
-
-struct air_asrun {
-    pthread_mutex_t mu;
-    /* lines wait here for the writer thread, so no output thread ever waits for a disk */
-    pthread_mutex_t qmu;
-    pthread_cond_t qcv;
-    qline *qhead, *qtail;
-    int writer_on, writer_stop;
-    pthread_t writer;
-    char *dir;
-    const cw_tz *tz;
-    cw_air_clock *clock;
-    air_log *log;
-    int fd;
-    cw_date fd_date;
-    entry *e;
-    size_t n_e, cap_e;
-    down downs[MAX_OUTS];
-    int n_down;
-    size_t records;
-    int write_failed;
-};
 
 /* ---- writing lines ------------------------------------------------------------------------ */
 
@@ -172,7 +112,7 @@ static void stop_writer(air_asrun *a)
 
 /* Append one record (consumes o): queued for the writer thread, or written now when there
  * is none (tests, recovery at start). Under the lock. */
-static void put(air_asrun *a, int64_t when_ns, json_t *o)
+void asr_put(air_asrun *a, int64_t when_ns, json_t *o)
 {
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     json_decref(o);
@@ -297,7 +237,7 @@ static entry *find_entry(air_asrun *a, const air_item_ref *ref, int create)
     return e;
 }
 
-static out_entry *find_out(entry *e, const char *name, int create)
+out_entry *asr_find_out(entry *e, const char *name, int create)
 {
     for (int i = 0; i < e->n_outs; i++)
         if (!strcmp(e->outs[i].name, name))
@@ -431,7 +371,7 @@ static json_t *item_record(const air_asrun *a, const entry *e)
 
 /* Write and drop entries with no open part whose planned end has passed (or all, `force`,
  * closing open parts at `now` with `why`). Under the lock. */
-static void flush_entries(air_asrun *a, int64_t now, int force, const char *why)
+void asr_flush_entries(air_asrun *a, int64_t now, int force, const char *why)
 {
     for (size_t i = 0; i < a->n_e;) {
         entry *e = &a->e[i];
@@ -449,7 +389,7 @@ static void flush_entries(air_asrun *a, int64_t now, int force, const char *why)
             }
         int64_t end = e->planned_ns + air_samples_to_ns(e->length_samples, e->rate);
         if (!open && (force || now >= end)) {
-            put(a, e->outs[0].n ? e->outs[0].parts[0].start_ns : e->planned_ns, item_record(a, e));
+            asr_put(a, e->outs[0].n ? e->outs[0].parts[0].start_ns : e->planned_ns, item_record(a, e));
             free_entry(e);
             a->e[i] = a->e[--a->n_e];
         } else {
@@ -462,7 +402,7 @@ void air_asrun_begin(air_asrun *a, const air_item_ref *ref, const char *output, 
 {
     pthread_mutex_lock(&a->mu);
     entry *e = find_entry(a, ref, 1);
-    out_entry *o = e ? find_out(e, output, 1) : NULL;
+    out_entry *o = e ? asr_find_out(e, output, 1) : NULL;
     if (o && o->n < MAX_PARTS) {
         part *p = &o->parts[o->n++];
         memset(p, 0, sizeof *p);
@@ -477,7 +417,7 @@ void air_asrun_end(air_asrun *a, const air_item_ref *ref, const char *output, in
 {
     pthread_mutex_lock(&a->mu);
     entry *e = find_entry(a, ref, 0);
-    out_entry *o = e ? find_out(e, output, 0) : NULL;
+    out_entry *o = e ? asr_find_out(e, output, 0) : NULL;
     if (o && o->n && o->parts[o->n - 1].open) {
         part *p = &o->parts[o->n - 1];
         p->open = 0;
@@ -490,7 +430,7 @@ void air_asrun_end(air_asrun *a, const air_item_ref *ref, const char *output, in
             all = q->n && !q->parts[q->n - 1].open && !q->parts[q->n - 1].reason[0];
         }
         if (all)
-            flush_entries(a, e->planned_ns + air_samples_to_ns(e->length_samples, e->rate), 0, "");
+            asr_flush_entries(a, e->planned_ns + air_samples_to_ns(e->length_samples, e->rate), 0, "");
     }
     pthread_mutex_unlock(&a->mu);
 }
@@ -507,11 +447,11 @@ void air_asrun_event(air_asrun *a, const char *type, int64_t wall_ns, void *fiel
         json_object_update(o, (json_t *)fields);
         json_decref((json_t *)fields);
     }
-    put(a, wall_ns, o);
+    asr_put(a, wall_ns, o);
     pthread_mutex_unlock(&a->mu);
 }
 
-static void gap_locked(air_asrun *a, int64_t start_ns, int64_t end_ns, const char *reason, const char *output,
+void asr_gap_locked(air_asrun *a, int64_t start_ns, int64_t end_ns, const char *reason, const char *output,
                        const char *detail)
 {
     if (end_ns <= start_ns)
@@ -523,14 +463,14 @@ static void gap_locked(air_asrun *a, int64_t start_ns, int64_t end_ns, const cha
     json_object_set_new(o, "reason", json_string(reason));
     json_object_set_new(o, "output", str_or_null(output));
     json_object_set_new(o, "detail", str_or_null(detail));
-    put(a, start_ns, o);
+    asr_put(a, start_ns, o);
 }
 
 void air_asrun_gap(air_asrun *a, int64_t start_ns, int64_t end_ns, const char *reason, const char *output,
                    const char *detail)
 {
     pthread_mutex_lock(&a->mu);
-    gap_locked(a, start_ns, end_ns, reason, output, detail);
+    asr_gap_locked(a, start_ns, end_ns, reason, output, detail);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -551,7 +491,7 @@ void air_asrun_down(air_asrun *a, const char *output, int64_t wall_ns, const cha
         json_object_set_new(o, "output", json_string(output));
         json_object_set_new(o, "event", json_string("down"));
         json_object_set_new(o, "detail", str_or_null(detail));
-        put(a, wall_ns, o);
+        asr_put(a, wall_ns, o);
     }
     pthread_mutex_unlock(&a->mu);
 }
@@ -564,9 +504,9 @@ static void up_locked(air_asrun *a, int i, int64_t wall_ns, int stopping)
         json_object_set_new(o, "output", json_string(d->name));
         json_object_set_new(o, "event", json_string("up"));
         json_object_set_new(o, "down_s", json_real((double)(wall_ns - d->since) / AIR_NS));
-        put(a, wall_ns, o);
+        asr_put(a, wall_ns, o);
     }
-    gap_locked(a, d->since, wall_ns, "output down", d->name, d->detail);
+    asr_gap_locked(a, d->since, wall_ns, "output down", d->name, d->detail);
     free(d->name);
     free(d->detail);
     a->downs[i] = a->downs[--a->n_down];
@@ -589,202 +529,6 @@ size_t air_asrun_records(air_asrun *a)
     size_t n = a->records;
     pthread_mutex_unlock(&a->mu);
     return n;
-}
-
-/* ---- heartbeat state and recovery ------------------------------------------------------------- */
-
-static json_t *state_json(const air_asrun *a, int64_t now, int clean)
-{
-    json_t *st = json_object();
-    json_object_set_new(st, "pid", json_integer((json_int_t)getpid()));
-    json_object_set_new(st, "alive_ns", json_integer((json_int_t)now));
-    json_object_set_new(st, "clean", json_boolean(clean));
-    json_t *items = json_array();
-    for (size_t i = 0; i < a->n_e; i++) {
-        const entry *e = &a->e[i];
-        json_t *ej = json_object();
-        char ds[11];
-        cw_date_format(e->date, ds);
-        json_object_set_new(ej, "date", json_string(ds));
-        json_object_set_new(ej, "item", json_integer((json_int_t)e->item));
-        json_object_set_new(ej, "bundle", json_string(e->id));
-        json_object_set_new(ej, "planned_ns", json_integer((json_int_t)e->planned_ns));
-        json_object_set_new(ej, "length_samples", json_integer((json_int_t)e->length_samples));
-        json_object_set_new(ej, "rate", json_integer(e->rate));
-        json_object_set(ej, "meta", e->meta);
-        json_t *outs = json_array();
-        for (int k = 0; k < e->n_outs; k++) {
-            json_t *oj = json_object(), *parts = json_array();
-            json_object_set_new(oj, "name", json_string(e->outs[k].name));
-            for (int j = 0; j < e->outs[k].n; j++) {
-                const part *p = &e->outs[k].parts[j];
-                json_t *pj = json_object();
-                json_object_set_new(pj, "start_ns", json_integer((json_int_t)p->start_ns));
-                json_object_set_new(pj, "from", json_integer((json_int_t)p->from));
-                json_object_set_new(pj, "samples", json_integer((json_int_t)p->samples));
-                json_object_set_new(pj, "open", json_boolean(p->open));
-                json_object_set_new(pj, "reason", json_string(p->reason));
-                json_array_append_new(parts, pj);
-            }
-            json_object_set_new(oj, "parts", parts);
-            json_array_append_new(outs, oj);
-        }
-        json_object_set_new(ej, "outs", outs);
-        json_array_append_new(items, ej);
-    }
-    json_object_set_new(st, "items", items);
-    json_t *downs = json_array();
-    for (int i = 0; i < a->n_down; i++) {
-        json_t *dj = json_object();
-        json_object_set_new(dj, "name", json_string(a->downs[i].name));
-        json_object_set_new(dj, "detail", json_string(a->downs[i].detail));
-        json_object_set_new(dj, "since_ns", json_integer((json_int_t)a->downs[i].since));
-        json_array_append_new(downs, dj);
-    }
-    json_object_set_new(st, "down", downs);
-    return st;
-}
-
-/* Replace the state file (write + rename; no fsync: it matters after a kill, where the page
- * cache survives, and a second of heartbeat lost to a power cut costs nothing). */
-static void save_state(air_asrun *a, int64_t now, int clean)
-{
-    json_t *st = state_json(a, now, clean);
-    char *text = json_dumps(st, JSON_COMPACT);
-    json_decref(st);
-    char *path = cw_asprintf("%s/.air-state.json", a->dir), *tmp = cw_asprintf("%s/.air-state.json.tmp", a->dir);
-    if (text && path && tmp) {
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        size_t n = strlen(text);
-        if (fd >= 0) {
-            int ok = write(fd, text, n) == (ssize_t)n;
-            if (clean)
-                ok = ok && fsync(fd) == 0;
-            close(fd);
-            if (ok)
-                rename(tmp, path);
-        }
-    }
-    free(text);
-    free(path);
-    free(tmp);
-}
-
-void air_asrun_tick(air_asrun *a, int64_t wall_ns)
-{
-    pthread_mutex_lock(&a->mu);
-    flush_entries(a, wall_ns, 0, "");
-    /* the samples an open part has aired so far, as far as the clock says */
-    for (size_t i = 0; i < a->n_e; i++)
-        for (int k = 0; k < a->e[i].n_outs; k++)
-            for (int j = 0; j < a->e[i].outs[k].n; j++) {
-                part *p = &a->e[i].outs[k].parts[j];
-                if (p->open && wall_ns > p->start_ns) {
-                    int64_t s = air_ns_to_samples(wall_ns - p->start_ns, a->e[i].rate);
-                    int64_t max = a->e[i].length_samples - p->from;
-                    p->samples = s > max ? max : s;
-                }
-            }
-    save_state(a, wall_ns, 0);
-    pthread_mutex_unlock(&a->mu);
-}
-
-static int64_t jint(json_t *o, const char *k)
-{
-    return (int64_t)json_integer_value(json_object_get(o, k));
-}
-
-static const char *jstr(json_t *o, const char *k, const char *dflt)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : dflt;
-}
-
-/* What a previous run left in the state file: its open items become records cut where its
- * heartbeat stopped; outputs it had down and the time it was not running become gaps. */
-static void recover(air_asrun *a, int64_t now)
-{
-    char *path = cw_asprintf("%s/.air-state.json", a->dir);
-    json_error_t je;
-    json_t *st = path ? json_load_file(path, 0, &je) : NULL;
-    free(path);
-    if (!st)
-        return;
-    int clean = json_is_true(json_object_get(st, "clean"));
-    int64_t alive = jint(st, "alive_ns");
-    size_t i;
-    json_t *ej;
-    json_array_foreach(json_object_get(st, "items"), i, ej)
-    {
-        cw_date date;
-        const char *ds = json_string_value(json_object_get(ej, "date"));
-        const char *id = json_string_value(json_object_get(ej, "bundle"));
-        if (!ds || !id || cw_date_parse(ds, &date) != 0 || strlen(id) != 16)
-            continue;
-        if (a->n_e == a->cap_e) {
-            entry *v = realloc(a->e, (a->cap_e + 8) * sizeof *v);
-            if (!v)
-                break;
-            a->e = v;
-            a->cap_e += 8;
-        }
-        entry *e = &a->e[a->n_e];
-        memset(e, 0, sizeof *e);
-        e->date = date;
-        e->item = (size_t)jint(ej, "item");
-        memcpy(e->id, id, 17);
-        e->planned_ns = jint(ej, "planned_ns");
-        e->length_samples = jint(ej, "length_samples");
-        e->rate = (int)jint(ej, "rate");
-        json_t *meta = json_object_get(ej, "meta");
-        if (e->rate <= 0 || e->length_samples <= 0 || !json_is_object(meta))
-            continue;
-        e->meta = json_deep_copy(meta);
-        size_t k;
-        json_t *oj;
-        json_array_foreach(json_object_get(ej, "outs"), k, oj)
-        {
-            out_entry *o = find_out(e, jstr(oj, "name", "?"), 1);
-            size_t j;
-            json_t *pj;
-            json_array_foreach(json_object_get(oj, "parts"), j, pj)
-            {
-                if (!o || o->n >= MAX_PARTS)
-                    break;
-                part *p = &o->parts[o->n++];
-                memset(p, 0, sizeof *p);
-                p->start_ns = jint(pj, "start_ns");
-                p->from = jint(pj, "from");
-                p->samples = jint(pj, "samples");
-                p->open = json_is_true(json_object_get(pj, "open"));
-                snprintf(p->reason, sizeof p->reason, "%s", jstr(pj, "reason", ""));
-            }
-        }
-        a->n_e++;
-    }
-    /* the samples the heartbeat counted are what aired: close the parts there */
-    for (size_t n = 0; n < a->n_e; n++)
-        for (int k = 0; k < a->e[n].n_outs; k++)
-            for (int j = 0; j < a->e[n].outs[k].n; j++) {
-                part *p = &a->e[n].outs[k].parts[j];
-                if (p->open) {
-                    p->open = 0;
-                    snprintf(p->reason, sizeof p->reason, "chalkwave stopped");
-                }
-            }
-    flush_entries(a, alive, 1, "chalkwave stopped");
-    json_t *dj;
-    json_array_foreach(json_object_get(st, "down"), i, dj)
-    {
-        const char *name = json_string_value(json_object_get(dj, "name"));
-        if (name)
-            gap_locked(a, jint(dj, "since_ns"), alive, "output down", name,
-                       json_string_value(json_object_get(dj, "detail")));
-    }
-    if (alive > 0 && now > alive)
-        gap_locked(a, alive, now, "chalkwave stopped", NULL,
-                   clean ? "stopped by the operator" : "chalkwave was killed or crashed (no clean stop)");
-    json_decref(st);
 }
 
 int air_asrun_open(air_asrun **out, const char *station_dir, const cw_tz *tz, cw_air_clock *clock, air_log *log,
@@ -811,8 +555,8 @@ int air_asrun_open(air_asrun **out, const char *station_dir, const cw_tz *tz, cw
     }
     int64_t now = clock->wall_ns(clock);
     pthread_mutex_lock(&a->mu);
-    recover(a, now);
-    save_state(a, now, 0);
+    asr_recover(a, now);
+    asr_save_state(a, now, 0);
     pthread_mutex_unlock(&a->mu);
     *out = a;
     return 0;
@@ -821,14 +565,14 @@ int air_asrun_open(air_asrun **out, const char *station_dir, const cw_tz *tz, cw
 void air_asrun_close(air_asrun *a, int64_t wall_ns)
 {
     pthread_mutex_lock(&a->mu);
-    flush_entries(a, wall_ns, 1, "chalkwave stopped");
+    asr_flush_entries(a, wall_ns, 1, "chalkwave stopped");
     while (a->n_down)
         up_locked(a, a->n_down - 1, wall_ns, 1);
-    put(a, wall_ns, record(a, "stop", wall_ns));
+    asr_put(a, wall_ns, record(a, "stop", wall_ns));
     pthread_mutex_unlock(&a->mu);
     stop_writer(a); /* every line is on disk before the clean state is */
     pthread_mutex_lock(&a->mu);
-    save_state(a, wall_ns, 1);
+    asr_save_state(a, wall_ns, 1);
     pthread_mutex_unlock(&a->mu);
 }
 

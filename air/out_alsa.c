@@ -516,58 +516,67 @@ static void steer(pcm_out *o, const air_now *now, int64_t e)
 
 /* ---- pump -------------------------------------------------------------------------------------- */
 
-static int64_t pcm_pump(air_out *base, const air_now *now)
+/* Open the card (again): 0 when open, else the mono time to try again. */
+static int64_t open_card(pcm_out *o, const air_now *now)
 {
-    pcm_out *o = (pcm_out *)base;
-    int64_t step = air_out_clock_step(base, now);
-    if (!o->open) {
-        if (now->mono < o->retry_mono)
-            return o->retry_mono;
-        if (base->between_nothing) { /* stay released in a gap until shortly before airtime */
-            air_seg s;
-            air_prog_at(base->prog, now->wall + AIR_NS, &s);
-            int gap = s.kind == AIR_SEG_GAP;
-            int64_t end = s.end_ns;
-            air_prog_release(base->prog, &s);
-            if (gap)
-                return now->mono + (end - now->wall - AIR_NS > AIR_NS / 10 ? end - now->wall - AIR_NS : AIR_NS / 10);
-        }
-        cw_error err = {0};
-        if (o->ops->open(o->card, o->rate, o->ch, &err) != 0) {
-            o->open = 0;
-            go_down(o, now, o->prog_ns, err.text);
-            return o->retry_mono;
-        }
-        o->open = 1;
-        o->failures = 0;
-        o->written = 0;
-        o->unpaced = 0;
-        o->paced = 0;
-        o->empty_seen = 0;
-        o->rate_wall0 = 0;
-        if (o->is_down) {
-            o->is_down = 0;
-            air_asrun_up(base->asrun, base->name, now->wall);
-            air_logf(base->log, CW_DIAG_INFO, "air.output-up", base->name, "%s: playing again", base->name);
-        }
-        rejoin(o, now, 0);
+    air_out *base = &o->base;
+    if (now->mono < o->retry_mono)
+        return o->retry_mono;
+    if (base->between_nothing) { /* stay released in a gap until shortly before airtime */
+        air_seg s;
+        air_prog_at(base->prog, now->wall + AIR_NS, &s);
+        int gap = s.kind == AIR_SEG_GAP;
+        int64_t end = s.end_ns;
+        air_prog_release(base->prog, &s);
+        if (gap)
+            return now->mono + (end - now->wall - AIR_NS > AIR_NS / 10 ? end - now->wall - AIR_NS : AIR_NS / 10);
     }
-    int64_t delay = 0, at_mono = now->mono;
     cw_error err = {0};
-    int rc = o->ops->delay(o->card, &delay, &at_mono, &err);
-    if (rc < 0) { /* what it held is lost: it played until about now */
-        int64_t est = o->seen_wall ? o->seen_dac + (now->wall - o->seen_wall) : dac_prog(o, 0);
-        go_down(o, now, est < dac_prog(o, 0) ? est : dac_prog(o, 0), err.text);
+    if (o->ops->open(o->card, o->rate, o->ch, &err) != 0) {
+        o->open = 0;
+        go_down(o, now, o->prog_ns, err.text);
         return o->retry_mono;
     }
-    int64_t dac = dac_prog(o, delay);
-    int64_t wall_at = now->wall + (at_mono - now->mono);
-    o->seen_dac = dac;
-    o->seen_wall = wall_at;
-    int64_t e = dac - wall_at;
-    if (o->have_seg || o->n_ends)
-        settle_ends(o, dac);
+    o->open = 1;
+    o->failures = 0;
+    o->written = 0;
+    o->unpaced = 0;
+    o->paced = 0;
+    o->empty_seen = 0;
+    o->rate_wall0 = 0;
+    if (o->is_down) {
+        o->is_down = 0;
+        air_asrun_up(base->asrun, base->name, now->wall);
+        air_logf(base->log, CW_DIAG_INFO, "air.output-up", base->name, "%s: playing again", base->name);
+    }
+    rejoin(o, now, 0);
+    return 0;
+}
+
+/* Every ten minutes, what the card's own clock does (frames it played per second). */
+static void report_rate(pcm_out *o, const air_now *now, int64_t delay, int64_t wall_at, int64_t e)
+{
+    int64_t played = o->written - delay;
+    if (!o->rate_wall0) {
+        o->rate_frames0 = played;
+        o->rate_wall0 = wall_at;
+    } else if (now->mono - o->ppm_logged_mono > 600 * AIR_NS && wall_at - o->rate_wall0 > 100 * AIR_NS) {
+        o->ppm_logged_mono = now->mono;
+        double secs = (double)(wall_at - o->rate_wall0) / AIR_NS;
+        double ppm = ((double)(played - o->rate_frames0) / o->rate / secs - 1.0) * 1e6;
+        air_logf(o->base.log, CW_DIAG_INFO, "air.card-clock", o->base.name,
+                 "%s: the card's clock runs %+.0f ppm against the system clock; corrected (now %+.1f ms off the plan)",
+                 o->base.name, ppm, (double)e / 1e6);
+    }
+}
+
+/* Where the card is against the plan, and what to do about it: steer, or re-join after a
+ * clock step, an underrun or an error too large to steer. *dac is updated. */
+static void track(pcm_out *o, const air_now *now, int rc, int64_t step, int64_t delay, int64_t wall_at, int64_t *dac)
+{
+    air_out *base = &o->base;
     long buffer = o->ops->buffer(o->card);
+    int64_t e = *dac - wall_at;
     o->empty_seen = o->written >= (int64_t)buffer && o->wrote_last >= buffer / 8 && delay < buffer / 16 && rc == 0
                         ? o->empty_seen + 1
                         : 0;
@@ -578,60 +587,41 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
         air_logf(base->log, CW_DIAG_INFO, "air.unpaced", base->name,
                  "%s takes audio as fast as it is given (no clock of its own): paced by the system clock", base->name);
     }
+    int stepped = step > AIR_NS / 2 || step < -AIR_NS / 2;
     if (o->unpaced) {
-        if (step > AIR_NS / 2 || step < -AIR_NS / 2) {
+        if (stepped) {
             cut_items(o, dac_prog(o, 0), "clock stepped");
             rejoin(o, now, 0);
         }
-        e = 0;
-        dac = dac_prog(o, 0);
-    } else if (rc == 1 || step > AIR_NS / 2 || step < -AIR_NS / 2 ||
-               (o->paced && now->mono >= o->settle_mono && (e > HARD_NS || e < -HARD_NS))) {
+        *dac = dac_prog(o, 0);
+    } else if (rc == 1 || stepped || (o->paced && now->mono >= o->settle_mono && (e > HARD_NS || e < -HARD_NS))) {
         char why[96];
         if (rc == 1)
             snprintf(why, sizeof why, "the sound card ran dry (underrun)");
-        else if (step)
+        else if (stepped)
             snprintf(why, sizeof why, "clock stepped by %+.1f s", (double)step / AIR_NS);
         else
             snprintf(why, sizeof why, "%.0f ms off the plan: re-joined", (double)e / 1e6);
         air_logf(base->log, CW_DIAG_WARNING, "air.resync", base->name, "%s: %s", base->name, why);
         cut_items(o, dac_prog(o, 0), why); /* what the card holds still plays */
         rejoin(o, now, rc == 1 ? 0 : delay);
-        dac = dac_prog(o, rc == 1 ? 0 : delay);
-        e = 0;
+        *dac = dac_prog(o, rc == 1 ? 0 : delay);
     } else if (o->paced && now->mono >= o->settle_mono) {
         o->err_ns = (double)e;
         o->have_err = 1;
         steer(o, now, e);
-        int64_t played = o->written - delay; /* frames the card has played: its own clock */
-        if (!o->rate_wall0) {
-            o->rate_frames0 = played;
-            o->rate_wall0 = wall_at;
-        } else if (now->mono - o->ppm_logged_mono > 600 * AIR_NS && wall_at - o->rate_wall0 > 100 * AIR_NS) {
-            o->ppm_logged_mono = now->mono;
-            double secs = (double)(wall_at - o->rate_wall0) / AIR_NS;
-            double ppm = ((double)(played - o->rate_frames0) / o->rate / secs - 1.0) * 1e6;
-            air_logf(base->log, CW_DIAG_INFO, "air.card-clock", base->name,
-                     "%s: the card's clock runs %+.0f ppm against the system clock; corrected (now %+.1f ms off the plan)",
-                     base->name, ppm, (double)e / 1e6);
-        }
+        report_rate(o, now, delay, wall_at, e);
     }
-    /* `between = nothing`: in a gap, let the card play out what it holds, then release it */
-    if (base->between_nothing && o->have_seg && o->seg.kind == AIR_SEG_GAP && o->seg_len - o->seg_pos > 2 * o->rate &&
-        o->n_ends == 0) {
-        if (delay <= 0 || dac >= o->seg.start_ns) {
-            o->ops->close(o->card);
-            o->open = 0;
-            drop_seg(o);
-            return now->mono;
-        }
-        return now->mono + air_samples_to_ns(delay, o->rate) / 2 + 1000000;
-    }
-    /* fill the card, never more than a buffer ahead of the clock (a device without a clock
-     * of its own would take everything at once) */
-    long avail = o->ops->avail(o->card);
+}
+
+/* Fill the card, never more than a buffer ahead of the clock (a device without a clock of
+ * its own would take everything at once). 0, or the mono time to retry after a failure. */
+static int64_t fill(pcm_out *o, const air_now *now, int64_t dac)
+{
+    long buffer = o->ops->buffer(o->card), avail = o->ops->avail(o->card);
     int64_t written_before = o->written;
     int64_t ahead_max = now->wall + (o->unpaced ? 50000000 : air_samples_to_ns(buffer, o->rate) + 20000000);
+    cw_error err = {0};
     for (int guard = 0; avail > 0 && guard < 256; guard++) {
         if (dac_prog(o, 0) >= ahead_max)
             break;
@@ -643,7 +633,7 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
         size_t n = o->pend_n - o->pend_off, done = 0;
         if ((long)n > avail)
             n = (size_t)avail;
-        rc = o->ops->write(o->card, o->out + o->pend_off * (size_t)o->ch, n, &done, &err);
+        int rc = o->ops->write(o->card, o->out + o->pend_off * (size_t)o->ch, n, &done, &err);
         if (rc < 0) {
             go_down(o, now, dac < dac_prog(o, 0) ? dac : dac_prog(o, 0), err.text);
             return o->retry_mono;
@@ -659,6 +649,48 @@ static int64_t pcm_pump(air_out *base, const air_now *now)
             break;
     }
     o->wrote_last = o->written - written_before;
+    return 0;
+}
+
+static int64_t pcm_pump(air_out *base, const air_now *now)
+{
+    pcm_out *o = (pcm_out *)base;
+    int64_t step = air_out_clock_step(base, now);
+    if (!o->open) {
+        int64_t wait = open_card(o, now);
+        if (wait)
+            return wait;
+    }
+    int64_t delay = 0, at_mono = now->mono;
+    cw_error err = {0};
+    int rc = o->ops->delay(o->card, &delay, &at_mono, &err);
+    if (rc < 0) { /* what it held is lost: it played until about now */
+        int64_t est = o->seen_wall ? o->seen_dac + (now->wall - o->seen_wall) : dac_prog(o, 0);
+        go_down(o, now, est < dac_prog(o, 0) ? est : dac_prog(o, 0), err.text);
+        return o->retry_mono;
+    }
+    int64_t dac = dac_prog(o, delay);
+    int64_t wall_at = now->wall + (at_mono - now->mono);
+    o->seen_dac = dac;
+    o->seen_wall = wall_at;
+    if (o->have_seg || o->n_ends)
+        settle_ends(o, dac);
+    track(o, now, rc, step, delay, wall_at, &dac);
+    /* `between = nothing`: in a gap, let the card play out what it holds, then release it */
+    if (base->between_nothing && o->have_seg && o->seg.kind == AIR_SEG_GAP && o->seg_len - o->seg_pos > 2 * o->rate &&
+        o->n_ends == 0) {
+        if (delay <= 0 || dac >= o->seg.start_ns) {
+            o->ops->close(o->card);
+            o->open = 0;
+            drop_seg(o);
+            return now->mono;
+        }
+        return now->mono + air_samples_to_ns(delay, o->rate) / 2 + 1000000;
+    }
+    int64_t retry = fill(o, now, dac);
+    if (retry)
+        return retry;
+    long buffer = o->ops->buffer(o->card);
     int64_t wait = o->unpaced ? 20000000 : air_samples_to_ns(buffer / 4, o->rate);
     if (wait < 20000000)
         wait = 20000000;
