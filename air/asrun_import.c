@@ -64,7 +64,7 @@ static int parse_line(const char *line, int ln, ev *out)
     if (n >= 2 && (!strcmp(f[0], "begin") || !strcmp(f[0], "stop") || !strcmp(f[0], "start"))) {
         char *end;
         long long ms = strtoll(f[1], &end, 10);
-        if (*end || ms <= 0) {
+        if (*end || ms <= 0 || ms > 9000000000000LL) { /* milliseconds since 1970, before 2255 */
             rc = 0;
         } else {
             out->ns = ms * 1000000LL;

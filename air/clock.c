@@ -119,15 +119,15 @@ static int digits(const char *s, int n, int *out)
 
 int air_parse_time(const char *s, int64_t *wall_ns)
 {
-    int y, mo, d, h, mi, se, ms = 0;
+    int y, mo, d, h, mi, se;
     if (!s || strlen(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' ||
         s[16] != ':')
         return -1;
     if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
         digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-        return -1;
+    if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return -1; /* nanoseconds since 1970 in 64 bits reach 1677..2262 */
     const char *p = s + 19;
     int64_t frac_ns = 0;
     if (*p == '.') {
@@ -140,7 +140,6 @@ int air_parse_time(const char *s, int64_t *wall_ns)
             scale /= 10;
             p++;
         }
-        ms = 0;
     }
     int off = 0;
     if (*p == 'Z') {
@@ -158,7 +157,7 @@ int air_parse_time(const char *s, int64_t *wall_ns)
         return -1;
     int64_t days = cw_days_from_civil(y, mo, d);
     int64_t sec = days * 86400 + h * 3600 + mi * 60 + se - off;
-    *wall_ns = sec * AIR_NS + ms * 1000000LL + frac_ns;
+    *wall_ns = sec * AIR_NS + frac_ns;
     return 0;
 }
 

@@ -267,6 +267,10 @@ static void test_times(void **state)
     assert_int_equal(back, utc(2027, 1, 13, 1, 30, 0));
     assert_int_equal(air_parse_time("2027-13-13T02:30:00Z", &back), -1);
     assert_int_equal(air_parse_time("2027-01-13T02:30:00", &back), -1);
+    /* years whose nanoseconds do not fit 64 bits are not times (found by fuzz_asrun) */
+    assert_int_equal(air_parse_time("9999-12-31T23:59:59.999Z", &back), -1);
+    assert_int_equal(air_parse_time("0001-01-01T00:00:00Z", &back), -1);
+    assert_int_equal(air_parse_time("2200-12-31T23:59:59Z", &back), 0);
     air_fmt_utc(-1, u); /* before 1970: floors, never a negative millisecond */
     assert_string_equal(u, "1969-12-31T23:59:59.999Z");
     cw_tz_free(tz);
