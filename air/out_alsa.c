@@ -582,8 +582,10 @@ static void track(pcm_out *o, const air_now *now, int rc, int64_t step, int64_t 
                         : 0;
     if (o->written >= (int64_t)buffer && delay >= buffer / 4)
         o->paced = 1;
-    if (!o->unpaced && o->empty_seen >= 3) {
-        o->unpaced = 1; /* a real card holds what we keep in it; this one swallowed it */
+    /* a real card holds what we keep in it; this one swallowed it. One seen holding audio
+     * keeps its clock: a starved process finds a real card nearly empty too. */
+    if (!o->unpaced && !o->paced && o->empty_seen >= 3) {
+        o->unpaced = 1;
         air_logf(base->log, CW_DIAG_INFO, "air.unpaced", base->name,
                  "%s takes audio as fast as it is given (no clock of its own): paced by the system clock", base->name);
     }

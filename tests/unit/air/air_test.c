@@ -320,6 +320,8 @@ void at_capture_free(at_capture *c)
 
 static int64_t consumed(at_card *c, int64_t mono)
 {
+    if (c->null_sink)
+        return c->written;
     if (!c->running)
         return 0;
     double f = (double)(mono - c->start_mono) / AIR_NS * c->rate * (1.0 + c->ppm * 1e-6);
@@ -364,7 +366,9 @@ static void note_onset(at_card *c, int64_t idx)
     }
     c->onsets[c->n_onsets] = idx;
     c->onset_wall[c->n_onsets] = c->running ? 0 : -1; /* filled when it plays */
-    if (c->running) {
+    if (c->null_sink) {
+        c->onset_wall[c->n_onsets] = c->clock->mono + c->clock->offset; /* it "plays" as it is written */
+    } else if (c->running) {
         int64_t mono = c->start_mono + (int64_t)llround((double)idx * AIR_NS / (c->rate * (1.0 + c->ppm * 1e-6)));
         c->onset_wall[c->n_onsets] = mono + c->clock->offset;
     }

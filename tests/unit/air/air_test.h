@@ -92,6 +92,7 @@ typedef struct at_card {
     size_t n_onsets, cap;
     int64_t *onset_wall;   /* wall ns at which each onset left the card */
     int fail;              /* writes fail (a card unplugged) while set */
+    int null_sink;         /* no clock of its own: takes every frame at once (ALSA's null) */
 } at_card;
 extern const air_card_ops at_card_ops;
 at_card *at_card_new(at_vclock *clock, double ppm);

@@ -205,6 +205,61 @@ static void test_card_unplugged(void **state)
     free_run(r);
 }
 
+/* The process not scheduled for most of the card's buffer, several times in a row (a loaded
+ * laptop): the card, nearly empty each time, is still a card with a clock of its own. Found
+ * by the real-time ALSA test under load, where air took a starved card for a null sink,
+ * paced it by the system clock 50 ms ahead and made it run dry two thousand times. */
+static void test_starved_card_keeps_its_clock(void **state)
+{
+    (void)state;
+    cw_date day = {2027, 1, 13};
+    int64_t w0 = utc(2027, 1, 13, 6, 0, 0);
+    run *r = setup_run("07:00-07:10", NULL, 0, day, w0, 10, 60, 1, w0 - 5 * AIR_NS);
+    at_run(r->air, w0 + 65 * AIR_NS);
+    for (int k = 0; k < 6; k++) { /* 480 ms of a 500 ms buffer gone without us, six times */
+        at_run(r->air, r->clock.mono + r->clock.offset + 1);
+        r->clock.mono += 480 * 1000000LL;
+        if (getenv("CW_TEST_VERBOSE"))
+            fprintf(stderr, "stall %d: %d xruns\n", k, r->card->xruns);
+    }
+    at_run(r->air, w0 + 300 * AIR_NS);
+    cw_air_stop_outputs(r->air);
+    assert_int_equal(r->card->xruns, 0);
+    size_t heard;
+    int64_t worst = worst_error(r, 2, &heard); /* the items after the stalls */
+    if (getenv("CW_TEST_VERBOSE"))
+        fprintf(stderr, "starved: %zu beeps, worst after the stalls %.3f ms\n", heard, worst / 1e6);
+    assert_int_equal(heard, 6);
+    assert_true(worst < 5 * 1000000LL);
+    free_run(r);
+}
+
+/* A device without a clock of its own (ALSA's null or file plugin): recognised, and paced by
+ * the system clock: what it took matches the wall time elapsed, each beep given to it just
+ * before its planned instant. */
+static void test_null_sink_paced_by_clock(void **state)
+{
+    (void)state;
+    cw_date day = {2027, 1, 13};
+    int64_t w0 = utc(2027, 1, 13, 6, 0, 0);
+    run *r = setup_run("07:00-07:10", NULL, 0, day, w0, 10, 60, 1, w0 - 5 * AIR_NS);
+    r->card->null_sink = 1;
+    at_run(r->air, w0 + 240 * AIR_NS);
+    int64_t taken = r->card->written; /* frames since it opened, 5 s before the window */
+    cw_air_stop_outputs(r->air);
+    if (getenv("CW_TEST_VERBOSE"))
+        fprintf(stderr, "null sink: %lld frames for 245 s of wall time\n", (long long)taken);
+    assert_true(llabs(taken - 245LL * RATE) < RATE / 10);
+    assert_int_equal(r->card->n_onsets, 5); /* the fifth (at 240 s) was given 50 ms early */
+    for (size_t k = 0; k < 5; k++) {
+        int64_t e = r->card->onset_wall[k] - (w0 + (int64_t)k * 60 * AIR_NS);
+        if (getenv("CW_TEST_VERBOSE"))
+            fprintf(stderr, "null sink: beep %zu given %+.1f ms from its instant\n", k, e / 1e6);
+        assert_true(e <= 0 && e > -100 * 1000000LL); /* 50 ms ahead, plus one decoded block */
+    }
+    free_run(r);
+}
+
 static void test_emergency_other_format(void **state)
 {
     (void)state;
@@ -269,6 +324,8 @@ int main(void)
         cmocka_unit_test(test_card_fast),
         cmocka_unit_test(test_card_slow),
         cmocka_unit_test(test_card_unplugged),
+        cmocka_unit_test(test_starved_card_keeps_its_clock),
+        cmocka_unit_test(test_null_sink_paced_by_clock),
         cmocka_unit_test(test_emergency_other_format),
         cmocka_unit_test(test_between_nothing_releases),
     };
