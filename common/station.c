@@ -479,6 +479,14 @@ static int handle_calendars(parse_ctx *c, const char *name, const char *value)
     return 1;
 }
 
+static int handle_speak(parse_ctx *c, const char *name, const char *value)
+{
+    char why[600];
+    if (cw_speak_settings_key(&c->st->speak, name, value, c->line, why, sizeof why))
+        return perr(c, "%s", why);
+    return 1;
+}
+
 /* A key set twice in one section is an error: a volunteer who adds a second "on_air" at the
  * end of the file must not wonder which one counts. */
 static int duplicate_key(parse_ctx *c, const char *section, const char *name)
@@ -499,7 +507,7 @@ static int conf_handler(void *user, const char *section, const char *name, const
     parse_ctx *c = user;
     if (c->failed) return 0;
     if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule") ||
-         !strcmp(section, "bundle") || !strcmp(section, "air")) &&
+         !strcmp(section, "bundle") || !strcmp(section, "air") || !strcmp(section, "speak")) &&
         duplicate_key(c, section, name))
         return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
@@ -508,8 +516,9 @@ static int conf_handler(void *user, const char *section, const char *name, const
     if (!strcmp(section, "bundle")) return handle_bundle(c, name, value);
     if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
     if (!strcmp(section, "air")) return handle_air(c, name, value);
-    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle], [air] or [calendars])", name);
-    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle], [air] or [calendars])", section);
+    if (!strcmp(section, "speak")) return handle_speak(c, name, value);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle], [air], [calendars] or [speak])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle], [air], [calendars] or [speak])", section);
 }
 
 /* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
@@ -548,6 +557,7 @@ static void station_defaults(cw_station *st)
     st->missing = CW_MISSING_FILLER;
     st->overrun = CW_OVERRUN_CUT;
     st->air_retry_max = 60;
+    cw_speak_settings_defaults(&st->speak);
     st->max_silence = 10;
     st->missed = CW_MISSED_SKIP;
     st->bundle_mode = CW_BUNDLE_DAY;
@@ -680,6 +690,7 @@ void cw_station_free(cw_station *st)
     cw_strlist_free(&st->fillers);
     cw_strlist_free(&st->air_outputs);
     free(st->air_emergency);
+    cw_speak_settings_clear(&st->speak);
     for (size_t i = 0; i < st->n_calendars; i++) {
         free(st->calendars[i].file);
         free(st->calendars[i].source);

@@ -129,7 +129,7 @@ static void dirs_add(cw_session *s, const char *path, const struct stat *st)
 
 /* Every directory and file under `dir` (names, inodes, sizes, times), in any order: a
  * change anywhere (added, removed, renamed, rewritten) changes the signature. The folders
- * are kept in the session for the quick check. */
+ * are kept in the session for the quick check (when ss is not NULL). */
 static void walk(cw_session *ss, sig *s, const char *dir, int depth)
 {
     DIR *d = opendir(dir);
@@ -139,7 +139,7 @@ static void walk(cw_session *ss, sig *s, const char *dir, int depth)
         return;
     }
     struct stat self;
-    if (!fstat(dirfd(d), &self)) dirs_add(ss, dir, &self);
+    if (ss && !fstat(dirfd(d), &self)) dirs_add(ss, dir, &self);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
@@ -204,6 +204,26 @@ static int dirs_unchanged(const cw_session *s)
             return 0;
     }
     return 1;
+}
+
+/* pending/ (and pending/rejected/, whose changes a teacher's page shows): a full walk each
+ * time — it holds the few uploads awaiting a decision. Its folders are not kept for the
+ * library's quick check (walk with no session). */
+static void sig_pending(const char *dir, unsigned char out[32])
+{
+    sig s = {cw_sha256_new(), 0, 0, 0};
+    if (!s.h || !dir) {
+        if (s.h) cw_sha256_final(s.h, (char[65]){0});
+        memset(out, 0xff, 32);
+        return;
+    }
+    sig_file(s.h, dir);
+    walk(NULL, &s, dir, 0);
+    uint64_t v[3] = {s.sum, s.xr, s.n};
+    cw_sha256_update(s.h, v, sizeof v);
+    char hex[65];
+    cw_sha256_final(s.h, hex);
+    sig_hex(hex, out);
 }
 
 static void sig_done(cw_sha256 *h, unsigned char out[32])
@@ -316,6 +336,19 @@ static int load_library(const char *dir, const unsigned char sg[32], cw_ss_part 
     return 0;
 }
 
+static int load_pending(const char *dir, const unsigned char sg[32], cw_ss_part **out, cw_error *err)
+{
+    cw_ss_part *p = part_new(sg);
+    if (!p) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    int rc = cw_library_scan_pending(&p->lib, dir, err);
+    if (rc) {
+        part_put(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
 /* Build the next snapshot from the current one, reloading the parts whose signature moved.
  * Called with s->mu held and a station lock taken. */
 static int reload(cw_session *s, unsigned *changed, cw_error *err)
@@ -327,7 +360,8 @@ static int reload(cw_session *s, unsigned *changed, cw_error *err)
     atomic_init(&v->refs, 1);
     unsigned char sg[32];
     char *conf = cw_path_join(s->dir, "station.conf"), *lib = cw_path_join(s->dir, "library"),
-         *changes = cw_asprintf("%s/calendars/%s", s->dir, CW_STATION_CHANGES_FILE);
+         *changes = cw_asprintf("%s/calendars/%s", s->dir, CW_STATION_CHANGES_FILE),
+         *pend = cw_path_join(s->dir, "pending");
     int rc = conf && lib && changes ? 0 : cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
     /* station.conf: the one cw_session_open read, while it has not changed */
     if (!rc && sig_one_file(conf, sg)) rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
@@ -376,8 +410,18 @@ static int reload(cw_session *s, unsigned *changed, cw_error *err)
             ch |= CW_SESSION_LIBRARY;
         }
     }
-    /* pending/: read once the library gains an index of recordings awaiting approval
-     * (the audio branch's cw_ingest pending option); until then nothing is pending. */
+    /* pending/ (uploads awaiting approval): few files, walked every time */
+    if (!rc) {
+        sig_pending(pend, sg);
+        if (old && old->part[SS_PENDING] && !memcmp(old->part[SS_PENDING]->sig, sg, 32)) {
+            v->part[SS_PENDING] = old->part[SS_PENDING];
+            atomic_fetch_add(&v->part[SS_PENDING]->refs, 1);
+        } else {
+            rc = load_pending(s->dir, sg, &v->part[SS_PENDING], err);
+            ch |= CW_SESSION_PENDING;
+        }
+    }
+    free(pend);
     free(conf);
     free(lib);
     free(changes);

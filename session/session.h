@@ -83,7 +83,7 @@ int cw_session_view_get(cw_session *s, cw_session_view **out, cw_error *err) CW_
 void cw_session_view_put(cw_session_view *v); /* NULL is fine */
 const cw_station *cw_view_station(const cw_session_view *v);
 const cw_library *cw_view_library(const cw_session_view *v);
-const cw_library *cw_view_pending(const cw_session_view *v); /* NULL: no pending/ index yet */
+const cw_library *cw_view_pending(const cw_session_view *v); /* uploads awaiting approval (pending/) */
 const cw_station_changes *cw_view_changes(const cw_session_view *v);
 /* Warnings found loading the calendars (cal.* codes), for pages and `check`-like output. */
 const cw_diags *cw_view_diags(const cw_session_view *v);
@@ -137,5 +137,21 @@ int cw_session_change_remove(cw_session *s, const char *id, cw_error *err) CW_WA
  * none; CW_EINVAL naming the series there are when several start then. */
 int cw_session_find_slot(cw_session *s, cw_date date, int minutes, const char *series, cw_slot_list *out,
                          cw_error *err) CW_WARN_UNUSED;
+
+/* ---- the library ---------------------------------------------------------------------- */
+
+/* Ingest one file with the station's current settings (cw_ingest; shared lock: ingests run
+ * side by side). When opts gives no series check, the session's calendars give it (the
+ * calendar set is held only for that question). A desk upload sets opts->pending and
+ * opts->display_name; a non-zero return of opts->progress cancels (CW_ECANCELLED, nothing
+ * stored). The next call on the session sees what was stored. */
+int cw_session_ingest(cw_session *s, const char *src_path, const cw_ingest_opts *opts, cw_ingest_result *res,
+                      cw_error *err) CW_WARN_UNUSED;
+/* An upload awaiting approval (a "pending/..." path of cw_view_pending) goes into the library
+ * (cw_library_approve: *library_path gets its new path, may be NULL) or is rejected with a
+ * reason the teacher will read (cw_library_reject). */
+int cw_session_approve(cw_session *s, const char *pending_path, int replace, char *library_path, size_t cap,
+                       cw_error *err) CW_WARN_UNUSED;
+int cw_session_reject(cw_session *s, const char *pending_path, const char *reason, cw_error *err) CW_WARN_UNUSED;
 
 #endif

@@ -87,7 +87,7 @@ ING = 'ingest --series maths --episode 2 --title Shapes lesson.wav'
 def aud(name, desc, error, exit=1, cmd=ING, **kw):
     case(name, desc, cmd, exit, error, **kw)
 aud('audio-zero-bytes', 'a 0-byte WAV', r'lesson\.wav.*(empty|0 bytes)')
-aud('audio-text-named-wav', 'a text file named .wav', r'lesson\.wav.*(not an audio|format)')
+aud('audio-text-named-wav', 'a text file named .wav', r'lesson\.wav.*text file, not a recording.*WAV.*MP3')
 aud('audio-random-bytes', 'random bytes named .wav', r'lesson\.wav')
 aud('audio-wav-truncated', 'WAV cut at a third', r'lesson\.wav.*(truncat|short|damaged|incomplete|complete)')
 aud('audio-wav-header-claims-more', 'WAV header claims 10 s, holds 1.5 s', r'lesson\.wav.*(truncat|short|damaged|incomplete|complete)')
@@ -110,8 +110,17 @@ aud('audio-flac-corrupt-frames', 'FLAC with zeroed frames', r'lesson\.flac', cmd
 aud('audio-mp3-garbage', 'ID3 tag then garbage', r'lesson\.mp3', cmd=ING.replace('.wav', '.mp3'))
 aud('audio-ogg-bad-crc', 'Ogg Vorbis with a damaged page', r'lesson\.ogg', cmd=ING.replace('.wav', '.ogg'))
 aud('audio-ogg-headers-only', 'Ogg Vorbis with headers and no audio', r'lesson\.ogg', cmd=ING.replace('.wav', '.ogg'))
-aud('audio-m4a-unsupported', 'M4A/AAC: refused with the formats and a conversion command', r'lesson\.m4a.*(WAV|FLAC).*ffmpeg', cmd=ING.replace('.wav', '.m4a'))
-aud('audio-wma-unsupported', 'WMA: refused with the formats and a conversion command', r'lesson\.wma.*(WAV|FLAC).*ffmpeg', cmd=ING.replace('.wav', '.wma'))
+aud('audio-m4a-no-moov', 'M4A whose recording was interrupted: no index (moov)', r'lesson\.m4a.*not finished.*record it again', cmd=ING.replace('.wav', '.m4a'))
+aud('audio-wma-truncated', 'WMA cut in half', r'lesson\.wma.*(cut short|damaged)', cmd=ING.replace('.wav', '.wma'))
+aud('audio-m4a-truncated', 'M4A (index first) cut in half: shorter than its index says', r'lesson\.m4a.*cut short.*stops at', cmd=ING.replace('.wav', '.m4a'))
+aud('audio-m4a-random-after-header', 'M4A whose sound after the index is random bytes', r'lesson\.m4a.*damaged', cmd=ING.replace('.wav', '.m4a'))
+aud('audio-video-no-sound', 'an MP4 video without a sound track', r'lesson\.mp4.*this video has no sound', cmd=ING.replace('.wav', '.mp4'))
+aud('audio-webm-truncated', 'WebM/Opus cut in half', r'lesson\.webm.*cut short', cmd=ING.replace('.wav', '.webm'))
+aud('audio-oga-truncated', 'Ogg Opus (Telegram .oga) without its end', r'lesson\.oga.*(incomplete|cut short)', cmd=ING.replace('.wav', '.oga'))
+aud('audio-aac-cut-inside-frame', 'ADTS AAC ending inside a frame', r'lesson\.aac.*cut short', cmd=ING.replace('.wav', '.aac'))
+aud('audio-amr-random-frames', 'an AMR header followed by random bytes', r'lesson\.amr.*damaged', cmd=ING.replace('.wav', '.amr'))
+aud('audio-pdf-named-m4a', 'a PDF document named .m4a: named, with the formats read', r'lesson\.m4a.*PDF document, not a recording.*WAV.*M4A', cmd=ING.replace('.wav', '.m4a'))
+aud('audio-caf-truncated', 'CAF (ALAC) cut in half', r'lesson\.caf.*(cut short|damaged)', cmd=ING.replace('.wav', '.caf'))
 aud('audio-missing-file', 'a file that is not there', r'nowhere\.wav', exit=3, cmd='ingest --series maths --episode 2 nowhere.wav')
 aud('audio-is-folder', 'a folder named .wav', r'lesson\.wav', setup=['mkdir lesson.wav'])
 aud('audio-fifo', 'a named pipe: must not hang', r'lesson\.wav', setup=['mkfifo lesson.wav'])
@@ -120,14 +129,14 @@ aud('audio-duplicate-episode', 'maths episode 1 exists already (no --replace)', 
     setup=['cp "$COMMON/tone2.wav" again.wav'])
 aud('audio-same-source-twice', 'the same source file as maths 1, as another episode', r'copy\.wav.*(already in the library)', cmd='ingest --series maths --episode 7 copy.wav',
     setup=['cp "$COMMON/tone.wav" copy.wav'])
-aud('audio-options-episode-zero', '--episode 0 is refused', r'(episode)', exit=1, cmd='ingest --series maths --episode 0 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-kind-bogus', '--kind podcast is refused', r'(kind|podcast)', exit=2, cmd='ingest --series maths --episode 2 --kind podcast lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-valid-date', '--valid-from 2026-02-30 is a usage error', r'(2026-02-30|date)', exit=2, cmd='ingest --series maths --episode 2 --valid-from 2026-02-30 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-valid-reversed', 'valid-until before valid-from', r'(valid|until|before)', exit=1, cmd='ingest --series maths --episode 2 --valid-from 2026-05-01 --valid-until 2026-04-01 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-series-slash', 'a series key that is a path', r'(series|\.\./)', exit=1, cmd='ingest --series ../../etc --episode 2 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
+aud('audio-options-episode-zero', '--episode 0 is refused', r'(episode)', exit=1, cmd='ingest --series maths --episode 0 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-kind-bogus', '--kind podcast is refused', r'(kind|podcast)', exit=2, cmd='ingest --series maths --episode 2 --kind podcast lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-valid-date', '--valid-from 2026-02-30 is a usage error', r'(2026-02-30|date)', exit=2, cmd='ingest --series maths --episode 2 --valid-from 2026-02-30 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-valid-reversed', 'valid-until before valid-from', r'(valid|until|before)', exit=1, cmd='ingest --series maths --episode 2 --valid-from 2026-05-01 --valid-until 2026-04-01 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-series-slash', 'a series key that is a path', r'(series|\.\./)', exit=1, cmd='ingest --series ../../etc --episode 2 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
 # ---------------- sidecars (ingest --inbox) ----------------
 def side(name, desc, note, error, setup=(), **kw):
-    st = ['cp "$COMMON/tone.wav" "$ST/inbox/lesson.wav"'] + list(setup)
+    st = ['cp "$COMMON/tone2.wav" "$ST/inbox/lesson.wav"'] + list(setup)
     if note is not None:
         st.append("printf %s > \"$ST/inbox/lesson.txt\"" % note)
     case(name, desc, 'ingest --inbox', 1, error, setup=st,
@@ -230,9 +239,9 @@ case('limit-calendar-occurrences', 'every minute for a year: over the 100000 occ
 case('limit-conf-calendars', 'more than 1000 calendars in [calendars]', 'library', 1, r'station\.conf:[0-9]+:.*1000',
      setup=["printf '[calendars]\\n' >> \"$ST/station.conf\"; for i in $(seq 1 1001); do echo \"c$i.ics = 1\"; done >> \"$ST/station.conf\""])
 case('limit-title-length', 'a title over 200 bytes', 'ingest --series maths --episode 2 --title "$(head -c 201 /dev/zero | tr \'\\0\' t)" lesson.wav', 1, r'lesson\.wav.*title.*200',
-     setup=['cp "$COMMON/tone.wav" lesson.wav'])
+     setup=['cp "$COMMON/tone2.wav" lesson.wav'])
 case('limit-episode-range', 'episode 1000 (1 to 999) is a usage error', 'ingest --series maths --episode 1000 lesson.wav', 2, r'episode.*999',
-     setup=['cp "$COMMON/tone.wav" lesson.wav'])
+     setup=['cp "$COMMON/tone2.wav" lesson.wav'])
 case('limit-plan-days', 'plan for more than 400 days', 'plan --from 2026-01-01 --to 2027-03-01', 2, r'400 days')
 case('limit-export-days', 'export more than 400 days', 'export --from 2026-01-01 --to 2027-03-01', 2, r'400')
 case('limit-sums-size', 'a SHA256SUMS over 16 MB', 'verify out-copy', 1, r'out-copy.*SHA256SUMS is too large.*16 MB',
@@ -264,3 +273,59 @@ case('asrun-import-binary', 'random bytes as a log', 'asrun import garbage.log',
      setup=['head -c 20000 /dev/urandom > garbage.log'])
 case('asrun-import-missing', 'a log that is not there', 'asrun import nowhere.log', 3, r'nowhere\.log')
 case('asrun-import-no-verb', 'asrun without import', 'asrun', 2, r'asrun import LOG')
+# ---------------- texts for speech (chalkwave speak) ----------------
+SPK = 'speak --title "Health news" --language en news.txt'
+def spk(name, desc, error, exit=1, cmd=SPK, text=None, **kw):
+    files = kw.pop('files', {})
+    if text is not None:
+        files['news.txt'] = text
+    case(name, desc, cmd, exit, error, files=files, **kw)
+GOOD = 'The Ministry of Health reminds every family that clean water keeps the children of the village well.\n'
+spk('speak-binary', 'a binary file given as the text', r'news\.txt.*(binary data|control character|not UTF-8)',
+    text=bytes((i * 131 + 7) % 256 for i in range(3000)))
+spk('speak-latin1', 'a text saved as Latin-1 by an old editor: refused naming line 2', r'news\.txt:2: .*not UTF-8 \(byte 0xE9',
+    text=b'Good line\nCaf\xe9 au lait pour les enfants.\n')
+spk('speak-utf16', 'a text saved as UTF-16 ("Unicode" in Notepad)', r'news\.txt.*UTF-16',
+    text='\ufeffHello parents, the school opens on Monday.\n'.encode('utf-16-le'))
+spk('speak-nul', 'a NUL byte in the middle of the text', r'news\.txt:2: .*binary data', text=b'Hello parents.\nThe school\x00 opens.\n')
+spk('speak-escape-codes', 'terminal colour codes pasted into the text', r'news\.txt:1: .*control character', text=b'\x1b[31mHello\x1b[0m parents.\n')
+spk('speak-empty', 'a 0-byte text', r'news\.txt.*empty', text='')
+spk('speak-markup-only', 'only blank lines and Markdown markers', r'news\.txt.*nothing to speak', text='\n\n  ** __ **\n---\n| |\n')
+spk('speak-too-long', 'a 10 MB text (over [speak] max_chars)', r'big\.txt.*at most 20000 characters',
+    cmd='speak --title "Health news" --language en big.txt',
+    setup=["python3 -c \"import sys; sys.stdout.write('word ' * (2 * 1024 * 1024))\" > big.txt"])
+spk('speak-over-max-chars', 'a text one character over [speak] max_chars = 100', r'news\.txt.*101 characters.*at most 100',
+    text='x' * 100 + '.', setup=["sed -i 's/^max_chars = .*//' \"$ST/station.conf\"; printf '[speak]\\nmax_chars = 100\\n' >> \"$ST/station.conf\""])
+spk('speak-unknown-language', 'a language code no voice reads', r"news\.txt.*no voice for 'xx'",
+    cmd='speak --title "Health news" --language xx news.txt', text=GOOD)
+spk('speak-hausa-no-voice', 'Hausa: eSpeak NG has no voice; the close ones are named', r"news\.txt.*no voice for 'ha' \(Hausa\).*in its family",
+    cmd='speak --title Labarai --language ha news.txt', text=GOOD)
+spk('speak-language-name', 'a language name instead of a code: usage error', r"english.*not a language code",
+    exit=2, cmd='speak --title "Health news" --language english news.txt', text=GOOD)
+spk('speak-unknown-voice', 'a voice that is not installed', r"news\.txt.*no voice 'robot'",
+    cmd='speak --title "Health news" --language en --voice robot news.txt', text=GOOD)
+spk('speak-unknown-variant', 'a voice variant that is not installed', r"news\.txt.*no variant 'nosuch'",
+    cmd='speak --title "Health news" --language en --voice en-gb+nosuch news.txt', text=GOOD)
+spk('speak-no-title', 'no --title: usage error', r'title', exit=2, cmd='speak --language en news.txt', text=GOOD)
+spk('speak-too-short', 'one word: shorter than [audio] min_length once spoken', r'news\.txt.*lasts only.*min_length', text='Hi.\n')
+spk('speak-folder', 'a folder given as the text', r'folder.*(is a folder|not a text)', cmd='speak --title t --language en folder',
+    setup=['mkdir folder'])
+spk('speak-fifo', 'a named pipe given as the text (must not hang)', r'pipe.*not a regular file', cmd='speak --title t --language en pipe',
+    setup=['mkfifo pipe'])
+spk('speak-missing-file', 'a text that is not there', r'nothere\.txt.*no such file', exit=3, cmd='speak --title t --language en nothere.txt')
+spk('speak-bad-lexicon', 'speak.lexicon with a line that is not "word = say it"', r'speak\.lexicon:2: line 2: not .word = how to say it',
+    text=GOOD, setup=["printf 'Okafor = Oh-kah-for\\nOkafor is said slowly\\n' > \"$ST/speak.lexicon\""])
+spk('speak-lexicon-latin1', 'speak.lexicon saved as Latin-1', r'speak\.lexicon:1: line 1: is not UTF-8',
+    text=GOOD, setup=["printf 'Caf\\351 = cafay\\n' > \"$ST/speak.lexicon\""])
+spk('speak-intro-missing', '[speak] intro names a file that is not there', r"station\.conf.*intro/outro 'jingles/none\.wav'", exit=3,
+    text=GOOD, setup=["printf '[speak]\\nintro = jingles/none.wav\\n' >> \"$ST/station.conf\""])
+spk('speak-duplicate', 'the same text spoken twice: the second is refused (it is in the library)', r'news\.txt.*already in the library',
+    text=GOOD, setup=['cp news.txt first.txt', '"$CW_BINARY" --station "$ST" speak --title First --language en first.txt >/dev/null 2>&1 || true'])
+spk('speak-too-long-spoken', 'a text that, spoken, is longer than [audio] max_length (30 s here)', r'news\.txt.*lasts 0:0.*max_length.*split',
+    text=GOOD * 6)
+conf('conf-speak-unknown-key', '[speak] with a key that does not exist', "printf '[speak]\\nvolume = 3\\n' >> \"$ST/station.conf\"",
+     r"station\.conf:[0-9]+:.*unknown key 'volume' in \[speak\]")
+conf('conf-speak-bad-speed', '[speak] speed out of range', "printf '[speak]\\nfr.speed = 900\\n' >> \"$ST/station.conf\"",
+     r"station\.conf:[0-9]+:.*fr\.speed")
+conf('conf-speak-lexicon-escape', '[speak] lexicon outside the station folder', "printf '[speak]\\nlexicon = ../../etc/passwd\\n' >> \"$ST/station.conf\"",
+     r"station\.conf:[0-9]+:.*not a file inside the station folder")

@@ -160,7 +160,8 @@ static void test_reload_on_change(void **state)
     assert_null(cw_session_library(s));     /* the rest on first use */
     unsigned ch = 0;
     assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
-    assert_int_equal(ch, CW_SESSION_STATION | CW_SESSION_CALENDARS | CW_SESSION_CHANGES | CW_SESSION_LIBRARY);
+    assert_int_equal(ch, CW_SESSION_STATION | CW_SESSION_CALENDARS | CW_SESSION_CHANGES | CW_SESSION_LIBRARY |
+                             CW_SESSION_PENDING);
     const cw_library *lib = cw_session_library(s);
     const cw_calset *cals = cw_session_calendars(s);
     assert_int_equal(lib->n, 1);
@@ -171,6 +172,14 @@ static void test_reload_on_change(void **state)
     assert_ptr_equal(cw_session_calendars(s), cals);
     assert_int_equal(maths_status(s, 2, NULL), CW_SLOT_AIRS);
     assert_int_equal(maths_status(s, 3, NULL), CW_SLOT_MISSING);
+
+    /* an upload awaiting approval: only pending/ (its folder appears; nothing else moves) */
+    char *pend = cw_path_join(st, "pending/lesson/maths");
+    assert_int_equal(cw_mkdir_p(pend, &err), 0);
+    assert_int_equal(cw_session_refresh(s, &ch, &err), 0);
+    assert_int_equal(ch, CW_SESSION_PENDING);
+    assert_ptr_equal(cw_session_library(s), lib);
+    free(pend);
 
     /* a new recording: only the library */
     add_recording(st, "maths", 2);
@@ -514,6 +523,107 @@ static void test_hold_from_bundle_records(void **state)
     free(st);
 }
 
+
+/* A 5-second speech-like WAV (a tone with syllable-like bursts) at `path`. */
+static void write_wav(const char *path, double freq)
+{
+    const int rate = 16000, n = 5 * rate;
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    uint32_t data = (uint32_t)n * 2, riff = 36 + data, fmt_len = 16, byte_rate = (uint32_t)rate * 2;
+    uint16_t pcm = 1, ch = 1, align = 2, bits = 16;
+    uint32_t r = (uint32_t)rate;
+    fwrite("RIFF", 1, 4, fp), fwrite(&riff, 4, 1, fp), fwrite("WAVEfmt ", 1, 8, fp);
+    fwrite(&fmt_len, 4, 1, fp), fwrite(&pcm, 2, 1, fp), fwrite(&ch, 2, 1, fp), fwrite(&r, 4, 1, fp);
+    fwrite(&byte_rate, 4, 1, fp), fwrite(&align, 2, 1, fp), fwrite(&bits, 2, 1, fp);
+    fwrite("data", 1, 4, fp), fwrite(&data, 4, 1, fp);
+    for (int i = 0; i < n; i++) {
+        double env = 0.5 + 0.5 * sin(2 * M_PI * 3 * i / rate);
+        int16_t v = (int16_t)(8000 * env * sin(2 * M_PI * freq * i / rate));
+        fwrite(&v, 2, 1, fp);
+    }
+    assert_int_equal(fclose(fp), 0);
+}
+
+static int cancel_at_half(void *user, double fraction)
+{
+    (void)user;
+    return fraction >= 0.5;
+}
+
+/* An upload through the session: filed as awaiting approval (the slot says 'pending', the
+ * next call sees it without a reopen), then approved (the slot airs) — or rejected; a
+ * cancelled ingest stores nothing; the session's calendars check the series key. */
+static void test_ingest_pending_approve(void **state)
+{
+    (void)state;
+    char *st = make_station("ingest");
+    cw_session *s = NULL;
+    cw_error err = {0};
+    assert_int_equal(cw_session_open(&s, st, NULL, &err), 0);
+    int ep = 0;
+    assert_int_equal(maths_status(s, 3, &ep), CW_SLOT_MISSING); /* 3 March: episode 2 is missing */
+    assert_int_equal(ep, 2);
+
+    char *wav = cw_path_join(scratch, "upload-tmp-1234");
+    write_wav(wav, 330);
+    cw_ingest_opts o = {.meta = {.series = "Maths", .episode = 2, .title = "Fractions"},
+                        .pending = 1,
+                        .display_name = "fractions.wav",
+                        .progress = cancel_at_half};
+    cw_ingest_result res;
+    memset(&res, 0, sizeof res);
+    assert_int_equal(cw_session_ingest(s, wav, &o, &res, &err), CW_ECANCELLED);
+    cw_ingest_result_free(&res);
+    cw_session_view *v = NULL;
+    assert_int_equal(cw_session_view_get(s, &v, &err), 0);
+    assert_int_equal(cw_view_pending(v)->n, 0); /* nothing stored by the cancelled ingest */
+    cw_session_view_put(v);
+
+    o.progress = NULL;
+    memset(&res, 0, sizeof res);
+    if (cw_session_ingest(s, wav, &o, &res, &err)) fail_msg("ingest: %s", err.text);
+    assert_true(!strncmp(res.library_path, "pending/", 8));
+    cw_ingest_result_free(&res);
+    assert_int_equal(cw_session_view_get(s, &v, &err), 0);
+    assert_int_equal(cw_view_pending(v)->n, 1);
+    assert_string_equal(cw_view_pending(v)->v[0].series, "maths");
+    char pending_path[1024];
+    snprintf(pending_path, sizeof pending_path, "%s", cw_view_pending(v)->v[0].path);
+    cw_session_view_put(v);
+    assert_int_equal(maths_status(s, 3, NULL), CW_SLOT_PENDING);
+
+    char lib_path[1024];
+    if (cw_session_approve(s, pending_path, 0, lib_path, sizeof lib_path, &err)) fail_msg("approve: %s", err.text);
+    assert_true(!strncmp(lib_path, "library/", 8));
+    assert_int_equal(maths_status(s, 3, NULL), CW_SLOT_AIRS);
+    assert_int_equal(cw_session_view_get(s, &v, &err), 0);
+    assert_int_equal(cw_view_pending(v)->n, 0);
+    cw_session_view_put(v);
+
+    /* a second upload, of a series no calendar uses (a typo), rejected with a reason */
+    write_wav(wav, 520);
+    cw_ingest_opts o2 = {.meta = {.series = "math", .episode = 3, .title = "Decimals"}, .pending = 1};
+    memset(&res, 0, sizeof res);
+    if (cw_session_ingest(s, wav, &o2, &res, &err)) fail_msg("ingest: %s", err.text);
+    int warned = 0;
+    for (size_t i = 0; i < res.diags.n; i++)
+        if (res.diags.v[i].code && !strcmp(res.diags.v[i].code, "ingest.series-unknown") &&
+            strstr(res.diags.v[i].text, "maths"))
+            warned = 1;
+    assert_true(warned);
+    snprintf(pending_path, sizeof pending_path, "%s", res.library_path);
+    cw_ingest_result_free(&res);
+    if (cw_session_reject(s, pending_path, "the sound is too quiet; please record it again", &err))
+        fail_msg("reject: %s", err.text);
+    assert_int_equal(cw_session_view_get(s, &v, &err), 0);
+    assert_int_equal(cw_view_pending(v)->n, 0);
+    cw_session_view_put(v);
+    free(wav);
+    cw_session_free(s);
+    free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_two_threads),
         cmocka_unit_test(test_missing_and_find_slot),
         cmocka_unit_test(test_hold_from_bundle_records),
+        cmocka_unit_test(test_ingest_pending_approve),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
