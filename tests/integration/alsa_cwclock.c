@@ -29,6 +29,7 @@ typedef struct cwclock {
     int running;
     long long t0_mono, t0_real;
     snd_pcm_uframes_t written, consumed, xruns;
+    FILE *xlog; /* FILE.xruns.log: one line per underrun */
     unsigned frame_bytes;
 } cwclock;
 
@@ -46,8 +47,12 @@ static void update(cwclock *c)
     double f = (double)(now_ns(CLOCK_MONOTONIC) - c->t0_mono) / 1e9 * c->io.rate * (1.0 + c->ppm * 1e-6);
     snd_pcm_uframes_t want = (snd_pcm_uframes_t)floor(f);
     if (want > c->written) { /* it ran dry: the frames it lacked are a pause */
-        if (c->written > c->consumed)
+        if (c->written > c->consumed) {
             c->xruns++;
+            if (c->xlog) /* when, how many frames into the run, how many frames short */
+                fprintf(c->xlog, "%lld %lu %lu\n", now_ns(CLOCK_REALTIME), (unsigned long)c->written,
+                        (unsigned long)(want - c->written));
+        }
         want = c->written;
     }
     if (want > c->consumed)
@@ -58,6 +63,12 @@ static int cw_start(snd_pcm_ioplug_t *io)
 {
     cwclock *c = io->private_data;
     c->running = 1;
+    if (!c->xlog) {
+        char *x = malloc(strlen(c->path) + 16);
+        sprintf(x, "%s.xruns.log", c->path);
+        c->xlog = fopen(x, "a");
+        free(x);
+    }
     c->t0_mono = now_ns(CLOCK_MONOTONIC);
     c->t0_real = now_ns(CLOCK_REALTIME);
     char *p = malloc(strlen(c->path) + 8);
@@ -119,6 +130,8 @@ static int cw_close(snd_pcm_ioplug_t *io)
     cwclock *c = io->private_data;
     if (c->fp)
         fclose(c->fp);
+    if (c->xlog)
+        fclose(c->xlog);
     char *p = malloc(strlen(c->path) + 8);
     sprintf(p, "%s.xruns", c->path);
     FILE *fp = fopen(p, "w");

@@ -50,6 +50,8 @@ T1=$("$CW_PYTHON" -c 'import time; print("%.3f" % time.time())')
 AIR_PID=""
 for c in fast slow; do
     expect_eq "$(cat "$CW_TMP/$c.raw.xruns" 2>/dev/null)" 0 "card_$c never ran dry"
+    [ -s "$CW_TMP/$c.raw.xruns.log" ] && echo "    card_$c ran dry (wall ns, frames into the run, frames short; air stopped at $T1):" &&
+        sed 's/^/      /' "$CW_TMP/$c.raw.xruns.log"
 done
 grep -q "alsa:card_fast: the card's clock runs +\(18[5-9]\|19[0-9]\|20[0-9]\|21[0-5]\) ppm" "$CW_TMP/air.log" &&
     ok "air reports card_fast's clock +200 ppm" || not_ok "air reports card_fast's clock: $(grep "clock runs" "$CW_TMP/air.log")"
