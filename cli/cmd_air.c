@@ -153,9 +153,10 @@ int cmd_air(cw_cli *cli, int argc, char **argv)
         }
         for (size_t k = 0; k < i; k++)
             if (!strcmp(specs[k].display, specs[i].display)) {
-                free(specs);
+                rc = cw_cli_usagef(cmd, "output '%s' is given twice", specs[i].display);
+                free(specs); /* after the message: it names the output from specs */
                 cw_strlist_free(&urls);
-                return cw_cli_usagef(cmd, "output '%s' is given twice", specs[i].display);
+                return rc;
             }
     }
     air_cli ac = {st, quiet, ""};
