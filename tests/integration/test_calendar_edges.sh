@@ -29,16 +29,18 @@ check "10 checked-in cases ($n)" test "$n" -ge 10
 
 # ---- in a station: episode numbers and holidays --------------------------------------------
 # A daily lesson at 00:30 local (the UTC day before, in both zones) with EXDATE;VALUE=DATE on
-# the 4th and UNTIL exactly at the 12th's instance — in UTC for the Paris station
-# (20260311T233000Z), as local time for the Auckland one — and a weekly all-day holiday on
-# Tuesdays from the 3rd with the 3rd excluded by date: the lessons of the 3rd and the 12th
-# air, the one of the 10th (a holiday) does not. From the 13th a new event of the same
+# the 4th and UNTIL exactly at the 12th's instance — in UTC for the Paris and
+# Lagos stations (20260311T233000Z), as local time for the Auckland one — and a weekly
+# all-day holiday on Tuesdays from the 3rd with the 3rd excluded by date: the lessons of the
+# 3rd and the 12th air, the one of the 10th (a holiday) does not. From the 13th a new event of the same
 # series (the timetable changed) goes on at 00:40: its first lesson's episode counts the
 # first event's lessons up to and including the one exactly at UNTIL.
-for zone in Europe/Paris Pacific/Auckland; do
+# Lagos (UTC+1 all year, the example stations' zone) has the UTC UNTIL too: there the
+# instance at UNTIL is at the zone's largest offset ever, where Paris's March is not.
+for zone in Europe/Paris Pacific/Auckland Africa/Lagos; do
     tag=${zone#*/}
     until=20260312T003000
-    [ "$tag" = Paris ] && until=20260311T233000Z
+    [ "$tag" = Paris ] || [ "$tag" = Lagos ] && until=20260311T233000Z
     st=$(small_station "st-$tag" "Edge $tag" 00:00-01:00)
     sed -i "s|^timezone = .*|timezone = $zone|" "$st/station.conf"
     cat >"$CW_TMP/$tag.ics" <<EOF
