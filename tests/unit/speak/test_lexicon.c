@@ -164,10 +164,28 @@ static void test_load(void **state)
     cw_lexicon_free(NULL);
 }
 
+/* A key that starts another, longer key: the longest one that matches the text wins,
+ * whichever line comes first (a street named after a saint is not "sehnt" plus the rest). */
+static void test_longest_key_wins(void **state)
+{
+    (void)state;
+    static const char lex[] = "saint = sehnt\nsaint louis = sahn loo-ee\nsaint louis bay = the bay of sahn loo-ee\n";
+    cw_lexicon *lx = NULL;
+    cw_diags notes = {0};
+    cw_error err;
+    assert_int_equal(cw_lexicon_parse(&lx, "speak.lexicon", lex, strlen(lex), &notes, &err), 0);
+    assert_int_equal(notes.n, 0);
+    SAYS(lx, "en", "Saint Louis, saint Paul and Saint Louis Bay",
+         "sahn loo-ee, sehnt Paul and the bay of sahn loo-ee.");
+    cw_lexicon_free(lx);
+    cw_diags_free(&notes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entries),
+        cmocka_unit_test(test_longest_key_wins),
         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_load),
     };
