@@ -56,10 +56,49 @@ static void test_exact_length_and_one_more(void **state)
     free(dir);
 }
 
+/* A station that changed its rate after recordings were made: a 22.05 kHz recording in a
+ * 44.1 kHz day plays whole (its length counted at the day's rate: twice its own samples;
+ * resampling may round by a few), and more than that is refused. */
+static void test_other_rate_whole_length(void **state)
+{
+    (void)state;
+    char *dir = pl_scratch();
+    assert_non_null(dir);
+    char *src = cw_path_join(dir, "a.ogg"), *day = cw_path_join(dir, "day.ogg");
+    assert_int_equal(pl_tone_file(src, RATE, 1, 440, LEN, 2, "A"), 0);
+    FILE *fp = fopen(day, "wb");
+    assert_non_null(fp);
+    cw_chain *c = NULL;
+    cw_error err;
+    cw_chain_format fmt = {2 * RATE, 1, 2};
+    cw_ogg_sink sink;
+    cw_ogg_sink_stdio(&sink, fp);
+    assert_int_equal(cw_chain_open(&c, &sink, &fmt, 1, &err), 0);
+    int re = -1;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(cw_chain_add_file(c, src, 2 * LEN + 1000, 0, NULL, &re, &err), CW_EINVAL);
+    assert_non_null(strstr(err.text, "were asked for (rescan the library)"));
+    assert_int_equal(cw_chain_samples(c), 0);
+    if (cw_chain_add_file(c, src, 2 * LEN, 0, NULL, &re, &err)) fail_msg("the whole recording: %s", err.text);
+    assert_int_equal(re, 1); /* resampled */
+    assert_int_equal(cw_chain_close(c, &err), 0);
+    fclose(fp);
+    int links;
+    int64_t samples;
+    assert_int_equal(cw_ogg_check(day, &links, &samples, &err), 0);
+    assert_int_equal(links, 1);
+    assert_int_equal(samples, 2 * LEN);
+    pl_rmtree(dir);
+    free(src);
+    free(day);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_length_and_one_more),
+        cmocka_unit_test(test_other_rate_whole_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
