@@ -12,6 +12,41 @@ void cal_cli_print_diags(FILE *fp, const cw_diags *d);
  * when there is none. Returns an exit code when one was asked for and cannot be loaded. */
 int cal_cli_station_zone(cw_cli *cli, const char *cmd, const char **zone);
 
+/* ---- the import path, shared by `calendar import` and `calendar subscribe`/`update` ---- */
+
+/* One calendar on its way into calendars/. */
+typedef struct cal_import_file {
+    const char *path;  /* what messages call it: the file as given, or a redacted link */
+    char *data;        /* its bytes (owned) */
+    size_t len;
+    char *name;        /* calendars/NAME it goes to (owned) */
+    const char *again; /* the imported calendar it is the same as (borrowed), or NULL */
+    size_t shared, events, skipped;
+} cal_import_file;
+
+typedef struct cal_import_opts {
+    int priority, have_priority, holidays, no_holidays;
+    const char *name;
+} cal_import_opts;
+
+/* NAME.ics for a file name or --name ("basic.ics", "term 1"), or NULL when it cannot be a
+ * [calendars] key. Caller frees. */
+char *cal_target_name(const char *path);
+/* Check f->data as `calendar import` does (every diagnostic on stderr as FILE:LINE, or into
+ * `keep` when it is not NULL, printing nothing); fills f->events and f->skipped. Returns 0
+ * when it can be used (events with errors are skipped), else the exit code of its refusal. */
+int cal_import_validate(cw_cli *cli, const char *sub, cal_import_file *f, int holidays, cw_diags *keep);
+/* f->again: an imported calendar that shares most of its UIDs (the same calendar). */
+void cal_import_find_again(const cw_station *st, cal_import_file *f);
+/* f->name: --name, else the calendar it is again, else `fallback` (NULL: f->path's name).
+ * Prints and returns an exit code when none can be used. */
+int cal_import_choose_name(const char *sub, cal_import_file *f, const cal_import_opts *io, const char *fallback);
+/* Write f into dir/f->name atomically and record its [calendars] line (priority and holidays
+ * from io, else kept), with `source` as its 'from'. The entry written in *out (may be NULL;
+ * its strings are borrowed). Prints and returns an exit code on failure. */
+int cal_import_install(cw_cli *cli, const char *sub, const char *dir, const cal_import_file *f,
+                       const cal_import_opts *io, const char *source, cw_partner_calendar *out);
+
 int cal_import(cw_cli *cli, int argc, char **argv);
 int cal_list(cw_cli *cli, int argc, char **argv);
 int cal_remove(cw_cli *cli, int argc, char **argv);

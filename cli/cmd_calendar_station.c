@@ -22,7 +22,7 @@
 
 /* calendars/NAME for a file name ("basic.ics", "term 1"): NAME.ics, or NULL when it cannot be
  * a [calendars] key. */
-static char *target_name(const char *path)
+char *cal_target_name(const char *path)
 {
     const char *base = cw_path_base(path);
     size_t n = strlen(base);
@@ -39,22 +39,8 @@ static char *target_name(const char *path)
     return name;
 }
 
-typedef struct import_file {
-    const char *path;  /* as given */
-    char *data;
-    size_t len;
-    char *name;        /* calendars/NAME it goes to */
-    const char *again; /* the imported calendar it is the same as (borrowed), or NULL */
-    size_t shared, events, skipped;
-} import_file;
-
-typedef struct import_opts {
-    int priority, have_priority, holidays, no_holidays;
-    const char *name;
-} import_opts;
-
 /* UIDs file f shares with the imported calendar NAME (both read quietly). */
-static size_t shared_with(const cw_station *st, const import_file *f, const char *name)
+static size_t shared_with(const cw_station *st, const cal_import_file *f, const char *name)
 {
     char *dir = cw_path_join(st->dir, "calendars"), *full = dir ? cw_path_join(dir, name) : NULL;
     cw_calset *both = cw_calset_new(NULL);
@@ -71,16 +57,12 @@ static size_t shared_with(const cw_station *st, const import_file *f, const char
     return shared;
 }
 
-/* Read and validate one file (its diagnostics on stderr); find an imported calendar with the
- * same events. Returns 0, or the exit code of its refusal. */
-static int validate(cw_cli *cli, const char *sub, import_file *f, int holidays)
+int cal_import_validate(cw_cli *cli, const char *sub, cal_import_file *f, int holidays, cw_diags *keep)
 {
     const cw_station *st = cli->station;
     cw_error err;
     cw_error_clear(&err);
-    int rc = cw_read_file(f->path, CW_CAL_MAX_BYTES, &f->data, &f->len, &err);
-    if (rc)
-        return cw_cli_report(sub, rc, &err);
+    int rc;
     cw_calset *set = cw_calset_new(st->timezone);
     if (!set) {
         cw_cli_errorf(sub, "out of memory");
@@ -89,36 +71,46 @@ static int validate(cw_cli *cli, const char *sub, import_file *f, int holidays)
     cw_diags d = {0};
     cw_cal_file_opts o = {f->path, 0, holidays};
     rc = cw_calset_add_data_opts(set, f->data, f->len, &o, &d, &err);
-    cal_cli_print_diags(stderr, &d);
+    if (keep) {
+        cw_diags_extend(keep, &d);
+        if (rc && !d.errors) /* the file as a whole: one diagnostic saying why */
+            cw_diags_add(keep, CW_DIAG_ERROR, "cal.unusable", err.source[0] ? err.source : f->path, err.line, NULL,
+                         err.text);
+    } else {
+        cal_cli_print_diags(stderr, &d);
+    }
     int code = 0;
     cw_cal_file_info info;
     if (rc) {
         /* one line per problem: the FILE:LINE diagnostics say it; err only when they don't */
-        code = d.errors ? cw_exit_code(rc) : cw_cli_report(sub, rc, &err);
+        code = d.errors || keep ? cw_exit_code(rc) : cw_cli_report(sub, rc, &err);
     } else if (cw_calset_file_info(set, 0, &info) == 0) {
         f->events = info.n_events;
         f->skipped = info.n_skipped;
         if (info.n_events == 0 && info.n_skipped > 0)
             code = CW_EXIT_REFUSED; /* its FILE:LINE errors say why: one line per problem */
     }
+    cw_diags_free(&d);
+    cw_calset_free(set);
+    return code;
+}
+
+void cal_import_find_again(const cw_station *st, cal_import_file *f)
+{
     /* the same calendar under another name: most of its UIDs are an imported calendar's */
-    for (size_t i = 0; rc == 0 && code == 0 && i < st->n_calendars; i++) {
+    for (size_t i = 0; i < st->n_calendars; i++) {
         size_t shared = shared_with(st, f, st->calendars[i].file);
         if (shared > 0 && shared * 2 >= f->events + f->skipped && shared > f->shared) {
             f->shared = shared;
             f->again = st->calendars[i].file;
         }
     }
-    cw_diags_free(&d);
-    cw_calset_free(set);
-    return code;
 }
 
-/* Where file f goes: --name, the calendar it is again, else its own name. */
-static int choose_name(const char *sub, import_file *f, const import_opts *io)
+int cal_import_choose_name(const char *sub, cal_import_file *f, const cal_import_opts *io, const char *fallback)
 {
     if (io->name) {
-        f->name = target_name(io->name);
+        f->name = cal_target_name(io->name);
         if (!f->name) {
             cw_cli_errorf(sub, "--name '%s' cannot be a calendar name (use letters, digits, '-', "
                           "'_', e.g. --name county-education)", io->name);
@@ -135,18 +127,17 @@ static int choose_name(const char *sub, import_file *f, const import_opts *io)
                f->path, f->again, f->shared, f->again);
         return f->name ? 0 : CW_EXIT_ENV;
     }
-    f->name = target_name(f->path);
+    f->name = cal_target_name(fallback ? fallback : f->path);
     if (!f->name) {
         cw_cli_errorf(sub, "'%s' is not a usable calendar file name (rename it, e.g. term1.ics, or "
-                      "give --name)", f->path);
+                      "give --name)", fallback ? fallback : f->path);
         return CW_EXIT_REFUSED;
     }
     return 0;
 }
 
-/* Copy file f into calendars/ and record its [calendars] line. */
-static int install(cw_cli *cli, const char *sub, const char *dir, const import_file *f,
-                   const import_opts *io)
+int cal_import_install(cw_cli *cli, const char *sub, const char *dir, const cal_import_file *f,
+                       const cal_import_opts *io, const char *source, cw_partner_calendar *out)
 {
     cw_error err;
     cw_error_clear(&err);
@@ -156,16 +147,29 @@ static int install(cw_cli *cli, const char *sub, const char *dir, const import_f
         pc.priority = io->priority;
     if (io->holidays || io->no_holidays)
         pc.holidays = io->holidays;
-    char *real = realpath(f->path, NULL);
-    pc.source = real ? real : (char *)f->path;
+    pc.source = (char *)source;
     char *dst = cw_path_join(dir, f->name);
     int rc = dst ? cw_write_file_atomic(dst, f->data, f->len, &err) : CW_ENOMEM;
     if (rc == 0)
         rc = cw_station_put_calendar(cli->station, &pc, &err);
     free(dst);
-    free(real);
     if (rc)
         return cw_cli_report(sub, rc, &err);
+    if (out)
+        *out = pc;
+    return 0;
+}
+
+/* Copy file f into calendars/ and record its [calendars] line, its source the file's path. */
+static int install(cw_cli *cli, const char *sub, const char *dir, const cal_import_file *f,
+                   const cal_import_opts *io)
+{
+    char *real = realpath(f->path, NULL);
+    cw_partner_calendar pc;
+    int code = cal_import_install(cli, sub, dir, f, io, real ? real : f->path, &pc);
+    free(real);
+    if (code)
+        return code;
     printf("imported '%s' as calendars/%s (priority %d%s)", f->path, f->name, pc.priority,
            pc.holidays ? ", holidays: its all-day events are blackouts" : "");
     if (f->skipped)
@@ -178,7 +182,7 @@ static int install(cw_cli *cli, const char *sub, const char *dir, const import_f
 int cal_import(cw_cli *cli, int argc, char **argv)
 {
     const char *sub = "calendar import";
-    import_opts io = {INT_MIN, 0, 0, 0, NULL};
+    cal_import_opts io = {INT_MIN, 0, 0, 0, NULL};
     const cw_opt opts[] = {
         {"priority", 0, CW_OPT_INT, &io.priority, "N",
          "a higher number wins a conflict (default: the calendar's priority, else 0)"},
@@ -212,7 +216,7 @@ int cal_import(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(sub, "--name names one calendar: import the files one at a time");
     if ((rc = cw_cli_lock(cli, sub, 1)) != 0)
         return rc;
-    import_file *f = calloc((size_t)npos, sizeof *f);
+    cal_import_file *f = calloc((size_t)npos, sizeof *f);
     int code = 0, failed = 0;
     if (!f) {
         cw_cli_errorf(sub, "out of memory");
@@ -222,9 +226,14 @@ int cal_import(cw_cli *cli, int argc, char **argv)
     /* 1. validate everything first */
     for (int i = 0; i < npos; i++) {
         f[i].path = pos[i];
-        int c = validate(cli, sub, &f[i], io.holidays);
+        cw_error err;
+        cw_error_clear(&err);
+        int rd = cw_read_file(f[i].path, CW_CAL_MAX_BYTES, &f[i].data, &f[i].len, &err);
+        int c = rd ? cw_cli_report(sub, rd, &err) : cal_import_validate(cli, sub, &f[i], io.holidays, NULL);
         if (!c)
-            c = choose_name(sub, &f[i], &io);
+            cal_import_find_again(cli->station, &f[i]);
+        if (!c)
+            c = cal_import_choose_name(sub, &f[i], &io, NULL);
         for (int j = 0; j < i && !c && f[i].name; j++)
             if (f[j].name && strcmp(f[j].name, f[i].name) == 0) {
                 cw_cli_errorf(sub, "'%s' and '%s' would both be imported as '%s' (import one of "
@@ -470,7 +479,7 @@ int cal_remove(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(sub, "give one calendar name (see 'chalkwave calendar list')");
     if ((rc = cw_cli_lock(cli, sub, 1)) != 0)
         return rc;
-    char *name = target_name(pos[0]);
+    char *name = cal_target_name(pos[0]);
     char *dir = cw_path_join(cli->station->dir, "calendars");
     char *path = name && dir ? cw_path_join(dir, name) : NULL;
     int code = 0;
