@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "calendars.h"
 #include "cli.h"
 
 /* Each diagnostic as `FILE:LINE: error|warning: TEXT` (the format of `calendar check`). */
@@ -46,6 +47,40 @@ int cal_import_choose_name(const char *sub, cal_import_file *f, const cal_import
  * its strings are borrowed). Prints and returns an exit code on failure. */
 int cal_import_install(cw_cli *cli, const char *sub, const char *dir, const cal_import_file *f,
                        const cal_import_opts *io, const char *source, cw_partner_calendar *out);
+
+/* 1 when NAME can name a calendar of the station as given to a command (no '/': a link or
+ * a path is not a name). */
+int cal_target_name_ok(const char *name);
+/* Remove calendars/NAME (a file name), its [calendars] line and its subscription in subs (if
+ * it has one: subs is saved first); prints what it did or why not. The subscriptions' lock and
+ * then the station lock are held. Returns an exit code. */
+int cal_remove_calendar(cw_cli *cli, const char *sub, const char *name, cw_subs *subs);
+
+/* ---- subscriptions (cmd_calendar_sub.c, cmd_calendar_update.c) ------------------------------ */
+
+/* DIR/calendars/subscriptions.conf (caller frees). */
+char *cal_subs_path(const cw_station *st);
+/* Load the station, take the subscriptions' own lock (calendars/.chalkwave.lock: one
+ * subscribe/update/unsubscribe at a time; the station lock stays free) and read the file.
+ * Prints and returns an exit code on failure (nothing held then). */
+int cal_subs_open(cw_cli *cli, const char *sub, int *lock_fd, cw_subs *subs);
+/* Write the subscriptions file (0600). Prints and returns an exit code on failure. */
+int cal_subs_save(cw_cli *cli, const char *sub, const cw_subs *subs);
+/* Load station.conf again (after taking the station lock: another command may have changed
+ * it meanwhile). Prints and returns an exit code on failure. */
+int cal_reload_station(cw_cli *cli, const char *sub);
+/* Why a fetched body is no calendar (empty, a web page), or NULL. */
+const char *cal_body_problem(const cw_fetch_res *r);
+/* The station-local day of UTC instant t, YYYY-MM-DD. */
+void cal_local_day(const cw_station *st, int64_t t, char out[11]);
+/* "keeping the copy of 2026-03-02" for a subscription's last good fetch. */
+void cal_kept_copy(const cw_station *st, const cw_subscription *s, char *out, size_t n);
+/* The [calendars] line's source for a subscription: "subscription https://host (link h)". */
+void cal_subs_source(const char *url, char *out, size_t n);
+
+int cal_subscribe(cw_cli *cli, int argc, char **argv);
+int cal_unsubscribe(cw_cli *cli, int argc, char **argv);
+int cal_update(cw_cli *cli, int argc, char **argv);
 
 int cal_import(cw_cli *cli, int argc, char **argv);
 int cal_list(cw_cli *cli, int argc, char **argv);

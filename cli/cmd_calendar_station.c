@@ -1,6 +1,7 @@
 /* cmd_calendar_station.c — the station's calendars: `chalkwave calendar import` (copy partner
- * files into calendars/, recording priority, holidays flag and source in station.conf),
- * `calendar list` and `calendar remove`.
+ * files into calendars/, recording priority, holidays flag and source in station.conf; its
+ * steps are shared with subscribe and update), `calendar list` (with each subscription's last
+ * fetch) and `calendar remove`.
  * Guarantees: import changes nothing unless every file can be used (events with errors are
  * skipped and counted, never silently); files and station.conf change atomically; a re-import
  * keeps what it does not say (priority, holidays); the same calendar saved under another
@@ -282,6 +283,7 @@ done:
 typedef struct list_row {
     const char *name;
     const cw_partner_calendar *pc; /* NULL: in calendars/ but not in station.conf */
+    const cw_subscription *sub;    /* its subscription, or NULL */
     int present;                   /* the file is in calendars/ */
     int readable;
     cw_cal_file_info info;
@@ -298,6 +300,63 @@ static void fmt_day(const cw_station *st, int64_t utc, char out[16])
     cw_tz_to_local(tz, utc, &c, NULL);
     cw_tz_free(tz);
     snprintf(out, 16, "%04d-%02d-%02d", c.year, c.month, c.day);
+}
+
+/* "2026-03-05 08:00" station time. */
+static void fmt_minute(const cw_station *st, int64_t utc, char out[20])
+{
+    cw_tz *tz = NULL;
+    cw_error e;
+    cw_civil c;
+    if (cw_tz_open(&tz, st->timezone, &e))
+        tz = NULL;
+    cw_tz_to_local(tz, utc, &c, NULL);
+    cw_tz_free(tz);
+    snprintf(out, 20, "%04d-%02d-%02d %02d:%02d", c.year, c.month, c.day, c.hour % 100, c.minute % 100);
+}
+
+static json_t *sub_json(const cw_station *st, const cw_subscription *s)
+{
+    json_t *j = json_object();
+    char red[400], host[256], hash[9], t[20];
+    cw_sub_url_redact(s->url, red, sizeof red);
+    cw_sub_url_host(s->url, host, sizeof host);
+    cw_sub_url_hash(s->url, hash);
+    json_object_set_new(j, "link", json_string(red));
+    json_object_set_new(j, "host", json_string(host));
+    json_object_set_new(j, "link_hash", json_string(hash));
+    json_object_set_new(j, "tls", json_string(strncmp(s->url, "https://", 8) ? "none"
+                                              : s->self_signed ? "self-signed, pinned"
+                                              : s->pin ? "verified, pinned" : "verified"));
+    const struct {
+        const char *key;
+        int64_t t;
+    } times[] = {{"last_fetch", s->checked}, {"last_good", s->good}, {"last_change", s->changed}};
+    for (size_t i = 0; i < 3; i++) {
+        fmt_minute(st, times[i].t, t);
+        json_object_set_new(j, times[i].key, times[i].t > 0 ? json_string(t) : json_null());
+    }
+    int ok = s->result && strncmp(s->result, "failed", 6);
+    json_object_set_new(j, "ok", json_boolean(ok));
+    json_object_set_new(j, "result", s->result ? json_string(s->result) : json_null());
+    return j;
+}
+
+/* "https://host (link h), fetched 2026-03-05 08:00: unchanged" */
+static void sub_text(cw_buf *b, const cw_station *st, const cw_subscription *s)
+{
+    char red[400], t[20];
+    cw_sub_url_redact(s->url, red, sizeof red);
+    cw_buf_puts(b, red);
+    if (s->checked > 0) {
+        fmt_minute(st, s->checked, t);
+        cw_buf_printf(b, ", fetched %s: ", t);
+        cw_buf_put_oneline(b, s->result ? s->result : "?");
+        if (s->result && !strncmp(s->result, "failed", 6) && s->good > 0) {
+            fmt_minute(st, s->good, t);
+            cw_buf_printf(b, "; the copy is of %.10s", t);
+        }
+    }
 }
 
 static json_t *row_json(const cw_station *st, const list_row *r)
@@ -320,7 +379,12 @@ static json_t *row_json(const cw_station *st, const list_row *r)
     json_object_set_new(j, "last", r->info.has_range && !r->info.open_ended ? json_string(b) : json_null());
     json_object_set_new(j, "open_ended", json_boolean(r->info.open_ended));
     json_object_set_new(j, "zone", r->zone && *r->zone ? json_string(r->zone) : json_null());
-    json_object_set_new(j, "source", r->pc && r->pc->source ? json_string(r->pc->source) : json_null());
+    char red[400];
+    if (r->sub)
+        cw_sub_url_redact(r->sub->url, red, sizeof red);
+    json_object_set_new(j, "source", r->sub ? json_string(red)
+                                     : r->pc && r->pc->source ? json_string(r->pc->source) : json_null());
+    json_object_set_new(j, "subscription", r->sub ? sub_json(st, r->sub) : json_null());
     return j;
 }
 
@@ -344,13 +408,17 @@ static void row_text(cw_buf *b, const cw_station *st, const list_row *r)
         snprintf(ev, sizeof ev, "%zu", r->info.n_events);
     cw_buf_printf(b, "%-28s %8d  %-8s  %-16s %-10s  %-10s  ", r->name, r->pc ? r->pc->priority : 0,
                   r->pc && r->pc->holidays ? "yes" : "no", ev, a, z);
-    cw_buf_put_oneline(b, r->pc && r->pc->source ? r->pc->source
-                          : r->pc ? "-" : "(not in station.conf: priority 0)");
+    if (r->sub)
+        sub_text(b, st, r->sub);
+    else
+        cw_buf_put_oneline(b, r->pc && r->pc->source ? r->pc->source
+                              : r->pc ? "-" : "(not in station.conf: priority 0)");
     cw_buf_puts(b, "\n");
 }
 
-/* Every calendar of the station: the [calendars] lines, then files of calendars/ not listed. */
-static int list_rows(const cw_station *st, list_row **out, size_t *n)
+/* Every calendar of the station: the [calendars] lines, then files of calendars/ not listed;
+ * each with its subscription from subs. */
+static int list_rows(const cw_station *st, const cw_subs *subs, list_row **out, size_t *n)
 {
     char *dir = cw_path_join(st->dir, "calendars");
     cw_strlist files = {0};
@@ -369,16 +437,17 @@ static int list_rows(const cw_station *st, list_row **out, size_t *n)
     list_row *v = calloc(st->n_calendars + files.n + 1, sizeof *v);
     size_t k = 0;
     for (size_t i = 0; v && i < st->n_calendars; i++)
-        v[k++] = (list_row){st->calendars[i].file, &st->calendars[i], 0, 0, {0}, NULL};
+        v[k++] = (list_row){st->calendars[i].file, &st->calendars[i], NULL, 0, 0, {0}, NULL};
     for (size_t i = 0; v && i < files.n; i++) {
         size_t j = 0;
         while (j < k && strcmp(v[j].name, files.v[i]) != 0)
             j++;
         if (j == k)
-            v[k++] = (list_row){files.v[i], NULL, 0, 0, {0}, NULL};
+            v[k++] = (list_row){files.v[i], NULL, NULL, 0, 0, {0}, NULL};
         v[j].present = 1;
     }
     for (size_t i = 0; v && i < k; i++) {
+        v[i].sub = cw_subs_find(subs, v[i].name);
         if (!v[i].present)
             continue;
         if (!v[i].pc) /* the name lives in `files`: keep a copy that outlives it */
@@ -414,7 +483,9 @@ int cal_list(cw_cli *cli, int argc, char **argv)
     if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc, "chalkwave calendar list [--format text|json]",
                     "The station's calendars: name, priority, holidays flag, events (and how many\n"
                     "are skipped for errors), the first and last day of their events (station\n"
-                    "time; '(open)' when a rule has no end) and where each was imported from.",
+                    "time; '(open)' when a rule has no end) and where each was imported from; for\n"
+                    "a subscription its link's host and short hash, when it was last fetched and\n"
+                    "whether that worked (the link itself is never shown).",
                     opts))
         return rc;
     if (npos)
@@ -426,7 +497,16 @@ int cal_list(cw_cli *cli, int argc, char **argv)
     const cw_station *st = cli->station;
     list_row *v = NULL;
     size_t n = 0;
-    if (list_rows(st, &v, &n)) {
+    cw_subs subs;
+    cw_error err;
+    cw_error_clear(&err);
+    char *sp = cal_subs_path(st);
+    rc = sp ? cw_subs_load(&subs, sp, &err) : CW_ENOMEM;
+    free(sp);
+    if (rc)
+        return cw_cli_report(sub, rc, &err);
+    if (list_rows(st, &subs, &v, &n)) {
+        cw_subs_free(&subs);
         cw_cli_errorf(sub, "out of memory");
         return CW_EXIT_ENV;
     }
@@ -457,12 +537,59 @@ int cal_list(cw_cli *cli, int argc, char **argv)
         free(v[i].zone);
     }
     free(v);
+    cw_subs_free(&subs);
     int code = cw_cli_write_stdout(sub, &b);
     cw_buf_free(&b);
     return code;
 }
 
 /* ---- remove ------------------------------------------------------------------------ */
+
+int cal_target_name_ok(const char *name)
+{
+    char *t = strchr(name, '/') ? NULL : cal_target_name(name);
+    free(t);
+    return t != NULL;
+}
+
+int cal_remove_calendar(cw_cli *cli, const char *sub, const char *name, cw_subs *subs)
+{
+    char *dir = cw_path_join(cli->station->dir, "calendars");
+    char *path = dir ? cw_path_join(dir, name) : NULL;
+    int code = 0, rc, had = 0;
+    if (!path) {
+        cw_cli_errorf(sub, "out of memory");
+        code = CW_EXIT_ENV;
+    } else {
+        int listed = cw_station_calendar(cli->station, name) != NULL, present = cw_path_exists(path);
+        cw_error err;
+        cw_error_clear(&err);
+        if (!listed && !present && !cw_subs_find(subs, name)) {
+            cw_cli_errorf(sub, "no calendar '%s' in this station (see 'chalkwave calendar list')", name);
+            code = CW_EXIT_REFUSED;
+        } else if (cw_subs_remove(subs, name) == 0 && (had = 1) && (code = cal_subs_save(cli, sub, subs)) != 0) {
+            /* said why; nothing else removed (the subscription first: a calendar left
+             * without it is an imported one, never fetched again by surprise) */
+        } else if (present && unlink(path) != 0) {
+            /* the file first: a line without its file only warns, a file without its line
+             * would still be planned */
+            cw_cli_errorf(sub, "cannot remove %s: %s", path, strerror(errno));
+            code = CW_EXIT_ENV;
+        } else if (listed && (rc = cw_station_remove_calendar(cli->station, name, &err)) != 0) {
+            code = cw_cli_report(sub, rc, &err);
+        } else if (strcmp(sub, "calendar remove")) {
+            /* unsubscribe --remove says it itself */
+        } else if (present) {
+            printf("removed calendars/%s%s%s\n", name, listed ? " and its line in station.conf" : "",
+                   had ? " (and its subscription)" : "");
+        } else {
+            printf("removed the line of %s from station.conf (its file was already gone)\n", name);
+        }
+    }
+    free(dir);
+    free(path);
+    return code;
+}
 
 int cal_remove(cw_cli *cli, int argc, char **argv)
 {
@@ -471,44 +598,28 @@ int cal_remove(cw_cli *cli, int argc, char **argv)
     const char **pos;
     int npos, rc;
     if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc, "chalkwave calendar remove NAME",
-                    "Remove a calendar from the station: its file in calendars/ and its line in\n"
-                    "station.conf. NAME as 'chalkwave calendar list' shows it (.ics may be left out).",
+                    "Remove a calendar from the station: its file in calendars/, its line in\n"
+                    "station.conf and its subscription, if it has one. NAME as 'chalkwave calendar\n"
+                    "list' shows it (.ics may be left out).",
                     opts))
         return rc;
     if (npos != 1)
         return cw_cli_usagef(sub, "give one calendar name (see 'chalkwave calendar list')");
-    if ((rc = cw_cli_lock(cli, sub, 1)) != 0)
-        return rc;
-    char *name = cal_target_name(pos[0]);
-    char *dir = cw_path_join(cli->station->dir, "calendars");
-    char *path = name && dir ? cw_path_join(dir, name) : NULL;
-    int code = 0;
-    if (!name || !path) {
-        cw_cli_errorf(sub, "'%s' is not a calendar name (see 'chalkwave calendar list')", pos[0]);
-        code = CW_EXIT_REFUSED;
-    } else {
-        int listed = cw_station_calendar(cli->station, name) != NULL, present = cw_path_exists(path);
-        cw_error err;
-        cw_error_clear(&err);
-        if (!listed && !present) {
-            cw_cli_errorf(sub, "no calendar '%s' in this station (see 'chalkwave calendar list')", name);
-            code = CW_EXIT_REFUSED;
-        } else if (present && unlink(path) != 0) {
-            /* the file first: a line without its file only warns, a file without its line
-             * would still be planned */
-            cw_cli_errorf(sub, "cannot remove %s: %s", path, strerror(errno));
-            code = CW_EXIT_ENV;
-        } else if (listed && (rc = cw_station_remove_calendar(cli->station, name, &err)) != 0) {
-            code = cw_cli_report(sub, rc, &err);
-        } else {
-            if (present)
-                printf("removed calendars/%s%s\n", name, listed ? " and its line in station.conf" : "");
-            else
-                printf("removed the line of %s from station.conf (its file was already gone)\n", name);
-        }
-    }
+    char *name = cal_target_name_ok(pos[0]) ? cal_target_name(pos[0]) : NULL;
+    if (!name)
+        return cw_cli_usagef(sub, "give a calendar name as 'chalkwave calendar list' shows it");
+    /* the subscriptions' lock before the station's, as update takes them */
+    int lock = -1;
+    cw_subs subs;
+    int code = cal_subs_open(cli, sub, &lock, &subs);
+    if (!code)
+        code = cw_cli_lock(cli, sub, 1);
+    if (!code)
+        code = cal_reload_station(cli, sub);
+    if (!code)
+        code = cal_remove_calendar(cli, sub, name, &subs);
+    cw_subs_free(&subs);
+    cw_station_unlock(lock);
     free(name);
-    free(dir);
-    free(path);
     return code;
 }
