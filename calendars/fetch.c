@@ -273,6 +273,9 @@ static void finish(xfer *x, CURLcode c)
     } else if (c == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
         say(x, CW_FETCH_UNTRUSTED, "%s%s showed another key than the pinned one (its certificate changed, or "
             "someone is in between: check with the partner, then subscribe again with the new --pin)", h, redir);
+    } else if (c == CURLE_PEER_FAILED_VERIFICATION && (strstr(x->errbuf, "host name") || strstr(x->errbuf, "subject name"))) {
+        say(x, CW_FETCH_UNTRUSTED, "the certificate of %s%s is for another name%s (use the name the partner's "
+            "certificate is made for)", h, redir, detail);
     } else if (c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE || c == CURLE_SSL_CERTPROBLEM ||
                c == CURLE_SSL_ISSUER_ERROR) {
         say(x, CW_FETCH_UNTRUSTED, "the certificate of %s%s is not trusted%s (a self-signed partner server: "
