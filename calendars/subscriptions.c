@@ -583,9 +583,9 @@ void cw_sub_scrub(char *text, const char *url)
     /* any other link (a redirect's target): scheme://host only */
     for (char *p = strstr(text, "://"); p; p = strstr(p + 3, "://")) {
         char *q = p + 3;
-        q += strcspn(q, "/?#\\ \t'\"<>");
-        if (*q && !strchr(" \t'\"<>", *q)) {
-            size_t rest = strcspn(q, " \t'\"<>");
+        q += strcspn(q, "/?#\\ \t'\"<>)");
+        if (*q && !strchr(" \t'\"<>)", *q)) {
+            size_t rest = strcspn(q, " \t'\"<>)");
             memmove(q, q + rest, strlen(q + rest) + 1);
         }
     }
