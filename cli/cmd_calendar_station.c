@@ -149,9 +149,12 @@ int cal_import_install(cw_cli *cli, const char *sub, const char *dir, const cal_
     if (io->holidays || io->no_holidays)
         pc.holidays = io->holidays;
     pc.source = (char *)source;
+    /* a line that says it already is not written again (an update of 50 subscriptions) */
+    int same = old && old->priority == pc.priority && old->holidays == pc.holidays && old->source && source &&
+               !strcmp(old->source, source);
     char *dst = cw_path_join(dir, f->name);
     int rc = dst ? cw_write_file_atomic(dst, f->data, f->len, &err) : CW_ENOMEM;
-    if (rc == 0)
+    if (rc == 0 && !same)
         rc = cw_station_put_calendar(cli->station, &pc, &err);
     free(dst);
     if (rc)

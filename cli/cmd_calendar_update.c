@@ -140,7 +140,7 @@ static void judge_body(cw_cli *cli, upd *u, const upd_opts *o)
             snprintf(u->why, sizeof u->why, "the new copy cannot be used (line %d: %s)", first->line, first->text);
         else if (code)
             snprintf(u->why, sizeof u->why, "the new copy cannot be used (%s)", first ? first->text : "not a calendar");
-        else if (!o->accept_errors && new_errors(st, u, old, old_len, &d, holidays))
+        else if (!o->accept_errors && u->f.skipped && new_errors(st, u, old, old_len, &d, holidays))
             snprintf(u->why + strlen(u->why), sizeof u->why - strlen(u->why),
                      ": fix it in the partner's calendar, or take the copy without such events with 'chalkwave "
                      "calendar update %.*s --accept-errors'", (int)(strlen(u->sub->name) - 4), u->sub->name);
