@@ -17,7 +17,7 @@ typedef struct cw_cmd {
 
 static const cw_cmd commands[] = {
     {"init", cmd_init, "create a station folder with commented default settings"},
-    {"calendar", cmd_calendar, "check, expand or import partner calendars (.ics)"},
+    {"calendar", cmd_calendar, "check, expand, import or subscribe to partner calendars (.ics)"},
     {"ingest", cmd_ingest, "check, clean up and store teachers' recordings in the library"},
     {"library", cmd_library, "list the recordings in the library"},
     {"plan", cmd_plan, "show what airs when on a day (or a range of days)"},
@@ -37,7 +37,8 @@ static void usage(FILE *fp)
     for (const cw_cmd *c = commands; c->name; c++) fprintf(fp, "  %-10s %s\n", c->name, c->summary);
     fprintf(fp,
             "\nThe calendar command has subcommands: check FILE..., expand --from DATE --to DATE FILE...,\n"
-            "import FILE... [--priority N].\n"
+            "import FILE... [--priority N], list, remove NAME, subscribe URL, update [NAME...],\n"
+            "unsubscribe NAME.\n"
             "Every command takes --station DIR (default: $CHALKWAVE_STATION, else the current folder)\n"
             "and --help. DATE is YYYY-MM-DD in the station's time zone. '--' ends the options.\n\n%s"
             "\nSee chalkwave(1) and README.md for the station folder and its settings.\n",
