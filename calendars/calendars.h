@@ -234,6 +234,8 @@ typedef struct cw_subscription {
     char *pin;           /* "sha256//BASE64[;sha256//BASE64...]": keys the server must show, or NULL */
     char *etag;          /* validators of the stored copy for a conditional GET, or NULL */
     char *last_modified;
+    char *sha256;        /* of the stored copy as fetched (64 hex digits), or NULL: a copy changed
+                            since (by hand, by an import) is fetched whole again */
     int64_t checked;     /* UTC seconds of the last attempt, 0 never */
     char *result;        /* its outcome, one line: "ok", "unchanged", "failed: ...", or NULL */
     int64_t good;        /* UTC: when the stored copy was last known to be the partner's calendar */
@@ -252,7 +254,7 @@ typedef struct cw_subs {
 #define CW_SUB_URL_MAX 4096
 
 /* Read subscriptions.conf text: `[NAME.ics]` sections with `key = value` lines (url, tls,
- * pin, etag, last_modified, checked, result, good, changed), '#' or ';' comment lines. The
+ * pin, etag, last_modified, sha256, checked, result, good, changed), '#' or ';' comment lines. The
  * value is the rest of the line (no inline comments: an ETag may hold any character).
  * CW_EINVAL with err naming `source` and the line for anything else (an unknown key, a
  * section twice, a section without url, a bad time), CW_ELIMIT past the bounds. *out is

@@ -26,6 +26,7 @@ void cw_subscription_clear(cw_subscription *s)
     free(s->pin);
     free(s->etag);
     free(s->last_modified);
+    free(s->sha256);
     free(s->result);
     memset(s, 0, sizeof *s);
 }
@@ -67,6 +68,7 @@ static int sub_copy(cw_subscription *dst, const cw_subscription *src)
     dst->line = src->line;
     if (dup_opt(&dst->name, src->name) || dup_opt(&dst->url, src->url) || dup_opt(&dst->pin, src->pin) ||
         dup_opt(&dst->etag, src->etag) || dup_opt(&dst->last_modified, src->last_modified) ||
+        dup_opt(&dst->sha256, src->sha256) ||
         dup_opt(&dst->result, src->result)) {
         cw_subscription_clear(dst);
         return CW_ENOMEM;
@@ -222,6 +224,11 @@ static int handle_key(parse_ctx *c, const char *key, const char *v)
         return set_str(c, &s->etag, key, v);
     if (!strcmp(key, "last_modified"))
         return set_str(c, &s->last_modified, key, v);
+    if (!strcmp(key, "sha256")) {
+        if (strlen(v) != 64 || strspn(v, "0123456789abcdef") != 64)
+            return pfail(c, "'sha256' must be 64 lower-case hex digits, not '%.80s'", v);
+        return set_str(c, &s->sha256, key, v);
+    }
     if (!strcmp(key, "result"))
         return set_str(c, &s->result, key, v);
     if (!strcmp(key, "checked"))
@@ -230,7 +237,8 @@ static int handle_key(parse_ctx *c, const char *key, const char *v)
         return set_time(c, &s->good, key, v);
     if (!strcmp(key, "changed"))
         return set_time(c, &s->changed, key, v);
-    return pfail(c, "unknown key '%s' (keys: url, tls, pin, etag, last_modified, checked, result, good, changed)",
+    return pfail(c, "unknown key '%s' (keys: url, tls, pin, etag, last_modified, sha256, checked, result, good, "
+                 "changed)",
                  key);
 }
 
@@ -415,6 +423,7 @@ int cw_subs_format(const cw_subs *subs, cw_buf *out)
         put_kv(out, "pin", s->pin);
         put_kv(out, "etag", s->etag);
         put_kv(out, "last_modified", s->last_modified);
+        put_kv(out, "sha256", s->sha256);
         put_time(out, "checked", s->checked);
         put_kv(out, "result", s->result);
         put_time(out, "good", s->good);

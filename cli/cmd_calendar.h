@@ -75,6 +75,8 @@ const char *cal_body_problem(const cw_fetch_res *r);
 void cal_local_day(const cw_station *st, int64_t t, char out[11]);
 /* "keeping the copy of 2026-03-02" for a subscription's last good fetch. */
 void cal_kept_copy(const cw_station *st, const cw_subscription *s, char *out, size_t n);
+/* 64 hex digits of the SHA-256 of data (malloc'd), or NULL when out of memory. */
+char *cal_sha256_hex(const char *data, size_t len);
 /* The [calendars] line's source for a subscription: "subscription https://host (link h)". */
 void cal_subs_source(const char *url, char *out, size_t n);
 

@@ -256,6 +256,18 @@ int cal_import(cw_cli *cli, int argc, char **argv)
                           "import all again)", failed, npos);
         goto done;
     }
+    /* a file imported over a subscription's calendar lasts until the next update */
+    char *sp = cal_subs_path(cli->station);
+    cw_subs subs = {0};
+    cw_error serr;
+    if (sp && cw_subs_load(&subs, sp, &serr) == 0)
+        for (int i = 0; i < npos; i++)
+            if (cw_subs_find(&subs, f[i].name))
+                cw_cli_warnf(sub, "calendars/%s follows a partner's link: the next 'calendar update' fetches it "
+                             "again over this file (to keep the file: chalkwave calendar unsubscribe %.*s)",
+                             f[i].name, (int)(strlen(f[i].name) - 4), f[i].name);
+    cw_subs_free(&subs);
+    free(sp);
     /* 2. copy and record */
     char *dir = cw_path_join(cli->station->dir, "calendars");
     cw_error err;

@@ -125,6 +125,17 @@ void cal_kept_copy(const cw_station *st, const cw_subscription *s, char *out, si
     }
 }
 
+char *cal_sha256_hex(const char *data, size_t len)
+{
+    char hex[65];
+    cw_sha256 *h = cw_sha256_new();
+    if (!h)
+        return NULL;
+    cw_sha256_update(h, data, len);
+    cw_sha256_final(h, hex);
+    return cw_strdup(hex);
+}
+
 void cal_subs_source(const char *url, char *out, size_t n)
 {
     char red[400];
@@ -289,9 +300,12 @@ static int subscribe_store(cw_cli *cli, const char *sub, cal_import_file *f, con
     s.pin = (char *)pin;
     s.etag = res->etag;
     s.last_modified = res->last_modified;
+    s.sha256 = cal_sha256_hex(f->data, f->len);
     s.checked = s.good = s.changed = now;
     s.result = "ok";
-    if (cw_subs_put(subs, &s)) {
+    int put = s.sha256 ? cw_subs_put(subs, &s) : CW_ENOMEM;
+    free(s.sha256);
+    if (put) {
         cw_cli_errorf(sub, "out of memory");
         return CW_EXIT_ENV;
     }

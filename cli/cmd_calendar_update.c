@@ -174,10 +174,15 @@ static int fetch_all(cw_cli *cli, const char *sub, upd *u, size_t n, const upd_o
     for (size_t i = 0; i < n; i++) {
         cw_subscription *s = u[i].sub;
         char *path = cw_asprintf("%s/calendars/%s", cli->station->dir, s->name);
-        int have = path && cw_path_exists(path);
+        char hex[65];
+        cw_error e;
+        /* a lost copy, or one changed since it was fetched (by hand, by an import), is
+         * fetched whole: the validators speak of the copy as it was fetched */
+        int have = path && cw_path_exists(path) &&
+                   (!s->sha256 || (cw_sha256_file(path, hex, &e) == 0 && !strcmp(hex, s->sha256)));
         free(path);
         req[i].url = s->url;
-        req[i].etag = have ? s->etag : NULL; /* a lost copy is fetched whole */
+        req[i].etag = have ? s->etag : NULL;
         req[i].last_modified = have ? s->last_modified : NULL;
         req[i].self_signed = s->self_signed;
         req[i].pin = s->pin;
@@ -247,19 +252,23 @@ static int store(cw_cli *cli, const char *sub, upd *u, size_t n, cw_subs *subs)
         cw_subscription *s = u[i].sub;
         s->checked = now;
         if (u[i].out == UPDATED) {
-            const cw_partner_calendar *pc = cw_station_calendar(cli->station, s->name);
             char source[500];
             cal_subs_source(s->url, source, sizeof source);
             cal_import_opts io = {0, 0, 0, 0, NULL};
             u[i].f.name = cw_strdup(s->name);
-            code = u[i].f.name ? cal_import_install(cli, sub, dir, &u[i].f, &io, pc && pc->source ? pc->source : source,
-                                                    NULL)
-                               : CW_EXIT_ENV;
+            code = u[i].f.name ? cal_import_install(cli, sub, dir, &u[i].f, &io, source, NULL) : CW_EXIT_ENV;
             s->changed = now;
         }
         if (u[i].out == UPDATED || u[i].out == UNCHANGED) {
             s->good = now;
             take_validators(s, &u[i].res);
+        }
+        if (u[i].out == UPDATED || (u[i].out == UNCHANGED && u[i].res.status == CW_FETCH_OK)) {
+            free(s->sha256); /* what is stored now, as fetched */
+            s->sha256 = u[i].out == UPDATED ? cal_sha256_hex(u[i].f.data, u[i].f.len)
+                                            : cal_sha256_hex(u[i].res.body, u[i].res.len);
+            if (!s->sha256)
+                code = CW_EXIT_ENV;
         }
         if (set_result(s, u[i].out <= UPDATED ? "" : "failed: ",
                        u[i].out == UPDATED ? "ok" : u[i].out == UNCHANGED ? "unchanged" : u[i].why))
@@ -288,7 +297,10 @@ static int changes_of(const cw_station *st, upd *u, int64_t from, int64_t to, cw
     if (!rc)
         rc = cw_calset_add_data_opts(b, u->f.data, u->f.len, &o, NULL, err);
     if (!rc && cw_calset_n_files(a) == 0) /* nothing before: compare with an empty calendar */
-        rc = cw_calset_add_data_opts(a, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", 42, &o, NULL, err);
+    {
+        static const char empty[] = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n";
+        rc = cw_calset_add_data_opts(a, empty, sizeof empty - 1, &o, NULL, err);
+    }
     if (!rc)
         rc = cw_cal_changes_between(a, b, from, to, &u->changes, err);
     cw_calset_free(a);

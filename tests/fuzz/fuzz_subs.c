@@ -36,6 +36,7 @@ static void round_trip(const cw_subs *s)
         same(x->pin, y->pin);
         same(x->etag, y->etag);
         same(x->last_modified, y->last_modified);
+        same(x->sha256, y->sha256);
         same(x->result, y->result);
     }
     cw_subs_free(&r);

@@ -239,6 +239,22 @@ echo plain >"$WWW/county.ics.mode"
 run --station "$ST" calendar update county-education
 expect_out "county-education.ics: unchanged" "a server without ETag or Last-Modified: the same bytes are 'unchanged'"
 rm -f "$WWW/county.ics.mode"
+# a copy changed since it was fetched (an import over it, an edit by hand) is fetched whole
+write_cal "$CW_TMP/by-hand.ics" "${BROKEN[@]}"
+run --station "$ST" calendar import "$CW_TMP/by-hand.ics" --name county-education
+expect_rc 0 "an import over a subscribed calendar"
+expect_err "calendars/county-education.ics follows a partner's link: the next 'calendar update' fetches it again"
+before=$(requests web)
+run --station "$ST" calendar update county-education
+expect_out "county-education.ics: updated" "the next update replaces the imported file"
+check "with one whole fetch (200), not a 304" test "$(tail -n +$((before + 1)) "$CW_TMP/web.log" | cut -d' ' -f3)" = 200
+check "the partner's copy is back" cmp "$WWW/county.ics" "$ST/calendars/county-education.ics"
+check "and its [calendars] line says it is a subscription again" grep -qF "county-education.ics = 5, from subscription http://127.0.0.1:$WEB (link $HASH)" "$ST/station.conf"
+printf 'X-EDITED:by hand\r\n' >>"$ST/calendars/county-education.ics"
+run --station "$ST" calendar update county-education
+expect_out "county-education.ics: updated (2 events); 0 changes in the next 14 days" "a copy edited by hand (no longer a calendar) is fetched whole and put back"
+expect_empty_err "the edited copy is compared as an empty calendar, without a word"
+check "put back as the partner has it" cmp "$WWW/county.ics" "$ST/calendars/county-education.ics"
 
 # ---- safe beside other commands ----------------------------------------------------------------------------
 flock -x "$ST/.chalkwave.lock" sleep 6 &

@@ -29,6 +29,7 @@ static void test_round_trip(void **state)
                        "url = webcal://Example.org/cal.ics?token=abc123def456ghi\n"
                        "etag = W/\"a;b #c\"\n"
                        "last_modified = Tue, 03 Mar 2026 08:00:00 GMT\n"
+                       "sha256 = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
                        "checked = 2026-03-02T08:00:00Z\n"
                        "result = failed: cannot connect to example.org (no network, or the server is down)\n"
                        "good = 2026-03-01T07:59:59Z\r\n"
@@ -49,6 +50,7 @@ static void test_round_trip(void **state)
     assert_int_equal(c->checked, T(2026, 3, 2, 8, 0));
     assert_int_equal(c->good, T(2026, 3, 1, 7, 59) + 59);
     assert_int_equal(c->changed, 86400);
+    assert_string_equal(c->sha256, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     assert_int_equal(c->line, 4);
     assert_int_equal(c->self_signed, 0);
     cw_subscription *a = cw_subs_find(&s, "a.ics");
@@ -70,6 +72,7 @@ static void test_round_trip(void **state)
         assert_int_equal(x->self_signed, y->self_signed);
         assert_true((!x->pin && !y->pin) || !strcmp(x->pin, y->pin));
         assert_true((!x->etag && !y->etag) || !strcmp(x->etag, y->etag));
+        assert_true((!x->sha256 && !y->sha256) || !strcmp(x->sha256, y->sha256));
         assert_true((!x->result && !y->result) || !strcmp(x->result, y->result));
         assert_int_equal(x->checked, y->checked);
         assert_int_equal(x->good, y->good);
@@ -109,6 +112,7 @@ static void test_refusals(void **state)
         {"[a.ics]\nurl = https://x.org/a\nchecked = yesterday\n", CW_EINVAL, 3, "UTC time"},
         {"[a.ics]\nurl = https://x.org/a\nchecked = 2026-02-30T08:00:00Z\n", CW_EINVAL, 3, "UTC time"},
         {"[a.ics]\nurl = https://x.org/a\ntls = maybe\n", CW_EINVAL, 3, "verify or self-signed"},
+        {"[a.ics]\nurl = https://x.org/a\nsha256 = ABC\n", CW_EINVAL, 3, "64 lower-case hex digits"},
         {"[a.ics]\nurl = https://x.org/a\ntls = self-signed\n", CW_EINVAL, 1, "without a pin"},
         {"[a.ics]\nurl = https://x.org/a\npin = sha256//short=\n", CW_EINVAL, 3, "sha256//BASE64"},
         {"[a.ics]\nurl = https://x.org/a\nurl = https://x.org/b\n", CW_EINVAL, 3, "given twice"},
