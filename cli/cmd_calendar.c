@@ -24,6 +24,18 @@ void cal_cli_print_diags(FILE *fp, const cw_diags *d)
     }
 }
 
+int cal_cli_refuse_links(const char *cmd, const char **pos, int npos)
+{
+    for (int i = 0; i < npos; i++)
+        if (strstr(pos[i], "://")) {
+            char red[400];
+            cw_sub_url_redact(pos[i], red, sizeof red);
+            return cw_cli_usagef(cmd, "%s is a link, not a file (follow it with: chalkwave calendar subscribe "
+                                 "URL)", red);
+        }
+    return 0;
+}
+
 /* The station's zone when a station folder is found (option, environment or cwd). Returns
  * an exit code when a station was asked for explicitly and cannot be loaded. */
 int cal_cli_station_zone(cw_cli *cli, const char *cmd, const char **zone)
@@ -129,6 +141,8 @@ static int cal_check(cw_cli *cli, int argc, char **argv)
     if (npos < 1)
         return cw_cli_usagef("calendar check", "give at least one .ics file (see 'chalkwave calendar "
                              "check --help')");
+    if ((rc = cal_cli_refuse_links("calendar check", pos, npos)) != 0)
+        return rc;
     const char *zone;
     if ((rc = cal_cli_station_zone(cli, "calendar check", &zone)) != 0)
         return rc;
@@ -309,6 +323,8 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(sub, "--format must be text, tsv or json, not '%s'", format);
     if (npos < 1)
         return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar expand --help')");
+    if ((rc = cal_cli_refuse_links(sub, pos, npos)) != 0)
+        return rc;
     const char *stzone;
     if ((rc = cal_cli_station_zone(cli, sub, &stzone)) != 0)
         return rc;

@@ -12,6 +12,9 @@ void cal_cli_print_diags(FILE *fp, const cw_diags *d);
 /* The station's zone when a station folder is found (option, environment or cwd); NULL
  * when there is none. Returns an exit code when one was asked for and cannot be loaded. */
 int cal_cli_station_zone(cw_cli *cli, const char *cmd, const char **zone);
+/* A link given where a file goes ("calendar import https://..."): a usage error that shows
+ * the link redacted (it may carry a secret) and says to subscribe. 0 when none is a link. */
+int cal_cli_refuse_links(const char *cmd, const char **pos, int npos);
 
 /* ---- the import path, shared by `calendar import` and `calendar subscribe`/`update` ---- */
 

@@ -211,6 +211,8 @@ int cal_import(cw_cli *cli, int argc, char **argv)
         return rc;
     if (npos < 1)
         return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar import --help')");
+    if ((rc = cal_cli_refuse_links(sub, pos, npos)) != 0)
+        return rc;
     io.have_priority = io.priority != INT_MIN;
     if (io.have_priority && (io.priority < -1000000 || io.priority > 1000000))
         return cw_cli_usagef(sub, "--priority must be between -1000000 and 1000000");

@@ -359,6 +359,11 @@ expect_out "(and its subscription)"
 check "remove drops its subscription" bash -c "! grep -q 'other.ics' '$ST/calendars/subscriptions.conf'"
 run --station "$ST" calendar "$LINK"
 expect_rc 2 "a link where a subcommand goes"
+for c in check import "expand --from 2026-03-01 --to 2026-03-02"; do
+    run --station "$ST" calendar $c "$LINK"
+    expect_rc 2 "calendar $c of a link: a usage error"
+    expect_err "http://127.0.0.1:$WEB (link $HASH) is a link, not a file (follow it with: chalkwave calendar subscribe URL)"
+done
 
 # ---- the secret -------------------------------------------------------------------------------------------------
 run --station "$ST" plan --date 2026-04-01
