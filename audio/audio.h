@@ -45,9 +45,30 @@ typedef struct cw_library {
  * series/episode (the first by path wins). The setup header is not decoded: `verify`
  * (cw_ogg_check) checks whole files. */
 int cw_library_scan(cw_library **out, const char *station_dir, cw_error *err) CW_WARN_UNUSED;
+/* The same for STATION/pending/ (uploads awaiting approval, paths "pending/..."; the
+ * rejected ones under pending/rejected/ are left out) and for any folder of the station
+ * laid out like the library (root "pending/rejected": the rejected uploads). */
+int cw_library_scan_pending(cw_library **out, const char *station_dir,
+                            cw_error *err) CW_WARN_UNUSED;
+int cw_library_scan_at(cw_library **out, const char *station_dir, const char *root,
+                       cw_error *err) CW_WARN_UNUSED;
 void cw_library_free(cw_library *lib);
+/* Uploads awaiting approval (ingest with cw_ingest_opts.pending): approve moves
+ * pending/KIND/SERIES/FILE into library/ (a rename under the library lock; *library_path
+ * gets the new path, may be NULL), refused when the library holds the same recording or,
+ * without `replace`, the same series and episode (with replace the old one goes). reject
+ * moves it to pending/rejected/... and keeps `reason` (UTF-8, <= 4000 bytes, for the
+ * teacher) beside it as FILE.reason.txt, written first; cw_library_rejection reads it back
+ * (caller frees). Paths are relative to the station, as the scans give them. */
+int cw_library_approve(const char *station_dir, const char *pending_path, int replace,
+                       char *library_path, size_t cap, cw_error *err) CW_WARN_UNUSED;
+int cw_library_reject(const char *station_dir, const char *pending_path, const char *reason,
+                      cw_error *err) CW_WARN_UNUSED;
+int cw_library_rejection(const char *station_dir, const char *rejected_path, char **reason,
+                         cw_error *err) CW_WARN_UNUSED;
 /* Borrowed pointers into lib; NULL when absent. The first match by path; O(log n) after
- * cw_library_scan. find_source compares the checksum case-insensitively. */
+ * cw_library_scan. Series keys (stored lower-case) and checksums compare
+ * case-insensitively. */
 const cw_recording *cw_library_find_episode(const cw_library *lib, const char *series,
                                             int episode);
 const cw_recording *cw_library_find_path(const cw_library *lib, const char *relpath);
@@ -58,45 +79,146 @@ void cw_recording_clear(cw_recording *r);
 
 /* ---- ingest ------------------------------------------------------------------------ */
 
+/* What ingest reads, for people ("WAV, AIFF, FLAC, MP3, M4A, ... or videos with sound"):
+ * built from the decoder registry. Static storage; safe from any thread. */
+const char *cw_audio_formats(void);
+
 typedef struct cw_ingest_meta {
     const char *series, *title, *teacher, *language, *description;
     const char *valid_from, *valid_until; /* YYYY-MM-DD or NULL */
     int episode;  /* 0 none */
     cw_kind kind; /* NONE -> lesson if series given, else filler */
-    /* DATE comment (YYYY-MM-DD); NULL or "" = the source file's own date tag (WAV/FLAC/
-     * Vorbis DATE, ID3 year) when it holds a YYYY-MM-DD, else no DATE at all. Never the
-     * clock: the same input and settings must give the same bytes on any day. */
+    /* DATE comment (YYYY-MM-DD); NULL or "" = the file's own date tag (WAV/FLAC/Vorbis
+     * DATE, ID3 year, MP4 date or creation time) when it holds a YYYY-MM-DD, else no DATE
+     * at all. Never the clock: the same input and settings must give the same bytes on any
+     * day. A NULL title or teacher is taken from the file's tags (title, artist), else the
+     * title is the file name. */
     const char *date;
 } cw_ingest_meta;
 
+/* Progress of one ingest, 0..1; a non-zero return cancels it (CW_ECANCELLED, nothing
+ * stored). Called from the ingesting thread, often (every block of audio). */
+typedef int (*cw_ingest_progress_fn)(void *user, double fraction);
+
+typedef struct cw_ingest_opts {
+    cw_ingest_meta meta;
+    int replace;              /* overwrite an existing series/episode */
+    /* File under STATION/pending/ (the library's layout) as an upload awaiting approval
+     * (cw_library_approve / cw_library_reject), instead of library/. */
+    int pending;
+    /* The name the file had for its sender (messages, default title), when src_path is a
+     * temporary (a web upload); NULL: src_path's base name. */
+    const char *display_name;
+    /* "KEY=value" Vorbis comments stored as well (e.g. "CHALKWAVE_SYNTHESISED=espeak-ng
+     * en", "DESCRIPTION=..."); keys chalkwave sets itself are refused, except DESCRIPTION
+     * when meta.description is not given. May be NULL. */
+    const cw_strlist *extra_comments;
+    /* Does a calendar use the series key? A recording whose key none uses gets a warning
+     * (ingest.series-unknown) naming the key it looks like a typo of. Either a callback
+     * (the calendars' own rule, e.g. cw_calset_series_known: 1 known, else 0 with
+     * *suggestion or NULL) or the list of keys the calendars use; neither: no check. */
+    int (*series_known)(void *user, const char *key, const char **suggestion);
+    void *series_known_user;
+    const cw_strlist *known_series;
+    cw_ingest_progress_fn progress;
+    void *progress_user;
+} cw_ingest_opts;
+
 typedef struct cw_ingest_result {
-    char library_path[1024]; /* relative to the station */
+    char library_path[1024]; /* relative to the station: library/... or pending/... */
+    char format[48];         /* what the file was: "WAV", "M4A (AAC)", "MP4 video (AAC sound)" */
     double seconds;          /* stored duration */
     double lufs_in, lufs_out, true_peak_in, true_peak_out, lra_in, lra_out;
     double trimmed_lead, trimmed_tail; /* seconds */
     double clipped_percent;
-    cw_strlist warnings; /* one line each */
+    cw_diags diags; /* warnings (codes ingest.*), also on refusal */
+    /* On CW_EEXIST for the same source: the recording already stored (path relative to the
+     * station, its series or "", its episode or 0); "" otherwise. */
+    char duplicate_of[1024];
+    char duplicate_series[80];
+    int duplicate_episode;
 } cw_ingest_result;
 void cw_ingest_result_free(cw_ingest_result *r);
 
-typedef void (*cw_progress_fn)(void *user, double fraction /* 0..1 */);
+/* Decode, validate, process and store one file, the path every caller takes (the CLI, the
+ * desk's uploads, speech): the source is measured, trimmed, brought to the station's
+ * loudness under its true-peak ceiling and encoded, then renamed into library/ (or
+ * pending/) under the library lock. Series keys are trimmed and lower-cased. On refusal
+ * (CW_EINVAL, CW_EUNSUPPORTED, CW_EEXIST, CW_ELIMIT) err->text is one sentence a teacher
+ * can act on and nothing is stored; CW_ECANCELLED when the progress callback asked. A
+ * source already stored is refused whatever it is called: "already in the library as ...
+ * (sent on DATE)" (res->duplicate_of). Thread-safe: ingests may run side by side. */
+int cw_ingest(const cw_station *st, const char *src_path, const cw_ingest_opts *opts,
+              cw_ingest_result *res, cw_error *err);
 
-/* Decode, validate, process and store one file. On refusal (CW_EINVAL, CW_EUNSUPPORTED,
- * CW_EEXIST, CW_ELIMIT) err->text is a sentence a teacher can act on and the library is
- * unchanged. `replace` allows overwriting an existing series/episode. */
-int cw_ingest_file(const cw_station *st, const char *src_path, const cw_ingest_meta *meta,
-                   int replace, cw_progress_fn progress, void *progress_user,
-                   cw_ingest_result *res, cw_error *err);
+/* Trim and lower-case a series key in place (every entry point does this). */
+void cw_series_key_normalise(char *key);
+
+/* ---- where metadata comes from (ingest_meta.c) ----------------------------------------- */
+
+/* Metadata being gathered for one recording: owned strings, NULL when not given. Each
+ * source fills only the fields stronger ones left unset (strongest first: for `ingest
+ * FILE` the options, the note, the file name; for the inbox the note, the file name, then
+ * the options as defaults; cw_ingest then takes the file's own tags, then defaults). */
+typedef struct cw_meta {
+    char *series, *title, *teacher, *language, *description, *valid_from, *valid_until, *date;
+    int episode;
+    cw_kind kind;
+    int replace; /* a note said "Replace: yes" (1) or "no" (-1); 0 not said */
+} cw_meta;
+void cw_meta_clear(cw_meta *m); /* frees and zeroes; NULL is fine */
+/* Unset fields from src (options, a web form); its episode, when set, plus episode_offset
+ * (the i-th of several files gets N+i). Series keys are normalised. CW_ENOMEM or 0. */
+int cw_meta_fill(cw_meta *m, const cw_ingest_meta *src, int episode_offset);
+/* The note for the recording at `path`: "lesson.wav" -> "lesson.txt", else
+ * "lesson.wav.txt", whichever exists (caller frees); NULL when none. */
+char *cw_meta_note_path(const char *path);
+/* Read the note at note_path into the unset fields. Its warnings are added to `notes`
+ * (code ingest.note, file = the note's name, line). A note that cannot be used (too large,
+ * unreadable, a value refused) returns CW_EINVAL/CW_EIO/CW_ELIMIT with err->text naming the
+ * note ("lesson.txt line 3: ..."); m is then unchanged. */
+int cw_meta_read_note(cw_meta *m, const char *note_path, cw_diags *notes, cw_error *err);
+/* SERIES_EPISODE[_TITLE].ext (maths-5_003_fractions.wav): fills unset fields; a title
+ * longer than CW_TITLE_MAX_BYTES is shortened (warning ingest.title-shortened). */
+void cw_meta_from_name(cw_meta *m, const char *name, cw_diags *notes);
+/* The metadata as cw_ingest takes it, borrowing m's strings (valid while m is). */
+cw_ingest_meta cw_meta_view(const cw_meta *m);
+
+/* ---- the inbox: STATION/inbox/, the drop folder (inbox.c) -------------------------------- */
+
+typedef struct cw_inbox cw_inbox;
+/* Open the inbox for one run: its claim folder inbox/.processing-PID is made, and what
+ * runs that died had claimed is put back first. */
+int cw_inbox_open(cw_inbox **out, const char *station_dir, cw_error *err) CW_WARN_UNUSED;
+/* The recordings waiting, sorted by name (notes "*.txt", hidden names and folders left
+ * out; symbolic links listed, for cw_inbox_claim to refuse). Appended to names. */
+int cw_inbox_list(cw_inbox *ib, cw_strlist *names, cw_error *err);
+/* Claim `name` for this run (a rename only one run can win). 0: *path is the claimed file
+ * to read, *note the note beside it in the inbox or NULL (both the caller's to free). 1:
+ * another run took it first. CW_EINVAL: claimed but refused (a symbolic link; err says so):
+ * settle it as rejected with that reason. */
+int cw_inbox_claim(cw_inbox *ib, const char *name, char **path, char **note, cw_error *err);
+typedef enum cw_inbox_outcome {
+    CW_INBOX_ACCEPTED, /* -> inbox/accepted/ */
+    CW_INBOX_REJECTED, /* -> inbox/rejected/, NAME.reason.txt beside it holds `reason` */
+    CW_INBOX_RETRY     /* back into the inbox: the machine failed, not the file */
+} cw_inbox_outcome;
+/* Settle a claimed file (and move its note along). Problems moving become warnings in notes
+ * (code ingest.inbox-move); the next run recovers what stays claimed. */
+void cw_inbox_settle(cw_inbox *ib, const char *name, cw_inbox_outcome how, const char *reason,
+                     cw_diags *notes);
+void cw_inbox_close(cw_inbox *ib); /* removes the empty claim folder; NULL is fine */
 
 /* ---- inbox notes (sidecars) and default titles ------------------------------------- */
 
 /* A teacher's note NAME.txt beside a recording: "Key: value" lines (Series, Episode, Title,
- * Teacher/Artist, Language, Kind, Description, Date, Valid-From, Valid-Until; keys are
- * case-insensitive, ' ' or '_' may stand for '-'). Owned strings, NULL when not given. */
+ * Teacher/Artist, Language, Kind, Description, Date, Valid-From, Valid-Until, Replace; keys
+ * are case-insensitive, ' ' or '_' may stand for '-'). Owned strings, NULL when not given. */
 typedef struct cw_sidecar {
     char *series, *title, *teacher, *language, *description, *date, *valid_from, *valid_until;
     int episode;  /* 1..999, 0 when not given */
     cw_kind kind; /* LESSON, NEWSLETTER, FILLER, or NONE when not given */
+    int replace;  /* "Replace: yes" 1, "no" -1, not given 0 */
 } cw_sidecar;
 
 #define CW_SIDECAR_MAX_BYTES (64 * 1024) /* a larger note is refused by the caller */
@@ -115,7 +237,7 @@ int cw_sidecar_parse(const char *text, size_t len, cw_sidecar *out, cw_strlist *
                      cw_error *err) CW_WARN_UNUSED;
 void cw_sidecar_clear(cw_sidecar *s); /* frees the strings and zeroes *s; NULL is fine */
 
-#define CW_TITLE_MAX_BYTES 200 /* titles and teachers (cw_ingest_file refuses longer ones) */
+#define CW_TITLE_MAX_BYTES 200 /* titles and teachers (cw_ingest refuses longer ones) */
 
 /* The title a recording gets when nobody gave one: the stem of the file's base name with
  * '_' shown as a space, shortened to at most `max` bytes at a UTF-8 character boundary

@@ -1,9 +1,9 @@
 /* encode.c — the streaming libvorbis encoder behind ingest and the chain writer, with an
- * optional check of its own output (the spot check: see cw_vorbis_enc_spot_check).
+ * optional check of its own output (the spot check: see cw_audio_enc_spot_check).
  * Guarantees: deterministic (no clocks, no randomness: the same samples, format, comments
  * and serial give the same bytes); headers are flushed onto pages of their own so audio
  * starts on a fresh page; the EOS page's granule position is exactly the number of samples
- * written; memory is bounded by CW_BLOCK_FRAMES whatever is passed to write. */
+ * written; memory is bounded by CW_AUDIO_BLOCK whatever is passed to write. */
 #include "audio_int.h"
 
 #include <math.h>
@@ -36,8 +36,8 @@ typedef struct spot {
     long prev_len, prev_cap;
     ogg_int64_t prev_no, prev_gp;
     float *il;            /* interleaved decoded frames */
-    cw_truepeak *tp;
-    cw_vorbis_check res;
+    cw_audio_truepeak *tp;
+    cw_audio_vorbis_check res;
     int failed;
 } spot;
 
@@ -52,7 +52,7 @@ struct cw_vorbis_enc {
     int64_t written;
     long header_bytes;
     int failed;
-    spot *sp;     /* NULL unless cw_vorbis_enc_spot_check */
+    spot *sp;     /* NULL unless cw_audio_enc_spot_check */
     cw_buf hp[3]; /* the header packets, for the spot check's decoder */
 };
 
@@ -165,7 +165,7 @@ static void header_pages(vorbis_dsp_state *vd, vorbis_comment *vc, ogg_stream_st
         buf_page(out, &pg);
 }
 
-int cw_vorbis_headers_build(cw_buf *out, int rate, int channels, double quality,
+int cw_audio_vorbis_headers_build(cw_buf *out, int rate, int channels, double quality,
                             uint32_t serial, const cw_link_meta *meta, cw_error *err)
 {
     vorbis_info vi;
@@ -238,7 +238,7 @@ int cw_vorbis_enc_new(cw_vorbis_enc **out, FILE *fp, int rate, int channels, dou
     return 0;
 }
 
-long cw_vorbis_enc_header_bytes(const cw_vorbis_enc *e)
+long cw_audio_enc_header_bytes(const cw_vorbis_enc *e)
 {
     return e ? e->header_bytes : 0;
 }
@@ -264,13 +264,13 @@ static void spot_free(spot *s)
     }
     vorbis_comment_clear(&s->vc);
     vorbis_info_clear(&s->vi);
-    cw_truepeak_free(s->tp);
+    cw_audio_truepeak_free(s->tp);
     free(s->prev);
     free(s->il);
     free(s);
 }
 
-int cw_vorbis_enc_spot_check(cw_vorbis_enc *e, double window_db)
+int cw_audio_enc_spot_check(cw_vorbis_enc *e, double window_db)
 {
     if (e->sp || e->written > 0)
         return CW_EINTERNAL;
@@ -296,7 +296,7 @@ int cw_vorbis_enc_spot_check(cw_vorbis_enc *e, double window_db)
     s->margin = vorbis_info_blocksize(&s->vi, 1) / 2;
     s->ratio = (float)pow(10.0, -window_db / 20.0);
     s->il = malloc((size_t)s->margin * (size_t)e->channels * sizeof(float));
-    if (!s->il || cw_truepeak_new(&s->tp, e->channels)) {
+    if (!s->il || cw_audio_truepeak_new(&s->tp, e->channels)) {
         spot_free(s);
         return CW_ENOMEM;
     }
@@ -390,7 +390,7 @@ static long spot_synth(spot *s, ogg_packet *op, int ch, int64_t keep)
             for (int64_t i = 0; i < use; i++)
                 for (int c = 0; c < ch; c++)
                     s->il[(size_t)i * (size_t)ch + (size_t)c] = pcm[c][i];
-            cw_truepeak_add(s->tp, s->il, (size_t)use);
+            cw_audio_truepeak_add(s->tp, s->il, (size_t)use);
             s->res.decoded += use;
         }
         got += n;
@@ -416,7 +416,7 @@ static void spot_packet(spot *s, ogg_packet *op, int ch)
         if (!s->live) {
             /* a new stretch: restart, then the previous packet primes the overlap */
             vorbis_synthesis_restart(&s->vd);
-            cw_truepeak_restart(s->tp);
+            cw_audio_truepeak_restart(s->tp);
             /* with its own granule position, so libvorbis can trim a last packet that
              * follows (as when a player seeks to it) */
             ogg_packet pp = {.packet = s->prev, .bytes = s->prev_len, .packetno = s->prev_no,
@@ -475,7 +475,7 @@ int cw_vorbis_enc_write(cw_vorbis_enc *e, const float *frames, size_t n, cw_erro
         return cw_fail(err, CW_EIO, "", 0, "encoder already failed");
     const int ch = e->channels;
     while (n > 0) {
-        size_t m = n < CW_BLOCK_FRAMES ? n : CW_BLOCK_FRAMES;
+        size_t m = n < CW_AUDIO_BLOCK ? n : CW_AUDIO_BLOCK;
         float **buf = vorbis_analysis_buffer(&e->vd, (int)m);
         for (size_t i = 0; i < m; i++) {
             for (int c = 0; c < ch; c++) {
@@ -499,7 +499,7 @@ int cw_vorbis_enc_write(cw_vorbis_enc *e, const float *frames, size_t n, cw_erro
     return 0;
 }
 
-int cw_vorbis_enc_finish_checked(cw_vorbis_enc *e, cw_vorbis_check *chk, cw_error *err)
+int cw_audio_enc_finish_checked(cw_vorbis_enc *e, cw_audio_vorbis_check *chk, cw_error *err)
 {
     int rc = 0;
     if (e->failed) {
@@ -518,7 +518,7 @@ int cw_vorbis_enc_finish_checked(cw_vorbis_enc *e, cw_vorbis_check *chk, cw_erro
                          "to what was encoded (please report this)");
         } else {
             *chk = e->sp->res;
-            chk->true_peak = cw_truepeak_max(e->sp->tp);
+            chk->true_peak = cw_audio_truepeak_max(e->sp->tp);
         }
     }
     cw_vorbis_enc_abort(e);
@@ -527,7 +527,7 @@ int cw_vorbis_enc_finish_checked(cw_vorbis_enc *e, cw_vorbis_check *chk, cw_erro
 
 int cw_vorbis_enc_finish(cw_vorbis_enc *e, cw_error *err)
 {
-    return cw_vorbis_enc_finish_checked(e, NULL, err);
+    return cw_audio_enc_finish_checked(e, NULL, err);
 }
 
 void cw_vorbis_enc_abort(cw_vorbis_enc *e)

@@ -199,7 +199,7 @@ static int read_headers(ofile *f, head *h, cw_error *err)
                 return cw_fail(err, CW_EINVAL, f->path, 0, "file ends before the vorbis "
                                "headers (not an ogg vorbis file, or truncated)");
         }
-        if (!cw_ogg_page_crc_ok(p, len)) {
+        if (!cw_audio_ogg_page_crc_ok(p, len)) {
             pos++; /* a damaged page: look for the next one */
             continue;
         }
@@ -454,7 +454,7 @@ static int read_last_granule(ofile *f, int serial, int64_t *granule, cw_error *e
             if (memcmp(buf + i, "OggS", 4) != 0)
                 continue;
             size_t hlen = 0, len = page_len(buf + i, n - i, &hlen);
-            if (!len || !cw_ogg_page_crc_ok(buf + i, len) || (int)le32(buf + i + 14) != serial)
+            if (!len || !cw_audio_ogg_page_crc_ok(buf + i, len) || (int)le32(buf + i + 14) != serial)
                 continue;
             int eos = (buf[i + 5] & 0x04) != 0;
             int64_t g = (int64_t)((uint64_t)le32(buf + i + 6) |
@@ -509,6 +509,8 @@ static int read_fd(cw_recording *out, int fd, const char *path, rbuf *b, cw_erro
         }
         out->path = path ? cw_strdup(path) : cw_strdup("");
         out->series = span_dup(v[K_SERIES]);
+        if (out->series)
+            cw_series_key_normalise(out->series); /* files made before keys were lower-case */
         out->episode = span_int(v[K_EPISODE]);
         if (out->episode == 0)
             out->episode = span_int(v[K_TRACK]);
@@ -572,6 +574,9 @@ typedef struct scan {
     int libfd;
     size_t next; /* the next job to take (atomic) */
     char rel[4096]; /* "library/..." of the directory being walked */
+    size_t root_len; /* strlen of the root ("library", "pending") + 1: rel + root_len is
+                      * relative to the root's directory */
+    const char *skip; /* a directory directly under the root that is not walked, or NULL */
     int oom;
 } scan;
 
@@ -638,7 +643,7 @@ static void run_jobs(scan *sc)
         job *j = &sc->v[i];
         if (!j->rel)
             continue;
-        int fd = open_beneath(sc->libfd, j->rel + 8);
+        int fd = open_beneath(sc->libfd, j->rel + sc->root_len);
         if (fd < 0) {
             j->rc = errno == ENOENT ? 1 : CW_EIO; /* removed while we scan: ignore */
             if (j->rc == CW_EIO && !(j->msg = cw_asprintf("%s: cannot open: %s, skipped",
@@ -731,7 +736,7 @@ static int scan_dir(scan *sc, int dfd, int depth, cw_error *err)
             else
                 type = S_ISDIR(sb.st_mode) ? DT_DIR : S_ISREG(sb.st_mode) ? DT_REG : DT_LNK;
         }
-        if (type == DT_WHT) {
+        if (type == DT_WHT || (depth == 0 && sc->skip && !strcmp(name, sc->skip))) {
             /* ignore */
         } else if (type == DT_DIR) {
             if (depth < 8) {
@@ -747,6 +752,8 @@ static int scan_dir(scan *sc, int dfd, int depth, cw_error *err)
             }
         } else if (type != DT_REG) {
             warn(sc, "%s: not a regular file, skipped", sc->rel);
+        } else if (nl > 11 && !strcmp(name + nl - 11, ".reason.txt")) {
+            /* why an upload was rejected (pending/rejected/): read by cw_library_rejection */
         } else if (!has_ogg_suffix(name, nl)) {
             warn(sc, "%s: not an .ogg file, skipped", sc->rel);
         } else {
@@ -775,7 +782,7 @@ static uint64_t hash_episode(const char *series, int episode)
 {
     uint64_t h = 1469598103934665603ull ^ (uint64_t)(uint32_t)episode;
     for (const unsigned char *p = (const unsigned char *)series; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
+        h = (h ^ (unsigned char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p)) * 1099511628211ull;
     return h ^ h >> 29;
 }
 
@@ -804,7 +811,7 @@ static uint32_t *slot_episode(const cw_library_index *ix, const char *series, in
         if (!*s)
             return s;
         const cw_recording *r = &ix->v[*s - 1];
-        if (r->episode == episode && strcmp(r->series, series) == 0)
+        if (r->episode == episode && strcasecmp(r->series, series) == 0)
             return s;
     }
 }
@@ -864,10 +871,21 @@ static void scan_free(scan *sc)
 
 int cw_library_scan(cw_library **out, const char *station_dir, cw_error *err)
 {
+    return cw_library_scan_at(out, station_dir, "library", err);
+}
+
+int cw_library_scan_pending(cw_library **out, const char *station_dir, cw_error *err)
+{
+    return cw_library_scan_at(out, station_dir, "pending", err);
+}
+
+int cw_library_scan_at(cw_library **out, const char *station_dir, const char *root,
+                       cw_error *err)
+{
     *out = NULL;
     cw_library *lib = calloc(1, sizeof *lib);
     scan *sc = calloc(1, sizeof *sc);
-    char *dir = cw_path_join(station_dir, "library");
+    char *dir = cw_path_join(station_dir, root);
     int rc = 0;
     if (sc)
         sc->libfd = -1;
@@ -875,17 +893,19 @@ int cw_library_scan(cw_library **out, const char *station_dir, cw_error *err)
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
         goto done;
     }
-    snprintf(sc->rel, sizeof sc->rel, "library");
+    snprintf(sc->rel, sizeof sc->rel, "%s", root);
+    sc->root_len = strlen(root) + 1;
+    sc->skip = !strcmp(root, "pending") ? "rejected" : NULL; /* pending/rejected/ is apart */
     sc->libfd = -1;
     sc->libfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (sc->libfd >= 0) {
         int dfd = dup(sc->libfd);
         if (dfd < 0)
-            warn(sc, "library: cannot read directory: %s", strerror(errno));
+            warn(sc, "%s: cannot read directory: %s", root, strerror(errno));
         else
             rc = scan_dir(sc, dfd, 0, err);
     } else if (errno != ENOENT) { /* no library yet: empty */
-        warn(sc, "library: cannot read directory: %s", strerror(errno));
+        warn(sc, "%s: cannot read directory: %s", root, strerror(errno));
     }
     if (rc == 0 && sc->oom)
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
@@ -990,7 +1010,7 @@ const cw_recording *cw_library_find_episode(const cw_library *lib, const char *s
     const cw_library_index *ix = index_of(lib);
     if (!ix) {
         for (size_t i = 0; i < lib->n; i++)
-            if (lib->v[i].episode == episode && strcmp(lib->v[i].series, series) == 0)
+            if (lib->v[i].episode == episode && strcasecmp(lib->v[i].series, series) == 0)
                 return &lib->v[i];
         return NULL;
     }

@@ -4,6 +4,7 @@
  * Guarantees: every link has exactly the requested number of samples (final granule),
  * serials are derived from seed+index and unique in the file, memory never grows with a
  * link's length (one page and fixed PCM blocks), the same inputs give the same bytes. */
+#include "audio_int.h"
 #include "ogg_chain_int.h"
 
 #include <errno.h>
@@ -19,63 +20,6 @@
 #define CHAIN_READ 65536          /* bytes per read from a source file */
 
 /* ---- decode, convert, re-encode ----------------------------------------------------- */
-
-/* Mix `in` (n frames of ich channels) into `out` (och channels). */
-static void mix_channels(const float *in, int ich, float *out, int och, size_t n)
-{
-    for (size_t f = 0; f < n; f++) {
-        const float *s = in + f * (size_t)ich;
-        float *d = out + f * (size_t)och;
-        if (och == 1) {
-            float sum = 0;
-            for (int i = 0; i < ich; i++)
-                sum += s[i];
-            d[0] = sum / (float)ich;
-        } else if (ich == 1) {
-            for (int o = 0; o < och; o++)
-                d[o] = s[0];
-        } else {
-            for (int o = 0; o < och; o++)
-                d[o] = o < ich ? s[o] : 0.0f;
-        }
-    }
-}
-
-/* Encoder side of a re-encoded link: counts frames, applies the fades, stops at `samples`. */
-typedef struct enc_sink {
-    cw_vorbis_enc *enc;
-    int channels;
-    int64_t done, samples, fade_from; /* fade out over [fade_from, samples) */
-    int64_t fade_in;                  /* fade in over [0, fade_in) */
-} enc_sink;
-
-static int sink_write(enc_sink *s, float *frames, size_t n, cw_error *err)
-{
-    if (s->done >= s->samples)
-        return 0;
-    if ((int64_t)n > s->samples - s->done)
-        n = (size_t)(s->samples - s->done);
-    int64_t fade_len = s->samples - s->fade_from;
-    for (size_t f = 0; f < n; f++) {
-        int64_t pos = s->done + (int64_t)f;
-        if (pos < s->fade_in) {
-            /* raised cosine from 0 up to 1 at the fade's last sample */
-            double x = (double)(pos + 1) / (double)s->fade_in;
-            float g = (float)(0.5 * (1.0 - cos(M_PI * x)));
-            for (int ch = 0; ch < s->channels; ch++)
-                frames[f * (size_t)s->channels + (size_t)ch] *= g;
-        }
-        if (pos < s->fade_from)
-            continue;
-        /* raised cosine from 1 down to 0 at the link's last sample */
-        double x = (double)(pos - s->fade_from + 1) / (double)fade_len;
-        float g = (float)(0.5 * (1.0 + cos(M_PI * x)));
-        for (int ch = 0; ch < s->channels; ch++)
-            frames[f * (size_t)s->channels + (size_t)ch] *= g;
-    }
-    s->done += (int64_t)n;
-    return cw_vorbis_enc_write(s->enc, frames, n, err);
-}
 
 /* Append a link our encoder wrote to tmp, through the page copy (so every link gets the
  * chain's serial, comment header and page layout). */
@@ -100,142 +44,20 @@ int chn_append_encoded(cw_chain *c, FILE *tmp, int64_t samples, const cw_link_me
     return rc;
 }
 
+/* The re-encode itself is a configuration of the audio chain (reencode.c): the same
+ * downmix rule as ingest. */
 static int reencode(cw_chain *c, const char *path, int64_t from, int64_t samples, double fade_in,
                     double fade_seconds, const cw_link_meta *meta, cw_error *err)
 {
-    OggVorbis_File vf;
-    int orc = ov_fopen(path, &vf);
-    if (orc != 0)
-        return cw_fail(err, CW_EINVAL, path, 0, "cannot decode the recording (re-ingest it)");
-    int rc = 0;
-    cw_vorbis_enc *enc = NULL;
-    FILE *tmp = NULL;
-    soxr_t sx = NULL;
-    float *inter = NULL, *mixed = NULL, *resampled = NULL;
-    vorbis_info *vi = ov_info(&vf, -1);
-    int srate = vi ? (int)vi->rate : 0, sch = vi ? vi->channels : 0;
-    if (ov_streams(&vf) != 1 || srate <= 0 || sch <= 0) {
-        rc = cw_fail(err, CW_EINVAL, path, 0,
-                     "holds more than one ogg stream (re-ingest the recording as one file)");
-        goto done;
-    }
-    int och = c->fmt.channels, orate = c->fmt.rate;
-    if (!(tmp = tmpfile())) {
-        rc = cw_fail(err, CW_EIO, "", 0, "cannot create a temporary file: %s (check TMPDIR)", strerror(errno));
-        goto done;
-    }
-    if ((rc = cw_vorbis_enc_new(&enc, tmp, orate, och, c->fmt.quality, 1, NULL, err)) != 0)
-        goto done;
-    int64_t full = ov_pcm_total(&vf, -1);
-    int64_t full_out = srate == orate ? full : (int64_t)llround((double)full * orate / srate);
-    enc_sink sink = {enc, och, 0, samples, samples, 0};
-    if (from > 0 && fade_in > 0)
-        sink.fade_in = (int64_t)llround(fade_in * orate) < samples ? (int64_t)llround(fade_in * orate) : samples;
-    if (from > 0 && ov_pcm_seek(&vf, srate == orate ? from : (int64_t)llround((double)from * srate / orate)) != 0) {
-        rc = cw_fail(err, CW_EINVAL, path, 0, "cannot seek to sample %lld (re-ingest the recording)", (long long)from);
-        goto done;
-    }
-    if (from + samples < full_out && fade_seconds > 0) {
-        int64_t fl = (int64_t)llround(fade_seconds * orate);
-        if (fl > samples)
-            fl = samples;
-        sink.fade_from = samples - fl;
-    }
-    inter = malloc(sizeof(float) * CHAIN_BLOCK * (size_t)(sch > och ? sch : och));
-    mixed = malloc(sizeof(float) * CHAIN_BLOCK * (size_t)och);
-    size_t rs_cap = 0;
-    if (srate != orate) {
-        soxr_error_t se = NULL;
-        soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-        sx = soxr_create((double)srate, (double)orate, (unsigned)och, &se, NULL, &q, NULL);
-        if (!sx || se) {
-            rc = cw_fail(err, CW_EINTERNAL, path, 0, "cannot set up the resampler: %s", se ? se : "?");
-            goto done;
-        }
-        rs_cap = (size_t)((double)CHAIN_BLOCK * orate / srate) + 64;
-        resampled = malloc(sizeof(float) * rs_cap * (size_t)och);
-    }
-    if (!inter || !mixed || (sx && !resampled)) {
-        rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-        goto done;
-    }
-    int eof = 0;
-    while (!rc && sink.done < samples) {
-        size_t n = 0;
-        if (!eof) {
-            float **pcm;
-            int bs;
-            long got = ov_read_float(&vf, &pcm, CHAIN_BLOCK, &bs);
-            if (got < 0) {
-                rc = cw_fail(err, CW_EINVAL, path, 0, "damaged audio data (re-ingest the recording)");
-                break;
-            }
-            if (got == 0) {
-                eof = 1;
-            } else {
-                n = (size_t)got;
-                for (size_t f = 0; f < n; f++)
-                    for (int ch = 0; ch < sch; ch++)
-                        inter[f * (size_t)sch + (size_t)ch] = pcm[ch][f];
-                mix_channels(inter, sch, mixed, och, n);
-            }
-        }
-        if (!sx) {
-            if (eof)
-                break;
-            rc = sink_write(&sink, mixed, n, err);
-            continue;
-        }
-        /* resample: on eof, drain with NULL input until nothing more comes out */
-        for (;;) {
-            size_t idone = 0, odone = 0;
-            soxr_error_t se = soxr_process(sx, eof ? NULL : mixed, eof ? 0 : n, &idone, resampled,
-                                           rs_cap, &odone);
-            if (se) {
-                rc = cw_fail(err, CW_EINTERNAL, path, 0, "resampling failed: %s", se);
-                break;
-            }
-            if (odone)
-                rc = sink_write(&sink, resampled, odone, err);
-            if (rc || (!eof && idone >= n) || odone == 0 || sink.done >= samples)
-                break;
-            if (!eof) {
-                /* the resampler did not take everything: offer the rest */
-                memmove(mixed, mixed + idone * (size_t)och, (n - idone) * (size_t)och * sizeof(float));
-                n -= idone;
-            }
-        }
-        if (eof)
-            break;
-    }
-    if (!rc && sink.done < samples) {
-        /* resampling rounds; anything more than a few samples short is a wrong request */
-        int64_t missing = samples - sink.done;
-        if (srate == orate || missing > 64) {
-            rc = cw_fail(err, CW_EINVAL, path, 0,
-                         "the recording has %lld samples, %lld were asked for (rescan the library)",
-                         (long long)(sink.done), (long long)samples);
-        } else {
-            memset(mixed, 0, sizeof(float) * CHAIN_BLOCK * (size_t)och);
-            rc = sink_write(&sink, mixed, (size_t)missing, err);
-        }
-    }
-    if (!rc) {
-        rc = cw_vorbis_enc_finish(enc, err);
-        enc = NULL;
-    }
+    FILE *tmp = tmpfile();
+    if (!tmp)
+        return cw_fail(err, CW_EIO, "", 0, "cannot create a temporary file: %s (check TMPDIR)",
+                       strerror(errno));
+    int rc = cw_audio_reencode(path, tmp, c->fmt.rate, c->fmt.channels, c->fmt.quality, from,
+                               samples, fade_in, fade_seconds, err);
     if (!rc)
         rc = chn_append_encoded(c, tmp, samples, meta, err);
-done:
-    if (tmp)
-        fclose(tmp);
-    cw_vorbis_enc_abort(enc);
-    if (sx)
-        soxr_delete(sx);
-    free(inter);
-    free(mixed);
-    free(resampled);
-    ov_clear(&vf);
+    fclose(tmp);
     return rc;
 }
 

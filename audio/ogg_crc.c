@@ -4,7 +4,7 @@
  * computation for generic polynomials using PCLMULQDQ", folding by one block), the last
  * bytes by table. Elsewhere a table, 8 bytes per step. The library scan checks the header
  * and last pages of every file with it: libogg's slice-by-8 took a quarter of the scan.
- * Guarantees: cw_ogg_crc gives libogg's ogg_page_checksum_set value for any input
+ * Guarantees: cw_audio_ogg_crc gives libogg's ogg_page_checksum_set value for any input
  * (the unit test compares them on random pages). */
 #include "audio_int.h"
 
@@ -89,7 +89,7 @@ __attribute__((target("pclmul,ssse3"))) static uint32_t crc_clmul(const unsigned
 }
 #endif
 
-uint32_t cw_ogg_crc(const unsigned char *p, size_t n)
+uint32_t cw_audio_ogg_crc(const unsigned char *p, size_t n)
 {
     pthread_once(&once, init);
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -99,14 +99,14 @@ uint32_t cw_ogg_crc(const unsigned char *p, size_t n)
     return crc_table(0, p, n);
 }
 
-int cw_ogg_page_crc_ok(unsigned char *page, size_t len)
+int cw_audio_ogg_page_crc_ok(unsigned char *page, size_t len)
 {
     if (len < 27)
         return 0;
     unsigned char saved[4];
     memcpy(saved, page + 22, 4);
     memset(page + 22, 0, 4);
-    uint32_t crc = cw_ogg_crc(page, len);
+    uint32_t crc = cw_audio_ogg_crc(page, len);
     memcpy(page + 22, saved, 4);
     return crc == ((uint32_t)saved[0] | (uint32_t)saved[1] << 8 | (uint32_t)saved[2] << 16 |
                    (uint32_t)saved[3] << 24);

@@ -29,7 +29,7 @@ static int side_of(int c, int inch)
     return c % 2 == 0 ? SIDE_L : SIDE_R; /* 6..8: BL BR SL SR alternate */
 }
 
-void cw_mix(const float *in, int inch, float *out, int outch, size_t n)
+void cw_audio_mix(const float *in, int inch, float *out, int outch, size_t n)
 {
     const size_t ic = (size_t)inch, oc = (size_t)outch;
     if (inch == outch) {
@@ -111,10 +111,10 @@ void cw_mix(const float *in, int inch, float *out, int outch, size_t n)
 
 /* ---- limiter ----------------------------------------------------------------------- */
 
-#define HALF (CW_TP_TAPS / 2)
+#define HALF (CW_AUDIO_TP_TAPS / 2)
 #define CHUNK 32
 
-struct cw_limiter {
+struct cw_audio_limiter {
     int ch;
     size_t L;          /* look-ahead = attack, frames */
     size_t mask;       /* ring size - 1 */
@@ -132,33 +132,33 @@ struct cw_limiter {
     float tmp[8][CHUNK + 2 * HALF];
 };
 
-int cw_limiter_new(cw_limiter **out, int channels, int rate, double gain, double ceiling,
+int cw_audio_limiter_new(cw_audio_limiter **out, int channels, int rate, double gain, double ceiling,
                    double lookahead, double release)
 {
     *out = NULL;
     if (channels < 1 || channels > 8)
         return CW_EINVAL;
-    cw_limiter *l = calloc(1, sizeof *l);
+    cw_audio_limiter *l = calloc(1, sizeof *l);
     if (!l)
         return CW_ENOMEM;
     l->ch = channels;
     l->L = (size_t)(lookahead * rate + 0.5);
     if (l->L < 1)
         l->L = 1;
-    size_t need = l->L + 4 * HALF + 2 * CW_BLOCK_FRAMES + 2 * CHUNK, ring = 1;
+    size_t need = l->L + 4 * HALF + 2 * CW_AUDIO_BLOCK + 2 * CHUNK, ring = 1;
     while (ring < need)
         ring <<= 1;
     l->mask = ring - 1;
     l->gain = (float)gain;
     l->ceiling = (float)ceiling;
-    l->bound = (float)cw_truepeak_gain_bound();
+    l->bound = (float)cw_audio_truepeak_gain_bound();
     l->rel = 1.0 - exp(-1.0 / (release * rate));
     l->x = calloc(ring * (size_t)channels, sizeof(float));
     l->greq = calloc(ring, sizeof(float));
     l->r = calloc(ring, sizeof(float));
     l->dq = calloc(ring, sizeof(int64_t));
     if (!l->x || !l->greq || !l->r || !l->dq) {
-        cw_limiter_free(l);
+        cw_audio_limiter_free(l);
         return CW_ENOMEM;
     }
     /* HALF frames of silence precede the signal so the interpolator has history */
@@ -174,7 +174,7 @@ int cw_limiter_new(cw_limiter **out, int channels, int rate, double gain, double
     return 0;
 }
 
-void cw_limiter_free(cw_limiter *l)
+void cw_audio_limiter_free(cw_audio_limiter *l)
 {
     if (!l)
         return;
@@ -185,18 +185,18 @@ void cw_limiter_free(cw_limiter *l)
     free(l);
 }
 
-size_t cw_limiter_delay(const cw_limiter *l)
+size_t cw_audio_limiter_delay(const cw_audio_limiter *l)
 {
     return l->L + 2 * HALF;
 }
 
-double cw_limiter_min_gain(const cw_limiter *l)
+double cw_audio_limiter_min_gain(const cw_audio_limiter *l)
 {
     return l->gmin;
 }
 
 /* greq for positions [ngreq, upto): needs x up to upto + HALF - 1. */
-static void step_greq(cw_limiter *l, int64_t upto)
+static void step_greq(cw_audio_limiter *l, int64_t upto)
 {
     const size_t ch = (size_t)l->ch;
     while (l->ngreq < upto) {
@@ -227,7 +227,7 @@ static void step_greq(cw_limiter *l, int64_t upto)
             for (int64_t j = j0; j < j1; j++) {
                 float p = 0.0f;
                 for (size_t c = 0; c < ch; c++) {
-                    float v = cw_truepeak_at(&l->tmp[c][(size_t)(j - j0) + HALF], 1);
+                    float v = cw_audio_truepeak_at(&l->tmp[c][(size_t)(j - j0) + HALF], 1);
                     if (v > p)
                         p = v;
                 }
@@ -241,7 +241,7 @@ static void step_greq(cw_limiter *l, int64_t upto)
 }
 
 /* h/r for positions [nh, upto): h[k] = min greq over [k - HALF, k + L - 1 + HALF]. */
-static void step_r(cw_limiter *l, int64_t upto)
+static void step_r(cw_audio_limiter *l, int64_t upto)
 {
     const int64_t L = (int64_t)l->L;
     while (l->nh < upto) {
@@ -289,7 +289,7 @@ static void step_r(cw_limiter *l, int64_t upto)
 
 /* y for positions [ny, upto) into out (frames), skipping the HALF lead-in positions and
  * anything past `end`. */
-static size_t step_y(cw_limiter *l, int64_t upto, float *out)
+static size_t step_y(cw_audio_limiter *l, int64_t upto, float *out)
 {
     const size_t ch = (size_t)l->ch;
     const int64_t L = (int64_t)l->L;
@@ -336,7 +336,7 @@ static size_t step_y(cw_limiter *l, int64_t upto, float *out)
     return n;
 }
 
-static size_t advance(cw_limiter *l, float *out)
+static size_t advance(cw_audio_limiter *l, float *out)
 {
     const int64_t L = (int64_t)l->L;
     /* greq[j] needs x[j + HALF - 1]; h[k] needs greq[k + L - 1 + HALF]; y[j] needs r[j] */
@@ -347,7 +347,7 @@ static size_t advance(cw_limiter *l, float *out)
     return step_y(l, l->nh, out);
 }
 
-void cw_limiter_process(cw_limiter *l, const float *in, size_t n, float *out, size_t *nout)
+void cw_audio_limiter_process(cw_audio_limiter *l, const float *in, size_t n, float *out, size_t *nout)
 {
     const size_t ch = (size_t)l->ch;
     for (size_t i = 0; i < n; i++) {
@@ -359,7 +359,7 @@ void cw_limiter_process(cw_limiter *l, const float *in, size_t n, float *out, si
     *nout = advance(l, out);
 }
 
-void cw_limiter_drain(cw_limiter *l, float *out, size_t *nout)
+void cw_audio_limiter_drain(cw_audio_limiter *l, float *out, size_t *nout)
 {
     const size_t ch = (size_t)l->ch;
     l->end = l->nx;

@@ -191,7 +191,7 @@ static const field FIELDS[] = {
     STR_FIELD("language", language),       STR_FIELD("description", description),
     STR_FIELD("date", date),               STR_FIELD("valid-from", valid_from),
     STR_FIELD("valid-until", valid_until), {"episode", (size_t)-1},
-    {"kind", (size_t)-1},
+    {"kind", (size_t)-1},                  {"replace", (size_t)-1},
 };
 
 typedef struct parser {
@@ -265,7 +265,7 @@ static int parse_line(parser *p, char *l, int line, cw_error *err)
     if (fi == nf) {
         quote(q, sizeof q, k, 40);
         note(p, "line %d: unknown key '%s' ignored (known: Series, Episode, Title, Teacher, "
-             "Language, Kind, Description, Date, Valid-From, Valid-Until)", line, q);
+             "Language, Kind, Description, Date, Valid-From, Valid-Until, Replace)", line, q);
         return 0;
     }
     if (!*v)
@@ -297,6 +297,19 @@ static int parse_line(parser *p, char *l, int line, cw_error *err)
                            "or filler (write e.g. 'Kind: lesson')", line, q);
         }
         p->out->kind = kk;
+    } else if (!strcmp(FIELDS[fi].key, "replace")) {
+        static const char *const yes[] = {"yes", "y", "true", "1", "on"};
+        static const char *const no[] = {"no", "n", "false", "0", "off"};
+        int r = 0;
+        for (size_t i = 0; i < 5 && !r; i++)
+            r = !strcasecmp(v, yes[i]) ? 1 : !strcasecmp(v, no[i]) ? -1 : 0;
+        if (!r) {
+            quote(q, sizeof q, v, 40);
+            return cw_fail(err, CW_EINVAL, "", line, "line %d: replace '%s' is not yes or no "
+                           "(write 'Replace: yes' to replace an episode already stored)", line,
+                           q);
+        }
+        p->out->replace = r;
     } else {
         char **dst = (char **)((char *)p->out + FIELDS[slot].offset);
         *dst = cw_strdup(v);

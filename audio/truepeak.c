@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define T CW_TP_TAPS
+#define T CW_AUDIO_TP_TAPS
 #define HALF (T / 2)
 
-static float coef[CW_TP_PHASES][T];
+static float coef[CW_AUDIO_TP_PHASES][T];
 static double bound;
 static pthread_once_t coef_once = PTHREAD_ONCE_INIT;
 
@@ -34,11 +34,11 @@ static void coef_init(void)
 {
     const double beta = 7.0;
     bound = 1.0;
-    for (int p = 1; p < CW_TP_PHASES; p++) {
+    for (int p = 1; p < CW_AUDIO_TP_PHASES; p++) {
         double s = 0.0, sa = 0.0;
         for (int k = 0; k < T; k++) {
             /* distance (in input samples) from tap k to the point i-1+p/4 */
-            double d = HALF - 1 - k + (double)p / CW_TP_PHASES;
+            double d = HALF - 1 - k + (double)p / CW_AUDIO_TP_PHASES;
             double sinc = d == 0.0 ? 1.0 : sin(M_PI * d) / (M_PI * d);
             double r = d / HALF;
             double w = fabs(r) >= 1.0 ? 0.0 : bessel_i0(beta * sqrt(1.0 - r * r)) / bessel_i0(beta);
@@ -55,18 +55,18 @@ static void coef_init(void)
     }
 }
 
-double cw_truepeak_gain_bound(void)
+double cw_audio_truepeak_gain_bound(void)
 {
     pthread_once(&coef_once, coef_init);
     return bound;
 }
 
-float cw_truepeak_at(const float *x, size_t stride)
+float cw_audio_truepeak_at(const float *x, size_t stride)
 {
     pthread_once(&coef_once, coef_init);
     float m = fabsf(x[0]);
     const float *base = x - (ptrdiff_t)HALF * (ptrdiff_t)stride;
-    for (int p = 1; p < CW_TP_PHASES; p++) {
+    for (int p = 1; p < CW_AUDIO_TP_PHASES; p++) {
         float acc = 0.0f;
         for (int k = 0; k < T; k++)
             acc += coef[p][k] * base[(size_t)k * stride];
@@ -77,7 +77,7 @@ float cw_truepeak_at(const float *x, size_t stride)
     return m;
 }
 
-/* cw_truepeak_at for 32 consecutive positions, the positions side by side so the
+/* cw_audio_truepeak_at for 32 consecutive positions, the positions side by side so the
  * compiler can vectorise: each sum is taken in the same order, so the result is the same
  * to the bit. */
 static float peak_32(const float *x, float running)
@@ -85,7 +85,7 @@ static float peak_32(const float *x, float running)
     float v[32], acc[32];
     for (int j = 0; j < 32; j++)
         v[j] = fabsf(x[j]);
-    for (int p = 1; p < CW_TP_PHASES; p++) {
+    for (int p = 1; p < CW_AUDIO_TP_PHASES; p++) {
         for (int j = 0; j < 32; j++)
             acc[j] = 0.0f;
         for (int k = 0; k < T; k++) {
@@ -123,7 +123,7 @@ static float peak_run(const float *x, size_t n, float running, float fbound)
             continue;
         }
         for (size_t j = i; j < e; j++) {
-            float v = cw_truepeak_at(x + j, 1);
+            float v = cw_audio_truepeak_at(x + j, 1);
             if (v > running)
                 running = v;
         }
@@ -131,19 +131,19 @@ static float peak_run(const float *x, size_t n, float running, float fbound)
     return running;
 }
 
-struct cw_truepeak {
+struct cw_audio_truepeak {
     int channels;
-    float **buf; /* per channel: HALF*2 history + CW_BLOCK_FRAMES */
+    float **buf; /* per channel: HALF*2 history + CW_AUDIO_BLOCK */
     size_t fill; /* samples in buf beyond the first HALF (positions not yet evaluated + lookahead) */
     double max;
-    int finished; /* cw_truepeak_max was called: no more input */
+    int finished; /* cw_audio_truepeak_max was called: no more input */
 };
 
-int cw_truepeak_new(cw_truepeak **out, int channels)
+int cw_audio_truepeak_new(cw_audio_truepeak **out, int channels)
 {
     pthread_once(&coef_once, coef_init);
     *out = NULL;
-    cw_truepeak *tp = calloc(1, sizeof *tp);
+    cw_audio_truepeak *tp = calloc(1, sizeof *tp);
     if (!tp)
         return CW_ENOMEM;
     tp->channels = channels;
@@ -153,9 +153,9 @@ int cw_truepeak_new(cw_truepeak **out, int channels)
         return CW_ENOMEM;
     }
     for (int c = 0; c < channels; c++) {
-        tp->buf[c] = calloc(3 * HALF + CW_BLOCK_FRAMES + 1, sizeof(float));
+        tp->buf[c] = calloc(3 * HALF + CW_AUDIO_BLOCK + 1, sizeof(float));
         if (!tp->buf[c]) {
-            cw_truepeak_free(tp);
+            cw_audio_truepeak_free(tp);
             return CW_ENOMEM;
         }
     }
@@ -165,7 +165,7 @@ int cw_truepeak_new(cw_truepeak **out, int channels)
     return 0;
 }
 
-void cw_truepeak_free(cw_truepeak *tp)
+void cw_audio_truepeak_free(cw_audio_truepeak *tp)
 {
     if (!tp)
         return;
@@ -178,7 +178,7 @@ void cw_truepeak_free(cw_truepeak *tp)
 
 /* Layout per channel: buf[0..HALF) history; buf[HALF..HALF+fill) samples, of which the
  * last HALF are lookahead not yet evaluated. */
-static void evaluate(cw_truepeak *tp, size_t upto)
+static void evaluate(cw_audio_truepeak *tp, size_t upto)
 {
     float fb = (float)bound;
     float run = (float)tp->max;
@@ -192,11 +192,11 @@ static void evaluate(cw_truepeak *tp, size_t upto)
     tp->fill = keep;
 }
 
-void cw_truepeak_add(cw_truepeak *tp, const float *frames, size_t n)
+void cw_audio_truepeak_add(cw_audio_truepeak *tp, const float *frames, size_t n)
 {
     const size_t ch = (size_t)tp->channels;
     while (n > 0) {
-        size_t room = CW_BLOCK_FRAMES + HALF - tp->fill;
+        size_t room = CW_AUDIO_BLOCK + HALF - tp->fill;
         size_t m = n < room ? n : room;
         for (size_t c = 0; c < ch; c++) {
             float *dst = tp->buf[c] + HALF + tp->fill;
@@ -211,7 +211,7 @@ void cw_truepeak_add(cw_truepeak *tp, const float *frames, size_t n)
     }
 }
 
-double cw_truepeak_max(cw_truepeak *tp)
+double cw_audio_truepeak_max(cw_audio_truepeak *tp)
 {
     if (!tp->finished) {
         /* the signal is followed by silence: pad HALF+1 zeros and evaluate every pending
@@ -226,11 +226,11 @@ double cw_truepeak_max(cw_truepeak *tp)
     return tp->max;
 }
 
-void cw_truepeak_restart(cw_truepeak *tp)
+void cw_audio_truepeak_restart(cw_audio_truepeak *tp)
 {
-    cw_truepeak_max(tp);
+    cw_audio_truepeak_max(tp);
     for (int c = 0; c < tp->channels; c++)
-        memset(tp->buf[c], 0, (3 * HALF + CW_BLOCK_FRAMES + 1) * sizeof(float));
+        memset(tp->buf[c], 0, (3 * HALF + CW_AUDIO_BLOCK + 1) * sizeof(float));
     tp->fill = 0;
     tp->finished = 0;
 }

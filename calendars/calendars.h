@@ -31,6 +31,9 @@ int64_t cw_tz_to_utc(const cw_tz *tz, const cw_civil *local);
 
 /* ---- loaded calendars -------------------------------------------------------------- */
 
+/* Not safe for concurrent use, even through a const pointer: expansion writes the set's
+ * caches (interned ids, series positions, recurrence caches). Threads share a set only under
+ * a lock (the session layer's views hand it out behind a mutex). */
 typedef struct cw_calset cw_calset;
 /* A new empty set. `default_tz` is the station's zone: floating times and all-day midnights
  * are read in it, and a file written for another zone gets a `cal.zone-differs` warning.

@@ -6,6 +6,7 @@
 #define CW_CLI_H
 
 #include "common.h"
+#include "session.h"
 #include "station.h"
 
 /* ---- options ----------------------------------------------------------------------- */
@@ -33,13 +34,35 @@ void cw_opt_help(FILE *fp, const char *usage, const char *about, const cw_opt *o
 
 /* ---- context ----------------------------------------------------------------------- */
 
+/* Setup a command asks for in the command table (git's RUN_SETUP): done by cw_cli_setup. */
+enum {
+    CW_CMD_NEED_STATION = 1, /* open the station as a session (cli->session) */
+    CW_CMD_LOCK_SHARED = 2,  /* and hold the station lock shared for the command (readers) */
+    CW_CMD_LOCK_EXCL = 4     /* or exclusive (writers) */
+};
+
 typedef struct cw_cli {
-    const char *station_opt; /* --station DIR as given (NULL: env or cwd) */
-    cw_station *station;     /* loaded by cw_cli_station() */
+    const char *station_opt; /* --station DIR as given (NULL: env, the station around cwd, cwd) */
+    char *found_station;     /* the station the current folder is inside, once looked for */
+    int looked_for_station;
+    cw_station *station;     /* loaded by cw_cli_station() (commands not on the session yet) */
+    cw_session *session;     /* opened by cw_cli_setup() for NEED_STATION commands */
+    unsigned flags;          /* the command's CW_CMD_* flags (a command may narrow them) */
     int lock_fd;             /* -1 when not locked */
     int is_tty;              /* stdout is a terminal */
     int help;                /* --help was given */
 } cw_cli;
+
+/* The station folder: --station, else $CHALKWAVE_STATION, else the station the current
+ * folder is inside (its nearest parent with a station.conf, as git finds its repository),
+ * else ".". */
+const char *cw_cli_station_dir(cw_cli *cli);
+/* Today in the station's zone (the machine's when no station is found), for DATE options. */
+cw_date cw_cli_today(cw_cli *cli);
+/* The setup cli->flags ask for, after the command checked its arguments: open the session,
+ * take the station lock for the rest of the command, load what changed, print the
+ * calendars' warnings. Prints the error and returns its exit code on failure, else 0. */
+int cw_cli_setup(cw_cli *cli, const char *cmd);
 
 /* Load the station (once). Prints the error and returns its exit code on failure. */
 int cw_cli_station(cw_cli *cli, const char *cmd);
@@ -86,6 +109,7 @@ int cmd_plan(cw_cli *cli, int argc, char **argv);
 int cmd_build(cw_cli *cli, int argc, char **argv);
 int cmd_verify(cw_cli *cli, int argc, char **argv);
 int cmd_export(cw_cli *cli, int argc, char **argv);
+int cmd_change(cw_cli *cli, int argc, char **argv); /* list | hold | release | restart | move | cancel | remove */
 
 /* The exit-code paragraph every --help ends with. */
 extern const char cw_cli_exit_codes_help[];

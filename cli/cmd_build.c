@@ -1,8 +1,7 @@
 /* cmd_build.c — `chalkwave build --date DATE [--out DIR]`: plan the day and write its
- * bundle (day.ogg, items/, playlists, guide, SHA256SUMS), then say how to listen.
- * Guarantees: holds the station lock shared (ingest's exclusive writes wait), the bundle
- * appears atomically; exit codes as documented in --help. */
-#include "calendars.h"
+ * bundle (day.ogg, items/, playlists, guide, SHA256SUMS) through the session, then say how
+ * to listen. Guarantees: holds the station lock shared (ingest's exclusive writes wait),
+ * the bundle appears atomically; exit codes as documented in --help. */
 #include "cli.h"
 #include "playlists.h"
 #include "scheduler.h"
@@ -17,7 +16,7 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
     const char *out = NULL;
     int quiet = 0;
     const cw_opt opts[] = {
-        {"date", 'd', CW_OPT_DATE, &date, "DATE", "the day to build (YYYY-MM-DD, station time)"},
+        {"date", 'd', CW_OPT_DATE, &date, "DATE", "the day to build (YYYY-MM-DD, today, tomorrow, +N; station time)"},
         {"out", 'o', CW_OPT_STRING, &out, "DIR", "bundle folder (default: STATION/out/DATE)"},
         {"quiet", 'q', CW_OPT_FLAG, &quiet, NULL, "print only the bundle folder"},
         {0},
@@ -36,41 +35,20 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(cmd, "unexpected argument '%s' (give the day with --date DATE)", pos[0]);
     if (date.year == 0)
         return cw_cli_usagef(cmd, "--date is required (e.g. --date 2026-03-16)");
-    if ((rc = cw_cli_lock(cli, cmd, 0)) != 0)
+    if ((rc = cw_cli_setup(cli, cmd)) != 0)
         return rc;
-    const cw_station *st = cli->station;
     cw_error err = {0};
-    cw_library *lib = NULL;
-    cw_calset *cals = NULL;
     cw_plan *plan = NULL;
-    cw_diags diags = {0};
     cw_bundle_report rep;
     memset(&rep, 0, sizeof rep);
-    char *dflt = NULL;
-    int code = 0;
-    if ((code = cw_library_scan(&lib, st->dir, &err)) != 0)
-        goto fail;
-    /* library warnings reach the user through the plan's warnings ("library: ...") */
-    code = cw_station_calendars(&cals, st, &diags, &err);
-    cw_cli_print_diags(cmd, &diags);
-    if (code)
-        goto fail;
-    if ((code = cw_plan_day(&plan, st, cals, lib, date, &err)) != 0)
-        goto fail;
-    for (size_t i = 0; i < plan->warnings.n; i++)
-        cw_cli_warnf(cmd, "%s", plan->warnings.v[i]);
-    if (!out) {
-        char d[11];
-        cw_date_format(date, d);
-        dflt = cw_asprintf("%s/out/%s", st->dir, d);
-        if (!dflt) {
-            code = cw_fail(&err, CW_ENOMEM, "", 0, "out of memory");
-            goto fail;
-        }
-        out = dflt;
+    int code = cw_session_build(cli->session, date, out, &rep, &plan, &err);
+    if (code) {
+        cw_bundle_report_free(&rep);
+        return cw_cli_report(cmd, code, &err);
     }
-    if ((code = cw_bundle_build(st, plan, out, &rep, &err)) != 0)
-        goto fail;
+    /* library warnings reach the user through the plan's warnings ("library: ...") */
+    for (size_t i = 0; i < plan->warnings.n; i++)
+        if (plan->warnings.v[i].severity != CW_DIAG_INFO) cw_cli_warnf(cmd, "%s", plan->warnings.v[i].text);
     if (quiet) {
         printf("%s\n", rep.dir);
     } else {
@@ -82,15 +60,7 @@ int cmd_build(cw_cli *cli, int argc, char **argv)
         printf("listen: ffplay -nodisp '%s/day.ogg'   (or: vlc '%s/day.ogg')\n", rep.dir, rep.dir);
         printf("check:  chalkwave verify '%s'\n", rep.dir);
     }
-    goto done;
-fail:
-    rc = cw_cli_report(cmd, code, &err);
-done:
     cw_bundle_report_free(&rep);
     cw_plan_free(plan);
-    cw_calset_free(cals);
-    cw_diags_free(&diags);
-    cw_library_free(lib);
-    free(dflt);
     return rc;
 }

@@ -41,7 +41,7 @@ int cal_cli_refuse_links(const char *cmd, const char **pos, int npos)
 int cal_cli_station_zone(cw_cli *cli, const char *cmd, const char **zone)
 {
     *zone = NULL;
-    const char *dir = cw_station_dir_default(cli->station_opt);
+    const char *dir = cw_cli_station_dir(cli);
     char *conf = cw_path_join(dir, "station.conf");
     int have = conf && cw_path_exists(conf);
     free(conf);

@@ -8,6 +8,7 @@
  * name replaces its earlier import instead of conflicting with it. */
 #include "calendars.h"
 #include "cli.h"
+#include "scheduler.h" /* CW_STATION_CHANGES_FILE */
 #include "cmd_calendar.h"
 
 #include <dirent.h>
@@ -132,6 +133,11 @@ int cal_import_choose_name(const char *sub, cal_import_file *f, const cal_import
     if (!f->name) {
         cw_cli_errorf(sub, "'%s' is not a usable calendar file name (rename it, e.g. term1.ics, or "
                       "give --name)", fallback ? fallback : f->path);
+        return CW_EXIT_REFUSED;
+    }
+    if (!strcmp(f->name, CW_STATION_CHANGES_FILE)) {
+        cw_cli_errorf(sub, "calendars/%s holds the station's own changes (chalkwave change): import %s under "
+                      "another name (--name NAME)", CW_STATION_CHANGES_FILE, f->path);
         return CW_EXIT_REFUSED;
     }
     return 0;
@@ -445,6 +451,7 @@ static int list_rows(const cw_station *st, const cw_subs *subs, list_row **out, 
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
         if (e->d_name[0] != '.' && len > 4 && !strcmp(e->d_name + len - 4, ".ics") &&
+            strcmp(e->d_name, CW_STATION_CHANGES_FILE) != 0 && /* the station's own changes */
             cw_strlist_push(&files, e->d_name))
             break;
     }
@@ -625,6 +632,12 @@ int cal_remove(cw_cli *cli, int argc, char **argv)
     char *name = cal_target_name_ok(pos[0]) ? cal_target_name(pos[0]) : NULL;
     if (!name)
         return cw_cli_usagef(sub, "give a calendar name as 'chalkwave calendar list' shows it");
+    if (!strcmp(name, CW_STATION_CHANGES_FILE)) {
+        cw_cli_errorf(sub, "calendars/%s holds the station's own changes: remove them with 'chalkwave change "
+                      "remove ID' (see 'chalkwave change list')", CW_STATION_CHANGES_FILE);
+        free(name);
+        return CW_EXIT_REFUSED;
+    }
     /* the subscriptions' lock before the station's, as update takes them */
     int lock = -1;
     cw_subs subs;

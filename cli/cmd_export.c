@@ -1,7 +1,6 @@
 /* cmd_export.c — `chalkwave export --from DATE --to DATE [--out FILE]`: plan every day of
- * the range and write the station's broadcast schedule as iCalendar.
+ * the range (through the session) and write the station's broadcast schedule as iCalendar.
  * Guarantees: stdout, or FILE written atomically; the same inputs give the same bytes. */
-#include "calendars.h"
 #include "cli.h"
 #include "playlists.h"
 #include "scheduler.h"
@@ -43,56 +42,27 @@ int cmd_export(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(cmd, "the range has %lld days, at most %d are exported at once (split it)",
                              (long long)ndays, EXPORT_MAX_DAYS);
     }
-    if ((rc = cw_cli_lock(cli, cmd, 0)) != 0)
+    if ((rc = cw_cli_setup(cli, cmd)) != 0)
         return rc;
-    const cw_station *st = cli->station;
     cw_error err = {0};
-    cw_library *lib = NULL;
-    cw_calset *cals = NULL;
-    cw_diags diags = {0};
-    cw_plan **plans = calloc((size_t)ndays, sizeof *plans);
+    cw_plan **plans = NULL;
     size_t n = 0;
     char *ics = NULL;
     size_t ics_len = 0;
-    int code = 0;
-    if (!plans) {
-        code = cw_fail(&err, CW_ENOMEM, "", 0, "out of memory");
-        goto fail;
-    }
-    if ((code = cw_library_scan(&lib, st->dir, &err)) != 0)
-        goto fail;
-    code = cw_station_calendars(&cals, st, &diags, &err);
-    for (size_t i = 0; i < diags.n; i++)
-        if (diags.v[i].severity == CW_DIAG_ERROR || code)
-            cw_cli_warnf(cmd, "%s:%d: %s", diags.v[i].file ? diags.v[i].file : "", diags.v[i].line,
-                         diags.v[i].text);
-    if (code)
-        goto fail;
-    for (cw_date d = from; cw_date_cmp(d, to) <= 0; d = cw_date_add_days(d, 1)) {
-        if ((code = cw_plan_day(&plans[n], st, cals, lib, d, &err)) != 0)
-            goto fail;
-        n++;
-    }
-    if ((code = cw_plans_to_ics(st, plans, n, &ics, &ics_len, &err)) != 0)
-        goto fail;
-    if (out && strcmp(out, "-") != 0) {
+    int code = cw_session_plans(cli->session, from, to, &plans, &n, &err);
+    if (!code) code = cw_plans_to_ics(cw_session_station(cli->session), plans, n, &ics, &ics_len, &err);
+    if (code) {
+        rc = cw_cli_report(cmd, code, &err);
+    } else if (out && strcmp(out, "-") != 0) {
         if ((code = cw_write_file_atomic(out, ics, ics_len, &err)) != 0)
-            goto fail;
-        fprintf(stderr, "chalkwave: export: wrote %s (%lld day%s)\n", out, (long long)ndays, ndays == 1 ? "" : "s");
+            rc = cw_cli_report(cmd, code, &err);
+        else
+            fprintf(stderr, "chalkwave: export: wrote %s (%lld day%s)\n", out, (long long)ndays, ndays == 1 ? "" : "s");
     } else {
         cw_buf b = {ics, ics_len, ics_len, 0};
         rc = cw_cli_write_stdout(cmd, &b);
     }
-    goto done;
-fail:
-    rc = cw_cli_report(cmd, code, &err);
-done:
     free(ics);
-    for (size_t i = 0; i < n; i++)
-        cw_plan_free(plans[i]);
-    free(plans);
-    cw_calset_free(cals);
-    cw_diags_free(&diags);
-    cw_library_free(lib);
+    cw_session_plans_free(plans, n);
     return rc;
 }

@@ -22,7 +22,8 @@ static json_t *jnum(double v)
     return isfinite(v) ? json_real(round(v * 100.0) / 100.0) : json_null();
 }
 
-static void to_json(const cw_library *lib, cw_buf *b)
+/* reasons_from: the station, to add each rejected upload's reason; NULL otherwise */
+static void to_json(const cw_library *lib, const char *reasons_from, cw_buf *b)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < lib->n; i++) {
@@ -48,6 +49,11 @@ static void to_json(const cw_library *lib, cw_buf *b)
         json_object_set_new(o, "lra", jnum(r->lra_out));
         json_object_set_new(o, "true_peak", jnum(r->true_peak_out));
         json_object_set_new(o, "source_sha256", jstr(r->source_sha256));
+        char *why = NULL;
+        cw_error e = {0};
+        if (reasons_from && cw_library_rejection(reasons_from, r->path, &why, &e) == 0)
+            json_object_set_new(o, "reason", json_string(why));
+        free(why);
         json_array_append_new(arr, o);
     }
     char *s = json_dumps(arr, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(8));
@@ -126,23 +132,76 @@ static void to_text(const cw_library *lib, cw_buf *b)
     cw_buf_printf(b, "%zu recording%s, %s in all\n", lib->n, lib->n == 1 ? "" : "s", tl);
 }
 
+/* `library approve PATH...` / `library reject --reason TEXT PATH...` */
+static int decide(cw_cli *cli, const char *what, const char **paths, int n, int replace,
+                  const char *reason)
+{
+    if (n == 0)
+        return cw_cli_usagef(CMD, "%s: give the uploads (paths under pending/, as 'chalkwave "
+                             "library --pending' lists them)", what);
+    if (!strcmp(what, "reject") && (!reason || !reason[0]))
+        return cw_cli_usagef(CMD, "reject: give --reason TEXT (the teacher sees it)");
+    int rc = cw_cli_lock(cli, CMD, 0);
+    if (rc)
+        return rc;
+    int worst = CW_EXIT_OK;
+    for (int i = 0; i < n; i++) {
+        cw_error err = {0};
+        char lp[1100] = "";
+        int code = !strcmp(what, "approve")
+                       ? cw_library_approve(cli->station->dir, paths[i], replace, lp, sizeof lp, &err)
+                       : cw_library_reject(cli->station->dir, paths[i], reason, &err);
+        if (code) {
+            cw_cli_errorf(CMD, "%s: %s: %s", what, paths[i], err.text);
+            int e = cw_exit_code(code);
+            worst = e > worst ? e : worst;
+        } else if (lp[0]) {
+            printf("approved %s -> %s\n", paths[i], lp);
+        } else {
+            printf("rejected %s\n", paths[i]);
+        }
+    }
+    fflush(stdout);
+    return worst;
+}
+
 int cmd_library(cw_cli *cli, int argc, char **argv)
 {
-    const char *format = "text";
+    const char *format = "text", *reason = NULL;
+    int pending = 0, rejected = 0, replace = 0;
     const cw_opt opts[] = {
         {"format", 0, CW_OPT_STRING, &format, "FMT", "text (a table) or json"},
+        {"pending", 0, CW_OPT_FLAG, &pending, NULL, "list the uploads awaiting approval (pending/)"},
+        {"rejected", 0, CW_OPT_FLAG, &rejected, NULL, "list the rejected uploads (pending/rejected/)"},
+        {"replace", 0, CW_OPT_FLAG, &replace, NULL, "approve: put it in place of the same episode"},
+        {"reason", 0, CW_OPT_STRING, &reason, "TEXT", "reject: why (kept beside it for the teacher)"},
         {0},
     };
     const char **pos;
     int npos, rc;
-    if (cw_cli_opts(cli, CMD, argc, argv, &pos, &npos, &rc, "chalkwave library [--format text|json]",
+    if (cw_cli_opts(cli, CMD, argc, argv, &pos, &npos, &rc,
+                    "chalkwave library [--pending|--rejected] [--format text|json]\n"
+                    "       chalkwave library approve [--replace] PATH...\n"
+                    "       chalkwave library reject --reason TEXT PATH...",
                     "List the recordings in the station's library: kind, series, episode, title,\n"
                     "teacher, language, length, loudness and the dates between which they may air.\n"
-                    "Files that cannot be read are named on stderr and left out.",
+                    "Files that cannot be read are named on stderr and left out.\n\n"
+                    "Uploads awaiting approval (ingest --pending, the desk's teacher links) are in\n"
+                    "pending/ and do not air: --pending lists them; 'approve PATH' moves one into\n"
+                    "the library (refused when the library has the same recording, or the same\n"
+                    "episode unless --replace); 'reject --reason TEXT PATH' moves it to\n"
+                    "pending/rejected/ with the reason beside it (--rejected lists those).",
                     opts))
         return rc;
+    if (npos > 0 && (!strcmp(pos[0], "approve") || !strcmp(pos[0], "reject")))
+        return decide(cli, pos[0], pos + 1, npos - 1, replace, reason);
     if (npos > 0)
-        return cw_cli_usagef(CMD, "takes no arguments (did you mean 'chalkwave ingest %s'?)", pos[0]);
+        return cw_cli_usagef(CMD, "unknown '%s' (give approve PATH, reject PATH, or no "
+                             "arguments to list; did you mean 'chalkwave ingest %s'?)", pos[0], pos[0]);
+    if (replace || reason)
+        return cw_cli_usagef(CMD, "--replace and --reason go with approve and reject");
+    if (pending && rejected)
+        return cw_cli_usagef(CMD, "give --pending or --rejected, not both");
     int json = !strcmp(format, "json");
     if (!json && strcmp(format, "text") != 0)
         return cw_cli_usagef(CMD, "--format must be text or json, not '%s'", format);
@@ -151,7 +210,9 @@ int cmd_library(cw_cli *cli, int argc, char **argv)
         return rc;
     cw_library *lib = NULL;
     cw_error err = {0};
-    int code = cw_library_scan(&lib, cli->station->dir, &err);
+    int code = cw_library_scan_at(&lib, cli->station->dir,
+                                  pending ? "pending" : rejected ? "pending/rejected" : "library",
+                                  &err);
     if (code)
         return cw_cli_report(CMD, code, &err);
     for (size_t i = 0; i < lib->warnings.n; i++)
@@ -159,7 +220,10 @@ int cmd_library(cw_cli *cli, int argc, char **argv)
     cw_buf b;
     cw_buf_init(&b);
     if (json)
-        to_json(lib, &b);
+        to_json(lib, rejected ? cli->station->dir : NULL, &b);
+    else if (lib->n == 0 && (pending || rejected))
+        cw_buf_puts(&b, pending ? "no uploads are waiting for approval\n"
+                                : "no uploads were rejected\n");
     else
         to_text(lib, &b);
     rc = cw_cli_write_stdout(CMD, &b);

@@ -1,30 +1,37 @@
-/* main.c — the `chalkwave` command: a git-style command table, shared setup (station,
- * lock) and one-line error reporting. Only cli/ prints; only cli/ joins the modules.
- * Guarantees: every run ends with a documented exit code (0, 1, 2 or 3). */
+/* main.c — the `chalkwave` command: a git-style command table whose flags ask for the
+ * shared setup (open the station as a session, hold the station lock), finding the station
+ * around the current folder, and one-line error reporting. Only cli/ prints; only cli/
+ * joins the modules. Guarantees: every run ends with a documented exit code (0, 1, 2, 3). */
 #include "calendars.h"
 #include "cli.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct cw_cmd {
     const char *name;
     cw_cmd_fn fn;
     const char *summary;
+    unsigned flags; /* CW_CMD_*: the setup cw_cli_setup does for it */
 } cw_cmd;
 
+#define READS (CW_CMD_NEED_STATION | CW_CMD_LOCK_SHARED)
+#define WRITES (CW_CMD_NEED_STATION | CW_CMD_LOCK_EXCL)
+
 static const cw_cmd commands[] = {
-    {"init", cmd_init, "create a station folder with commented default settings"},
-    {"calendar", cmd_calendar, "check, expand, import or subscribe to partner calendars (.ics)"},
-    {"ingest", cmd_ingest, "check, clean up and store teachers' recordings in the library"},
-    {"library", cmd_library, "list the recordings in the library"},
-    {"plan", cmd_plan, "show what airs when on a day (or a range of days)"},
-    {"build", cmd_build, "write a day's playout bundle (day.ogg, items, playlists, guide)"},
-    {"verify", cmd_verify, "check a bundle's checksums and Ogg files"},
-    {"export", cmd_export, "write the station's broadcast schedule as iCalendar (.ics)"},
-    {NULL, NULL, NULL},
+    {"init", cmd_init, "create a station folder with commented default settings", 0},
+    {"calendar", cmd_calendar, "check, expand, import or subscribe to partner calendars (.ics)", 0},
+    {"ingest", cmd_ingest, "check, clean up and store teachers' recordings in the library", 0},
+    {"library", cmd_library, "list the recordings in the library", 0},
+    {"plan", cmd_plan, "show what airs when on a day (or a range); --missing: who to chase", READS},
+    {"build", cmd_build, "write a day's playout bundle (day.ogg, items, playlists, guide)", READS},
+    {"verify", cmd_verify, "check a bundle's checksums and Ogg files", 0},
+    {"export", cmd_export, "write the station's broadcast schedule as iCalendar (.ics)", READS},
+    {"change", cmd_change, "the station's own changes: hold or restart a series, move or cancel a lesson", WRITES},
+    {NULL, NULL, NULL, 0},
 };
 
 static void usage(FILE *fp)
@@ -38,9 +45,10 @@ static void usage(FILE *fp)
     fprintf(fp,
             "\nThe calendar command has subcommands: check FILE..., expand --from DATE --to DATE FILE...,\n"
             "import FILE... [--priority N], list, remove NAME, subscribe URL, update [NAME...],\n"
-            "unsubscribe NAME.\n"
-            "Every command takes --station DIR (default: $CHALKWAVE_STATION, else the current folder)\n"
-            "and --help. DATE is YYYY-MM-DD in the station's time zone. '--' ends the options.\n\n%s"
+            "unsubscribe NAME; change has list, hold, release, restart, move, cancel, remove.\n"
+            "Every command takes --station DIR (default: $CHALKWAVE_STATION, else the station the current\n"
+            "folder is in) and --help. DATE is YYYY-MM-DD in the station's time zone, or today,\n"
+            "tomorrow, yesterday, +N, -N. '--' ends the options.\n\n%s"
             "\nSee chalkwave(1) and README.md for the station folder and its settings.\n",
             cw_cli_exit_codes_help);
 }
@@ -216,11 +224,61 @@ int cw_cli_write_stdout(const char *cmd, const cw_buf *b)
     return CW_EXIT_OK;
 }
 
+const char *cw_cli_station_dir(cw_cli *cli)
+{
+    if (cli->station_opt && *cli->station_opt) return cli->station_opt;
+    const char *env = getenv("CHALKWAVE_STATION");
+    if (env && *env) return env;
+    if (!cli->looked_for_station) {
+        cli->looked_for_station = 1;
+        cli->found_station = cw_station_discover(".");
+    }
+    return cli->found_station ? cli->found_station : ".";
+}
+
+cw_date cw_cli_today(cw_cli *cli)
+{
+    time_t now = time(NULL);
+    cw_date d = {1970, 1, 1};
+    cw_station *st = NULL;
+    cw_error err = {0};
+    cw_tz *tz = NULL;
+    if (!cw_station_load(&st, cw_cli_station_dir(cli), &err) && !cw_tz_open(&tz, st->timezone, &err)) {
+        cw_civil c;
+        int off;
+        cw_tz_to_local(tz, (int64_t)now, &c, &off);
+        d = (cw_date){c.year, c.month, c.day};
+    } else {
+        struct tm tm;
+        if (localtime_r(&now, &tm)) d = (cw_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+    }
+    cw_tz_free(tz);
+    cw_station_free(st);
+    return d;
+}
+
+int cw_cli_setup(cw_cli *cli, const char *cmd)
+{
+    if (!(cli->flags & CW_CMD_NEED_STATION) || cli->session) return 0;
+    cw_error err = {0};
+    int rc = cw_session_open(&cli->session, cw_cli_station_dir(cli), NULL, &err);
+    if (rc) return cw_cli_report(cmd, rc, &err);
+    if (cli->flags & (CW_CMD_LOCK_SHARED | CW_CMD_LOCK_EXCL)) {
+        /* Waits up to 10 minutes: a long ingest holds the lock; a second run queues behind it. */
+        rc = cw_session_lock(cli->session, (cli->flags & CW_CMD_LOCK_EXCL) != 0, &err);
+        if (rc) return cw_cli_report(cmd, rc, &err);
+    }
+    rc = cw_session_refresh(cli->session, NULL, &err);
+    cw_cli_print_diags(cmd, rc ? cw_session_load_diags(cli->session) : cw_session_diags(cli->session));
+    if (rc) return cw_cli_report(cmd, rc, &err);
+    return 0;
+}
+
 int cw_cli_station(cw_cli *cli, const char *cmd)
 {
     if (cli->station) return 0;
     cw_error err = {0};
-    int rc = cw_station_load(&cli->station, cw_station_dir_default(cli->station_opt), &err);
+    int rc = cw_station_load(&cli->station, cw_cli_station_dir(cli), &err);
     if (rc) return cw_cli_report(cmd, rc, &err);
     return 0;
 }
@@ -246,28 +304,6 @@ int cw_cli_opts(cw_cli *cli, const char *cmd, int argc, char **argv, const char 
         cw_opt_help(stdout, usage, about, opts);
         return 1;
     }
-    return 0;
-}
-
-/* ---- init -------------------------------------------------------------------------- */
-
-int cmd_init(cw_cli *cli, int argc, char **argv)
-{
-    static const cw_opt opts[] = {{0}};
-    const char **pos;
-    int npos, rc;
-    if (cw_cli_opts(cli, "init", argc, argv, &pos, &npos, &rc, "chalkwave init DIR",
-                    "Create a station folder: station.conf with commented defaults, and the folders\n"
-                    "calendars/, library/, inbox/ (accepted/, rejected/) and out/.",
-                    opts))
-        return rc;
-    if (npos != 1)
-        return cw_cli_usagef("init", "give exactly one folder (e.g. 'chalkwave init /srv/radio')");
-    cw_error err = {0};
-    rc = cw_station_init(pos[0], &err);
-    if (rc) return cw_cli_report("init", rc, &err);
-    printf("created station in '%s'\nnext: edit %s/station.conf, then 'chalkwave --station %s calendar import FILE.ics'\n",
-           pos[0], pos[0], pos[0]);
     return 0;
 }
 
@@ -324,9 +360,12 @@ int main(int argc, char **argv)
     }
     const cw_cmd *c = find_cmd(name);
     if (!c) return unknown_cmd(name);
+    cli.flags = c->flags;
     int rc = flushed(c->fn(&cli, argc - i, argv + i), name);
+    cw_session_free(cli.session);
     cw_station_unlock(cli.lock_fd);
     cw_station_free(cli.station);
+    free(cli.found_station);
     cw_cal_cleanup();
     return rc;
 }

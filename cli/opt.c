@@ -30,7 +30,7 @@ static const char *suggest(const cw_opt *opts, const char *name)
     return best;
 }
 
-static int set_value(const char *cmd, const cw_opt *o, const char *v)
+static int set_value(cw_cli *cli, const char *cmd, const cw_opt *o, const char *v)
 {
     char *end;
     switch (o->type) {
@@ -57,10 +57,13 @@ static int set_value(const char *cmd, const cw_opt *o, const char *v)
         *(double *)o->value = x;
         return 0;
     }
-    case CW_OPT_DATE:
-        if (cw_date_parse(v, (cw_date *)o->value))
-            return cw_cli_usagef(cmd, "--%s needs a date as YYYY-MM-DD, not '%s'", o->name, v);
-        return 0;
+    case CW_OPT_DATE: {
+        if (!cw_date_parse(v, (cw_date *)o->value)) return 0;
+        /* words and +N are days in the station's zone; anything else gets what to write */
+        char why[300];
+        if (!cw_date_parse_loose(v, cw_cli_today(cli), (cw_date *)o->value, why, sizeof why)) return 0;
+        return cw_cli_usagef(cmd, "--%s %s", o->name, why);
+    }
     }
     return CW_EXIT_USAGE;
 }
@@ -99,6 +102,11 @@ int cw_opt_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, cha
         free(p);
         cw_cli_errorf(cmd, "out of memory");
         return CW_EXIT_ENV;
+    }
+    /* --station first, wherever it is: "today" is a day in the station's zone */
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+        if (!strncmp(argv[i], "--station=", 10) && argv[i][10]) cli->station_opt = argv[i] + 10;
+        else if (!strcmp(argv[i], "--station") && i + 1 < argc && argv[i + 1][0]) cli->station_opt = argv[++i];
     }
     int only_pos = 0;
     for (int i = 1; i < argc; i++) {
@@ -164,7 +172,7 @@ int cw_opt_parse(cw_cli *cli, const char *cmd, const cw_opt *opts, int argc, cha
                 return cw_cli_usagef(cmd, "--%s needs a value (%s)", o->name, o->arg ? o->arg : "see --help");
             val = argv[++i];
         }
-        int rc = set_value(cmd, o, val);
+        int rc = set_value(cli, cmd, o, val);
         if (rc) return rc;
     }
     *pos = p;
@@ -182,7 +190,8 @@ void cw_opt_help(FILE *fp, const char *usage, const char *about, const cw_opt *o
             snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         fprintf(fp, "  %-28s %s\n", left, o->help);
     }
-    fprintf(fp, "  %-28s %s\n", "    --station DIR", "station folder (default: $CHALKWAVE_STATION, else the current folder)");
+    fprintf(fp, "  %-28s %s\n", "    --station DIR",
+            "station folder (default: $CHALKWAVE_STATION, else the station the current folder is in)");
     fprintf(fp, "  %-28s %s\n", "-h, --help", "show this help");
     fprintf(fp, "\n%s", cw_cli_exit_codes_help);
 }

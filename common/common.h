@@ -158,6 +158,12 @@ void cw_civil_from_days(int64_t z, int *y, int *m, int *d);
 cw_date cw_date_add_days(cw_date d, int n);
 int cw_date_cmp(cw_date a, cw_date b);
 int cw_weekday(cw_date d); /* 0 = Monday ... 6 = Sunday */
+/* A date as people type it: YYYY-MM-DD, "today", "tomorrow", "yesterday", "+N" or "-N" days
+ * from `today` (N up to 3660). Returns 0 and *out, or CW_EINVAL with `why` (at most whylen
+ * bytes): what to write instead, for the shapes people use — "07/12/2026" gives
+ * "07/12/2026: write it as 2026-12-07 (YYYY-MM-DD; for July 12 write 2026-07-12)",
+ * "2026-02-30" gives "2026-02-30 is not a date (February 2026 has 28 days)". */
+int cw_date_parse_loose(const char *s, cw_date today, cw_date *out, char *why, size_t whylen);
 
 /* ---- files ------------------------------------------------------------------------- */
 

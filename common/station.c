@@ -154,6 +154,72 @@ static int set_str(parse_ctx *c, char **dst, const char *v)
     return 1;
 }
 
+/* "HH:MM-HH:MM[, HH:MM-HH:MM]...": windows in the day's order, not overlapping; only the
+ * last may cross midnight (or end at 24:00), and then it must end by the first one's start
+ * (a day's windows never overlap the next day's). "00:00-24:00" is the whole day; a window
+ * whose end equals its start is refused. On failure *why says what is wrong (it follows
+ * the quoted value in the message). */
+static int parse_windows(const char *value, cw_station *st, const char **why)
+{
+    static const char shape[] = "is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00, or several "
+                                "separated by commas: 06:00-09:00, 16:00-16:15)";
+    cw_on_air w[CW_MAX_ON_AIR];
+    size_t n = 0;
+    const char *p = value;
+    *why = shape;
+    for (;;) {
+        while (*p == ' ' || *p == '\t') p++;
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
+        char a[8], b[8];
+        const char *dash = memchr(p, '-', len);
+        if (!dash || dash - p != 5 || len != 11) return -1;
+        memcpy(a, p, 5), a[5] = 0;
+        memcpy(b, dash + 1, 5), b[5] = 0;
+        int s0, e0;
+        if (parse_hhmm(a, &s0) || parse_hhmm(b, &e0) || s0 == 24 * 60) return -1;
+        if (e0 == s0) {
+            *why = "is empty (a window's end must differ from its start)";
+            return -1;
+        }
+        if (n == CW_MAX_ON_AIR) {
+            *why = "has more than 8 windows (merge some)";
+            return -1;
+        }
+        /* "00:00-24:00" is a whole day: end == start, which (like any end <= start) the
+         * scheduler reads as "ends on the next day". */
+        w[n].start = s0;
+        w[n].end = e0 == 24 * 60 ? 0 : e0;
+        n++;
+        if (!end) break;
+        p = end + 1;
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (w[i].end <= w[i].start) {
+            *why = "has a window that crosses midnight before another one (only the day's last window may "
+                   "end after midnight)";
+            return -1;
+        }
+        if (w[i + 1].start < w[i].end) {
+            *why = w[i + 1].start < w[i].start
+                       ? "lists windows out of order (write them in the order of the day, e.g. 06:00-09:00, "
+                         "16:00-16:15)"
+                       : "has overlapping windows (one window must end before the next starts)";
+            return -1;
+        }
+    }
+    if (n > 1 && w[n - 1].end <= w[n - 1].start && w[n - 1].end > w[0].start) {
+        *why = "has a last window that runs into the next day's first one (end it earlier)";
+        return -1;
+    }
+    memcpy(st->on_air, w, n * sizeof *w);
+    st->n_on_air = n;
+    st->on_air_start = w[0].start;
+    st->on_air_end = w[0].end;
+    return 0;
+}
+
 static int handle_station(parse_ctx *c, const char *name, const char *value)
 {
     cw_station *st = c->st;
@@ -171,21 +237,9 @@ static int handle_station(parse_ctx *c, const char *name, const char *value)
         return set_str(c, &st->timezone, value);
     }
     if (!strcmp(name, "on_air")) {
-        char a[16] = "", b[16] = "";
-        const char *dash = strchr(value, '-');
-        if (!dash || (size_t)(dash - value) >= sizeof a || strlen(dash + 1) >= sizeof b)
-            return perr(c, "key 'on_air' in [station]: '%s' is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00)", value);
-        memcpy(a, value, (size_t)(dash - value));
-        snprintf(b, sizeof b, "%s", dash + 1);
-        int s, e;
-        if (parse_hhmm(a, &s) || parse_hhmm(b, &e) || s == 24 * 60)
-            return perr(c, "key 'on_air' in [station]: '%s' is not a window (write it as HH:MM-HH:MM, e.g. 06:00-22:00)", value);
-        if (e == s)
-            return perr(c, "key 'on_air' in [station]: the window '%s' is empty (end must differ from start)", value);
-        st->on_air_start = s;
-        /* "00:00-24:00" is a whole day: end == start, which (like any end <= start) the
-         * scheduler reads as "ends on the next day". */
-        st->on_air_end = e == 24 * 60 ? 0 : e;
+        const char *why = NULL;
+        if (parse_windows(value, st, &why))
+            return perr(c, "key 'on_air' in [station]: '%s' %s", value, why);
         c->seen |= SEEN_ONAIR;
         return 1;
     }
@@ -286,8 +340,32 @@ static int handle_schedule(parse_ctx *c, const char *name, const char *value)
         free(copy);
         return 1;
     }
-    return perr(c, "unknown key '%s' in [schedule] (known keys: missing, unavailable, overrun, newsletters_fill_gaps, fillers)",
+    if (!strcmp(name, "max_silence")) {
+        if (parse_double(value, 0.1, 86400, &st->max_silence))
+            return perr(c, "key 'max_silence' in [schedule]: '%s' is out of range (use seconds from 0.1 to 86400, e.g. 10)",
+                        value);
+        return 1;
+    }
+    if (!strcmp(name, "missed")) {
+        if (!strcasecmp(value, "skip")) st->missed = CW_MISSED_SKIP;
+        else if (!strcasecmp(value, "hold")) st->missed = CW_MISSED_HOLD;
+        else return perr(c, "key 'missed' in [schedule]: '%s' is not a policy (use skip or hold)", value);
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [schedule] (known keys: missing, unavailable, overrun, newsletters_fill_gaps, fillers, max_silence, missed)",
                 name);
+}
+
+static int handle_bundle(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    if (!strcmp(name, "mode")) {
+        if (!strcasecmp(value, "day")) st->bundle_mode = CW_BUNDLE_DAY;
+        else if (!strcasecmp(value, "blocks")) st->bundle_mode = CW_BUNDLE_BLOCKS;
+        else return perr(c, "key 'mode' in [bundle]: '%s' is not a mode (use day or blocks)", value);
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [bundle] (known keys: mode)", name);
 }
 
 /* A [calendars] value: PRIORITY[, holidays][, from SOURCE] (SOURCE is the rest). */
@@ -368,15 +446,17 @@ static int conf_handler(void *user, const char *section, const char *name, const
 {
     parse_ctx *c = user;
     if (c->failed) return 0;
-    if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule")) &&
+    if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule") ||
+         !strcmp(section, "bundle")) &&
         duplicate_key(c, section, name))
         return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
     if (!strcmp(section, "audio")) return handle_audio(c, name, value);
     if (!strcmp(section, "schedule")) return handle_schedule(c, name, value);
+    if (!strcmp(section, "bundle")) return handle_bundle(c, name, value);
     if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
-    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule] or [calendars])", name);
-    return perr(c, "unknown section [%s] (use [station], [audio], [schedule] or [calendars])", section);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle] or [calendars])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle] or [calendars])", section);
 }
 
 /* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
@@ -414,6 +494,11 @@ static void station_defaults(cw_station *st)
     st->fade = 0.5;
     st->missing = CW_MISSING_FILLER;
     st->overrun = CW_OVERRUN_CUT;
+    st->max_silence = 10;
+    st->missed = CW_MISSED_SKIP;
+    st->bundle_mode = CW_BUNDLE_DAY;
+    st->on_air[0] = (cw_on_air){st->on_air_start, st->on_air_end};
+    st->n_on_air = 1;
 }
 
 int cw_station_parse(cw_station **out, const char *dir, const char *source, const char *text, size_t len,
@@ -554,65 +639,7 @@ int cw_station_calendar_priority(const cw_station *st, const char *file)
     return 0;
 }
 
-/* ---- init -------------------------------------------------------------------------- */
-
-static const char default_conf[] =
-    "; chalkwave station settings. Lines starting with ';' are comments.\n"
-    "; Every key is documented in 'man chalkwave' and the README.\n"
-    "\n"
-    "[station]\n"
-    "name = Radio Example\n"
-    "timezone = Africa/Lagos        ; IANA zone (see /usr/share/zoneinfo)\n"
-    "on_air = 06:00-22:00           ; local time; may cross midnight (20:00-02:00)\n"
-    "language = en                  ; default language of items without one\n"
-    "\n"
-    "[audio]\n"
-    "rate = 44100                   ; Hz, every library file and day file uses it\n"
-    "channels = 1                   ; 1 mono (speech), 2 stereo\n"
-    "quality = 3                    ; Vorbis VBR quality, -1 (small) .. 10 (large)\n"
-    "loudness = -23                 ; target LUFS (EBU R128)\n"
-    "true_peak = -1                 ; ceiling dBTP\n"
-    "min_length = 3                 ; seconds; shorter recordings are refused\n"
-    "max_length = 14400             ; seconds; longer recordings are refused\n"
-    "silence_threshold = -50        ; dBFS; quieter lead-in and tail are trimmed\n"
-    "silence_margin = 0.25          ; seconds of silence kept before and after speech\n"
-    "min_pause = 0.5                ; seconds; shorter silence at the start or end is left alone\n"
-    "fade = 0.5                     ; seconds of fade where an item is cut\n"
-    "\n"
-    "[schedule]\n"
-    "missing = filler               ; a lesson not in the library: filler, announcement or silence\n"
-    "unavailable = unavailable      ; series key of the 'lesson unavailable' announcement\n"
-    "overrun = cut                  ; a lesson longer than its slot: cut (with a fade) or push\n"
-    "newsletters_fill_gaps = no     ; may newsletter items fill gaps between lessons?\n"
-    "fillers =                      ; filler series in rotation, comma-separated (empty: all fillers)\n"
-    "\n"
-    "[calendars]\n"
-    "; partner calendar file in calendars/ = priority (a higher number wins a conflict),\n"
-    "; then ', holidays' for a public-holidays calendar (its all-day events are blackouts)\n"
-    "; and ', from SOURCE' (what it was imported from).\n"
-    "; 'chalkwave calendar import FILE --priority N [--holidays]' adds lines here.\n";
-
-int cw_station_init(const char *dir, cw_error *err)
-{
-    int rc = cw_mkdir_p(dir, err);
-    if (rc) return rc;
-    char *conf = cw_path_join(dir, "station.conf");
-    if (!conf) return cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
-    if (cw_path_exists(conf)) {
-        rc = cw_fail(err, CW_EEXIST, conf, 0, "'%s' already holds a station (choose an empty folder)", dir);
-        free(conf);
-        return rc;
-    }
-    static const char *subdirs[] = {"calendars", "library", "inbox", "inbox/accepted", "inbox/rejected", "out"};
-    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0] && rc == CW_OK; i++) {
-        char *p = cw_path_join(dir, subdirs[i]);
-        rc = p ? cw_mkdir_p(p, err) : cw_fail(err, CW_ENOMEM, dir, 0, "out of memory");
-        free(p);
-    }
-    if (rc == CW_OK) rc = cw_write_file_atomic(conf, default_conf, sizeof default_conf - 1, err);
-    free(conf);
-    return rc;
-}
+int cw_station_timezone_known(const char *tz) { return tz && timezone_known(tz); }
 
 /* ---- [calendars] editor ------------------------------------------------------------ */
 

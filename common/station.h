@@ -28,11 +28,24 @@ typedef enum cw_overrun_policy {
     CW_OVERRUN_PUSH     /* run on and push soft items (never past a hard start) */
 } cw_overrun_policy;
 
+/* What a lesson whose episode did not air (its recording was missing) does to its series. */
+typedef enum cw_missed_policy {
+    CW_MISSED_SKIP = 0, /* the series moves on: the next lesson plays the next episode */
+    CW_MISSED_HOLD      /* the series waits: the next lesson plays the episode that did not air */
+} cw_missed_policy;
+
 /* What the plan covers: the whole on-air windows, or only the partner events inside them. */
 typedef enum cw_bundle_mode {
     CW_BUNDLE_DAY = 0, /* every on-air window is one block, gaps filled (fillers, then silence) */
     CW_BUNDLE_BLOCKS   /* only partner events are planned; the station's own programming airs between */
 } cw_bundle_mode;
+
+/* One on-air window in local minutes after midnight. end <= start: it ends on the next day
+ * (only the day's last window may). */
+typedef struct cw_on_air {
+    int start, end;
+} cw_on_air;
+#define CW_MAX_ON_AIR 8
 
 typedef struct cw_station {
     char *dir;       /* station directory as given (absolute after load) */
@@ -41,8 +54,10 @@ typedef struct cw_station {
     /* [station] */
     char *name;
     char *timezone;      /* IANA zone name */
-    int on_air_start;    /* minutes after local midnight */
-    int on_air_end;      /* minutes; <= start means the window crosses midnight */
+    int on_air_start;    /* the first window's start, minutes after local midnight */
+    int on_air_end;      /* the first window's end; <= start means the window crosses midnight */
+    cw_on_air on_air[CW_MAX_ON_AIR]; /* every window in the day's order (on_air = A-B, C-D) */
+    size_t n_on_air;     /* 0 in hand-made stations: one window, on_air_start..on_air_end */
     char *language;      /* default language code for items without one ("en") */
 
     /* [audio] */
@@ -64,6 +79,12 @@ typedef struct cw_station {
     cw_overrun_policy overrun;
     int newsletters_fill_gaps;   /* 1: newsletter items may fill gaps (default 0) */
     cw_strlist fillers;          /* filler series keys in rotation order; empty = all fillers */
+    double max_silence;          /* seconds; longer silence in a plan is a plan.dead-air warning (10;
+                                    0 in a hand-made station means that default) */
+    cw_missed_policy missed;     /* a lesson that did not air: skip (default) or hold its episode */
+
+    /* [bundle] */
+    cw_bundle_mode bundle_mode;  /* day (default) or blocks */
 
     /* [calendars]  FILE = PRIORITY */
     cw_partner_calendar *calendars;
@@ -79,8 +100,24 @@ int cw_station_parse(cw_station **out, const char *dir, const char *source, cons
                      size_t len, cw_error *err) CW_WARN_UNUSED;
 
 /* Create DIR (must not hold a station.conf already) with station.conf, calendars/,
- * library/, inbox/, inbox/accepted/, inbox/rejected/, out/. */
+ * library/, inbox/, inbox/accepted/, inbox/rejected/, out/. cw_station_init writes the
+ * template's zone (Africa/Lagos); cw_station_init_tz writes `timezone` (an IANA name the
+ * system knows, else CW_EINVAL and nothing is created). */
 int cw_station_init(const char *dir, cw_error *err);
+int cw_station_init_tz(const char *dir, const char *timezone, cw_error *err);
+
+/* The machine's time zone as an IANA name: $TZ when it names a zone (":Area/City" or
+ * "Area/City"), else ETC/timezone (Debian), else the target of the ETC/localtime link
+ * (".../zoneinfo/Area/City"). `etc` is "/etc" (another folder in tests). Returns a malloc'd
+ * name and sets *from to where it came from ("TZ", "/etc/timezone", "/etc/localtime"), or
+ * NULL when none of them names a zone the system knows. */
+char *cw_station_machine_timezone(const char *etc, const char **from);
+/* 1 when `tz` names a zone of the system's zoneinfo ("UTC" too). */
+int cw_station_timezone_known(const char *tz);
+
+/* The station's on-air windows (n_on_air of them, or the one on_air_start..on_air_end of a
+ * hand-made station). Returns how many were written to out. */
+size_t cw_station_windows(const cw_station *st, cw_on_air out[CW_MAX_ON_AIR]);
 
 /* 1 when FILE can be a key in [calendars] (a plain file name: no '/', '=', ':', ';', '[',
  * no leading '#', no blank at either end, at most 120 bytes). `calendar import` checks this
@@ -102,5 +139,9 @@ int cw_station_remove_calendar(cw_station *st, const char *file, cw_error *err);
 
 /* Resolve the station directory: explicit option, else $CHALKWAVE_STATION, else ".". */
 const char *cw_station_dir_default(const char *option);
+/* Find the station a folder belongs to, as git finds its repository: `start` itself when it
+ * holds a station.conf, else the nearest parent that does (stopping at the file system's
+ * root or at a mount point). Returns a malloc'd absolute path, or NULL when none. */
+char *cw_station_discover(const char *start);
 
 #endif

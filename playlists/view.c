@@ -164,7 +164,7 @@ int cw_pl_view_new(cw_pl_view **out, const cw_station *st, const cw_plan *plan, 
                  (unsigned)c.hour % 100u, (unsigned)c.minute % 60u, slug);
     }
     v->day_ogg = plan->mode == CW_BUNDLE_DAY && v->n > 0;
-    v->max_silence = CW_PL_MAX_SILENCE;
+    v->max_silence = st && st->max_silence > 0 ? st->max_silence : CW_PL_MAX_SILENCE; /* [schedule] */
     if (!bad && pl_view_slots(v) != 0)
         bad = 1;
     if (!bad && cw_pl_view_blocks(v, tz) != 0)

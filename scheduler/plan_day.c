@@ -1,227 +1,20 @@
-/* plan_day.c — cw_plan_day: the station's window for a date (station zone, DST-aware),
- * the calendar occurrences in it, each series lesson's position (less the lessons that
- * blackouts suppressed before it), then the planner core. Also loads the station's
- * partner calendars. Guarantees: nothing is stored between runs; the same calendars,
- * library and settings give the same plan for any date, in any order of planning. */
+/* plan_day.c — cw_plan_day: the station's on-air windows for a date (station zone,
+ * DST-aware), every calendar occurrence of the day (cancelled ones too: they are slots), the
+ * station's own changes applied (moved and cancelled instances), each series lesson's
+ * episode (plan_history.c), then the planner core. Also loads the station's partner
+ * calendars. Guarantees: nothing is stored between runs; the same calendars, library,
+ * changes, records and settings give the same plan for any date, in any order of planning. */
 #include "scheduler_int.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Expansion windows of the history: blackout spans closer than this are looked at in one
- * expansion of the series (fewer calls), further apart in separate ones (fewer instances). */
-#define WINDOW_GAP (14 * 86400LL)
-/* Blackout occurrences the history may hold (as many as one expansion window may): beyond,
- * the plan is refused instead of walking, say, an hourly blackout over years. */
-#define HISTORY_MAX_BLACKOUTS CW_CAL_MAX_OCCURRENCES
-
 static int is_series_lesson(const cw_occurrence *o)
 {
-    return (o->kind == CW_KIND_LESSON || o->kind == CW_KIND_NONE) && o->series && o->series[0] && !o->all_day;
-}
-
-/* A lesson of the day whose position (> 1) counts earlier lessons of its series: how many of
- * those a blackout suppressed or that carried their own number. */
-typedef struct need {
-    size_t idx;
-    const char *file, *series, *uid;
-    int64_t recurrence; /* the calendar counts in order of RECURRENCE-ID, then UID */
-    long uncounted;
-} need;
-
-typedef struct span {
-    int64_t start, end;
-} span;
-
-typedef struct history {
-    need *nd;
-    size_t nn;
-    span *sp; /* blackout spans: sorted, disjoint, non-empty */
-    size_t nsp, cap_sp;
-    int explicit_only; /* the filter keeps only components with an explicit Episode: N */
-} history;
-
-static int cmp_span(const void *a, const void *b)
-{
-    const span *x = a, *y = b;
-    return (x->start > y->start) - (x->start < y->start);
-}
-
-static int cmp_key(const char *series, const char *file, const need *y)
-{
-    int r = strcmp(series, y->series);
-    return r ? r : strcmp(file ? file : "", y->file ? y->file : "");
-}
-
-static int cmp_need(const void *a, const void *b)
-{
-    const need *x = a;
-    return cmp_key(x->series, x->file, b);
-}
-
-/* First need of (series, file) in the sorted list; nn when none. */
-static size_t find_need(const history *h, const char *series, const char *file)
-{
-    size_t lo = 0, hi = h->nn;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cmp_key(series, file, &h->nd[mid]) > 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < h->nn && !cmp_key(series, file, &h->nd[lo]) ? lo : h->nn;
-}
-
-/* Filters of the history expansions (cw_comp_filter). */
-static int keep_blackout(const cw_occurrence *c, void *ctx)
-{
-    (void)ctx;
-    return c->kind == CW_KIND_BLACKOUT && !c->cancelled;
-}
-
-static int keep_series(const cw_occurrence *c, void *ctx)
-{
-    const history *h = ctx;
-    if (!c->series || !c->series[0] || c->cancelled || c->repeat) return 0;
-    if (h->explicit_only && c->episode <= 0) return 0;
-    return find_need(h, c->series, c->file) < h->nn;
-}
-
-static int in_spans(const span *v, size_t n, int64_t t)
-{
-    size_t lo = 0, hi = n; /* first span starting after t */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid].start <= t) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo > 0 && t < v[lo - 1].end;
-}
-
-/* A visit returns 0, -1 when out of memory, or CW_ELIMIT when the history is too big. */
-typedef int (*visit_fn)(history *h, const cw_occurrence *o, int64_t lo, int64_t hi);
-
-/* Expand [from, to) with a filter and visit every occurrence; a range whose expansion would
- * exceed the bounds is halved until it fits (down to a day, then the bound's error stands).
- * Each visit gets the range it came from: occurrences overlap it but may start before. */
-static int expand_visit(const cw_calset *cals, int64_t from, int64_t to, cw_comp_filter keep, history *h,
-                        visit_fn visit, cw_error *err)
-{
-    cw_occurrences o = {0};
-    cw_error e = {0};
-    int rc = cw_calset_expand_where(cals, from, to, 0, keep, h, &o, &e);
-    if (rc == CW_ELIMIT && to - from > 86400) {
-        int64_t mid = from + (to - from) / 2;
-        rc = expand_visit(cals, from, mid, keep, h, visit, err);
-        return rc ? rc : expand_visit(cals, mid, to, keep, h, visit, err);
-    }
-    if (rc) {
-        *err = e;
-        return rc;
-    }
-    for (size_t i = 0; i < o.n && !rc; i++) rc = visit(h, &o.v[i], from, to);
-    cw_occurrences_free(&o);
-    if (rc == CW_ELIMIT)
-        return cw_fail(err, CW_ELIMIT, "", 0, "the calendars hold more than %d blackouts before the day (simplify "
-                       "the blackout events' rules, e.g. one all-day event per holiday)", HISTORY_MAX_BLACKOUTS);
-    return rc ? cw_fail(err, CW_ENOMEM, "", 0, "out of memory") : 0;
-}
-
-static int visit_blackout(history *h, const cw_occurrence *o, int64_t lo, int64_t hi)
-{
-    (void)lo, (void)hi;
-    if (o->kind != CW_KIND_BLACKOUT || o->cancelled || o->end <= o->start) return 0;
-    if (h->nsp >= HISTORY_MAX_BLACKOUTS) return CW_ELIMIT;
-    if (h->nsp == h->cap_sp) {
-        size_t nc = h->cap_sp ? h->cap_sp * 2 : 64;
-        span *v = realloc(h->sp, nc * sizeof *v);
-        if (!v) return -1;
-        h->sp = v;
-        h->cap_sp = nc;
-    }
-    h->sp[h->nsp++] = (span){o->start, o->end};
-    return 0;
-}
-
-/* A lesson of a needed series that started in [lo, hi): counted for every lesson of the day
- * it comes before, when it does not use up a number. */
-static void count_uncounted(history *h, const cw_occurrence *o, int64_t lo, int64_t hi)
-{
-    if (o->start < lo || o->start >= hi) return; /* visited in the range it starts in */
-    if (!is_series_lesson(o) || o->repeat || o->cancelled) return;
-    int in_blackout = in_spans(h->sp, h->nsp, o->start);
-    /* the explicit pass leaves what the blackout pass saw */
-    if (h->explicit_only ? in_blackout || o->episode <= 0 : !in_blackout) return;
-    for (size_t i = find_need(h, o->series, o->file); i < h->nn && !cmp_key(o->series, o->file, &h->nd[i]); i++) {
-        need *x = &h->nd[i];
-        if (o->recurrence_utc < x->recurrence || (o->recurrence_utc == x->recurrence && strcmp(o->uid, x->uid) < 0))
-            x->uncounted++;
-    }
-}
-
-static int visit_series(history *h, const cw_occurrence *o, int64_t lo, int64_t hi)
-{
-    count_uncounted(h, o, lo, hi);
-    return 0;
-}
-
-/* Lessons suppressed by a blackout, and lessons with an explicit Episode: N, do not use up
- * an episode number. The position each lesson of the day got from the calendars counts every
- * earlier lesson of its series; take those two kinds off. Only blackouts and the day's own
- * series are expanded, never the whole station: (1) every blackout since the series' first
- * lesson, merged into spans; (2) the series' lessons inside those spans (one expansion per
- * group of nearby spans); (3) the series' instances with an explicit number outside them.
- * The cost follows the number of holidays, not the length or the size of the history, and
- * no expansion exceeds the calendars' bounds (a range that would is split). */
-static int blackout_correction(const cw_calset *cals, const cw_occurrences *day, long *positions, int64_t we,
-                               cw_error *err)
-{
-    size_t nn = 0;
-    for (size_t i = 0; i < day->n; i++)
-        if (positions[i] > 1) nn++;
-    if (!nn) return 0;
-    history h = {0};
-    h.nd = calloc(nn, sizeof *h.nd);
-    if (!h.nd) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    for (size_t i = 0; i < day->n; i++)
-        if (positions[i] > 1)
-            h.nd[h.nn++] = (need){i, day->v[i].file, day->v[i].series, day->v[i].uid, day->v[i].recurrence_utc, 0};
-    qsort(h.nd, h.nn, sizeof *h.nd, cmp_need);
-    int rc = 0;
-    int64_t first;
-    if (cw_calset_first_start(cals, keep_series, &h, &first) || first >= we) goto done;
-    first -= 2 * 86400; /* margin: all-day and moved instances */
-    /* 1. blackout spans, sorted and merged */
-    rc = expand_visit(cals, first, we, keep_blackout, &h, visit_blackout, err);
-    if (rc) goto done;
-    if (h.nsp > 1) qsort(h.sp, h.nsp, sizeof *h.sp, cmp_span);
-    size_t m = 0;
-    for (size_t j = 0; j < h.nsp; j++) {
-        if (m && h.sp[j].start <= h.sp[m - 1].end) {
-            if (h.sp[j].end > h.sp[m - 1].end) h.sp[m - 1].end = h.sp[j].end;
-        } else {
-            h.sp[m++] = h.sp[j];
-        }
-    }
-    h.nsp = m;
-    /* 2. the series' lessons inside the spans, nearby spans expanded together */
-    for (size_t j = 0; j < h.nsp && !rc;) {
-        int64_t a = h.sp[j].start, b = h.sp[j].end;
-        size_t k = j + 1;
-        while (k < h.nsp && h.sp[k].start - b < WINDOW_GAP) b = h.sp[k++].end;
-        if (a < first) a = first;
-        if (b > we) b = we;
-        if (a < b) rc = expand_visit(cals, a, b, keep_series, &h, visit_series, err);
-        j = k;
-    }
-    /* 3. explicit numbers outside the spans (overrides, or events that carry one) */
-    h.explicit_only = 1;
-    if (!rc) rc = expand_visit(cals, first, we, keep_series, &h, visit_series, err);
-done:
-    for (size_t i = 0; i < h.nn && !rc; i++) positions[h.nd[i].idx] -= h.nd[i].uncounted;
-    free(h.nd);
-    free(h.sp);
-    return rc;
+    return (o->kind == CW_KIND_LESSON || o->kind == CW_KIND_NONE) && o->series && o->series[0] && !o->all_day &&
+           !(o->skipped && o->skipped[0]);
 }
 
 /* Offset changes inside [ws, we]: probe every 30 minutes, bisect to the second. */
@@ -254,78 +47,215 @@ static int find_tz_changes(const cw_tz *tz, int64_t ws, int64_t we, cw_plan_tzch
     return 0;
 }
 
-int cw_plan_window(const cw_station *st, const cw_tz *tz, cw_date date, int64_t *ws, int64_t *we)
+/* The UTC instant of local time `minutes` after midnight of d (24:00 and more run into the
+ * next days). */
+static int64_t local_at(const cw_tz *tz, cw_date d, int minutes)
 {
-    cw_civil a = {date.year, date.month, date.day, st->on_air_start / 60, st->on_air_start % 60, 0};
-    cw_date ed = st->on_air_end <= st->on_air_start ? cw_date_add_days(date, 1) : date;
-    cw_civil b = {ed.year, ed.month, ed.day, st->on_air_end / 60, st->on_air_end % 60, 0};
-    *ws = cw_tz_to_utc(tz, &a);
-    *we = cw_tz_to_utc(tz, &b);
-    return *we > *ws ? 0 : -1;
+    cw_date dd = cw_date_add_days(d, minutes / (24 * 60));
+    minutes %= 24 * 60;
+    cw_civil c = {dd.year, dd.month, dd.day, minutes / 60, minutes % 60, 0};
+    return cw_tz_to_utc(tz, &c);
 }
 
-int cw_plan_day(cw_plan **out, const cw_station *st, const cw_calset *cals, const cw_library *lib, cw_date date,
-                cw_error *err)
+size_t cw_plan_windows(const cw_station *st, const cw_tz *tz, cw_date date, cw_plan_window out[CW_MAX_ON_AIR])
+{
+    cw_on_air w[CW_MAX_ON_AIR];
+    size_t n = cw_station_windows(st, w);
+    for (size_t k = 0; k < n; k++) {
+        int end = w[k].end <= w[k].start ? w[k].end + 24 * 60 : w[k].end;
+        out[k].start_utc = local_at(tz, date, w[k].start);
+        out[k].end_utc = local_at(tz, date, end);
+        if (out[k].end_utc <= out[k].start_utc || (k && out[k].start_utc < out[k - 1].end_utc)) return 0;
+    }
+    return n;
+}
+
+void cw_plan_day_span(const cw_station *st, const cw_tz *tz, cw_date date, int64_t *from, int64_t *to)
+{
+    cw_plan_window w[CW_MAX_ON_AIR], pw[CW_MAX_ON_AIR];
+    *from = local_at(tz, date, 0);
+    *to = local_at(tz, date, 24 * 60);
+    size_t n = cw_plan_windows(st, tz, date, w);
+    if (n && w[n - 1].end_utc > *to) *to = w[n - 1].end_utc;
+    size_t pn = cw_plan_windows(st, tz, cw_date_add_days(date, -1), pw);
+    if (pn && pw[pn - 1].end_utc > *from) *from = pw[pn - 1].end_utc;
+    if (n && w[0].start_utc < *from) *from = w[0].start_utc; /* a DST gap at midnight */
+}
+
+/* ---- station changes on the day's occurrences -------------------------------------- */
+
+static int same_instance(const cw_station_change *x, const cw_occurrence *o)
+{
+    return !strcmp(x->event_uid, o->uid ? o->uid : "") && !strcmp(x->event_file, o->file ? o->file : "") &&
+           !strcmp(x->recurrence_id, o->recurrence_id ? o->recurrence_id : "");
+}
+
+typedef struct day_occ {
+    cw_occurrences occ;     /* the day's occurrences (borrowed strings) */
+    cw_sched_note *notes;   /* one per occurrence */
+    cw_occurrences *extra;  /* expansions the moved-in instances came from (kept alive) */
+    size_t n_extra;
+} day_occ;
+
+static void day_occ_free(day_occ *d)
+{
+    cw_occurrences_free(&d->occ);
+    free(d->notes);
+    for (size_t i = 0; i < d->n_extra; i++) cw_occurrences_free(&d->extra[i]);
+    free(d->extra);
+}
+
+static int push_occ(day_occ *d, const cw_occurrence *o, cw_sched_note note)
+{
+    if (d->occ.n == d->occ.cap) {
+        size_t nc = d->occ.cap ? d->occ.cap * 2 : 16;
+        cw_occurrence *v = realloc(d->occ.v, nc * sizeof *v);
+        cw_sched_note *nv = realloc(d->notes, nc * sizeof *nv);
+        if (v) d->occ.v = v;
+        if (nv) d->notes = nv;
+        if (!v || !nv) return -1;
+        d->occ.cap = nc;
+    }
+    d->notes[d->occ.n] = note;
+    d->occ.v[d->occ.n++] = *o;
+    return 0;
+}
+
+/* Instances the station moved or cancelled: a cancelled one is marked, a moved one leaves
+ * its own day and joins the day of its new time (found by its own start, above every
+ * partner calendar). */
+static int apply_changes(const cw_calset *cals, const cw_station_changes *ch, int64_t from, int64_t to,
+                         cw_occurrences *raw, day_occ *d, cw_error *err)
+{
+    for (size_t i = 0; i < raw->n; i++) {
+        cw_occurrence *o = &raw->v[i];
+        cw_sched_note note = {0, 0, 0, ""};
+        int gone = 0;
+        for (size_t k = 0; ch && k < ch->n; k++) {
+            const cw_station_change *x = &ch->v[k];
+            if ((x->action != CW_CHANGE_CANCEL && x->action != CW_CHANGE_MOVE) || !same_instance(x, o)) continue;
+            if (x->action == CW_CHANGE_MOVE) gone = 1;
+            else if (!o->cancelled) o->cancelled = 1, note.station_cancelled = 1, note.change_id = x->id;
+        }
+        if (!gone && push_occ(d, o, note)) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+    }
+    for (size_t k = 0; ch && k < ch->n; k++) {
+        const cw_station_change *x = &ch->v[k];
+        if (x->action != CW_CHANGE_MOVE || x->start < from || x->start >= to || !cals) continue;
+        cw_occurrences *ex = realloc(d->extra, (d->n_extra + 1) * sizeof *ex);
+        if (!ex) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        d->extra = ex;
+        cw_occurrences *found = &d->extra[d->n_extra++];
+        memset(found, 0, sizeof *found);
+        /* the partner may have moved it too: its instance is known by RECURRENCE-ID */
+        int rc = cw_calset_expand(cals, x->orig_start - 2 * 86400, x->orig_start + 2 * 86400, 1, found, err);
+        if (rc) return rc;
+        for (size_t i = 0; i < found->n; i++) {
+            if (!same_instance(x, &found->v[i])) continue;
+            cw_occurrence o = found->v[i];
+            cw_sched_note note = {0, 1, o.start, x->id};
+            o.end = x->end;
+            o.start = x->start;
+            o.priority = INT_MAX;
+            if (push_occ(d, &o, note)) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+            break;
+        }
+    }
+    return 0;
+}
+
+int cw_plan_day_with(cw_plan **out, const cw_plan_inputs *pi, cw_date date, cw_error *err)
 {
     *out = NULL;
+    const cw_station *st = pi->st;
+    const cw_calset *cals = pi->cals;
     cw_tz *tz = NULL;
-    cw_occurrences occ = {0};
+    cw_occurrences raw = {0}, skipped = {0};
+    day_occ d;
+    memset(&d, 0, sizeof d);
     long *positions = NULL;
     int rc = cw_tz_open(&tz, st->timezone, err);
     if (rc) return rc;
-    int64_t ws, we;
     char ds[11];
     cw_date_format(date, ds);
-    if (cw_plan_window(st, tz, date, &ws, &we) || we - ws > CW_PLAN_MAX_WINDOW) {
+    cw_plan_window win[CW_MAX_ON_AIR];
+    size_t nwin = cw_plan_windows(st, tz, date, win);
+    if (!nwin || win[nwin - 1].end_utc - win[0].start_utc > CW_PLAN_MAX_WINDOW) {
         rc = cw_fail(err, CW_EINVAL, st->conf_path ? st->conf_path : "", 0,
                      "the on-air window of %s is empty in zone '%s' (check on_air)", ds, st->timezone);
         goto done;
     }
+    int64_t ws = win[0].start_utc, we = win[nwin - 1].end_utc, span_from, span_to;
+    cw_plan_day_span(st, tz, date, &span_from, &span_to);
     cw_plan_tzchange ch[8];
     size_t nch = 0;
     find_tz_changes(tz, ws, we, ch, 8, &nch);
     if (cals) {
-        rc = cw_calset_expand(cals, ws, we, 0, &occ, err);
+        rc = cw_calset_expand(cals, span_from, span_to, 1, &raw, err);
         if (rc) goto done;
+        /* events skipped for calendar errors: a slot on each day they would have aired */
+        rc = cw_calset_expand_skipped(cals, span_from, span_to, &skipped, err);
+        if (rc) goto done;
+        for (size_t i = 0; i < skipped.n; i++)
+            if (skipped.v[i].kind != CW_KIND_BLACKOUT && push_occ(&d, &skipped.v[i], (cw_sched_note){0, 0, 0, ""})) {
+                rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+                goto done;
+            }
     }
-    positions = calloc(occ.n ? occ.n : 1, sizeof *positions);
+    /* occurrences that only overlap the day's start belong to the day before */
+    size_t m = 0;
+    for (size_t i = 0; i < raw.n; i++)
+        if (raw.v[i].start >= span_from || raw.v[i].kind == CW_KIND_BLACKOUT) raw.v[m++] = raw.v[i];
+    raw.n = m;
+    if ((rc = apply_changes(cals, pi->changes, span_from, span_to, &raw, &d, err)) != 0) goto done;
+    positions = calloc(d.occ.n ? d.occ.n : 1, sizeof *positions);
     if (!positions) {
         rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < occ.n; i++) {
-        const cw_occurrence *o = &occ.v[i];
-        if (!is_series_lesson(o) || o->episode > 0 || o->cancelled) continue;
+    for (size_t i = 0; i < d.occ.n; i++) {
+        const cw_occurrence *o = &d.occ.v[i];
+        if (!is_series_lesson(o) || o->episode > 0 || o->cancelled || (o->skipped && o->skipped[0])) continue;
         rc = cw_calset_series_position(cals, o, &positions[i], err);
         if (rc) goto done;
         if (positions[i] < 0) positions[i] = 0;
     }
-    /* a repeat's own position is not used when its first airing is in the day; the core
-     * decides, so correct every position */
-    if (cals) {
-        rc = blackout_correction(cals, &occ, positions, we, err);
-        if (rc) goto done;
-    }
+    cw_hist_in hi = {cals, tz, st, pi->changes, pi->lib, pi->history, date, span_to};
+    if ((rc = cw_sched_episodes(&hi, &d.occ, positions, err)) != 0) goto done;
     cw_sched_input in = {
         .st = st,
         .date = date,
         .window_start = ws,
         .window_end = we,
+        .windows = win,
+        .n_windows = nwin,
         .start_offset = cw_tz_offset_at(tz, ws),
         .end_offset = cw_tz_offset_at(tz, we),
         .tz_changes = ch,
         .n_tz_changes = nch,
-        .occ = occ.v,
-        .n_occ = occ.n,
+        .occ = d.occ.v,
+        .n_occ = d.occ.n,
         .positions = positions,
-        .lib = lib,
+        .lib = pi->lib,
+        .pending = pi->pending,
+        .notes = d.notes,
+        .changes = pi->changes,
     };
     rc = cw_sched_run(out, &in, err);
 done:
     free(positions);
-    cw_occurrences_free(&occ);
+    day_occ_free(&d);
+    free(raw.v);
+    cw_occurrences_free(&skipped);
     cw_tz_free(tz);
     return rc;
+}
+
+int cw_plan_day(cw_plan **out, const cw_station *st, const cw_calset *cals, const cw_library *lib, cw_date date,
+                cw_error *err)
+{
+    cw_plan_inputs in = {st, cals, lib, NULL, NULL, NULL};
+    return cw_plan_day_with(out, &in, date, err);
 }
 
 /* ---- the station's calendars ------------------------------------------------------- */
@@ -378,6 +308,7 @@ int cw_station_calendars(cw_calset **out, const cw_station *st, cw_diags *diags,
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(e->d_name);
         if (e->d_name[0] == '.' || n < 5 || strcmp(e->d_name + n - 4, ".ics")) continue;
+        if (!strcmp(e->d_name, CW_STATION_CHANGES_FILE)) continue; /* the station's own changes */
         if (cw_strlist_push(&names, e->d_name)) {
             rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
             break;

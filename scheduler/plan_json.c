@@ -1,17 +1,12 @@
-/* plan_json.c — the plan's public JSON (written and read back) and the station's readable
- * rundown. Guarantees: the JSON is deterministic (fixed key order, fixed number format),
- * UTF-8 (invalid bytes in titles become U+FFFD) and ends with "\n"; the reader accepts
- * exactly that shape and refuses anything else with a one-line reason, whatever the bytes
- * (it is fuzzed): items must be contiguous and cover the window, paths must be safe. */
+/* plan_json.c — the plan's public JSON (README "The plan JSON") and the time formats it
+ * uses. Guarantees: deterministic (fixed key order, fixed number format), UTF-8 (invalid
+ * bytes in titles become U+FFFD), ends with "\n", and byte for byte what jansson's dump of
+ * the same tree gives (test_json checks). The reader is plan_json_read.c. */
 #include "scheduler_int.h"
 
-#include <jansson.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PLAN_JSON_MAX_BYTES (64 * 1024 * 1024)
 
 /* ---- times ------------------------------------------------------------------------- */
 
@@ -235,26 +230,163 @@ static int put_real(cw_buf *b, double v)
     return 0;
 }
 
-/* An array of strings at `indent` spaces (its elements two further in). */
-static void put_strlist(cw_buf *b, const cw_strlist *l, int indent)
+static const char spaces[] = "                ";
+
+/* Diagnostics as an array of objects at `indent` spaces (members two further in). */
+static void put_diags(cw_buf *b, const cw_diags *d, int indent)
 {
-    static const char sp[] = "                ";
-    if (!l->n) {
+    if (!d->n) {
         cw_buf_puts(b, "[]");
         return;
     }
     cw_buf_append(b, "[", 1);
-    for (size_t i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < d->n; i++) {
+        const cw_diag *g = &d->v[i];
         cw_buf_append(b, i ? ",\n" : "\n", i ? 2 : 1);
-        cw_buf_append(b, sp, (size_t)indent + 2);
-        put_str(b, l->v[i]);
+        cw_buf_append(b, spaces, (size_t)indent + 2);
+        cw_buf_puts(b, "{\n");
+        int in = indent + 4;
+#define MEMBER(name)                                                                                               \
+    do {                                                                                                           \
+        cw_buf_append(b, spaces, (size_t)in);                                                                      \
+        cw_buf_puts(b, "\"" name "\": ");                                                                          \
+    } while (0)
+        MEMBER("code");
+        put_str_or_null(b, g->code);
+        cw_buf_puts(b, ",\n");
+        MEMBER("severity");
+        put_str(b, cw_diag_severity_name(g->severity));
+        cw_buf_puts(b, ",\n");
+        MEMBER("text");
+        put_str(b, g->text);
+        cw_buf_puts(b, ",\n");
+        MEMBER("file");
+        put_str_or_null(b, g->file);
+        cw_buf_puts(b, ",\n");
+        MEMBER("line");
+        if (g->line > 0) put_int(b, g->line);
+        else cw_buf_puts(b, "null");
+        cw_buf_puts(b, ",\n");
+        MEMBER("item");
+        put_str_or_null(b, g->item);
+#undef MEMBER
+        cw_buf_append(b, "\n", 1);
+        cw_buf_append(b, spaces, (size_t)indent + 2);
+        cw_buf_append(b, "}", 1);
     }
     cw_buf_append(b, "\n", 1);
-    cw_buf_append(b, sp, (size_t)indent);
+    cw_buf_append(b, spaces, (size_t)indent);
     cw_buf_append(b, "]", 1);
 }
 
+void cw_plan_local_utc(const cw_plan *p, int64_t utc, char out[32])
+{
+    cw_sched_format_time(utc, 0, 1, cw_plan_offset_at(p, utc), 0, out);
+}
+
 #define PUTS(lit) cw_buf_append(out, lit, sizeof lit - 1)
+
+static void put_windows(const cw_plan *p, cw_buf *out)
+{
+    char t[32];
+    PUTS(",\n  \"windows\": [");
+    cw_plan_window one = {p->window_start_utc, p->window_end_utc};
+    const cw_plan_window *w = p->n_windows ? p->windows : &one;
+    for (size_t k = 0; k < (p->n_windows ? p->n_windows : 1); k++) {
+        cw_buf_puts(out, k ? ",\n    {\n      \"start\": \"" : "\n    {\n      \"start\": \"");
+        cw_plan_local_utc(p, w[k].start_utc, t);
+        cw_buf_puts(out, t);
+        PUTS("\",\n      \"end\": \"");
+        cw_plan_local_utc(p, w[k].end_utc, t);
+        cw_buf_puts(out, t);
+        PUTS("\"\n    }");
+    }
+    PUTS("\n  ]");
+}
+
+static void put_blocks(const cw_plan *p, cw_buf *out)
+{
+    char t[32];
+    PUTS(",\n  \"blocks\": ");
+    if (!p->n_blocks) {
+        PUTS("[]");
+        return;
+    }
+    PUTS("[");
+    for (size_t k = 0; k < p->n_blocks; k++) {
+        const cw_plan_block *bl = &p->blocks[k];
+        cw_buf_puts(out, k ? ",\n    {\n      \"start\": \"" : "\n    {\n      \"start\": \"");
+        cw_plan_local_time(p, bl->offset_samples, t);
+        cw_buf_puts(out, t);
+        PUTS("\",\n      \"end\": \"");
+        cw_plan_local_time(p, bl->offset_samples + bl->length_samples, t);
+        cw_buf_puts(out, t);
+        PUTS("\",\n      \"offset_samples\": ");
+        put_int(out, bl->offset_samples);
+        PUTS(",\n      \"length_samples\": ");
+        put_int(out, bl->length_samples);
+        PUTS(",\n      \"first_item\": ");
+        put_int(out, (int64_t)bl->first_item);
+        PUTS(",\n      \"n_items\": ");
+        put_int(out, (int64_t)bl->n_items);
+        PUTS("\n    }");
+    }
+    PUTS("\n  ]");
+}
+
+static void put_slots(const cw_plan *p, cw_buf *out)
+{
+    char t[32];
+    PUTS(",\n  \"slots\": ");
+    if (!p->n_slots) {
+        PUTS("[]");
+        return;
+    }
+    PUTS("[");
+    for (size_t k = 0; k < p->n_slots; k++) {
+        const cw_plan_slot *s = &p->slots[k];
+        cw_buf_puts(out, k ? ",\n    {\n      \"start\": \"" : "\n    {\n      \"start\": \"");
+        cw_plan_local_utc(p, s->start_utc, t);
+        cw_buf_puts(out, t);
+        PUTS("\",\n      \"end\": \"");
+        cw_plan_local_utc(p, s->end_utc, t);
+        cw_buf_puts(out, t);
+        PUTS("\",\n      \"kind\": ");
+        put_str(out, cw_kind_name(s->kind));
+        PUTS(",\n      \"status\": ");
+        put_str(out, cw_slot_status_name(s->status));
+        PUTS(",\n      \"summary\": ");
+        put_str(out, s->summary);
+        PUTS(",\n      \"series\": ");
+        put_str(out, s->series);
+        PUTS(",\n      \"episode\": ");
+        if (s->episode > 0) put_int(out, s->episode);
+        else PUTS("null");
+        PUTS(",\n      \"teacher\": ");
+        put_str(out, s->teacher);
+        PUTS(",\n      \"language\": ");
+        put_str(out, s->language);
+        PUTS(",\n      \"recording\": ");
+        put_str_or_null(out, s->recording);
+        PUTS(",\n      \"event_file\": ");
+        put_str(out, s->event_file);
+        PUTS(",\n      \"event_uid\": ");
+        put_str(out, s->event_uid);
+        PUTS(",\n      \"recurrence_id\": ");
+        put_str_or_null(out, s->event_recurrence_id);
+        PUTS(",\n      \"first_item\": ");
+        if (s->n_items) put_int(out, (int64_t)s->first_item);
+        else PUTS("null");
+        PUTS(",\n      \"n_items\": ");
+        put_int(out, (int64_t)s->n_items);
+        PUTS(",\n      \"reason\": ");
+        put_str(out, s->reason);
+        PUTS(",\n      \"station_change\": ");
+        cw_buf_puts(out, s->station_change ? "true" : "false");
+        PUTS("\n    }");
+    }
+    PUTS("\n  ]");
+}
 
 int cw_plan_to_json(const cw_plan *p, cw_buf *out)
 {
@@ -266,14 +398,17 @@ int cw_plan_to_json(const cw_plan *p, cw_buf *out)
     put_str(out, p->timezone);
     PUTS(",\n  \"rate\": ");
     put_int(out, p->rate);
-    int64_t wlen = (p->window_end_utc - p->window_start_utc) * (int64_t)p->rate;
+    PUTS(",\n  \"mode\": ");
+    put_str(out, p->mode == CW_BUNDLE_BLOCKS ? "blocks" : "day");
     PUTS(",\n  \"window\": {\n    \"start\": \"");
-    cw_plan_local_time(p, 0, t);
+    cw_plan_local_utc(p, p->window_start_utc, t);
     cw_buf_puts(out, t);
     PUTS("\",\n    \"end\": \"");
-    cw_plan_local_time(p, wlen, t);
+    cw_plan_local_time(p, (p->window_end_utc - p->window_start_utc) * (int64_t)p->rate, t);
     cw_buf_puts(out, t);
-    PUTS("\"\n  },\n  \"items\": ");
+    PUTS("\"\n  }");
+    put_windows(p, out);
+    PUTS(",\n  \"items\": ");
     if (p->n_items) PUTS("[");
     else PUTS("[]");
     int bad = 0;
@@ -321,12 +456,14 @@ int cw_plan_to_json(const cw_plan *p, cw_buf *out)
         PUTS(",\n      \"fade_out\": ");
         bad |= put_real(out, it->cut ? it->fade_out : 0.0);
         PUTS(",\n      \"warnings\": ");
-        put_strlist(out, &it->warnings, 6);
+        put_diags(out, &it->warnings, 6);
         PUTS("\n    }");
     }
     if (p->n_items) PUTS("\n  ]");
+    put_blocks(p, out);
+    put_slots(p, out);
     PUTS(",\n  \"warnings\": ");
-    put_strlist(out, &p->warnings, 2);
+    put_diags(out, &p->warnings, 2);
     PUTS("\n}\n");
     if (bad) return CW_EINVAL;
     return out->oom ? CW_ENOMEM : 0;
@@ -334,301 +471,3 @@ int cw_plan_to_json(const cw_plan *p, cw_buf *out)
 
 #undef PUTS
 
-/* ---- reading ----------------------------------------------------------------------- */
-
-static int jfail(cw_error *err, const char *fmt, ...) CW_PRINTF(2, 3);
-static int jfail(cw_error *err, const char *fmt, ...)
-{
-    char text[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    return cw_fail(err, CW_EINVAL, "", 0, "plan JSON: %s", text);
-}
-
-/* A string field (or null when nullable) copied into *out; "" stays "". */
-static int get_str(json_t *o, const char *k, int nullable, char **out, size_t idx, cw_error *err)
-{
-    json_t *v = json_object_get(o, k);
-    *out = NULL;
-    if (!v) return jfail(err, "'%s' is missing in item %zu (plans are written by chalkwave plan)", k, idx);
-    if (json_is_null(v) && nullable) return 0;
-    if (!json_is_string(v)) return jfail(err, "'%s' in item %zu must be a string", k, idx);
-    if (json_string_length(v) > 4096 || strlen(json_string_value(v)) != json_string_length(v))
-        return jfail(err, "'%s' in item %zu is too long or holds a NUL byte", k, idx);
-    *out = cw_strdup(json_string_value(v));
-    return *out ? 0 : cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-}
-
-static int get_strlist(json_t *a, cw_strlist *l, const char *what, size_t idx, cw_error *err)
-{
-    if (!json_is_array(a)) return jfail(err, "'%s' in item %zu must be an array of strings", what, idx);
-    if (json_array_size(a) > 100000) return jfail(err, "'%s' in item %zu is too long", what, idx);
-    for (size_t i = 0; i < json_array_size(a); i++) {
-        json_t *s = json_array_get(a, i);
-        if (!json_is_string(s) || strlen(json_string_value(s)) != json_string_length(s))
-            return jfail(err, "'%s' in item %zu must hold strings", what, idx);
-        if (cw_strlist_push(l, json_string_value(s))) return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    }
-    return 0;
-}
-
-static int push_change(cw_plan *p, size_t *cap, int64_t utc, int offset)
-{
-    if (p->n_tz_changes == *cap) {
-        size_t nc = *cap ? *cap * 2 : 4;
-        cw_plan_tzchange *v = realloc(p->tz_changes, nc * sizeof *v);
-        if (!v) return -1;
-        p->tz_changes = v;
-        *cap = nc;
-    }
-    p->tz_changes[p->n_tz_changes].utc = utc;
-    p->tz_changes[p->n_tz_changes].offset = offset;
-    p->n_tz_changes++;
-    return 0;
-}
-
-static int read_plan(cw_plan *p, json_t *root, cw_error *err)
-{
-    if (!json_is_object(root)) return jfail(err, "the top level must be an object");
-    json_t *v = json_object_get(root, "date");
-    if (!json_is_string(v) || cw_date_parse(json_string_value(v), &p->date))
-        return jfail(err, "'date' must be YYYY-MM-DD");
-    v = json_object_get(root, "timezone");
-    if (!json_is_string(v) || json_string_length(v) > 200 || strlen(json_string_value(v)) != json_string_length(v) ||
-        !json_string_length(v) || strspn(json_string_value(v), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                           "0123456789/_+-") != json_string_length(v))
-        return jfail(err, "'timezone' must be a zone name"); /* IANA names only: it is printed as is */
-    if (!(p->timezone = cw_strdup(json_string_value(v)))) return CW_ENOMEM;
-    v = json_object_get(root, "rate");
-    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000000)
-        return jfail(err, "'rate' must be an integer sample rate");
-    p->rate = (int)json_integer_value(v);
-    json_t *w = json_object_get(root, "window");
-    json_t *ws = json_object_get(w, "start"), *we = json_object_get(w, "end");
-    if (!json_is_object(w) || !json_is_string(ws) || !json_is_string(we) ||
-        cw_sched_parse_time(json_string_value(ws), &p->window_start_utc, &p->start_offset) ||
-        cw_sched_parse_time(json_string_value(we), &p->window_end_utc, &p->end_offset))
-        return jfail(err, "'window' must have 'start' and 'end' times (ISO 8601 with offset)");
-    int64_t wsec = p->window_end_utc - p->window_start_utc;
-    if (wsec <= 0 || wsec > CW_PLAN_MAX_WINDOW)
-        return jfail(err, "the window must be longer than 0 and at most 26 hours");
-    int64_t W = wsec * p->rate;
-    json_t *items = json_object_get(root, "items");
-    if (!json_is_array(items)) return jfail(err, "'items' must be an array");
-    size_t n = json_array_size(items);
-    if (n == 0 || n > CW_PLAN_MAX_ITEMS * 2) return jfail(err, "'items' must hold 1 to 100000 items");
-    if (!(p->items = calloc(n, sizeof *p->items))) return CW_ENOMEM;
-    int64_t pos = 0;
-    int cur_off = p->start_offset;
-    size_t tzcap = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_array_get(items, i);
-        if (!json_is_object(o)) return jfail(err, "item %zu must be an object", i);
-        cw_plan_item *it = &p->items[i];
-        p->n_items = i + 1;
-        json_t *off = json_object_get(o, "offset_samples"), *len = json_object_get(o, "length_samples");
-        if (!json_is_integer(off) || json_integer_value(off) != pos)
-            return jfail(err, "'offset_samples' of item %zu must continue where the item before ends", i);
-        if (!json_is_integer(len) || json_integer_value(len) <= 0 || json_integer_value(len) > W - pos)
-            return jfail(err, "'length_samples' of item %zu must be positive and stay in the window", i);
-        it->offset_samples = pos;
-        it->length_samples = json_integer_value(len);
-        pos += it->length_samples;
-        it->start_utc_ms = p->window_start_utc * 1000 + it->offset_samples * 1000 / p->rate;
-        v = json_object_get(o, "kind");
-        it->kind = json_is_string(v) ? cw_kind_parse(json_string_value(v)) : CW_KIND_NONE;
-        if (it->kind != CW_KIND_LESSON && it->kind != CW_KIND_NEWSLETTER && it->kind != CW_KIND_FILLER &&
-            it->kind != CW_KIND_SILENCE)
-            return jfail(err, "'kind' of item %zu must be lesson, newsletter, filler or silence", i);
-        int64_t t_utc;
-        int t_off;
-        v = json_object_get(o, "start");
-        if (!json_is_string(v) || cw_sched_parse_time(json_string_value(v), &t_utc, &t_off) ||
-            t_utc != p->window_start_utc + it->offset_samples / p->rate)
-            return jfail(err, "'start' of item %zu must be its local time (matching offset_samples)", i);
-        if (t_off != cur_off) {
-            if (push_change(p, &tzcap, t_utc, t_off)) return CW_ENOMEM;
-            cur_off = t_off;
-        }
-        int64_t e_utc;
-        int e_off;
-        v = json_object_get(o, "end");
-        if (!json_is_string(v) || cw_sched_parse_time(json_string_value(v), &e_utc, &e_off) ||
-            e_utc != p->window_start_utc + pos / p->rate)
-            return jfail(err, "'end' of item %zu must be its local end time (matching the samples)", i);
-        v = json_object_get(o, "start_utc");
-        if (!json_is_string(v) || cw_sched_parse_time(json_string_value(v), &e_utc, &e_off) || e_off != 0 ||
-            e_utc != t_utc)
-            return jfail(err, "'start_utc' of item %zu must be its UTC start", i);
-        int rc;
-        if ((rc = get_str(o, "title", 0, &it->title, i, err)) || (rc = get_str(o, "teacher", 0, &it->teacher, i, err)) ||
-            (rc = get_str(o, "language", 0, &it->language, i, err)) ||
-            (rc = get_str(o, "series", 0, &it->series, i, err)) ||
-            (rc = get_str(o, "recording", 1, &it->recording, i, err)) ||
-            (rc = get_str(o, "event_uid", 1, &it->event_uid, i, err)) ||
-            (rc = get_str(o, "event_file", 1, &it->event_file, i, err)) ||
-            (rc = get_str(o, "recurrence_id", 1, &it->event_recurrence_id, i, err)))
-            return rc;
-        if ((it->kind == CW_KIND_SILENCE) != (it->recording == NULL))
-            return jfail(err, "'recording' of item %zu must be null exactly for silence", i);
-        if (it->recording && (!cw_path_is_safe_relative(it->recording) || strncmp(it->recording, "library/", 8)))
-            return jfail(err, "'recording' of item %zu must be a path inside library/", i);
-        v = json_object_get(o, "episode");
-        if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= INT_MAX)
-            it->episode = (int)json_integer_value(v);
-        else if (!json_is_null(v))
-            return jfail(err, "'episode' of item %zu must be a positive integer or null", i);
-        v = json_object_get(o, "repeat");
-        if (!json_is_boolean(v)) return jfail(err, "'repeat' of item %zu must be true or false", i);
-        it->repeat = json_is_true(v);
-        v = json_object_get(o, "cut");
-        if (!json_is_boolean(v)) return jfail(err, "'cut' of item %zu must be true or false", i);
-        it->cut = json_is_true(v);
-        v = json_object_get(o, "fade_out");
-        if (!json_is_number(v) || !(json_number_value(v) >= 0 && json_number_value(v) <= 60))
-            return jfail(err, "'fade_out' of item %zu must be seconds from 0 to 60", i);
-        it->fade_out = json_number_value(v);
-        if ((rc = get_strlist(json_object_get(o, "warnings"), &it->warnings, "warnings", i, err))) return rc;
-        it->recording_samples = it->recording ? it->length_samples : 0;
-        it->hard_start = it->kind == CW_KIND_LESSON && it->event_uid != NULL;
-    }
-    if (pos != W) return jfail(err, "the items must cover the whole window");
-    if (p->end_offset != cur_off && push_change(p, &tzcap, p->window_end_utc, p->end_offset)) return CW_ENOMEM;
-    return get_strlist(json_object_get(root, "warnings"), &p->warnings, "warnings", 0, err);
-}
-
-int cw_plan_from_json(cw_plan **out, const char *json, size_t len, cw_error *err)
-{
-    *out = NULL;
-    if (!json || len > PLAN_JSON_MAX_BYTES)
-        return cw_fail(err, CW_ELIMIT, "", 0, "plan JSON is larger than 64 MB; refused");
-    json_error_t je;
-    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-    if (!root)
-        return cw_fail(err, CW_EINVAL, "", je.line > 0 ? je.line : 0, "plan JSON does not parse: %s", je.text);
-    cw_plan *p = calloc(1, sizeof *p);
-    if (!p) {
-        json_decref(root);
-        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    }
-    int rc = read_plan(p, root, err);
-    json_decref(root);
-    if (rc) {
-        if (rc == CW_ENOMEM) cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-        cw_plan_free(p);
-        return rc;
-    }
-    if (cw_plan_compute_blocks(p)) {
-        cw_plan_free(p);
-        return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    }
-    *out = p;
-    return 0;
-}
-
-/* ---- text rundown ------------------------------------------------------------------ */
-
-static void hms(const cw_plan *p, int64_t off, char out[32])
-{
-    char t[32];
-    cw_plan_local_time(p, off, t);
-    /* "YYYY-MM-DDTHH:MM:SS[.mmm]+HH:MM" -> "HH:MM:SS[.mmm]" */
-    size_t n = strlen(t), end = n > 6 ? n - 6 : n, k = 0;
-    for (size_t i = 11; i < end && k < 31; i++) out[k++] = t[i];
-    out[k] = 0;
-}
-
-static void dur(int64_t samples, int rate, char out[32])
-{
-    int64_t s = (samples + rate / 2) / rate;
-    snprintf(out, 32, "%d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
-}
-
-int cw_plan_to_text(const cw_plan *p, cw_buf *out)
-{
-    char ds[11], a[32], b[32], d[32];
-    cw_date_format(p->date, ds);
-    int64_t W = (p->window_end_utc - p->window_start_utc) * (int64_t)p->rate;
-    cw_plan_local_time(p, 0, a);
-    cw_plan_local_time(p, W, b);
-    dur(W, p->rate, d);
-    cw_buf_printf(out, "Plan for %s (%s): on air %s to %s (%s), %d Hz, %zu items\n", ds, p->timezone, a, b, d,
-                  p->rate, p->n_items);
-    cw_buf_puts(out, "start         length   kind        what\n");
-    for (size_t i = 0; i < p->n_items; i++) {
-        const cw_plan_item *it = &p->items[i];
-        /* a run of plain gap fillers reads as one line */
-        size_t run = 0;
-        int64_t run_len = 0;
-        while (i + run < p->n_items && p->items[i + run].kind == CW_KIND_FILLER && !p->items[i + run].event_uid &&
-               !p->items[i + run].warnings.n)
-            run_len += p->items[i + run].length_samples, run++;
-        if (run >= 3) {
-            hms(p, it->offset_samples, a);
-            dur(run_len, p->rate, d);
-            cw_buf_printf(out, "%-13s %-8s %-11s %zu fillers in rotation: ", a, d, "filler", run);
-            size_t shown = 0;
-            for (size_t k = i; k < i + run && shown < 3; k++) {
-                int dup = 0;
-                for (size_t j = i; j < k && !dup; j++) dup = !strcmp(p->items[j].recording, p->items[k].recording);
-                if (dup) continue;
-                cw_buf_puts(out, shown ? ", " : "");
-                cw_buf_put_oneline(out, p->items[k].title && p->items[k].title[0] ? p->items[k].title
-                                                                                  : p->items[k].recording);
-                shown++;
-            }
-            cw_buf_puts(out, "\n");
-            i += run - 1;
-            continue;
-        }
-        hms(p, it->offset_samples, a);
-        dur(it->length_samples, p->rate, d);
-        cw_buf_printf(out, "%-13s %-8s %-11s ", a, d, cw_kind_name(it->kind));
-        if (it->kind == CW_KIND_SILENCE) {
-            cw_buf_puts(out, "(silence)");
-        } else {
-            cw_buf_put_oneline(out, it->title && it->title[0] ? it->title : "(untitled)");
-            if (it->series && it->series[0]) {
-                cw_buf_puts(out, " [");
-                cw_buf_put_oneline(out, it->series);
-                if (it->episode > 0) cw_buf_printf(out, " #%d", it->episode);
-                cw_buf_puts(out, "]");
-            }
-            if (it->teacher && it->teacher[0]) {
-                cw_buf_puts(out, " - ");
-                cw_buf_put_oneline(out, it->teacher);
-            }
-            if (it->language && it->language[0]) {
-                cw_buf_puts(out, " (");
-                cw_buf_put_oneline(out, it->language);
-                cw_buf_puts(out, ")");
-            }
-        }
-        if (it->repeat) cw_buf_puts(out, " REPEAT");
-        if (it->cut) cw_buf_printf(out, " CUT (fade %.2g s)", it->fade_out);
-        cw_buf_puts(out, "\n");
-        if (it->recording) {
-            cw_buf_puts(out, "                                   ");
-            cw_buf_put_oneline(out, it->recording);
-            cw_buf_puts(out, "\n");
-        }
-        for (size_t k = 0; k < it->warnings.n; k++) {
-            cw_buf_puts(out, "                                   ! ");
-            cw_buf_put_oneline(out, it->warnings.v[k]);
-            cw_buf_puts(out, "\n");
-        }
-    }
-    if (p->warnings.n) {
-        cw_buf_printf(out, "%zu warning%s:\n", p->warnings.n, p->warnings.n == 1 ? "" : "s");
-        for (size_t k = 0; k < p->warnings.n; k++) {
-            cw_buf_puts(out, "  - ");
-            cw_buf_put_oneline(out, p->warnings.v[k]);
-            cw_buf_puts(out, "\n");
-        }
-    } else {
-        cw_buf_puts(out, "no warnings\n");
-    }
-    return out->oom ? CW_ENOMEM : 0;
-}

@@ -12,12 +12,22 @@
 /* Longest on-air window a plan may have (a 24 h window on a 25 h DST day, with margin). */
 #define CW_PLAN_MAX_WINDOW (26 * 3600)
 
+/* What the station did to one occurrence (station.ics), for its slot. */
+typedef struct cw_sched_note {
+    int station_cancelled;      /* cancelled by the station (`change cancel`) */
+    int moved;                  /* moved by the station: it stands at its new time */
+    int64_t moved_from;         /* its own start (UTC) when moved */
+    const char *change_id;      /* the change, for the reason text ("" none) */
+} cw_sched_note;
+
 /* Everything the planner core decides from. Nothing here is read from disk except the
  * ATTACH check (symlinks), which looks at st->dir/library. */
 typedef struct cw_sched_input {
-    const cw_station *st;       /* rate, channels, fade, policies, fillers, dir, timezone */
+    const cw_station *st;       /* rate, channels, fade, policies, fillers, dir, timezone, mode */
     cw_date date;
-    int64_t window_start, window_end; /* UTC seconds */
+    int64_t window_start, window_end; /* UTC seconds: the first window's start, the last's end */
+    const cw_plan_window *windows;    /* the on-air windows in order; NULL: one, [start, end) */
+    size_t n_windows;
     int start_offset, end_offset;     /* UTC offsets at the window's ends */
     const cw_plan_tzchange *tz_changes; /* offset changes inside the window */
     size_t n_tz_changes;
@@ -28,6 +38,9 @@ typedef struct cw_sched_input {
      * lesson. May be NULL (all unknown). */
     const long *positions;
     const cw_library *lib;      /* may be NULL (empty library) */
+    const cw_library *pending;  /* recordings awaiting approval, may be NULL */
+    const cw_sched_note *notes; /* per occurrence, may be NULL (no station changes) */
+    const cw_station_changes *changes; /* holds of series on this date, may be NULL */
 } cw_sched_input;
 
 /* Plan from the inputs above. Errors: CW_ENOMEM, CW_EINVAL (bad window or rate). */
@@ -46,8 +59,38 @@ void cw_sched_format_time(int64_t utc, int64_t frac, int rate, int offset, int u
  * the UTC second and offset, or -1. */
 int cw_sched_parse_time(const char *s, int64_t *utc, int *offset);
 
-/* The on-air window of a station-local date as UTC seconds [ws, we); -1 when empty. */
-int cw_plan_window(const cw_station *st, const cw_tz *tz, cw_date date, int64_t *ws, int64_t *we);
+/* The on-air windows of a station-local date as UTC seconds, in order; returns how many
+ * (0 when a window is empty in the zone, e.g. inside a DST gap). */
+size_t cw_plan_windows(const cw_station *st, const cw_tz *tz, cw_date date, cw_plan_window out[CW_MAX_ON_AIR]);
+/* The instants a date's slots cover, [from, to): from local midnight (or the previous day's
+ * last window end, when that window runs past midnight) to the next local midnight (or this
+ * day's last window end, when later). */
+void cw_plan_day_span(const cw_station *st, const cw_tz *tz, cw_date date, int64_t *from, int64_t *to);
+/* The hold of `series` (case-insensitive) in force on local date `d`, or NULL. */
+const cw_station_change *cw_changes_hold_on(const cw_station_changes *c, const char *series, cw_date d);
+
+/* The recording of `series` (any case) and `episode` in lib: the first by path; NULL none. */
+const cw_recording *cw_sched_find_episode(const cw_library *lib, const char *series, int episode);
+/* 1 when a recording may air on local date `day` (valid_from/valid_until). */
+int cw_sched_valid_on(const cw_recording *r, cw_date day);
+
+/* Episode numbers of the day's series lessons (plan_history.c): positions[i] comes in as
+ * the calendar's series position of occ[i] and leaves as the episode it plays, less the
+ * earlier lessons that did not use up a number (blackouts, holds, station cancels), from a
+ * restart's episode when the station restarted the series, and under 'missed = hold'
+ * counting only the earlier lessons that aired (records first, else the library). */
+typedef struct cw_hist_in {
+    const cw_calset *cals;
+    const cw_tz *tz;
+    const cw_station *st;
+    const cw_station_changes *changes; /* may be NULL */
+    const cw_library *lib;             /* may be NULL */
+    const cw_air_history *history;     /* may be NULL */
+    cw_date date;
+    int64_t day_end;                   /* UTC: nothing at or after it is looked at */
+} cw_hist_in;
+int cw_sched_episodes(const cw_hist_in *in, const cw_occurrences *day, long *positions, cw_error *err);
+
 
 /* Length of a recording in samples at `rate` (floor); 0 when unusable. */
 int64_t cw_sched_rec_samples(const cw_recording *r, int rate);

@@ -123,7 +123,7 @@ ING = 'ingest --series maths --episode 2 --title Shapes lesson.wav'
 def aud(name, desc, error, exit=1, cmd=ING, **kw):
     case(name, desc, cmd, exit, error, **kw)
 aud('audio-zero-bytes', 'a 0-byte WAV', r'lesson\.wav.*(empty|0 bytes)')
-aud('audio-text-named-wav', 'a text file named .wav', r'lesson\.wav.*(not an audio|format)')
+aud('audio-text-named-wav', 'a text file named .wav', r'lesson\.wav.*text file, not a recording.*WAV.*MP3')
 aud('audio-random-bytes', 'random bytes named .wav', r'lesson\.wav')
 aud('audio-wav-truncated', 'WAV cut at a third', r'lesson\.wav.*(truncat|short|damaged|incomplete|complete)')
 aud('audio-wav-header-claims-more', 'WAV header claims 10 s, holds 1.5 s', r'lesson\.wav.*(truncat|short|damaged|incomplete|complete)')
@@ -146,8 +146,17 @@ aud('audio-flac-corrupt-frames', 'FLAC with zeroed frames', r'lesson\.flac', cmd
 aud('audio-mp3-garbage', 'ID3 tag then garbage', r'lesson\.mp3', cmd=ING.replace('.wav', '.mp3'))
 aud('audio-ogg-bad-crc', 'Ogg Vorbis with a damaged page', r'lesson\.ogg', cmd=ING.replace('.wav', '.ogg'))
 aud('audio-ogg-headers-only', 'Ogg Vorbis with headers and no audio', r'lesson\.ogg', cmd=ING.replace('.wav', '.ogg'))
-aud('audio-m4a-unsupported', 'M4A/AAC: refused with the formats and a conversion command', r'lesson\.m4a.*(WAV|FLAC).*ffmpeg', cmd=ING.replace('.wav', '.m4a'))
-aud('audio-wma-unsupported', 'WMA: refused with the formats and a conversion command', r'lesson\.wma.*(WAV|FLAC).*ffmpeg', cmd=ING.replace('.wav', '.wma'))
+aud('audio-m4a-no-moov', 'M4A whose recording was interrupted: no index (moov)', r'lesson\.m4a.*not finished.*record it again', cmd=ING.replace('.wav', '.m4a'))
+aud('audio-wma-truncated', 'WMA cut in half', r'lesson\.wma.*(cut short|damaged)', cmd=ING.replace('.wav', '.wma'))
+aud('audio-m4a-truncated', 'M4A (index first) cut in half: shorter than its index says', r'lesson\.m4a.*cut short.*stops at', cmd=ING.replace('.wav', '.m4a'))
+aud('audio-m4a-random-after-header', 'M4A whose sound after the index is random bytes', r'lesson\.m4a.*damaged', cmd=ING.replace('.wav', '.m4a'))
+aud('audio-video-no-sound', 'an MP4 video without a sound track', r'lesson\.mp4.*this video has no sound', cmd=ING.replace('.wav', '.mp4'))
+aud('audio-webm-truncated', 'WebM/Opus cut in half', r'lesson\.webm.*cut short', cmd=ING.replace('.wav', '.webm'))
+aud('audio-oga-truncated', 'Ogg Opus (Telegram .oga) without its end', r'lesson\.oga.*(incomplete|cut short)', cmd=ING.replace('.wav', '.oga'))
+aud('audio-aac-cut-inside-frame', 'ADTS AAC ending inside a frame', r'lesson\.aac.*cut short', cmd=ING.replace('.wav', '.aac'))
+aud('audio-amr-random-frames', 'an AMR header followed by random bytes', r'lesson\.amr.*damaged', cmd=ING.replace('.wav', '.amr'))
+aud('audio-pdf-named-m4a', 'a PDF document named .m4a: named, with the formats read', r'lesson\.m4a.*PDF document, not a recording.*WAV.*M4A', cmd=ING.replace('.wav', '.m4a'))
+aud('audio-caf-truncated', 'CAF (ALAC) cut in half', r'lesson\.caf.*(cut short|damaged)', cmd=ING.replace('.wav', '.caf'))
 aud('audio-missing-file', 'a file that is not there', r'nowhere\.wav', exit=3, cmd='ingest --series maths --episode 2 nowhere.wav')
 aud('audio-is-folder', 'a folder named .wav', r'lesson\.wav', setup=['mkdir lesson.wav'])
 aud('audio-fifo', 'a named pipe: must not hang', r'lesson\.wav', setup=['mkfifo lesson.wav'])
@@ -156,14 +165,14 @@ aud('audio-duplicate-episode', 'maths episode 1 exists already (no --replace)', 
     setup=['cp "$COMMON/tone2.wav" again.wav'])
 aud('audio-same-source-twice', 'the same source file as maths 1, as another episode', r'copy\.wav.*(already in the library)', cmd='ingest --series maths --episode 7 copy.wav',
     setup=['cp "$COMMON/tone.wav" copy.wav'])
-aud('audio-options-episode-zero', '--episode 0 is refused', r'(episode)', exit=1, cmd='ingest --series maths --episode 0 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-kind-bogus', '--kind podcast is refused', r'(kind|podcast)', exit=2, cmd='ingest --series maths --episode 2 --kind podcast lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-valid-date', '--valid-from 2026-02-30 is a usage error', r'(2026-02-30|date)', exit=2, cmd='ingest --series maths --episode 2 --valid-from 2026-02-30 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-valid-reversed', 'valid-until before valid-from', r'(valid|until|before)', exit=1, cmd='ingest --series maths --episode 2 --valid-from 2026-05-01 --valid-until 2026-04-01 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
-aud('audio-options-series-slash', 'a series key that is a path', r'(series|\.\./)', exit=1, cmd='ingest --series ../../etc --episode 2 lesson.wav', setup=['cp "$COMMON/tone.wav" lesson.wav'])
+aud('audio-options-episode-zero', '--episode 0 is refused', r'(episode)', exit=1, cmd='ingest --series maths --episode 0 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-kind-bogus', '--kind podcast is refused', r'(kind|podcast)', exit=2, cmd='ingest --series maths --episode 2 --kind podcast lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-valid-date', '--valid-from 2026-02-30 is a usage error', r'(2026-02-30|date)', exit=2, cmd='ingest --series maths --episode 2 --valid-from 2026-02-30 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-valid-reversed', 'valid-until before valid-from', r'(valid|until|before)', exit=1, cmd='ingest --series maths --episode 2 --valid-from 2026-05-01 --valid-until 2026-04-01 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
+aud('audio-options-series-slash', 'a series key that is a path', r'(series|\.\./)', exit=1, cmd='ingest --series ../../etc --episode 2 lesson.wav', setup=['cp "$COMMON/tone2.wav" lesson.wav'])
 # ---------------- sidecars (ingest --inbox) ----------------
 def side(name, desc, note, error, setup=(), **kw):
-    st = ['cp "$COMMON/tone.wav" "$ST/inbox/lesson.wav"'] + list(setup)
+    st = ['cp "$COMMON/tone2.wav" "$ST/inbox/lesson.wav"'] + list(setup)
     if note is not None:
         st.append("printf %s > \"$ST/inbox/lesson.txt\"" % note)
     case(name, desc, 'ingest --inbox', 1, error, setup=st,
@@ -216,6 +225,21 @@ conf('conf-min-over-max', 'min_length above max_length', "sed -i 's|^min_length.
 conf('conf-is-folder', 'station.conf is a folder', 'rm "$ST/station.conf" && mkdir "$ST/station.conf"', CONF, exit=1)
 conf('conf-missing', 'no station.conf at all', 'rm "$ST/station.conf"', CONF, exit=3)
 conf('conf-bad-policy', 'missing = pray', "printf '[schedule]\\nmissing = pray\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*missing")
+conf('conf-on-air-overlap', 'on_air windows that overlap', "sed -i 's|^on_air.*|on_air = 06:00-10:00, 09:00-12:00|'", CONF + r":[0-9]+:.*on_air.*overlapping")
+conf('conf-on-air-order', 'on_air windows out of the day\'s order', "sed -i 's|^on_air.*|on_air = 16:00-16:15, 06:00-09:00|'", CONF + r":[0-9]+:.*on_air.*order")
+conf('conf-bundle-mode', '[bundle] mode = week', "printf '[bundle]\\nmode = week\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*mode.*day or blocks")
+conf('conf-missed-bad', '[schedule] missed = later', "printf '[schedule]\\nmissed = later\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*missed.*skip or hold")
+conf('conf-max-silence-negative', '[schedule] max_silence = -1', "printf '[schedule]\\nmax_silence = -1\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*max_silence")
+# ---------------- station changes (calendars/station.ics, chalkwave change) ----------------
+case('changes-broken', 'calendars/station.ics edited by hand: a hold without its series', 'plan --date 2026-03-16', 1, r'station\.ics:2: a hold or restart needs X-CHALKWAVE-SERIES',
+     setup=["printf 'BEGIN:VCALENDAR\\r\\nBEGIN:VEVENT\\r\\nUID:h\\r\\nX-CHALKWAVE-CHANGE:hold\\r\\nDTSTART;VALUE=DATE:20260316\\r\\nEND:VEVENT\\r\\nEND:VCALENDAR\\r\\n' > \"$ST/calendars/station.ics\""])
+case('changes-not-text', 'calendars/station.ics holds binary bytes', 'build --date 2026-03-16', 1, r'station\.ics.*not UTF-8',
+     setup=['head -c 300 /dev/urandom > "$ST/calendars/station.ics"; printf "\\xff" >> "$ST/calendars/station.ics"'])
+case('change-remove-unknown', 'change remove of an id that is not there', 'change remove hold-nothing-20260316', 1, r"no station change 'hold-nothing-20260316'")
+case('change-no-lesson', 'change cancel at a time no lesson starts', 'change cancel 2026-03-16 06:00', 3, r'no lesson starts at 06:00 on 2026-03-16')
+case('change-bad-time', 'change move to 7pm', 'change move 2026-03-16 07:00 --to 7pm', 2, r"--to '7pm' is not a time")
+case('plan-date-day-first', 'plan --date 16/03/2026', 'plan --date 16/03/2026', 2, r'16/03/2026: write it as 2026-03-16')
+case('plan-missing-bad-format', 'plan --missing --format xml', 'plan --missing --format xml', 2, r"--format 'xml' is not known")
 # ---------------- bundle directories (verify) ----------------
 B = '"$ST/out/2026-03-16"'
 def bund(name, desc, setup, error, exit=1, cmd='verify out-copy', **kw):
@@ -251,9 +275,9 @@ case('limit-calendar-occurrences', 'every minute for a year: over the 100000 occ
 case('limit-conf-calendars', 'more than 1000 calendars in [calendars]', 'library', 1, r'station\.conf:[0-9]+:.*1000',
      setup=["printf '[calendars]\\n' >> \"$ST/station.conf\"; for i in $(seq 1 1001); do echo \"c$i.ics = 1\"; done >> \"$ST/station.conf\""])
 case('limit-title-length', 'a title over 200 bytes', 'ingest --series maths --episode 2 --title "$(head -c 201 /dev/zero | tr \'\\0\' t)" lesson.wav', 1, r'lesson\.wav.*title.*200',
-     setup=['cp "$COMMON/tone.wav" lesson.wav'])
+     setup=['cp "$COMMON/tone2.wav" lesson.wav'])
 case('limit-episode-range', 'episode 1000 (1 to 999) is a usage error', 'ingest --series maths --episode 1000 lesson.wav', 2, r'episode.*999',
-     setup=['cp "$COMMON/tone.wav" lesson.wav'])
+     setup=['cp "$COMMON/tone2.wav" lesson.wav'])
 case('limit-plan-days', 'plan for more than 400 days', 'plan --from 2026-01-01 --to 2027-03-01', 2, r'400 days')
 case('limit-export-days', 'export more than 400 days', 'export --from 2026-01-01 --to 2027-03-01', 2, r'400')
 case('limit-sums-size', 'a SHA256SUMS over 16 MB', 'verify out-copy', 1, r'out-copy.*SHA256SUMS is too large.*16 MB',

@@ -80,10 +80,60 @@ def main():
     put('audio-ogg-headers-only', 'lesson.ogg', d[:d.find(b'OggS', d.find(b'OggS', 60) + 4)])
     m4a = os.path.join(tmp, 'x.m4a')
     sh('ffmpeg', '-v', 'quiet', '-y', '-i', good, '-c:a', 'aac', '-b:a', '24k', m4a)
-    put('audio-m4a-unsupported', 'lesson.m4a', open(m4a, 'rb').read())
+    d = open(m4a, 'rb').read()
+    put('audio-m4a-no-moov', 'lesson.m4a', d[:d.find(b'moov') - 4])  # the phone stopped before its index
     wma = os.path.join(tmp, 'x.wma')
     sh('ffmpeg', '-v', 'quiet', '-y', '-i', good, '-c:a', 'wmav2', '-b:a', '32k', wma)
-    put('audio-wma-unsupported', 'lesson.wma', open(wma, 'rb').read())
+    d = open(wma, 'rb').read()
+    put('audio-wma-truncated', 'lesson.wma', d[:len(d) // 2])
+    # phone formats and videos (issue #12): damaged as they arrive from phones and copies
+    def ff(*args):
+        sh('ffmpeg', '-v', 'quiet', '-y', *args)
+    def rnd(n, seed):
+        x = seed
+        out = bytearray()
+        for _ in range(n):
+            x = (x * 1103515245 + 12345) & 0x7fffffff
+            out.append(x >> 16 & 0xff)
+        return bytes(out)
+    def box_payload(d, name):
+        o = 0
+        while o + 8 <= len(d):
+            n, t = struct.unpack('>I4s', d[o:o + 8])
+            if t == name:
+                return o + 8
+            o += n
+        return len(d)
+    fast = os.path.join(tmp, 'fast.m4a')
+    ff('-i', good, '-c:a', 'aac', '-b:a', '24k', '-movflags', '+faststart', fast)
+    d = open(fast, 'rb').read()
+    put('audio-m4a-truncated', 'lesson.m4a', d[:len(d) // 2])
+    k = box_payload(d, b'mdat')
+    put('audio-m4a-random-after-header', 'lesson.m4a', d[:k] + rnd(len(d) - k, 5))
+    vid = os.path.join(tmp, 'silent.mp4')
+    ff('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', vid)
+    put('audio-video-no-sound', 'lesson.mp4', open(vid, 'rb').read())
+    webm = os.path.join(tmp, 'x.webm')
+    ff('-i', good, '-c:a', 'libopus', '-b:a', '16k', webm)
+    d = open(webm, 'rb').read()
+    put('audio-webm-truncated', 'lesson.webm', d[:len(d) // 2])
+    oga = os.path.join(tmp, 'x.oga')
+    ff('-i', good, '-c:a', 'libopus', '-b:a', '16k', oga)
+    d = open(oga, 'rb').read()
+    put('audio-oga-truncated', 'lesson.oga', d[:len(d) * 2 // 3])
+    adts = os.path.join(tmp, 'x.aac')
+    ff('-i', good, '-c:a', 'aac', '-b:a', '24k', '-f', 'adts', adts)
+    d = open(adts, 'rb').read()
+    n = len(d) // 2
+    while d[n:n + 2] == b'\xff\xf1':  # not at a frame boundary
+        n += 1
+    put('audio-aac-cut-inside-frame', 'lesson.aac', d[:n + 3])
+    put('audio-amr-random-frames', 'lesson.amr', b'#!AMR\n' + rnd(3000, 9))
+    put('audio-pdf-named-m4a', 'lesson.m4a', b'%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n' + rnd(400, 3))
+    caf = os.path.join(tmp, 'x.caf')
+    ff('-i', good, '-c:a', 'alac', caf)
+    d = open(caf, 'rb').read()
+    put('audio-caf-truncated', 'lesson.caf', d[:len(d) // 2])
     # --- good recordings the cases copy ($COMMON/...) ---
     os.makedirs(os.path.join(HERE, 'common'), exist_ok=True)
     for name, freq in (('tone.wav', 440.0), ('tone2.wav', 550.0)):

@@ -20,7 +20,7 @@ done
 
 cc -O2 -std=c11 -D_GNU_SOURCE -I"$src/common" -I"$src/audio" "$here/bench_library.c" -o "$tmp/bench_library" \
     "$build/audio/libcw_audio.a" "$build/common/libcw_common.a" \
-    $(pkg-config --libs vorbis vorbisenc vorbisfile ogg sndfile libebur128 soxr libmpg123 inih libcrypto) \
+    $(pkg-config --libs vorbis vorbisenc vorbisfile ogg sndfile libebur128 soxr libmpg123 libavformat libavcodec libavutil inih libcrypto) \
     -lpthread -lm
 
 st=${BENCH_STATION:-$tmp/station}

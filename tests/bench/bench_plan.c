@@ -139,12 +139,13 @@ static int run(const char *dir, const char *date_s)
     cw_plan *q = NULL;
     if (cw_plan_day(&q, st, cals, lib, cw_date_add_days(date, 1), &err)) return 1;
     double t5 = now();
-    size_t lessons = 0;
+    size_t lessons = 0, missing = 0;
     for (size_t i = 0; i < p->n_items; i++) lessons += p->items[i].kind == CW_KIND_LESSON;
+    for (size_t i = 0; i < p->n_slots; i++) missing += p->slots[i].status == CW_SLOT_MISSING;
     printf("library: %zu recordings, scan %.1f ms\n", lib->n, (t1 - t0) * 1e3);
     printf("calendars: %zu files loaded in %.1f ms\n", st->n_calendars, (t2 - t1) * 1e3);
     printf("plan %s: %zu items (%zu lessons), %zu warnings, %zu missing: %.1f ms\n", date_s, p->n_items, lessons,
-           p->warnings.n, p->missing.n, (t3 - t2) * 1e3);
+           p->warnings.n, missing, (t3 - t2) * 1e3);
     printf("plan JSON: %zu bytes in %.1f ms\n", b.len, (t4 - t3) * 1e3);
     printf("next day (calendars loaded): %.1f ms\n", (t5 - t4) * 1e3);
     printf("in-process total (scan + calendars + plan + JSON): %.1f ms, peak RSS %.1f MB\n", (t4 - t0) * 1e3,

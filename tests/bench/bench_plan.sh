@@ -21,7 +21,7 @@ cc -O2 -std=c11 -D_GNU_SOURCE -I"$src/common" -I"$src/calendars" -I"$src/audio" 
     "$here/bench_plan.c" -o "$tmp/bench_plan" \
     "$build/scheduler/libcw_scheduler.a" "$build/calendars/libcw_calendars.a" "$build/audio/libcw_audio.a" \
     "$build/common/libcw_common.a" \
-    $(pkg-config --libs jansson libical vorbis vorbisenc vorbisfile ogg sndfile libebur128 soxr libmpg123 inih libcrypto) \
+    $(pkg-config --libs jansson libical vorbis vorbisenc vorbisfile ogg sndfile libebur128 soxr libmpg123 libavformat libavcodec libavutil inih libcrypto) \
     -lpthread -lm
 
 # BENCH_STATION=DIR keeps the generated station there (and reuses its library next time)

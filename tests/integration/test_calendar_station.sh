@@ -68,7 +68,7 @@ expect_rc 0 "check of the imported holidays calendar"
 if grep -q 'read as a lesson' "$CW_OUT"; then not_ok "the all-day warning is still given for a holidays calendar"; else ok "no all-day warning once it is a holidays calendar"; fi
 cw plan --station "$st" --date 2026-12-09 --format json
 expect_rc 0 "plan the holiday"
-expect_eq "$(json_get "$CW_OUT" 'any("Jamhuri" in w for w in d["warnings"])')" True "the plan says the holiday suppressed the lesson"
+expect_eq "$(json_get "$CW_OUT" 'any("Jamhuri" in w["text"] and w["code"] == "plan.blackout" for w in d["warnings"])')" True "the plan says the holiday suppressed the lesson"
 see=$(sed -n 's/.*kenya\.ics: [0-9]* warnings about how the calendar was read (see them with: \(chalkwave calendar check [^)]*\)).*/\1/p' "$CW_ERR" | head -n 1)
 expect_eq "$see" "chalkwave calendar check $st/calendars/kenya.ics" "the plan counts the calendar's other warnings and says how to see them"
 # shellcheck disable=SC2086
@@ -118,5 +118,13 @@ expect_out "1 event skipped for the errors above, 1 used" "and says how many it 
 cw plan --station "$st" --date 2026-12-10 --format json
 expect_rc 0 "the plan is made"
 expect_err_re "ngo\.ics:[0-9]+: event 'Geography' \(UID bad1@t\) skipped" "the plan names the skipped event"
-expect_eq "$(json_get "$CW_OUT" 'any(i.get("event_uid") == "ok1@t" for i in d["items"]) or any("Science" in w for w in d["warnings"])')" True "the good event of the same file is planned"
+expect_eq "$(json_get "$CW_OUT" 'any(i.get("event_uid") == "ok1@t" for i in d["items"]) or any("Science" in w["text"] for w in d["warnings"])')" True "the good event of the same file is planned"
+expect_eq "$(json_get "$CW_OUT" '[(s["event_uid"], s["status"]) for s in d["slots"] if s["event_uid"] == "bad1@t"]')" \
+    '[["bad1@t", "skipped"]]' "the skipped event is a slot of the day it would have aired, status skipped"
+expect_eq "$(json_get "$CW_OUT" '"DTEND is before DTSTART" in [s for s in d["slots"] if s["event_uid"] == "bad1@t"][0]["reason"]')" \
+    True "its reason says why it was skipped"
+expect_eq "$(json_get "$CW_OUT" '[w["code"] for w in d["warnings"] if w.get("code") == "plan.event-skipped"]')" \
+    '["plan.event-skipped"]' "and the plan warns about it on that day"
+cw plan --station "$st" --date 2026-12-11 --format json
+expect_eq "$(json_get "$CW_OUT" '[s["event_uid"] for s in d["slots"] if s["status"] == "skipped"]')" '[]' "not on a day it would not have aired"
 cw_finish

@@ -130,7 +130,7 @@ expect_err "put '--' before file names that start with '-'" "the error explains 
 # Bad option values are usage errors too.
 cw plan --date 2027-02-30
 expect_rc 2 "plan --date 2027-02-30 (no such day)"
-expect_err "YYYY-MM-DD" "a bad date names the format"
+expect_err "2027-02-30 is not a date (February 2027 has 28 days)" "a bad date says why it is not one"
 cw plan --date 13/01/2027
 expect_rc 2 "plan --date 13/01/2027"
 cw plan --date

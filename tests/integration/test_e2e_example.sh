@@ -145,7 +145,7 @@ ev = [e for e in cal.walk("VEVENT") if e.decoded("DTSTART").strftime("%Y-%m-%d")
 print("; ".join("%s %s" % (e.decoded("DTSTART").strftime("%H:%M%z"), e.get("SUMMARY")) for e in sorted(ev, key=lambda e: e.decoded("DTSTART"))))
 PYEOF
 )
-expect_eq "$wed" "07:30+0100 Adding fractions; 07:45+0100 Yesterday I walked: the past tense; 08:00+0100 School news: reading competition" "the exported Wednesday, read by python3-icalendar"
+expect_eq "$wed" "07:30+0100 Maths P5, episode 2; 07:45+0100 English P4, episode 2; 08:00+0100 School news" "the exported Wednesday, read by python3-icalendar: titled by the partner's events (#14 point 3)"
 
 # ---- build --------------------------------------------------------------------------------
 cw --station "$st" build --date "$date"

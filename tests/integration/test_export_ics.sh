@@ -36,13 +36,13 @@ expect_eq "$(sed -n 's/^uids //p' "$CW_TMP/ics.txt")" 4 "every event has its own
 expect_eq "$(sed -n 's/^crlf //p;s/^long //p' "$CW_TMP/ics.txt" | tr -d '\n')" 10 "CRLF line ends, lines folded at 75 octets"
 grep $'^event\t' "$CW_TMP/ics.txt" | cut -f2- >"$CW_TMP/events.tsv"
 cat >"$CW_TMP/want.tsv" <<'EOF'
-2027-01-13 07:00:00 +0100	Africa/Lagos	40	<b>Fractions</b> & "quotes" \ back	lesson
-2027-01-13 07:01:00 +0100	Africa/Lagos	60	Words	lesson
-2027-01-13 07:02:00 +0100	Africa/Lagos	30	Plants	lesson
-2027-01-13 07:03:00 +0100	Africa/Lagos	15	School news	newsletter
+2027-01-13 07:00:00 +0100	Africa/Lagos	60	Maths 5, episode 1	lesson
+2027-01-13 07:01:00 +0100	Africa/Lagos	60	English 4, episode 1	lesson
+2027-01-13 07:02:00 +0100	Africa/Lagos	60	Science 6, episode 1	lesson
+2027-01-13 07:03:00 +0100	Africa/Lagos	60	School news	newsletter
 EOF
 if cmp -s "$CW_TMP/want.tsv" "$CW_TMP/events.tsv"; then
-    ok "events at the planned local times and lengths, titles intact (the cut lesson is 60 s)"
+    ok "one event per partner slot at its own times, titled by the event (SUMMARY, episode)"
 else
     not_ok "events differ from the plan"
     diff "$CW_TMP/want.tsv" "$CW_TMP/events.tsv"

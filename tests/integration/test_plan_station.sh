@@ -143,11 +143,11 @@ expect_eq "$(item "$(off 7 30)" episode)" 1 "07:30 (sample $(off 7 30)) plays ma
 expect_eq "$(item "$(off 7 30)" event_file)" school.ics "the priority-5 calendar wins the 07:30 conflict"
 expect_eq "$(item "$(off 7 30)" start)" "2027-03-01T07:30:00+01:00" "local start with offset"
 expect_eq "$(item "$(off 7 30)" start_utc)" "2027-03-01T06:30:00Z" "UTC start"
-expect_eq "$(json_get "$J" 'any("ngo talk" in w.lower() and "loses its slot" in w and "priority 5" in w for w in d["warnings"])')" True "the NGO's lost slot is reported"
+expect_eq "$(json_get "$J" 'any(w["code"] == "plan.conflict-lost" and "ngo talk" in w["text"].lower() and "loses its slot" in w["text"] and "priority 5" in w["text"] for w in d["warnings"])')" True "the NGO's lost slot is reported"
 expect_eq "$(item "$(off 8 30)" episode)" 1 "the 08:30 repeat plays the same episode"
 expect_eq "$(item "$(off 8 30)" repeat)" True "the repeat is marked"
 expect_eq "$(item "$(off 7 45)" recording)" "library/lesson/maths/001-counting.ogg" "ATTACH plays the named library file"
-expect_eq "$(json_get "$J" 'any("https://example.org/lesson.ogg" in w and "refused" in w for w in d["warnings"])')" True "a URL ATTACH is refused with a warning"
+expect_eq "$(json_get "$J" 'any(w["code"] == "plan.attach-url" and "https://example.org/lesson.ogg" in w["text"] and "refused" in w["text"] for w in d["warnings"])')" True "a URL ATTACH is refused with a warning"
 expect_eq "$(item "$(off 7 50)" kind)" filler "the URL slot gets the station's fallback instead"
 expect_eq "$(item "$(off 7 50)" recording)" "library/filler/sorry/001-lesson-unavailable.ogg" "(the unavailable announcement)"
 # the newsletter slot: freshest first (b, then c), a does not fit and waits for 08:00
@@ -167,24 +167,24 @@ expect_eq "$(item "$(off 7 30)" episode)" 2 "week 2 plays episode 2"
 expect_eq "$(item "$(off 7 30)" cut)" True "the overrunning episode is cut"
 expect_eq "$(item "$(off 7 30)" length_samples)" $((60 * RATE)) "cut exactly at the next start (60 s)"
 expect_eq "$(item "$(off 7 30)" fade_out)" 0.5 "with the station's fade"
-expect_eq "$(json_get "$J" 'any("overruns by 0:30" in w and "002-adding.ogg" in w for w in d["warnings"])')" True "the warning names the recording and the overrun"
+expect_eq "$(json_get "$J" 'any(w["code"] == "plan.overrun-cut" and "overruns by 0:30" in w["text"] and "002-adding.ogg" in w["text"] for w in d["warnings"])')" True "the warning names the recording and the overrun"
 
 # ---- week 3: holiday; week 4: episode 3 is missing -----------------------------------
 plan_json 2027-03-15 "$CW_TMP/w3.json"
 J=$CW_TMP/w3.json
 expect_eq "$(json_get "$J" 'sum(1 for i in d["items"] if i["kind"] == "lesson")')" 0 "no lessons on the holiday"
-expect_eq "$(json_get "$J" 'any("suppressed by" in w and "Holiday" in w for w in d["warnings"])')" True "the plan says the holiday suppressed them"
+expect_eq "$(json_get "$J" 'any(w["code"] == "plan.blackout" and "suppressed by" in w["text"] and "Holiday" in w["text"] for w in d["warnings"])')" True "the plan says the holiday suppressed them"
 plan_json 2027-03-22 "$CW_TMP/w4.json"
 J=$CW_TMP/w4.json
 expect_eq "$(item "$(off 7 30)" recording)" "library/filler/sorry/001-lesson-unavailable.ogg" "missing episode 3: the unavailable announcement (the holiday did not use it up)"
-expect_eq "$(json_get "$J" 'any("series \x27maths\x27 episode 3" in w and "2027-03-22 07:30" in w for w in d["warnings"])')" True "the warning names series, episode and date"
+expect_eq "$(json_get "$J" 'any(w["code"] == "plan.missing-recording" and "series \x27maths\x27 episode 3" in w["text"] and "2027-03-22 07:30" in w["text"] for w in d["warnings"])')" True "the warning names series, episode and date"
 cw --station "$ST" plan --from 2027-03-01 --to 2027-03-31 --missing
 expect_rc 0 "plan --missing over March"
-expect_out "2027-03-22 07:30  maths  episode 3" "the to-do list has episode 3"
-expect_out "2027-03-29 07:30  maths  episode 4" "and episode 4"
+expect_out "2027-03-22 Mon 07:30  Maths (maths, episode 3)  teacher: " "the to-do list has episode 3"
+expect_out "2027-03-29 Mon 07:30  Maths (maths, episode 4)  teacher: " "and episode 4"
 expect_out "recordings missing from 2027-03-01 to 2027-03-31"
 cw --station "$ST" plan --from 2027-03-22 --to 2027-03-22 --missing --format json
-expect_out '"series": "maths", "episode": 3' "--missing --format json"
+expect_eq "$(json_get "$CW_OUT" '";".join("%s %s %s %d %s" % (m["date"], m["time"], m["series"], m["episode"], m["status"]) for m in d)')" "2027-03-22 07:30 maths 3 missing;2027-03-22 08:30 maths 3 missing" "--missing --format json: the lesson and its repeat"
 cw --station "$ST" plan --from 2027-03-01 --to 2027-03-07 --format json
 expect_eq "$(json_get "$CW_OUT" 'len(d)')" 7 "a week range gives 7 plans in a JSON array"
 

@@ -87,7 +87,7 @@ outside_opens() { grep -F "$OUT" "$1" | grep -v ENOENT | head -3; }
 trace plan.trace --station "$ST" plan --date 2026-03-16 --format json
 expect_rc 0 "plan with hostile ATTACH values"
 cp "$CW_OUT" plan.json
-refused=$(json_get plan.json 'len(set(w for w in d["warnings"] + [x for it in d["items"] for x in it["warnings"]] if "ATTACH \x27" in w))')
+refused=$(json_get plan.json 'len(set(w["text"] for w in d["warnings"] + [x for it in d["items"] for x in it["warnings"]] if "ATTACH \x27" in w["text"]))')
 expect_eq "$refused" "${#attach[@]}" "one ATTACH warning per hostile value"
 for k in "URL" "absolute path" "'..'" "not a recording in the library"; do
     if grep -qF "$k" plan.json; then ok "a warning explains: $k"; else not_ok "no warning mentions '$k'"; fi

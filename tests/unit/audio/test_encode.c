@@ -143,7 +143,7 @@ static void test_comments_roundtrip(void **state)
     /* the header rebuild gives exactly the bytes the encoder wrote first */
     cw_buf hb;
     cw_buf_init(&hb);
-    assert_int_equal(cw_vorbis_headers_build(&hb, 44100, 1, 3.0, 99, &m, &err), 0);
+    assert_int_equal(cw_audio_vorbis_headers_build(&hb, 44100, 1, 3.0, 99, &m, &err), 0);
     size_t len;
     unsigned char *d = tu_slurp(path, &len);
     assert_true(hb.len > 0 && hb.len < len);
@@ -317,13 +317,13 @@ static float *make_signal(int kind, int rate, int ch, size_t n)
     return x;
 }
 
-/* True peak (cw_truepeak) and length of an Ogg Vorbis file decoded with libvorbisfile. */
+/* True peak (cw_audio_truepeak) and length of an Ogg Vorbis file decoded with libvorbisfile. */
 static double full_decode_peak(const char *path, int ch, int64_t *frames)
 {
     OggVorbis_File vf;
     assert_int_equal(ov_fopen(path, &vf), 0);
-    cw_truepeak *tp = NULL;
-    assert_int_equal(cw_truepeak_new(&tp, ch), 0);
+    cw_audio_truepeak *tp = NULL;
+    assert_int_equal(cw_audio_truepeak_new(&tp, ch), 0);
     float *il = malloc(4096 * (size_t)ch * sizeof(float));
     assert_non_null(il);
     *frames = 0;
@@ -337,11 +337,11 @@ static double full_decode_peak(const char *path, int ch, int64_t *frames)
         for (long i = 0; i < n; i++)
             for (int c = 0; c < ch; c++)
                 il[i * ch + c] = pcm[c][i];
-        cw_truepeak_add(tp, il, (size_t)n);
+        cw_audio_truepeak_add(tp, il, (size_t)n);
         *frames += n;
     }
-    double peak = cw_truepeak_max(tp);
-    cw_truepeak_free(tp);
+    double peak = cw_audio_truepeak_max(tp);
+    cw_audio_truepeak_free(tp);
     free(il);
     ov_clear(&vf);
     return peak;
@@ -358,12 +358,12 @@ static void spot_case(const char *dir, int kind, int rate, int ch, double q, siz
     cw_vorbis_enc *e = NULL;
     cw_error err;
     assert_int_equal(cw_vorbis_enc_new(&e, fp, rate, ch, q, 99, NULL, &err), 0);
-    assert_int_equal(cw_vorbis_enc_spot_check(e, window_db), 0);
+    assert_int_equal(cw_audio_enc_spot_check(e, window_db), 0);
     for (size_t off = 0, step = 1000; off < n; off += step, step = step * 7 % 9001 + 1)
         assert_int_equal(cw_vorbis_enc_write(e, x + off * (size_t)ch,
                                              n - off < step ? n - off : step, &err), 0);
-    cw_vorbis_check chk;
-    assert_int_equal(cw_vorbis_enc_finish_checked(e, &chk, &err), 0);
+    cw_audio_vorbis_check chk;
+    assert_int_equal(cw_audio_enc_finish_checked(e, &chk, &err), 0);
     fclose(fp);
     int64_t frames = 0;
     double full = full_decode_peak(path, ch, &frames);

@@ -42,16 +42,16 @@ static void test_crc_matches_libogg(void **state)
                 for (int b = 0; b < 8; b++)
                     ref = ref & 0x80000000u ? (ref << 1) ^ 0x04c11db7u : ref << 1;
             }
-            assert_int_equal(cw_ogg_crc(p, len), ref);
+            assert_int_equal(cw_audio_ogg_crc(p, len), ref);
             continue;
         }
         size_t hlen = 27 + (len - 27 < 255 ? len - 27 : 255) / 2;
         ogg_page pg = {.header = p, .header_len = (long)hlen, .body = p + hlen,
                        .body_len = (long)(len - hlen)};
         ogg_page_checksum_set(&pg);
-        assert_true(cw_ogg_page_crc_ok(p, len));
+        assert_true(cw_audio_ogg_page_crc_ok(p, len));
         p[rnd() % len] ^= (unsigned char)(1u << (rnd() % 8)); /* any one bit: caught */
-        assert_false(cw_ogg_page_crc_ok(p, len));
+        assert_false(cw_audio_ogg_page_crc_ok(p, len));
     }
     free(buf);
 }
@@ -121,7 +121,7 @@ static void test_long_comments_and_tail(void **state)
     cw_error err;
     assert_int_equal(cw_recording_read(&r, path, &err), 0);
     assert_int_equal(strlen(r.description), 150000);
-    assert_string_equal(r.series, "Maths-5");
+    assert_string_equal(r.series, "maths-5"); /* series keys are read lower-case (issue #14) */
     assert_int_equal(r.episode, 12);
     assert_int_equal(r.kind, CW_KIND_NEWSLETTER);
     assert_int_equal(r.length_samples, 441001);
@@ -199,7 +199,7 @@ static void test_damage(void **state)
     memcpy(c, d, len);
     c[28 + 11] = 0; /* header 27 + 1 segment: the packet starts at 28; channels at +11 */
     memset(c + 22, 0, 4);
-    uint32_t crc = cw_ogg_crc(c, p1);
+    uint32_t crc = cw_audio_ogg_crc(c, p1);
     c[22] = (unsigned char)crc;
     c[23] = (unsigned char)(crc >> 8);
     c[24] = (unsigned char)(crc >> 16);

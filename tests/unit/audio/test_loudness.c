@@ -24,7 +24,7 @@ typedef struct seg {
 } seg;
 
 /* Write a float WAV of 1 kHz sine segments (levels per channel, dBFS peak) and measure it
- * with cw_analyse (no channel mixing: outch = channels). */
+ * with cw_audio_analyse (no channel mixing: outch = channels). */
 static double measure_segments(const seg *s, size_t nseg, int ch)
 {
     char *dir = tu_tmpdir();
@@ -48,9 +48,9 @@ static double measure_segments(const seg *s, size_t nseg, int ch)
         }
     }
     sf_close(sf);
-    cw_analysis a;
+    cw_audio_analysis a;
     cw_error err;
-    assert_int_equal(cw_analyse(path, ch, -200.0, &a, &err), 0);
+    assert_int_equal(cw_audio_analyse(path, ch, -200.0, &a, &err), 0);
     tu_rmrf(dir);
     free(dir);
     return a.lufs;
@@ -84,7 +84,7 @@ static void test_tech3341_integrated(void **state)
 }
 
 /* A tone of `freq` at `amp` and `phase` (degrees), 1 s at 48 kHz, with 20 ms raised-cosine
- * fades (an abrupt start would itself overshoot), through cw_truepeak. */
+ * fades (an abrupt start would itself overshoot), through cw_audio_truepeak. */
 static double tp_of_tone(double freq, double amp, double phase)
 {
     size_t n = RATE;
@@ -98,16 +98,16 @@ static double tp_of_tone(double freq, double amp, double phase)
             g = 0.5 - 0.5 * cos(M_PI * (double)(n - 1 - i) / f);
         x[i] = (float)(g * amp * sin(2 * M_PI * freq * (double)i / RATE + phase * M_PI / 180));
     }
-    cw_truepeak *tp;
-    assert_int_equal(cw_truepeak_new(&tp, 1), 0);
+    cw_audio_truepeak *tp;
+    assert_int_equal(cw_audio_truepeak_new(&tp, 1), 0);
     /* odd block sizes: the streaming must not matter */
     for (size_t i = 0; i < n;) {
         size_t m = n - i < 3001 ? n - i : 3001;
-        cw_truepeak_add(tp, x + i, m);
+        cw_audio_truepeak_add(tp, x + i, m);
         i += m;
     }
-    double v = cw_lin_to_db(cw_truepeak_max(tp));
-    cw_truepeak_free(tp);
+    double v = cw_audio_lin_to_db(cw_audio_truepeak_max(tp));
+    cw_audio_truepeak_free(tp);
     free(x);
     return v;
 }
@@ -133,27 +133,27 @@ static void test_tech3341_true_peak(void **state)
     }
     /* the skip test is exact: a quiet tone after a loud one does not change the result,
      * and the bound is >= 1 */
-    assert_true(cw_truepeak_gain_bound() >= 1.0);
+    assert_true(cw_audio_truepeak_gain_bound() >= 1.0);
 }
 
 /* Feed x (n mono frames) through a limiter, return output (caller frees). */
 static float *limit(const float *x, size_t n, double gain, double ceiling, size_t *nout)
 {
-    cw_limiter *l;
-    assert_int_equal(cw_limiter_new(&l, 1, RATE, gain, ceiling, 0.005, 0.08), 0);
-    size_t delay = cw_limiter_delay(l);
+    cw_audio_limiter *l;
+    assert_int_equal(cw_audio_limiter_new(&l, 1, RATE, gain, ceiling, 0.005, 0.08), 0);
+    size_t delay = cw_audio_limiter_delay(l);
     float *y = calloc(n + delay + 8192, sizeof *y);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         size_t m = n - i < 1000 ? n - i : 1000, got = 0;
-        cw_limiter_process(l, x + i, m, y + o, &got);
+        cw_audio_limiter_process(l, x + i, m, y + o, &got);
         o += got;
         i += m;
     }
     size_t got = 0;
-    cw_limiter_drain(l, y + o, &got);
+    cw_audio_limiter_drain(l, y + o, &got);
     o += got;
-    cw_limiter_free(l);
+    cw_audio_limiter_free(l);
     *nout = o;
     return y;
 }
@@ -172,7 +172,7 @@ static void test_limiter(void **state)
             x[b * 19000 + 5000 + i] = (float)(0.99 * sin(2 * M_PI * 1200 * (double)i / RATE));
     for (size_t i = 0; i < 200; i++)
         x[90000 + i] = (float)(1.0 * sin(M_PI / 2 * (double)i + M_PI / 4)); /* samples 0.707 */
-    const double ceiling = cw_db_to_lin(-3.0);
+    const double ceiling = cw_audio_db_to_lin(-3.0);
     size_t no;
     float *y = limit(x, n, 1.0, ceiling, &no);
     assert_int_equal(no, n); /* same length out, delay compensated */
@@ -180,11 +180,11 @@ static void test_limiter(void **state)
     for (size_t i = 0; i < 4000; i++)
         assert_true(y[i] == x[i]);
     /* true peak of the output (ours and libebur128's) at or under the ceiling */
-    cw_truepeak *tp;
-    assert_int_equal(cw_truepeak_new(&tp, 1), 0);
-    cw_truepeak_add(tp, y, no);
-    double ours = cw_lin_to_db(cw_truepeak_max(tp));
-    cw_truepeak_free(tp);
+    cw_audio_truepeak *tp;
+    assert_int_equal(cw_audio_truepeak_new(&tp, 1), 0);
+    cw_audio_truepeak_add(tp, y, no);
+    double ours = cw_audio_lin_to_db(cw_audio_truepeak_max(tp));
+    cw_audio_truepeak_free(tp);
     ebur128_state *eb = ebur128_init(1, RATE, EBUR128_MODE_TRUE_PEAK);
     ebur128_add_frames_float(eb, y, no);
     double theirs;
@@ -192,8 +192,8 @@ static void test_limiter(void **state)
     ebur128_destroy(&eb);
     if (!(ours <= -3.0 + 0.05))
         fail_msg("limited true peak %.3f dBTP (ours) over -3", ours);
-    if (!(cw_lin_to_db(theirs) <= -3.0 + 0.1))
-        fail_msg("limited true peak %.3f dBTP (libebur128) over -3", cw_lin_to_db(theirs));
+    if (!(cw_audio_lin_to_db(theirs) <= -3.0 + 0.1))
+        fail_msg("limited true peak %.3f dBTP (libebur128) over -3", cw_audio_lin_to_db(theirs));
     /* and it did not squash everything: far from the bursts the level is back to the input */
     assert_float_equal(y[60000], x[60000], 1e-3);
     free(y);
@@ -212,23 +212,23 @@ static void test_mix(void **state)
     (void)state;
     float st[] = {1.0f, 0.0f, 0.5f, 0.5f, -1.0f, 1.0f};
     float mono[3];
-    cw_mix(st, 2, mono, 1, 3);
+    cw_audio_mix(st, 2, mono, 1, 3);
     assert_float_equal(mono[0], 0.5f, 1e-7);
     assert_float_equal(mono[1], 0.5f, 1e-7);
     assert_float_equal(mono[2], 0.0f, 1e-7);
     float two[6];
-    cw_mix(mono, 1, two, 2, 3);
+    cw_audio_mix(mono, 1, two, 2, 3);
     for (int i = 0; i < 3; i++) {
         assert_true(two[2 * i] == mono[i]);
         assert_true(two[2 * i + 1] == mono[i]);
     }
     /* 5.1 to mono leaves the LFE (channel 3) out */
     float six[6] = {0.2f, 0.2f, 0.2f, 1.0f, 0.2f, 0.2f};
-    cw_mix(six, 6, mono, 1, 1);
+    cw_audio_mix(six, 6, mono, 1, 1);
     assert_float_equal(mono[0], 0.2f, 1e-6);
     /* 5.1 to stereo: a signal only in the centre lands equally left and right */
     float c51[6] = {0, 0, 1.0f, 0, 0, 0};
-    cw_mix(c51, 6, two, 2, 1);
+    cw_audio_mix(c51, 6, two, 2, 1);
     assert_true(two[0] > 0.0f);
     assert_float_equal(two[0], two[1], 1e-7);
 }

@@ -138,11 +138,28 @@ static inline long fx_item_at(const cw_plan *p, int64_t off)
     return -1;
 }
 
-static inline int fx_has_warning(const cw_strlist *w, const char *needle)
+static inline int fx_has_warning(const cw_diags *w, const char *needle)
 {
     for (size_t i = 0; i < w->n; i++)
-        if (strstr(w->v[i], needle)) return 1;
+        if (strstr(w->v[i].text, needle)) return 1;
     return 0;
+}
+
+/* How many warnings carry `code`. */
+static inline size_t fx_count_code(const cw_diags *w, const char *code)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->v[i].code && !strcmp(w->v[i].code, code)) n++;
+    return n;
+}
+
+/* The slot of event `uid`, or NULL. */
+static inline const cw_plan_slot *fx_slot(const cw_plan *p, const char *uid)
+{
+    for (size_t i = 0; i < p->n_slots; i++)
+        if (!strcmp(p->slots[i].event_uid, uid)) return &p->slots[i];
+    return NULL;
 }
 
 #endif

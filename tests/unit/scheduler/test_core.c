@@ -376,8 +376,14 @@ static void test_missing_policies(void **state)
     assert_string_equal(p->items[i].event_uid, "m7"); /* stands in for the event */
     assert_true(fx_has_warning(&p->warnings, "missing recording: series 'maths-5' episode 7"));
     assert_true(fx_has_warning(&p->warnings, "2026-03-16 09:00"));
-    assert_int_equal(p->missing.n, 1);
-    assert_string_equal(p->missing.v[0], "maths-5\t7\t2026-03-16 09:00");
+    /* the slot says it, as data */
+    assert_int_equal(p->n_slots, 1);
+    assert_int_equal(p->slots[0].status, CW_SLOT_MISSING);
+    assert_string_equal(p->slots[0].series, "maths-5");
+    assert_int_equal(p->slots[0].episode, 7);
+    assert_int_equal(p->slots[0].start_utc, AT(9, 0));
+    assert_int_equal(fx_count_code(&p->warnings, "plan.missing-recording"), 1);
+    assert_true(fx_has_warning(&p->warnings, "instead plays fillers"));
     /* the stand-in fill ends with the slot */
     assert_true(fx_item_at(p, OFF(9, 30)) >= 0);
     cw_plan_free(p);

@@ -134,31 +134,18 @@ static cw_plan *plan_day(const cw_station *st, const cw_calset *set, int64_t day
     return p;
 }
 
-/* The episode planned for series `series` at UTC instant t: from the to-do list (the library
- * is empty, so every lesson that airs is missing) or, for a suppressed lesson, from the
- * blackout warning. -1 when the plan has neither. */
+/* The episode planned for series `series` at UTC instant t, from the day's slots (the library
+ * is empty, so every lesson that airs is missing; a suppressed one is a blackout slot). -1
+ * when the plan has no such slot. */
 static int planned_episode(const cw_plan *p, const char *series, int64_t t, int *suppressed)
 {
-    char when[32], key[300];
-    int y, m, d;
-    cw_civil_from_days(t / 86400, &y, &m, &d);
-    snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d", y, m, d, (int)(t % 86400 / 3600), (int)(t % 3600 / 60));
-    snprintf(key, sizeof key, "%s\t", series);
     *suppressed = 0;
-    for (size_t i = 0; i < p->missing.n; i++) {
-        const char *e = p->missing.v[i];
-        const char *tab = strrchr(e, '\t');
-        if (!strncmp(e, key, strlen(key)) && tab && !strcmp(tab + 1, when)) return atoi(e + strlen(key));
-    }
-    char hhmm[8];
-    snprintf(hhmm, sizeof hhmm, "%02d:%02d", (int)(t % 86400 / 3600), (int)(t % 3600 / 60));
-    snprintf(key, sizeof key, "(series '%s' episode ", series);
-    for (size_t i = 0; i < p->warnings.n; i++) {
-        const char *w = p->warnings.v[i], *s = strstr(w, key);
-        if (s && strstr(w, "suppressed") && strstr(w, hhmm)) {
-            *suppressed = 1;
-            return atoi(s + strlen(key));
-        }
+    for (size_t i = 0; i < p->n_slots; i++) {
+        const cw_plan_slot *s = &p->slots[i];
+        if (s->kind != CW_KIND_LESSON || s->start_utc != t || strcmp(s->series, series)) continue;
+        if (s->status == CW_SLOT_BLACKOUT) *suppressed = 1;
+        else if (s->status != CW_SLOT_MISSING) continue;
+        return s->episode;
     }
     return -1;
 }

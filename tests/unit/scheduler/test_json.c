@@ -51,9 +51,55 @@ static void test_fields_and_determinism(void **state)
     json_error_t je;
     json_t *root = json_loads(a, 0, &je);
     assert_non_null(root);
-    static const char *top[] = {"date", "timezone", "rate", "window", "items", "warnings"};
-    assert_int_equal(json_object_size(root), 6);
-    for (size_t i = 0; i < 6; i++) assert_non_null(json_object_get(root, top[i]));
+    static const char *top[] = {"date", "timezone", "rate", "mode", "window", "windows", "items", "blocks", "slots", "warnings"};
+    assert_int_equal(json_object_size(root), 10);
+    {
+        const char *k;
+        json_t *v;
+        size_t n = 0;
+        json_object_foreach(root, k, v) assert_string_equal(k, top[n++]); /* fixed order */
+    }
+    assert_string_equal(json_string_value(json_object_get(root, "mode")), "day");
+    assert_int_equal(json_array_size(json_object_get(root, "windows")), 1);
+    assert_int_equal(json_array_size(json_object_get(root, "blocks")), 1);
+    /* three lessons: two air, the third (episode 9) is missing */
+    json_t *slots = json_object_get(root, "slots");
+    assert_int_equal(json_array_size(slots), 3);
+    static const char *slot_keys[] = {"start", "end", "kind", "status", "summary", "series", "episode", "teacher",
+                                      "language", "recording", "event_file", "event_uid", "recurrence_id",
+                                      "first_item", "n_items", "reason", "station_change"};
+    for (size_t i = 0; i < json_array_size(slots); i++) {
+        const char *k;
+        json_t *v;
+        size_t n = 0;
+        json_object_foreach(json_array_get(slots, i), k, v) assert_string_equal(k, slot_keys[n++]);
+        assert_int_equal(n, sizeof slot_keys / sizeof slot_keys[0]);
+    }
+    json_t *gone = json_array_get(slots, 2);
+    assert_string_equal(json_string_value(json_object_get(gone, "event_uid")), "gone");
+    assert_string_equal(json_string_value(json_object_get(gone, "status")), "missing");
+    assert_int_equal(json_integer_value(json_object_get(gone, "episode")), 9);
+    assert_true(json_is_null(json_object_get(gone, "recording")));
+    assert_non_null(strstr(json_string_value(json_object_get(gone, "reason")), "episode 9 has not arrived"));
+    json_t *airs = json_array_get(slots, 0);
+    assert_string_equal(json_string_value(json_object_get(airs, "status")), "airs");
+    assert_string_equal(json_string_value(json_object_get(airs, "recording")), "library/lesson/m/001-x.ogg");
+    assert_string_equal(json_string_value(json_object_get(airs, "recurrence_id")), "20260316T090000Z");
+    assert_int_equal(json_integer_value(json_object_get(airs, "n_items")), 1);
+    /* warnings are objects with a code */
+    json_t *ws = json_object_get(root, "warnings");
+    int saw_missing = 0;
+    for (size_t i = 0; i < json_array_size(ws); i++) {
+        json_t *w = json_array_get(ws, i);
+        assert_int_equal(json_object_size(w), 6);
+        if (!strcmp(json_string_value(json_object_get(w, "code")), "plan.missing-recording")) {
+            saw_missing = 1;
+            assert_string_equal(json_string_value(json_object_get(w, "severity")), "warning");
+            assert_string_equal(json_string_value(json_object_get(w, "file")), "a.ics");
+            assert_string_equal(json_string_value(json_object_get(w, "item")), "gone");
+        }
+    }
+    assert_true(saw_missing);
     assert_string_equal(json_string_value(json_object_get(root, "date")), "2026-03-16");
     assert_string_equal(json_string_value(json_object_get(json_object_get(root, "window"), "start")),
                         "2026-03-16T06:00:00+00:00");
@@ -180,14 +226,31 @@ static json_t *ref_local(const cw_plan *p, int64_t off)
     return json_string(t);
 }
 
-static json_t *ref_list(const cw_strlist *l)
+static json_t *ref_str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+static json_t *ref_list(const cw_diags *l)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++) json_array_append_new(a, json_string(l->v[i]));
+    for (size_t i = 0; i < l->n; i++) {
+        const cw_diag *g = &l->v[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "code", ref_str_or_null(g->code));
+        json_object_set_new(o, "severity", json_string(cw_diag_severity_name(g->severity)));
+        json_object_set_new(o, "text", json_string(g->text));
+        json_object_set_new(o, "file", ref_str_or_null(g->file));
+        json_object_set_new(o, "line", g->line > 0 ? json_integer(g->line) : json_null());
+        json_object_set_new(o, "item", ref_str_or_null(g->item));
+        json_array_append_new(a, o);
+    }
     return a;
 }
 
-static json_t *ref_str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+static json_t *ref_utc_local(const cw_plan *p, int64_t utc)
+{
+    char t[40];
+    ref_time(utc, 0, 1, cw_sched_offset_at(p->start_offset, p->tz_changes, p->n_tz_changes, utc), 0, t);
+    return json_string(t);
+}
 
 static char *reference_json(const cw_plan *p)
 {
@@ -197,9 +260,18 @@ static char *reference_json(const cw_plan *p)
     json_object_set_new(root, "date", json_string(ds));
     json_object_set_new(root, "timezone", json_string(p->timezone));
     json_object_set_new(root, "rate", json_integer(p->rate));
+    json_object_set_new(root, "mode", json_string(p->mode == CW_BUNDLE_BLOCKS ? "blocks" : "day"));
     json_object_set_new(win, "start", ref_local(p, 0));
     json_object_set_new(win, "end", ref_local(p, (p->window_end_utc - p->window_start_utc) * p->rate));
     json_object_set_new(root, "window", win);
+    json_t *wins = json_array();
+    for (size_t k = 0; k < p->n_windows; k++) {
+        json_t *w = json_object();
+        json_object_set_new(w, "start", ref_utc_local(p, p->windows[k].start_utc));
+        json_object_set_new(w, "end", ref_utc_local(p, p->windows[k].end_utc));
+        json_array_append_new(wins, w);
+    }
+    json_object_set_new(root, "windows", wins);
     for (size_t i = 0; i < p->n_items; i++) {
         const cw_plan_item *it = &p->items[i];
         json_t *o = json_object();
@@ -226,6 +298,43 @@ static char *reference_json(const cw_plan *p)
         json_array_append_new(items, o);
     }
     json_object_set_new(root, "items", items);
+    json_t *blocks = json_array();
+    for (size_t k = 0; k < p->n_blocks; k++) {
+        const cw_plan_block *bl = &p->blocks[k];
+        json_t *o = json_object();
+        json_object_set_new(o, "start", ref_local(p, bl->offset_samples));
+        json_object_set_new(o, "end", ref_local(p, bl->offset_samples + bl->length_samples));
+        json_object_set_new(o, "offset_samples", json_integer(bl->offset_samples));
+        json_object_set_new(o, "length_samples", json_integer(bl->length_samples));
+        json_object_set_new(o, "first_item", json_integer((json_int_t)bl->first_item));
+        json_object_set_new(o, "n_items", json_integer((json_int_t)bl->n_items));
+        json_array_append_new(blocks, o);
+    }
+    json_object_set_new(root, "blocks", blocks);
+    json_t *slots = json_array();
+    for (size_t k = 0; k < p->n_slots; k++) {
+        const cw_plan_slot *sl = &p->slots[k];
+        json_t *o = json_object();
+        json_object_set_new(o, "start", ref_utc_local(p, sl->start_utc));
+        json_object_set_new(o, "end", ref_utc_local(p, sl->end_utc));
+        json_object_set_new(o, "kind", json_string(cw_kind_name(sl->kind)));
+        json_object_set_new(o, "status", json_string(cw_slot_status_name(sl->status)));
+        json_object_set_new(o, "summary", json_string(sl->summary));
+        json_object_set_new(o, "series", json_string(sl->series));
+        json_object_set_new(o, "episode", sl->episode > 0 ? json_integer(sl->episode) : json_null());
+        json_object_set_new(o, "teacher", json_string(sl->teacher));
+        json_object_set_new(o, "language", json_string(sl->language));
+        json_object_set_new(o, "recording", ref_str_or_null(sl->recording));
+        json_object_set_new(o, "event_file", json_string(sl->event_file));
+        json_object_set_new(o, "event_uid", json_string(sl->event_uid));
+        json_object_set_new(o, "recurrence_id", ref_str_or_null(sl->event_recurrence_id));
+        json_object_set_new(o, "first_item", sl->n_items ? json_integer((json_int_t)sl->first_item) : json_null());
+        json_object_set_new(o, "n_items", json_integer((json_int_t)sl->n_items));
+        json_object_set_new(o, "reason", json_string(sl->reason));
+        json_object_set_new(o, "station_change", json_boolean(sl->station_change));
+        json_array_append_new(slots, o);
+    }
+    json_object_set_new(root, "slots", slots);
     json_object_set_new(root, "warnings", ref_list(&p->warnings));
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(root);
@@ -265,6 +374,14 @@ static char *rnd_str(void)
     cw_buf_append(&b, "", 0);
     char *s = b.data ? b.data : strdup("");
     return s;
+}
+
+static void rnd_diag(cw_diags *d)
+{
+    char *code = rnd(3) ? rnd_str() : NULL, *text = rnd_str(), *file = rnd(2) ? rnd_str() : NULL,
+         *item = rnd(2) ? rnd_str() : NULL;
+    cw_diags_add(d, (cw_diag_severity)rnd(3), code, file, rnd(2) ? (int)rnd(100000) : 0, item, text);
+    free(code), free(text), free(file), free(item);
 }
 
 static void test_same_bytes_as_jansson(void **state)
@@ -310,17 +427,33 @@ static void test_same_bytes_as_jansson(void **state)
             it->repeat = (int)rnd(2);
             it->cut = (int)rnd(2);
             it->fade_out = fades[rnd(sizeof fades / sizeof fades[0])];
-            for (unsigned w = rnd(4); w > 0; w--) {
-                char *s = rnd_str();
-                cw_strlist_push(&it->warnings, s);
-                free(s);
-            }
+            for (unsigned w = rnd(4); w > 0; w--) rnd_diag(&it->warnings);
         }
         p->window_end_utc = p->window_start_utc + off / p->rate + 1;
-        for (unsigned w = rnd(4); w > 0; w--) {
-            char *s = rnd_str();
-            cw_strlist_push(&p->warnings, s);
-            free(s);
+        for (unsigned w = rnd(4); w > 0; w--) rnd_diag(&p->warnings);
+        p->mode = rnd(2) ? CW_BUNDLE_BLOCKS : CW_BUNDLE_DAY;
+        p->n_windows = 1 + rnd(3);
+        p->windows = calloc(p->n_windows, sizeof *p->windows);
+        for (size_t k = 0; k < p->n_windows; k++)
+            p->windows[k] = (cw_plan_window){p->window_start_utc + (int64_t)k * 100, p->window_start_utc + (int64_t)k * 100 + 50};
+        assert_int_equal(cw_plan_compute_blocks(p), 0);
+        p->n_slots = rnd(4);
+        p->slots = calloc(p->n_slots ? p->n_slots : 1, sizeof *p->slots);
+        for (size_t k = 0; k < p->n_slots; k++) {
+            cw_plan_slot *sl = &p->slots[k];
+            sl->kind = (cw_kind[]){CW_KIND_LESSON, CW_KIND_NEWSLETTER, CW_KIND_FILLER, CW_KIND_BLACKOUT}[rnd(4)];
+            sl->status = (cw_slot_status)rnd(9);
+            sl->start_utc = p->window_start_utc - 3600 + (int64_t)rnd(86400);
+            sl->end_utc = sl->start_utc + (int64_t)rnd(7200);
+            sl->summary = rnd_str(), sl->series = rnd_str(), sl->teacher = rnd_str(), sl->language = rnd_str();
+            sl->recording = rnd(2) ? rnd_str() : NULL;
+            sl->event_file = rnd_str(), sl->event_uid = rnd_str();
+            sl->event_recurrence_id = rnd(2) ? rnd_str() : NULL;
+            sl->episode = rnd(2) ? (int)rnd(50) : 0;
+            sl->n_items = p->n_items ? rnd((unsigned)p->n_items) : 0;
+            sl->first_item = sl->n_items ? rnd((unsigned)(p->n_items - sl->n_items + 1)) : 0;
+            sl->reason = rnd_str();
+            sl->station_change = (int)rnd(2);
         }
         char *a = to_json(p), *r = reference_json(p);
         if (strcmp(a, r)) {
