@@ -295,6 +295,40 @@ void cw_sub_url_hash(const char *url, char out[9]);
  * the link and its path/query wherever they appear, and any other "scheme://..." run (a
  * redirect's target) by its redacted form. For libraries' error texts. */
 void cw_sub_scrub(char *text, const char *url);
+/* What may be shown of a subscription (the desk's calendars page, `calendar list`): never
+ * the link, only its redacted form. Built from subscriptions.conf alone (no network, no
+ * lock: the file is replaced atomically); plain data, safe to hand to any thread. */
+typedef enum cw_sub_status {
+    CW_SUB_NEVER = 0,       /* no fetch recorded (an entry written by hand; subscribe records one) */
+    CW_SUB_OK,              /* the last update fetched a new copy or found it unchanged */
+    CW_SUB_UNREACHABLE,     /* the last update could not reach the server (offline) */
+    CW_SUB_FAILED           /* the last update was refused or kept out (result says why) */
+} cw_sub_status;
+const char *cw_sub_status_name(cw_sub_status s); /* "never", "ok", "unreachable", "failed" */
+
+typedef struct cw_sub_state {
+    char name[256];        /* NAME.ics in calendars/ */
+    char link[400];        /* cw_sub_url_redact: "https://host (link 1a2b3c4d)" */
+    char host[256];        /* host[:port] */
+    char link_hash[9];     /* 8 hex digits */
+    const char *tls;       /* "none", "verified", "verified, pinned", "self-signed, pinned" */
+    cw_sub_status status;
+    char result[512];      /* the last update's one line ("unchanged", "failed: not reachable
+                              (...)"), "" when none; hosts only, never a link */
+    int64_t last_fetch;    /* UTC seconds of the last attempt, 0 never */
+    int64_t last_good;     /* UTC: when the stored copy was last known to be the partner's */
+    int64_t last_change;   /* UTC: when the stored copy last changed */
+} cw_sub_state;
+
+/* The shown state of one subscription. */
+void cw_sub_state_of(const cw_subscription *s, cw_sub_state *out);
+/* The states of every subscription of the station in station_dir (calendars/
+ * subscriptions.conf; none when the file is missing), sorted by name. *out is malloc'd
+ * (free()), NULL when n is 0. Errors as cw_subs_load (the line named, never a link). */
+int cw_subs_states(const char *station_dir, cw_sub_state **out, size_t *n, cw_error *err);
+/* calendars/subscriptions.conf of the station in station_dir, malloc'd (NULL: out of memory). */
+char *cw_subs_path(const char *station_dir);
+
 /* The calendar's own name (X-WR-CALNAME, unfolded and unescaped, control characters as
  * blanks) from iCalendar bytes; "" when it has none. */
 void cw_cal_data_name(const char *data, size_t len, char *out, size_t n);

@@ -341,42 +341,40 @@ static void fmt_minute(const cw_station *st, int64_t utc, char out[20])
 static json_t *sub_json(const cw_station *st, const cw_subscription *s)
 {
     json_t *j = json_object();
-    char red[400], host[256], hash[9], t[20];
-    cw_sub_url_redact(s->url, red, sizeof red);
-    cw_sub_url_host(s->url, host, sizeof host);
-    cw_sub_url_hash(s->url, hash);
-    json_object_set_new(j, "link", json_string(red));
-    json_object_set_new(j, "host", json_string(host));
-    json_object_set_new(j, "link_hash", json_string(hash));
-    json_object_set_new(j, "tls", json_string(strncmp(s->url, "https://", 8) ? "none"
-                                              : s->self_signed ? "self-signed, pinned"
-                                              : s->pin ? "verified, pinned" : "verified"));
+    char t[20];
+    cw_sub_state ss;
+    cw_sub_state_of(s, &ss);
+    json_object_set_new(j, "link", json_string(ss.link));
+    json_object_set_new(j, "host", json_string(ss.host));
+    json_object_set_new(j, "link_hash", json_string(ss.link_hash));
+    json_object_set_new(j, "tls", json_string(ss.tls));
     const struct {
         const char *key;
         int64_t t;
-    } times[] = {{"last_fetch", s->checked}, {"last_good", s->good}, {"last_change", s->changed}};
+    } times[] = {{"last_fetch", ss.last_fetch}, {"last_good", ss.last_good}, {"last_change", ss.last_change}};
     for (size_t i = 0; i < 3; i++) {
         fmt_minute(st, times[i].t, t);
         json_object_set_new(j, times[i].key, times[i].t > 0 ? json_string(t) : json_null());
     }
-    int ok = s->result && strncmp(s->result, "failed", 6);
-    json_object_set_new(j, "ok", json_boolean(ok));
-    json_object_set_new(j, "result", s->result ? json_string(s->result) : json_null());
+    json_object_set_new(j, "ok", json_boolean(ss.status == CW_SUB_OK));
+    json_object_set_new(j, "status", json_string(cw_sub_status_name(ss.status)));
+    json_object_set_new(j, "result", ss.result[0] ? json_string(ss.result) : json_null());
     return j;
 }
 
 /* "https://host (link h), fetched 2026-03-05 08:00: unchanged" */
 static void sub_text(cw_buf *b, const cw_station *st, const cw_subscription *s)
 {
-    char red[400], t[20];
-    cw_sub_url_redact(s->url, red, sizeof red);
-    cw_buf_puts(b, red);
-    if (s->checked > 0) {
-        fmt_minute(st, s->checked, t);
+    char t[20];
+    cw_sub_state ss;
+    cw_sub_state_of(s, &ss);
+    cw_buf_puts(b, ss.link);
+    if (ss.last_fetch > 0) {
+        fmt_minute(st, ss.last_fetch, t);
         cw_buf_printf(b, ", fetched %s: ", t);
-        cw_buf_put_oneline(b, s->result ? s->result : "?");
-        if (s->result && !strncmp(s->result, "failed", 6) && s->good > 0) {
-            fmt_minute(st, s->good, t);
+        cw_buf_put_oneline(b, ss.result[0] ? ss.result : "?");
+        if (ss.status > CW_SUB_OK && ss.last_good > 0) {
+            fmt_minute(st, ss.last_good, t);
             cw_buf_printf(b, "; the copy is of %.10s", t);
         }
     }

@@ -22,7 +22,7 @@
 
 char *cal_subs_path(const cw_station *st)
 {
-    return cw_asprintf("%s/calendars/subscriptions.conf", st->dir);
+    return cw_subs_path(st->dir);
 }
 
 int cal_subs_open(cw_cli *cli, const char *sub, int *lock_fd, cw_subs *subs)

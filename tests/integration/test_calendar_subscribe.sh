@@ -144,7 +144,7 @@ import json, sys
 rows = {r["name"]: r for r in json.load(open(sys.argv[1]))}
 s = rows["county-education.ics"]["subscription"]
 assert s["ok"] is True and s["host"] == "127.0.0.1:'"$WEB"'" and s["link_hash"] == "'"$HASH"'", s
-assert s["tls"] == "none" and s["last_fetch"] and s["result"] == "unchanged", s
+assert s["tls"] == "none" and s["last_fetch"] and s["result"] == "unchanged" and s["status"] == "ok", s
 ' "$CW_OUT"
 
 # ---- a bundle built, then the partner moves a lesson across DST ---------------------------------------
@@ -220,6 +220,12 @@ kept empty-cal "a new copy without events" 1 "the new copy has no events"
 rm -f "$WWW/county.ics.mode"
 run --station "$ST" calendar list
 expect_out_re "county-education\.ics .*fetched [0-9-]+ [0-9:]+: failed: the new copy has no events" "list says the last fetch failed, and why"
+run --station "$ST" calendar list --format json
+check "list JSON: a copy kept out is 'failed'" "$CW_PYTHON" -c '
+import json, sys
+rows = {r["name"]: r for r in json.load(open(sys.argv[1]))}
+s = rows["county-education.ics"]["subscription"]
+assert s["status"] == "failed" and s["ok"] is False and s["result"].startswith("failed: the new copy has no events"), s' "$CW_OUT"
 write_cal "$WWW/county.ics" "${MOVE[@]}" "${BROKEN[@]}"
 run --station "$ST" calendar update county-education --accept-errors
 expect_rc 0 "--accept-errors takes a copy with an event that cannot be read"
@@ -278,6 +284,13 @@ expect_eq "$(wc -l <"$CW_ERR")" 2 "offline: one line per calendar"
 expect_err_re "^chalkwave: calendar update: county-education\.ics: not reachable \(cannot connect to 127\.0\.0\.1:$WEB .*\); keeping the copy of [0-9]{4}-[0-9]{2}-[0-9]{2}$"
 expect_err_re "^chalkwave: calendar update: other\.ics: not reachable"
 check "offline: the copies stay" cmp "$WWW/county.ics" "$ST/calendars/county-education.ics"
+run --station "$ST" calendar list --format json
+check "list JSON: offline is 'unreachable' (not ok), the last good copy's time kept" "$CW_PYTHON" -c '
+import json, sys
+rows = {r["name"]: r for r in json.load(open(sys.argv[1]))}
+s = rows["county-education.ics"]["subscription"]
+assert s["status"] == "unreachable" and s["ok"] is False and s["last_good"], s
+assert s["result"].startswith("failed: not reachable (cannot connect to 127.0.0.1:"), s' "$CW_OUT"
 start_server web2
 sed -i "s#127.0.0.1:$WEB/o/#127.0.0.1:$PORT/o/#" "$ST/calendars/subscriptions.conf"
 run --station "$ST" calendar update

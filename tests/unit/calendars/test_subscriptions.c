@@ -197,6 +197,83 @@ static void test_save_load(void **state)
     free(path);
 }
 
+/* What the desk and `calendar list` may show: the states of a station's subscriptions, sorted
+ * by name, each outcome classified, and nothing that holds the link's secret. */
+static void test_states(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cw-test-states-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *cal = cw_path_join(dir, "calendars");
+    assert_int_equal(mkdir(cal, 0755), 0);
+    cw_sub_state *v;
+    size_t n;
+    cw_error err;
+    assert_int_equal(cw_subs_states(dir, &v, &n, &err), 0); /* no file: none */
+    assert_int_equal(n, 0);
+    assert_null(v);
+    char *path = cw_subs_path(dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[z-unreachable.ics]\nurl = " GOOGLE "\ntls = verify\nchecked = 2026-03-05T08:00:00Z\n"
+          "result = failed: not reachable (cannot connect to calendar.google.com)\ngood = 2026-03-02T08:00:00Z\n"
+          "\n[m-refused.ics]\nurl = http://partner.example:8080/" SECRET "/c.ics\nchecked = 2026-03-05T08:00:00Z\n"
+          "result = failed: the server sent a web page, not a calendar\n"
+          "\n[a-ok.ics]\nurl = https://cloud.example/remote.php/dav/" SECRET "?export\ntls = self-signed\n"
+          "pin = sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nchecked = 2026-03-05T08:00:00Z\n"
+          "result = unchanged\ngood = 2026-03-05T08:00:00Z\nchanged = 2026-03-01T08:00:00Z\n"
+          "\n[b-never.ics]\nurl = https://p.example/" SECRET ".ics\npin = sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+          f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(cw_subs_states(dir, &v, &n, &err), 0);
+    assert_int_equal(n, 4);
+    assert_string_equal(v[0].name, "a-ok.ics");
+    assert_int_equal(v[0].status, CW_SUB_OK);
+    assert_string_equal(v[0].tls, "self-signed, pinned");
+    assert_string_equal(v[0].host, "cloud.example");
+    assert_string_equal(v[0].result, "unchanged");
+    assert_int_equal(v[0].last_change, T(2026, 3, 1, 8, 0));
+    assert_int_equal(v[0].last_good, T(2026, 3, 5, 8, 0));
+    assert_string_equal(v[1].name, "b-never.ics");
+    assert_int_equal(v[1].status, CW_SUB_NEVER);
+    assert_string_equal(v[1].tls, "verified, pinned");
+    assert_int_equal(v[1].last_fetch, 0);
+    assert_string_equal(v[2].name, "m-refused.ics");
+    assert_int_equal(v[2].status, CW_SUB_FAILED);
+    assert_string_equal(v[2].tls, "none");
+    assert_string_equal(v[2].host, "partner.example:8080");
+    assert_string_equal(v[3].name, "z-unreachable.ics");
+    assert_int_equal(v[3].status, CW_SUB_UNREACHABLE);
+    assert_string_equal(v[3].tls, "verified");
+    assert_int_equal(v[3].last_fetch, T(2026, 3, 5, 8, 0));
+    char hash[9];
+    cw_sub_url_hash(GOOGLE, hash);
+    assert_string_equal(v[3].link_hash, hash);
+    char want[128];
+    snprintf(want, sizeof want, "https://calendar.google.com (link %s)", hash);
+    assert_string_equal(v[3].link, want);
+    assert_string_equal(cw_sub_status_name(v[3].status), "unreachable");
+    /* no byte of any state holds the secret */
+    assert_null(memmem(v, n * sizeof *v, "private-", 8));
+    free(v);
+    /* a damaged file: the error names its line, states stay empty */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[x.ics]\nurl = https://p.example/" SECRET "\ncolour = blue\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(cw_subs_states(dir, &v, &n, &err), CW_EINVAL);
+    assert_null(v);
+    assert_int_equal(n, 0);
+    assert_int_equal(err.line, 3);
+    assert_null(strstr(err.text, SECRET));
+    assert_null(strstr(err.source, SECRET));
+    unlink(path);
+    rmdir(cal);
+    rmdir(dir);
+    free(path);
+    free(cal);
+}
+
 static void test_links(void **state)
 {
     (void)state;
@@ -384,7 +461,7 @@ static void test_fetch_unreachable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_refusals), cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_refusals), cmocka_unit_test(test_save_load), cmocka_unit_test(test_states),
         cmocka_unit_test(test_links),      cmocka_unit_test(test_scrub),    cmocka_unit_test(test_calname),
         cmocka_unit_test(test_pins),       cmocka_unit_test(test_fetch_unreachable),
     };
