@@ -508,7 +508,8 @@ static void put_also(cw_buf *b, const cw_cal_change *c, int first)
 
 void cw_cal_change_text(const cw_cal_change *c, const cw_tz *tz, cw_buf *b)
 {
-    const cw_cal_instance *x = c->has_before ? &c->before : &c->after;
+    /* named as it was, but a restored lesson as it is now (a cancelled one has no episode) */
+    const cw_cal_instance *x = c->has_before && c->type != CW_CHANGE_RESTORED ? &c->before : &c->after;
     put_title(b, x, !((c->type == CW_CHANGE_MOVED || c->type == CW_CHANGE_CHANGED) && (c->what & CW_CHANGED_EPISODE)));
     switch (c->type) {
     case CW_CHANGE_ADDED:

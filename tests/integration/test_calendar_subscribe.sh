@@ -181,6 +181,60 @@ assert m["after"]["start_local"] == "2026-04-01T11:00:00+02:00" and m["after"]["
 assert m["recurrence_id"] == "20260331T070000Z" and m["text"] == "Maths P5 ep 5 moved from Wed 1 Apr 10:00 to Wed 1 Apr 11:00", m
 assert r["stale_bundles"] == [], r["stale_bundles"]
 ' "$CW_OUT"
+# ---- every kind of change at once, then undone (--format json) ----------------------------------------
+# the partner removes a newsletter (EXDATE), cancels a lesson (which renumbers the later ones),
+# adds a single lesson, moves a newsletter, and gives a lesson another series; 16 days from
+# Mon 23 March reach Tue 7 April
+MOVE11=("${MOVE[@]/20260401T100000/20260401T110000}")
+MOVE11=("${MOVE11[@]/20260401T103000/20260401T113000}")
+ALLCH=(BEGIN:VEVENT UID:maths@county.test DTSTAMP:20260102T000000Z 'RECURRENCE-ID;TZID=Europe/Berlin:20260324T090000'
+    'DTSTART;TZID=Europe/Berlin:20260324T090000' 'DTEND;TZID=Europe/Berlin:20260324T093000' 'SUMMARY:Maths P5'
+    STATUS:CANCELLED END:VEVENT
+    BEGIN:VEVENT UID:news@county.test DTSTAMP:20260102T000000Z 'RECURRENCE-ID;TZID=Europe/Berlin:20260330T092000'
+    'DTSTART;TZID=Europe/Berlin:20260330T120000' 'DTEND;TZID=Europe/Berlin:20260330T121000' 'SUMMARY:County news'
+    'DESCRIPTION:Kind: newsletter' END:VEVENT
+    BEGIN:VEVENT UID:maths@county.test DTSTAMP:20260102T000000Z 'RECURRENCE-ID;TZID=Europe/Berlin:20260407T090000'
+    'DTSTART;TZID=Europe/Berlin:20260407T090000' 'DTEND;TZID=Europe/Berlin:20260407T093000' 'SUMMARY:Maths P5'
+    'DESCRIPTION:Series: maths-p6' END:VEVENT
+    BEGIN:VEVENT UID:science@county.test DTSTAMP:20260102T000000Z 'DTSTART;TZID=Europe/Berlin:20260326T140000'
+    'DTEND;TZID=Europe/Berlin:20260326T143000' 'SUMMARY:Science P6' 'DESCRIPTION:Series: science-p6' END:VEVENT)
+write_cal "$WWW/county.ics" "${MOVE11[@]}" "${ALLCH[@]}"
+sed -i 's#^RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=20\r$#&\nEXDATE;TZID=Europe/Berlin:20260323T092000\r#' "$WWW/county.ics"
+check "the news lost 23 March" grep -q '^EXDATE;TZID=Europe/Berlin:20260323T092000' "$WWW/county.ics"
+run --station "$ST" calendar update county-education --from 2026-03-23 --days 16
+expect_rc 0 "update with every kind of change"
+expect_eq "$(sed -n '1,7p' "$CW_OUT")" "county-education.ics: updated (3 events); 6 changes in the next 16 days:
+  County news (newsletter) on Mon 23 Mar 09:20-09:30 removed
+  Maths P5 ep 4 on Tue 24 Mar 09:00 cancelled
+  Science P6 ep 1 added on Thu 26 Mar 14:00-14:30
+  County news (newsletter) moved from Mon 30 Mar 09:20 to Mon 30 Mar 12:00
+  Maths P5 on Wed 1 Apr 11:00 is now ep 4 (was ep 5)
+  Maths P5 on Tue 7 Apr 09:00 is now series maths-p6 (was maths-p5), ep 1 (was ep 6)" \
+    "removed, cancelled, added, a newsletter moved, episodes renumbered, another series: one line each, in time order"
+expect_out "out/2026-03-24 (county-education.ics): chalkwave build --date 2026-03-24" "the bundle of the cancelled lesson's day is stale"
+write_cal "$WWW/county.ics" "${MOVE11[@]}"
+run --station "$ST" calendar update county-education --from 2026-03-23 --days 16 --format json
+expect_rc 0 "the partner undoes it all (--format json)"
+check "JSON: the same six, undone: added, restored, removed, moved, changed episode, changed series" "$CW_PYTHON" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+(c,) = r["calendars"]
+got = [(x["change"], x["text"]) for x in c["changes"]]
+want = [("added", "County news (newsletter) added on Mon 23 Mar 09:20-09:30"),
+        ("restored", "Maths P5 ep 4 on Tue 24 Mar 09:00 no longer cancelled"),
+        ("removed", "Science P6 ep 1 on Thu 26 Mar 14:00-14:30 removed"),
+        ("moved", "County news (newsletter) moved from Mon 30 Mar 12:00 to Mon 30 Mar 09:20"),
+        ("changed", "Maths P5 on Wed 1 Apr 11:00 is now ep 5 (was ep 4)"),
+        ("changed", "Maths P5 on Tue 7 Apr 09:00 is now series maths-p5 (was maths-p6), ep 6 (was ep 1)")]
+assert got == want, got
+ch = c["changes"]
+assert ch[0]["after"]["kind"] == "newsletter" and ch[0]["before"] is None, ch[0]
+assert ch[5]["before"]["series"] == "maths-p6" and ch[5]["after"]["series"] == "maths-p5", ch[5]
+assert ch[5]["after"]["start"] == "2026-04-07T07:00:00Z", ch[5]
+assert [b["date"] for b in r["stale_bundles"]] == ["2026-03-24"], r["stale_bundles"]
+' "$CW_OUT"
+check "the copy is the partner's again" cmp "$WWW/county.ics" "$ST/calendars/county-education.ics"
+
 cp "$ST/calendars/county-education.ics" "$CW_TMP/good.ics"
 
 # ---- new copies that never replace the good one ---------------------------------------------------------

@@ -416,6 +416,16 @@ static void test_between_cancel_exdate_add(void **state)
     assert_int_equal(c.v[3].type, CW_CHANGE_CANCELLED);
     assert_int_equal(c.v[4].before.start, T(2026, 4, 14, 7, 0));
     cw_cal_changes_free(&c);
+    /* undone: the cancelled lesson is named with the episode it airs as again */
+    assert_int_equal(cw_cal_changes_between(b, a, T(2026, 3, 23, 0, 0) - H, T(2026, 4, 20, 0, 0) - 2 * H, &c, &err),
+                     0);
+    assert_int_equal(c.n, 5);
+    expect_line(&c, 0, "Maths P5 catch-up ep 5 on Thu 26 Mar 09:00-09:30 removed");
+    expect_line(&c, 1, "Maths P5 on Tue 31 Mar 09:00 is now ep 5 (was ep 6)");
+    expect_line(&c, 3, "Maths P5 ep 6 on Tue 7 Apr 09:00 no longer cancelled");
+    assert_int_equal(c.v[3].type, CW_CHANGE_RESTORED);
+    expect_line(&c, 4, "Maths P5 ep 7 added on Tue 14 Apr 09:00-09:30");
+    cw_cal_changes_free(&c);
     /* nothing changed: nothing reported */
     assert_int_equal(cw_cal_changes_between(b, b, T(2026, 3, 1, 0, 0), T(2026, 6, 1, 0, 0), &c, &err), 0);
     assert_int_equal(c.n, 0);
