@@ -83,6 +83,10 @@ void cw_recording_clear(cw_recording *r);
  * built from the decoder registry. Static storage; safe from any thread. */
 const char *cw_audio_formats(void);
 
+/* DESCRIPTION: a teacher's note, or the whole text of a spoken item ([speak] max_chars is at
+ * most 200000 characters, 800 kB of UTF-8). */
+#define CW_DESCRIPTION_MAX_BYTES (1024 * 1024)
+
 typedef struct cw_ingest_meta {
     const char *series, *title, *teacher, *language, *description;
     const char *valid_from, *valid_until; /* YYYY-MM-DD or NULL */
@@ -348,5 +352,96 @@ uint32_t cw_chain_serial(uint32_t seed, uint64_t index, const uint32_t *used, si
 /* Check an Ogg Vorbis file's structure and headers (verify): every page's CRC, BOS/EOS,
  * unique serials, three Vorbis headers per link. Fills *links and *samples. */
 int cw_ogg_check(const char *path, int *links, int64_t *samples, cw_error *err);
+
+
+/* ---- speech synthesis (espeak.c, libespeak-ng) ------------------------------------- */
+
+/* One installed eSpeak NG voice (mbrola voices, which need the separate mbrola program,
+ * are left out). */
+typedef struct cw_voice {
+    char name[64];       /* what users write: its language code ("en-gb", "sw"), or its file
+                          * ("sit/yue") when two voices share a code */
+    char id[64];         /* eSpeak NG's voice file: "gmw/en" */
+    char title[64];      /* "English (Great Britain)" */
+    char languages[128]; /* every language it reads, best first: "en-gb en" */
+    char family[8];      /* ISO 639-5 family from the file's folder ("gmw", "bnt"); "" none */
+    int gender;          /* 0 unknown, 1 male, 2 female */
+} cw_voice;
+typedef struct cw_voices {
+    cw_voice *v; /* sorted by name */
+    size_t n;
+    cw_strlist variants; /* timbres applied as VOICE+VARIANT ("f3", "klatt"), sorted */
+} cw_voices;
+int cw_tts_voices(cw_voices *out, cw_error *err) CW_WARN_UNUSED;
+void cw_voices_free(cw_voices *vs); /* NULL is fine */
+/* A voice by name, file or title (case-insensitive, '_' = ' '); NULL when none. Borrowed. */
+const cw_voice *cw_tts_find_voice(const cw_voices *vs, const char *name);
+/* The voice eSpeak NG picks for a language tag ("fr-ca" -> French (France)); NULL when no
+ * voice reads it. Borrowed from vs. */
+const cw_voice *cw_tts_voice_for_language(const cw_voices *vs, const char *language);
+
+typedef struct cw_tts_params {
+    const char *voice; /* eSpeak NG voice file with an optional variant: "gmw/en+f3" */
+    int speed;         /* words a minute, 80..450 */
+    int pitch;         /* 0..99 (50 is the voice's own) */
+} cw_tts_params;
+
+/* A rendering of SSML text (len bytes, NUL-terminated at len) as mono frames at
+ * cw_tts_rate (22050 Hz), produced by a child process as they are read. The same text and
+ * params give the same samples every time, in any process. Errors: CW_EINVAL (no such
+ * voice, eSpeak NG failed or crashed on the text), CW_EIO (cannot start it; its data is
+ * missing). */
+typedef struct cw_tts cw_tts;
+int cw_tts_open(cw_tts **out, const char *ssml, size_t len, const cw_tts_params *p,
+                cw_error *err) CW_WARN_UNUSED;
+int cw_tts_rate(const cw_tts *t);
+/* Up to `frames` frames; *got == 0 at the end (then the synthesis is known to have ended
+ * cleanly). */
+int cw_tts_read(cw_tts *t, float *buf, size_t frames, size_t *got, cw_error *err);
+void cw_tts_close(cw_tts *t); /* stops the synthesis if it is still running; NULL is fine */
+/* eSpeak NG's phonemes for the text (as `espeak-ng -x` prints them), appended to out. */
+int cw_tts_phonemes(const char *ssml, size_t len, const cw_tts_params *p, cw_buf *out,
+                    cw_error *err) CW_WARN_UNUSED;
+
+
+/* ---- spoken items as a source (dec_espeak.c) ----------------------------------------- */
+
+/* A speech script: parts played one after the other, each fitted to the script's rate and
+ * channels and given a gain: SSML spoken by eSpeak NG, or a recording (a jingle). */
+typedef struct cw_speech_part {
+    const char *ssml;   /* speech (NUL-terminated at ssml_len), or NULL for a recording */
+    size_t ssml_len;
+    cw_tts_params tts;
+    const char *path;   /* a recording any decoder reads (when ssml is NULL) */
+    double gain_db;     /* -60..60 */
+} cw_speech_part;
+typedef struct cw_speech_script {
+    int rate, channels; /* of the stream */
+    const cw_speech_part *parts;
+    size_t n;           /* 1..16 */
+} cw_speech_script;
+#define CW_SPEECH_SCRIPT_MAX (16u << 20) /* bytes */
+
+/* Write a script (a binary signature, then lines; deterministic). */
+int cw_speech_script_write(FILE *fp, const cw_speech_script *s, cw_error *err) CW_WARN_UNUSED;
+/* Check n bytes of a script (the fuzz target); *parts gets the number of parts. */
+int cw_speech_script_check(const char *b, size_t n, size_t *parts, cw_error *err);
+
+/* A script read as one stream of interleaved float frames. */
+typedef struct cw_speech cw_speech;
+int cw_speech_open(cw_speech **out, const char *path, cw_error *err) CW_WARN_UNUSED;
+int cw_speech_rate(const cw_speech *s);
+int cw_speech_channels(const cw_speech *s);
+/* *got == 0 at the end (every part ended cleanly). */
+int cw_speech_read(cw_speech *s, float *buf, size_t frames, size_t *got, cw_error *err);
+void cw_speech_close(cw_speech *s); /* NULL is fine */
+/* Integrated loudness (LUFS, mono as dual mono, as ingest measures) and length of a
+ * script's stream. */
+int cw_speech_loudness(const char *path, double *lufs, int64_t *frames, cw_error *err);
+/* Render a script once into a float WAV written to fp (deterministic bytes), with `date`
+ * (YYYY-MM-DD, may be NULL) as its date tag: the same speech on another day is another
+ * source. */
+int cw_speech_render_wav(const char *script_path, FILE *fp, const char *date, int64_t *frames,
+                         cw_error *err);
 
 #endif

@@ -133,7 +133,7 @@ static int validate(job *j, cw_error *err)
     if ((rc = text_ok(j->name, "title", m->title, CW_TITLE_MAX_BYTES, err)) ||
         (rc = text_ok(j->name, "teacher", m->teacher, CW_TITLE_MAX_BYTES, err)) ||
         (rc = text_ok(j->name, "language", m->language, 35, err)) ||
-        (rc = text_ok(j->name, "description", m->description, 4000, err)) ||
+        (rc = text_ok(j->name, "description", m->description, CW_DESCRIPTION_MAX_BYTES, err)) ||
         (rc = dates_ok(j, err)))
         return rc;
     if (!m->language || !m->language[0])

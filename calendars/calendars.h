@@ -146,6 +146,8 @@ typedef struct cw_occurrence {
     int repeat;                /* a repeat broadcast of a lesson already aired */
     const char *attach;        /* ATTACH value as written, "" when none */
     const char *teacher, *language; /* from X-CHALKWAVE-* or DESCRIPTION lines, "" */
+    const char *text;          /* DESCRIPTION from a "Text:" line on: what a newsletter slot
+                                  without a recording speaks (chalkwave speak), "" when none */
     const char *skipped;       /* cw_calset_expand_skipped only: why the event was skipped
                                   (its first error's text); "" otherwise */
 } cw_occurrence;

@@ -111,6 +111,7 @@ typedef struct cal_comp {
     int line;
     char *uid, *summary, *description, *categories, *location, *attach;
     char *series, *teacher, *language;
+    char *text;           /* DESCRIPTION from its "Text:" label on (a newsletter to speak) */
     cw_kind kind;
     int episode, repeat;
     int cancelled;

@@ -22,6 +22,7 @@ void cal_comp_free(cal_comp *k)
     free(k->series);
     free(k->teacher);
     free(k->language);
+    free(k->text);
     for (size_t i = 0; i < k->n_rrules; i++)
         cal_rrule_release(&k->rrules[i]);
     for (size_t i = 0; i < k->n_rrules; i++)

@@ -102,6 +102,7 @@ static void fill_occ(const cw_calset *set, const cal_file *f, const cal_comp *k,
     o->attach = k->attach;
     o->teacher = k->teacher;
     o->language = k->language;
+    o->text = k->text;
     o->recurrence_id = "";
     o->skipped = "";
     (void)set;

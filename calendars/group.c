@@ -217,6 +217,8 @@ static cal_comp *group_masters(cal_load *c, cal_raw_comp *rcs, size_t i, size_t 
 static void inherit(cal_comp *o, const cal_comp *m)
 {
     cal_inherit_str(&o->summary, m->summary);
+    if (!o->description) /* the text is part of the description: both, or neither */
+        cal_inherit_str(&o->text, m->text);
     cal_inherit_str(&o->description, m->description);
     cal_inherit_str(&o->location, m->location);
     cal_inherit_str(&o->categories, m->categories);

@@ -240,6 +240,18 @@ static char *hint(cal_load *c, cal_comp *k, int line, const char *key, char *val
     return val;
 }
 
+/* Is s[0..n) "Text" (blanks around it allowed, any case)? */
+static int is_text_label(const char *s, size_t n)
+{
+    while (n && isspace((unsigned char)*s)) {
+        s++;
+        n--;
+    }
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    return n == 4 && !strncasecmp(s, "text", 4);
+}
+
 /* Meaning, lowest precedence first: CATEGORIES, then DESCRIPTION lines, then X-CHALKWAVE-*.
  * Fields the component does not state stay at their sentinel (kind NONE, NULL strings,
  * episode 0, repeat -1) so that overrides can inherit from their master. */
@@ -277,6 +289,12 @@ void cal_meaning(cal_load *c, icalcomponent *ev, cal_comp *k, int line)
             const char *e = strchr(s, '\n');
             size_t n = e ? (size_t)(e - s) : strlen(s);
             const char *colon = memchr(s, ':', n);
+            if (colon && is_text_label(s, (size_t)(colon - s))) {
+                /* "Text:" and everything after it is the text to speak (its paragraphs
+                 * may hold lines that look like labels) */
+                set_str(&k->text, trimdup(colon + 1, strlen(colon + 1)));
+                break;
+            }
             if (colon) {
                 char *label = trimdup(s, (size_t)(colon - s));
                 char *val = trimdup(colon + 1, n - (size_t)(colon - s) - 1);
@@ -319,7 +337,8 @@ void cal_finish_meaning(cal_comp *k, int holidays)
     const char **fields[] = {(const char **)&k->summary, (const char **)&k->description,
                              (const char **)&k->categories, (const char **)&k->location,
                              (const char **)&k->attach, (const char **)&k->series,
-                             (const char **)&k->teacher, (const char **)&k->language};
+                             (const char **)&k->teacher, (const char **)&k->language,
+                             (const char **)&k->text};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (!*fields[i])
             *fields[i] = cw_strdup("");

@@ -104,6 +104,7 @@ typedef int (*cw_cmd_fn)(cw_cli *cli, int argc, char **argv);
 int cmd_init(cw_cli *cli, int argc, char **argv);
 int cmd_calendar(cw_cli *cli, int argc, char **argv); /* check | expand | import */
 int cmd_ingest(cw_cli *cli, int argc, char **argv);
+int cmd_speak(cw_cli *cli, int argc, char **argv);
 int cmd_library(cw_cli *cli, int argc, char **argv);
 int cmd_plan(cw_cli *cli, int argc, char **argv);
 int cmd_build(cw_cli *cli, int argc, char **argv);

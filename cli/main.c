@@ -25,6 +25,7 @@ static const cw_cmd commands[] = {
     {"init", cmd_init, "create a station folder with commented default settings", 0},
     {"calendar", cmd_calendar, "check, expand, import or subscribe to partner calendars (.ics)", 0},
     {"ingest", cmd_ingest, "check, clean up and store teachers' recordings in the library", 0},
+    {"speak", cmd_speak, "speak a text (eSpeak NG) and store the speech in the library", 0},
     {"library", cmd_library, "list the recordings in the library", 0},
     {"plan", cmd_plan, "show what airs when on a day (or a range); --missing: who to chase", READS},
     {"build", cmd_build, "write a day's playout bundle (day.ogg, items, playlists, guide)", READS},

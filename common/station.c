@@ -427,6 +427,14 @@ static int handle_calendars(parse_ctx *c, const char *name, const char *value)
     return 1;
 }
 
+static int handle_speak(parse_ctx *c, const char *name, const char *value)
+{
+    char why[600];
+    if (cw_speak_settings_key(&c->st->speak, name, value, c->line, why, sizeof why))
+        return perr(c, "%s", why);
+    return 1;
+}
+
 /* A key set twice in one section is an error: a volunteer who adds a second "on_air" at the
  * end of the file must not wonder which one counts. */
 static int duplicate_key(parse_ctx *c, const char *section, const char *name)
@@ -447,7 +455,7 @@ static int conf_handler(void *user, const char *section, const char *name, const
     parse_ctx *c = user;
     if (c->failed) return 0;
     if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule") ||
-         !strcmp(section, "bundle")) &&
+         !strcmp(section, "bundle") || !strcmp(section, "speak")) &&
         duplicate_key(c, section, name))
         return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
@@ -455,8 +463,9 @@ static int conf_handler(void *user, const char *section, const char *name, const
     if (!strcmp(section, "schedule")) return handle_schedule(c, name, value);
     if (!strcmp(section, "bundle")) return handle_bundle(c, name, value);
     if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
-    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle] or [calendars])", name);
-    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle] or [calendars])", section);
+    if (!strcmp(section, "speak")) return handle_speak(c, name, value);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle], [calendars] or [speak])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle], [calendars] or [speak])", section);
 }
 
 /* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
@@ -494,6 +503,7 @@ static void station_defaults(cw_station *st)
     st->fade = 0.5;
     st->missing = CW_MISSING_FILLER;
     st->overrun = CW_OVERRUN_CUT;
+    cw_speak_settings_defaults(&st->speak);
     st->max_silence = 10;
     st->missed = CW_MISSED_SKIP;
     st->bundle_mode = CW_BUNDLE_DAY;
@@ -624,6 +634,7 @@ void cw_station_free(cw_station *st)
     free(st->language);
     free(st->unavailable);
     cw_strlist_free(&st->fillers);
+    cw_speak_settings_clear(&st->speak);
     for (size_t i = 0; i < st->n_calendars; i++) {
         free(st->calendars[i].file);
         free(st->calendars[i].source);

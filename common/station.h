@@ -28,6 +28,37 @@ typedef enum cw_overrun_policy {
     CW_OVERRUN_PUSH     /* run on and push soft items (never past a hard start) */
 } cw_overrun_policy;
 
+/* [speak]: how text is spoken (speak/). Per language (`fr.voice = fr-fr`): */
+typedef struct cw_speak_lang {
+    char *language;      /* lower case: "fr", "en-gb", "ha" */
+    char *voice;         /* NULL: eSpeak NG's own voice for the language */
+    int speed;           /* words a minute; 0: the [speak] speed */
+    int pitch;           /* 0..99; -1: the [speak] pitch */
+    char *intro, *outro; /* NULL: the [speak] intro/outro; "": none */
+    int line;            /* where the language first appears in station.conf */
+} cw_speak_lang;
+
+typedef struct cw_speak_settings {
+    size_t max_chars;       /* longer texts are refused (default 20000) */
+    int drop_addresses;     /* addresses = drop (1) or read (0, default) */
+    double paragraph_pause; /* seconds (0.6) */
+    double heading_pause;   /* seconds (1.2) */
+    int speed, pitch;       /* words a minute (150), 0..99 (50) */
+    char *lexicon;          /* file in the station folder; NULL: speak.lexicon */
+    char *intro, *outro;    /* files in the station folder; NULL or "": none */
+    cw_speak_lang *langs;
+    size_t n_langs;
+} cw_speak_settings;
+
+void cw_speak_settings_defaults(cw_speak_settings *sp);
+void cw_speak_settings_clear(cw_speak_settings *sp);
+/* One `name = value` of [speak]: 0, or -1 with the reason in why (one sentence naming the
+ * key). */
+int cw_speak_settings_key(cw_speak_settings *sp, const char *name, const char *value, int line,
+                          char *why, size_t whylen);
+/* The most specific per-language entry for a language tag ("fr-ca" -> fr.*), or NULL. */
+const cw_speak_lang *cw_speak_settings_lang(const cw_speak_settings *sp, const char *language);
+
 /* What a lesson whose episode did not air (its recording was missing) does to its series. */
 typedef enum cw_missed_policy {
     CW_MISSED_SKIP = 0, /* the series moves on: the next lesson plays the next episode */
@@ -85,6 +116,9 @@ typedef struct cw_station {
 
     /* [bundle] */
     cw_bundle_mode bundle_mode;  /* day (default) or blocks */
+
+    /* [speak] */
+    cw_speak_settings speak;
 
     /* [calendars]  FILE = PRIORITY */
     cw_partner_calendar *calendars;

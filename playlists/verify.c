@@ -3,8 +3,11 @@
  * against plan.json (one link per item, a silence link per gap between blocks, the planned
  * length in samples). What operating systems add to a copied folder (desktop.ini,
  * Thumbs.db, .DS_Store, ._*, System Volume Information, ...) is a note, never a problem.
- * Guarantees: never follows a listed path outside the bundle; reports every problem, one
- * line each, "path: what". */
+ * Guarantees: never follows a listed path outside the bundle; compares all 64 hex digits
+ * of every digest (either case); reports every problem, one line each, "path: what" — a
+ * digest of the wrong length, a file listed twice (even with the same digest) and a
+ * plan.json that is not a readable plan are problems, since build lists each file once
+ * with a full digest and writes a plan the Ogg files are checked against. */
 #include "playlists_int.h"
 
 #include <dirent.h>
@@ -14,12 +17,42 @@
 
 #define SUMS_MAX (16 * 1024 * 1024)
 
-static int is_hex64(const char *s)
+static int is_hex(char c)
 {
-    for (int i = 0; i < 64; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
-            return 0;
-    return 1;
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* One line of SHA256SUMS: "HEX  path" (text mode) or "HEX *path" (binary mode), as
+ * sha256sum writes them; upper-case digits are accepted (sha256sum -c accepts them too).
+ * Returns the path (inside `line`) or NULL after pushing what is wrong. A digest of the
+ * wrong length still names its path, so the file counts as listed (one problem, one line). */
+static const char *parse_line(char *line, int lineno, cw_strlist *bad, int *digest_ok)
+{
+    size_t n = 0;
+    while (is_hex(line[n]))
+        n++;
+    *digest_ok = n == 64;
+    if (n == 0 || line[n] != ' ' || (line[n + 1] != ' ' && line[n + 1] != '*') || !line[n + 2]) {
+        cw_strlist_pushf(bad, "SHA256SUMS: line %d is not 'sha256  path'", lineno);
+        return NULL;
+    }
+    const char *rel = line + n + 2;
+    if (!cw_path_is_safe_relative(rel) || !strcmp(rel, "SHA256SUMS")) {
+        cw_strlist_pushf(bad, "SHA256SUMS: line %d names an unsafe path", lineno);
+        return NULL;
+    }
+    if (n != 64)
+        cw_strlist_pushf(bad, "%s: its checksum on line %d of SHA256SUMS has %zu hex digits, not 64", rel, lineno, n);
+    return rel;
+}
+
+/* Line number where `rel` was listed before, 0 when it was not. */
+static int listed_at(const cw_strlist *names, const int *lines, const char *rel)
+{
+    for (size_t i = 0; i < names->n; i++)
+        if (!strcmp(names->v[i], rel))
+            return lines[i];
+    return 0;
 }
 
 static int listed(const cw_strlist *names, const char *rel)
@@ -121,8 +154,12 @@ typedef struct expect {
     cw_plan *plan;
     cw_pl_view *view;
     int tried;
+    cw_strlist *bad;
 } expect;
 
+/* A plan.json that is there but cannot be read as a plan is a problem of its own (its
+ * checksum may still match: the list can be edited too), never a reason to skip the
+ * comparison silently; a missing one is reported by the list checks. */
 static void expect_load(expect *x, const char *dir)
 {
     if (x->tried)
@@ -131,10 +168,22 @@ static void expect_load(expect *x, const char *dir)
     char *pj = cw_path_join(dir, "plan.json");
     char *json = NULL;
     size_t jl = 0;
-    cw_error perr;
-    if (pj && cw_read_file(pj, SUMS_MAX, &json, &jl, &perr) == 0 && cw_plan_from_json(&x->plan, json, jl, &perr) == 0 &&
-        cw_pl_view_new(&x->view, NULL, x->plan, NULL, &perr) != 0)
-        x->view = NULL;
+    cw_error perr = {0};
+    const char *what = NULL;
+    if (!pj)
+        what = "out of memory";
+    else if (!cw_path_exists(pj))
+        ;
+    else if (cw_read_file(pj, SUMS_MAX, &json, &jl, &perr) != 0)
+        what = "cannot be read";
+    else if (cw_plan_from_json(&x->plan, json, jl, &perr) != 0 || cw_pl_view_new(&x->view, NULL, x->plan, NULL, &perr) != 0)
+        what = "not a chalkwave plan";
+    if (what)
+        cw_strlist_pushf(x->bad, "plan.json: %s (%s), so the Ogg files cannot be checked against it", what, perr.text);
+    if (!x->view) {
+        cw_plan_free(x->plan);
+        x->plan = NULL;
+    }
     free(json);
     free(pj);
 }
@@ -207,18 +256,15 @@ static void check_listed(const char *dir, const char *rel, const char *hexline, 
     free(full);
 }
 
-int cw_bundle_verify_notes(const char *dir, cw_strlist *bad, cw_strlist *notes, cw_error *err)
+/* Read SHA256SUMS; on failure push the one line that says why and return the error. */
+static int read_sums(const char *dir, char **text, cw_strlist *bad, cw_error *err)
 {
-    size_t bad_before = bad->n;
-    if (!cw_is_dir(dir))
-        return cw_fail(err, CW_ENOTFOUND, dir, 0, "not a folder (give the bundle folder, e.g. out/2026-03-16)");
     char *sums_path = cw_path_join(dir, "SHA256SUMS");
-    char *text = NULL;
     size_t len = 0;
     cw_error rerr;
     if (!sums_path)
         return cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-    int rc = cw_read_file(sums_path, SUMS_MAX, &text, &len, &rerr);
+    int rc = cw_read_file(sums_path, SUMS_MAX, text, &len, &rerr);
     struct stat sb;
     int have = rc && lstat(sums_path, &sb) == 0;
     free(sums_path);
@@ -238,31 +284,60 @@ int cw_bundle_verify_notes(const char *dir, cw_strlist *bad, cw_strlist *notes, 
         return cw_fail(err, CW_EINVAL, dir, 0, "the bundle's SHA256SUMS %s (rebuild the bundle)",
                        S_ISREG(sb.st_mode) ? "cannot be read" : "is not a regular file");
     }
+    return 0;
+}
+
+int cw_bundle_verify_notes(const char *dir, cw_strlist *bad, cw_strlist *notes, cw_error *err)
+{
+    size_t bad_before = bad->n;
+    if (!cw_is_dir(dir))
+        return cw_fail(err, CW_ENOTFOUND, dir, 0, "not a folder (give the bundle folder, e.g. out/2026-03-16)");
+    char *text = NULL;
+    int rc = read_sums(dir, &text, bad, err);
+    if (rc)
+        return rc;
     cw_strlist names = {0};
-    expect x = {0};
+    int *name_lines = NULL; /* the SHA256SUMS line of each name */
+    expect x = {.bad = bad};
     char *save = NULL;
     int lineno = 0;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
         lineno++;
         size_t ll = strlen(line);
         if (ll && line[ll - 1] == '\r')
             line[--ll] = 0;
         if (ll == 0)
             continue;
-        /* "HEX  path" (text) or "HEX *path" (binary) */
-        if (ll < 67 || !is_hex64(line) || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) {
-            cw_strlist_pushf(bad, "SHA256SUMS: line %d is not 'sha256  path'", lineno);
+        int digest_ok;
+        const char *rel = parse_line(line, lineno, bad, &digest_ok);
+        if (!rel)
             continue;
+        /* build lists each file once: a second line means the list was edited */
+        int before = listed_at(&names, name_lines, rel);
+        if (before)
+            cw_strlist_pushf(bad, "%s: listed twice in SHA256SUMS (lines %d and %d)", rel, before, lineno);
+        if (names.n % 64 == 0) {
+            int *nl = realloc(name_lines, (names.n + 64) * sizeof *nl);
+            if (!nl) {
+                rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+                break;
+            }
+            name_lines = nl;
         }
-        const char *rel = line + 66;
-        if (!cw_path_is_safe_relative(rel) || !strcmp(rel, "SHA256SUMS")) {
-            cw_strlist_pushf(bad, "SHA256SUMS: line %d names an unsafe path", lineno);
-            continue;
-        }
-        cw_strlist_push(&names, rel);
-        check_listed(dir, rel, line, &x, bad);
+        name_lines[names.n] = lineno;
+        if (cw_strlist_push(&names, rel))
+            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        else if (digest_ok)
+            check_listed(dir, rel, line, &x, bad);
     }
     free(text);
+    free(name_lines);
+    if (rc) {
+        cw_strlist_free(&names);
+        cw_pl_view_free(x.view);
+        cw_plan_free(x.plan);
+        return rc;
+    }
     /* day.ogg is there in day mode; a blocks-mode bundle has blocks/ files instead */
     static const char *const required[] = {"plan.json", "playlist.m3u8", "events.csv"};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)

@@ -103,6 +103,22 @@ int cw_station_changes_add(cw_station_changes *c, const cw_station_change *ch)
         change_clear(d);
         return CW_ENOMEM;
     }
+    /* ids are written as TEXT without control characters: drop them here, so two ids
+     * that differ only in those are told apart now, not merged when read back */
+    {
+        char *w = d->id;
+        for (const char *r = d->id; *r; r++)
+            if ((unsigned char)*r >= 0x20 && *r != 0x7f) *w++ = *r;
+        *w = 0;
+        if (!d->id[0]) {
+            free(d->id);
+            d->id = make_id(ch);
+            if (!d->id) {
+                change_clear(d);
+                return CW_ENOMEM;
+            }
+        }
+    }
     /* a second change with the same id (the same hold twice) gets a suffix */
     for (int k = 2; k < 1000; k++) {
         int dup = 0;
@@ -217,15 +233,18 @@ int cw_station_changes_to_ics(const cw_station_changes *c, const char *timezone,
             if (x->action == CW_CHANGE_MOVE) cw_buf_printf(out, "DTEND:%s\r\n", b);
             else cw_buf_puts(out, "STATUS:CANCELLED\r\n");
         }
-        char summary[300];
+        /* the summary is for people; built whole (never cut), so it reads back the same */
+        char *summary;
         if (x->action == CW_CHANGE_HOLD)
-            snprintf(summary, sizeof summary, "Hold %s", nz(x->series));
+            summary = cw_asprintf("Hold %s", nz(x->series));
         else if (x->action == CW_CHANGE_RESTART)
-            snprintf(summary, sizeof summary, "Restart %s at episode %d", nz(x->series), x->episode);
+            summary = cw_asprintf("Restart %s at episode %d", nz(x->series), x->episode);
         else
-            snprintf(summary, sizeof summary, "%s %s (%s)", x->action == CW_CHANGE_MOVE ? "Moved:" : "Cancelled:",
-                     nz(x->event_uid), nz(x->event_file));
-        put_line(out, "SUMMARY", summary, 1);
+            summary = cw_asprintf("%s %s (%s)", x->action == CW_CHANGE_MOVE ? "Moved:" : "Cancelled:",
+                                  nz(x->event_uid), nz(x->event_file));
+        if (!summary) out->oom = 1;
+        put_line(out, "SUMMARY", nz(summary), 1);
+        free(summary);
         if (x->note && x->note[0]) put_line(out, "DESCRIPTION", x->note, 1);
         put_line(out, "X-CHALKWAVE-CHANGE", action_name(x->action), 0);
         if (x->action == CW_CHANGE_HOLD || x->action == CW_CHANGE_RESTART) {

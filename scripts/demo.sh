@@ -4,6 +4,7 @@
 # packages, quiet when all are there, and builds ./build). Then it copies examples/station to
 # a scratch folder (default ./demo/station, git-ignored, recreated on every run), drops the
 # teachers' recordings and their sidecar notes into its inbox, runs chalkwave ingest --inbox,
+# speaks the lesson and newsletter scripts (examples/station/scripts/) into the library, runs
 # plan, build and verify, and says where the day is and how to listen to it.
 # Guarantees: never writes into examples/; stops at the first failing step, names it, and
 # exits with that step's exit code.
@@ -74,14 +75,55 @@ esac
 rm -rf "$station"
 mkdir -p "$scratch" || exit 3
 cp -R "$root/examples/station" "$station" || exit 3
-rm -rf "$station/recordings"
+rm -rf "$station/recordings" "$station/scripts"
 mkdir -p "$station/library" "$station/inbox/accepted" "$station/inbox/rejected" "$station/out" || exit 3
-# Teachers drop their files and notes into the inbox.
-cp "$root"/examples/station/recordings/* "$station/inbox/" || exit 3
+# Teachers drop their files and notes into the inbox. Episode 2 of each lesson came as a
+# script instead of a recording (examples/station/scripts/NAME.md replaces recordings/NAME.*).
+for f in "$root"/examples/station/recordings/*; do
+    stem=$(basename "$f")
+    stem=${stem%%.*}
+    [ -e "$root/examples/station/scripts/$stem.md" ] && continue
+    cp "$f" "$station/inbox/" || exit 3
+done
+scripts=("$root"/examples/station/scripts/*.md)
 echo "   inbox:   $(cd "$station/inbox" && ls -p | grep -v / | grep -vc '\.txt$') recordings with their notes"
+echo "   scripts: ${#scripts[@]} lesson and newsletter texts to speak (examples/station/scripts/)"
 
 step "check the partner calendar" calendar check "$station"/calendars/*.ics
 step "ingest the teachers' recordings from the inbox" ingest --inbox
+
+# speak_scripts FILE...: one step that speaks every script, two at a time (the machine's
+# cores), and shows each result in order; stops the demo if one fails.
+speak_scripts() {
+    step_no=$((step_no + 1))
+    echo
+    echo "== $step_no. speak the lesson and newsletter scripts (eSpeak NG) into the library"
+    local tmp pids=() i=0 rc=0 n
+    tmp=$(mktemp -d) || exit 3
+    n=$(nproc 2>/dev/null || echo 2)
+    for f in "$@"; do
+        "$binary" --station "$station" speak "$f" >"$tmp/$i.out" 2>&1 &
+        pids+=($!)
+        i=$((i + 1))
+        if [ $((i % n)) = 0 ]; then wait "${pids[@]:$((i - n)):$n}" 2>/dev/null; fi
+    done
+    i=0
+    for f in "$@"; do
+        wait "${pids[$i]}"
+        local r=$?
+        echo "   \$ chalkwave speak ${f#"$root"/}"
+        sed 's/^/   /' "$tmp/$i.out"
+        [ "$r" = 0 ] || [ "$rc" != 0 ] || rc=$r
+        i=$((i + 1))
+    done
+    rm -rf "$tmp"
+    if [ "$rc" != 0 ]; then
+        echo
+        echo "demo: step $step_no (speak the scripts) failed with exit code $rc" >&2
+        exit "$rc"
+    fi
+}
+speak_scripts "${scripts[@]}"
 step "list the library" library
 step "plan the day" plan --date "$date"
 step "build the day bundle" build --date "$date"

@@ -6,6 +6,7 @@
  * Guarantees: a call either completes or leaves nothing behind (plans freed, station.ics
  * replaced atomically); the same station on disk gives the same results. */
 #include "session_int.h"
+#include "speak.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -24,6 +25,45 @@ static int range_days(cw_date from, cw_date to, size_t *n, cw_error *err)
 }
 
 /* Plan one day with a snapshot (its calendar set held for the duration). */
+/* Newsletter events of the day whose Text: is (or will be) spoken (issue #18): a note on
+ * the plan each, and a note on the item that airs a spoken one. */
+static int note_spoken(const cw_station *st, const cw_calset *cals, const cw_library *lib,
+                       cw_date date, cw_plan *p, cw_error *err)
+{
+    cw_speak_day_report rep;
+    cw_diags d = {0};
+    int rc = cw_speak_day_events(st, cals, lib, date, 1, &rep, &d, err);
+    if (!rc && d.n) {
+        /* "no newsletter item fits" is not news for a slot whose text is spoken at build: the
+         * note says what happens instead */
+        cw_diags keep = {0};
+        for (size_t i = 0; i < p->warnings.n; i++) {
+            const cw_diag *g = &p->warnings.v[i];
+            int drop = 0;
+            for (size_t k = 0; g->code && !strcmp(g->code, "plan.newsletter-empty") && k < d.n && !drop; k++)
+                drop = !strcmp(d.v[k].code, "speak.event-text") && g->item && d.v[k].item &&
+                       !strcmp(g->item, d.v[k].item) && g->file && d.v[k].file && !strcmp(g->file, d.v[k].file);
+            if (!drop) cw_diags_add(&keep, g->severity, g->code, g->file, g->line, g->item, g->text);
+        }
+        cw_diags_extend(&keep, &d);
+        if (keep.oom) {
+            cw_diags_free(&keep);
+            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+        } else {
+            cw_diags_free(&p->warnings);
+            p->warnings = keep;
+        }
+    }
+    for (size_t i = 0; !rc && i < p->n_items; i++)
+        for (size_t k = 0; k < rep.paths.n; k++)
+            if (p->items[i].recording && !strcmp(p->items[i].recording, rep.paths.v[k]))
+                cw_diags_add(&p->items[i].warnings, CW_DIAG_INFO, "speak.synthesised", rep.paths.v[k], 0, NULL,
+                             "synthesised from its calendar event's text");
+    cw_speak_day_report_free(&rep);
+    cw_diags_free(&d);
+    return rc;
+}
+
 static int plan_with(cw_session *s, cw_session_view *v, cw_date date, cw_plan **out, cw_error *err)
 {
     const cw_station *st = cw_view_station(v);
@@ -37,7 +77,12 @@ static int plan_with(cw_session *s, cw_session_view *v, cw_date date, cw_plan **
     };
     in.cals = cw_view_calendars_lock(v);
     int rc = cw_plan_day_with(out, &in, date, err);
+    if (!rc) rc = note_spoken(st, in.cals, in.lib, date, *out, err);
     cw_view_calendars_unlock(v);
+    if (rc) {
+        cw_plan_free(*out);
+        *out = NULL;
+    }
     return rc;
 }
 
@@ -126,6 +171,28 @@ int cw_session_build(cw_session *s, cw_date date, const char *out_dir, cw_bundle
     cw_plan *plan = NULL;
     char *dflt = NULL;
     rc = cw_ss_current(s, &view, NULL, err);
+    /* newsletter events with a text and no recording are spoken into the library first, so
+     * the plan airs them in their slots (issue #18) */
+    cw_speak_day_report srep = {0};
+    cw_strlist spoken = {0}; /* notes for the report (cw_bundle_build starts it afresh) */
+    if (!rc) {
+        cw_diags sd = {0};
+        const cw_calset *cals = cw_view_calendars_lock(view);
+        rc = cw_speak_day_events(cw_view_station(view), cals, NULL, date, 0, &srep, &sd, err);
+        cw_view_calendars_unlock(view);
+        if (!rc && srep.spoken)
+            cw_strlist_pushf(&spoken, "synthesised %zu newsletter%s from %s calendar event's text", srep.spoken,
+                             srep.spoken == 1 ? "" : "s", srep.spoken == 1 ? "its" : "their");
+        for (size_t i = 0; !rc && i < sd.n; i++)
+            if (sd.v[i].severity != CW_DIAG_INFO) cw_strlist_push(&spoken, sd.v[i].text);
+        cw_diags_free(&sd);
+    }
+    if (!rc && srep.spoken) {
+        cw_session_view_put(view); /* the library changed */
+        view = NULL;
+        rc = cw_ss_current(s, &view, NULL, err);
+    }
+    cw_speak_day_report_free(&srep);
     if (!rc) rc = plan_with(s, view, date, &plan, err);
     if (!rc && !out_dir) {
         char d[11];
@@ -135,6 +202,8 @@ int cw_session_build(cw_session *s, cw_date date, const char *out_dir, cw_bundle
     }
     /* the long part: the snapshot's station is plain data, the calendar set is not needed */
     if (!rc) rc = cw_bundle_build(cw_view_station(view), plan, out_dir, report, err);
+    for (size_t i = 0; !rc && report && i < spoken.n; i++) cw_strlist_push(&report->notes, spoken.v[i]);
+    cw_strlist_free(&spoken);
     cw_session_view_put(view);
     cw_ss_unlock_call(fd);
     free(dflt);

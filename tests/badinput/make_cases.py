@@ -282,3 +282,59 @@ case('limit-plan-days', 'plan for more than 400 days', 'plan --from 2026-01-01 -
 case('limit-export-days', 'export more than 400 days', 'export --from 2026-01-01 --to 2027-03-01', 2, r'400')
 case('limit-sums-size', 'a SHA256SUMS over 16 MB', 'verify out-copy', 1, r'out-copy.*SHA256SUMS is too large.*16 MB',
      setup=['cp -a "$ST/out/2026-03-16" out-copy', 'head -c 17000000 /dev/zero | tr "\\0" "a" >> out-copy/SHA256SUMS'])
+# ---------------- texts for speech (chalkwave speak) ----------------
+SPK = 'speak --title "Health news" --language en news.txt'
+def spk(name, desc, error, exit=1, cmd=SPK, text=None, **kw):
+    files = kw.pop('files', {})
+    if text is not None:
+        files['news.txt'] = text
+    case(name, desc, cmd, exit, error, files=files, **kw)
+GOOD = 'The Ministry of Health reminds every family that clean water keeps the children of the village well.\n'
+spk('speak-binary', 'a binary file given as the text', r'news\.txt.*(binary data|control character|not UTF-8)',
+    text=bytes((i * 131 + 7) % 256 for i in range(3000)))
+spk('speak-latin1', 'a text saved as Latin-1 by an old editor: refused naming line 2', r'news\.txt:2: .*not UTF-8 \(byte 0xE9',
+    text=b'Good line\nCaf\xe9 au lait pour les enfants.\n')
+spk('speak-utf16', 'a text saved as UTF-16 ("Unicode" in Notepad)', r'news\.txt.*UTF-16',
+    text='\ufeffHello parents, the school opens on Monday.\n'.encode('utf-16-le'))
+spk('speak-nul', 'a NUL byte in the middle of the text', r'news\.txt:2: .*binary data', text=b'Hello parents.\nThe school\x00 opens.\n')
+spk('speak-escape-codes', 'terminal colour codes pasted into the text', r'news\.txt:1: .*control character', text=b'\x1b[31mHello\x1b[0m parents.\n')
+spk('speak-empty', 'a 0-byte text', r'news\.txt.*empty', text='')
+spk('speak-markup-only', 'only blank lines and Markdown markers', r'news\.txt.*nothing to speak', text='\n\n  ** __ **\n---\n| |\n')
+spk('speak-too-long', 'a 10 MB text (over [speak] max_chars)', r'big\.txt.*at most 20000 characters',
+    cmd='speak --title "Health news" --language en big.txt',
+    setup=["python3 -c \"import sys; sys.stdout.write('word ' * (2 * 1024 * 1024))\" > big.txt"])
+spk('speak-over-max-chars', 'a text one character over [speak] max_chars = 100', r'news\.txt.*101 characters.*at most 100',
+    text='x' * 100 + '.', setup=["sed -i 's/^max_chars = .*//' \"$ST/station.conf\"; printf '[speak]\\nmax_chars = 100\\n' >> \"$ST/station.conf\""])
+spk('speak-unknown-language', 'a language code no voice reads', r"news\.txt.*no voice for 'xx'",
+    cmd='speak --title "Health news" --language xx news.txt', text=GOOD)
+spk('speak-hausa-no-voice', 'Hausa: eSpeak NG has no voice; the close ones are named', r"news\.txt.*no voice for 'ha' \(Hausa\).*in its family",
+    cmd='speak --title Labarai --language ha news.txt', text=GOOD)
+spk('speak-language-name', 'a language name instead of a code: usage error', r"english.*not a language code",
+    exit=2, cmd='speak --title "Health news" --language english news.txt', text=GOOD)
+spk('speak-unknown-voice', 'a voice that is not installed', r"news\.txt.*no voice 'robot'",
+    cmd='speak --title "Health news" --language en --voice robot news.txt', text=GOOD)
+spk('speak-unknown-variant', 'a voice variant that is not installed', r"news\.txt.*no variant 'nosuch'",
+    cmd='speak --title "Health news" --language en --voice en-gb+nosuch news.txt', text=GOOD)
+spk('speak-no-title', 'no --title: usage error', r'title', exit=2, cmd='speak --language en news.txt', text=GOOD)
+spk('speak-too-short', 'one word: shorter than [audio] min_length once spoken', r'news\.txt.*lasts only.*min_length', text='Hi.\n')
+spk('speak-folder', 'a folder given as the text', r'folder.*(is a folder|not a text)', cmd='speak --title t --language en folder',
+    setup=['mkdir folder'])
+spk('speak-fifo', 'a named pipe given as the text (must not hang)', r'pipe.*not a regular file', cmd='speak --title t --language en pipe',
+    setup=['mkfifo pipe'])
+spk('speak-missing-file', 'a text that is not there', r'nothere\.txt.*no such file', exit=3, cmd='speak --title t --language en nothere.txt')
+spk('speak-bad-lexicon', 'speak.lexicon with a line that is not "word = say it"', r'speak\.lexicon:2: line 2: not .word = how to say it',
+    text=GOOD, setup=["printf 'Okafor = Oh-kah-for\\nOkafor is said slowly\\n' > \"$ST/speak.lexicon\""])
+spk('speak-lexicon-latin1', 'speak.lexicon saved as Latin-1', r'speak\.lexicon:1: line 1: is not UTF-8',
+    text=GOOD, setup=["printf 'Caf\\351 = cafay\\n' > \"$ST/speak.lexicon\""])
+spk('speak-intro-missing', '[speak] intro names a file that is not there', r"station\.conf.*intro/outro 'jingles/none\.wav'", exit=3,
+    text=GOOD, setup=["printf '[speak]\\nintro = jingles/none.wav\\n' >> \"$ST/station.conf\""])
+spk('speak-duplicate', 'the same text spoken twice: the second is refused (it is in the library)', r'news\.txt.*already in the library',
+    text=GOOD, setup=['cp news.txt first.txt', '"$CW_BINARY" --station "$ST" speak --title First --language en first.txt >/dev/null 2>&1 || true'])
+spk('speak-too-long-spoken', 'a text that, spoken, is longer than [audio] max_length (30 s here)', r'news\.txt.*lasts 0:0.*max_length.*split',
+    text=GOOD * 6)
+conf('conf-speak-unknown-key', '[speak] with a key that does not exist', "printf '[speak]\\nvolume = 3\\n' >> \"$ST/station.conf\"",
+     r"station\.conf:[0-9]+:.*unknown key 'volume' in \[speak\]")
+conf('conf-speak-bad-speed', '[speak] speed out of range', "printf '[speak]\\nfr.speed = 900\\n' >> \"$ST/station.conf\"",
+     r"station\.conf:[0-9]+:.*fr\.speed")
+conf('conf-speak-lexicon-escape', '[speak] lexicon outside the station folder', "printf '[speak]\\nlexicon = ../../etc/passwd\\n' >> \"$ST/station.conf\"",
+     r"station\.conf:[0-9]+:.*not a file inside the station folder")

@@ -373,11 +373,62 @@ print(json.dumps(v) if isinstance(v, (list, dict)) else v)
 PYEOF
 }
 
+# ---- missing peers -----------------------------------------------------------------------
+
+# A test whose peer (a program or Python module it compares against) is missing is SKIPPED,
+# never passed: cw_skip_peer notes it, the checks that need the peer are left out, and
+# cw_finish exits 77 (ctest's SKIP_RETURN_CODE, set in tests/CMakeLists.txt) unless a check
+# failed. With CW_REQUIRE_PEERS=1 (scripts/test.sh, i.e. CI, which installs every peer) a
+# missing peer is a failure instead.
+CW_MISSING_PEERS=()
+
+# cw_skip_peer WHAT: WHAT (e.g. "liquidsoap") is missing.
+cw_skip_peer() {
+    CW_MISSING_PEERS+=("$1")
+    echo "# SKIP: $1 is missing (scripts/deps.txt installs it)"
+}
+
+# cw_need PROGRAM...: every PROGRAM is on the PATH (else cw_skip_peer for each missing one);
+# returns non-zero when one is missing.
+cw_need() {
+    local p rc=0
+    for p in "$@"; do
+        command -v "$p" >/dev/null 2>&1 || { cw_skip_peer "$p"; rc=1; }
+    done
+    return $rc
+}
+
+# cw_have_python_module MODULE...: Debian's python3 imports every MODULE (else cw_skip_peer).
+cw_have_python_module() {
+    local m
+    for m in "$@"; do
+        if ! "$CW_PYTHON" -c "import $m" 2>/dev/null; then
+            cw_skip_peer "python module $m"
+            return 1
+        fi
+    done
+    return 0
+}
+
+# cw_skip_if_missing: a peer the whole test needs is missing: finish now (SKIPPED).
+cw_skip_if_missing() {
+    [ ${#CW_MISSING_PEERS[@]} -eq 0 ] || cw_finish
+}
+
 # ---- the end --------------------------------------------------------------------------
 
-# cw_finish: print the count line and exit non-zero when any check failed.
+# cw_finish: print the count line; exit 1 when any check failed, 77 (skipped) when none did
+# but a peer was missing, 0 otherwise.
 cw_finish() {
     echo "$CW_TEST_NAME: $CW_PASSED passed, $CW_FAILED failed"
+    if [ "$CW_FAILED" = 0 ] && [ ${#CW_MISSING_PEERS[@]} -gt 0 ]; then
+        if [ "${CW_REQUIRE_PEERS:-0}" = 1 ]; then
+            echo "$CW_TEST_NAME: FAILED: missing ${CW_MISSING_PEERS[*]} (CW_REQUIRE_PEERS=1: every peer must be installed)" >&2
+            exit 1
+        fi
+        echo "$CW_TEST_NAME: SKIPPED (missing: ${CW_MISSING_PEERS[*]})"
+        exit 77
+    fi
     if [ "$CW_PASSED" = 0 ] && [ "$CW_FAILED" = 0 ]; then
         echo "$CW_TEST_NAME: no check ran" >&2
         exit 1

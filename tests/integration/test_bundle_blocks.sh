@@ -9,7 +9,7 @@
 # exit 0 with a note for each, and an unlisted file of anyone else still fails.
 . "$(dirname "$0")/lib.sh"
 
-command -v liquidsoap >/dev/null || not_ok "liquidsoap is not installed (scripts/deps.txt installs it)"
+cw_need liquidsoap
 date=2027-01-13
 st=$(example_station blocks)
 rm -rf "$st/recordings"

@@ -7,6 +7,8 @@
 # local times on both sides of the jump.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/test_bundle_station.inc"
+cw_need sox
+cw_skip_if_missing
 
 date=2026-03-29
 rate=22050

@@ -8,6 +8,8 @@
 # playlist, a rebuild is byte-identical, kill -9 during a build leaves the bundle intact.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/test_bundle_station.inc"
+cw_need sox ffmpeg ogginfo
+cw_skip_if_missing
 
 date=2027-01-13
 rate=22050
@@ -183,7 +185,7 @@ expect_eq "$(sed -n 's/^rows //p' "$CW_TMP/html.txt")" "$(sed -n 's/^want_rows /
 expect_eq "$(sed -n 's/^rows_bad //p' "$CW_TMP/html.txt")" 0 "guide.html rows: kind, time (a run: start-end), title (a run: its titles and item count)"
 expect_eq "$(grep -c '<tr class="r-fill">' "$bundle/guide.html")" "$(grep -c 'Between programmes: ' "$bundle/guide.txt")" "guide.html and guide.txt collapse the same runs"
 expect_eq "$(sed -n 's/^viewport //p;s/^print //p;s/^doctype //p' "$CW_TMP/html.txt" | tr -d '\n')" 111 "guide.html: doctype, phone viewport, print stylesheet"
-if command -v xmllint >/dev/null; then
+if cw_need xmllint; then
     xmllint --html --noout "$bundle/guide.html" >"$CW_TMP/xmllint.txt" 2>&1
     expect_eq "$(wc -c <"$CW_TMP/xmllint.txt")" 0 "xmllint --html finds nothing to report in guide.html"
     xmllint --noout "$bundle/playlist.xspf" >"$CW_TMP/xmllint.txt" 2>&1

@@ -13,10 +13,9 @@
 # subscriptions.conf, which is 0600; station.conf keeps its permissions.
 . "$(dirname "$0")/lib.sh"
 
-for tool in openssl flock; do
-    command -v "$tool" >/dev/null || { echo "$CW_TEST_NAME: SKIPPED ($tool is missing)"; exit 77; }
-done
-"$CW_PYTHON" -c 'import ssl, http.server' 2>/dev/null || { echo "$CW_TEST_NAME: SKIPPED (python3 ssl)"; exit 77; }
+cw_need openssl flock
+cw_have_python_module ssl http.server
+cw_skip_if_missing
 
 SERVER=$CW_SOURCE_DIR/tests/integration/subs_server.py
 SECRET=private-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')

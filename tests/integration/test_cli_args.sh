@@ -6,6 +6,8 @@
 # command wins over the one before it; --help anywhere prints help without a station; whole
 # numbers out of range are usage errors.
 . "$(dirname "$0")/lib.sh"
+cw_need sox
+cw_skip_if_missing
 
 st=$(minimal_station radio)
 work=$CW_TMP/work

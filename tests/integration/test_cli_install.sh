@@ -31,7 +31,7 @@ expect_file "$CW_TMP/stage/usr/bin/chalkwave" "DESTDIR staging: the binary"
 expect_file "$CW_TMP/stage/usr/share/man/man1/chalkwave.1" "DESTDIR staging: the man page"
 
 man1=$prefix/share/man/man1/chalkwave.1
-if command -v groff >/dev/null; then
+if cw_need groff; then
     warnings=$(groff -man -ww -z "$man1" 2>&1)
     expect_eq "$warnings" "" "groff renders the man page without warnings"
     groff -man -Tutf8 -P-cbou "$man1" 2>/dev/null >"$CW_TMP/man.txt"

@@ -4,6 +4,8 @@
 # bundle is and how to listen, and never writes into examples/; when a step fails it stops
 # there, names the step and exits with that step's code.
 . "$(dirname "$0")/lib.sh"
+cw_need ogginfo
+cw_skip_if_missing
 
 demo=$CW_SOURCE_DIR/scripts/demo.sh
 examples_sum=$(tree_sum "$CW_SOURCE_DIR/examples")
@@ -16,7 +18,7 @@ expect_file "$bundle/day.ogg" "the demo built day.ogg"
 expect_out "the day bundle is $bundle" "the demo says where the bundle is"
 expect_out "ffplay" "the demo says how to listen (ffplay)"
 expect_out "vlc" "the demo says how to listen (vlc)"
-for s in "ingest the teachers' recordings" "plan the day" "build the day bundle" "verify the bundle"; do
+for s in "ingest the teachers' recordings" "speak the lesson and newsletter scripts" "plan the day" "build the day bundle" "verify the bundle"; do
     expect_out "$s" "the demo ran step '$s'"
 done
 if [ -f "$bundle/day.ogg" ]; then
@@ -28,6 +30,15 @@ if [ -f "$bundle/day.ogg" ]; then
     plan_len=$(json_get "$bundle/plan.json" 'sum(i["length_samples"] for i in d["items"])')
     vorbis_links "$bundle/day.ogg" >"$CW_TMP/links.txt"
     expect_eq "$(sed -n 's/^total //p' "$CW_TMP/links.txt")" "$plan_len" "libvorbisfile length of day.ogg == the plan's length"
+    # a believable day: the spoken lessons fill most of their 15-minute slots, and the
+    # newsletter slot carries news in two languages
+    rate=$(json_get "$bundle/plan.json" 'd["rate"]')
+    expect_eq "$(json_get "$bundle/plan.json" "sorted(i['series'] for i in d['items'] if i['kind'] == 'lesson' and i['length_samples'] >= 10 * 60 * $rate)")" \
+        '["english-p4", "maths-p5"]' "both lessons of the day last 10 minutes or more"
+    expect_eq "$(json_get "$bundle/plan.json" "sorted(set(i['language'] for i in d['items'] if i['kind'] == 'newsletter'))")" \
+        '["en", "fr"]' "the newsletter slot carries English and French news"
+    comments=$(vorbiscomment -l "$CW_TMP/demo/station/library/lesson/maths-p5/002-adding-fractions.ogg" 2>&1)
+    check "the spoken maths lesson keeps its script as DESCRIPTION" grep -q "^DESCRIPTION=# Maths for Primary Five" <<<"$comments"
 fi
 expect_no_path "$CW_TMP/demo/station/recordings" "the station copy has no recordings/ folder (they went through the inbox)"
 

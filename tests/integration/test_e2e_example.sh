@@ -7,6 +7,8 @@
 # ebur128 re-measures the library; sha256sum -c passes in the bundle; a flipped byte fails
 # verify; a second build is byte-identical; episodes count from the series' first day.
 . "$(dirname "$0")/lib.sh"
+cw_need ffmpeg ogginfo
+cw_skip_if_missing
 
 date=2027-01-13 # Wednesday of the first week: Maths P5 and English P4 episode 2, school news
 rate=44100

@@ -7,6 +7,8 @@
 # equal to a one-day export; usage errors exit 2, a too-long range exits 1.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/test_bundle_station.inc"
+cw_need sox
+cw_skip_if_missing
 
 date=2027-01-13
 st=$(tone_station exp Africa/Lagos 07:00-07:05 22050 $date) || { not_ok "make the tone station"; cw_finish; }

@@ -5,6 +5,8 @@
 # (structure) and libvorbisfile (exact length). Refused files must leave the library
 # exactly as it was, exit 1 and say why in one line.
 . "$(dirname "$0")/lib.sh"
+cw_need sox ffmpeg ffprobe ogginfo
+cw_skip_if_missing
 
 S=$(minimal_station st)
 A=$CW_TMP/audio

@@ -3,6 +3,8 @@
 # names, accepted/ and rejected/ with a reason, claims left by a killed run, and two runs
 # at once on the same inbox (every file ingested exactly once).
 . "$(dirname "$0")/lib.sh"
+cw_need sox
+cw_skip_if_missing
 
 S=$(minimal_station st)
 IN=$S/inbox

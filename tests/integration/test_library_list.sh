@@ -3,6 +3,8 @@
 # shows (text and JSON, checked against ogginfo/libvorbisfile), damaged files named on
 # stderr and left out, usage errors.
 . "$(dirname "$0")/lib.sh"
+cw_need sox
+cw_skip_if_missing
 
 S=$(minimal_station st)
 

@@ -7,7 +7,8 @@
 # JSON on reruns, item lengths against libvorbisfile, and usage errors.
 . "$(dirname "$0")/lib.sh"
 
-command -v sox >/dev/null || { echo "$CW_TEST_NAME: sox is missing"; exit 1; }
+cw_need sox
+cw_skip_if_missing
 ST=$(minimal_station st "[schedule]
 missing = announcement
 unavailable = sorry

@@ -11,9 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 
 tool=$CW_BUILD_DIR/tests/unit/playlists/cw_chain_tool
-for p in ogginfo oggenc ffmpeg sox liquidsoap; do
-    command -v "$p" >/dev/null || not_ok "$p is not installed (scripts/deps.txt installs it)"
-done
+cw_need ogginfo oggenc ffmpeg sox liquidsoap
+cw_skip_if_missing
 [ -x "$tool" ] || { not_ok "the test tool $tool is missing (build the tests)"; cw_finish; }
 
 # ---- ogginfo's false positive, on files chalkwave had no part in ---------------------------

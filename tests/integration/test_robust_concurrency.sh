@@ -8,6 +8,8 @@
 #    to the finished library file (never a half-written one), and no library listing ever
 #    sees a damaged file.
 . "$(dirname "$0")/lib.sh"
+cw_need sox
+cw_skip_if_missing
 
 TRIALS=${CW_CONCURRENCY_TRIALS:-4}
 N=8

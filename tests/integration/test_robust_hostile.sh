@@ -8,6 +8,8 @@
 # their quoting, schedule.ics and the export re-import cleanly (python3-icalendar and
 # chalkwave itself), and no output carries a raw control character.
 . "$(dirname "$0")/lib.sh"
+cw_need sox
+cw_skip_if_missing
 
 ST=$(minimal_station hostile)
 cat >"$ST/station.conf" <<'EOF'
@@ -93,7 +95,7 @@ for f in "$B"/playlist.m3u8 "$B"/playlist.xspf "$B"/playlist.pls "$B"/day.cue "$
     iconv -f UTF-8 -t UTF-8 "$f" >/dev/null 2>&1 && ok "$(basename "$f"): valid UTF-8" || not_ok "$(basename "$f"): invalid UTF-8"
 done
 
-/usr/bin/python3 - "$B" export.ics "$TITLE1" <<'PYEOF'
+/usr/bin/python3 - "$B" export.ics "$TITLE1" <<'PYEOF' >"$CW_TMP/readback.txt"
 import configparser, html.parser, json, os, re, sys
 import xml.etree.ElementTree as ET
 B, export, title1 = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -192,16 +194,19 @@ try:
         # titled by the partner's events since plans carry slots (#14 point 3)
         check(any("<i>today</i>, part 1; see" in s for s in sums), "%s: the partner's SUMMARY survives the round trip" % os.path.basename(f))
 except ImportError:
-    check(False, "python3-icalendar is missing")
+    print("# SKIP: python3-icalendar")
 sys.exit(1 if fails else 0)
 PYEOF
-[ $? = 0 ] && ok "every writer read back with real parsers" || not_ok "a writer broke under hostile titles (see above)"
+rc=$?
+cat "$CW_TMP/readback.txt"
+grep -q '^# SKIP: python3-icalendar' "$CW_TMP/readback.txt" && cw_skip_peer "python module icalendar"
+[ $rc = 0 ] && ok "every writer read back with real parsers" || not_ok "a writer broke under hostile titles (see above)"
 
 for f in "$B/schedule.ics" export.ics; do
     cw --station "$ST" calendar check "$f"
     expect_rc 0 "$(basename "$f") re-imports into chalkwave"
 done
-if command -v xmllint >/dev/null; then
+if cw_need xmllint; then
     xmllint --noout "$B/playlist.xspf" 2>xl.err && ok "xmllint: playlist.xspf well-formed" || not_ok "xmllint: $(head -1 xl.err)"
     xmllint --html --noout "$B/guide.html" 2>xl.err && ok "xmllint --html: guide.html parses without errors" || not_ok "xmllint --html: $(head -1 xl.err)"
 fi

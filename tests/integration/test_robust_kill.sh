@@ -8,6 +8,8 @@
 # rerun: it must complete and leave no temporaries (.NAME.tmp-*) of the killed runs behind.
 # Trials: CW_KILL_TRIALS (default 50 per command). Seed: CW_KILL_SEED (default 7).
 . "$(dirname "$0")/lib.sh"
+cw_need sox
+cw_skip_if_missing
 
 TRIALS=${CW_KILL_TRIALS:-50}
 RANDOM=${CW_KILL_SEED:-7}

@@ -10,6 +10,8 @@
 #   paths: every bundle file stays inside the bundle with a safe name.
 # - strace: `plan`, `build` and `ingest --inbox` never open anything under the outside folder.
 . "$(dirname "$0")/lib.sh"
+cw_need sox strace
+cw_skip_if_missing
 
 ST=$(small_station paths "Path Radio" 07:00-07:10 60)
 OUT=$CW_TMP/outside

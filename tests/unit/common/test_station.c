@@ -614,6 +614,104 @@ static void test_set_calendar_no_section(void **state)
     free(fconf), free(dir), free(conf);
 }
 
+/* [speak]: defaults, every key, per-language entries (the most specific one wins), and
+ * refusals naming the line and key. */
+static void test_speak_section(void **state)
+{
+    (void)state;
+    cw_station *st;
+    cw_error err;
+    assert_int_equal(parse(base_conf, &st, &err), 0);
+    assert_int_equal(st->speak.max_chars, 20000);
+    assert_int_equal(st->speak.speed, 150);
+    assert_int_equal(st->speak.pitch, 50);
+    assert_int_equal(st->speak.drop_addresses, 0);
+    assert_null(st->speak.lexicon);
+    assert_null(cw_speak_settings_lang(&st->speak, "fr"));
+    cw_station_free(st);
+
+    cw_buf b;
+    cw_buf_init(&b);
+    cw_buf_puts(&b, base_conf);
+    cw_buf_puts(&b, "[speak]\n"                       /* 13 */
+                    "max_chars = 5000\n"              /* 14 */
+                    "addresses = drop\n"              /* 15 */
+                    "paragraph_pause = 0.8\n"         /* 16 */
+                    "heading_pause = 2\n"             /* 17 */
+                    "speed = 140\n"                   /* 18 */
+                    "pitch = 45\n"                    /* 19 */
+                    "lexicon = words/station.lexicon\n"
+                    "intro = jingles/intro.ogg\n"
+                    "outro =\n"
+                    "fr.voice = fr-fr\n"
+                    "fr.speed = 130\n"
+                    "FR-CA.voice = fr-ch\n"
+                    "ha.voice = sw\n"
+                    "ha.pitch = 0\n"
+                    "en.voice = en-gb+f3\n"
+                    "en.outro = jingles/en-outro.wav\n");
+    assert_int_equal(parse(b.data, &st, &err), 0);
+    cw_buf_free(&b);
+    cw_speak_settings *sp = &st->speak;
+    assert_int_equal(sp->max_chars, 5000);
+    assert_int_equal(sp->drop_addresses, 1);
+    assert_true(sp->paragraph_pause == 0.8 && sp->heading_pause == 2);
+    assert_int_equal(sp->speed, 140);
+    assert_int_equal(sp->pitch, 45);
+    assert_string_equal(sp->lexicon, "words/station.lexicon");
+    assert_string_equal(sp->intro, "jingles/intro.ogg");
+    assert_string_equal(sp->outro, "");
+    const cw_speak_lang *l = cw_speak_settings_lang(sp, "fr");
+    assert_non_null(l);
+    assert_string_equal(l->voice, "fr-fr");
+    assert_int_equal(l->speed, 130);
+    assert_int_equal(l->pitch, -1);
+    assert_null(l->intro);
+    assert_ptr_equal(cw_speak_settings_lang(sp, "fr-BE"), l);
+    l = cw_speak_settings_lang(sp, "fr-ca");
+    assert_string_equal(l->language, "fr-ca");
+    assert_string_equal(l->voice, "fr-ch");
+    l = cw_speak_settings_lang(sp, "ha");
+    assert_string_equal(l->voice, "sw");
+    assert_int_equal(l->pitch, 0);
+    assert_int_equal(l->speed, 0);
+    assert_string_equal(cw_speak_settings_lang(sp, "en-GB")->outro, "jingles/en-outro.wav");
+    assert_null(cw_speak_settings_lang(sp, "frx"));
+    assert_null(cw_speak_settings_lang(sp, "sw"));
+    cw_station_free(st);
+
+    static const struct {
+        const char *line, *what;
+    } bad[] = {
+        {"max_chars = 50", "key 'max_chars' in [speak]: '50' is out of range"},
+        {"max_chars = 2e9", "out of range"},
+        {"addresses = spell", "'spell' is not read or drop"},
+        {"speed = 500", "key 'speed' in [speak]: '500' is out of range (words a minute"},
+        {"pitch = 12.5", "key 'pitch' in [speak]"},
+        {"heading_pause = -1", "seconds, 0 to 10"},
+        {"lexicon = ../outside", "not a file inside the station folder"},
+        {"intro = /etc/passwd", "not a file inside the station folder"},
+        {"volume = 3", "unknown key 'volume' in [speak]"},
+        {"french.voice = fr", "'french' is not a language code"},
+        {"fr.rate = 120", "unknown key 'fr.rate' in [speak]"},
+        {"fr.voice = fr<script>", "not a voice name"},
+        {"fr.speed = 20", "key 'fr.speed' in [speak]"},
+        {"speed = 140\nspeed = 150", "key 'speed' in [speak] is set twice"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cw_buf_init(&b);
+        cw_buf_puts(&b, base_conf);
+        cw_buf_puts(&b, "[speak]\n");
+        cw_buf_puts(&b, bad[i].line);
+        cw_buf_puts(&b, "\n");
+        int rc = parse(b.data, &st, &err);
+        cw_buf_free(&b);
+        if (rc != CW_EINVAL || !strstr(err.text, bad[i].what) || err.line < 14)
+            fail_msg("'%s': rc %d line %d '%s'", bad[i].line, rc, err.line, err.text);
+        assert_null(st);
+    }
+}
+
 static void test_dir_default(void **state)
 {
     (void)state;
@@ -644,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_example_station),
         cmocka_unit_test_setup_teardown(test_set_calendar, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_set_calendar_no_section, setup_dir, teardown_dir),
+        cmocka_unit_test(test_speak_section),
         cmocka_unit_test(test_dir_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "../peers.h"
 #include "pl_test_util.h"
 #include "playlists_int.h"
 
@@ -181,8 +182,8 @@ static void test_blocks_at_their_instants(void **state)
 int main(void)
 {
     if (system("command -v liquidsoap >/dev/null 2>&1") != 0) {
-        fprintf(stderr, "test_liquidsoap: liquidsoap is not installed (scripts/deps.txt installs it): skipped\n");
-        return 77;
+        cw_peer_missing("liquidsoap");
+        return cw_peer_exit(0);
     }
     dir = pl_scratch();
     const struct CMUnitTest tests[] = {
