@@ -96,6 +96,10 @@ const char *cal_body_problem(const cw_fetch_res *r)
         i++;
     if (i == r->len)
         return "the server sent an empty answer, not a calendar";
+    /* a calendar is what its bytes say: a web server that labels .ics files text/html still
+     * sends a calendar; a sign-in page labelled text/calendar is still a web page */
+    if (r->len - i >= 15 && !strncasecmp(r->body + i, "BEGIN:VCALENDAR", 15))
+        return NULL;
     if (!strncasecmp(ct, "text/html", 9) || !strncasecmp(ct, "application/xhtml", 17) || r->body[i] == '<')
         return "the server sent a web page, not a calendar (a sign-in page of the partner's site or of the "
                "network? the link may have expired, or the network wants a sign-in first)";

@@ -9,6 +9,7 @@ that match. ROOT/NAME.mode, when present, changes the answer (read at every requ
   status N      answer N with a small HTML body
   html          200 text/html: a sign-in page
   html-as-ics   200 text/calendar whose body is an HTML page
+  ics-as-html   200 text/html whose body is the calendar (a misconfigured web server)
   portal        302 to /login (a captive portal), which answers a sign-in page
   truncate      Content-Length of the whole file, half of it sent, then the connection closed
   slow S        wait S seconds, then answer normally
@@ -150,6 +151,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         return self.send(304, b"", headers=validators)
                 except (TypeError, ValueError):
                     pass
+        if word == "ics-as-html":
+            return self.send(200, data, "text/html; charset=utf-8", headers=validators)
         if word == "gzip":
             return self.send(200, gzip.compress(data), headers=validators + [("Content-Encoding", "gzip")])
         return self.send(200, data, headers=validators)

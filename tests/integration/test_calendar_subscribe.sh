@@ -294,6 +294,15 @@ write_cal "$WWW/county.ics"
 run --station "$ST" calendar update county-education
 expect_rc 0 "a gzip-compressed answer"
 check "stored decompressed" cmp "$WWW/county.ics" "$ST/calendars/county-education.ics"
+echo ics-as-html >"$WWW/county.ics.mode"
+write_cal "$WWW/county.ics" "${MOVE[@]}"
+run --station "$ST" calendar update county-education
+expect_rc 0 "a calendar a web server labels text/html"
+expect_out "county-education.ics: updated" "is taken by its bytes (BEGIN:VCALENDAR), not its label"
+check "stored as sent" cmp "$WWW/county.ics" "$ST/calendars/county-education.ics"
+write_cal "$WWW/county.ics"
+echo gzip >"$WWW/county.ics.mode"
+run --station "$ST" calendar update county-education
 echo plain >"$WWW/county.ics.mode"
 run --station "$ST" calendar update county-education
 expect_out "county-education.ics: unchanged" "a server without ETag or Last-Modified: the same bytes are 'unchanged'"
