@@ -101,7 +101,15 @@ static cw_plan *two_blocks(cw_bundle_mode mode)
         x->recording = L[i].rec ? cw_strdup(L[i].rec) : NULL;
         x->recording_samples = L[i].len;
     }
+    /* in day mode the items cover each window: the last silence runs to the window's end */
+    if (mode == CW_BUNDLE_DAY) p->items[2].length_samples = RATE;
     p->window_end_utc = p->window_start_utc + 7;
+    /* two on-air windows, as the planner gives them: 0-3 s and 5-7 s (in day mode the items
+     * cover each window; the 2 s between them are off air) */
+    p->n_windows = 2;
+    p->windows = calloc(2, sizeof *p->windows);
+    p->windows[0] = (cw_plan_window){p->window_start_utc, p->window_start_utc + 3};
+    p->windows[1] = (cw_plan_window){p->window_start_utc + 5, p->window_end_utc};
     assert_int_equal(cw_plan_compute_blocks(p), 0);
     return p;
 }
@@ -173,7 +181,7 @@ static void test_day_mode_two_windows(void **state)
     cw_plan *p = two_blocks(CW_BUNDLE_DAY);
     cw_bundle_report rep;
     build(f, p, &rep);
-    assert_int_equal(rep.day_samples, 4 * RATE + RATE / 2); /* airtime: not the gap */
+    assert_int_equal(rep.day_samples, 5 * RATE); /* airtime: not the gap */
     cw_bundle_report_free(&rep);
 
     /* day.ogg: the three items at their samples, "Off air" silence between the windows */
@@ -183,7 +191,7 @@ static void test_day_mode_two_windows(void **state)
     int nl;
     assert_int_equal(pl_decode(day, &d, &nd, starts, 8, &nl), 0);
     assert_int_equal(nl, 4);
-    assert_int_equal(nd, 6 * RATE + RATE / 2);
+    assert_int_equal(nd, 7 * RATE);
     assert_int_equal(starts[1], 3 * RATE);
     assert_int_equal(starts[2], 5 * RATE);
     assert_int_equal(starts[3], 6 * RATE);
@@ -226,7 +234,7 @@ static void test_day_mode_two_windows(void **state)
                             "date,start,end,duration,playlist,file,titles,start_utc,end_utc\r\n"
                             "2026-03-29,01:59:55,01:59:58,3.000,blocks/0159-maths.m3u8,blocks/0159-maths.ogg,"
                             "\"Maths (Ms A)\",2026-03-29T00:59:55Z,2026-03-29T00:59:58Z\r\n"
-                            "2026-03-29,03:00:00,03:00:02,1.500,blocks/0300-news-quoted.m3u8,"
+                            "2026-03-29,03:00:00,03:00:02,2.000,blocks/0300-news-quoted.m3u8,"
                             "blocks/0300-news-quoted.ogg,\"News, \"\"quoted\"\"\",2026-03-29T01:00:00Z,"
                             "2026-03-29T01:00:02Z\r\n");
     free(ev);

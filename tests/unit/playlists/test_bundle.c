@@ -136,6 +136,7 @@ static cw_plan *make_plan(const spec *s, size_t n)
     }
     p->window_end_utc = p->window_start_utc + at / RATE;
     p->end_offset = 7200;
+    assert_int_equal(cw_plan_compute_blocks(p), 0);
     return p;
 }
 
@@ -325,7 +326,8 @@ static void test_sums_verify_and_rebuild(void **state)
 
     cw_strlist bad = {0};
     cw_error err;
-    assert_int_equal(cw_bundle_verify(f->out, &bad, &err), 0);
+    if (cw_bundle_verify(f->out, &bad, &err) != 0)
+        fail_msg("verify: %s (%s)", err.text, bad.n ? bad.v[0] : "");
     assert_int_equal(bad.n, 0);
 
     /* one flipped byte in day.ogg: verify names it */
