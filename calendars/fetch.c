@@ -222,6 +222,45 @@ static void server_pin(xfer *x)
     }
 }
 
+/* The proxy libcurl takes for this link from the environment (http_proxy for http://;
+ * https_proxy or HTTPS_PROXY for https://; else all_proxy or ALL_PROXY), as host[:port]
+ * without its user name, and the variable's name; NULL when none or when no_proxy may exempt
+ * the host (for messages only: which machine could not be reached). */
+static const char *env_proxy(const xfer *x, char *out, size_t n)
+{
+    out[0] = 0;
+    int https = !strncasecmp(x->req->url, "https://", 8);
+    const char *names[] = {https ? "https_proxy" : "http_proxy", https ? "HTTPS_PROXY" : NULL, "all_proxy",
+                           "ALL_PROXY"};
+    const char *p = NULL, *var = NULL;
+    for (size_t i = 0; i < 4 && !(p && *p); i++)
+        p = names[i] ? getenv(var = names[i]) : NULL;
+    if (!p || !*p)
+        return NULL;
+    const char *np = getenv("no_proxy");
+    if (!np || !*np)
+        np = getenv("NO_PROXY");
+    char host[256];
+    snprintf(host, sizeof host, "%s", x->host);
+    char *colon = strrchr(host, ':');
+    if (colon && !strchr(host, ']'))
+        *colon = 0;
+    for (const char *e = np ? np : ""; *e;) {
+        size_t len = strcspn(e, ", ");
+        const char *t = *e == '.' ? e + 1 : e;
+        size_t tl = len - (size_t)(t - e), hl = strlen(host);
+        if ((len == 1 && *e == '*') || memchr(e, '/', len) || /* "*" or a CIDR range: may be exempt */
+            (tl && hl >= tl && !strncasecmp(host + hl - tl, t, tl) && (hl == tl || host[hl - tl - 1] == '.')))
+            return NULL;
+        e += len;
+        e += strspn(e, ", ");
+    }
+    char url[600];
+    snprintf(url, sizeof url, "%s%s", strstr(p, "://") ? "" : "http://", p);
+    cw_sub_url_host(url, out, n);
+    return *out ? var : NULL;
+}
+
 static void finish(xfer *x, CURLcode c)
 {
     cw_fetch_res *r = x->res;
@@ -239,6 +278,8 @@ static void finish(xfer *x, CURLcode c)
         snprintf(detail, sizeof detail, ": %s", x->errbuf);
     }
     const char *h = x->host;
+    char proxy[256];
+    const char *pvar;
     if (c == CURLE_OK) {
         if (code == 304) {
             r->status = CW_FETCH_NOT_MODIFIED;
@@ -257,6 +298,10 @@ static void finish(xfer *x, CURLcode c)
     } else if (x->too_large || c == CURLE_FILESIZE_EXCEEDED) {
         say(x, CW_FETCH_TOO_LARGE, "the calendar at %s%s is larger than %zu MiB (ask the partner to publish less "
             "history)", h, redir, x->max >> 20);
+    } else if ((c == CURLE_COULDNT_RESOLVE_PROXY || c == CURLE_COULDNT_CONNECT) &&
+               (pvar = env_proxy(x, proxy, sizeof proxy)) != NULL) {
+        say(x, CW_FETCH_UNREACHABLE, "cannot %s the proxy %s (%s in the environment) to reach %s",
+            c == CURLE_COULDNT_CONNECT ? "connect to" : "find", proxy, pvar, h);
     } else if (c == CURLE_COULDNT_RESOLVE_HOST || c == CURLE_COULDNT_RESOLVE_PROXY) {
         say(x, CW_FETCH_UNREACHABLE, "cannot find the server %s (no network, or a wrong name)", h);
     } else if (c == CURLE_COULDNT_CONNECT) {

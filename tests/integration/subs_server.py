@@ -21,11 +21,15 @@ that match. ROOT/NAME.mode, when present, changes the answer (read at every requ
   gzip          the file gzip-compressed (Content-Encoding: gzip)
   empty         200 with no body
 Every request is logged to --log as "METHOD PATH STATUS" (PATH without the query), flushed.
-With --tls CERT KEY the server speaks TLS only. Runs until killed.
+With --tls CERT KEY the server speaks TLS only. With --proxy it is instead a forwarding
+HTTP proxy (a school network's): GET http://HOST:PORT/PATH is sent on to that server with
+the request's headers and its answer relayed, logged as "PROXY HOST:PORT PATH STATUS".
+Runs until killed.
 """
 import argparse
 import email.utils
 import gzip
+import http.client
 import hashlib
 import http.server
 import os
@@ -40,6 +44,7 @@ ap.add_argument("--root", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--port-file", required=True)
 ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+ap.add_argument("--proxy", action="store_true")
 args = ap.parse_args()
 log_lock = threading.Lock()
 
@@ -72,7 +77,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD" and body:
             self.wfile.write(body)
 
+    def forward(self):
+        url = urllib.parse.urlsplit(self.path)
+        if url.scheme != "http" or not url.netloc:
+            return self.send(400, b"<h1>not a proxy request</h1>", "text/html")
+        hop = ("connection", "proxy-connection", "keep-alive", "proxy-authorization", "te", "upgrade")
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in hop}
+        path = url.path + ("?" + url.query if url.query else "")
+        try:
+            conn = http.client.HTTPConnection(url.netloc, timeout=30)
+            conn.request(self.command, path, headers=headers)
+            r = conn.getresponse()
+            body = r.read()
+        except OSError:
+            return self.send(502, b"<h1>bad gateway</h1>", "text/html")
+        with log_lock, open(args.log, "a") as f:
+            f.write("PROXY %s %s %d\n" % (url.netloc, url.path, r.status))
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in hop + ("transfer-encoding", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
+
     def do_GET(self):
+        if args.proxy:
+            return self.forward()
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         if url.path == "/login":

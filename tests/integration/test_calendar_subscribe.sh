@@ -360,6 +360,28 @@ expect_rc 0 "one calendar reachable, one not: not exit 3"
 expect_out "other.ics: unchanged" "the reachable one was fetched (a new server, the same ETag: 304)"
 expect_err "county-education.ics: not reachable"
 expect_eq "$(stat -c %a "$ST/calendars/subscriptions.conf")" 600 "subscriptions.conf still 0600 after updates"
+# behind a school network's proxy (libcurl reads http_proxy/https_proxy/no_proxy)
+WEB2=$PORT
+start_server proxy --proxy
+PROXY=$PORT
+write_cal "$WWW/other.ics" "${MOVE[@]}"
+http_proxy=http://127.0.0.1:$PROXY no_proxy= NO_PROXY= run --station "$ST" calendar update other
+expect_rc 0 "an update through an HTTP proxy"
+expect_out "other.ics: updated" "the new copy came through the proxy"
+check "the proxy carried the request" grep -qF "PROXY 127.0.0.1:$WEB2 /o/$SECRET/cal/other.ics 200" "$CW_TMP/proxy.log"
+check "stored as the partner has it" cmp "$WWW/other.ics" "$ST/calendars/other.ics"
+http_proxy=http://127.0.0.1:$PROXY no_proxy= NO_PROXY= run --station "$ST" calendar update other
+expect_out "other.ics: unchanged" "the conditional GET passes the proxy too"
+check "answered 304 through the proxy" grep -qF "PROXY 127.0.0.1:$WEB2 /o/$SECRET/cal/other.ics 304" "$CW_TMP/proxy.log"
+stop_server proxy
+http_proxy=http://127.0.0.1:$PROXY no_proxy= NO_PROXY= run --station "$ST" calendar update other
+expect_rc 3 "the proxy is down: nothing could be fetched"
+expect_one_line_err "the proxy down: one line"
+expect_err_re "^chalkwave: calendar update: other\.ics: not reachable \(cannot connect to the proxy 127\.0\.0\.1:$PROXY \(http_proxy in the environment\) to reach 127\.0\.0\.1:$WEB2\); keeping the copy of [0-9-]{10}$" \
+    "the proxy down: says it cannot connect to the proxy, and names it"
+http_proxy=http://127.0.0.1:$PROXY no_proxy=localhost,127.0.0.1 run --station "$ST" calendar update other
+expect_rc 0 "no_proxy exempts the partner's server: fetched directly"
+expect_out "other.ics: unchanged"
 
 # ---- TLS ------------------------------------------------------------------------------------------------------
 make_cert() { # NAME SAN
