@@ -374,7 +374,8 @@ http_proxy=http://127.0.0.1:$PROXY no_proxy= NO_PROXY= run --station "$ST" calen
 expect_out "other.ics: unchanged" "the conditional GET passes the proxy too"
 check "answered 304 through the proxy" grep -qF "PROXY 127.0.0.1:$WEB2 /o/$SECRET/cal/other.ics 304" "$CW_TMP/proxy.log"
 stop_server proxy
-http_proxy=http://127.0.0.1:$PROXY no_proxy= NO_PROXY= run --station "$ST" calendar update other
+# the proxy's password (in its URL) is a secret too: the final check greps for it
+http_proxy=http://station:proxy-$SECRET@127.0.0.1:$PROXY no_proxy= NO_PROXY= run --station "$ST" calendar update other
 expect_rc 3 "the proxy is down: nothing could be fetched"
 expect_one_line_err "the proxy down: one line"
 expect_err_re "^chalkwave: calendar update: other\.ics: not reachable \(cannot connect to the proxy 127\.0\.0\.1:$PROXY \(http_proxy in the environment\) to reach 127\.0\.0\.1:$WEB2\); keeping the copy of [0-9-]{10}$" \
