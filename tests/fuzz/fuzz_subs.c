@@ -4,7 +4,8 @@
  * Also checks the promises: what cw_subs_format writes is read back to the same values; a
  * parse error never quotes a link whole; cw_sub_scrub never grows the text and leaves no
  * path of a link; cw_cal_data_name gives valid UTF-8 without control characters;
- * cw_sub_url_redact never shows more than scheme, host and hash. */
+ * cw_sub_url_redact never shows more than scheme, host and hash; cw_sub_state_of (the desk's
+ * view) holds no path of the link. */
 #include "calendars.h"
 
 #include <stdint.h>
@@ -64,6 +65,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!s.v[i].url || strncmp(s.v[i].url, "http", 4) || (s.v[i].self_signed && !s.v[i].pin))
                 abort();
         round_trip(&s);
+        for (size_t i = 0; i < s.n; i++) { /* what the desk shows: no path of the link, ever */
+            cw_sub_state st;
+            cw_sub_state_of(&s.v[i], &st);
+            const char *p = strstr(s.v[i].url, "://"), *path = p ? p + 3 + strcspn(p + 3, "/?#") : NULL;
+            if (!cw_utf8_valid(st.result, strlen(st.result)) || (strstr(st.link, "://") && strchr(strstr(st.link, "://") + 3, '/')) ||
+                (path && strlen(path) > 8 && (strstr(st.result, path) || strstr(st.link, path) || strstr(st.host, path))))
+                abort();
+        }
         cw_subs_free(&s);
     }
     /* the same bytes as a calendar's name, a link, and a library's error text */
