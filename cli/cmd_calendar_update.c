@@ -35,8 +35,9 @@ typedef struct upd {
     outcome out;
     char why[1200];              /* what went wrong, one line (no link) */
     cal_import_file f;           /* the new copy */
-    char *old;                   /* the stored copy's bytes when UPDATED (NULL: none) */
+    char *old;                   /* the stored copy's bytes when UPDATED or restamped (NULL: none) */
     size_t old_len;
+    int restamped;               /* UNCHANGED: the new copy differs only in DTSTAMP lines (kept old) */
     cw_cal_changes changes;
 } upd;
 
@@ -104,6 +105,46 @@ static int events_in(const cw_station *st, const char *data, size_t len, int hol
     return n;
 }
 
+/* The next line of text[0, len) from *pos that is not a DTSTAMP line or its folded
+ * continuation, without its line end; 0 at the end. */
+static int next_kept_line(const char *text, size_t len, size_t *pos, const char **line, size_t *n)
+{
+    int skipping = 0;
+    while (*pos < len) {
+        const char *l = text + *pos, *nl = memchr(l, '\n', len - *pos);
+        size_t ll = nl ? (size_t)(nl - l) : len - *pos;
+        *pos += ll + (nl != NULL);
+        if (ll && l[ll - 1] == '\r')
+            ll--;
+        if (skipping && ll && (l[0] == ' ' || l[0] == '\t'))
+            continue; /* a DTSTAMP folded onto more lines */
+        skipping = ll > 7 && !strncasecmp(l, "DTSTAMP", 7) && (l[7] == ':' || l[7] == ';');
+        if (skipping)
+            continue;
+        *line = l;
+        *n = ll;
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether two copies differ only in their DTSTAMP lines: Google's and Outlook's published
+ * calendars stamp every event with the time of each download, so their bytes change every
+ * hour while the calendar does not (RFC 5545 3.8.7.2: with METHOD:PUBLISH, DTSTAMP is when
+ * the iCalendar object was made, not when the event changed). */
+static int same_but_stamps(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t pa = 0, pb = 0, na, nb;
+    const char *la, *lb;
+    for (;;) {
+        int ha = next_kept_line(a, alen, &pa, &la, &na), hb = next_kept_line(b, blen, &pb, &lb, &nb);
+        if (!ha || !hb)
+            return ha == hb;
+        if (na != nb || memcmp(la, lb, na))
+            return 0;
+    }
+}
+
 /* Decide what a 2xx answer is: the same copy, a new one, or one to refuse (u->why). */
 static void judge_body(cw_cli *cli, upd *u, const upd_opts *o)
 {
@@ -124,6 +165,9 @@ static void judge_body(cw_cli *cli, upd *u, const upd_opts *o)
     u->out = REFUSED;
     if (old && old_len == u->res.len && !memcmp(old, u->res.body, old_len)) {
         u->out = UNCHANGED; /* a server without validators: the same bytes */
+    } else if (old && !bad && same_but_stamps(old, old_len, u->res.body, u->res.len)) {
+        u->out = UNCHANGED; /* only re-stamped: the stored copy stays, byte for byte */
+        u->restamped = 1;
     } else if (bad) {
         snprintf(u->why, sizeof u->why, "%s", bad);
     } else {
@@ -151,7 +195,7 @@ static void judge_body(cw_cli *cli, upd *u, const upd_opts *o)
             u->out = UPDATED;
     }
     cw_diags_free(&d);
-    if (u->out == UPDATED) {
+    if (u->out == UPDATED || u->restamped) {
         u->old = old;
         u->old_len = old_len;
     } else {
@@ -222,7 +266,9 @@ static void judge(cw_cli *cli, upd *u, const upd_opts *o)
 
 static void take_validators(cw_subscription *s, cw_fetch_res *r)
 {
-    if (r->etag || r->last_modified) { /* a 304 may leave them out: keep the ones there are */
+    /* a 304 may leave them out: keep the ones there are; a 200 without them makes the old ones
+     * wrong (they would match a copy that is no longer the one stored) */
+    if (r->etag || r->last_modified || r->status == CW_FETCH_OK) {
         free(s->etag);
         free(s->last_modified);
         s->etag = r->etag;
@@ -266,7 +312,8 @@ static int store(cw_cli *cli, const char *sub, upd *u, size_t n, cw_subs *subs)
         if (u[i].out == UPDATED || (u[i].out == UNCHANGED && u[i].res.status == CW_FETCH_OK)) {
             free(s->sha256); /* what is stored now, as fetched */
             s->sha256 = u[i].out == UPDATED ? cal_sha256_hex(u[i].f.data, u[i].f.len)
-                                            : cal_sha256_hex(u[i].res.body, u[i].res.len);
+                        : u[i].restamped     ? cal_sha256_hex(u[i].old, u[i].old_len) /* the copy kept */
+                                             : cal_sha256_hex(u[i].res.body, u[i].res.len);
             if (!s->sha256)
                 code = CW_EXIT_ENV;
         }
@@ -490,7 +537,8 @@ static void put_text(cw_buf *b, const cw_tz *tz, const upd *u, size_t n, const s
 {
     for (size_t i = 0; i < n; i++) {
         if (u[i].out == UNCHANGED) {
-            cw_buf_printf(b, "%s: unchanged\n", u[i].sub->name);
+            cw_buf_printf(b, "%s: unchanged%s\n", u[i].sub->name,
+                          u[i].restamped ? " (only its DTSTAMPs differ: the server stamps every download)" : "");
         } else if (u[i].out == UPDATED) {
             cw_buf_printf(b, "%s: updated (%zu event%s", u[i].sub->name, u[i].f.events, u[i].f.events == 1 ? "" : "s");
             if (u[i].f.skipped)

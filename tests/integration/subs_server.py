@@ -18,6 +18,8 @@ that match. ROOT/NAME.mode, when present, changes the answer (read at every requ
   redirect N    302 N times (to /cal/NAME?hop=k), then the file
   to-http URL   302 to URL (an https server sending the client to plain http)
   plain         200 without ETag or Last-Modified (a server without validators)
+  restamp       as plain, every DTSTAMP line set to the time of the request (as Google's
+                and Outlook's published calendars do), one of them folded
   gzip          the file gzip-compressed (Content-Encoding: gzip)
   empty         200 with no body
 Every request is logged to --log as "METHOD PATH STATUS" (PATH without the query), flushed.
@@ -47,6 +49,7 @@ ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
 ap.add_argument("--proxy", action="store_true")
 args = ap.parse_args()
 log_lock = threading.Lock()
+restamps = 0
 
 LOGIN = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>"
          b"<form method=post><input name=user><input type=password name=pw></form></body></html>\n")
@@ -170,8 +173,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         st = os.stat(path)
         etag = '"%s"' % hashlib.sha256(data).hexdigest()[:16]
         lastmod = email.utils.formatdate(int(st.st_mtime), usegmt=True)
-        validators = [] if word == "plain" else [("ETag", etag), ("Last-Modified", lastmod)]
-        if word != "plain":
+        plain = word in ("plain", "restamp")
+        validators = [] if plain else [("ETag", etag), ("Last-Modified", lastmod)]
+        if not plain:
             inm = self.headers.get("If-None-Match")
             ims = self.headers.get("If-Modified-Since")
             if inm is not None:
@@ -183,6 +187,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         return self.send(304, b"", headers=validators)
                 except (TypeError, ValueError):
                     pass
+        if word == "restamp":
+            global restamps
+            restamps += 1  # another stamp at every request, even two in one second
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() + 61 * restamps)).encode()
+            lines = data.split(b"\r\n")
+            out, folded = [], False
+            for line in lines:
+                if line.upper().startswith(b"DTSTAMP:"):
+                    line = b"DTSTAMP:" + stamp[:16]
+                    if not folded:  # a folded one: the line goes on after CRLF + space
+                        line, folded = line[:10] + b"\r\n " + line[10:], True
+                out.append(line)
+            return self.send(200, b"\r\n".join(out))
         if word == "ics-as-html":
             return self.send(200, data, "text/html; charset=utf-8", headers=validators)
         if word == "gzip":

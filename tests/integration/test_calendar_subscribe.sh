@@ -306,6 +306,32 @@ run --station "$ST" calendar update county-education
 echo plain >"$WWW/county.ics.mode"
 run --station "$ST" calendar update county-education
 expect_out "county-education.ics: unchanged" "a server without ETag or Last-Modified: the same bytes are 'unchanged'"
+# a server that stamps every download with the time (Google's and Outlook's published
+# calendars): the same calendar is 'unchanged' and the stored copy is not rewritten
+echo restamp >"$WWW/county.ics.mode"
+cp "$ST/calendars/county-education.ics" "$CW_TMP/before-restamp.ics"
+touch -d 2020-01-01 "$ST/calendars/county-education.ics"
+for k in 1 2; do
+    run --station "$ST" calendar update county-education
+    expect_rc 0 "re-stamped copy $k"
+    expect_out "county-education.ics: unchanged (only its DTSTAMPs differ: the server stamps every download)" \
+        "re-stamped copy $k: unchanged, and says why the bytes differ"
+done
+check "the server did send other bytes each time" test "$(grep -c 'GET /calendar/ical/.* 200' "$CW_TMP/web.log")" -ge 2
+check "the stored copy is kept byte for byte" cmp "$CW_TMP/before-restamp.ics" "$ST/calendars/county-education.ics"
+expect_eq "$(stat -c %Y "$ST/calendars/county-education.ics")" "$(date -d 2020-01-01 +%s)" "and not rewritten"
+write_cal "$WWW/county.ics" "${MOVE[@]}"
+run --station "$ST" calendar update county-education --from 2026-03-23
+expect_out "county-education.ics: updated (2 events); 1 change in the next 14 days:" "a real change among new stamps is an update"
+expect_out "  Maths P5 ep 5 moved from Tue 31 Mar 09:00 to Wed 1 Apr 10:00"
+run --station "$ST" calendar update county-education
+expect_out "county-education.ics: unchanged (only its DTSTAMPs" "and the copy stored then is the one compared"
+rm -f "$WWW/county.ics.mode"
+write_cal "$WWW/county.ics"
+run --station "$ST" calendar update county-education
+expect_out "county-education.ics: updated" "back to the partner's first calendar: fetched, not a 304"
+check "stored (an answer without ETag dropped the old one, which matches this calendar again)" \
+    cmp "$WWW/county.ics" "$ST/calendars/county-education.ics"
 rm -f "$WWW/county.ics.mode"
 # a copy changed since it was fetched (an import over it, an edit by hand) is fetched whole
 write_cal "$CW_TMP/by-hand.ics" "${BROKEN[@]}"
