@@ -194,9 +194,18 @@ typedef struct cw_inbox cw_inbox;
 /* Open the inbox for one run: its claim folder inbox/.processing-PID is made, and what
  * runs that died had claimed is put back first. */
 int cw_inbox_open(cw_inbox **out, const char *station_dir, cw_error *err) CW_WARN_UNUSED;
-/* The recordings waiting, sorted by name (notes "*.txt", hidden names and folders left
- * out; symbolic links listed, for cw_inbox_claim to refuse). Appended to names. */
+/* The recordings waiting, sorted by name (texts and notes "*.txt", "*.md", "*.markdown",
+ * hidden names and folders left out; symbolic links listed, for cw_inbox_claim to refuse).
+ * Appended to names. */
 int cw_inbox_list(cw_inbox *ib, cw_strlist *names, cw_error *err);
+/* 1 for the names of texts: .txt, .md, .markdown (any case). */
+int cw_inbox_is_text_name(const char *name);
+/* The texts waiting to be spoken, sorted by name: "*.txt", "*.md", "*.markdown" that are
+ * no recording's note, i.e. no other file of the same name before its extension (NAME.wav
+ * for NAME.txt) and no file NAME for NAME.txt lies in the inbox or in a run's claim folder.
+ * Whether such a text is spoken is the speech hook's rule (cw_inbox_opts.speak).
+ * Appended to names. */
+int cw_inbox_list_texts(cw_inbox *ib, cw_strlist *names, cw_error *err);
 /* Claim `name` for this run (a rename only one run can win). 0: *path is the claimed file
  * to read, *note the note beside it in the inbox or NULL (both the caller's to free). 1:
  * another run took it first. CW_EINVAL: claimed but refused (a symbolic link; err says so):
@@ -212,6 +221,69 @@ typedef enum cw_inbox_outcome {
 void cw_inbox_settle(cw_inbox *ib, const char *name, cw_inbox_outcome how, const char *reason,
                      cw_diags *notes);
 void cw_inbox_close(cw_inbox *ib); /* removes the empty claim folder; NULL is fine */
+
+/* ---- one inbox file, start to end (inbox_run.c) ---------------------------------------- */
+
+typedef struct cw_inbox_opts cw_inbox_opts;
+typedef struct cw_inbox_result cw_inbox_result;
+/* A text claimed from the inbox, for the speech hook. */
+typedef struct cw_inbox_text {
+    const char *path;           /* the claimed text, to read */
+    const char *name;           /* its name in the inbox (messages, default title) */
+    const char *note_path;      /* its note (NAME.txt beside NAME.md, NAME.txt.txt), or NULL */
+    const cw_inbox_opts *opts;  /* the run's defaults, replace, pending, check, progress */
+} cw_inbox_text;
+#define CW_INBOX_NOT_TEXT 1 /* the hook's answer for a note waiting for its recording */
+/* Speak a text and file it: 0 and r->ingest (and r->voice, r->words, r->series,
+ * r->episode) filled; CW_INBOX_NOT_TEXT when it is no text to speak but a note whose
+ * recording has not come yet (it goes back into the inbox, untouched); else a refusal as
+ * cw_ingest's (err one sentence). Warnings go to r->notes. The audio library knows no
+ * speech: the caller sets the hook (speak.h cw_speak_inbox_text). */
+typedef int (*cw_inbox_text_fn)(void *user, const cw_station *st, const cw_inbox_text *t,
+                                cw_inbox_result *r, cw_error *err);
+
+struct cw_inbox_opts {
+    cw_ingest_meta defaults; /* the weakest metadata: after the note and the file's name */
+    int replace, pending;    /* as cw_ingest_opts */
+    int (*series_known)(void *user, const char *key, const char **suggestion);
+    void *series_known_user;
+    cw_ingest_progress_fn progress;
+    void *progress_user;
+    cw_inbox_text_fn speak;  /* texts: NULL leaves them in the inbox */
+    void *speak_user;
+};
+
+typedef enum cw_inbox_status {
+    CW_INBOX_TAKEN,    /* another run claimed it first: nothing done here */
+    CW_INBOX_FILED,    /* in the library (or pending/), the original in accepted/ */
+    CW_INBOX_ALREADY,  /* stored before as what it says it is: the original in accepted/ */
+    CW_INBOX_REFUSED,  /* in rejected/ with NAME.reason.txt (r->code, r->err) */
+    CW_INBOX_PUT_BACK, /* the machine failed, not the file (r->code, r->err): back in inbox/ */
+    CW_INBOX_WAITING   /* a note whose recording has not come: left in inbox/ (r->notes) */
+} cw_inbox_status;
+
+struct cw_inbox_result {
+    cw_inbox_status status;
+    int code;                /* 0, or the refusal or failure (err) */
+    cw_error err;
+    cw_ingest_result ingest; /* where it was filed, measures, ingest's warnings */
+    cw_diags notes;          /* warnings about its note, its name, moving it */
+    int spoken;              /* a text, spoken by the hook */
+    char voice[112];         /* the voice that spoke it */
+    size_t words;
+    char series[80];         /* what it was to be stored as ("", 0: not said) */
+    int episode;
+};
+void cw_inbox_result_free(cw_inbox_result *r); /* NULL is fine */
+
+/* Claim `name` (from cw_inbox_list or cw_inbox_list_texts), gather its metadata (its note,
+ * its name, then opts->defaults; an unlabelled recording is a lesson, never filler), ingest
+ * it or hand a text to opts->speak, and settle it: accepted/ when filed or stored before as
+ * the same series and episode, rejected/ with the reason, or back into the inbox when the
+ * machine failed. Returns r->code; r->status says what happened. Thread-safe for
+ * different names; several runs may work on one inbox at once. */
+int cw_inbox_process(cw_inbox *ib, const cw_station *st, const char *name,
+                     const cw_inbox_opts *opts, cw_inbox_result *r);
 
 /* ---- inbox notes (sidecars) and default titles ------------------------------------- */
 

@@ -88,10 +88,11 @@ void cw_inbox_close(cw_inbox *ib)
     free(ib);
 }
 
-static int is_note(const char *name)
+int cw_inbox_is_text_name(const char *name)
 {
-    size_t n = strlen(name);
-    return n >= 4 && !strcasecmp(name + n - 4, ".txt");
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    return dot && dot != name && (!strcasecmp(dot, ".txt") || !strcasecmp(dot, ".md") ||
+                                  !strcasecmp(dot, ".markdown"));
 }
 
 int cw_inbox_list(cw_inbox *ib, cw_strlist *names, cw_error *err)
@@ -102,7 +103,7 @@ int cw_inbox_list(cw_inbox *ib, cw_strlist *names, cw_error *err)
     struct dirent *de;
     int rc = 0;
     while (rc == 0 && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.' || is_note(de->d_name))
+        if (de->d_name[0] == '.' || cw_inbox_is_text_name(de->d_name))
             continue;
         char *p = cw_path_join(ib->dir, de->d_name);
         struct stat sb;
@@ -115,6 +116,80 @@ int cw_inbox_list(cw_inbox *ib, cw_strlist *names, cw_error *err)
     closedir(d);
     cw_strlist_sort(names);
     return rc;
+}
+
+/* The names in dir (hidden ones left out), appended to names; a missing dir adds none. */
+static int names_in(const char *dir, cw_strlist *names)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.' && cw_strlist_push(names, de->d_name))
+            rc = CW_ENOMEM;
+    closedir(d);
+    return rc;
+}
+
+/* Is `text` the note of some other name in `all`: NAME.ext for NAME.txt, or NAME for
+ * NAME.txt (a note is always .txt; a .md is never one)? */
+static int is_a_note(const char *text, const cw_strlist *all)
+{
+    size_t tl = strlen(text);
+    if (tl < 4 || strcasecmp(text + tl - 4, ".txt") != 0)
+        return 0;
+    size_t stem = tl - 4;
+    for (size_t i = 0; i < all->n; i++) {
+        const char *o = all->v[i];
+        size_t ol = strlen(o);
+        if (ol == tl && !strcmp(o, text))
+            continue;
+        const char *dot = strrchr(o, '.');
+        if ((ol == stem && !strncmp(o, text, stem)) ||
+            (dot && dot != o && (size_t)(dot - o) == stem && !strncmp(o, text, stem)))
+            return 1;
+    }
+    return 0;
+}
+
+int cw_inbox_list_texts(cw_inbox *ib, cw_strlist *names, cw_error *err)
+{
+    cw_strlist all = {0}, claims = {0};
+    DIR *d = opendir(ib->dir);
+    if (!d)
+        return cw_fail(err, CW_EIO, ib->dir, 0, "cannot read the inbox: %s", strerror(errno));
+    closedir(d);
+    int rc = names_in(ib->dir, &all);
+    /* recordings other runs hold: their notes wait in the inbox until they are settled */
+    d = rc ? NULL : opendir(ib->dir);
+    struct dirent *de;
+    while (d && rc == 0 && (de = readdir(d)) != NULL)
+        if (!strncmp(de->d_name, ".processing-", 12) && cw_strlist_push(&claims, de->d_name))
+            rc = CW_ENOMEM;
+    if (d)
+        closedir(d);
+    for (size_t i = 0; rc == 0 && i < claims.n; i++) {
+        char *cd = cw_path_join(ib->dir, claims.v[i]);
+        rc = cd ? names_in(cd, &all) : CW_ENOMEM;
+        free(cd);
+    }
+    for (size_t i = 0; rc == 0 && i < all.n; i++) {
+        const char *n = all.v[i];
+        if (!cw_inbox_is_text_name(n) || is_a_note(n, &all))
+            continue;
+        char *p = cw_path_join(ib->dir, n);
+        struct stat sb;
+        if (p && lstat(p, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)) &&
+            cw_strlist_push(names, n))
+            rc = CW_ENOMEM;
+        free(p);
+    }
+    cw_strlist_free(&all);
+    cw_strlist_free(&claims);
+    cw_strlist_sort(names);
+    return rc ? cw_fail(err, CW_ENOMEM, "", 0, "out of memory") : 0;
 }
 
 int cw_inbox_claim(cw_inbox *ib, const char *name, char **path, char **note, cw_error *err)
@@ -176,8 +251,9 @@ void cw_inbox_settle(cw_inbox *ib, const char *name, cw_inbox_outcome how, const
         /* the reason first, so a rejected file never sits without one */
         char *rp = cw_asprintf("%s.reason.txt", dst);
         char *txt = cw_asprintf("%s was not added to the library.\n\nWhy: %s\n\nWhat to do: fix "
-                                "the recording or its note and put it into the inbox again.\n",
-                                name, reason && reason[0] ? reason : "it was refused");
+                                "the %s or its note and put it into the inbox again.\n",
+                                name, reason && reason[0] ? reason : "it was refused",
+                                cw_inbox_is_text_name(name) ? "text" : "recording");
         if (rp && txt)
             (void)cw_write_file_atomic(rp, txt, strlen(txt), &err);
         free(rp);

@@ -11,6 +11,7 @@
 #include "calendars.h"
 #include "cli.h"
 #include "scheduler.h"
+#include "speak.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -35,6 +36,10 @@ typedef struct job {
     int meta_rc;          /* a note that cannot be used: refuse with meta_err */
     cw_error meta_err;
     int already;          /* inbox: the same recording was stored before (filed as accepted) */
+    int waiting;          /* inbox: a note whose recording has not come (left there) */
+    int spoken;           /* inbox: a text, spoken */
+    char voice[112];      /* ... by this voice */
+    size_t words;
     /* outcome */
     int state;            /* 0 waiting, 1 running, 2 done, 3 skipped (claimed elsewhere) */
     int code;
@@ -88,72 +93,52 @@ static int on_progress(void *user, double f)
     return 0;
 }
 
-/* Metadata for a file: for FILE the options, its note, its name; for the inbox its note,
- * its name, then the options as defaults. */
+/* Metadata for a file given by name: the options, its note, its name (the inbox's files
+ * gather theirs in cw_inbox_process). */
 static void gather(ctx *c, job *j, const char *note, int i)
 {
-    if (!c->inbox && cw_meta_fill(&j->meta, &c->mo, i))
+    if (cw_meta_fill(&j->meta, &c->mo, i))
         j->meta_rc = cw_fail(&j->meta_err, CW_ENOMEM, "", 0, "out of memory");
     if (note && !j->meta_rc)
         j->meta_rc = cw_meta_read_note(&j->meta, note, &j->notes, &j->meta_err);
     cw_meta_from_name(&j->meta, j->name, &j->notes);
-    if (c->inbox && !j->meta_rc && cw_meta_fill(&j->meta, &c->mo, 0))
-        j->meta_rc = cw_fail(&j->meta_err, CW_ENOMEM, "", 0, "out of memory");
-    /* an unlabelled inbox file is taken for a lesson: never put it on air as filler */
-    if (c->inbox && j->meta.kind == CW_KIND_NONE && !j->meta.series)
-        j->meta.kind = CW_KIND_LESSON;
-}
-
-/* The inbox: a recording sent again is filed as accepted when it is stored as what its
- * note or name says (or they say nothing): the earlier send did the work. */
-static int inbox_already_done(const job *j)
-{
-    const cw_ingest_result *r = &j->res;
-    if (j->code != CW_EEXIST || !r->duplicate_of[0])
-        return 0;
-    if (!j->meta.series)
-        return 1;
-    return !strcmp(r->duplicate_series, j->meta.series) && r->duplicate_episode == j->meta.episode;
 }
 
 static void run_job(ctx *c, job *j)
 {
-    char *note = NULL;
     if (c->inbox) {
-        int rc = cw_inbox_claim(c->ib, j->name, &j->path, &note, &j->meta_err);
-        if (rc == 1) {
+        /* the library's one path for an inbox file (audio/inbox_run.c); texts are spoken */
+        cw_inbox_opts o = {.defaults = c->mo, .replace = c->replace, .pending = c->pending,
+                           .series_known = c->calendars ? series_known : NULL,
+                           .series_known_user = c->calendars, .progress = on_progress,
+                           .progress_user = j, .speak = cw_speak_inbox_text};
+        cw_inbox_result r;
+        j->code = cw_inbox_process(c->ib, c->st, j->name, &o, &r);
+        j->err = r.err;
+        j->res = r.ingest;
+        memset(&r.ingest, 0, sizeof r.ingest);
+        cw_diags_extend(&j->notes, &r.notes);
+        j->already = r.status == CW_INBOX_ALREADY;
+        j->waiting = r.status == CW_INBOX_WAITING;
+        j->spoken = r.spoken;
+        snprintf(j->voice, sizeof j->voice, "%s", r.voice);
+        j->words = r.words;
+        if (r.status == CW_INBOX_TAKEN || j->waiting)
             j->state = 3;
-            return;
-        }
-        j->meta_rc = rc;
-        if (rc == 0)
-            gather(c, j, note, 0);
+        cw_inbox_result_free(&r);
+        return;
     }
     if (j->meta_rc) {
         j->code = j->meta_rc;
         j->err = j->meta_err;
-    } else {
-        cw_ingest_opts o = {.meta = cw_meta_view(&j->meta),
-                            .replace = c->replace || j->meta.replace == 1,
-                            .pending = c->pending, .display_name = j->name,
-                            .series_known = c->calendars ? series_known : NULL,
-                            .series_known_user = c->calendars, .progress = on_progress,
-                            .progress_user = j};
-        j->code = cw_ingest(c->st, j->path, &o, &j->res, &j->err);
+        return;
     }
-    if (c->inbox) {
-        int retry = j->code == CW_EIO || j->code == CW_ENOMEM || j->code == CW_EINTERNAL ||
-                    j->code == CW_ELOCKED || j->code == CW_ECANCELLED;
-        if (inbox_already_done(j)) {
-            j->already = 1;
-            cw_diags_addf(&j->notes, CW_DIAG_INFO, "ingest.already-stored", j->name, 0, NULL,
-                          "%s; filed as accepted", j->err.text);
-        }
-        cw_inbox_settle(c->ib, j->name, retry ? CW_INBOX_RETRY : j->code == 0 || j->already
-                                                  ? CW_INBOX_ACCEPTED : CW_INBOX_REJECTED,
-                        j->err.text[0] ? j->err.text : cw_strerror(j->code), &j->notes);
-    }
-    free(note);
+    cw_ingest_opts o = {.meta = cw_meta_view(&j->meta), .replace = c->replace || j->meta.replace == 1,
+                        .pending = c->pending, .display_name = j->name,
+                        .series_known = c->calendars ? series_known : NULL,
+                        .series_known_user = c->calendars, .progress = on_progress,
+                        .progress_user = j};
+    j->code = cw_ingest(c->st, j->path, &o, &j->res, &j->err);
 }
 
 static void *worker(void *arg)
@@ -190,12 +175,18 @@ static void print_job(const job *j)
     if (j->code == 0) {
         char t[32];
         cw_cli_fmt_length(j->res.seconds, t);
-        printf("accepted %s -> %s (%s, %.1f LUFS, %.1f dBTP; was %.1f LUFS", j->name,
-               j->res.library_path, t, j->res.lufs_out, j->res.true_peak_out, j->res.lufs_in);
-        if (j->res.trimmed_lead >= 0.05 || j->res.trimmed_tail >= 0.05)
+        if (j->spoken)
+            printf("spoken %s -> %s (%s, voice %s, %zu words; %.1f LUFS, %.1f dBTP)\n", j->name,
+                   j->res.library_path, t, j->voice, j->words, j->res.lufs_out,
+                   j->res.true_peak_out);
+        else
+            printf("accepted %s -> %s (%s, %.1f LUFS, %.1f dBTP; was %.1f LUFS", j->name,
+                   j->res.library_path, t, j->res.lufs_out, j->res.true_peak_out, j->res.lufs_in);
+        if (!j->spoken && (j->res.trimmed_lead >= 0.05 || j->res.trimmed_tail >= 0.05))
             printf(", trimmed %.1f s + %.1f s of silence", j->res.trimmed_lead,
                    j->res.trimmed_tail);
-        printf(")\n");
+        if (!j->spoken)
+            printf(")\n");
         for (size_t i = 0; i < j->res.diags.n; i++)
             cw_cli_warnf(CMD, "%s: %s", j->name, j->res.diags.v[i].text);
     } else {
@@ -242,16 +233,25 @@ static int print_json(ctx *c, size_t acc, size_t ref)
     json_t *arr = json_array();
     for (size_t i = 0; i < c->n; i++) {
         job *j = &c->jobs[i];
-        if (j->state == 3)
+        if (j->state == 3 && !j->waiting)
             continue;
         json_t *o = json_object();
         json_object_set_new(o, "file", json_string(c->inbox ? j->name : j->arg));
         int ok = j->code == 0 || j->already;
-        json_object_set_new(o, "status", json_string(ok ? "accepted" : "refused"));
-        json_object_set_new(o, "reason", json_string(j->already ? "already-stored"
-                                                                : code_name(j->code)));
+        json_object_set_new(o, "status", json_string(j->waiting ? "waiting" : ok ? "accepted"
+                                                                               : "refused"));
+        json_object_set_new(o, "reason", json_string(j->waiting ? "note-waiting"
+                                                     : j->already ? "already-stored"
+                                                                  : code_name(j->code)));
+        if (j->spoken) {
+            json_object_set_new(o, "spoken", json_true());
+            json_object_set_new(o, "voice", json_string(j->voice));
+            json_object_set_new(o, "words", json_integer((json_int_t)j->words));
+        }
         if (j->already) {
             json_object_set_new(o, "library_path", json_string(j->res.duplicate_of));
+        } else if (j->waiting) {
+            /* left in the inbox: no result */
         } else if (j->code == 0) {
             json_object_set_new(o, "format", json_string(j->res.format));
             json_object_set_new(o, "library_path", json_string(j->res.library_path));
@@ -412,8 +412,13 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
         "name come first and the options are defaults. Series keys are trimmed and\n"
         "lower-cased; a key no calendar uses is warned about.\n\n"
         "--inbox: accepted originals move to inbox/accepted/, refused ones to\n"
-        "inbox/rejected/ with NAME.reason.txt saying why. Several runs may work on one\n"
-        "inbox at once: each file is taken by exactly one of them.\n"
+        "inbox/rejected/ with NAME.reason.txt saying why. Texts (.txt, .md) that are no\n"
+        "recording's note are spoken as 'chalkwave speak' does when they start with a\n"
+        "header ('Kind: newsletter', 'Title: ...', 'Language: ...', then a blank line) or\n"
+        "have a note (NAME.txt beside NAME.md, NAME.txt.txt); a .txt of 'Key: value'\n"
+        "lines only waits in the inbox for its recording; other texts are refused.\n"
+        "Several runs may work on one inbox at once: each file is taken by exactly one\n"
+        "of them.\n"
         "Exit 1 when any file was refused.",
         formats);
     free(formats);
@@ -470,6 +475,9 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
         int r = cw_inbox_open(&c.ib, st->dir, &err);
         if (r == 0)
             r = cw_inbox_list(c.ib, &names, &err);
+        if (r == 0)
+            r = cw_inbox_list_texts(c.ib, &names, &err); /* spoken: cw_speak_inbox_text */
+        cw_strlist_sort(&names);
         if (r) {
             code = cw_cli_report(CMD, r, &err);
             goto out;
@@ -589,7 +597,14 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
         if (w)
             worst = w;
     } else if (c.n > 1 || inbox) {
-        printf("%zu accepted, %zu refused\n", acc, ref);
+        size_t waiting = 0;
+        for (size_t i = 0; i < c.n; i++)
+            waiting += (size_t)c.jobs[i].waiting;
+        if (waiting)
+            printf("%zu accepted, %zu refused, %zu note%s waiting for %s recording\n", acc, ref,
+                   waiting, waiting == 1 ? "" : "s", waiting == 1 ? "its" : "their");
+        else
+            printf("%zu accepted, %zu refused\n", acc, ref);
         fflush(stdout);
     }
     code = worst;

@@ -302,13 +302,20 @@ int cw_speak_text(const cw_station *st, const char *text, size_t len, const cw_s
                                .valid_from = o->valid_from, .valid_until = o->valid_until,
                                .episode = o->episode,
                                .kind = o->kind ? o->kind : CW_KIND_NEWSLETTER, .date = o->date};
-        /* the voice is part of what was broadcast: CHALKWAVE_SYNTHESISED=espeak-ng VOICE */
+        /* the voice is part of what was broadcast: CHALKWAVE_SYNTHESISED=espeak-ng VOICE,
+         * the voice as --voice and [speak] LANG.voice name it ("en-gb", "en-gb+f3") */
         cw_strlist extra = {0};
         char synth[160];
-        snprintf(synth, sizeof synth, "CHALKWAVE_SYNTHESISED=espeak-ng %s", voice.spec);
-        cw_ingest_opts io = {.meta = meta, .replace = o->replace, .display_name = name,
-                             .extra_comments = &extra, .progress = o->progress,
-                             .progress_user = o->progress_user};
+        snprintf(synth, sizeof synth, "CHALKWAVE_SYNTHESISED=espeak-ng %s", voice.name);
+        cw_ingest_opts io = {.meta = meta, .replace = o->replace, .pending = o->pending,
+                             .display_name = name, .extra_comments = &extra,
+                             .progress = o->progress, .progress_user = o->progress_user,
+                             .series_known = o->series_known,
+                             .series_known_user = o->series_known_user};
+        if (o->series)
+            snprintf(res->series, sizeof res->series, "%s", o->series);
+        cw_series_key_normalise(res->series);
+        res->episode = o->episode;
         rc = cw_strlist_push(&extra, synth) ? cw_fail(err, CW_ENOMEM, name, 0, "out of memory")
                                             : cw_ingest(st, wav_path, &io, &res->ingest, err);
         cw_strlist_free(&extra);
@@ -332,7 +339,7 @@ static int header_key(const char *s, size_t n, char *key, size_t cap)
 {
     static const char *const keys[] = {"series", "episode", "title", "teacher", "artist",
                                        "language", "kind", "description", "date", "valid-from",
-                                       "valid-until", "voice"};
+                                       "valid-until", "voice", "replace"};
     size_t i = 0, k = 0;
     while (i < n && (s[i] == ' ' || s[i] == '\t'))
         i++;
@@ -463,9 +470,7 @@ void cw_speak_opts_from_header(cw_speak_opts *o, const cw_speak_header *h)
 
 int cw_speak_is_text_name(const char *name)
 {
-    const char *dot = name ? strrchr(name, '.') : NULL;
-    return dot && dot != name && (!strcasecmp(dot, ".txt") || !strcasecmp(dot, ".md") ||
-                                  !strcasecmp(dot, ".markdown"));
+    return cw_inbox_is_text_name(name); /* the inbox's rule */
 }
 
 int cw_speak_read_text(const char *path, const char *name, size_t max_chars, char **out,
@@ -537,9 +542,14 @@ int cw_speak_file(const cw_station *st, const char *path, const cw_speak_opts *d
             if (!o.episode) o.episode = d.episode;
             if (o.kind == CW_KIND_NONE) o.kind = d.kind;
             o.replace = d.replace;
+            o.pending = d.pending;
             o.progress = d.progress;
             o.progress_user = d.progress_user;
+            o.series_known = d.series_known;
+            o.series_known_user = d.series_known_user;
         }
+        if (hdr.meta.replace == 1 || sc.replace == 1)
+            o.replace = 1; /* "Replace: yes" in the header or the note */
         if (!o.language)
             o.language = st->language;
         if (!o.title) {

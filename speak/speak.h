@@ -101,8 +101,12 @@ typedef struct cw_speak_opts {
     const char *series, *title, *teacher, *valid_from, *valid_until, *date;
     int episode;
     int replace;              /* may replace the series/episode already in the library */
+    int pending;              /* file under pending/, awaiting approval (cw_ingest_opts) */
     cw_ingest_progress_fn progress; /* may be NULL; non-zero cancels (CW_ECANCELLED) */
     void *progress_user;
+    /* warn about a series key no calendar uses (cw_ingest_opts); may be NULL */
+    int (*series_known)(void *user, const char *key, const char **suggestion);
+    void *series_known_user;
 } cw_speak_opts;
 
 typedef struct cw_speak_result {
@@ -110,6 +114,8 @@ typedef struct cw_speak_result {
     char voice[112];         /* the voice that spoke it ("en-gb") */
     size_t chars, words, lexicon_hits;
     cw_diags notes;          /* warnings (lexicon duplicates, ...) */
+    char series[80];         /* the series it was filed as ("" none), and its episode */
+    int episode;
     int already;             /* cw_speak_event: it was in the library already */
 } cw_speak_result;
 void cw_speak_result_free(cw_speak_result *r);
@@ -154,6 +160,16 @@ int cw_speak_read_text(const char *path, const char *name, size_t max_chars, cha
  * title from the file name. Refusals as cw_speak_text, and a note that cannot be used. */
 int cw_speak_file(const cw_station *st, const char *path, const cw_speak_opts *defaults,
                   const char *note_path, cw_speak_result *res, cw_error *err) CW_WARN_UNUSED;
+
+/* The inbox's speech hook (audio.h cw_inbox_text_fn; the CLI and the desk set it): a text
+ * in inbox/ is spoken (cw_speak_file, the run's options as defaults) when it says what it
+ * is: a header ("Kind: newsletter", "Title: ...", ... then a blank line and the text) or a
+ * note (NAME.txt beside NAME.md, NAME.txt.txt beside NAME.txt). A .txt of 'Key: value'
+ * lines only is a note whose recording has not come: CW_INBOX_NOT_TEXT (left in the
+ * inbox). Any other text is refused (CW_EINVAL): not UTF-8, binary or empty with that
+ * reason and line, else "no header and no note" saying what to add. */
+int cw_speak_inbox_text(void *user, const cw_station *st, const cw_inbox_text *t,
+                        cw_inbox_result *r, cw_error *err);
 
 /* A partner's newsletter event whose DESCRIPTION carries "Text:" paragraphs, on one day. */
 typedef struct cw_speak_event_in {

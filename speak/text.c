@@ -577,8 +577,9 @@ void cw_prepared_free(cw_prepared *p)
     memset(p, 0, sizeof *p);
 }
 
-/* The text as given, with LF line ends, no BOM, other digits folded to 0-9, trimmed. */
-static void normalise(const char *t, size_t n, cw_buf *out)
+/* The text as given, with LF line ends, no BOM, trimmed; for reading (fold_digits) other
+ * digits folded to 0-9 (DESCRIPTION keeps the partner's own digits). */
+static void normalise(const char *t, size_t n, int fold_digits, cw_buf *out)
 {
     for (size_t i = 0; i < n;) {
         size_t l;
@@ -591,9 +592,9 @@ static void normalise(const char *t, size_t n, cw_buf *out)
             cw_buf_puts(out, "\n\n");
         } else if (cp == '\t') {
             cw_buf_puts(out, " "); /* DESCRIPTION holds no control characters */
-        } else if (cp >= 0x660 && cp <= 0x669) {
+        } else if (fold_digits && cp >= 0x660 && cp <= 0x669) {
             spk_put_cp(out, '0' + (cp - 0x660)); /* Arabic-Indic digits */
-        } else if (cp >= 0x6f0 && cp <= 0x6f9) {
+        } else if (fold_digits && cp >= 0x6f0 && cp <= 0x6f9) {
             spk_put_cp(out, '0' + (cp - 0x6f0)); /* Eastern Arabic-Indic digits */
         } else if (cp == 0xfeff || cp == 0x200b) {
             /* zero-width: nothing */
@@ -632,7 +633,10 @@ int cw_speak_prepare(const char *text, size_t len, const cw_prep_opts *o, cw_pre
         rc = check_text(text, len, o, &out->chars, &body, err);
     if (rc)
         return rc;
-    normalise(text + body, len - body, &out->text);
+    normalise(text + body, len - body, 0, &out->text);
+    cw_buf folded;
+    cw_buf_init(&folded);
+    normalise(text + body, len - body, 1, &folded);
     prep p = {.o = o, .out = out};
     p.il.o = o;
     p.il.L = spk_lang_find(o->language);
@@ -640,12 +644,14 @@ int cw_speak_prepare(const char *text, size_t len, const cw_prep_opts *o, cw_pre
     cw_buf_init(&p.spoken);
     cw_buf_puts(&out->ssml, "<speak>\n");
     /* line by line */
-    const char *t = out->text.data;
-    size_t n = out->text.len, nlines = 1;
+    const char *t = folded.data;
+    size_t n = folded.len, nlines = 1;
     for (size_t i = 0; i < n; i++)
         nlines += t[i] == '\n';
     line_t *lines = malloc(nlines * sizeof *lines);
-    if (!lines) {
+    if (!lines || folded.oom) {
+        free(lines);
+        cw_buf_free(&folded);
         cw_buf_free(&p.block);
         cw_buf_free(&p.spoken);
         cw_prepared_free(out);
@@ -667,6 +673,7 @@ int cw_speak_prepare(const char *text, size_t len, const cw_prep_opts *o, cw_pre
         k += (size_t)take_line(&p, &lines[k], k + 1 < nlines ? &lines[k + 1] : NULL, &in_fence);
     free(lines);
     flush_block(&p);
+    cw_buf_free(&folded);
     cw_buf_puts(&out->ssml, "</speak>\n");
     out->lexicon_hits = p.il.lexicon_hits;
     out->addresses = p.il.addresses;

@@ -338,3 +338,20 @@ conf('conf-speak-bad-speed', '[speak] speed out of range', "printf '[speak]\\nfr
      r"station\.conf:[0-9]+:.*fr\.speed")
 conf('conf-speak-lexicon-escape', '[speak] lexicon outside the station folder', "printf '[speak]\\nlexicon = ../../etc/passwd\\n' >> \"$ST/station.conf\"",
      r"station\.conf:[0-9]+:.*not a file inside the station folder")
+# ---------------- texts dropped in the inbox (ingest --inbox speaks them) ----------------
+def itxt(name, desc, fname, data, error, **kw):
+    q = fname.replace('.', '\\.')
+    case(name, desc, 'ingest --inbox', 1, q + r'.*' + error, files={fname: data},
+         setup=['cp %s "$ST/inbox/"' % fname],
+         check=['test -f "$ST/inbox/rejected/%s"' % fname, 'test -s "$ST/inbox/rejected/%s.reason.txt"' % fname,
+                '! test -e "$ST/inbox/%s"' % fname], **kw)
+itxt('inbox-text-no-header', 'a text in the inbox with no header and no note: refused saying to add one',
+     'notice.txt', GOOD, r"no header and no note.*Kind: newsletter")
+itxt('inbox-text-latin1', 'a text in the inbox with a header, saved as Latin-1: refused naming line 4',
+     'notice.txt', b'Kind: newsletter\nTitle: Cafe\n\nCaf\xe9 au lait pour les enfants.\n', r'line 4 is not UTF-8 \(byte 0xE9')
+itxt('inbox-text-binary', 'a binary file named .txt in the inbox', 'notice.txt',
+     bytes((i * 131 + 7) % 256 for i in range(3000)), r'(binary data|control character|not UTF-8)')
+itxt('inbox-text-bad-episode', 'a text whose header says Episode: 1000', 'notice.md',
+     'Kind: newsletter\nTitle: Notice\nEpisode: 1000\n\n' + GOOD, r'(episode|Episode)')
+itxt('inbox-text-unknown-language', 'a text whose header names a language no voice reads', 'notice.md',
+     'Title: Notice\nLanguage: xx\n\n' + GOOD, r"no voice for 'xx'")

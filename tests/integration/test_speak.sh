@@ -84,6 +84,13 @@ for lang in en fr sw ar; do
     check "$lang: LANGUAGE=$lang stored" grep -qx "LANGUAGE=$lang" <<<"$comments"
     first=$(head -n 1 "$f")
     check "$lang: the text is the DESCRIPTION" grep -qF "DESCRIPTION=$first" <<<"$comments"
+    voice=$(json_get "$CW_OUT" 'd["voice"]')
+    check "$lang: CHALKWAVE_SYNTHESISED=espeak-ng $voice stored (the voice that spoke)" \
+        grep -qx "CHALKWAVE_SYNTHESISED=espeak-ng $voice" <<<"$comments"
+    # the whole text, line breaks included, read back by vorbiscomment's escaped form
+    desc=$(vorbiscomment -l -e "$ogg" | sed -n 's/^DESCRIPTION=//p')
+    want=$(sed -e ':a' -e 'N' -e '$!ba' -e 's/\\/\\\\/g' -e 's/\n/\\n/g' "$f")
+    expect_eq "$desc" "$want" "$lang: DESCRIPTION holds the whole text (vorbiscomment -e)"
 done
 # the voices used
 cw --station "$S" library --format json

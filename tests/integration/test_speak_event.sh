@@ -47,6 +47,7 @@ if [ -f "$S/$rec" ]; then
     comments=$(vorbiscomment -l "$S/$rec")
     check "the item is the event's text (DESCRIPTION)" grep -q "^DESCRIPTION=Bonjour à tous. La vaccination" <<<"$comments"
     check "in the event's language" grep -qx "LANGUAGE=fr" <<<"$comments"
+    check "spoken by the French voice (CHALKWAVE_SYNTHESISED)" grep -qx "CHALKWAVE_SYNTHESISED=espeak-ng fr-fr" <<<"$comments"
     check "valid on that day only" grep -qx "CHALKWAVE_VALID_UNTIL=2026-03-16" <<<"$comments"
     check "titled with its day" grep -qx "TITLE=Nouvelles du centre de santé, 2026-03-16" <<<"$comments"
     secs=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$S/$rec")

@@ -315,6 +315,119 @@ static void test_inbox(void **state)
     cw_diags_free(&d);
 }
 
+/* A speech hook for the test: "wait" texts are notes, "bad" ones refused, others filed. */
+static int fake_speak(void *user, const cw_station *st, const cw_inbox_text *t,
+                      cw_inbox_result *r, cw_error *err)
+{
+    (void)st;
+    char *seen = user;
+    snprintf(seen, 900, "%s|%s", t->name, t->note_path ? cw_path_base(t->note_path) : "-");
+    if (strstr(t->name, "wait"))
+        return CW_INBOX_NOT_TEXT;
+    if (strstr(t->name, "bad"))
+        return cw_fail(err, CW_EINVAL, t->name, 0, "line 2 is not UTF-8");
+    snprintf(r->ingest.library_path, sizeof r->ingest.library_path, "library/x.ogg");
+    snprintf(r->voice, sizeof r->voice, "en-gb");
+    return 0;
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char p[1100];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void test_inbox_texts(void **state)
+{
+    fixture *f = *state;
+    char inbox[800], p[1100], seen[900] = "";
+    snprintf(inbox, sizeof inbox, "%s/inbox", f->dir);
+    mkdir(inbox, 0755);
+    snprintf(p, sizeof p, "%s/rec.wav", inbox);
+    write_tone(p, 500);
+    put(inbox, "rec.txt", "Series: x\nEpisode: 2\n"); /* rec.wav's note */
+    put(inbox, "news.md", "# News\n\nText.\n");
+    put(inbox, "news.txt", "Language: fr\n");        /* news.md's note */
+    put(inbox, "wait.txt", "Series: y\n");           /* a note whose recording has not come */
+    put(inbox, "bad.txt", "Kind: newsletter\n\nx\n");
+    put(inbox, "bad.txt.txt", "Title: Bad\n");       /* bad.txt's note */
+    put(inbox, "held.txt", "Series: z\n");           /* the note of a recording a live run holds */
+    snprintf(p, sizeof p, "%s/.processing-%ld", inbox, (long)getppid());
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/.processing-%ld/held.wav", inbox, (long)getppid());
+    write_tone(p, 520);
+    cw_inbox *ib = NULL;
+    cw_error err = {0};
+    assert_int_equal(cw_inbox_open(&ib, f->dir, &err), 0);
+    cw_strlist rec = {0}, texts = {0};
+    assert_int_equal(cw_inbox_list(ib, &rec, &err), 0);
+    assert_int_equal(rec.n, 1);
+    assert_string_equal(rec.v[0], "rec.wav");
+    assert_int_equal(cw_inbox_list_texts(ib, &texts, &err), 0);
+    assert_int_equal(texts.n, 3);
+    assert_string_equal(texts.v[0], "bad.txt");
+    assert_string_equal(texts.v[1], "news.md");
+    assert_string_equal(texts.v[2], "wait.txt");
+
+    cw_inbox_opts o = {.speak = fake_speak, .speak_user = seen};
+    cw_inbox_result r;
+    assert_int_equal(cw_inbox_process(ib, f->st, "news.md", &o, &r), 0);
+    assert_int_equal(r.status, CW_INBOX_FILED);
+    assert_true(r.spoken);
+    assert_string_equal(seen, "news.md|news.txt");
+    cw_inbox_result_free(&r);
+    snprintf(p, sizeof p, "%s/accepted/news.txt", inbox);
+    assert_int_equal(access(p, F_OK), 0); /* the note moved along */
+
+    assert_int_equal(cw_inbox_process(ib, f->st, "bad.txt", &o, &r), CW_EINVAL);
+    assert_int_equal(r.status, CW_INBOX_REFUSED);
+    assert_string_equal(seen, "bad.txt|bad.txt.txt");
+    cw_inbox_result_free(&r);
+    char *txt = NULL;
+    size_t len = 0;
+    snprintf(p, sizeof p, "%s/rejected/bad.txt.reason.txt", inbox);
+    assert_int_equal(cw_read_file(p, 4096, &txt, &len, &err), 0);
+    assert_non_null(strstr(txt, "Why: line 2 is not UTF-8"));
+    assert_non_null(strstr(txt, "fix the text or its note"));
+    free(txt);
+    snprintf(p, sizeof p, "%s/rejected/bad.txt.txt", inbox);
+    assert_int_equal(access(p, F_OK), 0);
+
+    assert_int_equal(cw_inbox_process(ib, f->st, "wait.txt", &o, &r), 0);
+    assert_int_equal(r.status, CW_INBOX_WAITING);
+    assert_int_equal(r.notes.n, 1);
+    assert_string_equal(r.notes.v[0].code, "ingest.inbox-note-waiting");
+    cw_inbox_result_free(&r);
+    snprintf(p, sizeof p, "%s/wait.txt", inbox);
+    assert_int_equal(access(p, F_OK), 0); /* back, untouched */
+    /* no hook: texts stay in the inbox */
+    cw_inbox_opts none = {0};
+    assert_int_equal(cw_inbox_process(ib, f->st, "wait.txt", &none, &r), 0);
+    assert_int_equal(r.status, CW_INBOX_WAITING);
+    cw_inbox_result_free(&r);
+    assert_int_equal(access(p, F_OK), 0);
+    /* the recording takes its note: an unlabelled-kind recording with a series is a lesson */
+    if (cw_inbox_process(ib, f->st, "rec.wav", &o, &r) != 0)
+        fail_msg("rec.wav refused: %s", r.err.text);
+    assert_int_equal(r.status, CW_INBOX_FILED);
+    assert_false(r.spoken);
+    assert_string_equal(r.series, "x");
+    cw_inbox_result_free(&r);
+    snprintf(p, sizeof p, "%s/accepted/rec.txt", inbox);
+    assert_int_equal(access(p, F_OK), 0);
+    cw_inbox_close(ib);
+    snprintf(p, sizeof p, "%s/.processing-%ld/held.wav", inbox, (long)getppid());
+    unlink(p);
+    snprintf(p, sizeof p, "%s/.processing-%ld", inbox, (long)getppid());
+    rmdir(p);
+    cw_strlist_free(&rec);
+    cw_strlist_free(&texts);
+}
+
 static void test_approve_reject(void **state)
 {
     fixture *f = *state;
@@ -370,6 +483,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicates_and_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_sources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inbox, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inbox_texts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_approve_reject, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,6 +132,17 @@ static void test_dates(void **state)
     SAYS("Mkutano 2026-03-16 na tarehe 2026-04-01.", "sw",
          "Mkutano tarehe 16 Machi 2026 na tarehe 1 Aprili 2026.");
     SAYS("في ٢٠٢٦-٠٣-١٦", "ar", "في 16 مارس 2026");
+    {
+        /* read with the digits folded, kept as written for DESCRIPTION */
+        cw_error err;
+        cw_prepared p;
+        cw_prep_opts o = opts("ar");
+        char *s = prep_o("\xEF\xBB\xBF في ٢٠٢٦-٠٣-١٦\r\n", &o, &err, &p);
+        assert_non_null(s);
+        assert_string_equal(p.text.data, "في ٢٠٢٦-٠٣-١٦");
+        free(s);
+        cw_prepared_free(&p);
+    }
     SAYS("Em 2026-03-16.", "pt", "Em 16 de março de 2026.");
     SAYS("El 2026-12-25.", "es", "El 25 de diciembre de 2026.");
     /* not dates: invalid days, version numbers, more digits, other languages */
