@@ -111,6 +111,9 @@ int cmd_build(cw_cli *cli, int argc, char **argv);
 int cmd_verify(cw_cli *cli, int argc, char **argv);
 int cmd_export(cw_cli *cli, int argc, char **argv);
 int cmd_change(cw_cli *cli, int argc, char **argv); /* list | hold | release | restart | move | cancel | remove */
+int cmd_serve(cw_cli *cli, int argc, char **argv);   /* the web desk */
+int cmd_user(cw_cli *cli, int argc, char **argv);    /* add | passwd | remove | list */
+int cmd_teacher(cw_cli *cli, int argc, char **argv); /* add | relink | revoke | list */
 
 /* The exit-code paragraph every --help ends with. */
 extern const char cw_cli_exit_codes_help[];

@@ -32,6 +32,9 @@ static const cw_cmd commands[] = {
     {"verify", cmd_verify, "check a bundle's checksums and Ogg files", 0},
     {"export", cmd_export, "write the station's broadcast schedule as iCalendar (.ics)", READS},
     {"change", cmd_change, "the station's own changes: hold or restart a series, move or cancel a lesson", WRITES},
+    {"serve", cmd_serve, "run the desk: a web app for teachers, staff and scripts", 0},
+    {"user", cmd_user, "add, remove or list the desk's staff accounts", 0},
+    {"teacher", cmd_teacher, "add teachers and print their personal upload links", 0},
     {NULL, NULL, NULL, 0},
 };
 

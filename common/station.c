@@ -356,6 +356,85 @@ static int handle_schedule(parse_ctx *c, const char *name, const char *value)
                 name);
 }
 
+/* A byte size: a whole number with an optional K, M, G or T (powers of 1024; "KiB", "MB"
+ * and the like are read the same way). */
+static int parse_size(const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v || x < 0) return -1;
+    while (*end == ' ') end++;
+    int shift = 0;
+    switch (toupper((unsigned char)*end)) {
+    case 'K': shift = 10; break;
+    case 'M': shift = 20; break;
+    case 'G': shift = 30; break;
+    case 'T': shift = 40; break;
+    case 0: break;
+    default: return -1;
+    }
+    if (shift) {
+        end++;
+        if (*end == 'i' || *end == 'I') end++;
+        if (*end == 'B' || *end == 'b') end++;
+    } else if (*end == 'B' || *end == 'b') {
+        end++;
+    }
+    if (*end || x > (hi >> shift)) return -1;
+    x <<= shift;
+    if (x < lo || x > hi) return -1;
+    *out = x;
+    return 0;
+}
+
+static int handle_desk(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    long l;
+    if (!strcmp(name, "listen")) {
+        const char *colon = strrchr(value, ':');
+        if (!colon || colon == value || parse_int(colon + 1, 1, 65535, &l) || strlen(value) > 100)
+            return perr(c, "key 'listen' in [desk]: '%s' is not ADDR:PORT (e.g. 127.0.0.1:8070, or 0.0.0.0:8070 for the whole network)", value);
+        return set_str(c, &st->desk_listen, value);
+    }
+    if (!strcmp(name, "url")) {
+        size_t n = strlen(value);
+        int ok = n == 0 || ((!strncmp(value, "http://", 7) || !strncmp(value, "https://", 8)) && n <= 150);
+        for (const char *p = value; ok && *p; p++)
+            if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>' || *p == '\\' || (unsigned char)*p >= 0x7f) ok = 0;
+        if (!ok)
+            return perr(c, "key 'url' in [desk]: '%s' is not an http:// or https:// address (e.g. http://192.168.1.10:8070; the base of teachers' links)", value);
+        if (!set_str(c, &st->desk_url, value)) return 0;
+        n = strlen(st->desk_url);
+        while (n && st->desk_url[n - 1] == '/') st->desk_url[--n] = 0;
+        return 1;
+    }
+    if (!strcmp(name, "approve")) {
+        if (parse_bool(value, &st->desk_approve))
+            return perr(c, "key 'approve' in [desk]: '%s' is not yes or no", value);
+        return 1;
+    }
+    if (!strcmp(name, "max_upload")) {
+        if (parse_size(value, 1024, (int64_t)1 << 40, &st->desk_max_upload))
+            return perr(c, "key 'max_upload' in [desk]: '%s' is not a size from 1K to 1T (write e.g. 1G or 500M)", value);
+        return 1;
+    }
+    if (!strcmp(name, "login_hours")) {
+        if (parse_int(value, 1, 24 * 90, &l))
+            return perr(c, "key 'login_hours' in [desk]: '%s' is not a number of hours from 1 to 2160", value);
+        st->desk_login_hours = (int)l;
+        return 1;
+    }
+    if (!strcmp(name, "trust_proxy")) {
+        if (parse_bool(value, &st->desk_trust_proxy))
+            return perr(c, "key 'trust_proxy' in [desk]: '%s' is not yes or no", value);
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [desk] (known keys: listen, url, approve, max_upload, login_hours, trust_proxy)",
+                name);
+}
+
 static int handle_bundle(parse_ctx *c, const char *name, const char *value)
 {
     cw_station *st = c->st;
@@ -455,7 +534,7 @@ static int conf_handler(void *user, const char *section, const char *name, const
     parse_ctx *c = user;
     if (c->failed) return 0;
     if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule") ||
-         !strcmp(section, "bundle") || !strcmp(section, "speak")) &&
+         !strcmp(section, "bundle") || !strcmp(section, "desk") || !strcmp(section, "speak")) &&
         duplicate_key(c, section, name))
         return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
@@ -463,9 +542,10 @@ static int conf_handler(void *user, const char *section, const char *name, const
     if (!strcmp(section, "schedule")) return handle_schedule(c, name, value);
     if (!strcmp(section, "bundle")) return handle_bundle(c, name, value);
     if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
+    if (!strcmp(section, "desk")) return handle_desk(c, name, value);
     if (!strcmp(section, "speak")) return handle_speak(c, name, value);
-    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle], [calendars] or [speak])", name);
-    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle], [calendars] or [speak])", section);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle], [desk], [calendars] or [speak])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle], [desk], [calendars] or [speak])", section);
 }
 
 /* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
@@ -503,6 +583,9 @@ static void station_defaults(cw_station *st)
     st->fade = 0.5;
     st->missing = CW_MISSING_FILLER;
     st->overrun = CW_OVERRUN_CUT;
+    st->desk_approve = 1;
+    st->desk_max_upload = (int64_t)1 << 30;
+    st->desk_login_hours = 12;
     cw_speak_settings_defaults(&st->speak);
     st->max_silence = 10;
     st->missed = CW_MISSED_SKIP;
@@ -553,7 +636,9 @@ int cw_station_parse(cw_station **out, const char *dir, const char *source, cons
     st->dir = cw_strdup(dir ? dir : ".");
     st->conf_path = cw_path_join(st->dir, "station.conf");
     st->language = cw_strdup("en");
-    if (!st->dir || !st->conf_path || !st->language) {
+    st->desk_listen = cw_strdup("127.0.0.1:8070");
+    st->desk_url = cw_strdup("");
+    if (!st->dir || !st->conf_path || !st->language || !st->desk_listen || !st->desk_url) {
         cw_station_free(st);
         return cw_fail(err, CW_ENOMEM, source, 0, "out of memory");
     }
@@ -633,6 +718,8 @@ void cw_station_free(cw_station *st)
     free(st->timezone);
     free(st->language);
     free(st->unavailable);
+    free(st->desk_listen);
+    free(st->desk_url);
     cw_strlist_free(&st->fillers);
     cw_speak_settings_clear(&st->speak);
     for (size_t i = 0; i < st->n_calendars; i++) {

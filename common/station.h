@@ -117,6 +117,13 @@ typedef struct cw_station {
     /* [bundle] */
     cw_bundle_mode bundle_mode;  /* day (default) or blocks */
 
+    /* [desk] (the web desk, `chalkwave serve`) */
+    char *desk_listen;        /* ADDR:PORT the desk listens on (default 127.0.0.1:8070) */
+    char *desk_url;           /* base of teachers' links, e.g. http://192.168.1.10:8070 ("" = from listen) */
+    int desk_approve;         /* 1: teachers' uploads wait for staff approval (default yes) */
+    int64_t desk_max_upload;  /* bytes of one upload (default 1 GiB) */
+    int desk_login_hours;     /* a staff login lasts this long without use (default 12) */
+    int desk_trust_proxy;     /* 1: the client address is the last X-Forwarded-For hop (default no) */
     /* [speak] */
     cw_speak_settings speak;
 

@@ -14,8 +14,8 @@ bash tests/oracle/install_icaljs.sh >/dev/null
 jobs=$(nproc)
 echo "== ctest (normal build)"
 ctest --test-dir build --output-on-failure -j"$jobs"
-echo "== integration tests under valgrind memcheck (the example day, the bundle peers, station errors, spoken newsletters)"
-bash scripts/valgrind-tests.sh build 'test_(cli_station|e2e_example|bundle_peers|speak_event)\.sh'
+echo "== integration tests under valgrind memcheck (the example day, the bundle peers, station errors, spoken newsletters, the desk)"
+bash scripts/valgrind-tests.sh build 'test_(cli_station|e2e_example|bundle_peers|speak_event|desk_http|desk_cli)\.sh'
 echo "== build with ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCW_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null || { cmake --build build-asan -j1; exit 1; }

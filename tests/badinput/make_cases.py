@@ -282,6 +282,32 @@ case('limit-plan-days', 'plan for more than 400 days', 'plan --from 2026-01-01 -
 case('limit-export-days', 'export more than 400 days', 'export --from 2026-01-01 --to 2027-03-01', 2, r'400')
 case('limit-sums-size', 'a SHA256SUMS over 16 MB', 'verify out-copy', 1, r'out-copy.*SHA256SUMS is too large.*16 MB',
      setup=['cp -a "$ST/out/2026-03-16" out-copy', 'head -c 17000000 /dev/zero | tr "\\0" "a" >> out-copy/SHA256SUMS'])
+# ---------------- the desk: accounts, its settings and `serve` ----------------
+case('desk-user-bad-name', 'a user name with a slash', 'user add "a/b" --password-stdin', 1, r'a/b.*user name')
+case('desk-user-no-password', '--password-stdin with nothing on standard input', 'user add bob --password-stdin', 1,
+     r'no password on standard input', check=['! grep -q bob "$ST/desk/users.json" 2>/dev/null'])
+case('desk-user-no-terminal', 'no terminal to ask and no --password-stdin', 'user add bob', 2, r'--password-stdin')
+case('desk-users-damaged', 'users.json cut short', 'user list', 3, r'users\.json',
+     setup=['mkdir -p "$ST/desk" && printf \'{"users": [\' > "$ST/desk/users.json"'],
+     check=['[ "$(cat "$ST/desk/users.json")" = \'{"users": [\' ]'])
+case('desk-teacher-bad-name', 'a teacher called <script>', 'teacher add "<script>" --no-qr', 1, r'<script>.*teacher name')
+case('desk-teacher-bad-language', 'language "en gb"', 'teacher add T --language "en gb" --no-qr', 1, r'en gb.*language')
+case('desk-teacher-long-series', 'a 101-character series key', 'teacher add T --series "$(head -c 101 /dev/zero | tr \'\\0\' s)" --no-qr', 1,
+     r'series key')
+case('desk-teachers-damaged', 'teachers.json is not JSON', 'teacher list', 3, r'teachers\.json',
+     setup=['mkdir -p "$ST/desk" && head -c 300 /dev/urandom > "$ST/desk/teachers.json"'])
+case('desk-teacher-revoke-nobody', 'revoke a teacher that is not there', 'teacher revoke Nobody', 3, r'no teacher .Nobody.')
+case('desk-serve-bad-listen', 'serve --listen without a port', 'serve --listen nowhere', 2, r'nowhere.*ADDR:PORT',
+     check=['[ ! -e "$ST/desk" ]'])
+case('desk-serve-cert-not-pem', 'serve --cert with a file that is not PEM', 'serve --listen 127.0.0.1:0 --cert c.pem --key c.pem', 1,
+     r'c\.pem.*PEM', setup=['echo "not a certificate" > c.pem'], check=['[ ! -e "$ST/desk" ]'])
+case('desk-serve-cert-missing', 'serve --cert naming no file', 'serve --listen 127.0.0.1:0 --cert none.pem --key none.pem', 3,
+     r'none\.pem')
+conf('conf-desk-max-upload', '[desk] max_upload = 1Q', "printf '[desk]\\nmax_upload = 1Q\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*max_upload")
+conf('conf-desk-listen', '[desk] listen without a port', "printf '[desk]\\nlisten = nowhere\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*listen")
+conf('conf-desk-url', '[desk] url = ftp://...', "printf '[desk]\\nurl = ftp://radio.example\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*url")
+conf('conf-desk-approve', '[desk] approve = maybe', "printf '[desk]\\napprove = maybe\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*approve")
+conf('conf-desk-twice', '[desk] listen set twice', "printf '[desk]\\nlisten = 127.0.0.1:1\\nlisten = 127.0.0.1:2\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*listen.*twice")
 # ---------------- texts for speech (chalkwave speak) ----------------
 SPK = 'speak --title "Health news" --language en news.txt'
 def spk(name, desc, error, exit=1, cmd=SPK, text=None, **kw):

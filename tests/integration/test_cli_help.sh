@@ -6,7 +6,7 @@
 # exit 3.
 . "$(dirname "$0")/lib.sh"
 
-commands="init calendar ingest library plan build verify export"
+commands="init calendar ingest library plan build verify export serve user teacher"
 
 cw --help
 expect_rc 0 "chalkwave --help"
@@ -37,13 +37,19 @@ for c in $commands; do
     expect_out_re "^usage: chalkwave $c" "$c --help starts with its usage line"
     expect_out "Exit codes: 0 success" "$c --help documents the exit codes"
     cp "$CW_OUT" "$CW_TMP/help-$c.txt"
-    if [ "$c" = calendar ]; then
+    subs=
+    case "$c" in
+    calendar) subs="check expand import" ;;
+    user) subs="add passwd remove list" ;;
+    teacher) subs="add relink revoke list" ;;
+    esac
+    if [ -n "$subs" ]; then
         # 'calendar --help' summarises its subcommands; each subcommand has the full help.
-        for sub in check expand import; do
-            cw calendar "$sub" --help
-            expect_rc 0 "chalkwave calendar $sub --help"
-            expect_out_re "^usage: chalkwave calendar $sub" "calendar $sub --help starts with its usage line"
-            expect_out "--station DIR" "calendar $sub --help documents --station"
+        for sub in $subs; do
+            cw "$c" "$sub" --help
+            expect_rc 0 "chalkwave $c $sub --help"
+            expect_out_re "^usage: chalkwave $c $sub" "$c $sub --help starts with its usage line"
+            expect_out "--station DIR" "$c $sub --help documents --station"
         done
     else
         expect_out "--station DIR" "$c --help documents --station"
