@@ -11,13 +11,14 @@
 
 /* ---- options ----------------------------------------------------------------------- */
 
-typedef enum { CW_OPT_FLAG, CW_OPT_STRING, CW_OPT_INT, CW_OPT_DATE, CW_OPT_DOUBLE } cw_opt_type;
+typedef enum { CW_OPT_FLAG, CW_OPT_STRING, CW_OPT_INT, CW_OPT_DATE, CW_OPT_DOUBLE, CW_OPT_LIST } cw_opt_type;
 
 typedef struct cw_opt {
     const char *name;   /* long name without "--", e.g. "from" */
     char short_name;    /* 0 for none */
     cw_opt_type type;
-    void *value;        /* int* (FLAG: set to 1; INT), const char ** (STRING), cw_date* (DATE), double* */
+    void *value;        /* int* (FLAG: set to 1; INT), const char ** (STRING), cw_date* (DATE), double*,
+                         * cw_strlist* (LIST: every occurrence is added; the caller frees it) */
     const char *arg;    /* placeholder shown in help, e.g. "DATE" */
     const char *help;   /* one line */
 } cw_opt;
@@ -114,6 +115,9 @@ int cmd_change(cw_cli *cli, int argc, char **argv); /* list | hold | release | r
 int cmd_serve(cw_cli *cli, int argc, char **argv);   /* the web desk */
 int cmd_user(cw_cli *cli, int argc, char **argv);    /* add | passwd | remove | list */
 int cmd_teacher(cw_cli *cli, int argc, char **argv); /* add | relink | revoke | list */
+int cmd_air(cw_cli *cli, int argc, char **argv);    /* air/ */
+int cmd_report(cw_cli *cli, int argc, char **argv); /* air/ */
+int cmd_asrun(cw_cli *cli, int argc, char **argv);  /* air/: import */
 
 /* The exit-code paragraph every --help ends with. */
 extern const char cw_cli_exit_codes_help[];

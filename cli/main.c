@@ -35,6 +35,9 @@ static const cw_cmd commands[] = {
     {"serve", cmd_serve, "run the desk: a web app for teachers, staff and scripts", 0},
     {"user", cmd_user, "add, remove or list the desk's staff accounts", 0},
     {"teacher", cmd_teacher, "add teachers and print their personal upload links", 0},
+    {"air", cmd_air, "play the days by the clock to Icecast and sound cards, with an as-run log", CW_CMD_NEED_STATION},
+    {"report", cmd_report, "proof of broadcast: what aired of a partner's lessons, and why not", READS},
+    {"asrun", cmd_asrun, "import another player's as-run log (Liquidsoap)", READS},
     {NULL, NULL, NULL, 0},
 };
 

@@ -64,6 +64,12 @@ static int set_value(cw_cli *cli, const char *cmd, const cw_opt *o, const char *
         if (!cw_date_parse_loose(v, cw_cli_today(cli), (cw_date *)o->value, why, sizeof why)) return 0;
         return cw_cli_usagef(cmd, "--%s %s", o->name, why);
     }
+    case CW_OPT_LIST:
+        if (cw_strlist_push((cw_strlist *)o->value, v)) {
+            cw_cli_errorf(cmd, "out of memory");
+            return CW_EXIT_ENV;
+        }
+        return 0;
     }
     return CW_EXIT_USAGE;
 }

@@ -435,6 +435,58 @@ static int handle_desk(parse_ctx *c, const char *name, const char *value)
                 name);
 }
 
+static int handle_air(parse_ctx *c, const char *name, const char *value)
+{
+    cw_station *st = c->st;
+    long l;
+    if (!strcmp(name, "outputs")) {
+        cw_strlist_free(&st->air_outputs);
+        char *copy = cw_strdup(value), *save = NULL;
+        if (!copy) return perr(c, "out of memory");
+        for (char *tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+            if (strncmp(tok, "icecast://", 10) && strncmp(tok, "icy://", 6) && strncmp(tok, "alsa:", 5)) {
+                perr(c, "key 'outputs' in [air]: '%s' is not an output (write icecast://USER:PASS@HOST:PORT/MOUNT or alsa:DEVICE)", tok);
+                free(copy); /* after the message: tok points into it */
+                return 0;
+            }
+            if (cw_strlist_push(&st->air_outputs, tok)) {
+                free(copy);
+                return perr(c, "out of memory");
+            }
+        }
+        free(copy);
+        return 1;
+    }
+    if (!strcmp(name, "between")) {
+        if (!strcasecmp(value, "silence")) st->air_between_nothing = 0;
+        else if (!strcasecmp(value, "nothing")) st->air_between_nothing = 1;
+        else return perr(c, "key 'between' in [air]: '%s' is not a choice (use silence or nothing)", value);
+        return 1;
+    }
+    if (!strcmp(name, "emergency")) {
+        if (!*value) {
+            free(st->air_emergency);
+            st->air_emergency = NULL;
+            return 1;
+        }
+        if (!cw_path_is_safe_relative(value))
+            return perr(c, "key 'emergency' in [air]: '%s' is not a file inside the station (give a path such as library/filler/station-id/000-id.ogg)", value);
+        return set_str(c, &st->air_emergency, value);
+    }
+    if (!strcmp(name, "build_ahead")) {
+        if (parse_bool(value, &st->air_build_ahead))
+            return perr(c, "key 'build_ahead' in [air]: '%s' is not yes or no", value);
+        return 1;
+    }
+    if (!strcmp(name, "retry_max")) {
+        if (parse_int(value, 1, 3600, &l))
+            return perr(c, "key 'retry_max' in [air]: '%s' is out of range (use seconds from 1 to 3600, e.g. 60)", value);
+        st->air_retry_max = (int)l;
+        return 1;
+    }
+    return perr(c, "unknown key '%s' in [air] (known keys: outputs, between, emergency, build_ahead, retry_max)", name);
+}
+
 static int handle_bundle(parse_ctx *c, const char *name, const char *value)
 {
     cw_station *st = c->st;
@@ -534,7 +586,7 @@ static int conf_handler(void *user, const char *section, const char *name, const
     parse_ctx *c = user;
     if (c->failed) return 0;
     if ((!strcmp(section, "station") || !strcmp(section, "audio") || !strcmp(section, "schedule") ||
-         !strcmp(section, "bundle") || !strcmp(section, "desk") || !strcmp(section, "speak")) &&
+         !strcmp(section, "bundle") || !strcmp(section, "desk") || !strcmp(section, "air") || !strcmp(section, "speak")) &&
         duplicate_key(c, section, name))
         return 0;
     if (!strcmp(section, "station")) return handle_station(c, name, value);
@@ -543,9 +595,10 @@ static int conf_handler(void *user, const char *section, const char *name, const
     if (!strcmp(section, "bundle")) return handle_bundle(c, name, value);
     if (!strcmp(section, "calendars")) return handle_calendars(c, name, value);
     if (!strcmp(section, "desk")) return handle_desk(c, name, value);
+    if (!strcmp(section, "air")) return handle_air(c, name, value);
     if (!strcmp(section, "speak")) return handle_speak(c, name, value);
-    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle], [desk], [calendars] or [speak])", name);
-    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle], [desk], [calendars] or [speak])", section);
+    if (!*section) return perr(c, "key '%s' is outside any section (put it under [station], [audio], [schedule], [bundle], [desk], [air], [calendars] or [speak])", name);
+    return perr(c, "unknown section [%s] (use [station], [audio], [schedule], [bundle], [desk], [air], [calendars] or [speak])", section);
 }
 
 /* Line of the "[name]" header in text (where a missing key belongs), else `fallback` (the
@@ -586,6 +639,7 @@ static void station_defaults(cw_station *st)
     st->desk_approve = 1;
     st->desk_max_upload = (int64_t)1 << 30;
     st->desk_login_hours = 12;
+    st->air_retry_max = 60;
     cw_speak_settings_defaults(&st->speak);
     st->max_silence = 10;
     st->missed = CW_MISSED_SKIP;
@@ -721,6 +775,8 @@ void cw_station_free(cw_station *st)
     free(st->desk_listen);
     free(st->desk_url);
     cw_strlist_free(&st->fillers);
+    cw_strlist_free(&st->air_outputs);
+    free(st->air_emergency);
     cw_speak_settings_clear(&st->speak);
     for (size_t i = 0; i < st->n_calendars; i++) {
         free(st->calendars[i].file);

@@ -124,6 +124,14 @@ typedef struct cw_station {
     int64_t desk_max_upload;  /* bytes of one upload (default 1 GiB) */
     int desk_login_hours;     /* a staff login lasts this long without use (default 12) */
     int desk_trust_proxy;     /* 1: the client address is the last X-Forwarded-For hop (default no) */
+    /* [air]  playout (chalkwave air) */
+    cw_strlist air_outputs;      /* output URLs used when no --output is given */
+    int air_between_nothing;     /* 1: outputs fall silent between windows (Icecast: disconnect,
+                                  * ALSA: release the card); 0 (default): digital silence */
+    char *air_emergency;         /* Ogg Vorbis file (relative to the station) played when a
+                                  * day's bundle is missing or damaged; NULL: library fillers */
+    int air_build_ahead;         /* 1: build a missing day's bundle before it is needed */
+    int air_retry_max;           /* seconds: longest wait between reconnection attempts (60) */
     /* [speak] */
     cw_speak_settings speak;
 

@@ -48,6 +48,29 @@ int cw_render_plan(const cw_station *st, const cw_plan *plan, size_t first_item,
                    size_t to_item, const cw_ogg_sink *sink, cw_render_report *report,
                    cw_error *err) CW_WARN_UNUSED;
 
+/* ---- a bundle's layout (for playout) ----------------------------------------------- */
+
+/* A chained Ogg file of a bundle and the plan items it holds, back to back (day.ogg also
+ * holds an "Off air" silence link in each gap between blocks). */
+typedef struct cw_bundle_file {
+    char rel[100];             /* "day.ogg" or "blocks/0730-maths-p5.ogg" */
+    size_t first_item, n_items;
+    int64_t offset;            /* samples from the plan's window start to the file's first sample */
+} cw_bundle_file;
+
+typedef struct cw_bundle_layout {
+    cw_bundle_file *files;
+    size_t n_files;
+    size_t n_items;
+    char (*item_file)[160];    /* per item: "items/003-0900-fractions.ogg" (the item alone) */
+    size_t *item_in;           /* per item: the index in files of the file that holds it */
+} cw_bundle_layout;
+
+/* Where the bundle built from `plan` keeps each item's audio, named exactly as
+ * cw_bundle_build names it. */
+int cw_bundle_layout_new(cw_bundle_layout **out, const cw_plan *plan, cw_error *err) CW_WARN_UNUSED;
+void cw_bundle_layout_free(cw_bundle_layout *l);
+
 /* Check SHA256SUMS and decode the headers of every Ogg file; day.ogg and blocks/ against
  * plan.json. `bad` receives one line per problem ("items/003-0900-x.ogg: checksum
  * mismatch"). CW_EINVAL when anything is bad. cw_bundle_verify_notes also fills `notes`

@@ -308,6 +308,33 @@ conf('conf-desk-listen', '[desk] listen without a port', "printf '[desk]\\nliste
 conf('conf-desk-url', '[desk] url = ftp://...', "printf '[desk]\\nurl = ftp://radio.example\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*url")
 conf('conf-desk-approve', '[desk] approve = maybe', "printf '[desk]\\napprove = maybe\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*approve")
 conf('conf-desk-twice', '[desk] listen set twice', "printf '[desk]\\nlisten = 127.0.0.1:1\\nlisten = 127.0.0.1:2\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*listen.*twice")
+# ---------------- playout, as-run import and the report (issue #16) ----------------
+case('air-no-output', 'air with no --output and no outputs in [air]', 'air', 2, r'no output to play to')
+case('air-output-not-a-url', 'an output that is neither icecast:// nor alsa:', 'air --output http://radio.example/stream', 2,
+     r"http://radio\.example/stream.*not an output")
+case('air-output-bad-port', 'an Icecast port over 65535', 'air --output icecast://source:pw@127.0.0.1:99999/radio.ogg', 2, r'port.*65535')
+case('air-output-no-mount', 'an Icecast URL without a mount', 'air --output icecast://127.0.0.1:8000', 2, r'no mount point')
+case('air-output-twice', 'the same output given twice', 'air --output alsa:default --output alsa:default', 2, r'alsa:default.*twice')
+case('air-between-bad', '--between loud', 'air --output alsa:default --between loud', 2, r'between.*silence or nothing')
+conf('conf-air-output', '[air] outputs naming an http:// URL', "printf '\\n[air]\\noutputs = http://x/y\\n' >> \"$ST/station.conf\"",
+     CONF + r":[0-9]+:.*outputs.*http://x/y")
+conf('conf-air-between', '[air] between = sometimes', "printf '\\n[air]\\nbetween = sometimes\\n' >> \"$ST/station.conf\"",
+     CONF + r":[0-9]+:.*between")
+conf('conf-air-emergency-escape', '[air] emergency outside the station', "printf '\\n[air]\\nemergency = ../../etc/passwd\\n' >> \"$ST/station.conf\"",
+     CONF + r":[0-9]+:.*emergency")
+conf('conf-air-retry-zero', '[air] retry_max = 0', "printf '\\n[air]\\nretry_max = 0\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*retry_max")
+conf('conf-air-unknown-key', 'a misspelt [air] key', "printf '\\n[air]\\noutptus = alsa:default\\n' >> \"$ST/station.conf\"", CONF + r":[0-9]+:.*outptus")
+case('report-from-after-to', 'report with --from after --to', 'report --from 2026-03-20 --to 2026-03-16', 2, r'--from is after --to')
+case('limit-report-days', 'a report over more than 400 days', 'report --from 2026-01-01 --to 2027-03-01', 2, r'400')
+case('report-unknown-calendar', '--calendar naming a file that is not a station calendar', 'report --from 2026-03-16 --to 2026-03-16 --calendar nosuch.ics',
+     1, r"nosuch\.ics.*not one of the station's calendars")
+case('report-bad-format', '--format pdf', 'report --from 2026-03-16 --to 2026-03-16 --format pdf', 2, r'html, csv or json')
+case('asrun-import-not-a-log', 'a text file that is no Liquidsoap log', 'asrun import notes.txt', 1, r"no chalkwave-asrun lines in 'notes\.txt'",
+     files={'notes.txt': 'Monday: maths\nTuesday: english\n'})
+case('asrun-import-binary', 'random bytes as a log', 'asrun import garbage.log', 1, r"no chalkwave-asrun lines in 'garbage\.log'",
+     setup=['head -c 20000 /dev/urandom > garbage.log'])
+case('asrun-import-missing', 'a log that is not there', 'asrun import nowhere.log', 3, r'nowhere\.log')
+case('asrun-import-no-verb', 'asrun without import', 'asrun', 2, r'asrun import LOG')
 # ---------------- texts for speech (chalkwave speak) ----------------
 SPK = 'speak --title "Health news" --language en news.txt'
 def spk(name, desc, error, exit=1, cmd=SPK, text=None, **kw):

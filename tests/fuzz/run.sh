@@ -38,6 +38,14 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 cmake --build "$build" -j"$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}") >"$build.build.log" 2>&1 ||
     { tail -40 "$build.build.log"; exit 3; }
+# lsan.supp matches leaks by the function names in system libraries: without a symbolizer no
+# name is known, nothing is suppressed and a known libvorbisfile leak stops the run
+sym=$(command -v llvm-symbolizer || command -v llvm-symbolizer-14 || ls /usr/lib/llvm-*/bin/llvm-symbolizer 2>/dev/null | tail -1)
+if [ -z "$sym" ]; then
+    echo "run.sh: llvm-symbolizer is missing (apt-get install llvm): the leak suppressions need it" >&2
+    exit 3
+fi
+export ASAN_SYMBOLIZER_PATH=$sym
 asan_base=detect_leaks=1:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$src/tests/fuzz/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

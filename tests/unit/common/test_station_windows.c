@@ -127,7 +127,7 @@ static void test_schedule_and_bundle_keys(void **state)
         {"[bundle]\nmode = week\n", "key 'mode' in [bundle]: 'week' is not a mode (use day or blocks)"},
         {"[bundle]\nformat = x\n", "unknown key 'format' in [bundle] (known keys: mode)"},
         {"[bundle]\nmode = day\nmode = blocks\n", "key 'mode' in [bundle] is set twice"},
-        {"[bundles]\nmode = day\n", "unknown section [bundles] (use [station], [audio], [schedule], [bundle], [desk], [calendars] or [speak])"},
+        {"[bundles]\nmode = day\n", "unknown section [bundles] (use [station], [audio], [schedule], [bundle], [desk], [air], [calendars] or [speak])"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (parse_with("on_air = 06:00-22:00", bad[i].extra, &st, &err) != CW_EINVAL) fail_msg("accepted: %s", bad[i].extra);
