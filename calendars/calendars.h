@@ -227,6 +227,241 @@ int cw_cal_export(const cw_export_event *events, size_t n, const char *zone_id,
                   const char *calname, int64_t dtstamp, char **out, size_t *out_len,
                   cw_error *err);
 
+/* ---- subscriptions: calendars followed by their published link ---------------------- */
+
+/* One subscription, as calendars/subscriptions.conf keeps it (README "Calendar
+ * subscriptions"). The URL often carries a secret (Google's "secret address"): it is kept
+ * in that file only (mode 0600) and shown as cw_sub_url_redact gives it, never in full. */
+typedef struct cw_subscription {
+    char *name;          /* NAME.ics in calendars/ (a [calendars] key of station.conf) */
+    char *url;           /* the http:// or https:// link (webcal:// is kept as https://) */
+    int self_signed;     /* TLS: a certificate no known authority signed is accepted: pinned */
+    char *pin;           /* "sha256//BASE64[;sha256//BASE64...]": keys the server must show, or NULL */
+    char *etag;          /* validators of the stored copy for a conditional GET, or NULL */
+    char *last_modified;
+    char *sha256;        /* of the stored copy as fetched (64 hex digits), or NULL: a copy changed
+                            since (by hand, by an import) is fetched whole again */
+    int64_t checked;     /* UTC seconds of the last attempt, 0 never */
+    char *result;        /* its outcome, one line: "ok", "unchanged", "failed: ...", or NULL */
+    int64_t good;        /* UTC: when the stored copy was last known to be the partner's calendar */
+    int64_t changed;     /* UTC: when the stored copy last changed */
+    int line;            /* the [NAME] line in the file, 0 when not read from one */
+} cw_subscription;
+
+typedef struct cw_subs {
+    cw_subscription *v;
+    size_t n, cap;
+} cw_subs;
+
+/* Bounds of subscriptions.conf (doc/limits.md). */
+#define CW_SUBS_MAX 1000
+#define CW_SUBS_MAX_BYTES (1024 * 1024)
+#define CW_SUB_URL_MAX 4096
+
+/* Read subscriptions.conf text: `[NAME.ics]` sections with `key = value` lines (url, tls,
+ * pin, etag, last_modified, sha256, checked, result, good, changed), '#' or ';' comment lines. The
+ * value is the rest of the line (no inline comments: an ETag may hold any character).
+ * CW_EINVAL with err naming `source` and the line for anything else (an unknown key, a
+ * section twice, a section without url, a bad time), CW_ELIMIT past the bounds. *out is
+ * empty on error. */
+int cw_subs_parse(cw_subs *out, const char *source, const char *text, size_t len, cw_error *err);
+/* The file at path; a missing file is no subscriptions (0). */
+int cw_subs_load(cw_subs *out, const char *path, cw_error *err);
+/* The text cw_subs_parse reads back to the same subscriptions (header comment, sorted by
+ * name). Values that could break a line are left out (an ETag with a control character). */
+int cw_subs_format(const cw_subs *subs, cw_buf *out);
+/* Write path atomically with mode 0600 (it holds the links). */
+int cw_subs_save(const cw_subs *subs, const char *path, cw_error *err);
+void cw_subs_free(cw_subs *subs);
+/* The subscription of calendar NAME (borrowed; NULL when none). */
+cw_subscription *cw_subs_find(const cw_subs *subs, const char *name);
+/* Add a copy of *sub, or replace the subscription with its name. 0 or CW_ENOMEM. */
+int cw_subs_put(cw_subs *subs, const cw_subscription *sub);
+/* Remove NAME's subscription: 0, or CW_ENOTFOUND. */
+int cw_subs_remove(cw_subs *subs, const char *name);
+void cw_subscription_clear(cw_subscription *sub); /* frees its strings, zeroes it */
+
+/* A link as given -> the link fetched: webcal:// and webcals:// read as https://, http(s)
+ * kept; the scheme in lower case. CW_EINVAL (err says what to give) for another scheme, no
+ * host, blanks or control characters, or more than CW_SUB_URL_MAX bytes. *out is malloc'd. */
+int cw_sub_url_normalise(const char *in, char **out, cw_error *err);
+/* What may be shown of a link: scheme, host and port, and the first 8 hex digits of the
+ * SHA-256 of the whole link: "https://calendar.google.com (link 1a2b3c4d)". Never the path,
+ * query or user name, where secrets live. */
+void cw_sub_url_redact(const char *url, char *out, size_t n);
+/* The host (and port) of a link, "" when none. */
+void cw_sub_url_host(const char *url, char *out, size_t n);
+/* The short hash of a link: 8 hex digits. */
+void cw_sub_url_hash(const char *url, char out[9]);
+/* Replace in text (NUL-terminated, edited in place) everything that could give a link away:
+ * the link and its path/query wherever they appear, and any other "scheme://..." run (a
+ * redirect's target) by its redacted form. For libraries' error texts. */
+void cw_sub_scrub(char *text, const char *url);
+/* What may be shown of a subscription (the desk's calendars page, `calendar list`): never
+ * the link, only its redacted form. Built from subscriptions.conf alone (no network, no
+ * lock: the file is replaced atomically); plain data, safe to hand to any thread. */
+typedef enum cw_sub_status {
+    CW_SUB_NEVER = 0,       /* no fetch recorded (an entry written by hand; subscribe records one) */
+    CW_SUB_OK,              /* the last update fetched a new copy or found it unchanged */
+    CW_SUB_UNREACHABLE,     /* the last update could not reach the server (offline) */
+    CW_SUB_FAILED           /* the last update was refused or kept out (result says why) */
+} cw_sub_status;
+const char *cw_sub_status_name(cw_sub_status s); /* "never", "ok", "unreachable", "failed" */
+
+typedef struct cw_sub_state {
+    char name[256];        /* NAME.ics in calendars/ */
+    char link[400];        /* cw_sub_url_redact: "https://host (link 1a2b3c4d)" */
+    char host[256];        /* host[:port] */
+    char link_hash[9];     /* 8 hex digits */
+    const char *tls;       /* "none", "verified", "verified, pinned", "self-signed, pinned" */
+    cw_sub_status status;
+    char result[512];      /* the last update's one line ("unchanged", "failed: not reachable
+                              (...)"), "" when none; hosts only, never a link */
+    int64_t last_fetch;    /* UTC seconds of the last attempt, 0 never */
+    int64_t last_good;     /* UTC: when the stored copy was last known to be the partner's */
+    int64_t last_change;   /* UTC: when the stored copy last changed */
+} cw_sub_state;
+
+/* The shown state of one subscription. */
+void cw_sub_state_of(const cw_subscription *s, cw_sub_state *out);
+/* The states of every subscription of the station in station_dir (calendars/
+ * subscriptions.conf; none when the file is missing), sorted by name. *out is malloc'd
+ * (free()), NULL when n is 0. Errors as cw_subs_load (the line named, never a link). */
+int cw_subs_states(const char *station_dir, cw_sub_state **out, size_t *n, cw_error *err);
+/* calendars/subscriptions.conf of the station in station_dir, malloc'd (NULL: out of memory). */
+char *cw_subs_path(const char *station_dir);
+
+/* The calendar's own name (X-WR-CALNAME, unfolded and unescaped, control characters as
+ * blanks) from iCalendar bytes; "" when it has none. */
+void cw_cal_data_name(const char *data, size_t len, char *out, size_t n);
+
+/* ---- fetching links (libcurl) ------------------------------------------------------------ */
+
+typedef struct cw_fetch_req {
+    const char *url;           /* http:// or https:// (cw_sub_url_normalise) */
+    const char *etag;          /* If-None-Match, or NULL */
+    const char *last_modified; /* If-Modified-Since, or NULL */
+    int self_signed;           /* accept a certificate no known authority signed */
+    const char *pin;           /* sha256// keys the server must show (CURLOPT_PINNEDPUBLICKEY), or NULL */
+    int want_pin;              /* give the key the server showed in res->server_pin */
+    long timeout;              /* seconds for the whole transfer; 0: 60 */
+    size_t max_bytes;          /* 0: CW_CAL_MAX_BYTES; the body is refused beyond, as it arrives */
+} cw_fetch_req;
+
+typedef enum cw_fetch_status {
+    CW_FETCH_OK = 0,       /* a 2xx answer: body */
+    CW_FETCH_NOT_MODIFIED, /* 304: the stored copy is current */
+    CW_FETCH_UNREACHABLE,  /* no network, no such host, refused, no answer in time, cut short */
+    CW_FETCH_HTTP_ERROR,   /* the server answered with an error status (http_code) */
+    CW_FETCH_UNTRUSTED,    /* TLS: the certificate is not trusted or the key is not the pinned one */
+    CW_FETCH_TOO_LARGE,    /* the body is over max_bytes */
+    CW_FETCH_FAILED        /* anything else (too many redirects, a redirect to another scheme) */
+} cw_fetch_status;
+
+typedef struct cw_fetch_res {
+    cw_fetch_status status;
+    long http_code;            /* of the last answer, 0 when none */
+    char *body;                /* CW_FETCH_OK: the body (NUL-terminated), else NULL */
+    size_t len;
+    char *etag, *last_modified, *content_type; /* of the last answer, or NULL */
+    char *server_pin;          /* want_pin: "sha256//BASE64" of the server's key, or NULL */
+    char text[512];            /* when not OK/NOT_MODIFIED: what went wrong, one line, hosts
+                                  named, never a link ("cannot connect to example.org ...") */
+} cw_fetch_res;
+
+/* Fetch n links, at most `parallel` at a time (0: 8), TLS verified against the system's CA
+ * store unless self_signed, with the pinned keys checked, at most 5 redirects (never from
+ * https to http), compressed answers accepted. Each outcome is in res[i] (zeroed first).
+ * Returns 0, or CW_ENOMEM / CW_EINTERNAL when libcurl cannot be set up (err). */
+int cw_fetch_run(const cw_fetch_req *req, cw_fetch_res *res, size_t n, size_t parallel, cw_error *err);
+void cw_fetch_res_free(cw_fetch_res *res);
+/* "sha256//BASE64" of the public key in a PEM certificate or public-key file (for --pin
+ * FILE). CW_EINVAL (err) when the file holds neither. *out is malloc'd. */
+int cw_fetch_pin_from_pem(const char *path, char **out, cw_error *err);
+/* Whether s is a list of "sha256//BASE64" pins separated by ';'. */
+int cw_fetch_pin_valid(const char *s);
+
+/* ---- what changed between two copies of a calendar --------------------------------------- */
+
+/* One instance as the change report compares it. Strings are borrowed (from the caller, or
+ * owned by a cw_cal_changes when in one). */
+typedef struct cw_cal_instance {
+    const char *uid;
+    const char *recurrence_id; /* "" for a single event */
+    int64_t recurrence_utc;    /* the original start it stands for (its start for single events) */
+    const char *summary;       /* "" when none */
+    const char *series;        /* "" when none */
+    long episode;              /* Episode: N, else its position in its series; 0 none */
+    cw_kind kind;              /* lesson, newsletter or blackout */
+    int64_t start, end;        /* UTC seconds */
+    int all_day;
+    cw_date start_date, end_date; /* all-day: local dates, end exclusive */
+    int cancelled;
+} cw_cal_instance;
+
+typedef enum cw_change_type {
+    CW_CHANGE_ADDED = 0,   /* only in the new copy */
+    CW_CHANGE_REMOVED,     /* only in the old copy */
+    CW_CHANGE_CANCELLED,   /* STATUS:CANCELLED in the new copy only */
+    CW_CHANGE_RESTORED,    /* cancelled in the old copy only */
+    CW_CHANGE_MOVED,       /* another start or end (maybe also another series or episode) */
+    CW_CHANGE_CHANGED      /* same times; another series, episode or kind */
+} cw_change_type;
+const char *cw_change_type_name(cw_change_type t); /* "added", ... (JSON values) */
+
+/* How a moved instance was recognised. */
+typedef enum cw_change_match {
+    CW_MATCH_RID = 0,   /* same UID and RECURRENCE-ID */
+    CW_MATCH_EPISODE,   /* same series and episode (the partner made a new event of it) */
+    CW_MATCH_UID        /* same UID, nearest in time (the series was moved: new RECURRENCE-IDs) */
+} cw_change_match;
+
+/* Bits of cw_cal_change.what */
+#define CW_CHANGED_START 1u
+#define CW_CHANGED_END 2u
+#define CW_CHANGED_SERIES 4u
+#define CW_CHANGED_EPISODE 8u
+#define CW_CHANGED_KIND 16u
+#define CW_CHANGED_SUMMARY 32u
+
+typedef struct cw_cal_change {
+    cw_change_type type;
+    unsigned what;              /* CW_CHANGED_* for MOVED and CHANGED */
+    cw_change_match match;
+    int has_before, has_after;
+    cw_cal_instance before, after; /* strings owned by the list */
+} cw_cal_change;
+
+typedef struct cw_cal_changes {
+    cw_cal_change *v;
+    size_t n, cap;
+    cw_strlist strings; /* owns the instances' strings */
+} cw_cal_changes;
+void cw_cal_changes_free(cw_cal_changes *c);
+
+/* The changes between two expansions of a calendar, as a pure function: `before` and `after`
+ * are its instances in the old and the new copy (any order; cancelled ones included), and
+ * only changes whose old or new instance overlaps [from, to) are kept. Matching: (1) UID +
+ * RECURRENCE-ID; then, among what is left (not cancelled), (2) same kind, series and episode
+ * (episode > 0); (3) same UID, in time order, starts at most 7 days apart. Matched pairs that
+ * differ in start or end are MOVED, in series, episode or kind CHANGED (a new SUMMARY alone is
+ * no change); a match that becomes cancelled is CANCELLED, the reverse RESTORED; the rest is
+ * ADDED or REMOVED (cancelled instances without a partner are no change: they do not air).
+ * Sorted by the earlier of the two starts, then UID, then RECURRENCE-ID. 0 or CW_ENOMEM. */
+int cw_cal_compare(const cw_cal_instance *before, size_t n_before, const cw_cal_instance *after,
+                   size_t n_after, int64_t from, int64_t to, cw_cal_changes *out);
+
+/* The changes between calendar file 0 of set `before` and file 0 of set `after` (the old and
+ * the new copy, read with the same options) over [from, to): lessons, newsletter slots and
+ * blackouts, expanded with a margin of 62 days on each side so a lesson moved out of the
+ * window is MOVED, not REMOVED; episodes are Episode: N, else the position in the series
+ * (cw_calset_series_position). Errors of expansion (CW_ELIMIT) as cw_calset_expand. */
+int cw_cal_changes_between(const cw_calset *before, const cw_calset *after, int64_t from, int64_t to,
+                           cw_cal_changes *out, cw_error *err);
+/* One line for a change, times in zone tz: "Maths P5 ep 12 moved from Tue 10 Mar 09:00 to
+ * Wed 11 Mar 10:00". Appended to out (no newline). */
+void cw_cal_change_text(const cw_cal_change *c, const cw_tz *tz, cw_buf *out);
+
 /* Release libical's global caches (call once at exit). */
 void cw_cal_cleanup(void);
 

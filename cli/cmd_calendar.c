@@ -1,6 +1,7 @@
 /* cmd_calendar.c — `chalkwave calendar check|expand`: validate partner .ics files and list
  * their exact occurrences in a window; the dispatch of every `calendar` subcommand (import,
- * list and remove are in cmd_calendar_station.c).
+ * list and remove are in cmd_calendar_station.c, subscribe and unsubscribe in
+ * cmd_calendar_sub.c, update in cmd_calendar_update.c).
  * Guarantees: check prints every problem as `FILE:LINE: error|warning: what (what to do)` and
  * exits 1 when an event had to be skipped; output order is deterministic. */
 #include "calendars.h"
@@ -21,6 +22,18 @@ void cal_cli_print_diags(FILE *fp, const cw_diags *d)
         fprintf(fp, "%s:%d: %s: %s\n", x->file, x->line,
                 x->severity == CW_DIAG_ERROR ? "error" : "warning", x->text);
     }
+}
+
+int cal_cli_refuse_links(const char *cmd, const char **pos, int npos)
+{
+    for (int i = 0; i < npos; i++)
+        if (strstr(pos[i], "://")) {
+            char red[400];
+            cw_sub_url_redact(pos[i], red, sizeof red);
+            return cw_cli_usagef(cmd, "%s is a link, not a file (follow it with: chalkwave calendar subscribe "
+                                 "URL)", red);
+        }
+    return 0;
 }
 
 /* The station's zone when a station folder is found (option, environment or cwd). Returns
@@ -128,6 +141,8 @@ static int cal_check(cw_cli *cli, int argc, char **argv)
     if (npos < 1)
         return cw_cli_usagef("calendar check", "give at least one .ics file (see 'chalkwave calendar "
                              "check --help')");
+    if ((rc = cal_cli_refuse_links("calendar check", pos, npos)) != 0)
+        return rc;
     const char *zone;
     if ((rc = cal_cli_station_zone(cli, "calendar check", &zone)) != 0)
         return rc;
@@ -308,6 +323,8 @@ static int cal_expand(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(sub, "--format must be text, tsv or json, not '%s'", format);
     if (npos < 1)
         return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar expand --help')");
+    if ((rc = cal_cli_refuse_links(sub, pos, npos)) != 0)
+        return rc;
     const char *stzone;
     if ((rc = cal_cli_station_zone(cli, sub, &stzone)) != 0)
         return rc;
@@ -391,7 +408,8 @@ int cmd_calendar(cw_cli *cli, int argc, char **argv)
         const char *name;
         int (*fn)(cw_cli *, int, char **);
     } subs[] = {{"check", cal_check}, {"expand", cal_expand}, {"import", cal_import},
-                {"list", cal_list}, {"remove", cal_remove}};
+                {"list", cal_list}, {"remove", cal_remove}, {"subscribe", cal_subscribe},
+                {"update", cal_update}, {"unsubscribe", cal_unsubscribe}};
     const char *usage =
         "usage: chalkwave calendar check [--holidays] FILE...\n"
         "       chalkwave calendar expand --from DATE --to DATE [--tz ZONE] "
@@ -399,14 +417,19 @@ int cmd_calendar(cw_cli *cli, int argc, char **argv)
         "       chalkwave calendar import FILE... [--priority N] [--holidays | --no-holidays] "
         "[--name NAME]\n"
         "       chalkwave calendar list [--format text|json]\n"
-        "       chalkwave calendar remove NAME\n\n"
+        "       chalkwave calendar remove NAME\n"
+        "       chalkwave calendar subscribe URL|- [--name NAME] [--priority N] [--holidays] "
+        "[--pin KEY] [--self-signed] [--timeout S]\n"
+        "       chalkwave calendar update [NAME...] [--days N] [--from DATE] [--format text|json] "
+        "[--timeout S] [--accept-errors]\n"
+        "       chalkwave calendar unsubscribe NAME [--remove]\n\n"
         "Partner calendars (.ics from Google Calendar, Outlook, Thunderbird, Apple Calendar).\n"
         "'chalkwave calendar SUBCOMMAND --help' explains each subcommand.\n\n";
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         if (argc < 2)
-            return cw_cli_usagef(CMD, "give a subcommand: check, expand, import, list or remove "
-                                 "(see 'chalkwave calendar --help')");
+            return cw_cli_usagef(CMD, "give a subcommand: check, expand, import, list, remove, subscribe, "
+                                 "update or unsubscribe (see 'chalkwave calendar --help')");
         printf("%s%s", usage, cw_cli_exit_codes_help);
         return 0;
     }
@@ -423,11 +446,14 @@ int cmd_calendar(cw_cli *cli, int argc, char **argv)
         if (dd < bd)
             bd = dd, best = subs[i].name;
     }
+    const char *said = strstr(argv[1], "://") ? "(a link)" : argv[1]; /* a link is never printed */
     if (best)
         cw_cli_errorf(CMD, "unknown subcommand '%s' (did you mean '%s'? see 'chalkwave calendar "
-                      "--help')", argv[1], best);
+                      "--help')", said, best);
+    else if (strstr(argv[1], "://"))
+        cw_cli_errorf(CMD, "a link needs a subcommand first: chalkwave calendar subscribe URL");
     else
-        cw_cli_errorf(CMD, "unknown subcommand '%s' (use check, expand, import, list or remove)",
-                      argv[1]);
+        cw_cli_errorf(CMD, "unknown subcommand '%s' (use check, expand, import, list, remove, "
+                      "subscribe, update or unsubscribe)", said);
     return CW_EXIT_USAGE;
 }

@@ -1,6 +1,7 @@
 /* cmd_calendar_station.c — the station's calendars: `chalkwave calendar import` (copy partner
- * files into calendars/, recording priority, holidays flag and source in station.conf),
- * `calendar list` and `calendar remove`.
+ * files into calendars/, recording priority, holidays flag and source in station.conf; its
+ * steps are shared with subscribe and update), `calendar list` (with each subscription's last
+ * fetch) and `calendar remove`.
  * Guarantees: import changes nothing unless every file can be used (events with errors are
  * skipped and counted, never silently); files and station.conf change atomically; a re-import
  * keeps what it does not say (priority, holidays); the same calendar saved under another
@@ -23,7 +24,7 @@
 
 /* calendars/NAME for a file name ("basic.ics", "term 1"): NAME.ics, or NULL when it cannot be
  * a [calendars] key. */
-static char *target_name(const char *path)
+char *cal_target_name(const char *path)
 {
     const char *base = cw_path_base(path);
     size_t n = strlen(base);
@@ -40,22 +41,8 @@ static char *target_name(const char *path)
     return name;
 }
 
-typedef struct import_file {
-    const char *path;  /* as given */
-    char *data;
-    size_t len;
-    char *name;        /* calendars/NAME it goes to */
-    const char *again; /* the imported calendar it is the same as (borrowed), or NULL */
-    size_t shared, events, skipped;
-} import_file;
-
-typedef struct import_opts {
-    int priority, have_priority, holidays, no_holidays;
-    const char *name;
-} import_opts;
-
 /* UIDs file f shares with the imported calendar NAME (both read quietly). */
-static size_t shared_with(const cw_station *st, const import_file *f, const char *name)
+static size_t shared_with(const cw_station *st, const cal_import_file *f, const char *name)
 {
     char *dir = cw_path_join(st->dir, "calendars"), *full = dir ? cw_path_join(dir, name) : NULL;
     cw_calset *both = cw_calset_new(NULL);
@@ -72,16 +59,12 @@ static size_t shared_with(const cw_station *st, const import_file *f, const char
     return shared;
 }
 
-/* Read and validate one file (its diagnostics on stderr); find an imported calendar with the
- * same events. Returns 0, or the exit code of its refusal. */
-static int validate(cw_cli *cli, const char *sub, import_file *f, int holidays)
+int cal_import_validate(cw_cli *cli, const char *sub, cal_import_file *f, int holidays, cw_diags *keep)
 {
     const cw_station *st = cli->station;
     cw_error err;
     cw_error_clear(&err);
-    int rc = cw_read_file(f->path, CW_CAL_MAX_BYTES, &f->data, &f->len, &err);
-    if (rc)
-        return cw_cli_report(sub, rc, &err);
+    int rc;
     cw_calset *set = cw_calset_new(st->timezone);
     if (!set) {
         cw_cli_errorf(sub, "out of memory");
@@ -90,36 +73,46 @@ static int validate(cw_cli *cli, const char *sub, import_file *f, int holidays)
     cw_diags d = {0};
     cw_cal_file_opts o = {f->path, 0, holidays};
     rc = cw_calset_add_data_opts(set, f->data, f->len, &o, &d, &err);
-    cal_cli_print_diags(stderr, &d);
+    if (keep) {
+        cw_diags_extend(keep, &d);
+        if (rc && !d.errors) /* the file as a whole: one diagnostic saying why */
+            cw_diags_add(keep, CW_DIAG_ERROR, "cal.unusable", err.source[0] ? err.source : f->path, err.line, NULL,
+                         err.text);
+    } else {
+        cal_cli_print_diags(stderr, &d);
+    }
     int code = 0;
     cw_cal_file_info info;
     if (rc) {
         /* one line per problem: the FILE:LINE diagnostics say it; err only when they don't */
-        code = d.errors ? cw_exit_code(rc) : cw_cli_report(sub, rc, &err);
+        code = d.errors || keep ? cw_exit_code(rc) : cw_cli_report(sub, rc, &err);
     } else if (cw_calset_file_info(set, 0, &info) == 0) {
         f->events = info.n_events;
         f->skipped = info.n_skipped;
         if (info.n_events == 0 && info.n_skipped > 0)
             code = CW_EXIT_REFUSED; /* its FILE:LINE errors say why: one line per problem */
     }
+    cw_diags_free(&d);
+    cw_calset_free(set);
+    return code;
+}
+
+void cal_import_find_again(const cw_station *st, cal_import_file *f)
+{
     /* the same calendar under another name: most of its UIDs are an imported calendar's */
-    for (size_t i = 0; rc == 0 && code == 0 && i < st->n_calendars; i++) {
+    for (size_t i = 0; i < st->n_calendars; i++) {
         size_t shared = shared_with(st, f, st->calendars[i].file);
         if (shared > 0 && shared * 2 >= f->events + f->skipped && shared > f->shared) {
             f->shared = shared;
             f->again = st->calendars[i].file;
         }
     }
-    cw_diags_free(&d);
-    cw_calset_free(set);
-    return code;
 }
 
-/* Where file f goes: --name, the calendar it is again, else its own name. */
-static int choose_name(const char *sub, import_file *f, const import_opts *io)
+int cal_import_choose_name(const char *sub, cal_import_file *f, const cal_import_opts *io, const char *fallback)
 {
     if (io->name) {
-        f->name = target_name(io->name);
+        f->name = cal_target_name(io->name);
         if (!f->name) {
             cw_cli_errorf(sub, "--name '%s' cannot be a calendar name (use letters, digits, '-', "
                           "'_', e.g. --name county-education)", io->name);
@@ -136,10 +129,10 @@ static int choose_name(const char *sub, import_file *f, const import_opts *io)
                f->path, f->again, f->shared, f->again);
         return f->name ? 0 : CW_EXIT_ENV;
     }
-    f->name = target_name(f->path);
+    f->name = cal_target_name(fallback ? fallback : f->path);
     if (!f->name) {
         cw_cli_errorf(sub, "'%s' is not a usable calendar file name (rename it, e.g. term1.ics, or "
-                      "give --name)", f->path);
+                      "give --name)", fallback ? fallback : f->path);
         return CW_EXIT_REFUSED;
     }
     if (!strcmp(f->name, CW_STATION_CHANGES_FILE)) {
@@ -150,9 +143,8 @@ static int choose_name(const char *sub, import_file *f, const import_opts *io)
     return 0;
 }
 
-/* Copy file f into calendars/ and record its [calendars] line. */
-static int install(cw_cli *cli, const char *sub, const char *dir, const import_file *f,
-                   const import_opts *io)
+int cal_import_install(cw_cli *cli, const char *sub, const char *dir, const cal_import_file *f,
+                       const cal_import_opts *io, const char *source, cw_partner_calendar *out)
 {
     cw_error err;
     cw_error_clear(&err);
@@ -162,16 +154,32 @@ static int install(cw_cli *cli, const char *sub, const char *dir, const import_f
         pc.priority = io->priority;
     if (io->holidays || io->no_holidays)
         pc.holidays = io->holidays;
-    char *real = realpath(f->path, NULL);
-    pc.source = real ? real : (char *)f->path;
+    pc.source = (char *)source;
+    /* a line that says it already is not written again (an update of 50 subscriptions) */
+    int same = old && old->priority == pc.priority && old->holidays == pc.holidays && old->source && source &&
+               !strcmp(old->source, source);
     char *dst = cw_path_join(dir, f->name);
     int rc = dst ? cw_write_file_atomic(dst, f->data, f->len, &err) : CW_ENOMEM;
-    if (rc == 0)
+    if (rc == 0 && !same)
         rc = cw_station_put_calendar(cli->station, &pc, &err);
     free(dst);
-    free(real);
     if (rc)
         return cw_cli_report(sub, rc, &err);
+    if (out)
+        *out = pc;
+    return 0;
+}
+
+/* Copy file f into calendars/ and record its [calendars] line, its source the file's path. */
+static int install(cw_cli *cli, const char *sub, const char *dir, const cal_import_file *f,
+                   const cal_import_opts *io)
+{
+    char *real = realpath(f->path, NULL);
+    cw_partner_calendar pc;
+    int code = cal_import_install(cli, sub, dir, f, io, real ? real : f->path, &pc);
+    free(real);
+    if (code)
+        return code;
     printf("imported '%s' as calendars/%s (priority %d%s)", f->path, f->name, pc.priority,
            pc.holidays ? ", holidays: its all-day events are blackouts" : "");
     if (f->skipped)
@@ -184,7 +192,7 @@ static int install(cw_cli *cli, const char *sub, const char *dir, const import_f
 int cal_import(cw_cli *cli, int argc, char **argv)
 {
     const char *sub = "calendar import";
-    import_opts io = {INT_MIN, 0, 0, 0, NULL};
+    cal_import_opts io = {INT_MIN, 0, 0, 0, NULL};
     const cw_opt opts[] = {
         {"priority", 0, CW_OPT_INT, &io.priority, "N",
          "a higher number wins a conflict (default: the calendar's priority, else 0)"},
@@ -209,6 +217,8 @@ int cal_import(cw_cli *cli, int argc, char **argv)
         return rc;
     if (npos < 1)
         return cw_cli_usagef(sub, "give at least one .ics file (see 'chalkwave calendar import --help')");
+    if ((rc = cal_cli_refuse_links(sub, pos, npos)) != 0)
+        return rc;
     io.have_priority = io.priority != INT_MIN;
     if (io.have_priority && (io.priority < -1000000 || io.priority > 1000000))
         return cw_cli_usagef(sub, "--priority must be between -1000000 and 1000000");
@@ -218,7 +228,7 @@ int cal_import(cw_cli *cli, int argc, char **argv)
         return cw_cli_usagef(sub, "--name names one calendar: import the files one at a time");
     if ((rc = cw_cli_lock(cli, sub, 1)) != 0)
         return rc;
-    import_file *f = calloc((size_t)npos, sizeof *f);
+    cal_import_file *f = calloc((size_t)npos, sizeof *f);
     int code = 0, failed = 0;
     if (!f) {
         cw_cli_errorf(sub, "out of memory");
@@ -228,9 +238,14 @@ int cal_import(cw_cli *cli, int argc, char **argv)
     /* 1. validate everything first */
     for (int i = 0; i < npos; i++) {
         f[i].path = pos[i];
-        int c = validate(cli, sub, &f[i], io.holidays);
+        cw_error err;
+        cw_error_clear(&err);
+        int rd = cw_read_file(f[i].path, CW_CAL_MAX_BYTES, &f[i].data, &f[i].len, &err);
+        int c = rd ? cw_cli_report(sub, rd, &err) : cal_import_validate(cli, sub, &f[i], io.holidays, NULL);
         if (!c)
-            c = choose_name(sub, &f[i], &io);
+            cal_import_find_again(cli->station, &f[i]);
+        if (!c)
+            c = cal_import_choose_name(sub, &f[i], &io, NULL);
         for (int j = 0; j < i && !c && f[i].name; j++)
             if (f[j].name && strcmp(f[j].name, f[i].name) == 0) {
                 cw_cli_errorf(sub, "'%s' and '%s' would both be imported as '%s' (import one of "
@@ -249,6 +264,18 @@ int cal_import(cw_cli *cli, int argc, char **argv)
                           "import all again)", failed, npos);
         goto done;
     }
+    /* a file imported over a subscription's calendar lasts until the next update */
+    char *sp = cal_subs_path(cli->station);
+    cw_subs subs = {0};
+    cw_error serr;
+    if (sp && cw_subs_load(&subs, sp, &serr) == 0)
+        for (int i = 0; i < npos; i++)
+            if (cw_subs_find(&subs, f[i].name))
+                cw_cli_warnf(sub, "calendars/%s follows a partner's link: the next 'calendar update' fetches it "
+                             "again over this file (to keep the file: chalkwave calendar unsubscribe %.*s)",
+                             f[i].name, (int)(strlen(f[i].name) - 4), f[i].name);
+    cw_subs_free(&subs);
+    free(sp);
     /* 2. copy and record */
     char *dir = cw_path_join(cli->station->dir, "calendars");
     cw_error err;
@@ -279,6 +306,7 @@ done:
 typedef struct list_row {
     const char *name;
     const cw_partner_calendar *pc; /* NULL: in calendars/ but not in station.conf */
+    const cw_subscription *sub;    /* its subscription, or NULL */
     int present;                   /* the file is in calendars/ */
     int readable;
     cw_cal_file_info info;
@@ -295,6 +323,61 @@ static void fmt_day(const cw_station *st, int64_t utc, char out[16])
     cw_tz_to_local(tz, utc, &c, NULL);
     cw_tz_free(tz);
     snprintf(out, 16, "%04d-%02d-%02d", c.year, c.month, c.day);
+}
+
+/* "2026-03-05 08:00" station time. */
+static void fmt_minute(const cw_station *st, int64_t utc, char out[20])
+{
+    cw_tz *tz = NULL;
+    cw_error e;
+    cw_civil c;
+    if (cw_tz_open(&tz, st->timezone, &e))
+        tz = NULL;
+    cw_tz_to_local(tz, utc, &c, NULL);
+    cw_tz_free(tz);
+    snprintf(out, 20, "%04d-%02d-%02d %02d:%02d", c.year, c.month, c.day, c.hour % 100, c.minute % 100);
+}
+
+static json_t *sub_json(const cw_station *st, const cw_subscription *s)
+{
+    json_t *j = json_object();
+    char t[20];
+    cw_sub_state ss;
+    cw_sub_state_of(s, &ss);
+    json_object_set_new(j, "link", json_string(ss.link));
+    json_object_set_new(j, "host", json_string(ss.host));
+    json_object_set_new(j, "link_hash", json_string(ss.link_hash));
+    json_object_set_new(j, "tls", json_string(ss.tls));
+    const struct {
+        const char *key;
+        int64_t t;
+    } times[] = {{"last_fetch", ss.last_fetch}, {"last_good", ss.last_good}, {"last_change", ss.last_change}};
+    for (size_t i = 0; i < 3; i++) {
+        fmt_minute(st, times[i].t, t);
+        json_object_set_new(j, times[i].key, times[i].t > 0 ? json_string(t) : json_null());
+    }
+    json_object_set_new(j, "ok", json_boolean(ss.status == CW_SUB_OK));
+    json_object_set_new(j, "status", json_string(cw_sub_status_name(ss.status)));
+    json_object_set_new(j, "result", ss.result[0] ? json_string(ss.result) : json_null());
+    return j;
+}
+
+/* "https://host (link h), fetched 2026-03-05 08:00: unchanged" */
+static void sub_text(cw_buf *b, const cw_station *st, const cw_subscription *s)
+{
+    char t[20];
+    cw_sub_state ss;
+    cw_sub_state_of(s, &ss);
+    cw_buf_puts(b, ss.link);
+    if (ss.last_fetch > 0) {
+        fmt_minute(st, ss.last_fetch, t);
+        cw_buf_printf(b, ", fetched %s: ", t);
+        cw_buf_put_oneline(b, ss.result[0] ? ss.result : "?");
+        if (ss.status > CW_SUB_OK && ss.last_good > 0) {
+            fmt_minute(st, ss.last_good, t);
+            cw_buf_printf(b, "; the copy is of %.10s", t);
+        }
+    }
 }
 
 static json_t *row_json(const cw_station *st, const list_row *r)
@@ -317,7 +400,12 @@ static json_t *row_json(const cw_station *st, const list_row *r)
     json_object_set_new(j, "last", r->info.has_range && !r->info.open_ended ? json_string(b) : json_null());
     json_object_set_new(j, "open_ended", json_boolean(r->info.open_ended));
     json_object_set_new(j, "zone", r->zone && *r->zone ? json_string(r->zone) : json_null());
-    json_object_set_new(j, "source", r->pc && r->pc->source ? json_string(r->pc->source) : json_null());
+    char red[400];
+    if (r->sub)
+        cw_sub_url_redact(r->sub->url, red, sizeof red);
+    json_object_set_new(j, "source", r->sub ? json_string(red)
+                                     : r->pc && r->pc->source ? json_string(r->pc->source) : json_null());
+    json_object_set_new(j, "subscription", r->sub ? sub_json(st, r->sub) : json_null());
     return j;
 }
 
@@ -341,13 +429,17 @@ static void row_text(cw_buf *b, const cw_station *st, const list_row *r)
         snprintf(ev, sizeof ev, "%zu", r->info.n_events);
     cw_buf_printf(b, "%-28s %8d  %-8s  %-16s %-10s  %-10s  ", r->name, r->pc ? r->pc->priority : 0,
                   r->pc && r->pc->holidays ? "yes" : "no", ev, a, z);
-    cw_buf_put_oneline(b, r->pc && r->pc->source ? r->pc->source
-                          : r->pc ? "-" : "(not in station.conf: priority 0)");
+    if (r->sub)
+        sub_text(b, st, r->sub);
+    else
+        cw_buf_put_oneline(b, r->pc && r->pc->source ? r->pc->source
+                              : r->pc ? "-" : "(not in station.conf: priority 0)");
     cw_buf_puts(b, "\n");
 }
 
-/* Every calendar of the station: the [calendars] lines, then files of calendars/ not listed. */
-static int list_rows(const cw_station *st, list_row **out, size_t *n)
+/* Every calendar of the station: the [calendars] lines, then files of calendars/ not listed;
+ * each with its subscription from subs. */
+static int list_rows(const cw_station *st, const cw_subs *subs, list_row **out, size_t *n)
 {
     char *dir = cw_path_join(st->dir, "calendars");
     cw_strlist files = {0};
@@ -367,16 +459,17 @@ static int list_rows(const cw_station *st, list_row **out, size_t *n)
     list_row *v = calloc(st->n_calendars + files.n + 1, sizeof *v);
     size_t k = 0;
     for (size_t i = 0; v && i < st->n_calendars; i++)
-        v[k++] = (list_row){st->calendars[i].file, &st->calendars[i], 0, 0, {0}, NULL};
+        v[k++] = (list_row){st->calendars[i].file, &st->calendars[i], NULL, 0, 0, {0}, NULL};
     for (size_t i = 0; v && i < files.n; i++) {
         size_t j = 0;
         while (j < k && strcmp(v[j].name, files.v[i]) != 0)
             j++;
         if (j == k)
-            v[k++] = (list_row){files.v[i], NULL, 0, 0, {0}, NULL};
+            v[k++] = (list_row){files.v[i], NULL, NULL, 0, 0, {0}, NULL};
         v[j].present = 1;
     }
     for (size_t i = 0; v && i < k; i++) {
+        v[i].sub = cw_subs_find(subs, v[i].name);
         if (!v[i].present)
             continue;
         if (!v[i].pc) /* the name lives in `files`: keep a copy that outlives it */
@@ -412,7 +505,9 @@ int cal_list(cw_cli *cli, int argc, char **argv)
     if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc, "chalkwave calendar list [--format text|json]",
                     "The station's calendars: name, priority, holidays flag, events (and how many\n"
                     "are skipped for errors), the first and last day of their events (station\n"
-                    "time; '(open)' when a rule has no end) and where each was imported from.",
+                    "time; '(open)' when a rule has no end) and where each was imported from; for\n"
+                    "a subscription its link's host and short hash, when it was last fetched and\n"
+                    "whether that worked (the link itself is never shown).",
                     opts))
         return rc;
     if (npos)
@@ -424,7 +519,16 @@ int cal_list(cw_cli *cli, int argc, char **argv)
     const cw_station *st = cli->station;
     list_row *v = NULL;
     size_t n = 0;
-    if (list_rows(st, &v, &n)) {
+    cw_subs subs;
+    cw_error err;
+    cw_error_clear(&err);
+    char *sp = cal_subs_path(st);
+    rc = sp ? cw_subs_load(&subs, sp, &err) : CW_ENOMEM;
+    free(sp);
+    if (rc)
+        return cw_cli_report(sub, rc, &err);
+    if (list_rows(st, &subs, &v, &n)) {
+        cw_subs_free(&subs);
         cw_cli_errorf(sub, "out of memory");
         return CW_EXIT_ENV;
     }
@@ -455,12 +559,59 @@ int cal_list(cw_cli *cli, int argc, char **argv)
         free(v[i].zone);
     }
     free(v);
+    cw_subs_free(&subs);
     int code = cw_cli_write_stdout(sub, &b);
     cw_buf_free(&b);
     return code;
 }
 
 /* ---- remove ------------------------------------------------------------------------ */
+
+int cal_target_name_ok(const char *name)
+{
+    char *t = strchr(name, '/') ? NULL : cal_target_name(name);
+    free(t);
+    return t != NULL;
+}
+
+int cal_remove_calendar(cw_cli *cli, const char *sub, const char *name, cw_subs *subs)
+{
+    char *dir = cw_path_join(cli->station->dir, "calendars");
+    char *path = dir ? cw_path_join(dir, name) : NULL;
+    int code = 0, rc, had = 0;
+    if (!path) {
+        cw_cli_errorf(sub, "out of memory");
+        code = CW_EXIT_ENV;
+    } else {
+        int listed = cw_station_calendar(cli->station, name) != NULL, present = cw_path_exists(path);
+        cw_error err;
+        cw_error_clear(&err);
+        if (!listed && !present && !cw_subs_find(subs, name)) {
+            cw_cli_errorf(sub, "no calendar '%s' in this station (see 'chalkwave calendar list')", name);
+            code = CW_EXIT_REFUSED;
+        } else if (cw_subs_remove(subs, name) == 0 && (had = 1) && (code = cal_subs_save(cli, sub, subs)) != 0) {
+            /* said why; nothing else removed (the subscription first: a calendar left
+             * without it is an imported one, never fetched again by surprise) */
+        } else if (present && unlink(path) != 0) {
+            /* the file first: a line without its file only warns, a file without its line
+             * would still be planned */
+            cw_cli_errorf(sub, "cannot remove %s: %s", path, strerror(errno));
+            code = CW_EXIT_ENV;
+        } else if (listed && (rc = cw_station_remove_calendar(cli->station, name, &err)) != 0) {
+            code = cw_cli_report(sub, rc, &err);
+        } else if (strcmp(sub, "calendar remove")) {
+            /* unsubscribe --remove says it itself */
+        } else if (present) {
+            printf("removed calendars/%s%s%s\n", name, listed ? " and its line in station.conf" : "",
+                   had ? " (and its subscription)" : "");
+        } else {
+            printf("removed the line of %s from station.conf (its file was already gone)\n", name);
+        }
+    }
+    free(dir);
+    free(path);
+    return code;
+}
 
 int cal_remove(cw_cli *cli, int argc, char **argv)
 {
@@ -469,48 +620,34 @@ int cal_remove(cw_cli *cli, int argc, char **argv)
     const char **pos;
     int npos, rc;
     if (cw_cli_opts(cli, sub, argc, argv, &pos, &npos, &rc, "chalkwave calendar remove NAME",
-                    "Remove a calendar from the station: its file in calendars/ and its line in\n"
-                    "station.conf. NAME as 'chalkwave calendar list' shows it (.ics may be left out).",
+                    "Remove a calendar from the station: its file in calendars/, its line in\n"
+                    "station.conf and its subscription, if it has one. NAME as 'chalkwave calendar\n"
+                    "list' shows it (.ics may be left out).",
                     opts))
         return rc;
     if (npos != 1)
         return cw_cli_usagef(sub, "give one calendar name (see 'chalkwave calendar list')");
-    if ((rc = cw_cli_lock(cli, sub, 1)) != 0)
-        return rc;
-    char *name = target_name(pos[0]);
-    char *dir = cw_path_join(cli->station->dir, "calendars");
-    char *path = name && dir ? cw_path_join(dir, name) : NULL;
-    int code = 0;
-    if (!name || !path) {
-        cw_cli_errorf(sub, "'%s' is not a calendar name (see 'chalkwave calendar list')", pos[0]);
-        code = CW_EXIT_REFUSED;
-    } else if (!strcmp(name, CW_STATION_CHANGES_FILE)) {
+    char *name = cal_target_name_ok(pos[0]) ? cal_target_name(pos[0]) : NULL;
+    if (!name)
+        return cw_cli_usagef(sub, "give a calendar name as 'chalkwave calendar list' shows it");
+    if (!strcmp(name, CW_STATION_CHANGES_FILE)) {
         cw_cli_errorf(sub, "calendars/%s holds the station's own changes: remove them with 'chalkwave change "
                       "remove ID' (see 'chalkwave change list')", CW_STATION_CHANGES_FILE);
-        code = CW_EXIT_REFUSED;
-    } else {
-        int listed = cw_station_calendar(cli->station, name) != NULL, present = cw_path_exists(path);
-        cw_error err;
-        cw_error_clear(&err);
-        if (!listed && !present) {
-            cw_cli_errorf(sub, "no calendar '%s' in this station (see 'chalkwave calendar list')", name);
-            code = CW_EXIT_REFUSED;
-        } else if (present && unlink(path) != 0) {
-            /* the file first: a line without its file only warns, a file without its line
-             * would still be planned */
-            cw_cli_errorf(sub, "cannot remove %s: %s", path, strerror(errno));
-            code = CW_EXIT_ENV;
-        } else if (listed && (rc = cw_station_remove_calendar(cli->station, name, &err)) != 0) {
-            code = cw_cli_report(sub, rc, &err);
-        } else {
-            if (present)
-                printf("removed calendars/%s%s\n", name, listed ? " and its line in station.conf" : "");
-            else
-                printf("removed the line of %s from station.conf (its file was already gone)\n", name);
-        }
+        free(name);
+        return CW_EXIT_REFUSED;
     }
+    /* the subscriptions' lock before the station's, as update takes them */
+    int lock = -1;
+    cw_subs subs;
+    int code = cal_subs_open(cli, sub, &lock, &subs);
+    if (!code)
+        code = cw_cli_lock(cli, sub, 1);
+    if (!code)
+        code = cal_reload_station(cli, sub);
+    if (!code)
+        code = cal_remove_calendar(cli, sub, name, &subs);
+    cw_subs_free(&subs);
+    cw_station_unlock(lock);
     free(name);
-    free(dir);
-    free(path);
     return code;
 }

@@ -23,7 +23,7 @@ typedef struct cw_cmd {
 
 static const cw_cmd commands[] = {
     {"init", cmd_init, "create a station folder with commented default settings", 0},
-    {"calendar", cmd_calendar, "check, expand or import partner calendars (.ics)", 0},
+    {"calendar", cmd_calendar, "check, expand, import or subscribe to partner calendars (.ics)", 0},
     {"ingest", cmd_ingest, "check, clean up and store teachers' recordings in the library", 0},
     {"speak", cmd_speak, "speak a text (eSpeak NG) and store the speech in the library", 0},
     {"library", cmd_library, "list the recordings in the library", 0},
@@ -51,7 +51,8 @@ static void usage(FILE *fp)
     for (const cw_cmd *c = commands; c->name; c++) fprintf(fp, "  %-10s %s\n", c->name, c->summary);
     fprintf(fp,
             "\nThe calendar command has subcommands: check FILE..., expand --from DATE --to DATE FILE...,\n"
-            "import FILE... [--priority N]; change has list, hold, release, restart, move, cancel, remove.\n"
+            "import FILE... [--priority N], list, remove NAME, subscribe URL, update [NAME...],\n"
+            "unsubscribe NAME; change has list, hold, release, restart, move, cancel, remove.\n"
             "Every command takes --station DIR (default: $CHALKWAVE_STATION, else the station the current\n"
             "folder is in) and --help. DATE is YYYY-MM-DD in the station's time zone, or today,\n"
             "tomorrow, yesterday, +N, -N. '--' ends the options.\n\n%s"

@@ -418,7 +418,9 @@ struct cw_atomic {
 
 static unsigned atomic_counter;
 
-int cw_atomic_open(cw_atomic **out, const char *path, cw_error *err)
+/* mode < 0: the file's own permission bits when it exists (a station.conf made private
+ * stays private), else 0644 less the umask. */
+static int atomic_open(cw_atomic **out, const char *path, int mode, cw_error *err)
 {
     *out = NULL;
     cw_atomic *a = calloc(1, sizeof *a);
@@ -432,7 +434,17 @@ int cw_atomic_open(cw_atomic **out, const char *path, cw_error *err)
         cw_atomic_abort(a);
         return cw_fail(err, CW_ENOMEM, path, 0, "out of memory");
     }
-    int fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    struct stat st;
+    if (mode < 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        mode = (int)(st.st_mode & 0777);
+    /* created with no more than its final bits, so no other user can open it meanwhile;
+     * then exactly those bits (the umask may have taken some) */
+    int fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode < 0 ? 0644 : (mode_t)mode);
+    if (fd >= 0 && mode >= 0 && fchmod(fd, (mode_t)mode) != 0) {
+        close(fd);
+        unlink(a->tmp);
+        fd = -1;
+    }
     if (fd < 0 || !(a->fp = fdopen(fd, "wb"))) {
         int e = errno;
         if (fd >= 0) close(fd);
@@ -444,6 +456,16 @@ int cw_atomic_open(cw_atomic **out, const char *path, cw_error *err)
     }
     *out = a;
     return CW_OK;
+}
+
+int cw_atomic_open(cw_atomic **out, const char *path, cw_error *err)
+{
+    return atomic_open(out, path, -1, err);
+}
+
+int cw_atomic_open_mode(cw_atomic **out, const char *path, unsigned mode, cw_error *err)
+{
+    return atomic_open(out, path, (int)(mode & 0777), err);
 }
 
 FILE *cw_atomic_fp(cw_atomic *a) { return a->fp; }
@@ -499,10 +521,10 @@ void cw_atomic_abort(cw_atomic *a)
     free(a);
 }
 
-int cw_write_file_atomic(const char *path, const void *data, size_t n, cw_error *err)
+static int write_file_atomic(const char *path, const void *data, size_t n, int mode, cw_error *err)
 {
     cw_atomic *a;
-    int rc = cw_atomic_open(&a, path, err);
+    int rc = atomic_open(&a, path, mode, err);
     if (rc) return rc;
     if (n && fwrite(data, 1, n, cw_atomic_fp(a)) != n) {
         cw_atomic_abort(a);
@@ -510,6 +532,16 @@ int cw_write_file_atomic(const char *path, const void *data, size_t n, cw_error 
                        strerror(errno));
     }
     return cw_atomic_commit(a, err);
+}
+
+int cw_write_file_atomic(const char *path, const void *data, size_t n, cw_error *err)
+{
+    return write_file_atomic(path, data, n, -1, err);
+}
+
+int cw_write_file_atomic_mode(const char *path, const void *data, size_t n, unsigned mode, cw_error *err)
+{
+    return write_file_atomic(path, data, n, (int)(mode & 0777), err);
 }
 
 /* Temporaries are ".NAME.tmp-PID-N" (files) or ".NAME.tmp-PID" (bundle dirs). */

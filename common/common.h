@@ -168,14 +168,19 @@ int cw_date_parse_loose(const char *s, cw_date today, cw_date *out, char *why, s
 /* ---- files ------------------------------------------------------------------------- */
 
 /* Atomic output: writes go to "DIR/.NAME.tmp-PID-N", commit fsyncs the file, renames it
- * over DIR/NAME and fsyncs DIR. abort (or free without commit) removes the temporary. */
+ * over DIR/NAME and fsyncs DIR. abort (or free without commit) removes the temporary.
+ * A file that is replaced keeps its permission bits (a station.conf made private stays so). */
 typedef struct cw_atomic cw_atomic;
 int cw_atomic_open(cw_atomic **out, const char *path, cw_error *err) CW_WARN_UNUSED;
+/* The same with exactly `mode` (e.g. 0600 for a file that holds secrets), from the moment the
+ * temporary is created. */
+int cw_atomic_open_mode(cw_atomic **out, const char *path, unsigned mode, cw_error *err) CW_WARN_UNUSED;
 FILE *cw_atomic_fp(cw_atomic *a);
 const char *cw_atomic_tmp_path(const cw_atomic *a);
 int cw_atomic_commit(cw_atomic *a, cw_error *err); /* frees a, success or not */
 void cw_atomic_abort(cw_atomic *a);                /* frees a; NULL is fine */
 int cw_write_file_atomic(const char *path, const void *data, size_t n, cw_error *err);
+int cw_write_file_atomic_mode(const char *path, const void *data, size_t n, unsigned mode, cw_error *err);
 /* Remove temporaries left by killed runs ("." NAME ".tmp-PID-...") whose PID is gone. */
 void cw_cleanup_stale_tmp(const char *dir);
 int cw_fsync_dir(const char *dir);

@@ -82,6 +82,42 @@ case('calendar-station-broken', 'a broken calendar already in calendars/: build 
      setup=["printf 'BEGIN:VCALENDAR\\r\\nVERSION:2.0\\r\\nBEGIN:VEVENT\\r\\nUID:x\\r\\nEND:VCALENDAR\\r\\n' > \"$ST/calendars/partner.ics\""])
 case('calendar-expand-bad-window', '--to before --from is a usage error', 'calendar expand --from 2026-04-01 --to 2026-03-01 partner.ics', 2, r'(--to|--from|before|after)',
      files={'partner.ics': ev('DTSTART:20260316T070000Z')})
+# ---------------- calendar subscriptions (subscribe/update/unsubscribe; no server: nothing listens on port 9) ----------------
+SUBS = '"$ST/calendars/subscriptions.conf"'
+NOSECRET = '! grep -rq private-0123456789abcdef0123 "$ST"'
+def subs_conf(text): return ["printf '%s' > %s" % (text, SUBS)]
+case('sub-link-ftp', 'subscribe to an ftp:// link: a usage error', 'calendar subscribe ftp://partner.example/private-0123456789abcdef0123/cal.ics', 2,
+     r'not an https://, http:// or webcal:// link', check=[NOSECRET, '! test -e ' + SUBS])
+case('sub-link-no-host', 'a link without a server name', 'calendar subscribe https:///cal.ics', 2, r'no server name')
+case('sub-link-blank', 'a link with a blank in it (pasted in two pieces)', "calendar subscribe 'https://partner.example/my cal.ics'", 2, r'blank')
+case('sub-unreachable', 'subscribe while the partner cannot be reached: nothing stored, the secret not printed',
+     'calendar subscribe http://127.0.0.1:9/private-0123456789abcdef0123/basic.ics', 3,
+     r'^chalkwave: calendar subscribe: http://127\.0\.0\.1:9 \(link [0-9a-f]{8}\): cannot connect to 127\.0\.0\.1:9 .*nothing was stored',
+     check=[NOSECRET, '! test -e ' + SUBS, '! grep -q 127.0.0.1 "$ST/station.conf"'])
+case('sub-name-path', '--name with a path in it', 'calendar subscribe http://127.0.0.1:9/x.ics --name ../etc/passwd', 2, r'--name must be a calendar name')
+case('sub-name-link', '--name given the link by mistake: never echoed', 'calendar subscribe http://127.0.0.1:9/x.ics --name https://p.example/private-0123456789abcdef0123/basic.ics', 2,
+     r'--name must be a calendar name', check=[NOSECRET])
+case('sub-pin-bad', '--pin that is no key and no file', 'calendar subscribe https://127.0.0.1:9/x.ics --pin sha256//short', 2, r'--pin needs sha256//BASE64')
+case('sub-pin-not-pem', '--pin naming a file that holds no key', 'calendar subscribe https://127.0.0.1:9/x.ics --pin notes.txt', 1, r'notes\.txt.*no PEM certificate or public key',
+     files={'notes.txt': 'not a certificate\n'})
+case('sub-self-signed-http', '--self-signed on an http:// link', 'calendar subscribe http://127.0.0.1:9/x.ics --self-signed', 2, r'--pin and --self-signed are for https:// links')
+case('sub-timeout-range', '--timeout 0', 'calendar subscribe http://127.0.0.1:9/x.ics --timeout 0', 2, r'--timeout must be between 1 and 3600')
+case('subs-update-days', 'update --days 0', 'calendar update --days 0', 2, r'--days must be between 1 and 366')
+case('subs-conf-unknown-key', 'subscriptions.conf with a misspelt key: refused with its line', 'calendar update', 1,
+     r'subscriptions\.conf:3: unknown key .colour.', setup=subs_conf('[a.ics]\\nurl = https://p.example/a.ics\\ncolour = red\\n'))
+case('subs-conf-pasted-link', 'a link pasted into subscriptions.conf without "url =": refused, the link not quoted', 'calendar update', 1,
+     r'subscriptions\.conf:2: .https://p\.example. is not .key = value.', setup=subs_conf('[a.ics]\\nhttps://p.example/private-0123456789abcdef0123/basic.ics\\n'),
+     check=[NOSECRET.replace('"$ST"', '"$ST/station.conf" "$ST/library"')])
+case('subs-conf-garbage', 'random bytes as subscriptions.conf', 'calendar list', 1, r'subscriptions\.conf:[0-9]+:',
+     setup=['head -c 3000 /dev/urandom | tr "\\n" "x" > ' + SUBS])
+case('subs-conf-self-signed-no-pin', 'tls = self-signed without a pin: refused (never an unverified fetch)', 'calendar update', 1,
+     r'subscriptions\.conf:1: \[a\.ics\] says tls = self-signed without a pin', setup=subs_conf('[a.ics]\\nurl = https://p.example/a.ics\\ntls = self-signed\\n'))
+case('subs-conf-too-large', 'a 2 MB subscriptions.conf', 'calendar update', 1, r'subscriptions\.conf.*(large|bytes)',
+     setup=['head -c 2000000 /dev/zero | tr "\\0" "#" > ' + SUBS])
+case('subs-conf-is-folder', 'subscriptions.conf is a folder', 'calendar update', 1, r'subscriptions\.conf', setup=['mkdir ' + SUBS])
+case('subs-update-unknown', 'update of a calendar that is no subscription', 'calendar update partner', 2, r"'partner' is no subscription",
+     setup=subs_conf('[a.ics]\\nurl = https://p.example/a.ics\\n'))
+case('subs-unsubscribe-unknown', 'unsubscribe of an imported calendar', 'calendar unsubscribe partner', 1, r'calendars/partner\.ics is no subscription')
 # ---------------- audio (ingest FILE) ----------------
 ING = 'ingest --series maths --episode 2 --title Shapes lesson.wav'
 def aud(name, desc, error, exit=1, cmd=ING, **kw):

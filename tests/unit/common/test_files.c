@@ -90,6 +90,44 @@ static void test_atomic_write(void **state)
     free(path);
 }
 
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+/* A replaced file keeps its permission bits (station.conf made private stays private); the
+ * _mode variants give exactly the bits asked for, the temporary included, from its creation. */
+static void test_atomic_modes(void **state)
+{
+    char *path = at(state, "station.conf"), *secret = at(state, "subscriptions.conf");
+    cw_error err = {0};
+    assert_int_equal(cw_write_file_atomic(path, "a\n", 2, &err), CW_OK);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(cw_write_file_atomic(path, "b\n", 2, &err), CW_OK);
+    assert_int_equal(mode_of(path), 0600);
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(cw_write_file_atomic(path, "c\n", 2, &err), CW_OK);
+    assert_int_equal(mode_of(path), 0640);
+    /* a file that was readable by everyone and is now written with secrets: exactly 0600 */
+    assert_int_equal(cw_write_file_atomic(secret, "x\n", 2, &err), CW_OK);
+    assert_int_equal(mode_of(secret), 0644);
+    cw_atomic *a;
+    assert_int_equal(cw_atomic_open_mode(&a, secret, 0600, &err), CW_OK);
+    assert_int_equal(mode_of(cw_atomic_tmp_path(a)), 0600);
+    fputs("url = https://example.org/private-token/basic.ics\n", cw_atomic_fp(a));
+    assert_int_equal(cw_atomic_commit(a, &err), CW_OK);
+    assert_int_equal(mode_of(secret), 0600);
+    assert_int_equal(cw_write_file_atomic_mode(secret, "y\n", 2, 0600, &err), CW_OK);
+    assert_int_equal(mode_of(secret), 0600);
+    unlink(secret);
+    assert_int_equal(cw_write_file_atomic_mode(secret, "z\n", 2, 0600, &err), CW_OK);
+    assert_int_equal(mode_of(secret), 0600);
+    assert_int_equal(count_entries(*state, ".tmp-"), 0);
+    free(path);
+    free(secret);
+}
+
 static void test_atomic_partial_invisible(void **state)
 {
     char *path = at(state, "day.ogg");
@@ -406,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_atomic_partial_invisible, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_atomic_modes, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_atomic_killed_writer, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_atomic_errors, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_stale_tmp_cleanup, setup_dir, teardown_dir),
