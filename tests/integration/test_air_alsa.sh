@@ -38,7 +38,7 @@ EOF
 
 sleep_until $((W - 10))
 T0=$("$CW_PYTHON" -c 'import time; print("%.3f" % time.time())')
-HOME=$home "$CW_BINARY" --station "$st" air --output alsa:card_fast --output alsa:card_slow --output alsa:sink \
+HOME=$home "${AIR_RT[@]}" "$CW_BINARY" --station "$st" air --output alsa:card_fast --output alsa:card_slow --output alsa:sink \
     >"$CW_TMP/air.log" 2>&1 </dev/null &
 AIR_PID=$!
 trap '[ -n "${AIR_PID:-}" ] && kill -9 "$AIR_PID" 2>/dev/null; cw_cleanup' EXIT

@@ -55,7 +55,7 @@ LISTEN_PID=$!
 url="icecast://source:$pw@127.0.0.1:$port/radio.ogg"
 
 start_air() {
-    "$CW_BINARY" --station "$st" air --output "$url" >>"$CW_TMP/air.log" 2>&1 </dev/null &
+    "${AIR_RT[@]}" "$CW_BINARY" --station "$st" air --output "$url" >>"$CW_TMP/air.log" 2>&1 </dev/null &
     AIR_PID=$!
 }
 start_air
