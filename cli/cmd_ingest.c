@@ -56,6 +56,8 @@ typedef struct ctx {
     cw_calset *calendars; /* for the keys' check, or NULL */
     job *jobs;
     size_t n;
+    size_t n_pool;        /* jobs 0..n_pool-1 go to the workers; the rest (texts to
+                           * speak) run on the main thread once the workers are joined */
     size_t next;          /* next job index to take */
     int replace, inbox, pending;
     cw_inbox *ib;
@@ -146,7 +148,7 @@ static void *worker(void *arg)
     ctx *c = arg;
     for (;;) {
         pthread_mutex_lock(&c->mu);
-        if (c->next >= c->n) {
+        if (c->next >= c->n_pool) {
             pthread_mutex_unlock(&c->mu);
             return NULL;
         }
@@ -475,9 +477,19 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
         int r = cw_inbox_open(&c.ib, st->dir, &err);
         if (r == 0)
             r = cw_inbox_list(c.ib, &names, &err);
-        if (r == 0)
-            r = cw_inbox_list_texts(c.ib, &names, &err); /* spoken: cw_speak_inbox_text */
         cw_strlist_sort(&names);
+        /* texts are spoken after the recordings, by this thread alone: speech renders in a
+         * forked child (audio/espeak.c), and a fork while other threads run can leave the
+         * child waiting forever on a lock one of them held (seen with ASan's allocator) */
+        cw_strlist texts = {0};
+        if (r == 0)
+            r = cw_inbox_list_texts(c.ib, &texts, &err); /* spoken: cw_speak_inbox_text */
+        cw_strlist_sort(&texts);
+        c.n_pool = names.n;
+        for (size_t i = 0; r == 0 && i < texts.n; i++)
+            if (cw_strlist_push(&names, texts.v[i]))
+                r = cw_fail(&err, CW_ENOMEM, "", 0, "out of memory");
+        cw_strlist_free(&texts);
         if (r) {
             code = cw_cli_report(CMD, r, &err);
             goto out;
@@ -485,6 +497,7 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
         c.n = names.n;
     } else {
         c.n = (size_t)npos;
+        c.n_pool = c.n;
     }
     c.jobs = calloc(c.n ? c.n : 1, sizeof *c.jobs);
     int *states = calloc(c.n ? c.n : 1, sizeof *states);
@@ -511,8 +524,8 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
     }
 
     int nthreads = jobs > 0 ? jobs : nproc();
-    if ((size_t)nthreads > c.n)
-        nthreads = (int)(c.n ? c.n : 1);
+    if ((size_t)nthreads > c.n_pool)
+        nthreads = (int)(c.n_pool ? c.n_pool : 1);
     pthread_t *th = calloc((size_t)nthreads, sizeof *th);
     int started = 0;
     for (int i = 0; th && i < nthreads; i++)
@@ -529,7 +542,7 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
     for (;;) {
         pthread_mutex_lock(&c.mu);
         size_t done = c.done;
-        if (done < c.n && started > 0) {
+        if (done < c.n_pool && started > 0) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 200 * 1000 * 1000;
@@ -555,7 +568,7 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
                     print_job(&c.jobs[i]);
                     reported++;
                 }
-        if (done >= c.n)
+        if (done >= c.n_pool)
             break;
         if (bars) {
             char b[64];
@@ -567,8 +580,8 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
                 fprintf(stderr, "  %-40.40s %s %3d%%\n", c.jobs[i].name, b, pm / 10);
                 drawn++;
             }
-            bar(b, sizeof b, (int)(done * 1000 / (c.n ? c.n : 1)), 30);
-            fprintf(stderr, "  %-40s %s %zu/%zu\n", "all files", b, done, c.n);
+            bar(b, sizeof b, (int)(done * 1000 / (c.n_pool ? c.n_pool : 1)), 30);
+            fprintf(stderr, "  %-40s %s %zu/%zu\n", "all files", b, done, c.n_pool);
             drawn++;
             fflush(stderr);
         }
@@ -576,6 +589,19 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
+    /* the texts, one after the other on this thread (no other thread is running now) */
+    for (size_t i = c.n_pool; i < c.n; i++) {
+        job *j = &c.jobs[i];
+        j->state = 1;
+        run_job(&c, j);
+        if (j->state == 1)
+            j->state = 2;
+        c.done++;
+        if (!json && !j->reported && (j->state == 2 || j->state == 3)) {
+            j->reported = 1;
+            print_job(j);
+        }
+    }
     free(states);
     size_t acc = 0, ref = 0;
     int worst = CW_EXIT_OK;
