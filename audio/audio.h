@@ -471,6 +471,14 @@ int cw_tts_rate(const cw_tts *t);
  * cleanly). */
 int cw_tts_read(cw_tts *t, float *buf, size_t frames, size_t *got, cw_error *err);
 void cw_tts_close(cw_tts *t); /* stops the synthesis if it is still running; NULL is fine */
+/* Render every later synthesis in `EXE ARG` (a new program, the job on its standard input)
+ * instead of a fork of this process: for programs that run threads (a fork taken while
+ * another thread holds a lock can hang). EXE ARG must call cw_tts_helper_main and exit with
+ * its result. Call it before starting threads; NULL goes back to forking. */
+void cw_tts_use_helper(const char *exe, const char *arg);
+/* The helper's side: reads one job on standard input, writes the speech on standard output.
+ * Returns (or exits with) the helper's exit status. */
+int cw_tts_helper_main(void);
 /* eSpeak NG's phonemes for the text (as `espeak-ng -x` prints them), appended to out. */
 int cw_tts_phonemes(const char *ssml, size_t len, const cw_tts_params *p, cw_buf *out,
                     cw_error *err) CW_WARN_UNUSED;

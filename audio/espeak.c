@@ -1,10 +1,15 @@
 /* espeak.c — speech synthesis with libespeak-ng: the installed voices, voice lookup, and
  * text (SSML) rendered to 16-bit mono samples streamed to the caller, or to phonemes.
- * Every synthesis runs in a child process forked for it: eSpeak NG 1.51 keeps its synthesis
+ * Every synthesis runs in a child process of its own: eSpeak NG 1.51 keeps its synthesis
  * state in globals (wave phase, pitch flutter, sample counters), so a second rendering of the
  * same text in one process gives different samples, espeak_ng_Terminate cannot be followed
  * by a new espeak_ng_Initialize, and espeak_ng_Initialize changes the process's LC_CTYPE.
  * The parent only lists voice files (espeak_ListVoices: file reading, no synthesis state).
+ * The child is a fork of this process, or — once cw_tts_use_helper has named an executable —
+ * that executable run afresh (posix_spawn) with the job on its standard input: a fork of a
+ * process whose other threads hold a lock (the desk's HTTP threads, ingest workers, a
+ * sanitizer's allocator) can leave the child waiting forever on that lock, a new program
+ * cannot. Both give the same samples.
  * Guarantees: the same SSML, voice, speed and pitch give the same samples in any process,
  * any number of times; nothing of eSpeak NG reaches the terminal (the child's stdin, stdout
  * and stderr are /dev/null); a crash inside eSpeak NG is a refusal, never a crash of ours;
@@ -17,18 +22,31 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #define TTS_MAGIC 0x53545743u /* "CWTS" */
 #define BUF_MS 200            /* eSpeak NG hands over this much audio per callback */
 #define PHONEMES_MAX (64u << 20)
 
 /* Exit codes of the child (and the header status it sends). */
-enum { CHILD_OK = 0, CHILD_INIT = 10, CHILD_VOICE = 11, CHILD_SYNTH = 12, CHILD_PIPE = 13 };
+enum { CHILD_OK = 0, CHILD_INIT = 10, CHILD_VOICE = 11, CHILD_SYNTH = 12, CHILD_PIPE = 13,
+       CHILD_JOB = 14, CHILD_EXEC = 127 };
+
+#define JOB_MAGIC 0x4a575743u /* "CWJJ": a job sent to a helper process */
+#define JOB_TEXT_MAX (64u << 20)
+
+/* The executable that renders speech (cw_tts_use_helper); empty: fork this process. */
+static char helper_exe[4096];
+static char helper_arg[64];
 
 /* eSpeak NG's voice list and path are globals: one thread at a time, and never a fork
  * while another thread is inside eSpeak NG (the child would inherit a half-made list). */
@@ -317,6 +335,118 @@ static int params_ok(const cw_tts_params *p, cw_error *err)
     return 0;
 }
 
+static ssize_t read_full(int fd, void *buf, size_t n);
+static int reap(pid_t pid, const char *voice, cw_error *err);
+
+/* ---- the helper process ------------------------------------------------------------------ */
+
+void cw_tts_use_helper(const char *exe, const char *arg)
+{
+    if (!exe || !arg || strlen(exe) >= sizeof helper_exe || strlen(arg) >= sizeof helper_arg) {
+        helper_exe[0] = 0;
+        return;
+    }
+    snprintf(helper_exe, sizeof helper_exe, "%s", exe);
+    snprintf(helper_arg, sizeof helper_arg, "%s", arg);
+}
+
+/* The job as the helper reads it: magic, phonemes, speed, pitch, voice length, text length
+ * (32-bit each), then the voice and the text. */
+typedef struct job_head {
+    uint32_t magic, phonemes;
+    int32_t speed, pitch;
+    uint32_t voice_len, text_len;
+} job_head;
+
+static int send_all(int fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Start helper_exe with the job on its standard input (a socket, so that a helper gone
+ * early is an error here, never a SIGPIPE) and its standard output as *fd_out. */
+static int spawn_helper(const char *text, size_t len, const cw_tts_params *p, int phonemes,
+                        pid_t *pid_out, int *fd_out, cw_error *err)
+{
+    if (len > JOB_TEXT_MAX)
+        return cw_fail(err, CW_ELIMIT, "", 0, "the text to speak is larger than %u MB",
+                       JOB_TEXT_MAX >> 20);
+    int in[2], out[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0)
+        return cw_fail(err, CW_EIO, "", 0, "cannot start the speech synthesiser: %s", strerror(errno));
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        int e = errno;
+        close(in[0]);
+        close(in[1]);
+        return cw_fail(err, CW_EIO, "", 0, "cannot start the speech synthesiser: %s", strerror(e));
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[1], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    char *args[] = {helper_exe, helper_arg, NULL};
+    pid_t pid;
+    int e = posix_spawn(&pid, helper_exe, &fa, NULL, args, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[1]);
+    close(out[1]);
+    if (e != 0) {
+        close(in[0]);
+        close(out[0]);
+        return cw_fail(err, CW_EIO, "", 0, "cannot start the speech synthesiser (%s): %s",
+                       helper_exe, strerror(e));
+    }
+    size_t vl = strlen(p->voice ? p->voice : "");
+    job_head h = {JOB_MAGIC, (uint32_t)phonemes, p->speed, p->pitch, (uint32_t)vl, (uint32_t)len};
+    /* the helper reads the whole job before it writes: no deadlock on a long text */
+    int bad = send_all(in[0], &h, sizeof h) || send_all(in[0], p->voice ? p->voice : "", vl) ||
+              send_all(in[0], text, len);
+    close(in[0]);
+    if (bad) {
+        close(out[0]);
+        int rc = reap(pid, p->voice, err);
+        return rc ? rc : cw_fail(err, CW_EIO, "", 0, "the speech synthesiser did not take the text");
+    }
+    *pid_out = pid;
+    *fd_out = out[0];
+    return 0;
+}
+
+int cw_tts_helper_main(void)
+{
+    job_head h;
+    if (read_full(STDIN_FILENO, &h, sizeof h) != (ssize_t)sizeof h || h.magic != JOB_MAGIC ||
+        h.voice_len > 120 || h.text_len > JOB_TEXT_MAX || h.phonemes > 1)
+        return CHILD_JOB;
+    char voice[128];
+    char *text = malloc((size_t)h.text_len + 1);
+    if (!text || read_full(STDIN_FILENO, voice, h.voice_len) != (ssize_t)h.voice_len ||
+        read_full(STDIN_FILENO, text, h.text_len) != (ssize_t)h.text_len)
+        return CHILD_JOB;
+    voice[h.voice_len] = 0;
+    text[h.text_len] = 0;
+    cw_tts_params p = {.voice = voice, .speed = h.speed, .pitch = h.pitch};
+    /* the output moves off fd 1, which child_main points at /dev/null like the others */
+    int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
+        return CHILD_PIPE;
+    espeak_ng_InitializePath(NULL);
+    child_job j = {.text = text, .len = h.text_len, .p = &p, .fd = fd, .phonemes = (int)h.phonemes};
+    child_main(&j);
+    return CHILD_SYNTH; /* not reached */
+}
+
 /* Fork a child for j (text must be NUL-terminated at len). *fd_out is the read end. */
 static int spawn(const char *text, size_t len, const cw_tts_params *p, int phonemes,
                  pid_t *pid_out, int *fd_out, cw_error *err)
@@ -326,6 +456,8 @@ static int spawn(const char *text, size_t len, const cw_tts_params *p, int phone
         return rc;
     if (text[len] != 0 || memchr(text, 0, len))
         return cw_fail(err, CW_EINVAL, "", 0, "the text to speak contains a NUL byte");
+    if (helper_exe[0])
+        return spawn_helper(text, len, p, phonemes, pid_out, fd_out, err);
     int fds[2];
     pthread_mutex_lock(&tts_mu);
     tts_path_locked();
@@ -392,6 +524,12 @@ static int reap(pid_t pid, const char *voice, cw_error *err)
                        "speak --list-voices')", voice);
     case CHILD_PIPE:
         return cw_fail(err, CW_EIO, "", 0, "the speech synthesiser stopped early");
+    case CHILD_JOB:
+        return cw_fail(err, CW_EINTERNAL, "", 0, "the speech synthesiser (%s %s) did not "
+                       "understand its job: is it the same version of chalkwave?", helper_exe,
+                       helper_arg);
+    case CHILD_EXEC:
+        return cw_fail(err, CW_EIO, "", 0, "cannot start the speech synthesiser (%s)", helper_exe);
     default:
         return cw_fail(err, CW_EINVAL, "", 0, "the speech synthesiser (eSpeak NG) failed on "
                        "this text (exit %d)", WEXITSTATUS(status));

@@ -478,9 +478,9 @@ int cmd_ingest(cw_cli *cli, int argc, char **argv)
         if (r == 0)
             r = cw_inbox_list(c.ib, &names, &err);
         cw_strlist_sort(&names);
-        /* texts are spoken after the recordings, by this thread alone: speech renders in a
-         * forked child (audio/espeak.c), and a fork while other threads run can leave the
-         * child waiting forever on a lock one of them held (seen with ASan's allocator) */
+        /* texts are spoken after the recordings, by this thread alone (speech renders in a
+         * helper process of its own, see main.c; one synthesis at a time keeps the machine
+         * free for the recordings' workers and the order of the report stable) */
         cw_strlist texts = {0};
         if (r == 0)
             r = cw_inbox_list_texts(c.ib, &texts, &err); /* spoken: cw_speak_inbox_text */

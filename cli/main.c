@@ -18,6 +18,7 @@ typedef struct cw_cmd {
     unsigned flags; /* CW_CMD_*: the setup cw_cli_setup does for it */
 } cw_cmd;
 
+#define TTS_HELPER_ARG "__speech-helper" /* not a command: see main */
 #define READS (CW_CMD_NEED_STATION | CW_CMD_LOCK_SHARED)
 #define WRITES (CW_CMD_NEED_STATION | CW_CMD_LOCK_EXCL)
 
@@ -318,6 +319,15 @@ int cw_cli_opts(cw_cli *cli, const char *cmd, int argc, char **argv, const char 
 
 int main(int argc, char **argv)
 {
+    /* speech renders in a new run of this program (audio/espeak.c), never a fork of it: the
+     * desk, air and ingest run threads */
+    if (argc == 2 && !strcmp(argv[1], TTS_HELPER_ARG)) return cw_tts_helper_main();
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        cw_tts_use_helper(exe, TTS_HELPER_ARG);
+    }
     cw_cli cli = {.lock_fd = -1, .is_tty = isatty(STDOUT_FILENO)};
     int i = 1;
     /* global options before the command */

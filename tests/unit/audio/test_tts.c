@@ -1,7 +1,9 @@
 /* test_tts.c — speech synthesis on libespeak-ng (audio/espeak.c): the voice list and
  * lookups, renderings that are the same samples every time (also after other renderings in
  * the same process, which eSpeak NG alone does not give), longer text -> longer speech,
- * a reader that stops early, unknown voices, phonemes, parameters out of range. */
+ * a reader that stops early, unknown voices, phonemes, parameters out of range; the same
+ * samples from a helper program (cw_tts_use_helper: this test binary run as one) as from a
+ * fork, also while other threads allocate, and a helper that cannot start or is not one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,8 @@
 #include <cmocka.h>
 
 #include <openssl/sha.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,8 +199,84 @@ static void test_phonemes(void **state)
     cw_buf_free(&out);
 }
 
-int main(void)
+#define HELPER_ARG "__speech-helper"
+
+static atomic_int churn_stop;
+
+/* Another thread of the process, busy in malloc while the speech is rendered. */
+static void *churn(void *arg)
 {
+    (void)arg;
+    while (!atomic_load(&churn_stop)) {
+        void *p = malloc(1000);
+        free(p);
+    }
+    return NULL;
+}
+
+static void test_helper(void **state)
+{
+    (void)state;
+    unsigned char forked[32], helped[32];
+    size_t nf, nh;
+    cw_error err;
+    cw_tts_use_helper(NULL, NULL);
+    assert_int_equal(render(EN, "gmw/en", 150, 50, forked, &nf, &err), 0);
+    cw_tts_use_helper("/proc/self/exe", HELPER_ARG);
+    pthread_t th[3];
+    atomic_store(&churn_stop, 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, churn, NULL), 0);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(render(EN, "gmw/en", 150, 50, helped, &nh, &err), 0);
+        assert_int_equal(nh, nf);
+        assert_memory_equal(forked, helped, 32);
+    }
+    atomic_store(&churn_stop, 1);
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    /* refusals come back from the helper as from a fork */
+    cw_tts_params p = {.voice = "no/such-voice", .speed = 150, .pitch = 50};
+    cw_tts *t = NULL;
+    assert_int_equal(cw_tts_open(&t, "<speak>x</speak>", 16, &p, &err), CW_EINVAL);
+    assert_non_null(strstr(err.text, "no voice 'no/such-voice'"));
+    /* phonemes through the helper */
+    p.voice = "gmw/en";
+    cw_buf out;
+    cw_buf_init(&out);
+    assert_int_equal(cw_tts_phonemes("<speak>hello world</speak>", 26, &p, &out, &err), 0);
+    assert_non_null(out.data);
+    assert_non_null(strstr(out.data, "h@l'oU w'3:ld"));
+    cw_buf_free(&out);
+    /* a long text: the helper reads it whole before it speaks, the reader stops early */
+    cw_buf b;
+    cw_buf_init(&b);
+    cw_buf_puts(&b, "<speak>");
+    for (int i = 0; i < 4000; i++)
+        cw_buf_puts(&b, "The health ministry reminds every family to boil drinking water. ");
+    cw_buf_puts(&b, "</speak>");
+    assert_int_equal(cw_tts_open(&t, b.data, b.len, &p, &err), 0);
+    float buf[1024];
+    size_t got = 0;
+    assert_int_equal(cw_tts_read(t, buf, 1024, &got, &err), 0);
+    assert_int_equal(got, 1024);
+    cw_tts_close(t);
+    cw_buf_free(&b);
+    /* a helper that is not there, and a program that is not a helper */
+    cw_tts_use_helper("/nonexistent/chalkwave", HELPER_ARG);
+    assert_int_equal(cw_tts_open(&t, "<speak>x</speak>", 16, &p, &err), CW_EIO);
+    assert_non_null(strstr(err.text, "cannot start the speech synthesiser (/nonexistent/chalkwave)"));
+    cw_tts_use_helper("/bin/true", HELPER_ARG);
+    assert_int_not_equal(cw_tts_open(&t, "<speak>x</speak>", 16, &p, &err), 0);
+    assert_null(t);
+    assert_non_null(strstr(err.text, "speech synthesiser"));
+    cw_tts_use_helper(NULL, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && !strcmp(argv[1], HELPER_ARG))
+        return cw_tts_helper_main();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_samples_every_time),
         cmocka_unit_test(test_longer_text_longer_speech),
@@ -204,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_bad_voice_and_params),
         cmocka_unit_test(test_voices),
         cmocka_unit_test(test_phonemes),
+        cmocka_unit_test(test_helper),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
