@@ -201,6 +201,8 @@ const char *cw_audio_container_name(int fd)
         return "WMA";
     if (!memcmp(b, "caff", 4))
         return "CAF";
+    if (!memcmp(b, "riff\x2e\x91\xcf\x11", 8))
+        return "Wave64";
     if (!memcmp(b, "#!AMR", 5))
         return "AMR";
     return NULL;
@@ -298,6 +300,29 @@ static int caf_cut(int fd, int64_t size)
     return 0;
 }
 
+/* Sony Wave64: every chunk is a 16-byte GUID and a 64-bit size counting its own 24-byte
+ * header, padded to 8 bytes. Cut when the 'data' chunk ends past the end of the file
+ * (FFmpeg's demuxer shortens the stated length to the file's, so its length says nothing). */
+static int w64_cut(int fd, int64_t size)
+{
+    static const unsigned char data_guid[16] = {'d', 'a', 't', 'a', 0xF3, 0xAC, 0xD3, 0x11,
+                                                0x8C, 0xD1, 0x00, 0xC0, 0x4F, 0x8E, 0xDB, 0x8A};
+    int64_t off = 40; /* 'riff' GUID and size, 'wave' GUID */
+    for (int k = 0; k < 64 && off + 24 <= size; k++) {
+        unsigned char c[24];
+        if (pread_all(fd, off, c, 24))
+            return 0;
+        uint64_t len = le64(c + 16);
+        if (!memcmp(c, data_guid, 16))
+            return len >= 24 && len <= (uint64_t)INT64_MAX - (uint64_t)off &&
+                   off + (int64_t)len > size;
+        if (len < 24 || len > (uint64_t)(size - off))
+            return 0;
+        off += (int64_t)((len + 7) & ~(uint64_t)7);
+    }
+    return 0;
+}
+
 /* Frames one after another (ADTS, AMR): does the last one end exactly at the end? `len`
  * gives a frame's length from its first bytes (0: not a frame there). */
 static int frames_cut(int fd, int64_t start, int64_t size, int64_t (*len)(const unsigned char *))
@@ -363,6 +388,8 @@ int cw_audio_container_cut(int fd, int64_t size, const char *demuxer)
         return mkv_cut(fd, size);
     if (!strcmp(demuxer, "caf"))
         return caf_cut(fd, size);
+    if (!strcmp(demuxer, "w64"))
+        return w64_cut(fd, size);
     if (strstr(demuxer, "mp4")) {
         cw_audio_mp4_top t;
         cw_audio_mp4_scan(fd, size, &t);

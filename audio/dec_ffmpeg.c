@@ -164,6 +164,8 @@ static void describe(ffdec *d, int has_video)
         c = "CAF";
     } else if (!strcmp(fmt, "wav")) {
         c = "WAV";
+    } else if (!strcmp(fmt, "w64")) {
+        c = "Wave64";
     } else if (!strcmp(fmt, "aiff")) {
         c = "AIFF";
     } else if (!strcmp(fmt, "amr") || !strcmp(fmt, "flac") || !strcmp(fmt, "aac") ||
@@ -489,7 +491,7 @@ static int refuse_unreadable(ffdec *d, const cw_audio_mp4_top *t, int averr, cw_
     /* a header FFmpeg cannot read: often a file cut before its end (Ogg and the like read
      * their end at open) */
     static const char *const demuxer[][2] = {{"WebM/MKV", "matroska"}, {"WMA", "asf"},
-                                             {"CAF", "caf"}, {"AMR", "amr"}};
+                                             {"CAF", "caf"}, {"AMR", "amr"}, {"Wave64", "w64"}};
     int cut = !strcmp(c, "Ogg") ? !cw_audio_ogg_has_end(d->fd, d->size) : t->cut;
     for (size_t i = 0; i < sizeof demuxer / sizeof demuxer[0]; i++)
         if (!strcmp(c, demuxer[i][0]))

@@ -52,7 +52,7 @@ for r in "${repos[@]}"; do
             *.ogg | *.oga | *.opus | *.spx | *.oggflac | *.oggtheora) target=ogg ;;
             test*/*.json | */test*/*.json) target=plan ;;
             *.wav | *.flac | *.mp3 | *.m4a | *.m4b | *.mp4 | *.aif | *.aiff | *.aifc | *.wma | *.asf | \
-                *.caf | *.amr | *.awb | *.3gp | *.aac | *.webm | *.mka | *.mkv | *.mov) target=decode ;;
+                *.caf | *.w64 | *.amr | *.awb | *.3gp | *.aac | *.webm | *.mka | *.mkv | *.mov) target=decode ;;
             *) continue ;;
         esac
         git -C "$r" cat-file -s "HEAD:$f" 2>/dev/null | awk '{exit !($1 <= 1048576)}' || continue

@@ -2,8 +2,9 @@
 # test_ingest_cut.sh — a recording that lost only its last half second (a copy interrupted
 # near its end, a phone that died while saving) is refused as cut short, for every kind of
 # file that states its own length: WAV (its data size), FLAC (STREAMINFO's sample count), a
-# VBR MP3 (its Xing header) and an M4A from a phone (moov before the sound, stating the
-# track's length). The whole files are accepted first, so a refusal is about the cut alone.
+# VBR MP3 (its Xing header), an M4A from a phone (moov before the sound, stating the
+# track's length), Sony Wave64 from sox (its data chunk's size, which FFmpeg's demuxer
+# shortens to the file's) and Apple CAF from ffmpeg (its data chunk's size). The whole files are accepted first, so a refusal is about the cut alone.
 # Half a second is well over what rounding and encoder priming explain (at most 0.1 s; one
 # MP3 frame) and well under a second: a tolerance that grew would let a lesson air without
 # its last words.
@@ -21,6 +22,8 @@ sox -R -q -n -r 44100 -c 1 -b 16 "$A/whole.wav" synth 8 pinknoise band 300 3000 
 sox -q "$A/whole.wav" "$A/whole.flac"
 ffmpeg -v error -i "$A/whole.wav" -c:a libmp3lame -q:a 4 "$A/whole.mp3"
 ffmpeg -v error -i "$A/whole.wav" -c:a aac -b:a 64k -movflags +faststart "$A/whole.m4a"
+sox -q "$A/whole.wav" "$A/whole.w64"
+ffmpeg -v error -i "$A/whole.wav" -c:a pcm_s16be "$A/whole.caf"
 
 # cut FILE OUT SECONDS: OUT is FILE without its last SECONDS of sound (by its byte rate: the
 # bytes after the header, over its 8 s).
@@ -31,7 +34,7 @@ cut_end() {
 }
 
 ep=0
-for ext in wav flac mp3 m4a; do
+for ext in wav flac mp3 m4a w64 caf; do
     ep=$((ep + 1))
     cw --station "$S" ingest --series cut --episode "$ep" -- "$A/whole.$ext"
     expect_rc 0 "the whole $ext is accepted"
@@ -39,7 +42,7 @@ done
 
 # header sizes: WAV 44 bytes; the others are small against 8 s of sound (a few hundred
 # bytes of 60 KB and more): counted as sound, the cut is a little longer than 0.5 s.
-for ext in wav flac mp3 m4a; do
+for ext in wav flac mp3 m4a w64 caf; do
     hdr=0
     [ "$ext" = wav ] && hdr=44
     cut_end "$A/whole.$ext" "$A/cut.$ext" 5 "$hdr" # 5/80 of 8 s: 0.5 s
