@@ -253,9 +253,11 @@ static void run_ingest(desk_job *j, void *arg)
     if (desk_view_lock(v, &err) == 0) {
         approve = desk_view_station(v)->desk_approve;
         /* a teacher's new take of an episode the library has: it waits beside it and, once
-         * approved, replaces it (an earlier take still waiting is refused as usual) */
+         * approved, replaces it (an earlier take still waiting is refused as usual); also
+         * with approve = no, where new episodes need no approval: a teacher's link never
+         * overwrites what the station already has, and the take is not lost either */
         const cw_recording *has = NULL, *waits = NULL;
-        if (a->teacher_upload && approve && a->m.series[0] && a->m.episode > 0) {
+        if (a->teacher_upload && a->m.series[0] && a->m.episode > 0) {
             has = cw_library_find_episode(desk_view_library(v), a->m.series, a->m.episode);
             waits = desk_view_pending(v) ? cw_library_find_episode(desk_view_pending(v), a->m.series, a->m.episode) : NULL;
         }
@@ -273,7 +275,7 @@ static void run_ingest(desk_job *j, void *arg)
                  .language = a->m.language[0] ? a->m.language : NULL,
                  .episode = a->m.episode,
                  .kind = a->m.kind},
-        .pending = a->teacher_upload && approve, /* staff's own uploads need no approval */
+        .pending = a->teacher_upload && (approve || a->up.replaces[0]), /* staff's need none */
         .replace = a->up.replaces[0] != 0,       /* (pending: only ever a take still waiting) */
         .display_name = a->up.file,
         .progress = on_progress,

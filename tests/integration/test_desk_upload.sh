@@ -242,6 +242,23 @@ expect_eq "$(tree_sum "$ST/library")" "$sum_before" "nothing stored"
 desk_stop
 sed -i '/^max_upload = 1M$/d' "$ST/station.conf"
 
+# ---- approve = no: a teacher's new episode airs at once, a new take of one the library has waits ------------
+sed -i '/^\[desk\]$/a approve = no' "$ST/station.conf"
+desk_start "$ST" || cw_finish
+tone maths10.wav 3 610
+expect_eq "$(hcurl -H 'Accept: application/json' -F series=maths -F episode=10 -F "title=Maths ten" -F "file=@maths10.wav" \
+    "$DESK_URL/t/$TOKEN/upload")" 200 "approve = no: a teacher's upload is accepted"
+expect_eq "$(json_get body '[d["pending"], d["recording"]["path"]]')" '[false, "library/lesson/maths/010-maths-ten.ogg"]' \
+    "...straight into the library"
+tone maths10b.wav 3 620
+expect_eq "$(hcurl -H 'Accept: application/json' -F series=maths -F episode=10 -F "title=Maths ten again" -F "file=@maths10b.wav" \
+    "$DESK_URL/t/$TOKEN/upload")" 200 "approve = no: the teacher's new take of it is accepted too (not refused as 'already there')"
+expect_eq "$(json_get body '[d["pending"], d["replaces"]]')" '[true, "library/lesson/maths/010-maths-ten.ogg"]' \
+    "...to wait for staff, naming the recording it would replace: a link never overwrites the library"
+expect_eq "$(cd "$ST/library/lesson/maths" && ls 010-*)" 010-maths-ten.ogg "...and the library still has the first take"
+desk_stop
+sed -i '/^approve = no$/d' "$ST/station.conf"
+
 # ---- 50 at once ----------------------------------------------------------------------------------------
 desk_start "$ST" || cw_finish
 for i in $(seq 50); do tone "s50-$i.wav" 2 $((300 + 17 * i)); done
