@@ -17,9 +17,9 @@ S=$(minimal_station st)
 A=$CW_TMP/audio
 mkdir -p "$A"
 sox -R -q -n -r 16000 -c 1 -b 16 "$CW_TMP/core.wav" synth 5 pinknoise band 300 3000 tremolo 4 90 gain -n -12
-sox -q -n -r 16000 -c 1 -b 16 "$CW_TMP/sil.wav" trim 0 1
-sox -q "$CW_TMP/sil.wav" "$CW_TMP/core.wav" "$CW_TMP/sil.wav" "$A/wb.wav"
-sox -q "$A/wb.wav" -r 8000 "$A/nb.wav"
+sox -R -q -n -r 16000 -c 1 -b 16 "$CW_TMP/sil.wav" trim 0 1
+sox -R -q "$CW_TMP/sil.wav" "$CW_TMP/core.wav" "$CW_TMP/sil.wav" "$A/wb.wav"
+sox -R -q "$A/wb.wav" -r 8000 "$A/nb.wav"
 check "AMR-NB encoded" "$ENC" nb "$A/nb.wav" "$A/voice.amr"
 check "AMR-WB encoded" "$ENC" wb "$A/wb.wav" "$A/voice.awb"
 ffmpeg -v error -y -i "$A/voice.amr" -c copy "$A/voice.3gp"

@@ -19,10 +19,10 @@ mkdir -p "$A"
 # 8 s of speech-like sound (pink noise with a syllable-rate tremolo) up to the very end: a
 # cut takes words, never trailing silence.
 sox -R -q -n -r 44100 -c 1 -b 16 "$A/whole.wav" synth 8 pinknoise band 300 3000 tremolo 4 90 gain -n -12
-sox -q "$A/whole.wav" "$A/whole.flac"
+sox -R -q "$A/whole.wav" "$A/whole.flac"
 ffmpeg -v error -i "$A/whole.wav" -c:a libmp3lame -q:a 4 "$A/whole.mp3"
 ffmpeg -v error -i "$A/whole.wav" -c:a aac -b:a 64k -movflags +faststart "$A/whole.m4a"
-sox -q "$A/whole.wav" "$A/whole.w64"
+sox -R -q "$A/whole.wav" "$A/whole.w64"
 ffmpeg -v error -i "$A/whole.wav" -c:a pcm_s16be "$A/whole.caf"
 
 # cut FILE OUT SECONDS: OUT is FILE without its last SECONDS of sound (by its byte rate: the

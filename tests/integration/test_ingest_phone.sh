@@ -20,9 +20,9 @@ mkdir -p "$A"
 # silence at each end: 7 s, 48 kHz stereo
 sox -R -q -n -r 48000 -c 1 -b 16 "$CW_TMP/core.wav" synth 5 pinknoise band 300 3000 \
     tremolo 4 90 gain -n -12
-sox -q -n -r 48000 -c 1 -b 16 "$CW_TMP/sil.wav" trim 0 1
-sox -q "$CW_TMP/sil.wav" "$CW_TMP/core.wav" "$CW_TMP/sil.wav" -c 2 "$A/src.wav"
-sox -q "$A/src.wav" -c 1 "$A/mono.wav"
+sox -R -q -n -r 48000 -c 1 -b 16 "$CW_TMP/sil.wav" trim 0 1
+sox -R -q "$CW_TMP/sil.wav" "$CW_TMP/core.wav" "$CW_TMP/sil.wav" -c 2 "$A/src.wav"
+sox -R -q "$A/src.wav" -c 1 "$A/mono.wav"
 
 measure() {
     local ch pan=""
