@@ -248,7 +248,8 @@ int cw_speak_voice_choose(const cw_station *st, const cw_voices *vs, const char 
             cw_buf_init(&close);
             cw_speak_close_voices(vs, language, &close);
             int rc = cw_fail(err, CW_EINVAL, "", 0, "eSpeak NG has no voice for '%s'%s (choose "
-                             "one with --voice, or set %.*s.voice in [speak] of station.conf; "
+                             "one with --voice or a 'Voice:' line at the top of the text, or set %.*s.voice in "
+                             "[speak] of station.conf; "
                              "all voices: chalkwave speak --list-voices)", language,
                              close.len ? close.data : "", (int)strcspn(language, "-_"), language);
             cw_buf_free(&close);
