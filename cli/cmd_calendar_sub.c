@@ -9,6 +9,7 @@
 #include "calendars.h"
 #include "cli.h"
 #include "cmd_calendar.h"
+#include "session.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -88,22 +89,7 @@ int cal_reload_station(cw_cli *cli, const char *sub)
 
 const char *cal_body_problem(const cw_fetch_res *r)
 {
-    const char *ct = r->content_type ? r->content_type : "";
-    size_t i = 0;
-    if (r->len >= 3 && !memcmp(r->body, "\xEF\xBB\xBF", 3))
-        i = 3;
-    while (i < r->len && strchr(" \t\r\n", r->body[i]))
-        i++;
-    if (i == r->len)
-        return "the server sent an empty answer, not a calendar";
-    /* a calendar is what its bytes say: a web server that labels .ics files text/html still
-     * sends a calendar; a sign-in page labelled text/calendar is still a web page */
-    if (r->len - i >= 15 && !strncasecmp(r->body + i, "BEGIN:VCALENDAR", 15))
-        return NULL;
-    if (!strncasecmp(ct, "text/html", 9) || !strncasecmp(ct, "application/xhtml", 17) || r->body[i] == '<')
-        return "the server sent a web page, not a calendar (a sign-in page of the partner's site or of the "
-               "network? the link may have expired, or the network wants a sign-in first)";
-    return NULL;
+    return cw_sub_body_problem(r);
 }
 
 void cal_local_day(const cw_station *st, int64_t t, char out[11])

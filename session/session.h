@@ -154,4 +154,79 @@ int cw_session_approve(cw_session *s, const char *pending_path, int replace, cha
                        cw_error *err) CW_WARN_UNUSED;
 int cw_session_reject(cw_session *s, const char *pending_path, const char *reason, cw_error *err) CW_WARN_UNUSED;
 
+/* ---- subscribed calendars: `calendar update` (sub_update.c, sub_report.c) --------------------- */
+
+/* What became of one subscription in an update. */
+typedef enum cw_subup_outcome {
+    CW_SUBUP_UNCHANGED = 0, /* 304, the same bytes, or only new DTSTAMPs */
+    CW_SUBUP_UPDATED,       /* a new copy stored */
+    CW_SUBUP_UNREACHABLE,   /* no network, no answer, cut short (the copy kept) */
+    CW_SUBUP_REFUSED,       /* an answer that is no usable calendar (the copy kept) */
+    CW_SUBUP_FAILED         /* an HTTP error, an untrusted certificate, too many redirects, too large */
+} cw_subup_outcome;
+const char *cw_subup_outcome_name(cw_subup_outcome o); /* "unchanged", ... (JSON values) */
+
+typedef struct cw_subup_opts {
+    const char *const *names; /* NAME or NAME.ics of the subscriptions to update; none: all */
+    size_t n_names;
+    int days;          /* what changed in the next `days` days (1..366) */
+    cw_date from;      /* the first of them; year 0: today, station time */
+    int timeout;       /* seconds per link (1..3600) */
+    int accept_errors; /* take a new copy even when some of its events cannot be read */
+    int lock_wait;     /* seconds to wait for the subscriptions' lock and the station lock */
+} cw_subup_opts;
+
+typedef struct cw_subup_result {
+    char *name;               /* NAME.ics */
+    char source[400];         /* the link as shown (cw_sub_url_redact): never the link */
+    cw_subup_outcome outcome;
+    int restamped;            /* UNCHANGED: the new copy differed only in its DTSTAMP lines */
+    char why[1200];           /* outcome > UPDATED: why, one line, no link */
+    int64_t good;             /* UTC: the copy in use was last known good then (0: never) */
+    char kept[200];           /* "keeping the copy of 2026-03-02" (for outcome > UPDATED) */
+    size_t events, skipped;   /* UPDATED: events of the new copy, and those skipped for errors */
+    cw_cal_changes changes;   /* UPDATED: what changed in the window */
+    char changes_error[1024]; /* "" or why what changed cannot be said */
+} cw_subup_result;
+
+typedef struct cw_subup_stale {
+    cw_date date;      /* out/DATE/ was built before changes to that day */
+    cw_strlist cals;   /* the calendars whose changes touch it */
+} cw_subup_stale;
+
+typedef struct cw_subup {
+    cw_date from;
+    int days;
+    char *timezone;           /* the station's zone: times in texts and JSON */
+    cw_subup_result *v;       /* in the order of subscriptions.conf, or as named */
+    size_t n;
+    cw_subup_stale *stale;
+    size_t n_stale;
+    int stale_unknown;        /* stale bundles could not be listed (out of memory) */
+} cw_subup;
+
+/* Fetch the subscriptions of the station in station_dir again (all, or o->names) and keep
+ * the last good copy of each when the new one is empty, a web page, refused by import's
+ * checks or has errors the stored one has not; store the new copies (calendars/NAME.ics and
+ * their [calendars] lines, atomically, under the exclusive station lock held only while
+ * storing; the network is used under calendars/.chalkwave.lock alone), record each outcome in
+ * subscriptions.conf, and say what changed in the window and which built bundles are stale.
+ * A name that is no subscription: CW_EUSAGE before anything is fetched. Other errors (a lock,
+ * the disk) as their calls; outcomes of single calendars are results, not errors. Free *out
+ * with cw_subup_free (also after an error). Nothing is printed. */
+int cw_calendar_update(const char *station_dir, const cw_subup_opts *o, cw_subup *out, cw_error *err) CW_WARN_UNUSED;
+void cw_subup_free(cw_subup *u);
+/* 0 when every calendar was fetched and usable; CW_EINVAL when a new copy was refused or a
+ * server answered with an error; CW_EIO when nothing could be fetched (offline). */
+int cw_subup_status(const cw_subup *u);
+/* The report as `calendar update` prints it: text (changes, stale bundles), or the JSON of
+ * --format json (with its newline). Appended to b; 0 or CW_ENOMEM. */
+int cw_subup_text(const cw_subup *u, cw_buf *b);
+int cw_subup_json(const cw_subup *u, cw_buf *b);
+/* Why a fetched body is no calendar (empty, a web page: a sign-in page), or NULL (what
+ * `calendar subscribe` and update refuse before reading it as a calendar). */
+const char *cw_sub_body_problem(const cw_fetch_res *r);
+/* One change as a line ("Maths P5 ep 12 moved from ..."), in the update's zone. */
+int cw_subup_change_text(const cw_subup *u, const cw_cal_change *c, cw_buf *b);
+
 #endif
