@@ -368,6 +368,11 @@ void desk_h_staff_upload(desk_req *r);
 void desk_h_calendars(desk_req *r);
 void desk_h_calendar_check(desk_req *r);
 void desk_h_calendar_import(desk_req *r);
+void desk_h_calendar_update(desk_req *r);
+void desk_h_api_calendar_update(desk_req *r);
+/* The calendars page's "Subscriptions" section, and an update job's results (pages_subs.c). */
+void desk_subs_section(desk_req *r, const cw_station *st);
+void desk_subs_job_section(desk_req *r, const char *id);
 void desk_h_days(desk_req *r);
 void desk_h_day(desk_req *r);
 void desk_h_day_build(desk_req *r);

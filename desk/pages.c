@@ -259,6 +259,7 @@ void desk_h_job(desk_req *r)
         desk_html(b, "<p class=\"%s\" role=\"status\">%s</p>\n", j.state == JOB_DONE ? "good" : "problem",
                   j.message);
     }
+    if (!strcmp(j.kind, "calendars") && j.state >= JOB_DONE) desk_subs_job_section(r, j.id);
     if (!strcmp(j.kind, "build") || !strcmp(j.kind, "verify")) {
         const char *date = strrchr(j.title, ' ');
         if (date && strlen(date + 1) == 10) desk_html(b, "<p><a href=\"/staff/days/%U\">Back to the day</a></p>\n", date + 1);

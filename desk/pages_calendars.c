@@ -120,6 +120,7 @@ void desk_h_calendars(desk_req *r)
         }
         desk_html(b, "</ol>\n");
     }
+    desk_subs_section(r, st);
     desk_html(b, "<h2>Add or replace a calendar</h2>\n<form method=\"post\" action=\"/staff/calendars/check\" "
                  "enctype=\"multipart/form-data\" class=\"stack upload\">");
     desk_csrf_field(r);

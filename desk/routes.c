@@ -40,6 +40,7 @@ const desk_route desk_routes[] = {
     {"GET", "/staff/calendars", S, 0, desk_h_calendars},
     {"POST", "/staff/calendars/check", S, UPLOAD, desk_h_calendar_check},
     {"POST", "/staff/calendars/import", S, FORM, desk_h_calendar_import},
+    {"POST", "/staff/calendars/update", S, FORM, desk_h_calendar_update},
     {"GET", "/staff/days", S, 0, desk_h_days},
     {"GET", "/staff/days/:date", S, 0, desk_h_day},
     {"POST", "/staff/days/:date/build", S, FORM, desk_h_day_build},
@@ -62,6 +63,7 @@ const desk_route desk_routes[] = {
     {"POST", "/api/inbox/:id/reject", S, API | FORM, desk_h_reject},
     {"POST", "/api/upload", S, API | UPLOAD, desk_h_staff_upload},
     {"POST", "/api/calendars", S, API | UPLOAD, desk_h_api_calendars},
+    {"POST", "/api/calendars/update", S, API | FORM, desk_h_api_calendar_update},
     {"POST", "/api/days/:date/build", S, API | FORM, desk_h_api_build},
     {"GET", "/api/jobs/:id", S, API, desk_h_api_job},
 };
