@@ -74,10 +74,6 @@ int cal_subs_save(cw_cli *cli, const char *sub, const cw_subs *subs);
 int cal_reload_station(cw_cli *cli, const char *sub);
 /* Why a fetched body is no calendar (empty, a web page), or NULL. */
 const char *cal_body_problem(const cw_fetch_res *r);
-/* The station-local day of UTC instant t, YYYY-MM-DD. */
-void cal_local_day(const cw_station *st, int64_t t, char out[11]);
-/* "keeping the copy of 2026-03-02" for a subscription's last good fetch. */
-void cal_kept_copy(const cw_station *st, const cw_subscription *s, char *out, size_t n);
 /* 64 hex digits of the SHA-256 of data (malloc'd), or NULL when out of memory. */
 char *cal_sha256_hex(const char *data, size_t len);
 /* The [calendars] line's source for a subscription: "subscription https://host (link h)". */

@@ -92,29 +92,6 @@ const char *cal_body_problem(const cw_fetch_res *r)
     return cw_sub_body_problem(r);
 }
 
-void cal_local_day(const cw_station *st, int64_t t, char out[11])
-{
-    cw_tz *tz = NULL;
-    cw_error e;
-    if (cw_tz_open(&tz, st->timezone, &e))
-        tz = NULL;
-    cw_civil c;
-    cw_tz_to_local(tz, t, &c, NULL);
-    cw_tz_free(tz);
-    cw_date_format((cw_date){c.year, c.month, c.day}, out);
-}
-
-void cal_kept_copy(const cw_station *st, const cw_subscription *s, char *out, size_t n)
-{
-    char day[11];
-    if (s->good > 0) {
-        cal_local_day(st, s->good, day);
-        snprintf(out, n, "keeping the copy of %s", day);
-    } else {
-        snprintf(out, n, "keeping the copy there is");
-    }
-}
-
 char *cal_sha256_hex(const char *data, size_t len)
 {
     char hex[65];
