@@ -100,7 +100,10 @@ static void run_update(desk_job *j, void *arg)
 {
     update_job *a = arg;
     const char *names[1] = {a->name};
-    cw_subup_opts o = {names, a->name[0] ? 1 : 0, a->days, a->from, 60, 0, 600};
+    /* a lock held elsewhere (an update in the terminal, a second click) is waited for a
+     * minute, not the CLI's ten: the desk has two workers to keep free */
+    cw_subup_opts o = {.names = names, .n_names = a->name[0] ? 1 : 0, .days = a->days, .from = a->from,
+                       .timeout = 60, .accept_errors = 0, .lock_wait = 60};
     cw_subup u;
     cw_error err = {0};
     desk_job_progress(j, 0.05);
