@@ -59,7 +59,12 @@ start_air() {
     AIR_PID=$!
 }
 start_air
-sleep 2
+# wait until the first air holds its lock (seen in /proc/locks by the lock file's inode; probing
+# with flock could take the lock from under it), at most 20 s on a loaded machine
+for _ in $(seq 200); do
+    [ -e "$st/.chalkwave-air.lock" ] && grep -q ":$(stat -c %i "$st/.chalkwave-air.lock") " /proc/locks && break
+    sleep 0.1
+done
 "$CW_BINARY" --station "$st" air --output "$url" >"$CW_TMP/second.out" 2>"$CW_TMP/second.err" </dev/null
 expect_eq "$?" 3 "a second air on the station is refused (exit 3)"
 check "it says another air is playing" grep -q "another 'chalkwave air' is playing this station" "$CW_TMP/second.err"
