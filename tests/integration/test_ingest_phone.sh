@@ -112,6 +112,24 @@ ff -i "$A/src.wav" -c:a pcm_s16be "$A/mac.aiff"
 accept "AIFF" "$A/mac.aiff" 8
 ff -i "$A/mono.wav" -c:a aac -b:a 64k -f adts "$A/signal.aac"         # Signal, dictaphones
 accept "raw ADTS AAC" "$A/signal.aac" 9
+# HE-AAC (SBR): Debian's ffmpeg cannot write it; a file from TagLib's test suite (SOURCES.md)
+# (1.1 s long: a station of its own that takes recordings from 1 s)
+he=$CW_SOURCE_DIR/tests/fixtures/audio/taglib/zero-length-mdat.m4a
+SHE=$(minimal_station he "min_length = 1")
+check "the HE-AAC fixture is HE-AAC (ffprobe)" bash -c "ffprobe -v error -select_streams a:0 -show_entries stream=profile \
+    -of csv=p=0 '$he' | grep -qx HE-AAC"
+cw --station "$SHE" ingest --series phone --episode 20 --title "HE-AAC" --format json -- "$he"
+expect_rc 0 "M4A HE-AAC (TagLib's test file) is accepted"
+expect_empty_err "M4A HE-AAC: nothing on stderr"
+if [ "$CW_RC" = 0 ]; then
+    heogg=$SHE/$(json_get "$CW_OUT" 'd["files"][0]["library_path"]')
+    m=$(measure "$heogg")
+    check "M4A HE-AAC: ffmpeg ebur128 reads ${m% *} LUFS (-23 +-0.5)" awk -v v="${m% *}" 'BEGIN {exit !(v >= -23.5 && v <= -22.5)}'
+    want=$(ffprobe -v error -select_streams a:0 -show_entries stream=duration -of csv=p=0 "$he")
+    secs=$(vorbis_links "$heogg" | awk '/^total/ {printf "%.3f", $2 / 44100}')
+    check "M4A HE-AAC: $secs s stored, its whole $want s (a tone to the end: nothing to trim; +-0.05 s)" \
+        awk -v s="$secs" -v w="$want" 'BEGIN {d = s - w; exit !(d > -0.05 && d < 0.05)}'
+fi
 ff -f lavfi -i testsrc=size=320x240:rate=25 -i "$A/src.wav" -map 0:v -map 1:a -shortest \
     -c:v libx264 -preset ultrafast -c:a aac -b:a 96k "$A/lesson.mp4"   # a filmed lesson
 accept "MP4 video (H.264 + AAC)" "$A/lesson.mp4" 10
