@@ -261,6 +261,8 @@ static void calendar_item(cw_buf *b, json_t *c)
                       json_string_value(json_object_get(x, "text")));
         }
         desk_html(b, "</ul>");
+    } else if (json_string_value(json_object_get(c, "changes_error"))) {
+        desk_html(b, "; what changed cannot be said: %s", json_string_value(json_object_get(c, "changes_error")));
     } else if (result && !strcmp(result, "updated")) {
         desk_html(b, "; nothing changed in the next days");
     }

@@ -121,6 +121,8 @@ static json_t *calendar_json(const cw_tz *tz, const cw_subup_result *r)
     for (size_t k = 0; k < r->changes.n; k++)
         json_array_append_new(ch, change_json(tz, &r->changes.v[k]));
     json_object_set_new(c, "changes", ch);
+    /* only when the comparison failed: then an empty "changes" does not mean "nothing" */
+    if (r->changes_error[0]) json_object_set_new(c, "changes_error", json_string(r->changes_error));
     return c;
 }
 
@@ -172,8 +174,12 @@ int cw_subup_text(const cw_subup *u, cw_buf *b)
             cw_buf_printf(b, "%s: updated (%zu event%s", r->name, r->events, r->events == 1 ? "" : "s");
             if (r->skipped)
                 cw_buf_printf(b, ", %zu skipped for errors", r->skipped);
-            cw_buf_printf(b, "); %zu change%s in the next %d day%s%s\n", r->changes.n, r->changes.n == 1 ? "" : "s",
-                          u->days, u->days == 1 ? "" : "s", r->changes.n ? ":" : "");
+            if (r->changes_error[0])
+                cw_buf_printf(b, "); what changed in the next %d day%s cannot be said: %s\n", u->days,
+                              u->days == 1 ? "" : "s", r->changes_error);
+            else
+                cw_buf_printf(b, "); %zu change%s in the next %d day%s%s\n", r->changes.n, r->changes.n == 1 ? "" : "s",
+                              u->days, u->days == 1 ? "" : "s", r->changes.n ? ":" : "");
             for (size_t k = 0; k < r->changes.n; k++) {
                 cw_buf_puts(b, "  ");
                 cw_cal_change_text(&r->changes.v[k], tz, b);

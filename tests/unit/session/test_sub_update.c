@@ -190,6 +190,22 @@ static void test_report_by_hand(void **state)
                                 "stale bundles (built before these changes: build them again):\n"
                                 "  out/2026-03-31 (a.ics): chalkwave build --date 2026-03-31\n");
     assert_int_equal(cw_subup_status(&u), 0);
+    /* the comparison failed: "0 changes" would be a lie, in the text and in the JSON */
+    snprintf(r[0].changes_error, sizeof r[0].changes_error, "the stored copy cannot be read");
+    cw_buf_free(&b);
+    cw_buf_init(&b);
+    assert_int_equal(cw_subup_text(&u, &b), 0);
+    assert_non_null(strstr(b.data, "a.ics: updated (3 events, 1 skipped for errors); what changed in the next 1 day "
+                                   "cannot be said: the stored copy cannot be read\n"));
+    cw_buf_free(&b);
+    cw_buf_init(&b);
+    assert_int_equal(cw_subup_json(&u, &b), 0);
+    assert_non_null(strstr(b.data, "\"changes_error\": \"the stored copy cannot be read\""));
+    r[0].changes_error[0] = 0;
+    cw_buf_free(&b);
+    cw_buf_init(&b);
+    assert_int_equal(cw_subup_json(&u, &b), 0);
+    assert_null(strstr(b.data, "changes_error"));
     r[1].outcome = CW_SUBUP_REFUSED;
     assert_int_equal(cw_subup_status(&u), CW_EINVAL); /* fetched, but refused */
     r[0].outcome = CW_SUBUP_UNREACHABLE;
