@@ -321,7 +321,14 @@ int main(int argc, char **argv)
 {
     /* speech renders in a new run of this program (audio/espeak.c), never a fork of it: the
      * desk, air and ingest run threads */
-    if (argc == 2 && !strcmp(argv[1], TTS_HELPER_ARG)) return cw_tts_helper_main();
+    if (argc == 2 && !strcmp(argv[1], TTS_HELPER_ARG)) {
+        if (isatty(STDIN_FILENO)) {
+            fprintf(stderr, "chalkwave: %s is chalkwave's own speech helper, not a command (see 'chalkwave speak')\n",
+                    TTS_HELPER_ARG);
+            return CW_EXIT_USAGE;
+        }
+        return cw_tts_helper_main();
+    }
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
