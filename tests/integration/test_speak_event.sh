@@ -78,4 +78,28 @@ cw --station "$S" plan --date 2026-03-23 --format json
 expect_eq "$(json_get "$CW_OUT" "[i['title'] for i in d['items'] if i['kind'] == 'newsletter']")" \
     '["Nouvelles du centre de sant\u00e9, 2026-03-23"]' "the second week airs its own item, not the first week's"
 
+# ---- the same from the desk: a build in the threaded server speaks through the helper process ---------------
+# (speech never forks the server: a fork taken while another thread holds a lock can hang)
+. "$(dirname "$0")/desk_lib.sh"
+desk_user "$S" amina "amina's password"
+desk_start "$S" || cw_finish
+desk_login amina "amina's password" && ok "staff log in to the desk" || not_ok "no desk login"
+code=$(hcurl -b "$CW_TMP/jar" -X POST -H "X-Chalkwave-CSRF: $CSRF" "$DESK_URL/api/days/2026-03-30/build")
+expect_eq "$code" 202 "the desk builds the fourth week's day"
+job=$(json_get "$CW_TMP/body" 'd["url"]')
+state=
+for _ in $(seq 600); do
+    hcurl -b "$CW_TMP/jar" "$DESK_URL$job" >/dev/null
+    state=$(json_get "$CW_TMP/body" 'd["state"]')
+    [ "$state" = done ] || [ "$state" = failed ] && break
+    sleep 0.2
+done
+expect_eq "$state" done "the desk's build job ends: $(json_get "$CW_TMP/body" 'd["message"]')"
+rec=$(json_get "$S/out/2026-03-30/plan.json" "[i['recording'] for i in d['items'] if i['kind'] == 'newsletter'][0]")
+check "the desk's build spoke the event's text, by the French voice" \
+    bash -c "vorbiscomment -l '$S/$rec' | grep -qx 'CHALKWAVE_SYNTHESISED=espeak-ng fr-fr'"
+expect_eq "$(find "$S/library" -name '*.ogg' | wc -l)" 3 "a third item, for the fourth week"
+desk_stop
+expect_eq "$DESK_RC" 0 "the desk stops cleanly"
+
 cw_finish
