@@ -62,8 +62,10 @@ static void from_json(json_t *o, desk_upload *u)
     snprintf(u->replaces, sizeof u->replaces, "%s", jstr(o, "replaces"));
 }
 
-/* add (replace = 0) or replace the entry with u's id (replace = 1). */
-static int change(cw_desk *d, const desk_upload *u, int replace, cw_error *err)
+/* add us[0] (replace = 0), or replace the entries with the ids of us[0..n) (replace = 1), in
+ * one read-modify-write of uploads.json (a batch: the sync of many approvals made in the
+ * terminal costs one write, not one each). */
+static int change(cw_desk *d, const desk_upload *const *us, size_t n, int replace, cw_error *err)
 {
     pthread_mutex_lock(&d->inbox_mu);
     int fd;
@@ -71,23 +73,28 @@ static int change(cw_desk *d, const desk_upload *u, int replace, cw_error *err)
     json_t *doc = NULL;
     if (rc == 0 && (rc = desk_store_load(d->station_dir, "uploads.json", "uploads", &doc, err)) == 0) {
         json_t *arr = json_object_get(doc, "uploads");
-        json_t *o = to_json(u);
-        if (!o) {
-            rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
-        } else if (replace) {
-            size_t i;
-            json_t *v;
-            int found = 0;
-            json_array_foreach(arr, i, v) if (!strcmp(jstr(v, "id"), u->id)) {
-                json_array_set(arr, i, o);
-                found = 1;
-                break;
+        for (size_t k = 0; rc == 0 && k < (replace ? n : 1); k++) {
+            const desk_upload *u = us[k];
+            json_t *o = to_json(u);
+            if (!o) {
+                rc = cw_fail(err, CW_ENOMEM, "", 0, "out of memory");
+            } else if (replace) {
+                size_t i;
+                json_t *v;
+                int found = 0;
+                json_array_foreach(arr, i, v) if (!strcmp(jstr(v, "id"), u->id)) {
+                    json_array_set(arr, i, o);
+                    found = 1;
+                    break;
+                }
+                json_decref(o);
+                /* one entry asked for must be there; in a batch, one dropped meanwhile (only the
+                 * newest 2,000 are kept) is skipped */
+                if (!found && n == 1) rc = cw_fail(err, CW_ENOTFOUND, "", 0, "no upload '%s' in the inbox", u->id);
+            } else {
+                json_array_insert_new(arr, 0, o);
+                while (json_array_size(arr) > KEEP) json_array_remove(arr, json_array_size(arr) - 1);
             }
-            json_decref(o);
-            if (!found) rc = cw_fail(err, CW_ENOTFOUND, "", 0, "no upload '%s' in the inbox", u->id);
-        } else {
-            json_array_insert_new(arr, 0, o);
-            while (json_array_size(arr) > KEEP) json_array_remove(arr, json_array_size(arr) - 1);
         }
         if (rc == 0) rc = desk_store_save(d->station_dir, "uploads.json", doc, err);
     }
@@ -99,12 +106,12 @@ static int change(cw_desk *d, const desk_upload *u, int replace, cw_error *err)
 
 int desk_inbox_add(cw_desk *d, const desk_upload *u, cw_error *err)
 {
-    return change(d, u, 0, err);
+    return change(d, &u, 1, 0, err);
 }
 
 int desk_inbox_update(cw_desk *d, const desk_upload *u, cw_error *err)
 {
-    return change(d, u, 1, err);
+    return change(d, &u, 1, 1, err);
 }
 
 int desk_inbox_list(cw_desk *d, const char *teacher, desk_upload **out, size_t *n, cw_error *err)
@@ -201,11 +208,15 @@ static int sync_one(cw_desk *d, desk_upload *u)
 
 void desk_inbox_sync(cw_desk *d, desk_upload *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!sync_one(d, &v[i])) continue;
-        cw_error e = {0};
-        if (desk_inbox_update(d, &v[i], &e) != 0 && d->log) d->log(d->log_user, e.text);
-    }
+    const desk_upload **changed = calloc(n + 1, sizeof *changed);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (sync_one(d, &v[i])) {
+            if (changed) changed[m++] = &v[i];
+        }
+    cw_error e = {0};
+    if (m && change(d, changed, m, 1, &e) != 0 && d->log) d->log(d->log_user, e.text);
+    free(changed);
 }
 
 int desk_inbox_get(cw_desk *d, const char *id, desk_upload *out, cw_error *err)

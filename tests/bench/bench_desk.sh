@@ -5,7 +5,8 @@
 #  2. the week page and the library page of a station with 50 partner calendars (5 years of
 #     history) and 10,000 recordings: p95 under 50 ms (warm: the desk keeps the library
 #     index and the plans; the first, cold request is shown too);
-#  3. 200 idle keep-alive connections: the server's resident memory under 50 MB.
+#  3. 200 idle keep-alive connections: the server's resident memory under 50 MB;
+#  4. the inbox page at its cap of 2,000 uploads (no goal in the issue: a figure to watch).
 # usage: tests/bench/bench_desk.sh [BUILD_DIR]   (default: build; use an optimised build)
 #   BENCH_STATION=DIR keeps the generated 10,000-recording station there and reuses it;
 #   RUNS=N uploads and ingests per side (default 3, medians).
@@ -175,6 +176,56 @@ for s in socks:  # still open: each answers another request
     alive += b"200 OK" in s.recv(65536)
 print("RSS %.1f MB before, %.1f MB with 200 idle keep-alive connections (goal < 50 MB); %d of 200 still answer"
       % (before, after, alive))
+PYEOF
+stop
+
+# ---- 4. the inbox at its cap: 2,000 uploads, 1,000 of them approved from the terminal -------------------------
+# The desk keeps the newest 2,000 uploads. Each inbox page looks whether the recordings still
+# waiting are still in pending/; 1,000 that `chalkwave library approve` moved meanwhile are
+# followed (each one a read-modify-write of desk/uploads.json) on the first page, once.
+echo "--- 4. the inbox page with 2,000 uploads (1,000 approved from the terminal since) ---"
+ib=$tmp/inbox
+"$bin" init "$ib" >/dev/null
+mkdir -p "$ib/desk" "$ib/library/lesson/s" "$ib/pending/lesson/s"
+/usr/bin/python3 - "$ib" <<'PYEOF'
+import json, os, sys
+st = sys.argv[1]
+ups = []
+for i in range(2000):
+    pend = i < 1000
+    rec = "pending/lesson/s/%03d-part-%d.ogg" % (i % 999 + 1, i) if pend else "library/lesson/s/%03d-done-%d.ogg" % (i % 999 + 1, i)
+    if pend:  # approved in the terminal: the file is in library/ now
+        open(os.path.join(st, "library/lesson/s/%03d-part-%d.ogg" % (i % 999 + 1, i)), "w").close()
+    ups.append({"id": "u%05d" % i, "teacher": "T%d" % (i % 40), "by": "T%d" % (i % 40), "file": "part %d.m4a" % i,
+                "size": 123456, "received": "2026-03-%02dT08:00:00Z" % (i % 28 + 1), "title": "Part %d" % i,
+                "series": "s", "kind": "lesson", "episode": i % 999 + 1,
+                "status": "pending" if pend else "accepted", "reason": "", "recording": rec, "seconds": 612.5,
+                "job": "", "airs": "It airs on Monday 16 March at 09:00."})
+json.dump({"uploads": ups}, open(os.path.join(st, "desk/uploads.json"), "w"))
+PYEOF
+printf 'benchmark pass\n' | "$bin" --station "$ib" user add bench --password-stdin >/dev/null
+serve "$ib"
+/usr/bin/python3 - "$url" <<'PYEOF'
+import http.client, json, sys, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=300)
+c.request("POST", "/api/login", json.dumps({"user": "bench", "password": "benchmark pass"}),
+          {"Content-Type": "application/json"})
+r = c.getresponse()
+cookie = r.getheader("Set-Cookie").split(";")[0]
+r.read()
+def get(path):
+    t = time.perf_counter()
+    c.request("GET", path, headers={"Cookie": cookie})
+    r = c.getresponse()
+    body = r.read()
+    assert r.status == 200, (path, r.status)
+    return (time.perf_counter() - t) * 1000, body
+first, body = get("/staff/inbox")
+approved = body.count(b"approved")
+ms = sorted(get("/staff/inbox")[0] for _ in range(50))
+print("inbox: first page (following 1,000 approvals) %.0f ms; then p50 %.1f ms, p95 %.1f ms (50 requests, %d KB); "
+      "'approved' shown %d times" % (first, ms[24], ms[47], len(body) // 1024, approved))
 PYEOF
 stop
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
