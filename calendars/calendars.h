@@ -374,6 +374,10 @@ typedef struct cw_fetch_res {
  * https to http), compressed answers accepted. Each outcome is in res[i] (zeroed first).
  * Returns 0, or CW_ENOMEM / CW_EINTERNAL when libcurl cannot be set up (err). */
 int cw_fetch_run(const cw_fetch_req *req, cw_fetch_res *res, size_t n, size_t parallel, cw_error *err);
+/* The same, abandoned when stop(stop_user) returns non-zero (asked at least once a second):
+ * then CW_ECANCELLED (err) and no outcome. stop NULL: never. */
+int cw_fetch_run_until(const cw_fetch_req *req, cw_fetch_res *res, size_t n, size_t parallel,
+                       int (*stop)(void *), void *stop_user, cw_error *err);
 void cw_fetch_res_free(cw_fetch_res *res);
 /* "sha256//BASE64" of the public key in a PEM certificate or public-key file (for --pin
  * FILE). CW_EINVAL (err) when the file holds neither. *out is malloc'd. */

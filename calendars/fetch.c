@@ -352,6 +352,12 @@ static void xfer_free(xfer *x)
 
 int cw_fetch_run(const cw_fetch_req *req, cw_fetch_res *res, size_t n, size_t parallel, cw_error *err)
 {
+    return cw_fetch_run_until(req, res, n, parallel, NULL, NULL, err);
+}
+
+int cw_fetch_run_until(const cw_fetch_req *req, cw_fetch_res *res, size_t n, size_t parallel,
+                       int (*stop)(void *), void *stop_user, cw_error *err)
+{
     for (size_t i = 0; i < n; i++)
         memset(&res[i], 0, sizeof res[i]);
     if (!n)
@@ -385,6 +391,10 @@ int cw_fetch_run(const cw_fetch_req *req, cw_fetch_res *res, size_t n, size_t pa
             mc = curl_multi_poll(m, NULL, 0, 1000, NULL);
         if (mc != CURLM_OK) {
             rc = cw_fail(err, CW_EINTERNAL, "", 0, "libcurl failed: %s", curl_multi_strerror(mc));
+            goto done;
+        }
+        if (running && stop && stop(stop_user)) {
+            rc = cw_fail(err, CW_ECANCELLED, "", 0, "the fetch was stopped before it ended");
             goto done;
         }
         CURLMsg *msg;

@@ -79,7 +79,7 @@ int cal_update(cw_cli *cli, int argc, char **argv)
     int code = cw_cli_station(cli, sub);
     if (code)
         return code;
-    cw_subup_opts uo = {pos, (size_t)npos, o.days, o.from, o.timeout, o.accept_errors, 600};
+    cw_subup_opts uo = {pos, (size_t)npos, o.days, o.from, o.timeout, o.accept_errors, 600, NULL, NULL};
     cw_subup u;
     cw_error err;
     cw_error_clear(&err);

@@ -96,6 +96,13 @@ typedef struct update_job {
     int days;
 } update_job;
 
+/* The desk is stopping: the update is abandoned (nothing stored), not waited for. */
+static int update_cancelled(void *user)
+{
+    desk_job *j = user;
+    return __atomic_load_n(&j->cancel, __ATOMIC_ACQUIRE);
+}
+
 static void run_update(desk_job *j, void *arg)
 {
     update_job *a = arg;
@@ -103,7 +110,8 @@ static void run_update(desk_job *j, void *arg)
     /* a lock held elsewhere (an update in the terminal, a second click) is waited for a
      * minute, not the CLI's ten: the desk has two workers to keep free */
     cw_subup_opts o = {.names = names, .n_names = a->name[0] ? 1 : 0, .days = a->days, .from = a->from,
-                       .timeout = 60, .accept_errors = 0, .lock_wait = 60};
+                       .timeout = 60, .accept_errors = 0, .lock_wait = 60,
+                       .cancelled = update_cancelled, .cancel_user = j};
     cw_subup u;
     cw_error err = {0};
     desk_job_progress(j, 0.05);
@@ -112,7 +120,12 @@ static void run_update(desk_job *j, void *arg)
     char msg[1024];
     json_t *res = NULL;
     desk_job_state state = JOB_DONE;
-    if (rc) {
+    if (rc == CW_ECANCELLED) {
+        snprintf(msg, sizeof msg, "The desk stopped before the update ended: nothing was changed; update again "
+                                  "once it runs");
+        res = json_pack("{s:s, s:i}", "error", msg, "status", 503);
+        state = JOB_CANCELLED;
+    } else if (rc) {
         snprintf(msg, sizeof msg, "The calendars could not be updated: %.900s", err.text[0] ? err.text : cw_strerror(rc));
         res = json_pack("{s:s, s:i}", "error", msg, "status", rc == CW_EUSAGE ? 422 : rc == CW_ELOCKED ? 503 : 500);
         state = JOB_FAILED;

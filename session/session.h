@@ -174,6 +174,10 @@ typedef struct cw_subup_opts {
     int timeout;       /* seconds per link (1..3600) */
     int accept_errors; /* take a new copy even when some of its events cannot be read */
     int lock_wait;     /* seconds to wait for the subscriptions' lock and the station lock */
+    /* non-zero: stop (asked at least once a second while fetching, and before storing):
+     * CW_ECANCELLED, nothing stored or recorded. NULL: never */
+    int (*cancelled)(void *user);
+    void *cancel_user;
 } cw_subup_opts;
 
 typedef struct cw_subup_result {

@@ -278,7 +278,7 @@ static int fetch_all(run *x, cw_error *err)
         req[i].timeout = x->o->timeout;
     }
     if (!rc)
-        rc = cw_fetch_run(req, res, x->n, 8, err);
+        rc = cw_fetch_run_until(req, res, x->n, 8, x->o->cancelled, x->o->cancel_user, err);
     for (size_t i = 0; i < x->n && !rc; i++)
         x->u[i].res = res[i];
     free(req);
@@ -615,7 +615,9 @@ int cw_calendar_update(const char *station_dir, const cw_subup_opts *o, cw_subup
     if (!rc && x.n && (rc = fetch_all(&x, err)) == 0) {
         for (size_t i = 0; i < x.n; i++)
             judge(&x, &x.u[i]);
-        if ((rc = store(&x, err)) == 0)
+        if (o->cancelled && o->cancelled(o->cancel_user))
+            rc = cw_fail(err, CW_ECANCELLED, "", 0, "the update was stopped before anything was stored");
+        else if ((rc = store(&x, err)) == 0)
             report(&x, out);
     }
     for (size_t i = 0; i < x.n; i++) {

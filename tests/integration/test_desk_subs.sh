@@ -159,6 +159,21 @@ check "...and the copy in use" grep -qE "</td><td>$TODAY</td></tr>" body
 # ---- the secret is never shown ------------------------------------------------------------------------------
 if grep -qF "$SECRET" "$SEEN" "$DESK_OUT" "$DESK_LOG"; then not_ok "the link's secret was shown"; else ok "the secret appears in no page, answer or desk log"; fi
 if grep -qF "county%40group" "$SEEN"; then not_ok "the link's path was shown"; else ok "...nor the link's path"; fi
+
+# ---- the desk stopped during an update: it does not wait for a slow server, and changes nothing -------------
+echo "slow 30" >"$WWW/county.ics.mode"
+subs_before=$(sha256sum <"$ST/calendars/subscriptions.conf")
+expect_eq "$(hcurl -b jar -X POST -d "csrf=$CSRF" "$DESK_URL/staff/calendars/update")" 303 "Update now while the server takes 30 s"
+JOB=$(sed -n 's#^[Ll]ocation: \(/staff/jobs/[A-Za-z0-9_-]*\).*#\1#p' "$CW_TMP/headers" | tr -d '\r')
+for _ in $(seq 100); do hcurl -b jar "$DESK_URL$JOB" >/dev/null; grep -q 'Working' body && break; sleep 0.1; done
+grep -q 'Working' body && ok "...the update is running" || not_ok "the update is not running: $(grep -o '<p[^>]*>[^<]*' body | head -3)"
+sleep 0.5 # inside the 30 s fetch
+t0=$(date +%s%N)
 desk_stop
-expect_eq "$DESK_RC" 0 "the desk stops cleanly"
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_eq "$DESK_RC" 0 "the desk stops cleanly during the update"
+[ "$ms" -lt 5000 ] && ok "...in $ms ms: the fetch is abandoned, not waited for" || not_ok "the stop took $ms ms"
+check "the copy in use is unchanged" cmp -s good.ics "$ST/calendars/county-education.ics"
+expect_eq "$(sha256sum <"$ST/calendars/subscriptions.conf")" "$subs_before" "...and so is the subscriptions' record"
+rm -f "$WWW/county.ics.mode"
 cw_finish

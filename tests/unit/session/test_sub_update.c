@@ -85,7 +85,7 @@ static void test_offline_keeps_the_copy(void **state)
 {
     (void)state;
     char *st = make_station("offline", 1), *cal = cw_path_join(st, "calendars");
-    cw_subup_opts o = {NULL, 0, 14, {2026, 3, 2}, 5, 0, 10};
+    cw_subup_opts o = {NULL, 0, 14, {2026, 3, 2}, 5, 0, 10, NULL, NULL};
     cw_subup u;
     cw_error err = {0};
     if (cw_calendar_update(st, &o, &u, &err)) fail_msg("update: %s", err.text);
@@ -131,7 +131,7 @@ static void test_unknown_name(void **state)
     (void)state;
     char *st = make_station("names", 1);
     const char *names[] = {"county", "nope"};
-    cw_subup_opts o = {names, 2, 14, {0, 0, 0}, 5, 0, 10};
+    cw_subup_opts o = {names, 2, 14, {0, 0, 0}, 5, 0, 10, NULL, NULL};
     cw_subup u;
     cw_error err = {0};
     assert_int_equal(cw_calendar_update(st, &o, &u, &err), CW_EUSAGE);
@@ -157,7 +157,7 @@ static void test_no_subscriptions(void **state)
 {
     (void)state;
     char *st = make_station("none", 0);
-    cw_subup_opts o = {NULL, 0, 14, {0, 0, 0}, 5, 0, 10};
+    cw_subup_opts o = {NULL, 0, 14, {0, 0, 0}, 5, 0, 10, NULL, NULL};
     cw_subup u;
     cw_error err = {0};
     if (cw_calendar_update(st, &o, &u, &err)) fail_msg("update: %s", err.text);
