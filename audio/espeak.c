@@ -18,6 +18,7 @@
 #include "audio_int.h"
 
 #include <errno.h>
+#include <dlfcn.h>
 #include <espeak-ng/espeak_ng.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -53,12 +54,71 @@ static char helper_arg[64];
 static pthread_mutex_t tts_mu = PTHREAD_MUTEX_INITIALIZER;
 static int path_done;
 
-static void tts_path_locked(void)
+/* libespeak-ng is opened (dlopen) the first time speech or the voice list is needed, not
+ * linked: through libpcaudio it brings PulseAudio, cairo and X11 libraries into every
+ * process, and `air`, which never speaks, grew by them. */
+static struct {
+    __typeof__(espeak_ng_InitializePath) *InitializePath;
+    __typeof__(espeak_ListVoices) *ListVoices;
+    __typeof__(espeak_ng_Initialize) *Initialize;
+    __typeof__(espeak_ng_InitializeOutput) *InitializeOutput;
+    __typeof__(espeak_ng_SetVoiceByName) *SetVoiceByName;
+    __typeof__(espeak_ng_SetParameter) *SetParameter;
+    __typeof__(espeak_SetSynthCallback) *SetSynthCallback;
+    __typeof__(espeak_SetPhonemeTrace) *SetPhonemeTrace;
+    __typeof__(espeak_ng_Synthesize) *Synthesize;
+    __typeof__(espeak_ng_GetSampleRate) *GetSampleRate;
+} es;
+#define espeak_ng_InitializePath es.InitializePath
+#define espeak_ListVoices es.ListVoices
+#define espeak_ng_Initialize es.Initialize
+#define espeak_ng_InitializeOutput es.InitializeOutput
+#define espeak_ng_SetVoiceByName es.SetVoiceByName
+#define espeak_ng_SetParameter es.SetParameter
+#define espeak_SetSynthCallback es.SetSynthCallback
+#define espeak_SetPhonemeTrace es.SetPhonemeTrace
+#define espeak_ng_Synthesize es.Synthesize
+#define espeak_ng_GetSampleRate es.GetSampleRate
+
+static pthread_once_t es_once = PTHREAD_ONCE_INIT;
+static char es_error[400]; /* "" once loaded */
+
+static void es_load(void)
 {
+    void *h = dlopen("libespeak-ng.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(es_error, sizeof es_error, "the speech synthesiser cannot be loaded (%.200s): install "
+                 "Debian's libespeak-ng1 and espeak-ng-data (scripts/setup.sh does)", e ? e : "libespeak-ng.so.1");
+        return;
+    }
+    static const char *const names[] = {"espeak_ng_InitializePath", "espeak_ListVoices", "espeak_ng_Initialize",
+                                        "espeak_ng_InitializeOutput", "espeak_ng_SetVoiceByName",
+                                        "espeak_ng_SetParameter", "espeak_SetSynthCallback",
+                                        "espeak_SetPhonemeTrace", "espeak_ng_Synthesize", "espeak_ng_GetSampleRate"};
+    void **slots[] = {(void **)&es.InitializePath, (void **)&es.ListVoices, (void **)&es.Initialize,
+                      (void **)&es.InitializeOutput, (void **)&es.SetVoiceByName, (void **)&es.SetParameter,
+                      (void **)&es.SetSynthCallback, (void **)&es.SetPhonemeTrace, (void **)&es.Synthesize,
+                      (void **)&es.GetSampleRate};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!(*slots[i] = dlsym(h, names[i]))) {
+            snprintf(es_error, sizeof es_error, "the installed libespeak-ng has no %s (eSpeak NG 1.50 or "
+                     "newer is needed)", names[i]);
+            return;
+        }
+}
+
+/* Load eSpeak NG and set its data folder once; 0, or -1 with es_error saying why. */
+static int tts_path_locked(void)
+{
+    pthread_once(&es_once, es_load);
+    if (es_error[0])
+        return -1;
     if (!path_done) {
         espeak_ng_InitializePath(NULL); /* the data folder; ESPEAK_DATA_PATH overrides */
         path_done = 1;
     }
+    return 0;
 }
 
 /* ---- voices -------------------------------------------------------------------------- */
@@ -108,7 +168,10 @@ int cw_tts_voices(cw_voices *out, cw_error *err)
 {
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&tts_mu);
-    tts_path_locked();
+    if (tts_path_locked()) {
+        pthread_mutex_unlock(&tts_mu);
+        return cw_fail(err, CW_EIO, "", 0, "%s", es_error);
+    }
     const espeak_VOICE **list = espeak_ListVoices(NULL);
     size_t n = 0;
     for (size_t i = 0; list && list[i]; i++)
@@ -215,7 +278,10 @@ const cw_voice *cw_tts_voice_for_language(const cw_voices *vs, const char *langu
     spec.languages = lang;
     const cw_voice *best = NULL;
     pthread_mutex_lock(&tts_mu);
-    tts_path_locked();
+    if (tts_path_locked()) {
+        pthread_mutex_unlock(&tts_mu);
+        return NULL; /* cw_tts_voices says why */
+    }
     const espeak_VOICE **list = espeak_ListVoices(&spec);
     for (size_t i = 0; list && list[i] && !best; i++) {
         if (!usable(list[i]))
@@ -441,7 +507,8 @@ int cw_tts_helper_main(void)
     int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
     if (fd < 0)
         return CHILD_PIPE;
-    espeak_ng_InitializePath(NULL);
+    if (tts_path_locked())
+        return CHILD_INIT;
     child_job j = {.text = text, .len = h.text_len, .p = &p, .fd = fd, .phonemes = (int)h.phonemes};
     child_main(&j);
     return CHILD_SYNTH; /* not reached */
@@ -460,7 +527,10 @@ static int spawn(const char *text, size_t len, const cw_tts_params *p, int phone
         return spawn_helper(text, len, p, phonemes, pid_out, fd_out, err);
     int fds[2];
     pthread_mutex_lock(&tts_mu);
-    tts_path_locked();
+    if (tts_path_locked()) {
+        pthread_mutex_unlock(&tts_mu);
+        return cw_fail(err, CW_EIO, "", 0, "%s", es_error);
+    }
     if (pipe2(fds, O_CLOEXEC) != 0) {
         int e = errno;
         pthread_mutex_unlock(&tts_mu);

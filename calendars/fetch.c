@@ -5,7 +5,9 @@
  * Guarantees: the body never grows past the bound (refused as it arrives); every outcome is
  * a status plus one line that names hosts but never a link (libcurl's own error text is
  * scrubbed: it can hold the URL); nothing is printed (libcurl's verbose output stays off). */
+#define CURL_DISABLE_TYPECHECK /* the calls below go through pointers (see cu) */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -35,12 +37,81 @@ typedef struct xfer {
     char host[256];
 } xfer;
 
+/* libcurl is opened (dlopen) the first time a link is fetched, not linked: with its own
+ * dependencies (Kerberos, LDAP, SSH, RTMP, ...) it made every chalkwave process, `air` among
+ * them, 6 MB larger; only `calendar subscribe/update` and the desk's update need it. */
+static struct {
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    void (*easy_cleanup)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+    CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_perform)(CURLM *, int *);
+    CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd[], unsigned int, int, int *);
+    CURLMsg *(*multi_info_read)(CURLM *, int *);
+    CURLMcode (*multi_cleanup)(CURLM *);
+    const char *(*multi_strerror)(CURLMcode);
+} cu;
+#undef curl_easy_setopt /* curl.h's own wrappers of these */
+#undef curl_easy_getinfo
+#undef curl_multi_setopt
+#define curl_global_init cu.global_init
+#define curl_easy_init cu.easy_init
+#define curl_easy_setopt cu.easy_setopt
+#define curl_easy_getinfo cu.easy_getinfo
+#define curl_easy_cleanup cu.easy_cleanup
+#define curl_easy_strerror cu.easy_strerror
+#define curl_slist_append cu.slist_append
+#define curl_slist_free_all cu.slist_free_all
+#define curl_multi_init cu.multi_init
+#define curl_multi_setopt cu.multi_setopt
+#define curl_multi_add_handle cu.multi_add_handle
+#define curl_multi_remove_handle cu.multi_remove_handle
+#define curl_multi_perform cu.multi_perform
+#define curl_multi_poll cu.multi_poll
+#define curl_multi_info_read cu.multi_info_read
+#define curl_multi_cleanup cu.multi_cleanup
+#define curl_multi_strerror cu.multi_strerror
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
+static char curl_init_error[400]; /* "" once libcurl is loaded and initialised */
 
 static void curl_init(void)
 {
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(curl_init_error, sizeof curl_init_error, "libcurl cannot be loaded (%.200s): install "
+                 "Debian's libcurl4 (scripts/setup.sh does)", e ? e : "libcurl.so.4");
+        return;
+    }
+    static const char *const names[] = {
+        "curl_global_init", "curl_easy_init", "curl_easy_setopt", "curl_easy_getinfo", "curl_easy_cleanup",
+        "curl_easy_strerror", "curl_slist_append", "curl_slist_free_all", "curl_multi_init",
+        "curl_multi_setopt", "curl_multi_add_handle", "curl_multi_remove_handle", "curl_multi_perform",
+        "curl_multi_poll", "curl_multi_info_read", "curl_multi_cleanup", "curl_multi_strerror"};
+    void **slots[] = {(void **)&cu.global_init, (void **)&cu.easy_init, (void **)&cu.easy_setopt,
+                      (void **)&cu.easy_getinfo, (void **)&cu.easy_cleanup, (void **)&cu.easy_strerror,
+                      (void **)&cu.slist_append, (void **)&cu.slist_free_all, (void **)&cu.multi_init,
+                      (void **)&cu.multi_setopt, (void **)&cu.multi_add_handle, (void **)&cu.multi_remove_handle,
+                      (void **)&cu.multi_perform, (void **)&cu.multi_poll, (void **)&cu.multi_info_read,
+                      (void **)&cu.multi_cleanup, (void **)&cu.multi_strerror};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!(*slots[i] = dlsym(h, names[i]))) {
+            snprintf(curl_init_error, sizeof curl_init_error, "the installed libcurl has no %s (libcurl "
+                     "7.66 or newer is needed)", names[i]);
+            return;
+        }
+    CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK)
+        snprintf(curl_init_error, sizeof curl_init_error, "libcurl cannot start: %s", curl_easy_strerror(rc));
 }
 
 /* ---- callbacks ------------------------------------------------------------------------------ */
@@ -363,8 +434,8 @@ int cw_fetch_run_until(const cw_fetch_req *req, cw_fetch_res *res, size_t n, siz
     if (!n)
         return 0;
     pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return cw_fail(err, CW_EINTERNAL, "", 0, "libcurl cannot start: %s", curl_easy_strerror(curl_init_rc));
+    if (curl_init_error[0])
+        return cw_fail(err, CW_EINTERNAL, "", 0, "%s", curl_init_error);
     xfer *x = calloc(n, sizeof *x);
     CURLM *m = curl_multi_init();
     int rc = 0;
